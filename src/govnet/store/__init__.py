@@ -1,0 +1,422 @@
+"""The store: every snapshot, judgement and plan, in SQLite (default) or PostgreSQL.
+
+Only this package imports SQLAlchemy. A new store is migrated to the newest schema on
+first use; ``govnet db upgrade`` does the same explicitly.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from govnet.store.models import (
+    Base,
+    DeviceRow,
+    DivisionRow,
+    HostResult,
+    InventoryLoad,
+    InventoryRow,
+    LineRow,
+    RawOutput,
+    SurveyRun,
+    UnitRow,
+    utcnow,
+)
+
+__all__ = [
+    "Base",
+    "SnapshotClosedError",
+    "Store",
+    "StoreError",
+    "SyncResult",
+    "get_db_url",
+]
+
+DB_URL_ENV = "GOVNET_DB_URL"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written; the message says which and why."""
+
+
+class SnapshotClosedError(StoreError):
+    """A finished survey run was asked to take more results: snapshots are append-only."""
+
+
+def get_db_url(project_dir: Path, explicit: str | None = None) -> str:
+    """The store URL: ``--db``, else ``$GOVNET_DB_URL``, else SQLite under ``.govnet/``.
+
+    >>> get_db_url(Path("/p"), "postgresql://u@h/db")
+    'postgresql+psycopg://u@h/db'
+    >>> get_db_url(Path("/p"), None).endswith("/p/.govnet/govnet.db") or True
+    True
+    """
+    url = explicit or os.environ.get(DB_URL_ENV) or ""
+    if not url:
+        return f"sqlite:///{(project_dir / '.govnet' / 'govnet.db').resolve()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    location = resources.files("govnet.store").joinpath("migrations")
+    cfg.set_main_option("script_location", str(location))
+    return cfg
+
+
+@dataclass
+class SyncResult:
+    """What one inventory load changed, per table: keys added, updated and retired."""
+
+    load_id: int = 0
+    added: dict[str, list[str]] = field(default_factory=dict)
+    updated: dict[str, list[str]] = field(default_factory=dict)
+    retired: dict[str, list[str]] = field(default_factory=dict)
+    unchanged: bool = False
+
+
+_SYNC_TABLES: dict[str, tuple[type[InventoryRow], str]] = {
+    "units": (UnitRow, "key"),
+    "devices": (DeviceRow, "hostname"),
+    "lines": (LineRow, "circuit_id"),
+}
+
+
+class Store:
+    """A connection to one store; use :meth:`session` for a unit of work."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise StoreError(f"store URL is not valid: {exc}") from None
+        self.url = parsed
+        kwargs: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        try:
+            self.engine: Engine = create_engine(parsed, **kwargs)
+        except (ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use store {self.display_url}: {exc}") from None
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, safe for logs and messages."""
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def get_revision(self) -> str | None:
+        with self._connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    @staticmethod
+    def get_head() -> str:
+        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        if head is None:
+            raise StoreError("no migrations are installed with govnet")
+        return head
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Migrate to the newest schema; returns (revision before, revision after)."""
+        before = self.get_revision()
+        cfg = _alembic_config()
+        with self._connect() as conn, conn.begin():
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        return before, self.get_head()
+
+    def ensure_schema(self) -> None:
+        if self.get_revision() != self.get_head():
+            self.upgrade()
+
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(f"cannot reach store {self.display_url}: {exc.orig}") from None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back on any error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise StoreError(f"store {self.display_url}: {exc.orig}") from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- divisions -------------------------------------------------------------------
+
+    def import_divisions(
+        self, rows: Iterable[tuple[str, str, str, str | None]], source: str, batch: int = 5000
+    ) -> int:
+        """Insert or replace (code, name, level, parent) rows, all in one transaction."""
+        count = 0
+        with self.session() as session:
+            chunk: list[dict[str, Any]] = []
+            for code, name, level, parent in rows:
+                chunk.append(
+                    {
+                        "code": code,
+                        "name": name,
+                        "level": level,
+                        "parent_code": parent,
+                        "source": source,
+                    }
+                )
+                if len(chunk) >= batch:
+                    count += _replace_divisions(session, chunk)
+                    chunk = []
+            if chunk:
+                count += _replace_divisions(session, chunk)
+        return count
+
+    def get_imported_divisions(self, prefix: str = "") -> list[tuple[str, str]]:
+        """(code, name) of imported divisions whose code starts with ``prefix``."""
+        with self.session() as session:
+            query = select(DivisionRow.code, DivisionRow.name).where(
+                DivisionRow.code.startswith(prefix)
+            )
+            return [
+                (code, name) for code, name in session.execute(query.order_by(DivisionRow.code))
+            ]
+
+    # --- inventory -------------------------------------------------------------------
+
+    def sync_inventory(
+        self,
+        tables: Mapping[str, Sequence[Mapping[str, Any]]],
+        digest: str,
+    ) -> SyncResult:
+        """Make the inventory tables match validated rows; rows that left are retired."""
+        result = SyncResult()
+        now = utcnow()
+        with self.session() as session:
+            last = session.scalars(
+                select(InventoryLoad).order_by(InventoryLoad.id.desc()).limit(1)
+            ).first()
+            for table, rows in tables.items():
+                model, key_field = _SYNC_TABLES[table]
+                existing = {getattr(row, key_field): row for row in session.scalars(select(model))}
+                seen: set[str] = set()
+                for values in rows:
+                    key = str(values[key_field])
+                    seen.add(key)
+                    row = existing.get(key)
+                    if row is None:
+                        session.add(model(**values, updated_at=now))  # type: ignore[call-arg]
+                        result.added.setdefault(table, []).append(key)
+                        continue
+                    changed = any(getattr(row, k) != v for k, v in values.items())
+                    if changed or row.retired_at is not None:
+                        for k, v in values.items():
+                            setattr(row, k, v)
+                        row.updated_at, row.retired_at = now, None
+                        result.updated.setdefault(table, []).append(key)
+                for key, row in existing.items():
+                    if key not in seen and row.retired_at is None:
+                        row.retired_at = now
+                        result.retired.setdefault(table, []).append(key)
+            if (
+                last is not None
+                and last.digest == digest
+                and not (result.added or result.updated or result.retired)
+            ):
+                result.load_id, result.unchanged = last.id, True
+                return result
+            load = InventoryLoad(
+                loaded_at=now,
+                loaded_by=get_os_user(),
+                digest=digest,
+                units=len(tables.get("units", ())),
+                devices=len(tables.get("devices", ())),
+                lines=len(tables.get("lines", ())),
+            )
+            session.add(load)
+            session.flush()
+            result.load_id = load.id
+        return result
+
+    def get_inventory_rows(self, table: str, include_retired: bool = False) -> list[dict[str, Any]]:
+        """Current rows of units, devices or lines as plain dicts (no ORM objects leak out)."""
+        model, key_field = _SYNC_TABLES[table]
+        with self.session() as session:
+            query = select(model).order_by(getattr(model, key_field))
+            if not include_retired:
+                query = query.where(model.retired_at.is_(None))
+            columns = [attr.key for attr in inspect(model).column_attrs]
+            return [{c: getattr(row, c) for c in columns} for row in session.scalars(query)]
+
+    def get_latest_inventory_load(self) -> dict[str, Any] | None:
+        with self.session() as session:
+            load = session.scalars(
+                select(InventoryLoad).order_by(InventoryLoad.id.desc()).limit(1)
+            ).first()
+            if load is None:
+                return None
+            columns = [attr.key for attr in inspect(InventoryLoad).column_attrs]
+            return {c: getattr(load, c) for c in columns}
+
+    # --- survey snapshots ------------------------------------------------------------
+
+    def start_survey_run(
+        self, source: str, campaign: str | None = None, shard: str | None = None
+    ) -> int:
+        with self.session() as session:
+            load_id = session.scalar(select(func.max(InventoryLoad.id)))
+            run = SurveyRun(
+                source=source,
+                campaign=campaign,
+                shard=shard,
+                started_by=get_os_user(),
+                inventory_load_id=load_id,
+                status="running",
+            )
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def add_host_result(
+        self,
+        run_id: int,
+        hostname: str,
+        status: str,
+        *,
+        platform: str | None = None,
+        unit_key: str | None = None,
+        error_category: str | None = None,
+        message: str | None = None,
+        duration_s: float | None = None,
+        raw_outputs: Mapping[str, str] | None = None,
+    ) -> int:
+        """Record one host of a running survey; a finished run refuses (append-only)."""
+        with self.session() as session:
+            run = session.get(SurveyRun, run_id, with_for_update=self.dialect != "sqlite")
+            if run is None:
+                raise StoreError(f"survey run {run_id} does not exist")
+            if run.status != "running":
+                raise SnapshotClosedError(
+                    f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
+                )
+            host = HostResult(
+                run_id=run_id,
+                hostname=hostname,
+                platform=platform,
+                unit_key=unit_key,
+                status=status,
+                error_category=error_category,
+                message=message,
+                duration_s=duration_s,
+            )
+            session.add(host)
+            session.flush()
+            for cmd, output in (raw_outputs or {}).items():
+                session.add(RawOutput(host_result_id=host.id, command=cmd, output=output))
+            return host.id
+
+    def finish_survey_run(self, run_id: int, status: str = "complete") -> None:
+        with self.session() as session:
+            run = session.get(SurveyRun, run_id)
+            if run is None:
+                raise StoreError(f"survey run {run_id} does not exist")
+            if run.status != "running":
+                raise SnapshotClosedError(f"survey run {run_id} is already {run.status}")
+            run.status, run.finished_at = status, utcnow()
+
+    def get_survey_runs(self) -> list[dict[str, Any]]:
+        with self.session() as session:
+            counts: dict[int, int] = {
+                run_id: n
+                for run_id, n in session.execute(
+                    select(HostResult.run_id, func.count()).group_by(HostResult.run_id)
+                )
+            }
+            runs = session.scalars(select(SurveyRun).order_by(SurveyRun.id))
+            return [
+                {
+                    "id": r.id,
+                    "campaign": r.campaign,
+                    "source": r.source,
+                    "status": r.status,
+                    "started_at": r.started_at,
+                    "finished_at": r.finished_at,
+                    "hosts": counts.get(r.id, 0),
+                }
+                for r in runs
+            ]
+
+    def get_raw_outputs(self, run_id: int, hostname: str) -> dict[str, str]:
+        with self.session() as session:
+            query = (
+                select(RawOutput.command, RawOutput.output)
+                .join(HostResult, RawOutput.host_result_id == HostResult.id)
+                .where(HostResult.run_id == run_id, HostResult.hostname == hostname)
+            )
+            return {command: output for command, output in session.execute(query)}
+
+
+def _replace_divisions(session: Session, chunk: list[dict[str, Any]]) -> int:
+    session.execute(delete(DivisionRow).where(DivisionRow.code.in_([r["code"] for r in chunk])))
+    session.execute(insert(DivisionRow), chunk)
+    return len(chunk)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def get_os_user() -> str:
+    """Who is running govnet, as the operating system says (recorded, never a credential)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
+
+
+def open_store(url: str, migrate: bool = True) -> Store:
+    """Open a store, migrating it to the newest schema first if needed."""
+    store = Store(url)
+    if migrate:
+        try:
+            store.ensure_schema()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot migrate store {store.display_url}: {exc}") from None
+    return store

@@ -1,0 +1,305 @@
+"""The store's tables, as SQLAlchemy 2 typed models.
+
+Inventory tables (units, devices, lines) hold the latest validated inventory; a row that
+leaves the inventory is marked retired, never deleted, so history that names it still
+resolves. Survey runs and everything under them are append-only snapshots.
+Every change here needs an Alembic migration (``store/migrations/versions``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        dt.datetime: DateTime(timezone=True),
+        Decimal: Numeric(14, 2),
+    }
+
+
+# --- reference data -----------------------------------------------------------------
+
+
+class DivisionRow(Base):
+    """Imported divisions (villages/communities); the bundled levels are not copied here."""
+
+    __tablename__ = "divisions"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+
+
+# --- inventory (latest validated state) ------------------------------------------------
+
+
+class InventoryLoad(Base):
+    __tablename__ = "inventory_loads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64))
+    units: Mapped[int] = mapped_column(Integer)
+    devices: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[int] = mapped_column(Integer)
+
+
+class InventoryRow:
+    """Columns every inventory table has: when it last changed, and when it left."""
+
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[dt.datetime | None]
+
+
+
+class UnitRow(InventoryRow, Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    parent_key: Mapped[str | None] = mapped_column(String(64))
+    classified: Mapped[bool] = mapped_column(Boolean)
+
+
+class DeviceRow(InventoryRow, Base):
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(128), unique=True)
+    address: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(32))
+    unit_key: Mapped[str] = mapped_column(String(64), index=True)
+    division_code: Mapped[str] = mapped_column(String(12))
+    site: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+
+
+class LineRow(InventoryRow, Base):
+    """A dedicated line from the ledger (台账)."""
+
+    __tablename__ = "lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circuit_id: Mapped[str] = mapped_column(String(100), unique=True)
+    unit_key: Mapped[str] = mapped_column(String(64), index=True)
+    network: Mapped[str] = mapped_column(String(200))
+    carrier: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    bandwidth_mbps: Mapped[float | None] = mapped_column(Float)
+    monthly_fee: Mapped[Decimal | None]
+    annual_fee: Mapped[Decimal | None]
+    contract_start: Mapped[dt.date | None] = mapped_column(Date)
+    contract_end: Mapped[dt.date | None] = mapped_column(Date)
+    classified: Mapped[bool | None] = mapped_column(Boolean)
+    a_device: Mapped[str | None] = mapped_column(String(128))
+    a_interface: Mapped[str | None] = mapped_column(String(100))
+    z_end: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- survey snapshots (append-only) ----------------------------------------------------
+
+
+class SurveyRun(Base):
+    __tablename__ = "survey_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign: Mapped[str | None] = mapped_column(String(100), index=True)
+    shard: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(500))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_by: Mapped[str] = mapped_column(String(100))
+    inventory_load_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_loads.id"))
+    hosts: Mapped[list[HostResult]] = relationship(back_populates="run")
+
+
+class HostResult(Base):
+    __tablename__ = "host_results"
+    __table_args__ = (UniqueConstraint("run_id", "hostname"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_runs.id"), index=True)
+    hostname: Mapped[str] = mapped_column(String(128))
+    platform: Mapped[str | None] = mapped_column(String(32))
+    unit_key: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    error_category: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    run: Mapped[SurveyRun] = relationship(back_populates="hosts")
+
+
+class RawOutput(Base):
+    __tablename__ = "raw_outputs"
+    __table_args__ = (UniqueConstraint("host_result_id", "command"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host_result_id: Mapped[int] = mapped_column(ForeignKey("host_results.id"), index=True)
+    command: Mapped[str] = mapped_column(String(255))
+    output: Mapped[str] = mapped_column(Text)
+    collected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class _FactMixin:
+    """Every fact names the host result it belongs to and the raw output it came from."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host_result_id: Mapped[int] = mapped_column(ForeignKey("host_results.id"), index=True)
+    raw_output_id: Mapped[int | None] = mapped_column(ForeignKey("raw_outputs.id"))
+
+
+class DeviceFact(_FactMixin, Base):
+    __tablename__ = "device_facts"
+    vendor: Mapped[str | None] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(100))
+    os_version: Mapped[str | None] = mapped_column(String(200))
+    serial: Mapped[str | None] = mapped_column(String(100))
+    uptime_s: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class InterfaceFact(_FactMixin, Base):
+    __tablename__ = "interfaces"
+    name: Mapped[str] = mapped_column(String(100))
+    canonical_name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(String(500))
+    admin_up: Mapped[bool | None] = mapped_column(Boolean)
+    oper_up: Mapped[bool | None] = mapped_column(Boolean)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    parent: Mapped[str | None] = mapped_column(String(100))
+    vpn_instance: Mapped[str | None] = mapped_column(String(100))
+    addresses: Mapped[list[AddressFact]] = relationship(back_populates="interface")
+
+
+class AddressFact(Base):
+    __tablename__ = "interface_addresses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interface_id: Mapped[int] = mapped_column(ForeignKey("interfaces.id"), index=True)
+    family: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(String(45))
+    prefix_length: Mapped[int] = mapped_column(Integer)
+    interface: Mapped[InterfaceFact] = relationship(back_populates="addresses")
+
+
+class VpnInstanceFact(_FactMixin, Base):
+    __tablename__ = "vpn_instances"
+    name: Mapped[str] = mapped_column(String(100))
+    route_distinguisher: Mapped[str | None] = mapped_column(String(64))
+    import_targets: Mapped[list[Any]] = mapped_column(default=list)
+    export_targets: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class RouteFact(_FactMixin, Base):
+    __tablename__ = "routes"
+    vpn_instance: Mapped[str | None] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(49))
+    protocol: Mapped[str] = mapped_column(String(16))
+    next_hops: Mapped[list[Any]] = mapped_column(default=list)
+    interface: Mapped[str | None] = mapped_column(String(100))
+
+
+class NeighbourFact(_FactMixin, Base):
+    __tablename__ = "neighbours"
+    protocol: Mapped[str] = mapped_column(String(8))
+    peer: Mapped[str] = mapped_column(String(255))
+    remote_as: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[str | None] = mapped_column(String(32))
+    interface: Mapped[str | None] = mapped_column(String(100))
+    vpn_instance: Mapped[str | None] = mapped_column(String(100))
+
+
+class NatFact(_FactMixin, Base):
+    __tablename__ = "nat_rules"
+    kind: Mapped[str] = mapped_column(String(16))
+    interface: Mapped[str | None] = mapped_column(String(100))
+    acl: Mapped[str | None] = mapped_column(String(64))
+    pool: Mapped[str | None] = mapped_column(String(64))
+    addresses: Mapped[list[Any]] = mapped_column(default=list)
+
+
+# --- judgements (each tied to the snapshot it was computed from) -------------------------
+
+
+class ClassifyRun(Base):
+    __tablename__ = "classify_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_run_id: Mapped[int | None] = mapped_column(ForeignKey("survey_runs.id"), index=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    policy_digest: Mapped[str] = mapped_column(String(64))
+
+
+class Classification(Base):
+    __tablename__ = "classifications"
+    __table_args__ = (UniqueConstraint("classify_run_id", "subject_kind", "subject_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classify_run_id: Mapped[int] = mapped_column(ForeignKey("classify_runs.id"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_key: Mapped[str] = mapped_column(String(255))
+    unit_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str | None] = mapped_column(String(100))
+    confidence: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class InternetExit(Base):
+    __tablename__ = "internet_exits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classify_run_id: Mapped[int] = mapped_column(ForeignKey("classify_runs.id"), index=True)
+    unit_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    hostname: Mapped[str | None] = mapped_column(String(128))
+    interface: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    own_exit: Mapped[bool] = mapped_column(Boolean)
+    access_category: Mapped[str | None] = mapped_column(String(1))
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_key: Mapped[str] = mapped_column(String(64), index=True)
+    classify_run_id: Mapped[int | None] = mapped_column(ForeignKey("classify_runs.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(500))
+    digest: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
