@@ -1,0 +1,181 @@
+"""Problems found in user-edited files, each naming file, line, entry and field.
+
+Every loader collects all problems it can find in one pass rather than stopping at the
+first, so an engineer fixes a file in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError
+
+Severity = Literal["error", "warning"]
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one field of one entry of one file."""
+
+    file: str
+    message: str
+    line: int | None = None
+    entry: str | None = None
+    field: str | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        """
+        >>> str(Problem("inventory/hosts.yaml", "unknown platform 'huawai'", 12, "r1", "platform"))
+        "inventory/hosts.yaml:12: r1: platform: unknown platform 'huawai'"
+        """
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where]
+        if self.entry:
+            parts.append(self.entry)
+        if self.field:
+            parts.append(self.field)
+        prefix = "warning: " if self.severity == "warning" else ""
+        return ": ".join(parts) + f": {prefix}{self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "entry": self.entry,
+            "field": self.field,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+class ProblemsError(Exception):
+    """Raised where a caller needs valid data and the input has errors."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML file with the line of every mapping key and sequence item."""
+
+    path: Path
+    label: str
+    data: Any
+    lines: dict[PathKey, int]
+
+    def line_of(self, path: PathKey) -> int | None:
+        """The line of the deepest known node on ``path``."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str, line: int, first: int) -> None:
+        self.key, self.line, self.first = key, line, first
+
+
+def load_yaml(path: Path, label: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Parse a YAML file, rejecting duplicate keys (PyYAML would keep only the last)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [Problem(label, "file not found")]
+    except UnicodeDecodeError as exc:
+        return None, [Problem(label, f"not UTF-8 text (byte {exc.start})")]
+    except OSError as exc:
+        return None, [Problem(label, f"cannot read: {exc.strerror}")]
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[PathKey, int] = {}
+        data = _node_to_data(loader, node, (), lines) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        return None, [Problem(label, f"YAML syntax: {exc.problem or exc}", line)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(label, f"YAML syntax: {exc}")]
+    except _DuplicateKeyError as exc:
+        msg = f"duplicate key {exc.key!r} (first at line {exc.first})"
+        return None, [Problem(label, msg, exc.line)]
+    finally:
+        loader.dispose()
+    return YamlDoc(path, label, data, lines), []
+
+
+def _node_to_data(
+    loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int]
+) -> Any:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        first_line: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                key = str(key)
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise _DuplicateKeyError(str(key), line, first_line[key])
+            first_line[key] = line
+            key_path = (*path, str(key))
+            lines[key_path] = line
+            result[key] = _node_to_data(loader, value_node, key_path, lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _node_to_data(loader, item, (*path, index), lines)
+            for index, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+def validation_to_problems(
+    exc: ValidationError,
+    doc: YamlDoc,
+    base: PathKey,
+    entry: str | None,
+) -> list[Problem]:
+    """Turn a pydantic error into problems that name the line and the field."""
+    problems: list[Problem] = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+        field = ".".join(str(p) for p in loc) or None
+        message = _message_of(error)
+        problems.append(Problem(doc.label, message, doc.line_of((*base, *loc)), entry, field))
+    return problems
+
+
+def _is_union_tag(part: object) -> bool:
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+
+
+def _message_of(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown field (misspelt, or not allowed here)"
+    if kind == "missing":
+        return "required field is missing"
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    value = error.get("input")
+    if kind not in ("missing",) and not isinstance(value, (dict, list)):
+        message = f"{message} (got {value!r})"
+    return message

@@ -1,0 +1,82 @@
+"""A govnet project: the folder holding nornir_config.yaml, and the store that goes with it."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from govnet.divisions import Division, DivisionTree, get_bundled_tree
+from govnet.inventory import NORNIR_CONFIG, find_project
+from govnet.store import Store, get_db_url, open_store
+
+# What `govnet init` copies from the example project.
+SCAFFOLD = (NORNIR_CONFIG, "inventory")
+
+
+class ProjectError(RuntimeError):
+    """No project where one is needed, or a scaffold that would overwrite files."""
+
+
+@dataclass
+class Project:
+    root: Path
+    db_url: str
+
+    @classmethod
+    def find(cls, explicit: Path | None, db: str | None, cwd: Path | None = None) -> Project:
+        start = explicit or cwd or Path.cwd()
+        root = find_project(start) if explicit is None else explicit.resolve()
+        if root is None or not (root / NORNIR_CONFIG).is_file():
+            where = start.resolve()
+            raise ProjectError(
+                f"no govnet project at {where}: no {NORNIR_CONFIG} there"
+                + ("" if explicit else " or above")
+                + " (use --project DIR, or `govnet init DIR` to make one)"
+            )
+        return cls(root, get_db_url(root, db))
+
+    def open_store(self) -> Store:
+        return open_store(self.db_url)
+
+    def get_tree(self, store: Store | None = None) -> DivisionTree:
+        """Bundled divisions, plus villages imported into the store when one is given."""
+        bundled = get_bundled_tree()
+        if store is None:
+            return bundled
+
+        def lookup(code: str) -> Division | None:
+            rows = store.get_imported_divisions(code)
+            return Division(code, rows[0][1]) if rows and rows[0][0] == code else None
+
+        return bundled.copy_with(lookup=lookup)
+
+
+def get_example_root() -> Path:
+    """The example project shipped with govnet (the repository's own inventory)."""
+    return Path(str(resources.files("govnet").joinpath("data/example")))
+
+
+def init_project(target: Path, force: bool = False) -> list[Path]:
+    """Copy the example project into ``target``; refuses to overwrite unless ``force``."""
+    source = get_example_root()
+    existing = [target / name for name in SCAFFOLD if (target / name).exists()]
+    if existing and not force:
+        names = ", ".join(str(p) for p in existing)
+        raise ProjectError(f"{names} already exist(s): nothing written (use --force to replace)")
+    target.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name in SCAFFOLD:
+        src, dst = source / name, target / name
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+            written += sorted(p for p in dst.rglob("*") if p.is_file())
+        else:
+            shutil.copyfile(src, dst)
+            written.append(dst)
+    gitignore = target / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text(".govnet/\nreports/\n")
+        written.append(gitignore)
+    return written
