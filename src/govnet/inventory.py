@@ -25,7 +25,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
 
 from govnet.divisions import DivisionTree, Level, get_level, get_parent_code
@@ -199,13 +200,13 @@ class Line(Frozen):
     z_end: Text
     note: Annotated[str, AfterValidator(_check_text), Field(max_length=500)] | None = None
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Line:
-        if self.contract_start and self.contract_end and self.contract_end < self.contract_start:
-            raise ValueError(
-                f"contract_end {self.contract_end} is before contract_start {self.contract_start}"
-            )
-        return self
+    @field_validator("contract_end")
+    @classmethod
+    def _ends_after_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("contract_start")
+        if start is not None and end is not None and end < start:
+            raise ValueError(f"{end} is before contract_start {start}")
+        return end
 
     def get_annual_fee(self) -> Decimal | None:
         """The yearly cost: the annual fee if given, else twelve months."""
@@ -492,17 +493,34 @@ def load_inventory(root: Path, tree: DivisionTree) -> tuple[Inventory | None, li
         except ValidationError as exc:
             problems += validation_to_problems(exc, defaults_doc, (), None)
 
-    problems += _check_units(units, docs["units"], tree)
+    # Cross-references are checked against every name a file declares, valid or not, so
+    # one bad entry is reported once and not again by every entry that names it.
+    unit_ids = _get_declared(docs["units"], "units", "id")
+    host_names = _get_declared(docs["hosts"], None, None)
+    problems += _check_units(units, docs["units"], tree, unit_ids)
     resolved, found = _resolve_hosts(hosts, groups, defaults, docs["hosts"], docs["groups"])
     problems += found
-    problems += _check_hosts(resolved, units, docs["hosts"], tree)
-    problems += check_lines(lines, units, resolved, docs["lines"])
+    problems += _check_hosts(resolved, units, docs["hosts"], tree, unit_ids)
+    problems += check_lines(lines, units, resolved, docs["lines"], unit_ids, host_names)
 
     if has_errors(problems):
         return None, problems
     files = tuple(root / label for key, label in labels.items() if docs[key] is not None)
     inventory = Inventory(root, tuple(units), tuple(resolved), tuple(lines), files)
     return inventory, problems
+
+
+def _get_declared(doc: YamlDoc | None, top: str | None, key: str | None) -> set[str] | None:
+    """Names a file declares (None when the file could not be read: then nothing is known)."""
+    if doc is None:
+        return None
+    data = doc.data
+    if top is None:
+        return {str(name) for name in data} if isinstance(data, dict) else set()
+    items = data.get(top) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return set()
+    return {str(item[key]) for item in items if isinstance(item, dict) and key in item}
 
 
 def get_inventory(root: Path, tree: DivisionTree) -> Inventory:
@@ -517,10 +535,12 @@ def _index_line(doc: YamlDoc | None, top: str, index: int, name: str) -> int | N
     return None if doc is None else doc.line_of((top, index, name))
 
 
-def _check_units(units: list[Unit], doc: YamlDoc | None, tree: DivisionTree) -> list[Problem]:
+def _check_units(
+    units: list[Unit], doc: YamlDoc | None, tree: DivisionTree, declared: set[str] | None
+) -> list[Problem]:
     problems: list[Problem] = []
     label = doc.label if doc else UNITS_FILE
-    ids = {u.id for u in units}
+    ids = {u.id for u in units} | (declared or set())
     seen: dict[str, int] = {}
     for index, unit in enumerate(units):
         entry = f"units[{index}] {unit.id}"
@@ -684,7 +704,11 @@ def _group_chain(names: Iterable[str], groups: Mapping[str, Group]) -> list[Grou
 
 
 def _check_hosts(
-    hosts: list[ResolvedHost], units: list[Unit], doc: YamlDoc | None, tree: DivisionTree
+    hosts: list[ResolvedHost],
+    units: list[Unit],
+    doc: YamlDoc | None,
+    tree: DivisionTree,
+    unit_ids: set[str] | None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     label = doc.label if doc else "inventory/hosts.yaml"
@@ -696,7 +720,7 @@ def _check_hosts(
             return doc.line_of((_name, *path)) if doc else None
 
         unit = by_id.get(host.unit)
-        if unit is None:
+        if unit is None and unit_ids is not None and host.unit not in unit_ids:
             problems.append(
                 Problem(
                     label,
@@ -746,13 +770,23 @@ def _check_hosts(
 
 
 def check_lines(
-    lines: list[Line], units: list[Unit], hosts: list[ResolvedHost], doc: YamlDoc | None
+    lines: list[Line],
+    units: list[Unit],
+    hosts: list[ResolvedHost],
+    doc: YamlDoc | None,
+    unit_ids: set[str] | None = None,
+    host_names: set[str] | None = None,
 ) -> list[Problem]:
-    """Cross-file checks of the ledger: ids unique, units and devices defined."""
+    """Cross-file checks of the ledger: ids unique, units and devices defined.
+
+    ``unit_ids``/``host_names`` are every name the other files declare, valid or not;
+    None means that file could not be read, so references to it are not judged.
+    """
     problems: list[Problem] = []
     label = doc.label if doc else LINES_FILE
     by_id = {u.id: u for u in units}
-    host_names = {h.name for h in hosts}
+    known_units = {u.id for u in units} if unit_ids is None and units else unit_ids
+    known_hosts = {h.name for h in hosts} if host_names is None and hosts else host_names
     seen: dict[str, int] = {}
     for index, line in enumerate(lines):
         entry = f"lines[{index}] {line.circuit_id}"
@@ -772,7 +806,7 @@ def check_lines(
             )
         seen.setdefault(line.circuit_id, index)
         unit = by_id.get(line.unit)
-        if unit is None:
+        if unit is None and known_units is not None and line.unit not in known_units:
             problems.append(
                 Problem(
                     label,
@@ -782,7 +816,7 @@ def check_lines(
                     "unit",
                 )
             )
-        elif line.classified and not unit.classified:
+        elif unit is not None and line.classified and not unit.classified:
             problems.append(
                 Problem(
                     label,
@@ -794,7 +828,11 @@ def check_lines(
                     "warning",
                 )
             )
-        if line.a_device is not None and line.a_device not in host_names:
+        if (
+            line.a_device is not None
+            and known_hosts is not None
+            and line.a_device not in known_hosts
+        ):
             problems.append(
                 Problem(
                     label,
