@@ -26,8 +26,19 @@ def test_example_project_is_valid_and_complete(example_project: Path, tree: Divi
     county_towns = {d.code for d in tree.get_children("500107")}
     assert towns == county_towns  # every real town of 九龙坡区 has its government unit
     names = " ".join(u.name for u in inventory.units)
-    for department in ("公安", "税务", "人力资源和社会保障", "医疗保障", "卫生健康", "教育", "民政",
-                       "自然资源", "市场监督", "应急", "财政"):
+    for department in (
+        "公安",
+        "税务",
+        "人力资源和社会保障",
+        "医疗保障",
+        "卫生健康",
+        "教育",
+        "民政",
+        "自然资源",
+        "市场监督",
+        "应急",
+        "财政",
+    ):
         assert department in names
     assert sum(u.classified for u in inventory.units) == 1
     assert {h.platform for h in inventory.hosts} == {"huawei", "hp_comware", "cisco_ios"}
@@ -84,9 +95,13 @@ def test_missing_files_are_reported(example_project: Path, tree: DivisionTree) -
 
 def test_village_units_need_imported_villages(example_project: Path, tree: DivisionTree) -> None:
     units = example_project / "inventory" / "units.yaml"
-    units.write_text(units.read_text() + (
-        "  - id: village-huayan\n    name: 华岩村村民委员会\n    kind: village\n"
-        '    division_code: "500107102201"\n    parent: town-huayan\n'))
+    units.write_text(
+        units.read_text()
+        + (
+            "  - id: village-huayan\n    name: 华岩村村民委员会\n    kind: village\n"
+            '    division_code: "500107102201"\n    parent: town-huayan\n'
+        )
+    )
     _, problems = load_inventory(example_project, tree)
     assert any("villages are not bundled" in p.message for p in problems)
 

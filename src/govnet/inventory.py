@@ -503,6 +503,7 @@ def load_inventory(root: Path, tree: DivisionTree) -> tuple[Inventory | None, li
     problems += _check_hosts(resolved, units, docs["hosts"], tree, unit_ids)
     problems += check_lines(lines, units, resolved, docs["lines"], unit_ids, host_names)
 
+    problems.sort(key=lambda p: (p.file, p.line or 0))
     if has_errors(problems):
         return None, problems
     files = tuple(root / label for key, label in labels.items() if docs[key] is not None)

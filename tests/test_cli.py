@@ -1,0 +1,193 @@
+"""The command line, in-process, against temporary projects and stores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from govnet.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_divisions_show_jiulongpo_lists_its_19_towns() -> None:
+    code, stdout, _ = run("divisions", "show", "500107", "--json")
+    assert code == 0
+    data = json.loads(stdout)
+    assert data["name"] == "九龙坡区" and data["full_name"] == "重庆市九龙坡区"
+    assert len(data["children"]) == 19
+    assert data["counts"] == {"街道": 9, "镇": 10}
+    assert data["children"][0] == {
+        "code": "500107001000",
+        "name": "杨家坪街道",
+        "level": "town",
+        "parent": "500107000000",
+        "town_type": "街道",
+    }
+    assert data["source"]["version"] == "2.7.0"
+
+
+def test_divisions_show_weifang_has_122_town_level_units() -> None:
+    code, stdout, _ = run("divisions", "show", "3707", "--level", "town", "--json")
+    assert code == 0
+    data = json.loads(stdout)
+    assert data["name"] == "潍坊市"
+    assert len(data["children"]) == 122
+    assert data["below"] == {"county": 13, "town": 122}
+
+
+@pytest.mark.parametrize("bad", ["5001x7", "12345", "990000"])
+def test_divisions_show_rejects_bad_codes_without_traceback(bad: str) -> None:
+    code, stdout, stderr = run("divisions", "show", bad)
+    assert code == 1
+    assert stderr.startswith("error: ") and "Traceback" not in stderr + stdout
+
+
+def test_init_check_load_round(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    code, stdout, _ = run("init", str(project))
+    assert code == 0 and (project / "inventory" / "units.yaml").is_file()
+    assert (project / ".gitignore").read_text().startswith(".govnet/")
+
+    code, stdout, stderr = run("--project", str(project), "inventory", "check")
+    assert code == 0, stderr
+    assert "inventory ok: 36 units, 30 devices, 34 lines" in stdout
+
+    code, stdout, _ = run("--project", str(project), "inventory", "load", "--json")
+    assert code == 0
+    loaded = json.loads(stdout)
+    assert loaded["unchanged"] is False and len(loaded["added"]["lines"]) == 34
+    summary = loaded["summary"]
+    assert summary["divisions"] == [{"code": "500107000000", "name": "重庆市九龙坡区"}]
+    assert summary["towns_total"] == 19 and summary["towns_with_unit"] == 19
+    assert summary["units"] == {"county": 1, "department": 16, "town": 19}
+    assert (project / ".govnet" / "govnet.db").is_file()
+
+    code, stdout, _ = run("--project", str(project), "inventory", "load", "--json")
+    assert json.loads(stdout)["unchanged"] is True
+
+    # init refuses to overwrite a project
+    code, _, stderr = run("init", str(project))
+    assert code == 1 and "already exist" in stderr
+
+
+def test_check_on_a_broken_copy_prints_one_line_per_problem(example_project: Path) -> None:
+    hosts = example_project / "inventory" / "hosts.yaml"
+    hosts.write_text(hosts.read_text().replace("groups: [huawei]", "platform: huawai", 1))
+    units = example_project / "inventory" / "units.yaml"
+    units.write_text(units.read_text().replace('"500107102000"', '"500107199000"', 1))
+    code, stdout, stderr = run("--project", str(example_project), "inventory", "check")
+    assert code == 1
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 3, stderr
+    assert (
+        lines[0].startswith("inventory/hosts.yaml:") and ": platform: unknown platform" in lines[0]
+    )
+    assert lines[1].startswith("inventory/units.yaml:") and "division_code: unknown" in lines[1]
+    assert lines[2] == "2 error(s), 0 warning(s)"
+    assert "Traceback" not in stdout + stderr
+    assert not (example_project / ".govnet").exists()  # checking never creates a store
+
+    code, stdout, _ = run("--project", str(example_project), "inventory", "check", "--json")
+    data = json.loads(stdout)
+    assert code == 1 and data["ok"] is False
+    assert {p["field"] for p in data["problems"]} == {"platform", "division_code"}
+
+
+def test_no_project_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, stderr = run("inventory", "check")
+    assert code == 1 and "no govnet project" in stderr and "govnet init" in stderr
+
+
+def test_db_upgrade_on_empty_sqlite_and_postgres(example_project: Path, pg_url: str) -> None:
+    db = example_project / "empty.db"
+    db.touch()
+    for url in (f"sqlite:///{db}", pg_url):
+        code, stdout, _ = run("--project", str(example_project), "--db", url, "db", "upgrade")
+        assert code == 0 and "migrated empty →" in stdout
+        code, stdout, _ = run(
+            "--project", str(example_project), "--db", url, "db", "status", "--json"
+        )
+        status = json.loads(stdout)
+        assert status["revision"] == status["head"]
+    code, stdout, _ = run(
+        "--project", str(example_project), "--db", pg_url, "inventory", "load", "--json"
+    )
+    assert code == 0 and len(json.loads(stdout)["added"]["devices"]) == 30
+
+
+def test_db_url_password_is_never_printed(example_project: Path) -> None:
+    url = "postgresql://govnet:Secr3t-pw@127.0.0.1:1/govnet"
+    code, stdout, stderr = run("--project", str(example_project), "--db", url, "db", "status")
+    assert code == 1 and "Secr3t-pw" not in stdout + stderr and "***" in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "issue"),
+    [
+        (["survey"], 4),
+        (["survey", "diff", "1", "2"], 4),
+        (["lab", "up"], 3),
+        (["classify"], 5),
+        (["explain", "x"], 5),
+        (["plan", "--all"], 6),
+        (["push", "p", "--host", "h", "--commit"], 6),
+        (["report", "coverage"], 7),
+    ],
+)
+def test_unbuilt_commands_say_so_with_exit_2(args: list[str], issue: int) -> None:
+    code, stdout, stderr = run(*args)
+    assert code == 2
+    assert f"not built yet (issue #{issue})" in stderr and stdout == ""
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    code, stdout, stderr = run("demo", "--dir", str(tmp_path / "demo"))
+    assert code == 0, stderr
+    assert "36 units, 30 devices, 34 lines" in stdout
+    assert "inventory load 1:" in stdout
+    assert str(tmp_path / "demo") in stdout
+
+
+def test_divisions_import_villages_then_show_and_check(example_project: Path) -> None:
+    villages = example_project / "villages.csv"
+    villages.write_text(
+        "code,name,streetCode,provinceCode,cityCode,areaCode\n"
+        "500107102001,华福社区居委会,500107102,50,5001,500107\n"
+        "500107102201,华岩村委会,500107102,50,5001,500107\n"
+        "110101001001,多福巷社区居委会,110101001,11,1101,110101\n",
+        encoding="utf-8",
+    )
+    p = ("--project", str(example_project))
+    code, stdout, stderr = run(*p, "divisions", "import", str(villages), "--under", "500107")
+    assert code == 0, stderr
+    assert "imported 2 villages" in stdout
+    code, stdout, _ = run(*p, "divisions", "show", "500107102", "--json")
+    assert [c["name"] for c in json.loads(stdout)["children"]] == ["华福社区居委会", "华岩村委会"]
+
+    units = example_project / "inventory" / "units.yaml"
+    units.write_text(
+        units.read_text()
+        + (
+            "  - id: village-huayan\n    name: 华岩村村民委员会\n    kind: village\n"
+            '    division_code: "500107102201"\n    parent: town-huayan\n'
+        )
+    )
+    code, stdout, stderr = run(*p, "inventory", "check")
+    assert code == 0, stderr
+
+    bad = example_project / "bad.csv"
+    bad.write_text("code,name\n5001071022,short\n", encoding="utf-8")
+    code, _, stderr = run(*p, "divisions", "import", str(bad))
+    assert code == 1 and "bad.csv:2: column 'code'" in stderr
