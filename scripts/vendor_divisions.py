@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
             for name in LEVEL_FILES:
                 raw = tar.extractfile(f"package/dist/{name}.csv").read().decode()  # type: ignore[union-attr]
                 rows += [(r["code"], r["name"]) for r in csv.DictReader(io.StringIO(raw))]
-    rows.sort()
+    rows = _drop_placeholders(rows)
     body = "".join(f"{code}\t{name}\n" for code, name in rows).encode()
     (OUT / "divisions.tsv.gz").write_bytes(gzip.compress(body, 9, mtime=0))
     (OUT / "DIVISIONS-LICENSE.txt").write_text(licence)
@@ -57,6 +57,18 @@ def main(argv: list[str]) -> int:
     )
     print(f"vendored {len(rows)} divisions from {meta['name']} {meta['version']}")
     return 0
+
+
+def _drop_placeholders(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Keep one row per 12-digit code, the higher level's.
+
+    NBS repeats the cities with no counties (东莞 4419, 中山 4420, 儋州 4604) as a county
+    441900 etc., and 金门县 350527 as a town 350527000; their towns hang under the city.
+    """
+    kept: dict[str, tuple[str, str]] = {}
+    for code, name in sorted(rows, key=lambda r: (len(r[0]), r[0])):
+        kept.setdefault(code.ljust(12, "0"), (code, name))
+    return sorted(kept.values())
 
 
 if __name__ == "__main__":
