@@ -87,7 +87,6 @@ class InventoryRow:
     retired_at: Mapped[dt.datetime | None]
 
 
-
 class UnitRow(InventoryRow, Base):
     __tablename__ = "units"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
