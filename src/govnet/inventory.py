@@ -51,7 +51,7 @@ KNOWN_PLATFORMS = frozenset(
     {"huawei", "huawei_vrpv8", "hp_comware", "cisco_ios", "cisco_xe", "ruijie_os", "zte_zxros"}
 )
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line breaks
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _HOSTNAME_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -198,7 +198,7 @@ class Line(Frozen):
     a_device: Annotated[str, Field(pattern=_HOSTNAME_KEY.pattern)] | None = None
     a_interface: Annotated[Text, Field(max_length=100)] | None = None
     z_end: Text
-    note: Annotated[str, AfterValidator(_check_text), Field(max_length=500)] | None = None
+    note: Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=500)] | None = None
 
     @field_validator("contract_end")
     @classmethod
