@@ -107,6 +107,7 @@ def _check_address(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=200)]
+LongText = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=500)]
 Key = Annotated[str, AfterValidator(_check_key)]
 DivisionCode = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_check_division_code)]
 Address = Annotated[str, AfterValidator(_check_address)]
@@ -198,7 +199,7 @@ class Line(Frozen):
     a_device: Annotated[str, Field(pattern=_HOSTNAME_KEY.pattern)] | None = None
     a_interface: Annotated[Text, Field(max_length=100)] | None = None
     z_end: Text
-    note: Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=500)] | None = None
+    note: LongText | None = None
 
     @field_validator("contract_end")
     @classmethod
