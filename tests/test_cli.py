@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -158,6 +159,13 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "36 units, 30 devices, 34 lines" in stdout
     assert "inventory load 1:" in stdout
     assert str(tmp_path / "demo") in stdout
+    ledger = tmp_path / "demo" / "reports" / "ledger.xlsx"
+    assert f"ledger: {ledger}" in stdout
+    sheet = openpyxl.load_workbook(ledger).active
+    assert sheet is not None and sheet["A1"].value == "电路编号" and sheet.max_row == 35
+
+    code, stdout, _ = run("demo", "--dir", str(tmp_path / "demo"))  # a re-run reuses it
+    assert code == 0 and "inventory unchanged since load 1" in stdout
 
 
 def test_divisions_import_villages_then_show_and_check(example_project: Path) -> None:

@@ -34,7 +34,7 @@ from govnet.divisions import (
     to_full_code,
     to_short_code,
 )
-from govnet.inventory import Inventory, load_inventory
+from govnet.inventory import get_inventory_summary
 from govnet.problems import Problem, ProblemsError, has_errors
 from govnet.project import Project, ProjectError, init_project
 from govnet.store import StoreError, SyncResult
@@ -188,28 +188,12 @@ inventory_app = typer.Typer(
 app.add_typer(inventory_app, name="inventory")
 
 
-def _load_checked(project: Project) -> tuple[Inventory | None, list[Problem]]:
-    store = project.open_store() if _store_exists(project) else None
-    try:
-        return load_inventory(project.root, project.get_tree(store))
-    finally:
-        if store is not None:
-            store.dispose()
-
-
-def _store_exists(project: Project) -> bool:
-    """Whether a store is already there; checks never create one as a side effect."""
-    if not project.db_url.startswith("sqlite:///"):
-        return True
-    return Path(project.db_url.removeprefix("sqlite:///")).exists()
-
-
 @inventory_app.command("check")
 @handles_errors
 def inventory_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Validate every inventory file; one line per problem, non-zero exit on any error."""
     project = _options(ctx).get_project()
-    inventory, problems = _load_checked(project)
+    inventory, problems = project.check_inventory()
     if as_json:
         print_json({"ok": not has_errors(problems), "problems": [p.to_dict() for p in problems]})
     elif problems:
@@ -228,15 +212,8 @@ def inventory_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def inventory_load(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Validate the inventory and record it in the store, then print a summary."""
     project = _options(ctx).get_project()
-    store = project.open_store()
-    try:
-        inventory, problems = load_inventory(project.root, project.get_tree(store))
-        if inventory is None:
-            raise ProblemsError(problems)
-        result = store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
-    finally:
-        store.dispose()
-    summary = get_inventory_summary(inventory)
+    inventory, problems, result = project.load_inventory_into_store()
+    summary = get_inventory_summary(inventory, get_bundled_tree())
     if as_json:
         print_json(
             {
@@ -251,7 +228,7 @@ def inventory_load(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         return
     for problem in problems:
         err.print(str(problem), markup=False)
-    out.print(f"store: {store.display_url}")
+    out.print(f"store: {project.display_db_url}")
     out.print(_describe_sync(result))
     render_summary(summary)
 
@@ -268,27 +245,6 @@ def _describe_sync(result: SyncResult) -> str:
         for table, keys in changes.items():
             parts.append(f"{len(keys)} {table} {label}")
     return f"inventory load {result.load_id}: " + (", ".join(parts) or "no row changed")
-
-
-def get_inventory_summary(inventory: Inventory) -> dict[str, Any]:
-    """Counts an engineer wants first: units by kind, devices by platform, lines and fees."""
-    tree = get_bundled_tree()
-    counties = sorted({u.division_code[:6] for u in inventory.units})
-    towns_total = sum(
-        len([d for d in tree.get_children(c) if d.level is Level.TOWN]) for c in counties
-    )
-    town_units = {u.division_code for u in inventory.units if u.kind.value == "town"}
-    annual = sum((ln.get_annual_fee() or Decimal(0) for ln in inventory.lines), Decimal(0))
-    return {
-        "divisions": [{"code": to_full_code(c), "name": tree.get_full_name(c)} for c in counties],
-        "units": dict(Counter(u.kind.value for u in inventory.units)),
-        "classified_units": sum(u.classified for u in inventory.units),
-        "devices": dict(Counter(h.platform for h in inventory.hosts)),
-        "lines": dict(Counter(ln.kind.value for ln in inventory.lines)),
-        "annual_fees": annual,
-        "towns_with_unit": len(town_units),
-        "towns_total": towns_total,
-    }
 
 
 def render_summary(summary: dict[str, Any]) -> None:
@@ -392,8 +348,11 @@ def divisions_show(
     division = tree.get(full)
     options = _options(ctx)
     if division is None or division.level in (Level.TOWN, Level.VILLAGE):
-        imported = _imported_divisions(options, full)
-        if imported is not None:
+        try:
+            imported = options.get_project().get_imported_villages(full)
+        except ProjectError:
+            imported = []
+        if imported:
             tree = tree.copy_with(imported)
             division, children = tree.get(full), tree.get_children(full)
     if division is None:
@@ -434,24 +393,6 @@ def divisions_show(
 
 def _child_label(code: str, level: Level) -> str:
     return get_town_type(code) if level is Level.TOWN else level.value
-
-
-def _imported_divisions(options: Options, code: str) -> list[Any] | None:
-    """Villages imported into the project's store under ``code``, if there is a project."""
-    from govnet.divisions import Division
-
-    try:
-        project = options.get_project()
-    except ProjectError:
-        return None
-    if not _store_exists(project):
-        return None
-    store = project.open_store()
-    try:
-        prefix = code[:9] if code.endswith("000") else code
-        return [Division(c, n) for c, n in store.get_imported_divisions(prefix)]
-    finally:
-        store.dispose()
 
 
 @divisions_app.command("import")
@@ -541,28 +482,33 @@ def demo(
     ] = Path("demo"),
 ) -> None:
     """Run everything built so far on the example district, end to end."""
-    out.print(f"[1/3] project: {directory}")
+    from govnet.ledger import export_ledger
+
+    out.print(f"[1/4] project: {directory}")
     if not (directory / "nornir_config.yaml").exists():
         init_project(directory)
     project = Project.find(directory, None)
-    out.print("[2/3] inventory check")
-    inventory, problems = _load_checked(project)
+    out.print("[2/4] inventory check")
+    inventory, problems = project.check_inventory()
     if inventory is None:
         raise ProblemsError(problems)
     out.print(
         f"      ok: {len(inventory.units)} units, {len(inventory.hosts)} devices, "
         f"{len(inventory.lines)} lines"
     )
-    out.print("[3/3] load into the store")
-    store = project.open_store()
-    try:
-        result = store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
-    finally:
-        store.dispose()
+    out.print("[3/4] load into the store")
+    inventory, _, result = project.load_inventory_into_store()
     out.print(f"      {_describe_sync(result)}")
-    render_summary(get_inventory_summary(inventory))
+    render_summary(get_inventory_summary(inventory, get_bundled_tree()))
+    out.print("[4/4] export the ledger (台账) to Excel")
+    ledger = project.root / "reports" / "ledger.xlsx"
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    rows = export_ledger(project.root, ledger, get_bundled_tree())
+    out.print(f"      {rows} lines written")
     out.print("not built yet: lab (#3), survey (#4), classify (#5), plan (#6), report (#7)")
-    out.print(f"demo project: {project.root}  store: {store.display_url}")
+    out.print(f"demo project: {project.root}")
+    out.print(f"  store:  {project.display_db_url}")
+    out.print(f"  ledger: {ledger}")
 
 
 # --- steps later issues build -------------------------------------------------------------

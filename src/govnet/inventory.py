@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -891,6 +892,24 @@ def get_nornir(root: Path, tree: DivisionTree, **overrides: Any) -> Nornir:
     }
     overrides.setdefault("inventory", inventory)
     return InitNornir(config_file=str(root / NORNIR_CONFIG), **overrides)
+
+
+def get_inventory_summary(inventory: Inventory, tree: DivisionTree) -> dict[str, Any]:
+    """Counts an engineer wants first: units by kind, devices by platform, lines and fees."""
+    counties = sorted({u.division_code[:6] for u in inventory.units})
+    towns_total = sum(len(tree.get_descendants(c, Level.TOWN)) for c in counties)
+    town_units = {u.division_code for u in inventory.units if u.kind is UnitKind.TOWN}
+    annual = sum((ln.get_annual_fee() or Decimal(0) for ln in inventory.lines), Decimal(0))
+    return {
+        "divisions": [{"code": c.ljust(12, "0"), "name": tree.get_full_name(c)} for c in counties],
+        "units": dict(Counter(u.kind.value for u in inventory.units)),
+        "classified_units": sum(u.classified for u in inventory.units),
+        "devices": dict(Counter(h.platform for h in inventory.hosts)),
+        "lines": dict(Counter(ln.kind.value for ln in inventory.lines)),
+        "annual_fees": annual,
+        "towns_with_unit": len(town_units),
+        "towns_total": towns_total,
+    }
 
 
 def find_project(start: Path) -> Path | None:

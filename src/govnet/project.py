@@ -8,8 +8,9 @@ from importlib import resources
 from pathlib import Path
 
 from govnet.divisions import Division, DivisionTree, get_bundled_tree
-from govnet.inventory import NORNIR_CONFIG, find_project
-from govnet.store import Store, get_db_url, open_store
+from govnet.inventory import NORNIR_CONFIG, Inventory, find_project, load_inventory
+from govnet.problems import Problem, ProblemsError
+from govnet.store import Store, SyncResult, get_db_url, open_store
 
 # What `govnet init` copies from the example project.
 SCAFFOLD = (NORNIR_CONFIG, "inventory")
@@ -39,6 +40,49 @@ class Project:
 
     def open_store(self) -> Store:
         return open_store(self.db_url)
+
+    @property
+    def display_db_url(self) -> str:
+        """The store URL with any password hidden."""
+        return Store(self.db_url).display_url
+
+    def has_store(self) -> bool:
+        """Whether a store is already there, so checks never create one as a side effect."""
+        if not self.db_url.startswith("sqlite:///"):
+            return True
+        return Path(self.db_url.removeprefix("sqlite:///")).exists()
+
+    def check_inventory(self) -> tuple[Inventory | None, list[Problem]]:
+        """Load and check the inventory, with the store's villages if there is a store."""
+        store = self.open_store() if self.has_store() else None
+        try:
+            return load_inventory(self.root, self.get_tree(store))
+        finally:
+            if store is not None:
+                store.dispose()
+
+    def load_inventory_into_store(self) -> tuple[Inventory, list[Problem], SyncResult]:
+        """Check the inventory and record it in the store; ProblemsError if it has errors."""
+        store = self.open_store()
+        try:
+            inventory, problems = load_inventory(self.root, self.get_tree(store))
+            if inventory is None:
+                raise ProblemsError(problems)
+            result = store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
+        finally:
+            store.dispose()
+        return inventory, problems, result
+
+    def get_imported_villages(self, code: str) -> list[Division]:
+        """Villages imported into the store under a town (or the one village ``code``)."""
+        if not self.has_store():
+            return []
+        store = self.open_store()
+        try:
+            prefix = code[:9] if code.endswith("000") else code
+            return [Division(c, n) for c, n in store.get_imported_divisions(prefix)]
+        finally:
+            store.dispose()
 
     def get_tree(self, store: Store | None = None) -> DivisionTree:
         """Bundled divisions, plus villages imported into the store when one is given."""
