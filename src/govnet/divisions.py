@@ -213,9 +213,6 @@ class DivisionTree:
                     stack.append(child.code)
         return sorted(found, key=lambda d: d.code)
 
-    def iter_level(self, level: Level) -> Iterator[Division]:
-        return (d for d in self.divisions.values() if d.level is level)
-
     def copy_with(
         self,
         extra: Iterable[Division] = (),

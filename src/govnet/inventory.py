@@ -217,10 +217,6 @@ class Line(Frozen):
         return None if self.monthly_fee is None else self.monthly_fee * 12
 
 
-class LinesFile(Frozen):
-    lines: list[Line]
-
-
 # --- Nornir hosts, groups, defaults ------------------------------------------------------
 
 

@@ -282,16 +282,6 @@ class Store:
             columns = [attr.key for attr in inspect(model).column_attrs]
             return [{c: getattr(row, c) for c in columns} for row in session.scalars(query)]
 
-    def get_latest_inventory_load(self) -> dict[str, Any] | None:
-        with self.session() as session:
-            load = session.scalars(
-                select(InventoryLoad).order_by(InventoryLoad.id.desc()).limit(1)
-            ).first()
-            if load is None:
-                return None
-            columns = [attr.key for attr in inspect(InventoryLoad).column_attrs]
-            return {c: getattr(load, c) for c in columns}
-
     # --- survey snapshots ------------------------------------------------------------
 
     def start_survey_run(
