@@ -52,7 +52,7 @@ KNOWN_PLATFORMS = frozenset(
     {"huawei", "huawei_vrpv8", "hp_comware", "cisco_ios", "cisco_xe", "ruijie_os", "zte_zxros"}
 )
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line breaks
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line breaks
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _HOSTNAME_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -61,7 +61,7 @@ _DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 def _check_text(value: str) -> str:
     """Text that may reach a device config or a report: one line, no control characters."""
     value = value.strip()
-    if _CONTROL.search(value):
+    if CONTROL_CHARS.search(value):
         raise ValueError("must be one line with no control characters")
     return value
 

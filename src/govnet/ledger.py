@@ -38,6 +38,7 @@ from pydantic_core import ErrorDetails
 
 from govnet.divisions import DivisionTree
 from govnet.inventory import (
+    CONTROL_CHARS,
     LINES_FILE,
     UNITS_FILE,
     Carrier,
@@ -126,7 +127,6 @@ PLACEHOLDERS = frozenset({"-", "--", "—", "——", "/", "无", "n/a", "na"})
 TOTALS = re.compile(r"合\s*计|总\s*计|小\s*计")
 
 # Line breaks and control characters: a cell value may end up in a device configuration.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _LINE_REF = re.compile(r"lines\[(\d+)\]")
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -151,7 +151,7 @@ class ImportResult:
 
 def _check_header(value: str) -> str:
     value = value.strip()
-    if not value or len(value) > 100 or _CONTROL.search(value):
+    if not value or len(value) > 100 or CONTROL_CHARS.search(value):
         raise ValueError("a header is one line of 1 to 100 characters")
     return value
 
@@ -506,7 +506,7 @@ def _cell_to_text(value: object) -> str | None:
 
 def _parse_text(value: object) -> str | None:
     text = _cell_to_text(value)
-    if text is not None and _CONTROL.search(text):
+    if text is not None and CONTROL_CHARS.search(text):
         raise _CellError(
             f"a line break or control character inside the cell ({text!r}): a ledger value "
             "may reach a device configuration, so keep it on one line"
@@ -907,7 +907,7 @@ def lines_to_yaml(lines: Sequence[Line], imported_from: str | None = None) -> st
     """lines.yaml text: fields in model order, no empty fields, fees as 1800.00, real dates."""
     header = "# Dedicated-line ledger (专线台账). Fields and spreadsheet columns: docs/ledger.md\n"
     if imported_from is not None:
-        safe = _CONTROL.sub("?", imported_from)
+        safe = CONTROL_CHARS.sub("?", imported_from)
         header += f"# Imported from {safe} by `govnet inventory import`; edit here or re-import.\n"
     if not lines:
         return header + "\nlines: []\n"
