@@ -1,0 +1,282 @@
+"""The simulated district: routers as data, from which every CLI output is rendered.
+
+One model serves all three vendors: renderers turn it into each vendor's text, and
+configuration lines change it, so a later ``display``/``show`` sees the change. Values a
+real device would not show are not here; values it would show are never left to chance
+at render time (the generator decides them from its seed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+
+
+class Platform(StrEnum):
+    """Netmiko device types the lab can serve."""
+
+    HUAWEI = "huawei"
+    COMWARE = "hp_comware"
+    IOS = "cisco_ios"
+
+
+class InterfaceKind(StrEnum):
+    PHYSICAL = "physical"
+    SUBINTERFACE = "subinterface"
+    VLAN = "vlan"
+    LOOPBACK = "loopback"
+    TUNNEL = "tunnel"
+    DIALER = "dialer"
+    CELLULAR = "cellular"
+
+
+class Fault(StrEnum):
+    """Misbehaviours the lab can inject, per device."""
+
+    BAD_PASSWORD = "bad_password"  # every login is refused
+    SILENT = "silent"  # TCP accepted, then nothing, ever
+    SLOW = "slow"  # each command answers after a delay
+    DROP = "drop"  # the connection drops halfway through a long output
+    GBK = "gbk"  # output bytes are GBK, as on many Chinese-language devices
+    ODD_PROMPT = "odd_prompt"  # the prompt is not the inventory hostname
+    UNSUPPORTED = "unsupported"  # some display/show commands are unknown on this model
+
+
+@dataclass
+class Interface:
+    name: str  # the full name as this vendor writes it, e.g. GigabitEthernet0/0/1.100
+    kind: InterfaceKind = InterfaceKind.PHYSICAL
+    description: str | None = None
+    admin_up: bool = True
+    link_up: bool = True  # the physical link / carrier; protocol is up when both are
+    address: IPv4Interface | None = None
+    vpn_instance: str | None = None  # VPN instance (Huawei/H3C) or VRF (Cisco) name
+    dot1q: int | None = None  # VLAN of a sub-interface
+    mac: str = "0000-0000-0000"  # Huawei/H3C dotted form; renderers convert for Cisco
+    bandwidth_mbps: int = 1000
+
+    @property
+    def oper_up(self) -> bool:
+        return self.admin_up and self.link_up
+
+    @property
+    def parent(self) -> str | None:
+        return self.name.split(".", 1)[0] if "." in self.name else None
+
+
+@dataclass
+class VpnInstance:
+    name: str
+    route_distinguisher: str | None = None
+    import_targets: list[str] = field(default_factory=list)
+    export_targets: list[str] = field(default_factory=list)
+    description: str | None = None
+
+
+@dataclass
+class StaticRoute:
+    prefix: IPv4Network
+    next_hop: IPv4Address | None = None
+    interface: str | None = None  # outgoing interface when given (or a null interface)
+    vpn_instance: str | None = None
+    preference: int = 60
+
+
+@dataclass
+class LearnedRoute:
+    """A route a neighbour gave us (BGP or OSPF); shown while that neighbour is up."""
+
+    prefix: IPv4Network
+    protocol: str  # "bgp" or "ospf"
+    next_hop: IPv4Address
+    interface: str
+    vpn_instance: str | None = None
+
+
+@dataclass
+class BgpPeer:
+    address: IPv4Address
+    remote_as: int
+    vpn_instance: str | None = None
+    established: bool = True
+    uptime_s: int = 86_400
+    description: str | None = None
+
+
+@dataclass
+class OspfNeighbour:
+    router_id: IPv4Address
+    address: IPv4Address
+    interface: str
+    area: str = "0.0.0.0"
+    process: int = 1
+    full: bool = True
+
+
+class NatKind(StrEnum):
+    OUTBOUND = "outbound"  # NAT outbound with an address pool (Huawei/H3C), overload (IOS)
+    EASY_IP = "easy_ip"  # NAT outbound using the interface address
+    STATIC = "static"
+    SERVER = "server"  # port mapping / nat server
+
+
+@dataclass
+class NatRule:
+    kind: NatKind
+    interface: str
+    acl: str | None = None
+    pool: str | None = None
+    global_address: IPv4Address | None = None  # static/server: the public side
+    inside_address: IPv4Address | None = None  # static/server: the private side
+    pool_start: IPv4Address | None = None
+    pool_end: IPv4Address | None = None
+
+
+@dataclass
+class Acl:
+    number: str
+    permit: list[IPv4Network] = field(default_factory=list)  # source networks permitted
+
+
+@dataclass
+class LldpNeighbour:
+    local_interface: str
+    system_name: str
+    port: str
+
+
+@dataclass
+class ArpEntry:
+    address: IPv4Address
+    mac: str
+    interface: str
+    vpn_instance: str | None = None
+
+
+@dataclass
+class Device:
+    hostname: str
+    platform: Platform
+    port: int
+    model: str  # e.g. AR2240, MSR3620, ISR4331
+    serial: str
+    os_version: str  # e.g. V200R010C10SPC700 / 7.1.064, Release 0821P16 / 15.9(3)M4
+    uptime_s: int
+    unit: str
+    division_code: str
+    site: str
+    role: str
+    router_id: IPv4Address | None = None
+    interfaces: list[Interface] = field(default_factory=list)
+    vpn_instances: list[VpnInstance] = field(default_factory=list)
+    static_routes: list[StaticRoute] = field(default_factory=list)
+    learned_routes: list[LearnedRoute] = field(default_factory=list)
+    bgp_as: int | None = None
+    bgp_peers: list[BgpPeer] = field(default_factory=list)
+    ospf_neighbours: list[OspfNeighbour] = field(default_factory=list)
+    acls: list[Acl] = field(default_factory=list)
+    nat_rules: list[NatRule] = field(default_factory=list)
+    lldp_neighbours: list[LldpNeighbour] = field(default_factory=list)
+    arp: list[ArpEntry] = field(default_factory=list)
+    faults: set[Fault] = field(default_factory=set)
+    prompt_name: str | None = None  # the sysname when it differs from the hostname
+
+    @property
+    def sysname(self) -> str:
+        return self.prompt_name or self.hostname
+
+    def get_interface(self, name: str) -> Interface | None:
+        return next((i for i in self.interfaces if i.name == name), None)
+
+    def get_vpn_instance(self, name: str) -> VpnInstance | None:
+        return next((v for v in self.vpn_instances if v.name == name), None)
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """One line of a routing table, as every vendor's renderer needs it."""
+
+    prefix: IPv4Network
+    protocol: str  # direct, static, bgp, ospf
+    preference: int
+    cost: int
+    next_hop: IPv4Address | None
+    interface: str | None
+    local: bool = False  # the router's own address (/32), not a connected network
+
+
+PREFERENCE = {"direct": 0, "static": 60, "ospf": 10, "bgp": 255}
+
+
+def get_routing_table(device: Device, vpn_instance: str | None = None) -> list[RouteEntry]:
+    """The active routes of one VPN instance (None = global), sorted by prefix.
+
+    Connected routes exist only while their interface is up; a static route only while its
+    next hop is on an up connected network (or its interface is up); a learned route only
+    while the neighbour that gave it is up. So a zombie line shows no routes.
+    """
+    routes: list[RouteEntry] = []
+    connected: list[tuple[IPv4Network, str]] = []
+    for iface in device.interfaces:
+        if iface.vpn_instance != vpn_instance or iface.address is None or not iface.oper_up:
+            continue
+        network = iface.address.network
+        connected.append((network, iface.name))
+        if network.prefixlen < 32:
+            routes.append(RouteEntry(network, "direct", 0, 0, iface.address.ip, iface.name))
+        routes.append(
+            RouteEntry(
+                IPv4Network(f"{iface.address.ip}/32"),
+                "direct",
+                0,
+                0,
+                IPv4Address("127.0.0.1"),
+                iface.name,
+                local=True,
+            )
+        )
+    up = {i.name for i in device.interfaces if i.oper_up}
+    for static in device.static_routes:
+        if static.vpn_instance != vpn_instance:
+            continue
+        interface = static.interface
+        if static.next_hop is not None:
+            via = next((name for net, name in connected if static.next_hop in net), None)
+            if via is None:
+                continue
+            interface = interface or via
+        elif interface is None or (
+            interface not in up and not interface.upper().startswith("NULL")
+        ):
+            continue
+        routes.append(
+            RouteEntry(static.prefix, "static", static.preference, 0, static.next_hop, interface)
+        )
+    live_peers = {
+        p.address for p in device.bgp_peers if p.established and p.vpn_instance == vpn_instance
+    }
+    live_ospf = {n.address for n in device.ospf_neighbours if n.full}
+    for learned in device.learned_routes:
+        if learned.vpn_instance != vpn_instance or learned.interface not in up:
+            continue
+        live = live_peers if learned.protocol == "bgp" else live_ospf
+        if learned.next_hop in live:
+            routes.append(
+                RouteEntry(
+                    learned.prefix,
+                    learned.protocol,
+                    PREFERENCE[learned.protocol],
+                    1 if learned.protocol == "ospf" else 0,
+                    learned.next_hop,
+                    learned.interface,
+                )
+            )
+    return sorted(
+        routes,
+        key=lambda r: (
+            int(r.prefix.network_address),
+            r.prefix.prefixlen,
+            PREFERENCE.get(r.protocol, 0),
+        ),
+    )
