@@ -1,0 +1,267 @@
+"""What every vendor renderer shares: the command matcher, vendor errors, text helpers.
+
+The matcher behaves like a router CLI (keyword abbreviations, ambiguity, incomplete
+commands, a caret under the bad word) so that survey code meets the same replies it will
+meet on real devices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+
+from govnet.lab.model import Device, Fault, NatKind, NatRule
+
+Renderer = Callable[[Device, list[str]], str]
+
+
+class UnknownCommand(Exception):
+    """The device does not know the command.
+
+    ``str(exc)`` is the vendor's exact error text (possibly multi-line, with the caret
+    marker line where the vendor prints one), without the trailing prompt.
+    """
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command a device understands.
+
+    ``words`` are keywords written ``min:rest`` (``dis:play`` accepts ``dis``..``display``;
+    without a colon any non-empty prefix is accepted), or ``<arg>`` for a free word.
+    ``gated`` is the index of the word a device with ``Fault.UNSUPPORTED`` rejects.
+    """
+
+    words: tuple[str, ...]
+    render: Renderer
+    gated: int | None = None
+
+
+@dataclass(frozen=True)
+class Syntax:
+    """How one vendor's CLI prompts and complains."""
+
+    prompt: Callable[[Device], str]
+    unrecognized: str  # the error line under the caret
+    ambiguous: str  # "{command}" is replaced by the typed command
+    incomplete: str
+    caret_for_ambiguous: bool = True
+    caret_for_incomplete: bool = True
+
+
+def command(spec: str, render: Renderer, gated: int | None = None) -> Command:
+    """A command from its space-separated word spec."""
+    return Command(tuple(spec.split()), render, gated)
+
+
+def _keyword(word: str) -> tuple[str, int]:
+    """The full keyword and the shortest abbreviation accepted for it."""
+    if ":" in word:
+        head, rest = word.split(":", 1)
+        return head + rest, len(head)
+    return word, 1
+
+
+def _accepts(word: str, token: str) -> bool:
+    if word.startswith("<"):
+        return True
+    full, shortest = _keyword(word)
+    return len(token) >= shortest and full.startswith(token.lower())
+
+
+def _error(device: Device, syntax: Syntax, raw: str, column: int | None, text: str) -> str:
+    if column is None:
+        return text
+    return " " * (len(syntax.prompt(device)) + column) + "^\n" + text
+
+
+def render_command(device: Device, raw: str, commands: Sequence[Command], syntax: Syntax) -> str:
+    """The output of ``raw`` on ``device``, or UnknownCommand with the vendor's error."""
+    spans = [(m.start(), m.group()) for m in re.finditer(r"\S+", raw)]
+    tokens = [t for _, t in spans]
+    candidates = list(commands)
+    for index, token in enumerate(tokens):
+        fits = [c for c in candidates if index < len(c.words) and _accepts(c.words[index], token)]
+        literal = [c for c in fits if not c.words[index].startswith("<")]
+        # A keyword typed shorter than its shortest abbreviation is ambiguous on the device
+        # (with commands the lab does not model), so it is ambiguous here too.
+        too_short = any(
+            index < len(c.words)
+            and not c.words[index].startswith("<")
+            and _keyword(c.words[index])[0].startswith(token.lower())
+            and not _accepts(c.words[index], token)
+            for c in candidates
+        )
+        if literal or too_short:
+            keywords = {_keyword(c.words[index])[0] for c in literal}
+            exact = [c for c in literal if _keyword(c.words[index])[0] == token.lower()]
+            if exact:
+                literal = exact
+            elif len(keywords) > 1 or too_short:
+                column = spans[index][0] if syntax.caret_for_ambiguous else None
+                text = syntax.ambiguous.replace("{command}", " ".join(tokens))
+                raise UnknownCommand(_error(device, syntax, raw, column, text))
+            fits = literal
+        if not fits:
+            raise UnknownCommand(_error(device, syntax, raw, spans[index][0], syntax.unrecognized))
+        candidates = fits
+    complete = [c for c in candidates if len(c.words) == len(tokens)]
+    if not tokens or not complete:
+        if not tokens:
+            return ""
+        column = len(raw.rstrip()) if syntax.caret_for_incomplete else None
+        raise UnknownCommand(_error(device, syntax, raw, column, syntax.incomplete))
+    chosen = complete[0]
+    if chosen.gated is not None and Fault.UNSUPPORTED in device.faults:
+        raise UnknownCommand(
+            _error(device, syntax, raw, spans[chosen.gated][0], syntax.unrecognized)
+        )
+    args = [t for w, t in zip(chosen.words, tokens, strict=True) if w.startswith("<")]
+    return chosen.render(device, args)
+
+
+# --- text helpers -------------------------------------------------------------------------
+
+
+def row(values: Sequence[object], widths: Sequence[int]) -> str:
+    """Left-aligned columns; a value wider than its column still keeps one space after it."""
+    out = ""
+    for value, width in zip(values, widths, strict=False):
+        text = str(value)
+        out += text.ljust(width) if len(text) < width else text + " "
+    for value in values[len(widths) :]:
+        out += str(value) + " "
+    return out.rstrip()
+
+
+def cisco_mac(mac: str) -> str:
+    """``xxxx-xxxx-xxxx`` (Huawei/H3C) as Cisco writes it, ``xxxx.xxxx.xxxx``."""
+    return mac.lower().replace("-", ".")
+
+
+def pseudo_mac(seed: str) -> str:
+    """A stable MAC in Huawei/H3C form for a neighbour the model names but gives no MAC."""
+    value = sum((i + 1) * ord(ch) for i, ch in enumerate(seed)) * 2654435761 % (1 << 40)
+    digits = f"00{value:010x}"
+    return f"{digits[0:4]}-{digits[4:8]}-{digits[8:12]}"
+
+
+def duration_words(seconds: int, *, weeks: bool = True, always_weeks: bool = False) -> str:
+    """``5 weeks, 1 day, 2 hours, 3 minutes``, as uptime lines print it."""
+    minutes, _ = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts: list[tuple[int, str]] = []
+    if weeks:
+        wks, days = divmod(days, 7)
+        if wks or always_weeks:
+            parts.append((wks, "week"))
+    if days or parts:
+        parts.append((days, "day"))
+    if hours or parts:
+        parts.append((hours, "hour"))
+    parts.append((minutes, "minute"))
+    return ", ".join(f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts)
+
+
+def clock(seconds: int) -> str:
+    """``hh:mm:ss`` for up to a day, as BGP/route ages print short times."""
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def cisco_age(seconds: int) -> str:
+    """A Cisco age: ``00:05:33``, ``1d02h`` or ``2w3d``."""
+    if seconds < 86_400:
+        return clock(seconds)
+    days, rest = divmod(seconds, 86_400)
+    if days < 7:
+        return f"{days}d{rest // 3600:02d}h"
+    return f"{days // 7}w{days % 7}d"
+
+
+def huawei_age(seconds: int) -> str:
+    """A Huawei/H3C peer age: ``00:20:13`` within a day, else ``0049h57m``."""
+    if seconds < 86_400:
+        return clock(seconds)
+    return f"{seconds // 3600:04d}h{seconds % 3600 // 60:02d}m"
+
+
+def dotted_mask(network: IPv4Network) -> str:
+    return str(network.netmask)
+
+
+def wildcard(network: IPv4Network) -> str:
+    return str(network.hostmask)
+
+
+def short_name(name: str, table: Sequence[tuple[str, str]], sep: str = "") -> str:
+    """An interface name abbreviated by the first matching (long, short) prefix pair."""
+    for long, short in table:
+        if name.startswith(long) and name[len(long) : len(long) + 1].isdigit():
+            return short + sep + name[len(long) :]
+    return name
+
+
+def truncate(text: str | None, width: int) -> str:
+    """A description cut to a table column, as the vendors cut it (no ellipsis)."""
+    return (text or "")[:width]
+
+
+def nat_inside_interfaces(device: Device) -> list[str]:
+    """Up-or-down global interfaces whose network a NAT ACL permits (the inside side)."""
+    permitted: list[IPv4Network] = []
+    for rule in device.nat_rules:
+        acl = next((a for a in device.acls if a.number == rule.acl), None)
+        if acl is not None:
+            permitted.extend(acl.permit)
+    outside = {r.interface for r in device.nat_rules}
+    names: list[str] = []
+    for iface in device.interfaces:
+        if iface.address is None or iface.name in outside or iface.vpn_instance is not None:
+            continue
+        if any(iface.address.network.subnet_of(net) for net in permitted):
+            names.append(iface.name)
+    for rule in device.nat_rules:
+        if rule.kind in (NatKind.STATIC, NatKind.SERVER) and rule.inside_address is not None:
+            inside = rule.inside_address
+            for iface in device.interfaces:
+                if (
+                    iface.address is not None
+                    and inside in iface.address.network
+                    and iface.name not in names
+                    and iface.name not in outside
+                ):
+                    names.append(iface.name)
+    return names
+
+
+def pool_rules(device: Device) -> list[NatRule]:
+    """NAT rules that use an address pool, each pool once, in model order."""
+    seen: set[str] = set()
+    rules: list[NatRule] = []
+    for rule in device.nat_rules:
+        if rule.kind is NatKind.OUTBOUND and rule.pool and rule.pool not in seen:
+            seen.add(rule.pool)
+            rules.append(rule)
+    return rules
+
+
+def peer_counters(uptime_s: int, established: bool) -> tuple[int, int]:
+    """Messages received/sent: keepalives every 60 s, plus the open exchange."""
+    if not established:
+        return 0, 0
+    keepalives = uptime_s // 60
+    return keepalives + 5, keepalives + 6
+
+
+def prefixes_from(device: Device, peer: IPv4Address, vpn: str | None) -> int:
+    """How many routes a BGP peer gave us (the model's learned routes from it)."""
+    return sum(
+        1
+        for r in device.learned_routes
+        if r.protocol == "bgp" and r.next_hop == peer and r.vpn_instance == vpn
+    )

@@ -1,0 +1,483 @@
+"""H3C Comware 7 (MSR routers): the model as ``display`` output."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+
+from govnet.lab.model import Device, InterfaceKind, NatKind, get_routing_table
+from govnet.lab.render.common import (
+    Command,
+    Syntax,
+    command,
+    duration_words,
+    huawei_age,
+    peer_counters,
+    prefixes_from,
+    pseudo_mac,
+    row,
+    short_name,
+    truncate,
+)
+
+SHORT = (
+    ("Ten-GigabitEthernet", "XGE"),
+    ("GigabitEthernet", "GE"),
+    ("InLoopBack", "InLoop"),
+    ("LoopBack", "Loop"),
+    ("Vlan-interface", "Vlan"),
+    ("Route-Aggregation", "RAGG"),
+    ("Tunnel", "Tun"),
+    ("Dialer", "Dia"),
+    ("Serial", "Ser"),
+    ("Cellular", "Cellular"),
+)
+
+SYNTAX = Syntax(
+    prompt=lambda d: f"<{d.sysname}>",
+    unrecognized=" % Unrecognized command found at '^' position.",
+    ambiguous=" % Ambiguous command found at '^' position.",
+    incomplete=" % Incomplete command found at '^' position.",
+)
+
+
+def _short(name: str) -> str:
+    return short_name(name, SHORT)
+
+
+def version_text(device: Device, _: list[str]) -> str:
+    release = device.os_version
+    image = release.split("Release")[-1].strip()
+    series = device.model[:5]
+    return "\n".join(
+        [
+            f"H3C Comware Software, Version {release}",
+            "Copyright (c) 2004-2019 New H3C Technologies Co., Ltd. All rights reserved.",
+            f"H3C {device.model} uptime is {duration_words(device.uptime_s, always_weeks=True)}",
+            "Last reboot reason : Cold reboot",
+            f"Boot image: flash:/{series}-CMW710-BOOT-R{image}.bin",
+            f"Boot image version: {release}",
+            "  Compiled Sep 17 2019 15:00:00",
+            f"System image: flash:/{series}-CMW710-SYSTEM-R{image}.bin",
+            f"System image version: {release}",
+            "  Compiled Sep 17 2019 15:00:00",
+            "",
+            "",
+            "SLOT 0",
+            "CPU type:         Multi-core CPU",
+            "DDR4 SDRAM Memory 4096M bytes",
+            "FLASH:            4096M bytes",
+            "CPLD_A Version:   2.0",
+            "Release Version:  H3C MSR-0821P16",
+            "Basic  BootWare Version:  1.42",
+            "Extend BootWare Version:  1.42",
+        ]
+    )
+
+
+def manuinfo_text(device: Device, _: list[str]) -> str:
+    return "\n".join(
+        [
+            "Chassis self:",
+            f"DEVICE_NAME          : {device.model}",
+            f"DEVICE_SERIAL_NUMBER : {device.serial}",
+            "MAC_ADDRESS          : NONE",
+            "MANUFACTURING_DATE   : 2019-06-12",
+            "VENDOR_NAME          : H3C",
+        ]
+    )
+
+
+def silent_text(_device: Device, _: list[str]) -> str:
+    return ""
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def config_text(device: Device, _: list[str]) -> str:
+    lines = ["#", f" version {device.os_version}", "#", f" sysname {device.sysname}", "#"]
+    for vpn in device.vpn_instances:
+        lines.append(f"ip vpn-instance {vpn.name}")
+        if vpn.description:
+            lines.append(f" description {vpn.description}")
+        if vpn.route_distinguisher:
+            lines.append(f" route-distinguisher {vpn.route_distinguisher}")
+        lines += [f" vpn-target {t} import-extcommunity" for t in vpn.import_targets]
+        lines += [f" vpn-target {t} export-extcommunity" for t in vpn.export_targets]
+        lines.append("#")
+    for process in sorted({n.process for n in device.ospf_neighbours}):
+        rid = f" router-id {device.router_id}" if device.router_id else ""
+        lines.append(f"ospf {process}{rid}")
+        neighbours = [n for n in device.ospf_neighbours if n.process == process]
+        for area in sorted({n.area for n in neighbours}):
+            lines.append(f" area {area}")
+            for n in neighbours:
+                iface = device.get_interface(n.interface)
+                if n.area == area and iface is not None and iface.address is not None:
+                    net = iface.address.network
+                    lines.append(f"  network {net.network_address} {net.hostmask}")
+        lines.append("#")
+    for iface in device.interfaces:
+        lines.append(f"interface {iface.name}")
+        if iface.kind is InterfaceKind.PHYSICAL:
+            lines.append(" port link-mode route")
+        if iface.description:
+            lines.append(f" description {iface.description}")
+        if iface.vpn_instance:
+            lines.append(f" ip binding vpn-instance {iface.vpn_instance}")
+        if iface.address is not None:
+            lines.append(f" ip address {iface.address.ip} {iface.address.netmask}")
+        if iface.dot1q is not None:
+            lines.append(f" vlan-type dot1q vid {iface.dot1q}")
+        for rule in device.nat_rules:
+            if rule.interface != iface.name:
+                continue
+            if rule.kind is NatKind.EASY_IP:
+                lines.append(f" nat outbound {rule.acl}")
+            elif rule.kind is NatKind.OUTBOUND:
+                lines.append(f" nat outbound {rule.acl} address-group {_group(device, rule.pool)}")
+            elif rule.kind is NatKind.STATIC:
+                lines.append(" nat static enable")
+            else:
+                lines.append(
+                    f" nat server global {rule.global_address} inside {rule.inside_address}"
+                )
+        if not iface.admin_up:
+            lines.append(" shutdown")
+        lines.append("#")
+    lines += _bgp_config(device)
+    for s in device.static_routes:
+        scope = f"vpn-instance {s.vpn_instance} " if s.vpn_instance else ""
+        parts = [f" ip route-static {scope}{s.prefix.network_address} {s.prefix.prefixlen}"]
+        if s.interface:
+            parts.append(s.interface)
+        if s.next_hop:
+            parts.append(str(s.next_hop))
+        if s.preference != 60:
+            parts.append(f"preference {s.preference}")
+        lines.append(" ".join(parts))
+    if device.static_routes:
+        lines.append("#")
+    for acl in device.acls:
+        kind = "basic" if not acl.number.isdigit() or int(acl.number) < 3000 else "advanced"
+        lines.append(
+            f"acl {kind} {acl.number}" if acl.number.isdigit() else f"acl {kind} name {acl.number}"
+        )
+        what = "" if kind == "basic" else "ip "
+        for i, net in enumerate(acl.permit):
+            lines.append(f" rule {5 * i} permit {what}source {net.network_address} {net.hostmask}")
+        lines.append("#")
+    for rule in device.nat_rules:
+        if rule.kind is NatKind.OUTBOUND and rule.pool_start:
+            lines += [
+                f"nat address-group {_group(device, rule.pool)}",
+                f" address {rule.pool_start} {rule.pool_end}",
+                "#",
+            ]
+    for rule in device.nat_rules:
+        if rule.kind is NatKind.STATIC:
+            lines.append(f"nat static outbound {rule.inside_address} {rule.global_address}")
+    if any(r.kind is NatKind.STATIC for r in device.nat_rules):
+        lines.append("#")
+    lines += [
+        "line class console",
+        " user-role network-admin",
+        "#",
+        "line vty 0 63",
+        " authentication-mode scheme",
+        " user-role network-operator",
+        "#",
+        " ssh server enable",
+        "#",
+        "return",
+    ]
+    return "\n".join(lines)
+
+
+def _group(device: Device, pool: str | None) -> str:
+    if pool and pool.isdigit():
+        return pool
+    pools: list[str] = []
+    for r in device.nat_rules:
+        if r.kind is NatKind.OUTBOUND and r.pool and r.pool not in pools:
+            pools.append(r.pool)
+    return str(pools.index(pool) + 1) if pool in pools else "0"
+
+
+def _bgp_config(device: Device) -> list[str]:
+    if device.bgp_as is None:
+        return []
+    lines = [f"bgp {device.bgp_as}"]
+    if device.router_id:
+        lines.append(f" router-id {device.router_id}")
+    public = [p for p in device.bgp_peers if p.vpn_instance is None]
+    lines += [f" peer {p.address} as-number {p.remote_as}" for p in public]
+    lines += [" #", " address-family ipv4 unicast"]
+    lines += [f"  peer {p.address} enable" for p in public]
+    for vpn in device.vpn_instances:
+        peers = [p for p in device.bgp_peers if p.vpn_instance == vpn.name]
+        if not peers:
+            continue
+        lines += [" #", f" ip vpn-instance {vpn.name}"]
+        lines += [f"  peer {p.address} as-number {p.remote_as}" for p in peers]
+        lines += ["  #", "  address-family ipv4 unicast"]
+        lines += [f"   peer {p.address} enable" for p in peers]
+    lines.append("#")
+    return lines
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def _link(up: bool, admin: bool) -> str:
+    return "UP" if up else ("DOWN" if admin else "ADM")
+
+
+def _proto(kind: InterfaceKind, up: bool) -> str:
+    if kind is InterfaceKind.LOOPBACK:
+        return "UP(s)" if up else "DOWN"
+    return "UP" if up else "DOWN"
+
+
+def interface_brief_text(device: Device, _: list[str]) -> str:
+    widths = [21, 5, 9, 16]
+    lines = [
+        "Brief information on interfaces in route mode:",
+        "Link: ADM - administratively down; Stby - standby",
+        "Protocol: (s) - spoofing",
+        "Interface            Link Protocol Primary IP      Description",
+    ]
+    for iface in device.interfaces:
+        lines.append(
+            row(
+                [
+                    _short(iface.name),
+                    _link(iface.oper_up, iface.admin_up),
+                    _proto(iface.kind, iface.oper_up),
+                    iface.address.ip if iface.address else "--",
+                    truncate(iface.description, 27),
+                ],
+                widths,
+            )
+        )
+    lines.append(row(["NULL0", "UP", "UP(s)", "--"], widths))
+    return "\n".join(lines)
+
+
+def ip_interface_brief_text(device: Device, _: list[str]) -> str:
+    widths = [25, 9, 9, 16]
+    lines = [
+        "*down: administratively down",
+        "(s): spoofing  (l): loopback",
+        "Interface                Physical Protocol IP Address      Description",
+    ]
+    for iface in device.interfaces:
+        physical = "up" if iface.oper_up else ("down" if iface.admin_up else "*down")
+        proto = _proto(iface.kind, iface.oper_up).lower()
+        lines.append(
+            row(
+                [
+                    _short(iface.name),
+                    physical,
+                    proto,
+                    iface.address.ip if iface.address else "--",
+                    truncate(iface.description, 12) or "--",
+                ],
+                widths,
+            )
+        )
+    return "\n".join(lines)
+
+
+def _routing_table(device: Device, vpn: str | None) -> str:
+    entries: list[tuple[IPv4Network, str, int, int, str, str]] = []
+    for r in get_routing_table(device, vpn):
+        iface = _short(r.interface or "NULL0")
+        if r.protocol == "direct":
+            if r.local:
+                entries.append((r.prefix, "Direct", 0, 0, "127.0.0.1", "InLoop0"))
+                continue
+            nh = str(r.next_hop)
+            entries.append((r.prefix, "Direct", 0, 0, nh, iface))
+            if r.prefix.prefixlen < 31:
+                for host in (r.prefix.network_address, r.prefix.broadcast_address):
+                    entries.append((IPv4Network(f"{host}/32"), "Direct", 0, 0, nh, iface))
+            continue
+        proto = {"static": "Static", "ospf": "O_INTRA", "bgp": "BGP"}[r.protocol]
+        entries.append((r.prefix, proto, r.preference, r.cost, str(r.next_hop or "0.0.0.0"), iface))
+    fixed = [
+        ("0.0.0.0/32", "127.0.0.1", "InLoop0"),
+        ("127.0.0.0/8", "127.0.0.1", "InLoop0"),
+        ("127.0.0.0/32", "127.0.0.1", "InLoop0"),
+        ("127.0.0.1/32", "127.0.0.1", "InLoop0"),
+        ("127.255.255.255/32", "127.0.0.1", "InLoop0"),
+        ("224.0.0.0/4", "0.0.0.0", "NULL0"),
+        ("224.0.0.0/24", "0.0.0.0", "NULL0"),
+        ("255.255.255.255/32", "127.0.0.1", "InLoop0"),
+    ]
+    for prefix, nh, iface in fixed:
+        entries.append((IPv4Network(prefix), "Direct", 0, 0, nh, iface))
+    entries.sort(key=lambda e: (int(e[0].network_address), e[0].prefixlen))
+    lines = [
+        "",
+        f"Destinations : {len(entries):<9} Routes : {len(entries)}",
+        "",
+        "Destination/Mask   Proto   Pre Cost        NextHop         Interface",
+    ]
+    for network, proto, pre, cost, nh, name in entries:
+        lines.append(row([network, proto, pre, cost, nh, name], [19, 8, 4, 12, 16]))
+    return "\n".join(lines)
+
+
+def routing_table_text(device: Device, _: list[str]) -> str:
+    return _routing_table(device, None)
+
+
+def vpn_routing_table_text(device: Device, args: list[str]) -> str:
+    if device.get_vpn_instance(args[0]) is None:
+        return " % The VPN instance does not exist."
+    return _routing_table(device, args[0])
+
+
+def vpn_instance_text(device: Device, _: list[str]) -> str:
+    lines = [
+        f"  Total VPN-Instances configured : {len(device.vpn_instances)}",
+        "",
+        "  VPN-Instance Name               RD                     Create time",
+    ]
+    for vpn in device.vpn_instances:
+        lines.append(
+            "  " + row([vpn.name, vpn.route_distinguisher or "", "2019/06/12 10:00:00"], [32, 23])
+        )
+    return "\n".join(lines)
+
+
+def _bgp_peers(device: Device, vpn: str | None) -> str:
+    if device.bgp_as is None:
+        return ""
+    peers = [p for p in device.bgp_peers if p.vpn_instance == vpn]
+    established = sum(1 for p in peers if p.established)
+    lines = [
+        "",
+        f" BGP local router ID: {device.router_id or '0.0.0.0'}",
+        f" Local AS number: {device.bgp_as}",
+        f" Total number of peers: {len(peers):<17}Peers in established state: {established}",
+        "",
+        "  * - Dynamically created peer",
+        "  Peer                    AS  MsgRcvd  MsgSent OutQ PrefRcv Up/Down  State",
+        "",
+    ]
+    for p in peers:
+        rcvd, sent = peer_counters(p.uptime_s, p.established)
+        prefixes = prefixes_from(device, p.address, vpn) if p.established else 0
+        state = "Established" if p.established else "Idle"
+        lines.append(
+            f"  {p.address!s:<15} {p.remote_as:>10} {rcvd:>8} {sent:>8} {0:>4} {prefixes:>7} "
+            f"{huawei_age(p.uptime_s)} {state}"
+        )
+    return "\n".join(lines)
+
+
+def bgp_peer_text(device: Device, _: list[str]) -> str:
+    return _bgp_peers(device, None)
+
+
+def vpn_bgp_peer_text(device: Device, args: list[str]) -> str:
+    return _bgp_peers(device, args[0])
+
+
+def ospf_peer_text(device: Device, _: list[str]) -> str:
+    lines: list[str] = []
+    for process in sorted({n.process for n in device.ospf_neighbours}):
+        lines += [
+            "",
+            f"         OSPF Process {process} with Router ID {device.router_id or '0.0.0.0'}",
+            "               Neighbor Brief Information",
+        ]
+        neighbours = [n for n in device.ospf_neighbours if n.process == process]
+        for area in sorted({n.area for n in neighbours}):
+            lines += [
+                "",
+                f" Area: {area}",
+                " Router ID       Address         Pri Dead-Time  State             Interface",
+            ]
+            for n in neighbours:
+                if n.area == area:
+                    state = "Full/DR" if n.full else "Init/DROther"
+                    lines.append(
+                        " "
+                        + row(
+                            [n.router_id, n.address, 1, 37, state, _short(n.interface)],
+                            [16, 16, 4, 11, 18],
+                        )
+                    )
+    return "\n".join(lines)
+
+
+def nat_outbound_text(device: Device, _: list[str]) -> str:
+    rules = [r for r in device.nat_rules if r.kind in (NatKind.OUTBOUND, NatKind.EASY_IP)]
+    lines = ["NAT outbound information:", f"  There are {len(rules)} NAT outbound rules."]
+    for rule in rules:
+        group = _group(device, rule.pool) if rule.kind is NatKind.OUTBOUND else "---"
+        lines += [
+            f"  Interface: {rule.interface}",
+            f"    ACL: {rule.acl or '---':<10} Address group ID: {group:<7} Port-preserved: N",
+            "    NO-PAT: N         Reversible: N",
+            "    Config status: Active",
+            "",
+        ]
+    return "\n".join(lines).rstrip("\n")
+
+
+def lldp_list_text(device: Device, _: list[str]) -> str:
+    lines = [
+        "Chassis ID : * -- -- Nearest nontpmr bridge neighbor",
+        "             # -- -- Nearest customer bridge neighbor",
+        "             Default -- -- Nearest bridge neighbor",
+        "System Name           Local Interface Chassis ID      Port ID",
+    ]
+    for n in device.lldp_neighbours:
+        lines.append(
+            row(
+                [n.system_name, _short(n.local_interface), pseudo_mac(n.system_name), n.port],
+                [22, 16, 16],
+            )
+        )
+    return "\n".join(lines)
+
+
+def arp_text(device: Device, _: list[str]) -> str:
+    lines = [
+        "  Type: S-Static   D-Dynamic   O-Openflow   R-Rule   M-Multiport  I-Invalid",
+        "IP address      MAC address    VLAN/VSI name Interface                Aging Type",
+    ]
+    for entry in device.arp:
+        iface = device.get_interface(entry.interface)
+        vlan = str(iface.dot1q) if iface is not None and iface.dot1q is not None else "N/A"
+        lines.append(
+            row(
+                [entry.address, entry.mac, vlan, _short(entry.interface), 1167, "D"],
+                [16, 15, 14, 25, 6],
+            )
+        )
+    return "\n".join(lines)
+
+
+COMMANDS: tuple[Command, ...] = (
+    command("di:splay ver:sion", version_text),
+    command("di:splay dev:ice m:anuinfo", manuinfo_text),
+    command("di:splay cu:rrent-configuration", config_text),
+    command("di:splay ip int:erface br:ief", ip_interface_brief_text),
+    command("di:splay int:erface br:ief", interface_brief_text),
+    command("di:splay ip ro:uting-table", routing_table_text),
+    command("di:splay ip ro:uting-table vpn:-instance <name>", vpn_routing_table_text),
+    command("di:splay ip vpn:-instance", vpn_instance_text),
+    command("di:splay bg:p pe:er ipv4", bgp_peer_text),
+    command("di:splay bg:p pe:er", bgp_peer_text),
+    command("di:splay bg:p pe:er ipv4 vpn:-instance <name>", vpn_bgp_peer_text),
+    command("di:splay ospf pe:er", ospf_peer_text),
+    command("di:splay nat outb:ound", nat_outbound_text, gated=1),
+    command("di:splay ll:dp n:eighbor-information l:ist", lldp_list_text, gated=1),
+    command("di:splay a:rp", arp_text),
+    command("screen-length dis:able", silent_text),
+)

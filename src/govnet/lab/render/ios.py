@@ -1,0 +1,562 @@
+"""Cisco IOS (ISR routers): the model as ``show`` output."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Network
+
+from govnet.lab.model import Device, InterfaceKind, NatKind, RouteEntry, get_routing_table
+from govnet.lab.render.common import (
+    Command,
+    Syntax,
+    cisco_age,
+    cisco_mac,
+    clock,
+    command,
+    duration_words,
+    nat_inside_interfaces,
+    peer_counters,
+    pool_rules,
+    prefixes_from,
+    row,
+    short_name,
+)
+
+SHORT = (
+    ("TenGigabitEthernet", "Te"),
+    ("GigabitEthernet", "Gi"),
+    ("FastEthernet", "Fa"),
+    ("Loopback", "Lo"),
+    ("Tunnel", "Tu"),
+    ("Dialer", "Di"),
+    ("Cellular", "Ce"),
+    ("Serial", "Se"),
+    ("Vlan", "Vl"),
+)
+CDP_SHORT = (
+    ("TenGigabitEthernet", "Ten"),
+    ("GigabitEthernet", "Gig"),
+    ("FastEthernet", "Fas"),
+    ("Serial", "Ser"),
+)
+
+SYNTAX = Syntax(
+    prompt=lambda d: f"{d.sysname}#",
+    unrecognized="% Invalid input detected at '^' marker.",
+    ambiguous='% Ambiguous command:  "{command}"',
+    incomplete="% Incomplete command.",
+    caret_for_ambiguous=False,
+    caret_for_incomplete=False,
+)
+
+
+def _distance(route: RouteEntry, device: Device) -> int:
+    """IOS administrative distance (the model's preferences are VRP's defaults)."""
+    if route.protocol == "static":
+        return 1 if route.preference == 60 else route.preference
+    if route.protocol == "ospf":
+        return 110
+    peer = next((p for p in device.bgp_peers if p.address == route.next_hop), None)
+    return 200 if peer is not None and peer.remote_as == device.bgp_as else 20
+
+
+def version_text(device: Device, _: list[str]) -> str:
+    train = device.os_version
+    release = train.replace(".", "").replace("(", "-").replace(")", ".")
+    image = f"c2900-universalk9-mz.SPA.{release}.bin"
+    return "\n".join(
+        [
+            "Cisco IOS Software, ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), "
+            f"Version {train}, RELEASE SOFTWARE (fc3)",
+            "Technical Support: http://www.cisco.com/techsupport",
+            "Copyright (c) 1986-2021 by Cisco Systems, Inc.",
+            "Compiled Thu 28-Jan-21 12:00 by prod_rel_team",
+            "",
+            "",
+            "ROM: System Bootstrap, Version 15.0(1r)M16, RELEASE SOFTWARE (fc1)",
+            "",
+            f"{device.sysname} uptime is {duration_words(device.uptime_s)}",
+            "System returned to ROM by power-on",
+            f'System image file is "flash0:{image}"',
+            "Last reload type: Normal Reload",
+            "",
+            f"cisco {device.model} (revision 1.0) with 1795999K/6147K bytes of memory.",
+            f"Processor board ID {device.serial}",
+            f"{sum(1 for i in device.interfaces if i.kind is InterfaceKind.PHYSICAL)} "
+            "Gigabit Ethernet interfaces",
+            "DRAM configuration is 72 bits wide with parity enabled.",
+            "255K bytes of non-volatile configuration memory.",
+            "3223551K bytes of flash memory at bootflash:.",
+            "",
+            "Configuration register is 0x2102",
+        ]
+    )
+
+
+def silent_text(_device: Device, _: list[str]) -> str:
+    return ""
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def config_text(device: Device, _: list[str]) -> str:
+    body = _config_lines(device)
+    text = "\n".join(body)
+    return "\n".join(
+        ["Building configuration...", "", f"Current configuration : {len(text) + 1} bytes", text]
+    )
+
+
+def _config_lines(device: Device) -> list[str]:
+    major = device.os_version.split("(")[0]
+    lines = [
+        "!",
+        f"version {major}",
+        "service timestamps debug datetime msec",
+        "service timestamps log datetime msec",
+        "no service password-encryption",
+        "!",
+        f"hostname {device.sysname}",
+        "!",
+        "boot-start-marker",
+        "boot-end-marker",
+        "!",
+    ]
+    for vpn in device.vpn_instances:
+        lines.append(f"vrf definition {vpn.name}")
+        if vpn.description:
+            lines.append(f" description {vpn.description}")
+        if vpn.route_distinguisher:
+            lines.append(f" rd {vpn.route_distinguisher}")
+        lines += [" !", " address-family ipv4"]
+        lines += [f"  route-target export {t}" for t in vpn.export_targets]
+        lines += [f"  route-target import {t}" for t in vpn.import_targets]
+        lines += [" exit-address-family", "!"]
+    lines += ["no aaa new-model", "!", "ip cef", "no ipv6 cef", "!"]
+    inside = set(nat_inside_interfaces(device))
+    outside = {r.interface for r in device.nat_rules}
+    for iface in device.interfaces:
+        lines.append(f"interface {iface.name}")
+        if iface.description:
+            lines.append(f" description {iface.description}")
+        if iface.dot1q is not None:
+            lines.append(f" encapsulation dot1Q {iface.dot1q}")
+        if iface.vpn_instance:
+            lines.append(f" vrf forwarding {iface.vpn_instance}")
+        if iface.address is not None:
+            lines.append(f" ip address {iface.address.ip} {iface.address.netmask}")
+        else:
+            lines.append(" no ip address")
+        if iface.name in inside:
+            lines.append(" ip nat inside")
+        if iface.name in outside:
+            lines.append(" ip nat outside")
+        if not iface.admin_up:
+            lines.append(" shutdown")
+        if iface.kind is InterfaceKind.PHYSICAL:
+            lines.append(" negotiation auto")
+        lines.append("!")
+    lines += _ospf_config(device)
+    lines += _bgp_config(device)
+    lines += ["ip forward-protocol nd", "no ip http server", "no ip http secure-server", "!"]
+    lines += _nat_config(device)
+    for s in device.static_routes:
+        scope = f"vrf {s.vpn_instance} " if s.vpn_instance else ""
+        parts = [f"ip route {scope}{s.prefix.network_address} {s.prefix.netmask}"]
+        if s.interface:
+            parts.append(s.interface)
+        if s.next_hop:
+            parts.append(str(s.next_hop))
+        if s.preference != 60:
+            parts.append(str(s.preference))
+        lines.append(" ".join(parts))
+    lines.append("!")
+    for acl in device.acls:
+        lines.append(f"ip access-list standard {acl.number}")
+        lines += [f" permit {n.network_address} {n.hostmask}" for n in acl.permit]
+        lines.append("!")
+    lines += [
+        "control-plane",
+        "!",
+        "line con 0",
+        " stopbits 1",
+        "line vty 0 4",
+        " login local",
+        " transport input ssh",
+        "!",
+        "end",
+    ]
+    return lines
+
+
+def _nat_config(device: Device) -> list[str]:
+    lines: list[str] = []
+    for rule in pool_rules(device):
+        length = _pool_prefix(rule.pool_start, rule.pool_end)
+        lines.append(
+            f"ip nat pool {rule.pool} {rule.pool_start} {rule.pool_end} prefix-length {length}"
+        )
+    for rule in device.nat_rules:
+        if rule.kind is NatKind.EASY_IP:
+            lines.append(
+                f"ip nat inside source list {rule.acl} interface {rule.interface} overload"
+            )
+        elif rule.kind is NatKind.OUTBOUND:
+            lines.append(f"ip nat inside source list {rule.acl} pool {rule.pool} overload")
+        elif rule.kind is NatKind.STATIC:
+            lines.append(f"ip nat inside source static {rule.inside_address} {rule.global_address}")
+        else:
+            lines.append(
+                f"ip nat inside source static tcp {rule.inside_address} 80 "
+                f"{rule.global_address} 80 extendable"
+            )
+    return lines
+
+
+def _pool_prefix(start: IPv4Address | None, end: IPv4Address | None) -> int:
+    """The longest prefix holding the whole pool, as IOS requires of ``ip nat pool``."""
+    if start is None or end is None:
+        return 24
+    return 32 - (int(start) ^ int(end)).bit_length()
+
+
+def _ospf_config(device: Device) -> list[str]:
+    lines: list[str] = []
+    for process in sorted({n.process for n in device.ospf_neighbours}):
+        lines.append(f"router ospf {process}")
+        if device.router_id:
+            lines.append(f" router-id {device.router_id}")
+        for n in device.ospf_neighbours:
+            iface = device.get_interface(n.interface)
+            if n.process == process and iface is not None and iface.address is not None:
+                net = iface.address.network
+                area = "0" if n.area == "0.0.0.0" else n.area
+                lines.append(f" network {net.network_address} {net.hostmask} area {area}")
+        lines.append("!")
+    return lines
+
+
+def _bgp_config(device: Device) -> list[str]:
+    if device.bgp_as is None:
+        return []
+    lines = [f"router bgp {device.bgp_as}"]
+    if device.router_id:
+        lines.append(f" bgp router-id {device.router_id}")
+    lines.append(" bgp log-neighbor-changes")
+    for p in device.bgp_peers:
+        if p.vpn_instance is None:
+            lines.append(f" neighbor {p.address} remote-as {p.remote_as}")
+            if p.description:
+                lines.append(f" neighbor {p.address} description {p.description}")
+    for vpn in device.vpn_instances:
+        peers = [p for p in device.bgp_peers if p.vpn_instance == vpn.name]
+        if not peers:
+            continue
+        lines += [" !", f" address-family ipv4 vrf {vpn.name}"]
+        for p in peers:
+            lines += [
+                f"  neighbor {p.address} remote-as {p.remote_as}",
+                f"  neighbor {p.address} activate",
+            ]
+        lines.append(" exit-address-family")
+    lines.append("!")
+    return lines
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def ip_interface_brief_text(device: Device, _: list[str]) -> str:
+    widths = [23, 16, 4, 7, 22]
+    lines = [row(["Interface", "IP-Address", "OK?", "Method", "Status", "Protocol"], widths)]
+    for iface in device.interfaces:
+        status = "up" if iface.oper_up else ("down" if iface.admin_up else "administratively down")
+        address = iface.address.ip if iface.address else "unassigned"
+        method = "NVRAM" if iface.address else "unset"
+        proto = "up" if iface.oper_up else "down"
+        lines.append(row([iface.name, address, "YES", method, status, proto], widths))
+    return "\n".join(lines)
+
+
+CODES = """\
+Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP
+       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area{space}
+       N1 - OSPF NSSA external type 1, N2 - OSPF NSSA external type 2
+       E1 - OSPF external type 1, E2 - OSPF external type 2
+       i - IS-IS, su - IS-IS summary, L1 - IS-IS level-1, L2 - IS-IS level-2
+       ia - IS-IS inter area, * - candidate default, U - per-user static route
+       o - ODR, P - periodic downloaded static route, H - NHRP, l - LISP
+       a - application route
+       + - replicated route, % - next hop override, p - overrides from PfR""".format(space=" ")
+
+
+def _classful(prefix: IPv4Network) -> IPv4Network:
+    first = int(prefix.network_address) >> 24
+    length = 8 if first < 128 else 16 if first < 192 else 24
+    return IPv4Network(f"{prefix.network_address}/{length}", strict=False)
+
+
+def _route_line(device: Device, r: RouteEntry, indent: int) -> str:
+    default = r.prefix.prefixlen == 0
+    if r.protocol == "direct":
+        code = "L" if r.local else "C"
+        return f"{code:<{indent}}{r.prefix} is directly connected, {r.interface}"
+    code = {"static": "S", "ospf": "O", "bgp": "B"}[r.protocol] + ("*" if default else "")
+    head = f"{code:<{indent}}{r.prefix}"
+    if r.next_hop is None:
+        return f"{head} is directly connected, {r.interface}"
+    metric = r.cost if r.protocol == "ospf" else 0
+    text = f"{head} [{_distance(r, device)}/{metric}] via {r.next_hop}"
+    if r.protocol == "bgp":
+        peer = next((p for p in device.bgp_peers if p.address == r.next_hop), None)
+        text += f", {cisco_age(peer.uptime_s if peer else device.uptime_s)}"
+    elif r.protocol == "ospf":
+        text += f", {cisco_age(device.uptime_s)}, {r.interface}"
+    return text
+
+
+def _route_table(device: Device, vrf: str | None) -> str:
+    routes = get_routing_table(device, vrf)
+    lines = [f"\nRouting Table: {vrf}"] if vrf else []
+    lines.append(CODES)
+    lines.append("")
+    default = next((r for r in routes if r.prefix.prefixlen == 0), None)
+    if default is not None and default.next_hop is not None:
+        lines.append(f"Gateway of last resort is {default.next_hop} to network 0.0.0.0")
+    else:
+        lines.append("Gateway of last resort is not set")
+    lines.append("")
+    groups: dict[IPv4Network, list[RouteEntry]] = {}
+    for r in routes:
+        major = _classful(r.prefix)
+        key = major if r.prefix.prefixlen >= major.prefixlen else r.prefix
+        groups.setdefault(key, []).append(r)
+    for key, members in groups.items():
+        subnets = [m for m in members if m.prefix != key]
+        if not subnets:
+            lines += [_route_line(device, m, 6) for m in members]
+            continue
+        masks = {m.prefix.prefixlen for m in members}
+        if len(masks) == 1:
+            mask = next(iter(masks))
+            lines.append(f"      {key.network_address}/{mask} is subnetted, {len(members)} subnets")
+        else:
+            lines.append(
+                f"      {key} is variably subnetted, {len(members)} subnets, {len(masks)} masks"
+            )
+        lines += [_route_line(device, m, 9) for m in members]
+    return "\n".join(lines)
+
+
+def route_text(device: Device, _: list[str]) -> str:
+    return _route_table(device, None)
+
+
+def vrf_route_text(device: Device, args: list[str]) -> str:
+    if device.get_vpn_instance(args[0]) is None:
+        return f"% IP routing table {args[0]} does not exist"
+    return _route_table(device, args[0])
+
+
+def vrf_text(device: Device, _: list[str]) -> str:
+    lines = ["  Name                             Default RD            Protocols   Interfaces"]
+    for vpn in device.vpn_instances:
+        members = [
+            short_name(i.name, SHORT) for i in device.interfaces if i.vpn_instance == vpn.name
+        ]
+        first = members[0] if members else ""
+        rd = vpn.route_distinguisher or "<not set>"
+        lines.append("  " + row([vpn.name, rd, "ipv4", first], [33, 22, 12]))
+        lines += [" " * 69 + m for m in members[1:]]
+    return "\n".join(lines)
+
+
+def ip_vrf_text(device: Device, _: list[str]) -> str:
+    lines = ["  Name                             Default RD          Interfaces"]
+    for vpn in device.vpn_instances:
+        members = [
+            short_name(i.name, SHORT) for i in device.interfaces if i.vpn_instance == vpn.name
+        ]
+        rd = vpn.route_distinguisher or "<not set>"
+        lines.append("  " + row([vpn.name, rd, members[0] if members else ""], [33, 20]))
+        lines += [" " * 55 + m for m in members[1:]]
+    return "\n".join(lines)
+
+
+def _bgp_summary(device: Device, vpn: str | None, all_vrfs: bool) -> str:
+    if device.bgp_as is None:
+        return "% BGP not active"
+    peers = [p for p in device.bgp_peers if all_vrfs or p.vpn_instance == vpn]
+    entries = sum(1 for r in device.learned_routes if r.protocol == "bgp")
+    lines = [
+        f"BGP router identifier {device.router_id or '0.0.0.0'}, local AS number {device.bgp_as}",
+        f"BGP table version is {entries + 1}, main routing table version {entries + 1}",
+        f"{entries} network entries using {entries * 144} bytes of memory",
+        f"{entries} path entries using {entries * 84} bytes of memory",
+        "",
+        "Neighbor        V           AS MsgRcvd MsgSent   TblVer  InQ OutQ Up/Down  State/PfxRcd",
+    ]
+    for p in peers:
+        rcvd, sent = peer_counters(p.uptime_s, p.established)
+        state = str(prefixes_from(device, p.address, p.vpn_instance)) if p.established else "Idle"
+        age = cisco_age(p.uptime_s) if p.established else "never"
+        lines.append(
+            f"{p.address!s:<15} 4 {p.remote_as:>10} {rcvd:>7} {sent:>7} {entries + 1:>8}"
+            f" {0:>4} {0:>4} {age:<8} {state}"
+        )
+    return "\n".join(lines)
+
+
+def bgp_summary_text(device: Device, _: list[str]) -> str:
+    return _bgp_summary(device, None, False)
+
+
+def bgp_vpnv4_summary_text(device: Device, _: list[str]) -> str:
+    return _bgp_summary(device, None, True)
+
+
+def ospf_neighbor_text(device: Device, _: list[str]) -> str:
+    lines = ["", "Neighbor ID     Pri   State           Dead Time   Address         Interface"]
+    for n in device.ospf_neighbours:
+        state = "FULL/DR" if n.full else "INIT/DROTHER"
+        lines.append(
+            f"{n.router_id!s:<15} {1:>3}   {state:<15} {clock(33):<11} {n.address!s:<15} "
+            f"{n.interface}"
+        )
+    return "\n".join(lines)
+
+
+def nat_translations_text(device: Device, _: list[str]) -> str:
+    lines = ["Pro Inside global      Inside local       Outside local      Outside global"]
+    for rule in device.nat_rules:
+        if rule.kind is NatKind.STATIC:
+            lines.append(
+                row(
+                    ["---", rule.global_address, rule.inside_address, "---", "---"], [4, 19, 19, 19]
+                )
+            )
+        elif rule.kind is NatKind.SERVER:
+            lines.append(
+                row(
+                    ["tcp", f"{rule.global_address}:80", f"{rule.inside_address}:80", "---", "---"],
+                    [4, 19, 19, 19],
+                )
+            )
+    return "\n".join(lines)
+
+
+def nat_statistics_text(device: Device, _: list[str]) -> str:
+    statics = sum(1 for r in device.nat_rules if r.kind in (NatKind.STATIC, NatKind.SERVER))
+    outside = sorted({r.interface for r in device.nat_rules})
+    inside = nat_inside_interfaces(device)
+    lines = [
+        f"Total active translations: {statics} ({statics} static, 0 dynamic; 0 extended)",
+        f"Peak translations: {statics}, occurred {cisco_age(device.uptime_s)} ago",
+        "Outside interfaces:",
+        "  " + ", ".join(outside),
+        "Inside interfaces: ",
+        "  " + ", ".join(inside),
+        "Hits: 0  Misses: 0",
+        "CEF Translated packets: 0, CEF Punted packets: 0",
+        "Expired translations: 0",
+        "Dynamic mappings:",
+        "-- Inside Source",
+    ]
+    index = 0
+    for rule in device.nat_rules:
+        if rule.kind is NatKind.EASY_IP:
+            index += 1
+            lines.append(
+                f"[Id: {index}] access-list {rule.acl} interface {rule.interface} refcount 0"
+            )
+        elif rule.kind is NatKind.OUTBOUND:
+            index += 1
+            lines.append(f"[Id: {index}] access-list {rule.acl} pool {rule.pool} refcount 0")
+            if rule.pool_start is not None and rule.pool_end is not None:
+                total = int(rule.pool_end) - int(rule.pool_start) + 1
+                length = _pool_prefix(rule.pool_start, rule.pool_end)
+                mask = IPv4Network(f"0.0.0.0/{length}").netmask
+                lines += [
+                    f" pool {rule.pool}: netmask {mask}",
+                    f"\tstart {rule.pool_start} end {rule.pool_end}",
+                    f"\ttype generic, total addresses {total}, allocated 0 (0%), misses 0",
+                ]
+    lines += [
+        "nat-limit statistics:",
+        " max entry: max allowed 0, used 0, missed 0",
+        "In-to-out drops: 0  Out-to-in drops: 0",
+        "Pool stats drop: 0  Mapping stats drop: 0",
+        "Port block alloc fail: 0",
+        "IP alias add fail: 0",
+        "Limit entry add fail: 0",
+    ]
+    return "\n".join(lines)
+
+
+def cdp_neighbors_text(device: Device, _: list[str]) -> str:
+    lines = [
+        "Capability Codes: R - Router, T - Trans Bridge, B - Source Route Bridge",
+        "                  S - Switch, H - Host, I - IGMP, r - Repeater, P - Phone, ",
+        "                  D - Remote, C - CVTA, M - Two-port Mac Relay ",
+        "",
+        "Device ID        Local Intrfce     Holdtme    Capability  Platform  Port ID",
+    ]
+    for n in device.lldp_neighbours:
+        local = short_name(n.local_interface, CDP_SHORT, " ")
+        port = short_name(n.port, CDP_SHORT, " ")
+        rest = f"{local:<18}{155:<11}{'R S I':>10}   {'N/A':<10}{port}"
+        if len(n.system_name) > 16:
+            lines += [n.system_name, " " * 17 + rest]
+        else:
+            lines.append(f"{n.system_name:<17}{rest}")
+    lines += ["", f"Total cdp entries displayed : {len(device.lldp_neighbours)}"]
+    return "\n".join(lines)
+
+
+def _arp(device: Device, vrf: str | None) -> str:
+    lines = ["Protocol  Address          Age (min)  Hardware Addr   Type   Interface"]
+    rows: list[tuple[IPv4Address, str, str, str]] = []
+    for iface in device.interfaces:
+        if (
+            iface.vpn_instance == vrf
+            and iface.address is not None
+            and iface.oper_up
+            and iface.kind is not InterfaceKind.LOOPBACK
+        ):
+            rows.append((iface.address.ip, "-", cisco_mac(iface.mac), iface.name))
+    for entry in device.arp:
+        if entry.vpn_instance == vrf:
+            rows.append((entry.address, "12", cisco_mac(entry.mac), entry.interface))
+    for address, age, mac, name in sorted(rows):
+        lines.append(f"Internet  {address!s:<16} {age:>8}   {mac:<15} ARPA   {name}")
+    return "\n".join(lines)
+
+
+def arp_text(device: Device, _: list[str]) -> str:
+    return _arp(device, None)
+
+
+def vrf_arp_text(device: Device, args: list[str]) -> str:
+    return _arp(device, args[0])
+
+
+COMMANDS: tuple[Command, ...] = (
+    command("sh:ow ver:sion", version_text),
+    command("sh:ow run:ning-config", config_text),
+    command("sh:ow ip int:erface br:ief", ip_interface_brief_text),
+    command("sh:ow ip ro:ute", route_text),
+    command("sh:ow ip ro:ute vrf <name>", vrf_route_text),
+    command("sh:ow vrf", vrf_text),
+    command("sh:ow ip vrf", ip_vrf_text),
+    command("sh:ow ip bgp sum:mary", bgp_summary_text),
+    command("sh:ow ip bgp vpnv4 all sum:mary", bgp_vpnv4_summary_text),
+    command("sh:ow ip ospf nei:ghbor", ospf_neighbor_text),
+    command("sh:ow ip nat stat:istics", nat_statistics_text, gated=2),
+    command("sh:ow ip nat tr:anslations", nat_translations_text),
+    command("sh:ow cdp nei:ghbors", cdp_neighbors_text, gated=1),
+    command("sh:ow arp", arp_text),
+    command("sh:ow ip arp", arp_text),
+    command("sh:ow ip arp vrf <name>", vrf_arp_text),
+    command("ter:minal len:gth 0", silent_text),
+    command("ter:minal wid:th <n>", silent_text),
+)
