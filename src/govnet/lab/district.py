@@ -1,0 +1,232 @@
+"""The generated district (devices + ground truth) and its JSON form.
+
+The lab server, the tests and later features all read the district from one JSON file, so
+its form must round-trip exactly: IPv4 values are written as strings, enums as their
+values, sets as sorted lists, and every dataclass field is written (no defaults implied).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import types
+import typing
+from dataclasses import dataclass, field
+from enum import Enum
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from pathlib import Path
+from typing import Any
+
+from govnet.lab.model import Device
+
+FORMAT_VERSION = 1
+
+# Targets a network or line can have (DOMAIN.md §3).
+TARGETS = (
+    "intranet",
+    "extranet_dedicated_vpn",
+    "extranet_public",
+    "extranet_internet",
+    "retain_national",
+    "retain_exception",
+    "decommission",
+    "review",
+)
+EXIT_KINDS = ("nat_outbound", "easy_ip", "default_route", "public_address", "cellular", "broadband")
+CATEGORIES = ("A", "B", "C", "D", "E", "F")
+
+
+@dataclass
+class NetworkTruth:
+    """One business network of one unit and where it must go."""
+
+    id: str
+    unit: str
+    name: str
+    system: str | None  # vertical catalogue name (金税, 公安信息网, ...) or None
+    devices: list[str]
+    interfaces: list[str]  # "host:interface"
+    vpn_instance: str | None
+    circuits: list[str]
+    target: str
+    reason: str
+
+
+@dataclass
+class LineTruth:
+    """One ledger line or one device-only line, and whether ledger and devices agree."""
+
+    circuit_id: str | None
+    unit: str
+    network: str
+    host: str | None
+    interface: str | None
+    target: str
+    in_ledger: bool
+    on_device: bool
+    zombie: bool
+    reason: str
+
+
+@dataclass
+class ExitTruth:
+    host: str | None
+    interface: str | None
+    kind: str  # one of EXIT_KINDS: the strongest sign (NAT kind on a device)
+    own_exit: bool  # True when the path bypasses the extranet internet zone
+    evidence: list[str]  # every sign: nat_outbound/easy_ip, default_route, public_address...
+    circuit_id: str | None
+
+
+@dataclass
+class UnitExitsTruth:
+    unit: str
+    category: str | None  # A-F (DB34/T 3607-2020); None when the unit reaches no extranet
+    own_exit: bool
+    exits: list[ExitTruth]
+
+
+@dataclass
+class BreachTruth:
+    host: str
+    unit: str
+    touches: list[str]  # network names the device reaches
+    interfaces: list[str]
+    severity: str = "critical"
+
+
+@dataclass
+class TownTruth:
+    code: str
+    name: str
+    covered: bool
+    units: list[str]
+
+
+@dataclass
+class Disagreement:
+    """A deliberate ledger/device mismatch the survey should find."""
+
+    kind: str  # "ledger_only" (no device shows it) or "device_only" (not in the ledger)
+    circuit_id: str | None
+    unit: str
+    host: str | None
+    interface: str | None
+
+
+@dataclass
+class GroundTruth:
+    networks: list[NetworkTruth] = field(default_factory=list)
+    lines: list[LineTruth] = field(default_factory=list)
+    exits: list[UnitExitsTruth] = field(default_factory=list)
+    breaches: list[BreachTruth] = field(default_factory=list)
+    towns: list[TownTruth] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+
+@dataclass
+class District:
+    county: str  # 12-digit code
+    seed: int
+    devices: list[Device]
+    truth: GroundTruth
+
+    def get_device(self, hostname: str) -> Device | None:
+        return next((d for d in self.devices if d.hostname == hostname), None)
+
+
+class DistrictFileError(ValueError):
+    """A district.json that cannot be read back."""
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON data for a dataclass tree: IPv4 as strings, enums as values, sets sorted."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, IPv4Address | IPv4Interface | IPv4Network):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(to_jsonable(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _from_jsonable(kind: Any, data: Any) -> Any:
+    """The inverse of to_jsonable, driven by the dataclasses' type hints."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(kind) if a is not type(None)]
+        if data is None:
+            return None
+        return _from_jsonable(options[0], data)
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        return [_from_jsonable(item, v) for v in data]
+    if origin is set:
+        (item,) = typing.get_args(kind)
+        return {_from_jsonable(item, v) for v in data}
+    if origin is dict:
+        _key, item = typing.get_args(kind)
+        return {k: _from_jsonable(item, v) for k, v in data.items()}
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        if not isinstance(data, dict):
+            raise DistrictFileError(f"expected an object for {kind.__name__}, got {data!r}")
+        hints = typing.get_type_hints(kind)
+        names = {f.name for f in dataclasses.fields(kind) if f.init}
+        unknown = set(data) - names
+        if unknown:
+            raise DistrictFileError(f"unknown fields for {kind.__name__}: {sorted(unknown)}")
+        return kind(**{n: _from_jsonable(hints[n], data[n]) for n in names if n in data})
+    if isinstance(kind, type) and issubclass(kind, Enum | IPv4Address | IPv4Interface):
+        return kind(data)
+    if kind is IPv4Network:
+        return IPv4Network(data)
+    return data
+
+
+def district_to_json(district: District) -> str:
+    """The district as deterministic JSON text (same district → same bytes)."""
+    payload = {"format": FORMAT_VERSION, **to_jsonable(district)}
+    return json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def district_from_json(text: str) -> District:
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.pop("format", None) != FORMAT_VERSION:
+        raise DistrictFileError(f"not a district file of format {FORMAT_VERSION}")
+    district: District = _from_jsonable(District, data)
+    return district
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_district(district: District, path: Path) -> None:
+    """Write district.json atomically."""
+    write_text_atomic(path, district_to_json(district))
+
+
+def load_district(path: Path) -> District:
+    try:
+        return district_from_json(path.read_text(encoding="utf-8"))
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, DistrictFileError):
+            raise
+        raise DistrictFileError(f"{path}: {exc}") from exc
