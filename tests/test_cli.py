@@ -139,7 +139,6 @@ def test_db_url_password_is_never_printed(example_project: Path) -> None:
     [
         (["survey"], 4),
         (["survey", "diff", "1", "2"], 4),
-        (["lab", "up"], 3),
         (["classify"], 5),
         (["explain", "x"], 5),
         (["plan", "--all"], 6),

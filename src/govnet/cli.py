@@ -513,7 +513,7 @@ def demo(
 
 # --- steps later issues build -------------------------------------------------------------
 
-lab_app = typer.Typer(help="Simulated routers on 127.0.0.1 (not built yet).", no_args_is_help=True)
+lab_app = typer.Typer(help="Simulated routers over SSH on 127.0.0.1.", no_args_is_help=True)
 app.add_typer(lab_app, name="lab")
 survey_app = typer.Typer(
     help="Survey devices over SSH or from saved files (not built yet).", invoke_without_command=True
@@ -541,8 +541,6 @@ def _stub(group: typer.Typer | None, name: str, issue: int, help_text: str) -> N
 
 
 lab_app.info.name, survey_app.info.name, report_app.info.name = "lab", "survey", "report"
-for _name in ("up", "down", "status"):
-    _stub(lab_app, _name, 3, f"Lab: {_name}")
 _stub(survey_app, "show", 4, "One host's facts from a run")
 _stub(survey_app, "diff", 4, "What changed between two runs")
 for _name in ("coverage", "progress", "exits", "lines", "all"):
@@ -552,6 +550,120 @@ _stub(None, "exits", 5, "Internet exits and isolation breaches")
 _stub(None, "explain", 5, "The full reasoning for one network, line or unit")
 _stub(None, "plan", 6, "Per-department cutover plans")
 _stub(None, "push", 6, "Push a plan to a device (dry run unless --commit)")
+
+
+LabProjectOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project", "-p", help="Project folder (default: the global --project).", file_okay=False
+    ),
+]
+
+
+def _lab_root(ctx: typer.Context, project: Path | None, *, new: bool = False) -> Path:
+    """The project folder; with ``new``, an explicit folder may be empty (the lab fills it)."""
+    explicit = project or _options(ctx).project
+    if new and explicit is not None and not (explicit / "nornir_config.yaml").exists():
+        return explicit.resolve()
+    return Project.find(explicit, None).root
+
+
+@lab_app.command("up")
+@handles_errors
+def lab_up(
+    ctx: typer.Context,
+    project: LabProjectOpt = None,
+    county: Annotated[
+        str | None,
+        typer.Option(help="County code; synthesizes a project in an empty --project folder."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the district (default 0).")] = None,
+    devices: Annotated[
+        int | None, typer.Option(help="Number of routers of a synthesized project.")
+    ] = None,
+    faults: Annotated[
+        str | None,
+        typer.Option(help="Faults, e.g. 'gbk=2,slow=0.1,silent=jlp-gaj-r1' (count, share, hosts)."),
+    ] = None,
+    first_port: Annotated[
+        int | None, typer.Option(help="First port of a synthesized project (default 20001).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start the simulated routers in the background, generated from the project's inventory."""
+    from govnet.lab.control import LabError, start_lab
+
+    root = _lab_root(ctx, project, new=True)
+    try:
+        started = start_lab(
+            root, county=county, seed=seed, devices=devices, faults=faults, first_port=first_port
+        )
+    except LabError as exc:
+        raise UserError(str(exc)) from None
+    credentials = started.paths.credentials.relative_to(root)
+    if as_json:
+        print_json(
+            {
+                "pid": started.pid,
+                "already_running": started.already_running,
+                "platforms": started.platforms,
+                "ports": started.ports,
+                "credentials": credentials,
+                "log": started.paths.log,
+            }
+        )
+        return
+    state = "already running" if started.already_running else "started"
+    total = sum(started.platforms.values())
+    by_platform = ", ".join(f"{n} {p}" for p, n in started.platforms.items())
+    out.print(f"lab {state} (pid {started.pid}): {total} routers ({by_platform})")
+    if started.ports:
+        out.print(f"ports: 127.0.0.1:{started.ports[0]}-{started.ports[-1]}")
+    out.print(f"credentials: source {credentials}")
+    out.print(f"log: {started.paths.log}")
+
+
+@lab_app.command("down")
+@handles_errors
+def lab_down(ctx: typer.Context, project: LabProjectOpt = None) -> None:
+    """Stop the project's lab server, if it runs."""
+    from govnet.lab.control import LabError, stop_lab
+
+    try:
+        pid = stop_lab(_lab_root(ctx, project))
+    except LabError as exc:
+        raise UserError(str(exc)) from None
+    out.print("lab not running" if pid is None else f"lab stopped (pid {pid})")
+
+
+@lab_app.command("status")
+@handles_errors
+def lab_status(ctx: typer.Context, project: LabProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Whether the lab runs, its pid, and how many of its ports answer."""
+    from govnet.lab.control import LabError, get_lab_status
+
+    try:
+        status = get_lab_status(_lab_root(ctx, project))
+    except LabError as exc:
+        raise UserError(str(exc)) from None
+    if as_json:
+        print_json(
+            {
+                "running": status.running,
+                "pid": status.pid,
+                "ports": len(status.ports),
+                "answering": len(status.answering),
+                "stale_pidfile": status.stale_pidfile,
+            }
+        )
+        return
+    if not status.running:
+        stale = " (stale pidfile)" if status.stale_pidfile else ""
+        out.print(f"lab not running{stale}")
+        return
+    out.print(
+        f"lab running (pid {status.pid}): {len(status.answering)}/{len(status.ports)} ports answer"
+    )
 
 
 @survey_app.callback()

@@ -1,0 +1,277 @@
+"""Start, stop and inspect the background lab server of a project.
+
+Everything lives under ``<project>/.govnet/lab/``: the district, the SSH host key, the
+credentials (0600, never in the inventory or the log), the log and the pidfile. ``stop``
+only ever signals the process in our pidfile, and only after checking it is our server
+for this district, so a stale pidfile whose pid was reused can never kill a stranger.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+
+from govnet.lab.district import load_district
+from govnet.lab.generate import generate_lab
+from govnet.lab.model import Device
+
+SERVER_MODULE = "govnet.lab.server"
+LAB_USERNAME = "govnet"
+
+
+class LabError(Exception):
+    """The lab cannot be started, stopped or read; the message says why."""
+
+
+@dataclass(frozen=True)
+class LabPaths:
+    directory: Path
+    district: Path
+    pidfile: Path
+    log: Path
+    credentials: Path
+    host_key: Path
+
+
+def get_lab_paths(project_root: Path) -> LabPaths:
+    directory = project_root.resolve() / ".govnet" / "lab"
+    return LabPaths(
+        directory=directory,
+        district=directory / "district.json",
+        pidfile=directory / "lab.pid",
+        log=directory / "lab.log",
+        credentials=directory / "credentials.env",
+        host_key=directory / "ssh_host_key",
+    )
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    running: bool
+    pid: int | None
+    ports: list[int]  # every device's port (empty without a district)
+    answering: list[int]  # ports that accept a TCP connection now
+    stale_pidfile: bool = False  # a pidfile was there but its process is not our server
+
+
+@dataclass(frozen=True)
+class LabStarted:
+    pid: int
+    already_running: bool
+    platforms: dict[str, int]  # device count per netmiko platform
+    ports: list[int]
+    paths: LabPaths
+
+
+def start_lab(
+    project_root: Path,
+    *,
+    county: str | None = None,
+    seed: int | None = None,
+    devices: int | None = None,
+    faults: str | None = None,
+    first_port: int | None = None,
+    timeout: float = 60.0,
+) -> LabStarted:
+    """(Re)generate the district from the project, start the server, wait for its ports.
+
+    The district is rebuilt at every start, so the lab always matches the inventory and the
+    options given now (a project folder without an inventory gets a synthesized one). A
+    running lab is left as it is; asking it for another district is an error.
+    """
+    paths = get_lab_paths(project_root)
+    pid = get_running_pid(paths)
+    if pid is not None:
+        if any(v is not None for v in (county, seed, devices, faults, first_port)):
+            raise LabError(
+                f"the lab is already running (pid {pid}); `govnet lab down` first to change"
+                " its county, seed, size or faults"
+            )
+        lab = _load_devices(paths.district)
+        return LabStarted(pid, True, _count_platforms(lab), sorted(d.port for d in lab), paths)
+    paths.directory.mkdir(parents=True, exist_ok=True)
+    try:
+        generate_lab(project_root, county, seed or 0, devices, faults, first_port)
+    except ValueError as exc:  # the generator's user errors: bad fault spec, county, count
+        raise LabError(str(exc)) from None
+    lab = _load_devices(paths.district)
+    ports = sorted(d.port for d in lab)
+    platforms = _count_platforms(lab)
+    _clear_stale_pidfile(paths)
+    ensure_credentials(paths.credentials)
+    ensure_host_key(paths.host_key)
+    busy = [p for p in ports if _port_answers(p)]
+    if busy:
+        raise LabError(
+            f"{len(busy)} lab port(s) already in use by another program (first: {busy[0]})"
+        )
+    with open(paths.log, "ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                SERVER_MODULE,
+                "--district",
+                str(paths.district),
+                "--creds",
+                str(paths.credentials),
+                "--host-key",
+                str(paths.host_key),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+    paths.pidfile.write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + timeout
+    waiting = list(ports)
+    while waiting:
+        if process.poll() is not None:
+            paths.pidfile.unlink(missing_ok=True)
+            raise LabError(
+                f"the lab server exited with code {process.returncode}; log {paths.log}:\n"
+                + get_log_tail(paths.log)
+            )
+        if time.monotonic() > deadline:
+            _terminate(process.pid, 5.0)
+            paths.pidfile.unlink(missing_ok=True)
+            raise LabError(
+                f"{len(waiting)} of {len(ports)} lab ports not answering after {timeout:.0f} s;"
+                f" log {paths.log}:\n" + get_log_tail(paths.log)
+            )
+        waiting = [p for p in waiting if not _port_answers(p)]
+        if waiting:
+            time.sleep(0.1)
+    return LabStarted(process.pid, False, platforms, ports, paths)
+
+
+def stop_lab(project_root: Path, timeout: float = 10.0) -> int | None:
+    """Stop our server (SIGTERM, then SIGKILL after ``timeout``); its pid, or None if none ran."""
+    paths = get_lab_paths(project_root)
+    pid = get_running_pid(paths)
+    if pid is not None:
+        _terminate(pid, timeout)
+    paths.pidfile.unlink(missing_ok=True)
+    return pid
+
+
+def get_lab_status(project_root: Path) -> LabStatus:
+    paths = get_lab_paths(project_root)
+    pid = get_running_pid(paths)
+    ports = sorted(d.port for d in _load_devices(paths.district)) if paths.district.exists() else []
+    answering = [p for p in ports if _port_answers(p)] if pid is not None else []
+    stale = pid is None and paths.pidfile.exists()
+    return LabStatus(pid is not None, pid, ports, answering, stale)
+
+
+def get_running_pid(paths: LabPaths) -> int | None:
+    """The pid in the pidfile, if that process is alive and is our server for this district."""
+    try:
+        pid = int(paths.pidfile.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    if not is_running(pid):
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    args = [a.decode(errors="replace") for a in cmdline]
+    return pid if SERVER_MODULE in args and str(paths.district) in args else None
+
+
+def ensure_credentials(path: Path) -> tuple[str, str]:
+    """The lab's username and password, made up (random) the first time; file mode 0600."""
+    if path.exists():
+        from govnet.lab.server import read_credentials
+
+        return read_credentials(path)
+    password = secrets.token_urlsafe(12)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"GOVNET_USERNAME={LAB_USERNAME}\nGOVNET_PASSWORD={password}\n")
+    return LAB_USERNAME, password
+
+
+def ensure_host_key(path: Path) -> None:
+    """One SSH host key per project, so clients see the same key across restarts."""
+    if path.exists():
+        return
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key.export_private_key())
+
+
+def get_log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _load_devices(district: Path) -> list[Device]:
+    try:
+        return list(load_district(district).devices)
+    except (OSError, ValueError) as exc:
+        raise LabError(f"cannot read the lab district {district}: {exc}") from None
+
+
+def _count_platforms(devices: list[Device]) -> dict[str, int]:
+    return dict(sorted(Counter(d.platform.value for d in devices).items()))
+
+
+def _clear_stale_pidfile(paths: LabPaths) -> None:
+    paths.pidfile.unlink(missing_ok=True)
+
+
+def is_running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (exited, waiting to be reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def _terminate(pid: int, timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it still runs after ``timeout``."""
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap it when it is our own child
+            if not is_running(pid):
+                return
+            time.sleep(0.05)
+    raise LabError(f"the lab server (pid {pid}) did not stop, even after SIGKILL")
+
+
+def _port_answers(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,276 @@
+"""The lab's SSH server: every simulated router on its own 127.0.0.1 port, in one process.
+
+One asyncio loop serves all devices (a listener each) so a district of a thousand routers
+costs one process. Faults are applied here, around the session: a refused password, a
+listener that never speaks SSH, delayed or dropped output, GBK bytes.
+
+Run as ``python -m govnet.lab.server --district PATH --creds PATH --host-key PATH``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import codecs
+import contextlib
+import logging
+import resource
+import secrets
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+
+import asyncssh
+
+from govnet.lab.district import load_district
+from govnet.lab.model import Device, Fault
+from govnet.lab.session import PAGE_LINES, Chunk, ChunkKind, Session
+
+log = logging.getLogger("govnet.lab.server")
+
+SLOW_DELAY_S = 2.0
+DROP_MIN_LINES = 30  # outputs at least this long are cut in half on a DROP device
+
+
+class _DeviceAuth(asyncssh.SSHServer):
+    """Password authentication against the lab's one username and password."""
+
+    def __init__(self, username: str, password: str, refuse: bool) -> None:
+        self._username = username.encode()
+        self._password = password.encode()
+        self._refuse = refuse
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        user_ok = secrets.compare_digest(username.encode(), self._username)
+        password_ok = secrets.compare_digest(password.encode(), self._password)
+        return user_ok and password_ok and not self._refuse
+
+
+class LabServer:
+    """Serves ``devices`` on their ports until closed; one instance per process is enough."""
+
+    def __init__(
+        self,
+        devices: Sequence[Device],
+        username: str,
+        password: str,
+        host_key: asyncssh.SSHKey,
+        *,
+        host: str = "127.0.0.1",
+        slow_delay: float = SLOW_DELAY_S,
+        page_lines: int = PAGE_LINES,
+    ) -> None:
+        self.devices = list(devices)
+        self.host = host
+        self.slow_delay = slow_delay
+        self.page_lines = page_lines
+        self._username = username
+        self._password = password
+        self._host_key = host_key
+        self._listeners: list[asyncssh.SSHAcceptor | asyncio.Server] = []
+        self._silent: set[asyncio.StreamWriter] = set()
+
+    @property
+    def ports(self) -> list[int]:
+        return [d.port for d in self.devices]
+
+    async def start(self) -> None:
+        """Open every device's listener; on any failure, close those already open."""
+        try:
+            for device in self.devices:
+                self._listeners.append(await self._listen(device))
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        for listener in self._listeners:
+            listener.close()
+        for writer in list(self._silent):
+            writer.close()
+        for listener in self._listeners:
+            await listener.wait_closed()
+        self._listeners.clear()
+
+    async def _listen(self, device: Device) -> asyncssh.SSHAcceptor | asyncio.Server:
+        if Fault.SILENT in device.faults:
+            return await asyncio.start_server(self._hold_silently, self.host, device.port)
+        refuse = Fault.BAD_PASSWORD in device.faults
+
+        def make_auth() -> asyncssh.SSHServer:
+            return _DeviceAuth(self._username, self._password, refuse)
+
+        async def serve(process: asyncssh.SSHServerProcess[bytes]) -> None:
+            await self._serve(device, process)
+
+        return await asyncssh.create_server(
+            make_auth,
+            self.host,
+            device.port,
+            server_host_keys=[self._host_key],
+            process_factory=serve,
+            line_editor=False,
+            encoding=None,
+            allow_scp=False,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            reuse_address=True,
+            login_timeout=30,
+        )
+
+    async def _hold_silently(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """A SILENT device: the TCP connection is accepted and nothing is ever sent."""
+        self._silent.add(writer)
+        try:
+            while await reader.read(4096):
+                pass
+        except ConnectionError:
+            pass
+        finally:
+            self._silent.discard(writer)
+            writer.close()
+
+    def get_session(self, device: Device) -> Session:
+        return Session(device, self._password, page_lines=self.page_lines)
+
+    async def _serve(self, device: Device, process: asyncssh.SSHServerProcess[bytes]) -> None:
+        encoding = "gbk" if Fault.GBK in device.faults else "utf-8"
+        session = self.get_session(device)
+        send = _Sender(process, device, encoding, self.slow_delay)
+        try:
+            if process.command:
+                await send.chunks([Chunk(ChunkKind.OUTPUT, session.run(process.command))])
+                process.exit(0)
+                return
+            decoder = codecs.getincrementaldecoder(encoding)("replace")
+            if await send.chunks(session.get_greeting()):
+                while not session.closed:
+                    data = await process.stdin.read(4096)
+                    if not data:
+                        break
+                    if not await send.chunks(session.feed(decoder.decode(data))):
+                        return
+            process.exit(0)
+        except (asyncssh.Error, ConnectionError, asyncio.IncompleteReadError):
+            process.close()
+        except Exception:
+            log.exception("session on %s failed", device.hostname)
+            process.close()
+
+
+class _Sender:
+    """Writes a session's chunks to the channel with the device's faults applied."""
+
+    def __init__(
+        self,
+        process: asyncssh.SSHServerProcess[bytes],
+        device: Device,
+        encoding: str,
+        slow_delay: float,
+    ) -> None:
+        self.process = process
+        self.encoding = encoding
+        self.slow = slow_delay if Fault.SLOW in device.faults else 0.0
+        self.drop = Fault.DROP in device.faults
+
+    async def chunks(self, chunks: list[Chunk]) -> bool:
+        """Send the chunks; False when a DROP fault cut the connection."""
+        for chunk in chunks:
+            text = chunk.text
+            if chunk.kind is ChunkKind.OUTPUT and self.slow:
+                await asyncio.sleep(self.slow)
+            if chunk.kind is ChunkKind.OUTPUT and self.drop:
+                lines = text.splitlines(keepends=True)
+                if len(lines) >= DROP_MIN_LINES:
+                    self.process.stdout.write(self._encode("".join(lines[: len(lines) // 2])))
+                    await self.process.stdout.drain()
+                    self.process.get_extra_info("connection").abort()
+                    return False
+            if text:
+                self.process.stdout.write(self._encode(text))
+        await self.process.stdout.drain()
+        return True
+
+    def _encode(self, text: str) -> bytes:
+        return text.encode(self.encoding, "replace")
+
+
+def raise_open_file_limit() -> int:
+    """Raise the soft RLIMIT_NOFILE to the hard limit (a listener and sessions per device)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        return hard
+    return soft
+
+
+def read_credentials(path: Path) -> tuple[str, str]:
+    """Username and password from a credentials.env file (GOVNET_USERNAME/GOVNET_PASSWORD)."""
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.strip().removeprefix("export ").partition("=")
+        if sep:
+            values[key.strip()] = value.strip().strip("'\"")
+    try:
+        return values["GOVNET_USERNAME"], values["GOVNET_PASSWORD"]
+    except KeyError as exc:
+        raise ValueError(f"{path}: no {exc.args[0]}=... line") from None
+
+
+def load_devices(district: Path) -> list[Device]:
+    """The devices of a district.json (govnet.lab.district)."""
+    return list(load_district(district).devices)
+
+
+async def serve_forever(server: LabServer) -> None:
+    """Start the server and run until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    log.info("serving %d devices on %s", len(server.devices), server.host)
+    await stop.wait()
+    log.info("stopping")
+    await server.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m govnet.lab.server", description=__doc__)
+    parser.add_argument("--district", type=Path, required=True)
+    parser.add_argument("--creds", type=Path, required=True)
+    parser.add_argument("--host-key", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--slow-delay", type=float, default=SLOW_DELAY_S)
+    parser.add_argument("--page-lines", type=int, default=PAGE_LINES)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    limit = raise_open_file_limit()
+    username, password = read_credentials(args.creds)
+    devices = load_devices(args.district)
+    log.info("open file limit %d; district %s", limit, args.district)
+    server = LabServer(
+        devices,
+        username,
+        password,
+        asyncssh.read_private_key(args.host_key),
+        host=args.host,
+        slow_delay=args.slow_delay,
+        page_lines=args.page_lines,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(server))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
