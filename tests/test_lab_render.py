@@ -57,7 +57,7 @@ def make_device(platform: Platform) -> Device:
         os_version={
             "huawei": "V200R010C10SPC700",
             "hp_comware": "7.1.064, Release 0821P16",
-            "cisco_ios": "15.9(3)M4",
+            "cisco_ios": "16.9.5",
         }[platform],
         uptime_s=40 * 86_400 + 3 * 3600 + 27 * 60,
         unit="九龙坡区财政局",
@@ -463,6 +463,20 @@ def test_ntc_templates_read_the_model_back(platform: Platform, command: str) -> 
     rows = parse(platform, command, render(device, command))
     assert rows
     CHECKS[(platform, command)](device, rows)
+
+
+@pytest.mark.parametrize(
+    ("model", "version", "image"),
+    [
+        ("ISR4331/K9", "16.12.4", "isr4300-universalk9.16.12.04.SPA.bin"),
+        ("CISCO2911/K9", "15.7(3)M5", "c2900-universalk9-mz.SPA.157-3.M5.bin"),
+    ],
+)
+def test_ios_version_of_both_families(model: str, version: str, image: str) -> None:
+    device = make_device(Platform.IOS)
+    device.model, device.os_version = model, version
+    row = parse(Platform.IOS, "show version", render(device, "show version"))[0]
+    assert (row["version"], row["hardware"], row["running_image"]) == (version, [model], image)
 
 
 def test_huawei_routing_tables_follow_the_model() -> None:

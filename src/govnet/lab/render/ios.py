@@ -59,32 +59,62 @@ def _distance(route: RouteEntry, device: Device) -> int:
     return 200 if peer is not None and peer.remote_as == device.bgp_as else 20
 
 
+_XE_RELEASE_NAMES = {"16.9": "Fuji", "16.12": "Gibraltar", "17.3": "Amsterdam"}
+
+
 def version_text(device: Device, _: list[str]) -> str:
+    """Classic IOS 15.x (ISR G2, e.g. CISCO2911) or IOS XE 16/17 (ISR 4000) as each prints it."""
     train = device.os_version
-    release = train.replace(".", "").replace("(", "-").replace(")", ".")
-    image = f"c2900-universalk9-mz.SPA.{release}.bin"
-    return "\n".join(
-        [
-            "Cisco IOS Software, ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), "
-            f"Version {train}, RELEASE SOFTWARE (fc3)",
+    physical = sum(1 for i in device.interfaces if i.kind is InterfaceKind.PHYSICAL)
+    uptime = f"{device.sysname} uptime is {duration_words(device.uptime_s)}"
+    if "(" in train:  # classic IOS: 15.7(3)M5
+        series = device.model.removeprefix("CISCO")[:2] + "00"
+        release = train.replace(".", "").replace("(", "-").replace(")", ".")
+        head = [
+            f"Cisco IOS Software, C{series} Software (C{series}-UNIVERSALK9-M), "
+            f"Version {train}, RELEASE SOFTWARE (fc1)",
             "Technical Support: http://www.cisco.com/techsupport",
-            "Copyright (c) 1986-2021 by Cisco Systems, Inc.",
-            "Compiled Thu 28-Jan-21 12:00 by prod_rel_team",
+            "Copyright (c) 1986-2019 by Cisco Systems, Inc.",
+            "Compiled Thu 04-Apr-19 09:12 by prod_rel_team",
             "",
             "",
             "ROM: System Bootstrap, Version 15.0(1r)M16, RELEASE SOFTWARE (fc1)",
             "",
-            f"{device.sysname} uptime is {duration_words(device.uptime_s)}",
+            uptime,
             "System returned to ROM by power-on",
-            f'System image file is "flash0:{image}"',
+            f'System image file is "flash0:c{series}-universalk9-mz.SPA.{release}.bin"',
             "Last reload type: Normal Reload",
             "",
-            f"cisco {device.model} (revision 1.0) with 1795999K/6147K bytes of memory.",
+            f"Cisco {device.model} (revision 1.0) with 483328K/40960K bytes of memory.",
+        ]
+    else:  # IOS XE: 16.9.5
+        padded = ".".join(f"{int(n):02d}" if n.isdigit() else n for n in train.split("."))
+        name = _XE_RELEASE_NAMES.get(".".join(train.split(".")[:2]), "Everest")
+        head = [
+            f"Cisco IOS XE Software, Version {padded}",
+            f"Cisco IOS Software [{name}], ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), "
+            f"Version {train}, RELEASE SOFTWARE (fc1)",
+            "Technical Support: http://www.cisco.com/techsupport",
+            "Copyright (c) 1986-2020 by Cisco Systems, Inc.",
+            "Compiled Thu 30-Jan-20 18:48 by mcpre",
+            "",
+            "",
+            "ROM: IOS-XE ROMMON",
+            "",
+            uptime,
+            f"Uptime for this control processor is {duration_words(device.uptime_s)}",
+            "System returned to ROM by Reload Command",
+            f'System image file is "bootflash:isr4300-universalk9.{padded}.SPA.bin"',
+            "Last reload reason: Reload Command",
+            "",
+            f"cisco {device.model} (1RU) processor with 1795999K/6147K bytes of memory.",
+        ]
+    return "\n".join(
+        [
+            *head,
             f"Processor board ID {device.serial}",
-            f"{sum(1 for i in device.interfaces if i.kind is InterfaceKind.PHYSICAL)} "
-            "Gigabit Ethernet interfaces",
-            "DRAM configuration is 72 bits wide with parity enabled.",
-            "255K bytes of non-volatile configuration memory.",
+            f"{physical} Gigabit Ethernet interfaces",
+            "32768K bytes of non-volatile configuration memory.",
             "3223551K bytes of flash memory at bootflash:.",
             "",
             "Configuration register is 0x2102",
