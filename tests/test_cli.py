@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -159,9 +160,15 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "inventory load 1:" in stdout
     assert str(tmp_path / "demo") in stdout
     ledger = tmp_path / "demo" / "reports" / "ledger.xlsx"
-    assert f"ledger: {ledger}" in stdout
+    assert re.search(rf"ledger: +{re.escape(str(ledger))}", stdout)
     sheet = openpyxl.load_workbook(ledger).active
     assert sheet is not None and sheet["A1"].value == "电路编号" and sheet.max_row == 35
+    logins = [line for line in stdout.splitlines() if "(huawei" in line or "(hp_com" in line]
+    logins += [line for line in stdout.splitlines() if "(cisco_ios" in line]
+    assert len(logins) == 3 and not any("failed" in line for line in logins), stdout
+    assert "Huawei Versatile Routing Platform" in stdout and "Cisco IOS" in stdout
+    assert (tmp_path / "demo" / "lab" / "ground_truth.yaml").is_file()
+    assert not (tmp_path / "demo" / ".govnet" / "lab" / "lab.pid").exists()  # lab stopped
 
     code, stdout, _ = run("demo", "--dir", str(tmp_path / "demo"))  # a re-run reuses it
     assert code == 0 and "inventory unchanged since load 1" in stdout

@@ -633,7 +633,7 @@ def test_lab_lifecycle_in_a_new_folder_leaves_nothing_behind(tmp_path: Path) -> 
     )
     assert up.returncode == 0, up.stderr
     assert "lab started" in up.stdout and "6 routers" in up.stdout, up.stdout
-    assert "source .govnet/lab/credentials.env" in up.stdout
+    assert f"source {paths.credentials}" in up.stdout
     assert (root / "nornir_config.yaml").is_file() and (root / "lab/ground_truth.yaml").is_file()
     pid = int(paths.pidfile.read_text())
     try:

@@ -480,15 +480,20 @@ def demo(
     directory: Annotated[
         Path, typer.Option("--dir", help="Where to build the demo project.")
     ] = Path("demo"),
+    keep_lab: Annotated[
+        bool, typer.Option("--keep-lab", help="Leave the simulated routers running.")
+    ] = False,
 ) -> None:
     """Run everything built so far on the example district, end to end."""
+    from govnet.lab.control import LabError, check_logins, start_lab, stop_lab
     from govnet.ledger import export_ledger
 
-    out.print(f"[1/4] project: {directory}")
+    steps = 6
+    out.print(f"[1/{steps}] project: {directory}")
     if not (directory / "nornir_config.yaml").exists():
         init_project(directory)
     project = Project.find(directory, None)
-    out.print("[2/4] inventory check")
+    out.print(f"[2/{steps}] inventory check")
     inventory, problems = project.check_inventory()
     if inventory is None:
         raise ProblemsError(problems)
@@ -496,19 +501,41 @@ def demo(
         f"      ok: {len(inventory.units)} units, {len(inventory.hosts)} devices, "
         f"{len(inventory.lines)} lines"
     )
-    out.print("[3/4] load into the store")
+    out.print(f"[3/{steps}] load into the store")
     inventory, _, result = project.load_inventory_into_store()
     out.print(f"      {_describe_sync(result)}")
     render_summary(get_inventory_summary(inventory, get_bundled_tree()))
-    out.print("[4/4] export the ledger (台账) to Excel")
+    out.print(f"[4/{steps}] export the ledger (台账) to Excel")
     ledger = project.root / "reports" / "ledger.xlsx"
     ledger.parent.mkdir(parents=True, exist_ok=True)
     rows = export_ledger(project.root, ledger, get_bundled_tree())
     out.print(f"      {rows} lines written")
-    out.print("not built yet: lab (#3), survey (#4), classify (#5), plan (#6), report (#7)")
+    out.print(f"[5/{steps}] start the simulated routers (govnet lab up)")
+    try:
+        lab = start_lab(project.root)
+    except LabError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        out.print(
+            f"      {len(lab.ports)} routers on 127.0.0.1:{lab.ports[0]}-{lab.ports[-1]}"
+            f" (pid {lab.pid})"
+        )
+        out.print(f"[6/{steps}] log in to one router of each platform over SSH (netmiko)")
+        for check in check_logins(project.root):
+            out.print(f"      {check.host} ({check.platform}, port {check.port}): {check.answer}")
+    finally:
+        if not keep_lab:
+            stop_lab(project.root)
+    out.print("not built yet: survey (#4), classify (#5), plan (#6), report (#7)")
     out.print(f"demo project: {project.root}")
-    out.print(f"  store:  {project.display_db_url}")
-    out.print(f"  ledger: {ledger}")
+    out.print(f"  store:        {project.display_db_url}")
+    out.print(f"  ledger:       {ledger}")
+    out.print(f"  ground truth: {project.root / 'lab' / 'ground_truth.yaml'}")
+    if keep_lab:
+        out.print(
+            f"  lab running:  source {lab.paths.credentials}; stop it with"
+            f" `govnet lab down --project {project.root}`"
+        )
 
 
 # --- steps later issues build -------------------------------------------------------------
@@ -600,7 +627,7 @@ def lab_up(
         )
     except LabError as exc:
         raise UserError(str(exc)) from None
-    credentials = started.paths.credentials.relative_to(root)
+    credentials = started.paths.credentials
     if as_json:
         print_json(
             {
