@@ -1,0 +1,268 @@
+"""One lab process serving a 1,000-router district: start-up, memory, server CPU per session.
+
+Run: .venv/bin/python benchmarks/lab_sessions.py [--routers 1000] [--concurrency 20]
+
+The lab is started as `govnet lab up` starts it (a synthesized district with the real mix of
+Huawei, Comware and IOS routers, one listener each) and every router gets one session:
+login, paging off, 5 collector commands, logout. The server's CPU time is read from /proc
+before and after. The baseline, measured in the same run with the same client, host key and
+ports, is a bare asyncssh server that echoes each line and answers with a prompt: the SSH
+cost any server pays, so the difference is the lab's own (sessions, rendering, paging).
+The client runs on the same 2 cores, so the wall times include its share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncssh
+
+from govnet.lab.control import get_lab_paths, start_lab, stop_lab
+from govnet.lab.district import load_district
+from govnet.lab.model import Device, Platform
+from govnet.lab.server import read_credentials
+
+COMMANDS = {
+    Platform.HUAWEI: (
+        "screen-length 0 temporary",
+        "display version",
+        "display ip interface brief",
+        "display ip vpn-instance",
+        "display ip routing-table",
+        "display current-configuration",
+    ),
+    Platform.COMWARE: (
+        "screen-length disable",
+        "display version",
+        "display ip interface brief",
+        "display ip vpn-instance",
+        "display ip routing-table",
+        "display current-configuration",
+    ),
+    Platform.IOS: (
+        "terminal length 0",
+        "show version",
+        "show ip interface brief",
+        "show vrf",
+        "show ip route",
+        "show running-config",
+    ),
+}
+LOGOUT = {Platform.HUAWEI: "quit", Platform.COMWARE: "quit", Platform.IOS: "exit"}
+
+
+def get_free_port_run(count: int) -> int:
+    """The first of ``count`` consecutive free ports above the ephemeral range's usual start."""
+    for first in range(20001, 65535 - count, count):
+        sockets: list[socket.socket] = []
+        try:
+            for port in range(first, first + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise SystemExit(f"no {count} consecutive free ports")
+
+
+def get_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def get_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def run_session(device: Device, user: str, password: str, generic: bool) -> int:
+    """One session; the bytes received."""
+    prompt = b">" if generic else f"<{device.sysname}>".encode()
+    if device.platform is Platform.IOS and not generic:
+        prompt = f"{device.sysname}>".encode()
+    async with asyncssh.connect(
+        "127.0.0.1", device.port, username=user, password=password, known_hosts=None
+    ) as conn:
+        process = await conn.create_process(term_type="vt100", encoding=None)
+        total = 0
+        for command in (None, *COMMANDS[device.platform]):
+            received = b""
+            if command is not None:
+                process.stdin.write(command.encode() + b"\n")
+            while not received.endswith(prompt):
+                data = await process.stdout.read(65536)
+                if not data:
+                    raise EOFError(f"port {device.port} closed")
+                received += data
+            total += len(received)
+        process.stdin.write(LOGOUT[device.platform].encode() + b"\n")
+        await process.stdout.read()
+        return total
+
+
+async def run_clients(
+    devices: list[Device], user: str, password: str, concurrency: int, generic: bool
+) -> tuple[float, int]:
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(device: Device) -> int:
+        async with limit:
+            return await run_session(device, user, password, generic)
+
+    started = time.perf_counter()
+    sizes = await asyncio.gather(*(one(d) for d in devices))
+    return time.perf_counter() - started, sum(sizes)
+
+
+async def serve_baseline(ports: list[int], key_path: Path, user: str, password: str) -> None:
+    """A bare asyncssh server: echo each line, answer with a prompt."""
+    key = asyncssh.read_private_key(key_path)
+
+    class Auth(asyncssh.SSHServer):
+        def begin_auth(self, username: str) -> bool:
+            return True
+
+        def password_auth_supported(self) -> bool:
+            return True
+
+        def validate_password(self, username: str, given: str) -> bool:
+            return username == user and given == password
+
+    async def handle(process: asyncssh.SSHServerProcess[bytes]) -> None:
+        process.stdout.write(b"\r\n<R>")
+        while data := await process.stdin.read(4096):
+            if data.strip() in (b"quit", b"exit"):
+                break
+            process.stdout.write(data.replace(b"\n", b"\r\n") + b"ok\r\n<R>")
+        process.exit(0)
+
+    for port in ports:
+        await asyncssh.create_server(
+            Auth,
+            "127.0.0.1",
+            port,
+            server_host_keys=[key],
+            process_factory=handle,
+            line_editor=False,
+            encoding=None,
+        )
+    await asyncio.Event().wait()
+
+
+def wait_for_ports(ports: list[int], process: subprocess.Popen[bytes]) -> None:
+    for port in ports:
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"baseline server exited with {process.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+
+def measure(
+    label: str,
+    pid: int,
+    devices: list[Device],
+    credentials: tuple[str, str],
+    concurrency: int,
+    generic: bool,
+) -> float:
+    time.sleep(0.5)
+    before = get_cpu_seconds(pid)
+    wall, received = asyncio.run(run_clients(devices, *credentials, concurrency, generic))
+    cpu = get_cpu_seconds(pid) - before
+    per_session_ms = cpu / len(devices) * 1000
+    print(
+        f"{label:<9} {len(devices)} sessions in {wall:6.2f} s ({len(devices) / wall:5.1f}/s),"
+        f" {received / 2**20:6.1f} MiB received; server CPU {cpu:6.2f} s"
+        f" = {per_session_ms:5.1f} ms/session; server RSS {get_rss_mib(pid):5.0f} MiB"
+    )
+    return per_session_ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--routers", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--baseline-server", nargs="+", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--key", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--creds", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.baseline_server:
+        user, password = read_credentials(args.creds)
+        asyncio.run(serve_baseline(args.baseline_server, args.key, user, password))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "lab"
+        paths = get_lab_paths(root)
+        first = get_free_port_run(args.routers)
+        started_at = time.perf_counter()
+        started = start_lab(
+            root, county="500107", seed=1, devices=args.routers, first_port=first, timeout=300
+        )
+        startup = time.perf_counter() - started_at
+        devices = list(load_district(paths.district).devices)
+        credentials = read_credentials(paths.credentials)
+        mix = ", ".join(f"{n} {p}" for p, n in started.platforms.items())
+        print(f"{len(devices)} routers ({mix}) on 127.0.0.1:{first}-{first + len(devices) - 1}")
+        print(
+            f"lab up: {startup:.2f} s (generate + start + every port answering);"
+            f" server RSS {get_rss_mib(started.pid):.0f} MiB;"
+            f" {len(os.listdir(f'/proc/{started.pid}/fd'))} open descriptors"
+        )
+        print(
+            f"each session: login, {len(COMMANDS[Platform.HUAWEI])} commands, logout;"
+            f" {args.concurrency} at a time"
+        )
+        try:
+            lab = measure("lab", started.pid, devices, credentials, args.concurrency, False)
+        finally:
+            stop_lab(root)
+        baseline_server = subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--key",
+                str(paths.host_key),
+                "--creds",
+                str(paths.credentials),
+                "--baseline-server",
+                *(str(d.port) for d in devices),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_ports([d.port for d in devices], baseline_server)
+            base = measure(
+                "baseline", baseline_server.pid, devices, credentials, args.concurrency, True
+            )
+        finally:
+            baseline_server.terminate()
+            baseline_server.wait(10)
+        print(f"lab / bare asyncssh server CPU per session: {lab / base:.2f}x")
+        cores = os.cpu_count() or 1
+        print(
+            f"at this cost {cores} core(s) serve ~{cores * 1000 / lab:.0f} sessions/s"
+            " (server side only)"
+        )
+
+
+if __name__ == "__main__":
+    main()
