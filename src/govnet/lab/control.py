@@ -251,7 +251,7 @@ def check_logins(project_root: Path) -> list[LoginCheck]:
                 secret=password,
                 conn_timeout=10,
             ) as conn:
-                lines = conn.send_command(command).strip().splitlines()
+                lines = str(conn.send_command(command)).strip().splitlines()
                 answer = next((ln for ln in lines if "Version" in ln), lines[0])
         except (NetmikoBaseException, OSError, IndexError) as exc:
             answer = f"failed: {type(exc).__name__}: {exc}".splitlines()[0]
