@@ -166,7 +166,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     logins = [line for line in stdout.splitlines() if "(huawei" in line or "(hp_com" in line]
     logins += [line for line in stdout.splitlines() if "(cisco_ios" in line]
     assert len(logins) == 3 and not any("failed" in line for line in logins), stdout
-    assert "Huawei Versatile Routing Platform" in stdout and "Cisco IOS" in stdout
+    assert "VRP (R) software, Version" in stdout and "Cisco IOS" in stdout
     assert (tmp_path / "demo" / "lab" / "ground_truth.yaml").is_file()
     assert not (tmp_path / "demo" / ".govnet" / "lab" / "lab.pid").exists()  # lab stopped
 
