@@ -25,7 +25,7 @@ from pathlib import Path
 
 import asyncssh
 
-from govnet.lab.control import get_lab_paths, start_lab, stop_lab
+from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet.lab.district import load_district
 from govnet.lab.model import Device, Platform
 from govnet.lab.server import read_credentials
@@ -57,24 +57,6 @@ COMMANDS = {
     ),
 }
 LOGOUT = {Platform.HUAWEI: "quit", Platform.COMWARE: "quit", Platform.IOS: "exit"}
-
-
-def get_free_port_run(count: int) -> int:
-    """The first of ``count`` consecutive free ports above the ephemeral range's usual start."""
-    for first in range(20001, 65535 - count, count):
-        sockets: list[socket.socket] = []
-        try:
-            for port in range(first, first + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise SystemExit(f"no {count} consecutive free ports")
 
 
 def get_cpu_seconds(pid: int) -> float:

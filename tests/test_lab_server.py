@@ -31,7 +31,7 @@ from netmiko import (
     ReadTimeout,
 )
 
-from govnet.lab.control import get_lab_paths, is_running
+from govnet.lab.control import get_free_port_run, get_lab_paths, is_running
 from govnet.lab.district import District, GroundTruth, load_district, save_district
 from govnet.lab.model import Device, Fault, Platform
 from govnet.lab.render import render
@@ -114,25 +114,6 @@ def free_ports(count: int) -> list[int]:
     for sock in sockets:
         sock.close()
     return ports
-
-
-def free_port_run(count: int) -> int:
-    """The first of ``count`` consecutive free ports (a synthesized lab numbers its routers)."""
-    for _ in range(100):
-        first = free_ports(1)[0]
-        sockets: list[socket.socket] = []
-        try:
-            for port in range(first, first + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def copy_example(root: Path) -> Path:
@@ -627,7 +608,7 @@ def test_lab_lifecycle_in_a_new_folder_leaves_nothing_behind(tmp_path: Path) -> 
     root = tmp_path / "weicheng"
     paths = get_lab_paths(root)
     project = ("--project", str(root))
-    first = str(free_port_run(6))
+    first = str(get_free_port_run(6))
     up = govnet(
         "lab", "up", *project, "--county", "370702", "--devices", "6", "--first-port", first
     )

@@ -312,6 +312,25 @@ def _terminate(pid: int, timeout: float) -> None:
     raise LabError(f"the lab server (pid {pid}) did not stop, even after SIGKILL")
 
 
+def get_free_port_run(count: int, start: int = 20001) -> int:
+    """The first of ``count`` consecutive free 127.0.0.1 ports at or above ``start``, for a
+    synthesized lab (it numbers its routers from one port) beside another lab or a test."""
+    for first in range(start, 65536 - count, count):
+        sockets: list[socket.socket] = []
+        try:
+            for port in range(first, first + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise LabError(f"no {count} consecutive free ports at or above {start}")
+
+
 def _port_answers(port: int, host: str = "127.0.0.1") -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):
