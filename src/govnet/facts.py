@@ -1,0 +1,199 @@
+"""The normalised facts a survey produces for one host, whatever its vendor.
+
+Collector specs (``collectors/<platform>/<topic>.yaml``) map each vendor's parsed output onto
+these types; the store keeps them per survey run; classification reads only them. Values are
+as the device states them, normalised only where vendors differ in spelling: full interface
+names (``GigabitEthernet0/0/1``, never ``GE0/0/1``), addresses with prefix length, protocols
+and states in lower case, ``None`` for a VPN instance / VRF means the global table.
+
+>>> Interface("GigabitEthernet0/0/1.100", addresses=("10.1.1.2/30",)).parent
+'GigabitEthernet0/0/1'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Topic(StrEnum):
+    """What a collector spec is about; one YAML file per topic and platform."""
+
+    DEVICE = "device"
+    INTERFACES = "interfaces"
+    VPN_INSTANCES = "vpn_instances"
+    ROUTES = "routes"
+    NEIGHBOURS = "neighbours"
+    NAT = "nat"
+    CONFIG = "config"
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    vendor: str | None = None  # huawei, h3c, cisco
+    model: str | None = None
+    os_version: str | None = None
+    serial: str | None = None
+    uptime_s: int | None = None
+    hostname: str | None = None  # the sysname the device calls itself
+
+
+@dataclass(frozen=True)
+class Interface:
+    name: str  # full vendor name
+    description: str | None = None
+    admin_up: bool | None = None
+    oper_up: bool | None = None
+    kind: str | None = None  # physical, subinterface, loopback, vlan, tunnel, dialer, cellular
+    vpn_instance: str | None = None
+    addresses: tuple[str, ...] = ()  # "10.1.1.2/30", primary first
+
+    @property
+    def parent(self) -> str | None:
+        return self.name.split(".", 1)[0] if "." in self.name else None
+
+
+@dataclass(frozen=True)
+class VpnInstance:
+    name: str
+    route_distinguisher: str | None = None
+    import_targets: tuple[str, ...] = ()
+    export_targets: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    prefix: str  # "0.0.0.0/0"
+    protocol: str  # static, direct, local, bgp, ospf, ...
+    next_hops: tuple[str, ...] = ()
+    interface: str | None = None
+    vpn_instance: str | None = None
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    protocol: str  # bgp, ospf, lldp, cdp
+    peer: str  # address (bgp/ospf) or system name (lldp/cdp)
+    remote_as: int | None = None
+    state: str | None = None  # bgp: established, idle, ...; ospf: full, ...
+    interface: str | None = None  # local interface (ospf, lldp, cdp)
+    remote_interface: str | None = None  # lldp/cdp
+    router_id: str | None = None  # ospf
+    vpn_instance: str | None = None
+
+
+@dataclass(frozen=True)
+class NatRule:
+    kind: str  # outbound (pool), easy_ip (interface address), static, server
+    interface: str | None = None
+    acl: str | None = None
+    pool: str | None = None
+    addresses: tuple[str, ...] = ()  # pool range, or inside/global pair
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """Everything one survey learned about one host; empty topics stay empty, never guessed."""
+
+    device: DeviceInfo = field(default_factory=DeviceInfo)
+    interfaces: tuple[Interface, ...] = ()
+    vpn_instances: tuple[VpnInstance, ...] = ()
+    routes: tuple[Route, ...] = ()
+    neighbours: tuple[Neighbour, ...] = ()
+    nat: tuple[NatRule, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (tuples become lists)."""
+        return asdict(self)
+
+    def get_interface(self, name: str) -> Interface | None:
+        return next((i for i in self.interfaces if i.name == name), None)
+
+
+@dataclass(frozen=True)
+class HostSnapshot:
+    """One host's record in a survey run: what happened, what it said, what that means."""
+
+    hostname: str
+    status: str  # ok, partial, failed
+    platform: str | None = None
+    unit_key: str | None = None
+    error_category: str | None = None
+    message: str | None = None
+    duration_s: float | None = None
+    outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # command: (text, encoding)
+    facts: HostFacts | None = None
+
+
+@dataclass(frozen=True)
+class FactChange:
+    topic: str  # interfaces, addresses, vpn_instances, routes, nat, neighbours
+    key: str  # what changed: interface name, "vpn prefix", ...
+    change: str  # added, removed, changed
+    before: str | None = None
+    after: str | None = None
+
+
+def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
+    """What changed on one host between two snapshots, topic by topic.
+
+    >>> a = HostFacts(interfaces=(Interface("Gi0/1", addresses=("10.0.0.1/30",)),))
+    >>> b = HostFacts(interfaces=(Interface("Gi0/1", vpn_instance="zw"),))
+    >>> [(c.topic, c.key, c.change) for c in get_fact_changes(a, b)]
+    [('interfaces', 'Gi0/1', 'changed'), ('addresses', 'Gi0/1 10.0.0.1/30', 'removed')]
+    """
+    changes: list[FactChange] = []
+
+    def compare(topic: str, old: dict[str, str], new: dict[str, str]) -> None:
+        for key in sorted(old.keys() | new.keys()):
+            if key not in new:
+                changes.append(FactChange(topic, key, "removed", old[key], None))
+            elif key not in old:
+                changes.append(FactChange(topic, key, "added", None, new[key]))
+            elif old[key] != new[key]:
+                changes.append(FactChange(topic, key, "changed", old[key], new[key]))
+
+    def interface_state(i: Interface) -> str:
+        state = "up" if i.oper_up else "admin down" if i.admin_up is False else "down"
+        return f"{state}, vpn {i.vpn_instance or '-'}, {i.description or ''}".rstrip(", ")
+
+    compare(
+        "interfaces",
+        {i.name: interface_state(i) for i in before.interfaces},
+        {i.name: interface_state(i) for i in after.interfaces},
+    )
+    compare(
+        "addresses",
+        {f"{i.name} {a}": a for i in before.interfaces for a in i.addresses},
+        {f"{i.name} {a}": a for i in after.interfaces for a in i.addresses},
+    )
+    compare(
+        "vpn_instances",
+        {v.name: f"rd {v.route_distinguisher}" for v in before.vpn_instances},
+        {v.name: f"rd {v.route_distinguisher}" for v in after.vpn_instances},
+    )
+
+    def route_key(r: Route) -> str:
+        return f"{r.vpn_instance or 'global'} {r.prefix} {r.protocol}"
+
+    def route_value(r: Route) -> str:
+        return f"via {','.join(r.next_hops) or '-'} {r.interface or ''}".rstrip()
+
+    compare(
+        "routes",
+        {route_key(r): route_value(r) for r in before.routes},
+        {route_key(r): route_value(r) for r in after.routes},
+    )
+    compare(
+        "nat",
+        {f"{n.kind} {n.interface or ''}".strip(): f"acl {n.acl}" for n in before.nat},
+        {f"{n.kind} {n.interface or ''}".strip(): f"acl {n.acl}" for n in after.nat},
+    )
+    compare(
+        "neighbours",
+        {f"{n.protocol} {n.peer}": n.state or "" for n in before.neighbours},
+        {f"{n.protocol} {n.peer}": n.state or "" for n in after.neighbours},
+    )
+    return changes
