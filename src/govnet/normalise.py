@@ -1,0 +1,513 @@
+"""Raw command output -> normalised facts, as the collector specs (``collectors/``) say.
+
+:func:`load_collectors` reads and checks the specs once; :meth:`Collectors.parse` turns one
+host's outputs into :class:`~govnet.facts.HostFacts` plus the problems met. Parsing never
+raises on device text: a vendor error answer is a ``ParseProblem(kind="unsupported")``, a
+template that cannot read the text is ``kind="parse"``, and every other command still counts.
+
+How rows become facts (vendor-neutral; the specs say the rest):
+
+* Rows of every command merge by key (interfaces by name, routes by VPN instance, prefix and
+  protocol, ...). Specs apply in topic order (device, interfaces, vpn_instances, routes,
+  neighbours, nat, config), then in file order; a later known value replaces an earlier one
+  unless its field says ``merge: first`` or ``append``. Unknown values (empty cells) never
+  replace anything, so the configuration, parsed last, is the final word on what it states.
+* Interfaces get their kind from their name (platform.yaml ``interface_kinds``) when no spec
+  sets it; names containing a dot are sub-interfaces.
+* Routes the IP stack makes for itself are dropped (127/8, 224/4, 0.0.0.0/32,
+  255.255.255.255/32, and the network/broadcast host routes of connected subnets); a
+  connected /32 that is one of the router's own addresses becomes protocol ``local`` on the
+  interface holding it (Comware shows ``InLoop0``); connected and local routes carry no next
+  hop (Huawei/Comware print the router's own address there, IOS nothing); a route with a next
+  hop but no interface (IOS recursive statics, BGP) gets the interface of the connected
+  subnet holding the next hop, as the router resolves it.
+
+Stable order of every tuple, so two parses of the same text compare equal: interfaces by
+name in natural order (``GE0/0/2`` before ``GE0/0/10``), VPN instances by name, routes by
+(VPN instance, global first; network address; prefix length; protocol), neighbours by
+(protocol, VPN instance, peer and interface in natural order, remote interface), NAT rules
+by (kind, interface, ACL, pool, addresses).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import textfsm  # type: ignore[import-untyped]
+
+from govnet.collectors import (
+    FACT_TYPES,
+    CommandPlan,
+    ParserPlan,
+    PlatformPlan,
+    RecordPlan,
+    SpecError,
+    TransformError,
+    get_template,
+    kind_of_interface,
+    load_plans,
+)
+from govnet.facts import (
+    DeviceInfo,
+    HostFacts,
+    Interface,
+    NatRule,
+    Neighbour,
+    Route,
+    VpnInstance,
+)
+
+__all__ = ["Collectors", "ParseProblem", "SpecError", "load_collectors"]
+
+COLLECTORS_DIR = "collectors"
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """Something one command's output did not give: ``unsupported`` (the device answered
+    with its vendor error) or ``parse`` (the text did not fit the template)."""
+
+    command: str
+    kind: str
+    message: str
+
+
+def load_collectors(project_root: Path | None = None) -> Collectors:
+    """The project's ``collectors/`` if it has one, else the bundled example's, checked.
+
+    A project's platform may extend a bundled one it does not copy. Raises SpecError (a
+    ProblemsError) naming file, line and field of every problem.
+    """
+    from govnet.project import get_example_root
+
+    bundled = get_example_root() / COLLECTORS_DIR
+    folder = bundled
+    if project_root is not None and (project_root / COLLECTORS_DIR).is_dir():
+        folder = project_root / COLLECTORS_DIR
+    return Collectors(load_plans(folder, bundled))
+
+
+@dataclass(frozen=True)
+class Collectors:
+    """The compiled specs of every platform: what to run, and how to read the answers."""
+
+    plans: Mapping[str, PlatformPlan]
+
+    def get_platforms(self) -> list[str]:
+        return sorted(self.plans)
+
+    def _plan(self, platform: str) -> PlatformPlan:
+        plan = self.plans.get(platform)
+        if plan is None:
+            known = ", ".join(sorted(self.plans))
+            raise KeyError(f"no collector specs for platform {platform!r} (have: {known})")
+        return plan
+
+    def get_commands(self, platform: str) -> list[str]:
+        """Every fixed command the specs need, once each, in run order (paging is the
+        collector's business). Commands with a placeholder come from
+        :meth:`get_followup_commands` once these have answered."""
+        return [c.command for c in self._plan(platform).commands if not c.placeholders]
+
+    def get_followup_commands(self, platform: str, outputs: Mapping[str, str]) -> list[str]:
+        """The per-VPN-instance commands (``display ip routing-table vpn-instance X``) for
+        the VPN instances that ``outputs`` of :meth:`get_commands` show; [] if none."""
+        plan = self._plan(platform)
+        templated = [c for c in plan.commands if c.placeholders]
+        if not templated:
+            return []
+        found = _Run(plan, outputs, only={"vpn_instance"}).run()
+        names = {"vpn_instance": [v.name for v in found.vpn_instances]}
+        return [command for c in templated for command in c.expand(names)]
+
+    def get_config_command(self, platform: str) -> str | None:
+        """The command whose output is the running configuration (``config`` topic)."""
+        return self._plan(platform).config_command
+
+    def get_command_for_file(self, platform: str, stem: str) -> str | None:
+        """The command a saved-output file name stands for (spaces written as ``_``), or
+        None: ``display_ip_routing-table_vpn-instance_ZW_WAI`` ->
+        ``display ip routing-table vpn-instance ZW_WAI`` (the VPN name keeps its ``_``)."""
+        commands = self._plan(platform).commands
+        for command in sorted(commands, key=lambda c: bool(c.placeholders)):
+            match = command.file_pattern.match(stem)
+            if match is not None:
+                return command.expand({k: [v] for k, v in match.groupdict().items()})[0]
+        return None
+
+    def parse(
+        self, platform: str, outputs: Mapping[str, str]
+    ) -> tuple[HostFacts, list[ParseProblem]]:
+        """The facts in ``outputs`` (command -> decoded text) and the problems met.
+
+        Commands missing from ``outputs`` leave their facts unknown (empty), not an error;
+        outputs of commands no spec names are ignored.
+        """
+        run = _Run(self._plan(platform), outputs)
+        return run.run(), run.problems
+
+
+# --- one parse ---------------------------------------------------------------------------------
+
+_Key = tuple[Any, ...]
+_Entry = dict[str, Any]
+
+
+def _normal_text(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _head(text: str) -> str:
+    """The first lines, where a vendor's error answer is (a caret line, then the message)."""
+    return "\n".join(text.lstrip("\n").split("\n", 4)[:4])
+
+
+@dataclass
+class _Output:
+    command: str  # as given
+    plan: CommandPlan
+    variables: dict[str, str]
+    text: str
+
+
+class _Run:
+    """One host's outputs through one platform plan."""
+
+    def __init__(
+        self, plan: PlatformPlan, outputs: Mapping[str, str], only: set[str] | None = None
+    ) -> None:
+        self.plan = plan
+        self.outputs = outputs
+        self.only = only
+        self.problems: list[ParseProblem] = []
+        self._seen: set[tuple[str, str]] = set()
+        self.tables: dict[str, dict[_Key, _Entry]] = {}
+        self.ambiguous: dict[str, set[tuple[_Key, str]]] = {}
+        self.facts: dict[str, dict[_Key, _Entry]] = {name: {} for name in FACT_TYPES}
+
+    def problem(self, command: str, kind: str, message: str) -> None:
+        if self.only is not None or (command, message) in self._seen:
+            return
+        self._seen.add((command, message))
+        self.problems.append(ParseProblem(command, kind, message))
+
+    def wanted(self, record: RecordPlan, tables: set[str]) -> bool:
+        if self.only is None:
+            return True
+        return record.fact in self.only or record.table in tables
+
+    def run(self) -> HostFacts:
+        tables_needed: set[str] = set()
+        if self.only is not None:
+            for command in self.plan.commands:
+                for parser in command.parsers:
+                    for record in parser.records:
+                        if record.fact in self.only:
+                            tables_needed.update(f.lookup[0] for f in record.lookups if f.lookup)
+        parsed: list[tuple[_Output, ParserPlan, list[list[Any]]]] = []
+        for output in self._match():
+            parsed += self._parse_output(output, tables_needed)
+        for output, parser, rows in parsed:
+            for record in parser.records:
+                if record.table is not None and self.wanted(record, tables_needed):
+                    self._apply(record, rows, output, self.tables.setdefault(record.table, {}))
+        for output, parser, rows in parsed:
+            for record in parser.records:
+                if record.fact is not None and self.wanted(record, tables_needed):
+                    self._apply(record, rows, output, self.facts[record.fact])
+        return self._build()
+
+    def _match(self) -> list[_Output]:
+        """The outputs the plan knows, in the plan's run order (then by command)."""
+        fixed = {c.command: i for i, c in enumerate(self.plan.commands) if not c.placeholders}
+        templated = [(i, c) for i, c in enumerate(self.plan.commands) if c.placeholders]
+        found: list[tuple[int, str, _Output]] = []
+        for command, text in self.outputs.items():
+            key = " ".join(command.split())
+            index = fixed.get(key)
+            variables: dict[str, str] = {}
+            if index is None:
+                for i, plan in templated:
+                    match = plan.pattern.match(key) if plan.pattern else None
+                    if match is not None:
+                        index, variables = i, match.groupdict()
+                        break
+            if index is not None:
+                plan = self.plan.commands[index]
+                found.append((index, key, _Output(command, plan, variables, text)))
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [f[2] for f in found]
+
+    def _parse_output(
+        self, output: _Output, tables_needed: set[str]
+    ) -> list[tuple[_Output, ParserPlan, list[list[Any]]]]:
+        parsers = [
+            p for p in output.plan.parsers if any(self.wanted(r, tables_needed) for r in p.records)
+        ]
+        if not parsers and self.only is not None:
+            return []
+        text = _normal_text(output.text)
+        head = _head(text)
+        errors, empty = self.plan.errors, self.plan.empty_answers
+        if errors is not None and errors.search(head):
+            message = " ".join(line.strip() for line in head.split("\n") if line.strip("^ \t"))
+            self.problem(output.command, "unsupported", message[:300])
+            return []
+        if empty is not None and empty.search(head):
+            return []
+        results: list[tuple[_Output, ParserPlan, list[list[Any]]]] = []
+        rows_seen = False
+        for parser in parsers:
+            fsm = get_template(parser.template)
+            try:
+                rows: list[list[Any]] = fsm.ParseText(text)
+            except textfsm.TextFSMError as exc:
+                self.problem(output.command, "parse", f"{parser.label}: {exc}"[:500])
+                continue
+            except Exception as exc:  # device text must never crash a survey
+                message = f"{parser.label}: {type(exc).__name__}: {exc}"
+                self.problem(output.command, "parse", message[:500])
+                continue
+            rows_seen = rows_seen or bool(rows)
+            results.append((output, parser, rows))
+        if (
+            parsers
+            and not rows_seen
+            and not output.plan.empty_ok
+            and text.strip()
+            and not any(p.kind == "parse" and p.command == output.command for p in self.problems)
+        ):
+            self.problem(output.command, "parse", "no data recognised in the output")
+        return results
+
+    def _apply(
+        self,
+        record: RecordPlan,
+        rows: Sequence[Sequence[Any]],
+        output: _Output,
+        store: dict[_Key, _Entry],
+    ) -> None:
+        filters, fields, lookups = record.filters, record.fields, record.lookups
+        variables = output.variables
+        merges = record.merges
+        for row in rows:
+            if filters and not all(
+                bool(pattern.search(_text_of(row[i]))) is positive
+                for i, pattern, positive in filters
+            ):
+                continue
+            values: dict[str, Any] = {}
+            try:
+                for field in fields:
+                    values[field.name] = _coerce(field.get(row, variables), field.kind, field.name)
+                skip = False
+                for field in lookups:
+                    found = self._look_up(field.lookup, tuple(values.get(b) for b in field.by))
+                    if found is None and field.drop_missing:
+                        skip = True
+                        break
+                    values[field.name] = _coerce(
+                        field.get(found, variables), field.kind, field.name
+                    )
+            except TransformError as exc:
+                self.problem(output.command, "parse", str(exc)[:300])
+                continue
+            except Exception as exc:  # a spec step that cannot take this value: never a crash
+                self.problem(output.command, "parse", f"{type(exc).__name__}: {exc}"[:300])
+                continue
+            if skip or any(values.get(name) is None for name in record.required):
+                continue
+            key = tuple(values.get(name) for name in record.key)
+            entry = store.get(key)
+            if entry is None:
+                entry = store[key] = dict(zip(record.key, key, strict=True))
+            for name, value in values.items():
+                if value is None or value == ():
+                    continue
+                old = entry.get(name)
+                if old is None or old == ():
+                    entry[name] = value
+                    continue
+                policy = merges[name]
+                if policy == "last":
+                    if record.table is not None and old != value:
+                        self.ambiguous.setdefault(str(record.table), set()).add((key, name))
+                    entry[name] = value
+                elif policy == "append":
+                    entry[name] = old + tuple(v for v in value if v not in old)
+
+    def _look_up(self, where: tuple[str, str] | None, key: _Key) -> Any:
+        if where is None:
+            return None
+        table, field = where
+        if (key, field) in self.ambiguous.get(table, set()):
+            return None  # rows disagree: unknown, never a guess
+        entry = self.tables.get(table, {}).get(key)
+        return None if entry is None else entry.get(field)
+
+    def _build(self) -> HostFacts:
+        plan = self.plan
+        device_entry = next(iter(self.facts["device"].values()), {})
+        device = DeviceInfo(**({"vendor": plan.vendor} | _known(device_entry)))
+        interfaces = []
+        for entry in self.facts["interface"].values():
+            fields = _known(entry)
+            if "kind" not in fields:
+                fields["kind"] = kind_of_interface(fields["name"], plan.tables.interface_kinds)
+            interfaces.append(Interface(**fields))
+        interfaces.sort(key=lambda i: _natural(i.name))
+        vpns = sorted(
+            (VpnInstance(**_known(e)) for e in self.facts["vpn_instance"].values()),
+            key=lambda v: v.name,
+        )
+        routes = _settle_routes(
+            [Route(**_known(e)) for e in self.facts["route"].values()], interfaces
+        )
+        neighbours = sorted(
+            (Neighbour(**_known(e)) for e in self.facts["neighbour"].values()),
+            key=lambda n: (
+                n.protocol,
+                n.vpn_instance or "",
+                _natural(n.peer),
+                _natural(n.interface or ""),
+                n.remote_interface or "",
+            ),
+        )
+        nat = sorted(
+            (NatRule(**_known(e)) for e in self.facts["nat"].values()),
+            key=lambda n: (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses),
+        )
+        return HostFacts(
+            device, tuple(interfaces), tuple(vpns), tuple(routes), tuple(neighbours), tuple(nat)
+        )
+
+
+def _known(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def _text_of(cell: Any) -> str:
+    return " ".join(cell) if isinstance(cell, list) else str(cell)
+
+
+def _coerce(value: Any, kind: str, name: str) -> Any:
+    """A transformed value in the type of its fact field, or TransformError."""
+    if value is None:
+        return () if kind == "tuple" else None
+    if kind == "any":
+        return tuple(value) if isinstance(value, list) else value
+    if kind == "tuple":
+        items = value if isinstance(value, list) else [value]
+        out: list[str] = []
+        for item in items:
+            text = str(item)
+            if text and text not in out:
+                out.append(text)
+        return tuple(out)
+    if isinstance(value, list):
+        raise TransformError(f"{name}: one value expected, got {value!r} (use `first`)")
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise TransformError(f"{name}: true/false expected, got {value!r} (use `map`)")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TransformError(f"{name}: a whole number expected, got {value!r} (use `int`)")
+        return value
+    if isinstance(value, bool):
+        raise TransformError(f"{name}: text expected, got {value!r}")
+    return str(value)
+
+
+_DIGITS = re.compile(r"(\d+)")
+_CONNECTED = ("direct", "local")
+
+
+def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(name) if part
+    )
+
+
+def _ints(prefix: str) -> tuple[int, int] | None:
+    """``a.b.c.d/len`` as (address, length) integers; None if it is not one (IPv6)."""
+    address, _, length = prefix.partition("/")
+    parts = address.split(".")
+    if len(parts) != 4 or not length.isdigit():
+        return None
+    try:
+        value = 0
+        for part in parts:
+            value = value << 8 | int(part)
+    except ValueError:
+        return None
+    return value, int(length)
+
+
+def _host_mask(length: int) -> int:
+    return (1 << (32 - length)) - 1
+
+
+def _is_stack_route(address: int, length: int) -> bool:
+    """127/8, 224/4, 0.0.0.0/32, 255.255.255.255/32: the IP stack's own routes."""
+    return (
+        address >> 24 == 127
+        or (address >> 28 == 14 and length >= 4)
+        or (length == 32 and address in (0, 0xFFFFFFFF))
+    )
+
+
+def _settle_routes(routes: Iterable[Route], interfaces: Sequence[Interface]) -> list[Route]:
+    """Routes as a routing table means them (see the module docstring), sorted."""
+    own: dict[tuple[str | None, int], str] = {}
+    for iface in interfaces:
+        for text in iface.addresses:
+            parsed = _ints(text)
+            if parsed is not None:
+                own.setdefault((iface.vpn_instance, parsed[0]), iface.name)
+    parsed_routes = [(r, _ints(r.prefix)) for r in routes]
+    connected: dict[str | None, list[tuple[int, int, str | None]]] = {}
+    for route, ints in parsed_routes:
+        if route.protocol == "direct" and ints is not None and ints[1] < 32:
+            connected.setdefault(route.vpn_instance, []).append((*ints, route.interface))
+    settled: list[tuple[tuple[Any, ...], Route]] = []
+    for route, ints in parsed_routes:
+        vpn = route.vpn_instance
+        if ints is None:
+            settled.append(((vpn is not None, vpn or "", -1, 0, route.protocol), route))
+            continue
+        address, length = ints
+        if _is_stack_route(address, length):
+            continue
+        subnets = connected.get(vpn, [])
+        if route.protocol in _CONNECTED:
+            protocol, interface = route.protocol, route.interface
+            if length == 32:
+                owner = own.get((vpn, address))
+                if owner is not None:
+                    protocol, interface = "local", owner
+                elif any(n < 31 and address in (net, net | _host_mask(n)) for net, n, _ in subnets):
+                    continue  # the subnet's network/broadcast host route
+            route = dataclasses.replace(route, protocol=protocol, interface=interface, next_hops=())
+        elif route.interface is None and route.next_hops:
+            hop = _ints(route.next_hops[0] + "/32")
+            via = next(
+                (
+                    name
+                    for net, n, name in subnets
+                    if hop is not None and hop[0] & ~_host_mask(n) & 0xFFFFFFFF == net
+                ),
+                None,
+            )
+            if via is not None:
+                route = dataclasses.replace(route, interface=via)
+        settled.append(((vpn is not None, vpn or "", address, length, route.protocol), route))
+    settled.sort(key=lambda s: s[0])
+    return [route for _, route in settled]

@@ -1,0 +1,665 @@
+"""Collector specs read every lab router back into exactly the facts its model holds, real
+device samples into their golden facts; bad specs fail naming file, line and field.
+
+Golden files (``tests/fixtures/<platform>/<command>.yml``) are rewritten with
+``GOVNET_UPDATE_GOLDEN=1 pytest tests/test_normalise.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from govnet.divisions import get_bundled_tree
+from govnet.facts import (
+    DeviceInfo,
+    HostFacts,
+    Interface,
+    NatRule,
+    Neighbour,
+    Route,
+    VpnInstance,
+)
+from govnet.inventory import get_inventory
+from govnet.lab.district import District, load_district
+from govnet.lab.generate import build_district, generate_lab
+from govnet.lab.model import Device, Fault, InterfaceKind, NatKind, Platform, get_routing_table
+from govnet.lab.render import UnknownCommand, comware, huawei, render
+from govnet.normalise import Collectors, ParseProblem, SpecError, load_collectors
+from govnet.problems import Problem
+from govnet.project import get_example_root
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BUNDLED = get_example_root() / "collectors"
+UPDATE_GOLDEN = os.environ.get("GOVNET_UPDATE_GOLDEN") == "1"
+VENDORS = {Platform.HUAWEI: "huawei", Platform.COMWARE: "h3c", Platform.IOS: "cisco"}
+
+
+@pytest.fixture(scope="module")
+def collectors() -> Collectors:
+    return load_collectors()
+
+
+@pytest.fixture(scope="module")
+def example_district() -> District:
+    inventory = get_inventory(get_example_root(), get_bundled_tree())
+    return build_district(inventory, 7)
+
+
+@pytest.fixture(scope="module")
+def synthesized_district(tmp_path_factory: pytest.TempPathFactory) -> District:
+    root = tmp_path_factory.mktemp("weicheng")
+    return load_district(generate_lab(root, "370702", 11, 60, None))
+
+
+def answer(device: Device, command: str) -> str:
+    """What the router prints, its vendor error included (as netmiko hands it over)."""
+    try:
+        return render(device, command)
+    except UnknownCommand as exc:
+        return str(exc)
+
+
+def survey_outputs(collectors: Collectors, device: Device) -> dict[str, str]:
+    """Every command the specs ask for, then the per-VPN ones, as a collector runs them."""
+    outputs = {c: answer(device, c) for c in collectors.get_commands(device.platform)}
+    for command in collectors.get_followup_commands(device.platform, outputs):
+        outputs[command] = answer(device, command)
+    return outputs
+
+
+# --- the model in the terms of HostFacts -----------------------------------------------------
+
+
+def expected_device(device: Device) -> DeviceInfo:
+    return DeviceInfo(
+        vendor=VENDORS[device.platform],
+        model=device.model,
+        os_version=device.os_version,
+        serial=device.serial,
+        uptime_s=device.uptime_s // 60 * 60,  # every vendor prints minutes at best
+        hostname=device.sysname,
+    )
+
+
+def expected_interfaces(device: Device) -> tuple[Interface, ...]:
+    return tuple(
+        Interface(
+            i.name,
+            description=i.description,
+            admin_up=i.admin_up,
+            oper_up=i.oper_up,
+            kind=i.kind.value,
+            vpn_instance=i.vpn_instance,
+            addresses=(str(i.address),) if i.address else (),
+        )
+        for i in device.interfaces
+    )
+
+
+def expected_vpn_instances(device: Device) -> tuple[VpnInstance, ...]:
+    return tuple(
+        VpnInstance(
+            v.name,
+            v.route_distinguisher,
+            tuple(v.import_targets),
+            tuple(v.export_targets),
+            v.description,
+        )
+        for v in device.vpn_instances
+    )
+
+
+def expected_routes(device: Device) -> tuple[Route, ...]:
+    routes: list[Route] = []
+    for vpn in [None, *(v.name for v in device.vpn_instances)]:
+        for r in get_routing_table(device, vpn):
+            connected = r.protocol == "direct"
+            routes.append(
+                Route(
+                    str(r.prefix),
+                    "local" if r.local else r.protocol,
+                    () if connected or r.next_hop is None else (str(r.next_hop),),
+                    r.interface,
+                    vpn,
+                )
+            )
+    return tuple(routes)
+
+
+def expected_neighbours(device: Device) -> tuple[Neighbour, ...]:
+    found = [
+        Neighbour(
+            "bgp",
+            str(p.address),
+            p.remote_as,
+            "established" if p.established else "idle",
+            vpn_instance=p.vpn_instance,
+        )
+        for p in device.bgp_peers
+    ]
+    for n in device.ospf_neighbours:
+        # Huawei's `display ospf peer brief` shows the router ID, not the address.
+        peer = n.router_id if device.platform is Platform.HUAWEI else n.address
+        state = "full" if n.full else "init"
+        found.append(
+            Neighbour("ospf", str(peer), None, state, n.interface, router_id=str(n.router_id))
+        )
+    if Fault.UNSUPPORTED not in device.faults:
+        protocol = "cdp" if device.platform is Platform.IOS else "lldp"
+        found += [
+            Neighbour(protocol, n.system_name, interface=n.local_interface, remote_interface=n.port)
+            for n in device.lldp_neighbours
+        ]
+    return tuple(found)
+
+
+def expected_nat(device: Device) -> tuple[NatRule, ...]:
+    rules: list[NatRule] = []
+    static_interfaces = {r.interface for r in device.nat_rules if r.kind is NatKind.STATIC}
+    outside = {r.interface for r in device.nat_rules}
+    for r in device.nat_rules:
+        pool = r.pool
+        interface: str | None = r.interface
+        if r.kind is NatKind.OUTBOUND and device.platform is Platform.HUAWEI:
+            pool = huawei._address_groups(device)[str(r.pool)]
+        elif r.kind is NatKind.OUTBOUND and device.platform is Platform.COMWARE:
+            pool = comware._group(device, r.pool)
+        if r.kind is NatKind.STATIC and device.platform is Platform.COMWARE:
+            # `nat static outbound` is global; the interface is the one that enables it.
+            interface = r.interface if len(static_interfaces) == 1 else None
+        if r.kind is not NatKind.EASY_IP and device.platform is Platform.IOS:
+            # IOS names the outside interface apart from the rule.
+            interface = r.interface if len(outside) == 1 else None
+        if r.kind is NatKind.OUTBOUND:
+            addresses = (str(r.pool_start), str(r.pool_end)) if r.pool_start else ()
+        elif r.kind in (NatKind.STATIC, NatKind.SERVER):
+            addresses = (str(r.inside_address), str(r.global_address))
+        else:
+            addresses = ()
+        rules.append(NatRule(r.kind.value, interface, r.acl, pool, addresses))
+    return tuple(rules)
+
+
+def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
+    import re
+
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p)
+
+
+def _route_order(r: Route) -> tuple[Any, ...]:
+    from ipaddress import IPv4Network
+
+    net = IPv4Network(r.prefix)
+    return (
+        r.vpn_instance is not None,
+        r.vpn_instance or "",
+        int(net.network_address),
+        net.prefixlen,
+        r.protocol,
+    )
+
+
+def expected_facts(device: Device) -> HostFacts:
+    """The model as HostFacts, in the documented order (govnet.normalise)."""
+    return HostFacts(
+        expected_device(device),
+        tuple(sorted(expected_interfaces(device), key=lambda i: _natural(i.name))),
+        tuple(sorted(expected_vpn_instances(device), key=lambda v: v.name)),
+        tuple(sorted(expected_routes(device), key=_route_order)),
+        tuple(
+            sorted(
+                expected_neighbours(device),
+                key=lambda n: (
+                    n.protocol,
+                    n.vpn_instance or "",
+                    _natural(n.peer),
+                    _natural(n.interface or ""),
+                    n.remote_interface or "",
+                ),
+            )
+        ),
+        tuple(
+            sorted(
+                expected_nat(device),
+                key=lambda n: (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses),
+            )
+        ),
+    )
+
+
+def differences(expected: HostFacts, found: HostFacts) -> list[str]:
+    """Readable per-item differences, topic by topic."""
+    out: list[str] = []
+    if expected.device != found.device:
+        out.append(f"device: expected {expected.device}, found {found.device}")
+    for topic in ("interfaces", "vpn_instances", "routes", "neighbours", "nat"):
+        want, got = getattr(expected, topic), getattr(found, topic)
+        if want == got:
+            continue
+        missing = [w for w in want if w not in got]
+        extra = [g for g in got if g not in want]
+        out.append(f"{topic}: missing {missing[:3]} extra {extra[:3]}")
+        if not missing and not extra:
+            out.append(f"{topic}: same items in another order")
+    return out
+
+
+# --- the lab read back ---------------------------------------------------------------------
+
+
+def check_district(collectors: Collectors, district: District) -> None:
+    failures: list[str] = []
+    for device in district.devices:
+        facts, problems = collectors.parse(device.platform, survey_outputs(collectors, device))
+        if problems:
+            failures.append(f"{device.hostname}: {problems}")
+        failures += [f"{device.hostname}: {d}" for d in differences(expected_facts(device), facts)]
+    assert not failures, "\n".join(failures[:20])
+
+
+def check_coverage(district: District) -> None:
+    """The district has what the survey must read, so the comparison means something."""
+    devices = district.devices
+    assert {d.platform for d in devices} == set(Platform)
+    interfaces = [i for d in devices for i in d.interfaces]
+    assert any(i.kind is InterfaceKind.SUBINTERFACE for i in interfaces)
+    assert any(i.description and not i.description.isascii() for i in interfaces)
+    assert any(not i.oper_up for i in interfaces)  # zombie lines
+    assert all(any(d.vpn_instances for d in devices if d.platform is p) for p in Platform)
+    assert any(d.bgp_peers for d in devices) and any(d.ospf_neighbours for d in devices)
+    assert any(p.vpn_instance for d in devices for p in d.bgp_peers)
+    assert all(any(d.lldp_neighbours for d in devices if d.platform is p) for p in Platform)
+    assert {r.kind for d in devices for r in d.nat_rules} >= {NatKind.EASY_IP}
+
+
+def test_example_district_reads_back_as_its_model(
+    collectors: Collectors, example_district: District
+) -> None:
+    check_coverage(example_district)
+    check_district(collectors, example_district)
+
+
+def test_synthesized_district_reads_back_as_its_model(
+    collectors: Collectors, synthesized_district: District
+) -> None:
+    check_coverage(synthesized_district)
+    assert {r.kind for d in synthesized_district.devices for r in d.nat_rules} >= {
+        NatKind.EASY_IP,
+        NatKind.OUTBOUND,
+    }
+    check_district(collectors, synthesized_district)
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+def test_every_feature_of_a_rich_router_reads_back(
+    collectors: Collectors, platform: Platform
+) -> None:
+    """The lab tests' reference router: easy IP, pool and static NAT on one interface, a VPN
+    with a Chinese description, a down and a shut interface, BGP in a VPN, OSPF, LLDP."""
+    from test_lab_render import make_device
+
+    device = make_device(platform)
+    facts, problems = collectors.parse(platform, survey_outputs(collectors, device))
+    assert problems == []
+    assert differences(expected_facts(device), facts) == []
+    assert facts == expected_facts(device)
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+def test_descriptions_keep_their_spaces_and_chinese(
+    collectors: Collectors, platform: Platform
+) -> None:
+    """Table columns cut descriptions at spaces or widths; the configuration never does."""
+    from test_lab_render import make_device
+
+    device = make_device(platform)
+    long_text = "至区电子政务外网 专用网络区  (主用) 电信 MSTP 2M 合同号:2019-政-017"
+    device.interfaces[1].description = long_text
+    device.vpn_instances[0].description = "财政局 专用网络区"
+    facts, problems = collectors.parse(platform, survey_outputs(collectors, device))
+    assert problems == []
+    assert facts.interfaces[1].description == long_text
+    assert facts.vpn_instances[1].description == "财政局 专用网络区"
+
+
+def test_parsing_is_deterministic_and_ignores_line_endings_and_order(
+    collectors: Collectors, example_district: District
+) -> None:
+    for device in example_district.devices[:6]:
+        outputs = survey_outputs(collectors, device)
+        first = collectors.parse(device.platform, outputs)
+        crlf = {c: t.replace("\n", "\r\n") for c, t in reversed(outputs.items())}
+        assert collectors.parse(device.platform, crlf) == first
+        assert collectors.parse(device.platform, outputs) == first
+
+
+def test_threads_parse_side_by_side(collectors: Collectors, example_district: District) -> None:
+    """Compiled templates are per thread: the survey's worker threads never share state."""
+    work = [(d.platform.value, survey_outputs(collectors, d)) for d in example_district.devices]
+    alone = [collectors.parse(p, o) for p, o in work]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda w: collectors.parse(*w), work * 3))
+    assert together == alone * 3
+
+
+# --- failures the survey meets ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+def test_a_vendor_error_is_unsupported_and_the_rest_still_parses(
+    collectors: Collectors, example_district: District, platform: Platform
+) -> None:
+    device = next(d for d in example_district.devices if d.platform is platform)
+    device.faults.add(Fault.UNSUPPORTED)
+    try:
+        outputs = survey_outputs(collectors, device)
+        facts, problems = collectors.parse(platform, outputs)
+    finally:
+        device.faults.discard(Fault.UNSUPPORTED)
+    neighbour_command = {
+        Platform.HUAWEI: "display lldp neighbor brief",
+        Platform.COMWARE: "display lldp neighbor-information list",
+        Platform.IOS: "show cdp neighbors",
+    }[platform]
+    assert [(p.command, p.kind) for p in problems] == [(neighbour_command, "unsupported")]
+    assert "Unrecognized command" in problems[0].message or "Invalid input" in problems[0].message
+    device.faults.add(Fault.UNSUPPORTED)
+    try:
+        assert differences(expected_facts(device), facts) == []
+    finally:
+        device.faults.discard(Fault.UNSUPPORTED)
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+def test_garbage_is_a_parse_problem_never_an_exception(
+    collectors: Collectors, example_district: District, platform: Platform
+) -> None:
+    device = next(d for d in example_district.devices if d.platform is platform)
+    outputs = survey_outputs(collectors, device)
+    garbage = "%%%% \x00 ## 乱码 \ufffd\n" * 40 + "GigabitEthernet0/0/0 no such thing\n"
+    plan = collectors.plans[platform.value]
+    for command in outputs:
+        broken = dict(outputs) | {command: garbage}
+        facts, problems = collectors.parse(platform, broken)
+        assert all(isinstance(p, ParseProblem) for p in problems)
+        spec = next(
+            c
+            for c in plan.commands
+            if c.command == command or (c.pattern is not None and c.pattern.match(command))
+        )
+        if spec.parsers and not spec.empty_ok:
+            assert [(p.command, p.kind) for p in problems] == [(command, "parse")], command
+        assert facts.device.vendor == VENDORS[platform]
+    # A whole host of garbage still gives facts (unknown), never an exception.
+    facts, problems = collectors.parse(platform, dict.fromkeys(outputs, garbage))
+    assert facts.interfaces == () and problems
+
+
+def test_missing_commands_leave_their_topics_unknown(
+    collectors: Collectors, example_district: District
+) -> None:
+    device = next(d for d in example_district.devices if d.platform is Platform.HUAWEI)
+    outputs = survey_outputs(collectors, device)
+    only_config = {"display current-configuration": outputs["display current-configuration"]}
+    facts, problems = collectors.parse("huawei", only_config)
+    assert problems == []
+    assert facts.routes == () and facts.neighbours == ()
+    # The configuration alone tells addresses, descriptions and VPNs, not the states.
+    assert [(i.name, i.addresses, i.description) for i in facts.interfaces] == [
+        (i.name, i.addresses, i.description) for i in expected_facts(device).interfaces
+    ]
+    assert all(i.oper_up is None for i in facts.interfaces)
+    assert collectors.parse("huawei", {}) == (HostFacts(DeviceInfo(vendor="huawei")), [])
+
+
+def test_unknown_platform_is_a_clear_error(collectors: Collectors) -> None:
+    with pytest.raises(KeyError, match="ruijie_os"):
+        collectors.get_commands("ruijie_os")
+
+
+def test_commands_and_file_names(collectors: Collectors) -> None:
+    commands = collectors.get_commands("huawei")
+    assert len(commands) == len(set(commands))
+    assert (
+        commands[-1] == collectors.get_config_command("huawei") == "display current-configuration"
+    )
+    assert not any("{" in c or "screen-length" in c for c in commands)
+    assert collectors.get_config_command("cisco_ios") == "show running-config"
+    stem = "display_ip_routing-table_vpn-instance_ZW_WAI"
+    assert collectors.get_command_for_file("huawei", stem) == (
+        "display ip routing-table vpn-instance ZW_WAI"
+    )
+    assert collectors.get_command_for_file("huawei", "display_ip_interface_brief") == (
+        "display ip interface brief"
+    )
+    assert collectors.get_command_for_file("huawei", "display_foo") is None
+    assert collectors.get_followup_commands("huawei", {}) == []
+
+
+# --- fixtures: one real-device (or lab) sample per command, with golden facts --------------
+
+
+def fixture_files() -> list[Path]:
+    return sorted(p for p in FIXTURES.glob("*/*.txt") if p.parent.name in set(Platform))
+
+
+def plain(value: Any) -> Any:
+    """Facts as plain YAML data, unknown values left out so goldens stay readable."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items() if v not in (None, (), [])}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("platform", list(Platform))
+def test_every_command_has_a_fixture(collectors: Collectors, platform: Platform) -> None:
+    stems = [p.stem for p in (FIXTURES / platform.value).glob("*.txt")]
+    found = {s: collectors.get_command_for_file(platform, s) for s in stems}
+    assert None not in found.values(), f"fixtures that are no command of the specs: {found}"
+    covered = {c for c in found.values() if c is not None}
+    for plan in collectors.plans[platform.value].commands:
+        hits = [c for c in covered if c == plan.command or (plan.pattern and plan.pattern.match(c))]
+        assert hits, f"no tests/fixtures/{platform.value}/ sample for {plan.command!r}"
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_fixture_parses_to_its_golden_facts(collectors: Collectors, path: Path) -> None:
+    platform = path.parent.name
+    command = collectors.get_command_for_file(platform, path.stem)
+    assert command is not None
+    facts, problems = collectors.parse(platform, {command: path.read_text(encoding="utf-8")})
+    found = {
+        "command": command,
+        "facts": plain(facts.to_dict()),
+        "problems": [plain(vars(p)) for p in problems],
+    }
+    golden = path.with_suffix(".yml")
+    if UPDATE_GOLDEN or not golden.exists():
+        golden.write_text(
+            yaml.safe_dump(found, allow_unicode=True, sort_keys=False, width=100),
+            encoding="utf-8",
+        )
+        if not UPDATE_GOLDEN:
+            pytest.fail(f"{golden.name} was missing: written, check it and commit it")
+    assert found == yaml.safe_load(golden.read_text(encoding="utf-8"))
+    assert found["problems"] == []
+
+
+# --- spec files ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project with its own copy of the bundled collectors."""
+    shutil.copytree(BUNDLED, tmp_path / "collectors")
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def spec_problems(project: Path) -> list[Problem]:
+    with pytest.raises(SpecError) as caught:
+        load_collectors(project)
+    return caught.value.problems
+
+
+def test_a_project_copy_of_the_bundled_specs_loads(project: Path) -> None:
+    loaded = load_collectors(project)
+    assert loaded.get_platforms() == ["cisco_ios", "hp_comware", "huawei"]
+    assert loaded.get_commands("huawei") == load_collectors().get_commands("huawei")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "field", "message"),
+    [
+        (
+            "huawei/interfaces.yaml",
+            "          oper_up: {from: PROTOCOL, transforms: [updown]}\n",
+            "          oper_up: {from: PROTOCOL, transforms: [updown], colour: red}\n",
+            "commands.0.records.0.fields.oper_up.colour",
+            "unknown field",
+        ),
+        (
+            "huawei/interfaces.yaml",
+            "transforms: [updown]",
+            "transforms: [upcase]",
+            "commands.0.records.0.fields.oper_up.transforms.0",
+            "unknown transform 'upcase'",
+        ),
+        (
+            "huawei/interfaces.yaml",
+            "admin_up: {from: PHY,",
+            "admin_up: {from: PHYS,",
+            "commands.0.records.0.fields.admin_up.from",
+            "no column 'PHYS' in the template",
+        ),
+        (
+            "huawei/interfaces.yaml",
+            "textfsm: display_ip_interface_brief.textfsm",
+            "textfsm: display_ip_int_br.textfsm",
+            "commands.1.textfsm",
+            "template not found beside the spec: display_ip_int_br.textfsm",
+        ),
+        (
+            "cisco_ios/routes.yaml",
+            "ntc: cisco_ios_show_ip_route.textfsm",
+            "ntc: cisco_ios_show_ip_routes.textfsm",
+            "commands.0.ntc",
+            "template not found in ntc-templates",
+        ),
+        (
+            "hp_comware/nat.yaml",
+            "fact: nat\n        where: {KIND: '^server$'}",
+            "fact: nats\n        where: {KIND: '^server$'}",
+            "commands.0.records.4.fact",
+            "Input should be",
+        ),
+        (
+            "hp_comware/neighbours.yaml",
+            "          router_id: ROUTER_ID\n",
+            "          router: ROUTER_ID\n",
+            "commands.2.records.0.fields.router",
+            "neighbour has no field 'router'",
+        ),
+        (
+            "huawei/routes.yaml",
+            "vpn_instance: {var: vpn_instance}",
+            "vpn_instance: {var: vrf}",
+            "commands.1.records.0.fields.vpn_instance.var",
+            "the command has no placeholder {vrf}",
+        ),
+        (
+            "huawei/platform.yaml",
+            "vendor: huawei",
+            "vendor: huawei\nmodel: AR",
+            "model",
+            "unknown field",
+        ),
+    ],
+)
+def test_a_bad_spec_fails_naming_file_line_and_field(
+    project: Path, file: str, old: str, new: str, field: str, message: str
+) -> None:
+    edit(project / "collectors" / file, old, new)
+    problems = spec_problems(project)
+    assert len(problems) == 1, problems
+    (problem,) = problems
+    assert problem.file == f"collectors/{file}"
+    assert problem.field == field
+    assert message in problem.message
+    assert problem.line is not None
+    assert problem.line > 1 or file.endswith("platform.yaml")
+
+
+def test_a_topic_file_with_an_unknown_name_is_reported(project: Path) -> None:
+    (project / "collectors/huawei/routing.yaml").write_text("commands: []\n")
+    (problem,) = spec_problems(project)
+    assert problem.file == "collectors/huawei/routing.yaml"
+    assert "not a topic file" in problem.message
+
+
+def test_extends_reuses_a_bundled_platform_and_overrides_one_topic(
+    tmp_path: Path, collectors: Collectors, example_district: District
+) -> None:
+    folder = tmp_path / "collectors" / "huawei_ce"
+    folder.mkdir(parents=True)
+    (folder / "platform.yaml").write_text("extends: huawei\n")
+    (folder / "interfaces.yaml").write_text(
+        "commands:\n"
+        "  - command: display interface brief\n"
+        "    ntc: huawei_vrp_display_interface_brief.textfsm\n"
+        "    records:\n"
+        "      - fact: interface\n"
+        "        where: {INTERFACE: '^LoopBack'}\n"
+        "        fields:\n"
+        "          name: INTERFACE\n"
+        "          description: {value: from the extending spec}\n",
+        encoding="utf-8",
+    )
+    loaded = load_collectors(tmp_path)
+    assert loaded.get_platforms() == ["huawei_ce"]
+    assert "display ip interface brief" not in loaded.get_commands("huawei_ce")
+    assert set(loaded.get_commands("huawei_ce")) < set(collectors.get_commands("huawei"))
+    device = next(d for d in example_district.devices if d.platform is Platform.HUAWEI)
+    outputs = survey_outputs(collectors, device)
+    facts, problems = loaded.parse("huawei_ce", outputs)
+    assert problems == []
+    assert [(i.name, i.description) for i in facts.interfaces] == [
+        ("LoopBack0", "from the extending spec")
+    ]
+    expected = expected_facts(device)
+    assert (facts.device, facts.vpn_instances, facts.nat) == (
+        expected.device,
+        expected.vpn_instances,
+        expected.nat,
+    )
+    assert {r.prefix for r in facts.routes} >= {r.prefix for r in expected.routes}
+
+
+def test_a_platform_folder_without_platform_yaml_is_reported(project: Path) -> None:
+    (project / "collectors/huawei/platform.yaml").unlink()
+    (problem,) = spec_problems(project)
+    assert problem.file == "collectors/huawei"
+    assert "platform.yaml" in problem.message
+
+
+def test_extends_of_an_unknown_platform_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "collectors" / "x"
+    folder.mkdir(parents=True)
+    (folder / "platform.yaml").write_text("extends: nothing_here\n")
+    (problem,) = spec_problems(tmp_path)
+    assert problem.file == "collectors/x/platform.yaml"
+    assert problem.field == "extends"
