@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from govnet.facts import HostFacts, HostSnapshot
+from govnet.store.facts import add_snapshots, get_facts
 from govnet.store.models import (
     Base,
     DeviceRow,
@@ -285,7 +288,12 @@ class Store:
     # --- survey snapshots ------------------------------------------------------------
 
     def start_survey_run(
-        self, source: str, campaign: str | None = None, shard: str | None = None
+        self,
+        source: str,
+        campaign: str | None = None,
+        shard: str | None = None,
+        *,
+        pid: int | None = None,
     ) -> int:
         with self.session() as session:
             load_id = session.scalar(select(func.max(InventoryLoad.id)))
@@ -296,6 +304,8 @@ class Store:
                 started_by=get_os_user(),
                 inventory_load_id=load_id,
                 status="running",
+                machine=socket.gethostname(),
+                pid=pid if pid is not None else os.getpid(),
             )
             session.add(run)
             session.flush()
@@ -315,6 +325,20 @@ class Store:
         raw_outputs: Mapping[str, str] | None = None,
     ) -> int:
         """Record one host of a running survey; a finished run refuses (append-only)."""
+        snapshot = HostSnapshot(
+            hostname,
+            status,
+            platform,
+            unit_key,
+            error_category,
+            message,
+            duration_s,
+            {cmd: (text, "utf-8") for cmd, text in (raw_outputs or {}).items()},
+        )
+        return self.add_snapshots(run_id, [snapshot])[0]
+
+    def add_snapshots(self, run_id: int, snapshots: Sequence[HostSnapshot]) -> list[int]:
+        """Record hosts of a running survey in one transaction, with raw outputs and facts."""
         with self.session() as session:
             run = session.get(SurveyRun, run_id, with_for_update=self.dialect != "sqlite")
             if run is None:
@@ -323,21 +347,7 @@ class Store:
                 raise SnapshotClosedError(
                     f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
                 )
-            host = HostResult(
-                run_id=run_id,
-                hostname=hostname,
-                platform=platform,
-                unit_key=unit_key,
-                status=status,
-                error_category=error_category,
-                message=message,
-                duration_s=duration_s,
-            )
-            session.add(host)
-            session.flush()
-            for cmd, output in (raw_outputs or {}).items():
-                session.add(RawOutput(host_result_id=host.id, command=cmd, output=output))
-            return host.id
+            return add_snapshots(session, run_id, snapshots) if snapshots else []
 
     def finish_survey_run(self, run_id: int, status: str = "complete") -> None:
         with self.session() as session:
@@ -370,14 +380,77 @@ class Store:
                 for r in runs
             ]
 
-    def get_raw_outputs(self, run_id: int, hostname: str) -> dict[str, str]:
+    def mark_abandoned_runs(self) -> list[int]:
+        """Runs left 'running' by a process of this machine that is gone (kill -9, power
+        loss) become 'incomplete': their finished hosts stay, nothing else pretends to run."""
+        machine = socket.gethostname()
+        with self.session() as session:
+            query = select(SurveyRun).where(
+                SurveyRun.status == "running", SurveyRun.machine == machine
+            )
+            abandoned = [r for r in session.scalars(query) if r.pid and not _is_alive(r.pid)]
+            for run in abandoned:
+                run.status, run.finished_at = "incomplete", utcnow()
+            return [r.id for r in abandoned]
+
+    def get_last_run(self) -> dict[str, Any] | None:
+        runs = self.get_survey_runs()
+        return runs[-1] if runs else None
+
+    def get_campaign_hosts(self, campaign: str) -> dict[str, dict[str, Any]]:
+        """Per host, its latest result in the campaign's runs: the campaign's snapshot."""
         with self.session() as session:
             query = (
-                select(RawOutput.command, RawOutput.output)
+                select(HostResult, SurveyRun.id)
+                .join(SurveyRun, HostResult.run_id == SurveyRun.id)
+                .where(SurveyRun.campaign == campaign)
+                .order_by(SurveyRun.id, HostResult.id)
+            )
+            latest: dict[str, dict[str, Any]] = {}
+            for host, run_id in session.execute(query):
+                latest[host.hostname] = {
+                    "run_id": run_id,
+                    "host_result_id": host.id,
+                    "status": host.status,
+                    "error_category": host.error_category,
+                    "message": host.message,
+                    "platform": host.platform,
+                    "duration_s": host.duration_s,
+                }
+            return latest
+
+    def get_host_results(self, run_id: int) -> list[dict[str, Any]]:
+        with self.session() as session:
+            query = select(HostResult).where(HostResult.run_id == run_id).order_by(HostResult.id)
+            columns = [attr.key for attr in inspect(HostResult).column_attrs]
+            return [{c: getattr(h, c) for c in columns} for h in session.scalars(query)]
+
+    def get_host_facts(self, run_id: int, hostname: str) -> HostFacts | None:
+        """The facts of one host in one run; None when the run did not survey it."""
+        with self.session() as session:
+            host_id = session.scalar(
+                select(HostResult.id).where(
+                    HostResult.run_id == run_id, HostResult.hostname == hostname
+                )
+            )
+            return None if host_id is None else get_facts(session, host_id)
+
+    def get_raw_outputs_with_encoding(
+        self, run_id: int, hostname: str
+    ) -> dict[str, tuple[str, str]]:
+        """command -> (text, how its bytes were decoded)."""
+        with self.session() as session:
+            query = (
+                select(RawOutput.command, RawOutput.output, RawOutput.encoding)
                 .join(HostResult, RawOutput.host_result_id == HostResult.id)
                 .where(HostResult.run_id == run_id, HostResult.hostname == hostname)
+                .order_by(RawOutput.id)
             )
-            return {command: output for command, output in session.execute(query)}
+            return {c: (o, e or "utf-8") for c, o, e in session.execute(query)}
+
+    def get_raw_outputs(self, run_id: int, hostname: str) -> dict[str, str]:
+        outputs = self.get_raw_outputs_with_encoding(run_id, hostname)
+        return {command: text for command, (text, _) in outputs.items()}
 
 
 def _replace_divisions(session: Session, chunk: list[dict[str, Any]]) -> int:
@@ -391,6 +464,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def get_os_user() -> str:

@@ -147,6 +147,9 @@ class SurveyRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     started_by: Mapped[str] = mapped_column(String(100))
     inventory_load_id: Mapped[int | None] = mapped_column(ForeignKey("inventory_loads.id"))
+    # who runs it, so a run whose process died (kill -9) can be found and marked incomplete
+    machine: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
     hosts: Mapped[list[HostResult]] = relationship(back_populates="run")
 
 
@@ -173,6 +176,7 @@ class RawOutput(Base):
     host_result_id: Mapped[int] = mapped_column(ForeignKey("host_results.id"), index=True)
     command: Mapped[str] = mapped_column(String(255))
     output: Mapped[str] = mapped_column(Text)
+    encoding: Mapped[str | None] = mapped_column(String(16))  # how the bytes were decoded
     collected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -191,6 +195,7 @@ class DeviceFact(_FactMixin, Base):
     os_version: Mapped[str | None] = mapped_column(String(200))
     serial: Mapped[str | None] = mapped_column(String(100))
     uptime_s: Mapped[int | None] = mapped_column(BigInteger)
+    hostname: Mapped[str | None] = mapped_column(String(128))  # the device's own sysname
 
 
 class InterfaceFact(_FactMixin, Base):
@@ -222,6 +227,7 @@ class VpnInstanceFact(_FactMixin, Base):
     route_distinguisher: Mapped[str | None] = mapped_column(String(64))
     import_targets: Mapped[list[Any]] = mapped_column(default=list)
     export_targets: Mapped[list[Any]] = mapped_column(default=list)
+    description: Mapped[str | None] = mapped_column(String(500))
 
 
 class RouteFact(_FactMixin, Base):
@@ -241,6 +247,8 @@ class NeighbourFact(_FactMixin, Base):
     state: Mapped[str | None] = mapped_column(String(32))
     interface: Mapped[str | None] = mapped_column(String(100))
     vpn_instance: Mapped[str | None] = mapped_column(String(100))
+    remote_interface: Mapped[str | None] = mapped_column(String(100))
+    router_id: Mapped[str | None] = mapped_column(String(45))
 
 
 class NatFact(_FactMixin, Base):

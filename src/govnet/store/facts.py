@@ -1,0 +1,230 @@
+"""Facts to rows and back: one table per fact type, each row tied to its host result."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from govnet.facts import (
+    DeviceInfo,
+    HostFacts,
+    HostSnapshot,
+    Interface,
+    NatRule,
+    Neighbour,
+    Route,
+    VpnInstance,
+)
+from govnet.store.models import (
+    AddressFact,
+    DeviceFact,
+    HostResult,
+    InterfaceFact,
+    NatFact,
+    NeighbourFact,
+    RawOutput,
+    RouteFact,
+    VpnInstanceFact,
+)
+
+
+def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapshot]) -> list[int]:
+    """Insert host results with their raw outputs and facts, in bulk; their ids."""
+    ids = list(
+        session.scalars(
+            insert(HostResult).returning(HostResult.id, sort_by_parameter_order=True),
+            [
+                {
+                    "run_id": run_id,
+                    "hostname": s.hostname,
+                    "platform": s.platform,
+                    "unit_key": s.unit_key,
+                    "status": s.status,
+                    "error_category": s.error_category,
+                    "message": s.message,
+                    "duration_s": s.duration_s,
+                }
+                for s in snapshots
+            ],
+        )
+    )
+    outputs = [
+        {"host_result_id": hid, "command": cmd, "output": text, "encoding": encoding}
+        for hid, s in zip(ids, snapshots, strict=True)
+        for cmd, (text, encoding) in s.outputs.items()
+    ]
+    if outputs:
+        session.execute(insert(RawOutput), outputs)
+    rows: dict[type[Any], list[dict[str, Any]]] = defaultdict(list)
+    interfaces: list[tuple[dict[str, Any], tuple[str, ...]]] = []
+    for hid, snapshot in zip(ids, snapshots, strict=True):
+        facts = snapshot.facts
+        if facts is None:
+            continue
+        d = facts.device
+        rows[DeviceFact].append(
+            {
+                "host_result_id": hid,
+                "vendor": d.vendor,
+                "model": d.model,
+                "os_version": d.os_version,
+                "serial": d.serial,
+                "uptime_s": d.uptime_s,
+                "hostname": d.hostname,
+            }
+        )
+        for i in facts.interfaces:
+            row = {
+                "host_result_id": hid,
+                "name": i.name,
+                "canonical_name": i.name,
+                "description": i.description,
+                "admin_up": i.admin_up,
+                "oper_up": i.oper_up,
+                "kind": i.kind,
+                "parent": i.parent,
+                "vpn_instance": i.vpn_instance,
+            }
+            interfaces.append((row, i.addresses))
+        for v in facts.vpn_instances:
+            rows[VpnInstanceFact].append(
+                {
+                    "host_result_id": hid,
+                    "name": v.name,
+                    "route_distinguisher": v.route_distinguisher,
+                    "import_targets": list(v.import_targets),
+                    "export_targets": list(v.export_targets),
+                    "description": v.description,
+                }
+            )
+        for r in facts.routes:
+            rows[RouteFact].append(
+                {
+                    "host_result_id": hid,
+                    "vpn_instance": r.vpn_instance,
+                    "prefix": r.prefix,
+                    "protocol": r.protocol,
+                    "next_hops": list(r.next_hops),
+                    "interface": r.interface,
+                }
+            )
+        for n in facts.neighbours:
+            rows[NeighbourFact].append(
+                {
+                    "host_result_id": hid,
+                    "protocol": n.protocol,
+                    "peer": n.peer,
+                    "remote_as": n.remote_as,
+                    "state": n.state,
+                    "interface": n.interface,
+                    "vpn_instance": n.vpn_instance,
+                    "remote_interface": n.remote_interface,
+                    "router_id": n.router_id,
+                }
+            )
+        for nat in facts.nat:
+            rows[NatFact].append(
+                {
+                    "host_result_id": hid,
+                    "kind": nat.kind,
+                    "interface": nat.interface,
+                    "acl": nat.acl,
+                    "pool": nat.pool,
+                    "addresses": list(nat.addresses),
+                }
+            )
+    for model, values in rows.items():
+        session.execute(insert(model), values)
+    if interfaces:
+        interface_ids = session.scalars(
+            insert(InterfaceFact).returning(InterfaceFact.id, sort_by_parameter_order=True),
+            [row for row, _ in interfaces],
+        )
+        addresses = [
+            {
+                "interface_id": iid,
+                "family": 4,
+                "address": address.split("/")[0],
+                "prefix_length": int(address.split("/")[1]),
+            }
+            for iid, (_, addrs) in zip(interface_ids, interfaces, strict=True)
+            for address in addrs
+        ]
+        if addresses:
+            session.execute(insert(AddressFact), addresses)
+    return ids
+
+
+def get_facts(session: Session, host_result_id: int) -> HostFacts:
+    """A host result's facts, as the survey produced them (tuples in stored order)."""
+
+    def rows(model: type[Any]) -> list[Any]:
+        query = select(model).where(model.host_result_id == host_result_id).order_by(model.id)
+        return list(session.scalars(query))
+
+    device = next(
+        (
+            DeviceInfo(d.vendor, d.model, d.os_version, d.serial, d.uptime_s, d.hostname)
+            for d in rows(DeviceFact)
+        ),
+        DeviceInfo(),
+    )
+    interface_rows = rows(InterfaceFact)
+    addresses: dict[int, list[str]] = defaultdict(list)
+    if interface_rows:
+        query = (
+            select(AddressFact)
+            .where(AddressFact.interface_id.in_([i.id for i in interface_rows]))
+            .order_by(AddressFact.id)
+        )
+        for a in session.scalars(query):
+            addresses[a.interface_id].append(f"{a.address}/{a.prefix_length}")
+    return HostFacts(
+        device=device,
+        interfaces=tuple(
+            Interface(
+                i.name,
+                i.description,
+                i.admin_up,
+                i.oper_up,
+                i.kind,
+                i.vpn_instance,
+                tuple(addresses[i.id]),
+            )
+            for i in interface_rows
+        ),
+        vpn_instances=tuple(
+            VpnInstance(
+                v.name,
+                v.route_distinguisher,
+                tuple(v.import_targets),
+                tuple(v.export_targets),
+                v.description,
+            )
+            for v in rows(VpnInstanceFact)
+        ),
+        routes=tuple(
+            Route(r.prefix, r.protocol, tuple(r.next_hops), r.interface, r.vpn_instance)
+            for r in rows(RouteFact)
+        ),
+        neighbours=tuple(
+            Neighbour(
+                n.protocol,
+                n.peer,
+                n.remote_as,
+                n.state,
+                n.interface,
+                n.remote_interface,
+                n.router_id,
+                n.vpn_instance,
+            )
+            for n in rows(NeighbourFact)
+        ),
+        nat=tuple(
+            NatRule(n.kind, n.interface, n.acl, n.pool, tuple(n.addresses)) for n in rows(NatFact)
+        ),
+    )
