@@ -41,6 +41,7 @@ from govnet.store import StoreError, SyncResult
 
 EXIT_ERROR = 1
 EXIT_NOT_BUILT = 2
+EXIT_INTERRUPTED = 130
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -485,8 +486,11 @@ def demo(
     ] = False,
 ) -> None:
     """Run everything built so far on the example district, end to end."""
-    from govnet.lab.control import LabError, check_logins, start_lab, stop_lab
+    from govnet.collect import Credentials
+    from govnet.lab.control import LabError, start_lab, stop_lab
+    from govnet.lab.server import read_credentials
     from govnet.ledger import export_ledger
+    from govnet.survey import run_survey
 
     steps = 6
     out.print(f"[1/{steps}] project: {directory}")
@@ -520,17 +524,23 @@ def demo(
             f"      {len(lab.ports)} routers on 127.0.0.1:{lab.ports[0]}-{lab.ports[-1]}"
             f" (pid {lab.pid})"
         )
-        out.print(f"[6/{steps}] log in to one router of each platform over SSH (netmiko)")
-        for check in check_logins(project.root):
-            out.print(f"      {check.host} ({check.platform}, port {check.port}): {check.answer}")
+        out.print(f"[6/{steps}] survey every router over SSH (govnet survey)")
+        username, password = read_credentials(lab.paths.credentials)
+        store = project.open_store()
+        try:
+            summary = run_survey(project.root, store, Credentials(username, password))
+        finally:
+            store.dispose()
+        render_survey_summary(summary)
     finally:
         if not keep_lab:
             stop_lab(project.root)
-    out.print("not built yet: survey (#4), classify (#5), plan (#6), report (#7)")
+    out.print("not built yet: classify (#5), plan (#6), report (#7)")
     out.print(f"demo project: {project.root}")
     out.print(f"  store:        {project.display_db_url}")
     out.print(f"  ledger:       {ledger}")
     out.print(f"  ground truth: {project.root / 'lab' / 'ground_truth.yaml'}")
+    out.print(f"  survey:       govnet --project {project.root} survey show jlp-dsj-core1")
     if keep_lab:
         out.print(
             f"  lab running:  source {lab.paths.credentials}; stop it with"
@@ -543,7 +553,7 @@ def demo(
 lab_app = typer.Typer(help="Simulated routers over SSH on 127.0.0.1.", no_args_is_help=True)
 app.add_typer(lab_app, name="lab")
 survey_app = typer.Typer(
-    help="Survey devices over SSH or from saved files (not built yet).", invoke_without_command=True
+    help="Survey devices over SSH or from saved files.", invoke_without_command=True
 )
 app.add_typer(survey_app, name="survey")
 report_app = typer.Typer(
@@ -568,8 +578,6 @@ def _stub(group: typer.Typer | None, name: str, issue: int, help_text: str) -> N
 
 
 lab_app.info.name, survey_app.info.name, report_app.info.name = "lab", "survey", "report"
-_stub(survey_app, "show", 4, "One host's facts from a run")
-_stub(survey_app, "diff", 4, "What changed between two runs")
 for _name in ("coverage", "progress", "exits", "lines", "all"):
     _stub(report_app, _name, 7, f"Report: {_name}")
 _stub(None, "classify", 5, "Targets with evidence for every network and line")
@@ -694,10 +702,344 @@ def lab_status(ctx: typer.Context, project: LabProjectOpt = None, as_json: JsonO
 
 
 @survey_app.callback()
-def survey_callback(ctx: typer.Context) -> None:
-    """Survey devices over SSH or from saved files (not built yet: issue #4)."""
-    if ctx.invoked_subcommand is None:
-        not_built("survey", 4)
+@handles_errors
+def survey_callback(
+    ctx: typer.Context,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, max=1000, help="Hosts surveyed at once.")
+    ] = 25,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed", help="Only the hosts the last campaign has no good result for."
+        ),
+    ] = False,
+    host: Annotated[
+        list[str] | None, typer.Option("--host", help="Only this host (repeatable).")
+    ] = None,
+    campaign: Annotated[
+        str | None, typer.Option(help="Campaign name (default: the start time).")
+    ] = None,
+    connect_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds for TCP, SSH banner and login, each.")
+    ] = 10.0,
+    command_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds for one command's whole output.")
+    ] = 30.0,
+    offline: Annotated[
+        Path | None,
+        typer.Option(
+            "--offline",
+            help="Read saved outputs (DIR/<host>/<command>.txt or DIR/<host>.cfg), not SSH.",
+            file_okay=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Survey the inventory's routers over SSH (or saved outputs) into a new snapshot."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from govnet.collect import Budget
+    from govnet.offline import OfflineError
+    from govnet.survey import SurveyError, SurveyOptions, run_offline_survey, run_survey
+
+    project = _options(ctx).get_project()
+    budget = Budget(connect_timeout, command_timeout)
+    options = SurveyOptions(workers, retry_failed, campaign, tuple(host or ()), budget)
+    if offline is not None and retry_failed:
+        raise UserError("--retry-failed surveys over SSH; it cannot be used with --offline")
+    credentials = get_credentials() if offline is None else None
+    store = project.open_store()
+    progress = SurveyProgress(quiet=as_json)
+    try:
+        with progress:
+            if offline is not None:
+                summary = run_offline_survey(
+                    project.root, store, offline, options, progress.start, progress.advance
+                )
+            else:
+                assert credentials is not None
+                summary = run_survey(
+                    project.root, store, credentials, options, progress.start, progress.advance
+                )
+    except (SurveyError, OfflineError) as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        store.dispose()
+    if as_json:
+        print_json(
+            {
+                "run": summary.run_id,
+                "campaign": summary.campaign,
+                "status": summary.status,
+                "hosts": summary.hosts,
+                "done": summary.done,
+                "seconds": summary.seconds,
+                "by_status": dict(summary.by_status),
+                "by_error": dict(summary.by_error),
+                "failed": summary.failed,
+                "not_found": summary.not_found,
+                "unknown": summary.unknown,
+            }
+        )
+    else:
+        render_survey_summary(summary)
+    if summary.status != "complete":
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if summary.any_failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _get_run(store: Any, run: int | None) -> dict[str, Any]:
+    runs = store.get_survey_runs()
+    if not runs:
+        raise UserError("no survey run yet: run `govnet survey` first")
+    if run is None:
+        return dict(runs[-1])
+    found = next((r for r in runs if r["id"] == run), None)
+    if found is None:
+        raise UserError(f"no survey run {run} (runs: {runs[0]['id']}..{runs[-1]['id']})")
+    return dict(found)
+
+
+@survey_app.command("runs")
+@handles_errors
+def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Every survey run: campaign, source, status, hosts."""
+    store = _options(ctx).get_project().open_store()
+    try:
+        runs = store.get_survey_runs()
+    finally:
+        store.dispose()
+    if as_json:
+        print_json(runs)
+        return
+    table = Table("run", "campaign", "source", "status", "hosts", "started", "finished")
+    for r in runs:
+        table.add_row(
+            str(r["id"]),
+            r["campaign"] or "",
+            r["source"],
+            r["status"],
+            str(r["hosts"]),
+            f"{r['started_at']:%Y-%m-%d %H:%M:%S}",
+            f"{r['finished_at']:%H:%M:%S}" if r["finished_at"] else "",
+        )
+    out.print(table)
+
+
+@survey_app.command("show")
+@handles_errors
+def survey_show(
+    ctx: typer.Context,
+    hostname: Annotated[str, typer.Argument(help="Inventory hostname.")],
+    run: Annotated[int | None, typer.Option(help="Survey run (default: the latest).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One host's status and facts from a survey run."""
+    store = _options(ctx).get_project().open_store()
+    try:
+        chosen = _get_run(store, run)
+        results = {h["hostname"]: h for h in store.get_host_results(chosen["id"])}
+        if hostname not in results:
+            raise UserError(f"run {chosen['id']} has no result for {hostname}")
+        facts = store.get_host_facts(chosen["id"], hostname)
+    finally:
+        store.dispose()
+    result = results[hostname]
+    if as_json:
+        print_json({"run": chosen["id"], "result": result, "facts": facts and facts.to_dict()})
+        return
+    out.print(
+        f"{hostname} in run {chosen['id']}: {result['status']}"
+        + (f" ({result['error_category']}: {result['message']})" if result["message"] else ""),
+        markup=False,
+    )
+    if facts is None:
+        return
+    d = facts.device
+    out.print(f"{d.vendor or '?'} {d.model or '?'} {d.os_version or ''} serial {d.serial or '?'}")
+    table = Table("interface", "state", "addresses", "vpn instance", "description")
+    for i in facts.interfaces:
+        state = "up" if i.oper_up else "admin down" if i.admin_up is False else "down"
+        table.add_row(
+            i.name, state, " ".join(i.addresses), i.vpn_instance or "", i.description or ""
+        )
+    out.print(table)
+    out.print(
+        f"vpn instances: {', '.join(v.name for v in facts.vpn_instances) or 'none'}; "
+        f"routes: {len(facts.routes)}; neighbours: {len(facts.neighbours)}; "
+        f"nat rules: {len(facts.nat)}",
+        markup=False,
+    )
+
+
+@survey_app.command("diff")
+@handles_errors
+def survey_diff(
+    ctx: typer.Context,
+    run_a: Annotated[int, typer.Argument(help="The earlier run.")],
+    run_b: Annotated[int, typer.Argument(help="The later run.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """What changed between two runs: interfaces, addresses, VPN instances, routes, NAT."""
+    from govnet.facts import HostFacts, get_fact_changes
+
+    store = _options(ctx).get_project().open_store()
+    try:
+        a, b = _get_run(store, run_a), _get_run(store, run_b)
+        hosts_a = {h["hostname"] for h in store.get_host_results(a["id"])}
+        hosts_b = {h["hostname"] for h in store.get_host_results(b["id"])}
+        changes = []
+        for host in sorted(hosts_a | hosts_b):
+            before = store.get_host_facts(a["id"], host) or HostFacts()
+            after = store.get_host_facts(b["id"], host) or HostFacts()
+            changes += [(host, c) for c in get_fact_changes(before, after)]
+    finally:
+        store.dispose()
+    if as_json:
+        print_json([{"host": h, **vars(c)} for h, c in changes])
+        return
+    table = Table(
+        "host",
+        "topic",
+        "what",
+        "change",
+        "before",
+        "after",
+        title=f"run {run_a} -> run {run_b}: {len(changes)} change(s)",
+        title_justify="left",
+    )
+    for host, c in changes:
+        table.add_row(host, c.topic, c.key, c.change, c.before or "", c.after or "")
+    out.print(table)
+
+
+@survey_app.command("export")
+@handles_errors
+def survey_export(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="Where to write DIR/<host>/<command>.txt.")],
+    run: Annotated[int | None, typer.Option(help="Survey run (default: the latest).")] = None,
+) -> None:
+    """Write a run's raw outputs in the offline layout (`govnet survey --offline` reads it)."""
+    from govnet.collect import RawText
+    from govnet.offline import write_saved_host
+
+    store = _options(ctx).get_project().open_store()
+    try:
+        chosen = _get_run(store, run)
+        count = 0
+        for result in store.get_host_results(chosen["id"]):
+            outputs = store.get_raw_outputs_with_encoding(chosen["id"], result["hostname"])
+            if outputs:
+                write_saved_host(
+                    folder,
+                    result["hostname"],
+                    result["platform"],
+                    {c: RawText(t, e) for c, (t, e) in outputs.items()},
+                )
+                count += 1
+    finally:
+        store.dispose()
+    out.print(f"{count} host(s) of run {chosen['id']} written to {folder}")
+
+
+def get_credentials() -> Any:
+    """From GOVNET_USERNAME / GOVNET_PASSWORD (GOVNET_SECRET for IOS enable), else a prompt."""
+    import os
+
+    from govnet.collect import Credentials
+
+    username = os.environ.get("GOVNET_USERNAME")
+    password = os.environ.get("GOVNET_PASSWORD")
+    if not username or not password:
+        if not sys.stdin.isatty():
+            raise UserError(
+                "no credentials: set GOVNET_USERNAME and GOVNET_PASSWORD"
+                " (for the lab: source .govnet/lab/credentials.env)"
+            )
+        username = username or typer.prompt("username")
+        password = password or typer.prompt("password", hide_input=True)
+    return Credentials(username, password, os.environ.get("GOVNET_SECRET") or None)
+
+
+class SurveyProgress:
+    """A rich progress bar fed from the store writer's thread: done, failed, rate."""
+
+    def __init__(self, quiet: bool) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.quiet = quiet
+        self.failed = 0
+        self.started = 0.0
+        self.progress = Progress(
+            TextColumn("survey run {task.fields[run]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("failed {task.fields[failed]}"),
+            TextColumn("{task.fields[rate]:.1f} hosts/s"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet,
+            transient=False,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> SurveyProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def start(self, run_id: int, campaign: str, total: int) -> None:
+        import time
+
+        self.started = time.monotonic()
+        self.task = self.progress.add_task("survey", total=total, run=run_id, failed=0, rate=0.0)
+
+    def advance(self, snapshot: Any) -> None:
+        import time
+
+        if snapshot.status != "ok":
+            self.failed += 1
+        done = self.progress.tasks[0].completed + 1
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        self.progress.update(self.task, advance=1, failed=self.failed, rate=done / elapsed)
+
+
+def render_survey_summary(summary: Any) -> None:
+    title = (
+        f"survey run {summary.run_id} ({summary.campaign}): {summary.status},"
+        f" {summary.done}/{summary.hosts} hosts in {summary.seconds:.1f} s"
+        f" ({summary.rate:.1f}/s)"
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("status")
+    table.add_column("error")
+    table.add_column("hosts", justify="right")
+    errors = Counter((f["status"], f["category"] or "") for f in summary.failed)
+    ok = summary.by_status.get("ok", 0)
+    if ok:
+        table.add_row("ok", "", str(ok))
+    for (status, category), count in sorted(errors.items()):
+        table.add_row(status, category, str(count))
+    out.print(table)
+    for failure in summary.failed[:20]:
+        out.print(
+            f"  {failure['hostname']}: {failure['status']} {failure['category'] or ''}:"
+            f" {failure['message'] or ''}",
+            markup=False,
+        )
+    if len(summary.failed) > 20:
+        out.print(f"  ... and {len(summary.failed) - 20} more (--json lists them all)")
 
 
 def main() -> None:

@@ -202,7 +202,7 @@ def ensure_credentials(path: Path) -> tuple[str, str]:
     password = secrets.token_urlsafe(12)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(f"GOVNET_USERNAME={LAB_USERNAME}\nGOVNET_PASSWORD={password}\n")
+        handle.write(f"export GOVNET_USERNAME={LAB_USERNAME}\nexport GOVNET_PASSWORD={password}\n")
     return LAB_USERNAME, password
 
 
@@ -214,49 +214,6 @@ def ensure_host_key(path: Path) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key.export_private_key())
-
-
-@dataclass(frozen=True)
-class LoginCheck:
-    host: str
-    platform: str
-    port: int
-    answer: str  # the first line of the version command's output, or the error
-
-
-VERSION_COMMAND = {"huawei": "display version", "hp_comware": "display version"}
-
-
-def check_logins(project_root: Path) -> list[LoginCheck]:
-    """Log in with netmiko to the first fault-free router of each platform, as a survey will."""
-    from netmiko import ConnectHandler
-    from netmiko.exceptions import NetmikoBaseException
-
-    paths = get_lab_paths(project_root)
-    username, password = ensure_credentials(paths.credentials)
-    chosen: dict[str, Device] = {}
-    for device in _load_devices(paths.district):
-        if not device.faults:
-            chosen.setdefault(device.platform.value, device)
-    checks = []
-    for platform, device in sorted(chosen.items()):
-        command = VERSION_COMMAND.get(platform, "show version")
-        try:
-            with ConnectHandler(
-                device_type=platform,
-                host="127.0.0.1",
-                port=device.port,
-                username=username,
-                password=password,
-                secret=password,
-                conn_timeout=10,
-            ) as conn:
-                lines = str(conn.send_command(command)).strip().splitlines()
-                answer = next((ln for ln in lines if "Version" in ln), lines[0])
-        except (NetmikoBaseException, OSError, IndexError) as exc:
-            answer = f"failed: {type(exc).__name__}: {exc}".splitlines()[0]
-        checks.append(LoginCheck(device.hostname, platform, device.port, answer))
-    return checks
 
 
 def get_log_tail(path: Path, lines: int = 20) -> str:

@@ -14,6 +14,7 @@ import asyncio
 import codecs
 import contextlib
 import logging
+import re
 import resource
 import secrets
 import signal
@@ -30,6 +31,7 @@ log = logging.getLogger("govnet.lab.server")
 
 SLOW_DELAY_S = 2.0
 DROP_MIN_LINES = 30  # outputs at least this long are cut in half on a DROP device
+CONFIGURATION = re.compile(r"^(?: sysname|hostname) ", re.MULTILINE)  # ...and every config
 
 
 class _DeviceAuth(asyncssh.SSHServer):
@@ -189,7 +191,7 @@ class _Sender:
                 await asyncio.sleep(self.slow)
             if chunk.kind is ChunkKind.OUTPUT and self.drop:
                 lines = text.splitlines(keepends=True)
-                if len(lines) >= DROP_MIN_LINES:
+                if len(lines) >= DROP_MIN_LINES or CONFIGURATION.search(text):
                     self.process.stdout.write(self._encode("".join(lines[: len(lines) // 2])))
                     await self.process.stdout.drain()
                     self.process.get_extra_info("connection").abort()

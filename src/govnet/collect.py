@@ -1,0 +1,295 @@
+"""Read one router over SSH: log in with netmiko, run the collector commands, keep the bytes.
+
+netmiko opens the session (paramiko, authentication, each vendor's login quirks: Huawei's
+password-change question, Comware's "press Y to continue" banner). Commands then go through a
+lean reader on the same channel, tuned from measurements against the lab (see
+benchmarks/survey.py): blocking reads instead of netmiko's sleep-and-poll loop, the echoed
+command as the start and the device's own prompt (learnt from its answer to the paging-off
+command, so a sysname that differs from the inventory hostname is no problem) as the end of
+each answer, and no polite disconnect (netmiko's Huawei/Comware cleanup waits ~2 s for
+silence). It costs about half the CPU of netmiko's send_command per device.
+
+Output stays bytes until the end, then is decoded: UTF-8 when it is valid UTF-8, else GB18030
+(a superset of the GBK many Chinese-language devices send). The choice is kept per output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from paramiko.ssh_exception import SSHException
+
+# paramiko logs a traceback for every device that never sends its SSH banner; the survey
+# records those failures itself, so keep them off the operator's terminal
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+
+
+@dataclass(frozen=True)
+class Session:
+    """How to drive one platform's CLI once logged in."""
+
+    paging_off: tuple[str, ...]  # commands that turn paging off (and widen the terminal)
+    prompt: bytes  # a regex for any prompt of this platform, at the end of the buffer
+    enable: bool = False  # IOS: user EXEC first, `enable` with the secret
+
+
+SESSIONS = {
+    "huawei": Session(("screen-length 0 temporary",), rb"[<\[][^\r\n<>\[\]]+[>\]]"),
+    "hp_comware": Session(("screen-length disable",), rb"[<\[][^\r\n<>\[\]]+[>\]]"),
+    "cisco_ios": Session(
+        ("terminal length 0", "terminal width 511"), rb"[^\r\n#>\s]+[>#]", enable=True
+    ),
+}
+SUPPORTED_PLATFORMS = tuple(SESSIONS)
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]| \x1b\[1D")
+TAIL = 512  # bytes from the end of the buffer where the prompt is looked for
+
+
+class ErrorCategory(StrEnum):
+    AUTH = "auth"
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    DISCONNECTED = "disconnected"
+    PARSE = "parse"
+    UNSUPPORTED_PLATFORM = "unsupported_platform"
+    UNKNOWN = "unknown"
+
+
+class HostStatus(StrEnum):
+    OK = "ok"
+    PARTIAL = "partial"  # logged in, but some commands failed or were not understood
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RawText:
+    text: str
+    encoding: str  # utf-8 or gb18030
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RawText:
+        """Decode device output: UTF-8 if it is valid UTF-8, else GB18030, never an error.
+
+        >>> RawText.from_bytes("区政府".encode("utf-8"))
+        RawText(text='区政府', encoding='utf-8')
+        >>> RawText.from_bytes("区政府".encode("gbk"))
+        RawText(text='区政府', encoding='gb18030')
+        """
+        try:
+            return cls(data.decode("utf-8"), "utf-8")
+        except UnicodeDecodeError:
+            return cls(data.decode("gb18030", "replace"), "gb18030")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+    secret: str | None = None  # IOS enable secret; the password when not given
+
+    def __repr__(self) -> str:  # never in a log or a traceback
+        return f"Credentials(username={self.username!r}, password=***)"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Time limits for one host, in seconds."""
+
+    connect: float = 10.0  # TCP + SSH banner + authentication, each
+    command: float = 30.0  # one command's whole output
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    address: str
+    port: int
+    platform: str
+
+
+@dataclass
+class Collected:
+    """What one host gave: outputs per command, and the first error that stopped it."""
+
+    outputs: dict[str, RawText] = field(default_factory=dict)
+    prompt: str | None = None
+    error: ErrorCategory | None = None
+    message: str | None = None
+    failed_commands: dict[str, str] = field(default_factory=dict)  # command -> why
+
+
+def collect_host(
+    target: Target,
+    commands: list[str],
+    credentials: Credentials,
+    budget: Budget = Budget(),
+    is_stopped: Callable[[], bool] = lambda: False,
+    followups: Callable[[dict[str, str]], list[str]] | None = None,
+) -> Collected:
+    """Log in, run every command (then the ``followups`` the first answers call for, e.g. a
+    routing table per VPN instance), close; never raises for anything the device does."""
+    from netmiko import ConnectHandler
+
+    result = Collected()
+    session = SESSIONS.get(target.platform)
+    if session is None:
+        result.error = ErrorCategory.UNSUPPORTED_PLATFORM
+        result.message = f"no collector for platform {target.platform!r}"
+        return result
+    conn: Any = None
+    try:
+        conn = ConnectHandler(
+            device_type=target.platform,
+            host=target.address,
+            port=target.port,
+            username=credentials.username,
+            password=credentials.password,
+            conn_timeout=budget.connect,
+            auth_timeout=budget.connect,
+            banner_timeout=budget.connect,
+            encoding="latin-1",
+            fast_cli=True,
+            allow_agent=False,
+            use_keys=False,
+            system_host_keys=False,
+            alt_host_keys=False,
+            auto_connect=False,
+        )
+        conn._modify_connection_params()
+        conn.establish_connection(width=511, height=1000)
+        reader = _Reader(conn.remote_conn, budget.command)
+        prompt = reader.start(session, credentials.secret or credentials.password)
+        result.prompt = prompt.decode("latin-1")
+        pending = list(commands)
+        while pending and not is_stopped():
+            command = pending.pop(0)
+            result.outputs[command] = RawText.from_bytes(reader.run(command))
+            if not pending and followups is not None:
+                texts = {c: raw.text for c, raw in result.outputs.items()}
+                pending = [c for c in followups(texts) if c not in result.outputs]
+                followups = None
+    except Exception as exc:
+        result.error = get_error_category(exc, connected=conn is not None)
+        result.message = get_error_message(exc)
+    finally:
+        if conn is not None:
+            close_quickly(conn)
+    return result
+
+
+class _Reader:
+    """Commands on an open channel: send, read to the prompt, cut echo and prompt."""
+
+    def __init__(self, channel: Any, timeout: float) -> None:
+        self.channel = channel
+        self.timeout = timeout
+        self.prompt: re.Pattern[bytes] | None = None
+
+    def start(self, session: Session, secret: str) -> bytes:
+        """Turn paging off (enable first on IOS); the device's prompt, learnt from its answer."""
+        any_prompt = re.compile(rb"(?m)^(" + session.prompt + rb")[ \t]*\Z")
+        if session.enable:
+            answer = self._exchange(b"", any_prompt)  # the greeting, to see the mode
+            if answer.rstrip().endswith(b">"):
+                self.channel.sendall(b"enable\n")
+                self._read_until(re.compile(rb"[Pp]assword:\s*\Z"), b"")
+                self.channel.sendall(secret.encode() + b"\n")
+                answer = self._read_until(any_prompt, b"")
+                if not answer.rstrip().endswith(b"#"):
+                    raise PermissionError("enable refused: wrong secret (GOVNET_SECRET)")
+        answer = b""
+        for command in session.paging_off:
+            answer = self._exchange(command.encode(), any_prompt)
+        match = any_prompt.search(answer)
+        assert match is not None  # _read_until returned on it
+        prompt = match.group(1)
+        self.prompt = re.compile(rb"(?m)^" + re.escape(prompt) + rb"[ \t]*\Z")
+        return prompt
+
+    def run(self, command: str) -> bytes:
+        """One command's output, without echo and prompt, lines ending in \\n."""
+        assert self.prompt is not None
+        raw = self._exchange(command.encode(), self.prompt)
+        body = raw[: self.prompt.search(raw, max(0, len(raw) - TAIL)).start()]  # type: ignore[union-attr]
+        return ANSI.sub(b"", body).replace(b"\r\n", b"\n").replace(b"\r", b"").strip(b"\n") + (
+            b"\n" if body.strip() else b""
+        )
+
+    def _exchange(self, command: bytes, prompt: re.Pattern[bytes]) -> bytes:
+        """Send a command (b"": just read what is waiting); what follows its echo."""
+        if command:
+            self.channel.sendall(command + b"\n")
+        return self._read_until(prompt, command)
+
+    def _read_until(self, prompt: re.Pattern[bytes], echo: bytes) -> bytes:
+        deadline = time.monotonic() + self.timeout
+        buffer = bytearray()
+        start = 0 if not echo else -1
+        while True:
+            self.channel.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                data = self.channel.recv(65536)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"no prompt after {self.timeout:.0f} s"
+                    + (f" ({echo.decode(errors='replace')})" if echo else "")
+                ) from None
+            if not data:
+                raise EOFError("connection closed by the device")
+            buffer += data
+            if start < 0:
+                found = buffer.find(echo)
+                if found < 0:
+                    continue
+                end = buffer.find(b"\n", found)
+                if end < 0:
+                    continue
+                start = end + 1
+            if prompt.search(buffer, max(start, len(buffer) - TAIL)):
+                return bytes(buffer[start:])
+
+
+def get_error_category(exc: BaseException, connected: bool) -> ErrorCategory:
+    """The category an operator acts on: fix credentials, reachability, or the device."""
+    from netmiko.exceptions import (
+        NetmikoAuthenticationException,
+        NetmikoTimeoutException,
+        ReadException,
+        ReadTimeout,
+    )
+
+    if isinstance(exc, NetmikoAuthenticationException):
+        return ErrorCategory.AUTH
+    if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
+        return ErrorCategory.REFUSED
+    if isinstance(exc, (NetmikoTimeoutException, ReadTimeout, TimeoutError, socket.timeout)):
+        return ErrorCategory.TIMEOUT
+    if isinstance(exc, (EOFError, ConnectionResetError, BrokenPipeError, ReadException)):
+        return ErrorCategory.DISCONNECTED
+    if isinstance(exc, (SSHException, OSError)):
+        return ErrorCategory.DISCONNECTED if connected else ErrorCategory.REFUSED
+    return ErrorCategory.UNKNOWN
+
+
+def get_error_message(exc: BaseException) -> str:
+    """One line: netmiko's messages run to paragraphs of advice."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    first = re.split(r"(?<=[.!])\s", text, maxsplit=1)[0]
+    return f"{type(exc).__name__}: {first[:300]}"
+
+
+def close_quickly(conn: Any) -> None:
+    """Close the SSH session without netmiko's cleanup (it waits for silence on Huawei)."""
+    for part in ("remote_conn", "remote_conn_pre"):
+        closer = getattr(getattr(conn, part, None), "close", None)
+        if closer is not None:
+            with contextlib.suppress(Exception):
+                closer()

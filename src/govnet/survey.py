@@ -1,0 +1,410 @@
+"""A survey run: every host of the inventory read (over SSH, or from saved files), parsed into
+facts, and streamed into the store as it finishes, so memory does not grow with the run and
+an interrupted run keeps every host it finished.
+
+Runs belong to a campaign; a campaign's snapshot is each host's latest result in its runs, so
+``--retry-failed`` (a new run in the same campaign, for the hosts without a result yet or with
+a failed one) completes the snapshot without changing the earlier run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import queue
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govnet.collect import (
+    Budget,
+    Collected,
+    Credentials,
+    ErrorCategory,
+    HostStatus,
+    RawText,
+    Target,
+    collect_host,
+)
+from govnet.divisions import get_bundled_tree
+from govnet.facts import HostSnapshot
+from govnet.inventory import get_inventory, inventory_to_nornir
+from govnet.normalise import Collectors, load_collectors
+from govnet.offline import SavedHost, read_saved_hosts
+from govnet.store import Store
+
+DEFAULT_WORKERS = 25
+BATCH_SIZE = 50  # hosts per store transaction
+BATCH_SECONDS = 1.0  # or sooner, so progress reaches the store while a slow run goes on
+
+
+class SurveyError(RuntimeError):
+    """The survey cannot start (no hosts, no previous run to retry); the message says why."""
+
+
+@dataclass(frozen=True)
+class SurveyOptions:
+    workers: int = DEFAULT_WORKERS
+    retry_failed: bool = False
+    campaign: str | None = None
+    hosts: tuple[str, ...] = ()  # only these (default: every host of the inventory)
+    budget: Budget = field(default_factory=Budget)
+
+
+@dataclass
+class SurveySummary:
+    run_id: int
+    campaign: str
+    status: str  # complete, incomplete
+    hosts: int  # hosts this run set out to survey
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_error: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    failed: list[dict[str, Any]] = field(default_factory=list)  # hostname, category, message
+    not_found: list[str] = field(default_factory=list)  # offline: inventory hosts with no files
+    unknown: list[str] = field(default_factory=list)  # offline: hosts the inventory lacks
+
+    @property
+    def done(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds if self.seconds else 0.0
+
+    @property
+    def any_failed(self) -> bool:
+        return self.by_status[HostStatus.FAILED] > 0 or self.by_status[HostStatus.PARTIAL] > 0
+
+
+OnHost = Callable[[HostSnapshot], None]
+
+
+def to_snapshot(
+    hostname: str,
+    platform: str | None,
+    unit_key: str | None,
+    collected: Collected,
+    collectors: Collectors,
+    duration_s: float | None,
+) -> HostSnapshot:
+    """Parse what a host gave and decide its status: ok, partial (some commands failed or
+    were not understood) or failed (nothing usable)."""
+    outputs = {cmd: (raw.text, raw.encoding) for cmd, raw in collected.outputs.items()}
+    facts = None
+    problems: list[str] = [f"{cmd}: {why}" for cmd, why in collected.failed_commands.items()]
+    category = collected.error.value if collected.error else None
+    if collected.outputs and platform is not None:
+        facts, parse_problems = collectors.parse(platform, {c: t for c, (t, _) in outputs.items()})
+        problems += [f"{p.command}: {p.kind}: {p.message}" for p in parse_problems]
+        category = category or (ErrorCategory.PARSE.value if parse_problems else None)
+    if collected.error is not None and not collected.outputs:
+        status = HostStatus.FAILED
+    elif collected.error is not None or problems:
+        status = HostStatus.PARTIAL
+    else:
+        status = HostStatus.OK
+    message = collected.message
+    if problems:
+        message = "; ".join(([message] if message else []) + problems)[:2000]
+    return HostSnapshot(
+        hostname,
+        status.value,
+        platform,
+        unit_key,
+        category,
+        message,
+        duration_s,
+        outputs,
+        facts,
+    )
+
+
+class _Writer:
+    """Takes snapshots from worker threads and writes them in batches from one thread."""
+
+    def __init__(self, store: Store, run_id: int, on_host: OnHost | None) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.on_host = on_host
+        self.queue: queue.Queue[HostSnapshot | None] = queue.Queue(maxsize=4 * BATCH_SIZE)
+        self.error: BaseException | None = None
+        self.summary_status: Counter[str] = Counter()
+        self.summary_error: Counter[str] = Counter()
+        self.failed: list[dict[str, Any]] = []
+        self.thread = threading.Thread(target=self._run, name="govnet-store-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, snapshot: HostSnapshot) -> None:
+        self.queue.put(snapshot)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        batch: list[HostSnapshot] = []
+        deadline = time.monotonic() + BATCH_SECONDS
+        closing = False
+        while not closing:
+            try:
+                item = self.queue.get(timeout=max(0.01, deadline - time.monotonic()))
+                closing = item is None
+                if item is not None:
+                    batch.append(item)
+            except queue.Empty:
+                pass
+            if closing or len(batch) >= BATCH_SIZE or time.monotonic() >= deadline:
+                self._flush(batch)
+                batch = []
+                deadline = time.monotonic() + BATCH_SECONDS
+
+    def _flush(self, batch: list[HostSnapshot]) -> None:
+        if not batch or self.error is not None:
+            return
+        try:
+            self.store.add_snapshots(self.run_id, batch)
+        except BaseException as exc:
+            self.error = exc
+            return
+        for snapshot in batch:
+            self.summary_status[snapshot.status] += 1
+            if snapshot.error_category:
+                self.summary_error[snapshot.error_category] += 1
+            if snapshot.status != HostStatus.OK:
+                self.failed.append(
+                    {
+                        "hostname": snapshot.hostname,
+                        "status": snapshot.status,
+                        "category": snapshot.error_category,
+                        "message": snapshot.message,
+                    }
+                )
+            if self.on_host is not None:
+                self.on_host(snapshot)
+
+
+@contextlib.contextmanager
+def stopping_on_signals(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C or SIGTERM sets ``stop``: hosts not started are skipped and those in
+    flight end after their current command. A second Ctrl-C interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def get_campaign_name(now: dt.datetime | None = None) -> str:
+    """A new campaign's name: the local start time to the second."""
+    return (now or dt.datetime.now()).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def plan_hosts(
+    store: Store, all_hosts: Iterable[str], options: SurveyOptions
+) -> tuple[str, list[str]]:
+    """The campaign and the hosts this run surveys."""
+    names = list(all_hosts)
+    if options.hosts:
+        unknown = sorted(set(options.hosts) - set(names))
+        if unknown:
+            raise SurveyError(f"not in the inventory: {', '.join(unknown)}")
+        names = [n for n in names if n in set(options.hosts)]
+    if not options.retry_failed:
+        return options.campaign or get_campaign_name(), names
+    last = store.get_last_run()
+    if last is None or not last["campaign"]:
+        raise SurveyError("no earlier survey run to retry")
+    campaign = str(last["campaign"])
+    done = store.get_campaign_hosts(campaign)
+    retry = [n for n in names if done.get(n, {}).get("status") not in ("ok",)]
+    return campaign, retry
+
+
+def run_offline_survey(
+    project_root: Path,
+    store: Store,
+    folder: Path,
+    options: SurveyOptions = SurveyOptions(),
+    on_start: Callable[[int, str, int], None] | None = None,
+    on_host: OnHost | None = None,
+) -> SurveySummary:
+    """Ingest saved outputs into a new run, exactly as a live survey of them would."""
+    inventory = get_inventory(project_root, get_bundled_tree())
+    collectors = load_collectors(project_root)
+    platforms = collectors.get_platforms()
+    saved = read_saved_hosts(folder)
+    known = {h.name: h for h in inventory.hosts}
+    if options.hosts:
+        saved = [s for s in saved if s.hostname in set(options.hosts)]
+    campaign = options.campaign or get_campaign_name()
+    run_id = store.start_survey_run(f"offline:{folder.resolve()}", campaign)
+    if on_start is not None:
+        on_start(run_id, campaign, len(saved))
+    writer = _Writer(store, run_id, on_host)
+    started = time.monotonic()
+    unknown = []
+    try:
+        for host in saved:
+            began = time.monotonic()
+            inventory_host = known.get(host.hostname)
+            platform = inventory_host.platform if inventory_host else host.platform
+            collected = Collected()
+            unused: list[str] = []
+            if platform in platforms:
+                collected.outputs, unused = get_saved_outputs(collectors, platform, host)
+            else:
+                collected.error = ErrorCategory.UNSUPPORTED_PLATFORM
+                collected.message = (
+                    f"platform {platform!r} unknown: give it in the inventory or in"
+                    f" {host.hostname}/platform"
+                )
+            notes = [collected.message] if collected.message else []
+            if inventory_host is None:
+                unknown.append(host.hostname)
+                notes.append("not in the inventory (no unit yet)")
+            if unused:
+                notes.append(f"files matching no command: {', '.join(unused)}")
+            collected.message = "; ".join(notes) or None
+            writer.put(
+                to_snapshot(
+                    host.hostname,
+                    platform,
+                    inventory_host.unit if inventory_host else None,
+                    collected,
+                    collectors,
+                    round(time.monotonic() - began, 3),
+                )
+            )
+    finally:
+        writer.close()
+        store.finish_survey_run(run_id, "complete")
+    seen = {s.hostname for s in saved}
+    return SurveySummary(
+        run_id,
+        campaign,
+        "complete",
+        len(saved),
+        writer.summary_status,
+        writer.summary_error,
+        round(time.monotonic() - started, 3),
+        writer.failed,
+        not_found=sorted(set(known) - seen),
+        unknown=unknown,
+    )
+
+
+def get_saved_outputs(
+    collectors: Collectors, platform: str, host: SavedHost
+) -> tuple[dict[str, RawText], list[str]]:
+    """The saved files as command outputs, and the names of files no command matches."""
+    outputs: dict[str, RawText] = {}
+    unused = []
+    for stem, raw in host.files.items():
+        command = collectors.get_command_for_file(platform, stem)
+        if command is None:
+            unused.append(stem)
+        else:
+            outputs[command] = raw
+    config_command = collectors.get_config_command(platform)
+    if host.config is not None and config_command is not None:
+        outputs.setdefault(config_command, host.config)
+    return outputs, unused
+
+
+def run_survey(
+    project_root: Path,
+    store: Store,
+    credentials: Credentials,
+    options: SurveyOptions = SurveyOptions(),
+    on_start: Callable[[int, str, int], None] | None = None,
+    on_host: OnHost | None = None,
+) -> SurveySummary:
+    """Survey the inventory's routers over SSH into a new run; Ctrl-C or SIGTERM ends it
+    early as 'incomplete' with every finished host kept."""
+    tree = get_bundled_tree()
+    inventory = get_inventory(project_root, tree)
+    collectors = load_collectors(project_root)
+    store.mark_abandoned_runs()
+    campaign, names = plan_hosts(store, (h.name for h in inventory.hosts), options)
+    hosts = {h.name: h for h in inventory.hosts}
+    run_id = store.start_survey_run("ssh", campaign)
+    if on_start is not None:
+        on_start(run_id, campaign, len(names))
+    writer = _Writer(store, run_id, on_host)
+    stop = threading.Event()
+    started = time.monotonic()
+    status = "complete"
+
+    def task(nornir_task: Any) -> None:
+        if stop.is_set():
+            return
+        host = hosts[nornir_task.host.name]
+        began = time.monotonic()
+        commands = (
+            collectors.get_commands(host.platform)
+            if host.platform in collectors.get_platforms()
+            else []
+        )
+        collected = collect_host(
+            Target(host.name, host.address, host.port, host.platform),
+            commands,
+            credentials,
+            options.budget,
+            stop.is_set,
+            (lambda texts: collectors.get_followup_commands(host.platform, texts))
+            if commands
+            else None,
+        )
+        writer.put(
+            to_snapshot(
+                host.name,
+                host.platform,
+                host.unit,
+                collected,
+                collectors,
+                round(time.monotonic() - began, 3),
+            )
+        )
+
+    try:
+        with stopping_on_signals(stop):
+            if names:
+                nornir = inventory_to_nornir(inventory, options.workers)
+                wanted = set(names)
+                nornir.filter(filter_func=lambda h: h.name in wanted).run(
+                    task=task, name="govnet survey", on_failed=True
+                )
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting for the hosts in flight
+        stop.set()
+    finally:
+        writer.close()
+        if stop.is_set():
+            status = "incomplete"
+        store.finish_survey_run(run_id, status)
+    return SurveySummary(
+        run_id,
+        campaign,
+        status,
+        len(names),
+        writer.summary_status,
+        writer.summary_error,
+        round(time.monotonic() - started, 3),
+        writer.failed,
+    )
