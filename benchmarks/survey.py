@@ -1,0 +1,152 @@
+"""govnet survey against the hand-written Nornir baseline, on one 500-router lab.
+
+Run: .venv/bin/python benchmarks/survey.py [--routers 500] [--workers 50]
+
+Starts a lab (a synthesized county, the real platform mix) and measures, in the same run and
+against the same routers and commands (every command the collector specs need):
+  (a) baseline: what a user writes by hand: Nornir's threaded runner (its default 20 workers)
+      with nornir_netmiko's netmiko_send_command at netmiko's default settings;
+  (b) govnet survey: the same inventory, parsed and stored in SQLite.
+Each runs in its own process, so peak memory and CPU are its own. Printed: devices per second,
+wall time, client CPU milliseconds per device (user + system, threads included), peak RSS.
+The lab server runs on the same 2 cores, so both sides pay for it alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet.lab.server import read_credentials
+
+
+def measure(part: str, root: Path, workers: int) -> dict[str, Any]:
+    """One side, in this process: wall time, CPU, peak RSS, hosts ok."""
+    username, password = read_credentials(get_lab_paths(root).credentials)
+    started = time.perf_counter()
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    if part == "baseline":
+        ok, hosts = run_baseline(root, username, password)
+    else:
+        ok, hosts = run_govnet(root, username, password, workers)
+    wall = time.perf_counter() - started
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = (used.ru_utime - cpu.ru_utime) + (used.ru_stime - cpu.ru_stime)
+    return {
+        "part": part,
+        "hosts": hosts,
+        "ok": ok,
+        "wall_s": round(wall, 2),
+        "devices_per_s": round(hosts / wall, 1),
+        "cpu_ms_per_device": round(cpu_s / hosts * 1000, 1),
+        "peak_rss_mib": round(used.ru_maxrss / 1024, 1),
+    }
+
+
+def run_baseline(root: Path, username: str, password: str) -> tuple[int, int]:
+    from nornir import InitNornir
+    from nornir_netmiko.tasks import netmiko_send_command  # type: ignore[import-untyped]
+
+    from govnet.normalise import load_collectors
+
+    collectors = load_collectors(root)
+    nornir = InitNornir(
+        inventory={
+            "plugin": "SimpleInventory",
+            "options": {
+                "host_file": str(root / "inventory" / "hosts.yaml"),
+                "group_file": str(root / "inventory" / "groups.yaml"),
+                "defaults_file": str(root / "inventory" / "defaults.yaml"),
+            },
+        },
+        runner={"plugin": "threaded"},  # Nornir's default: 20 workers
+        logging={"enabled": False},
+    )
+    nornir.inventory.defaults.username = username
+    nornir.inventory.defaults.password = password
+
+    def task(t: Any) -> None:
+        for command in collectors.get_commands(str(t.host.platform)):
+            t.run(task=netmiko_send_command, command_string=command)
+
+    result = nornir.run(task=task)
+    return sum(not r.failed for r in result.values()), len(result)
+
+
+def run_govnet(root: Path, username: str, password: str, workers: int) -> tuple[int, int]:
+    from govnet.collect import Credentials
+    from govnet.store import open_store
+    from govnet.survey import SurveyOptions, run_survey
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{tmp}/bench.db")
+        summary = run_survey(
+            root, store, Credentials(username, password), SurveyOptions(workers=workers)
+        )
+        store.dispose()
+    return summary.by_status["ok"], summary.hosts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--routers", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=50)
+    parser.add_argument("--part", choices=["baseline", "govnet"], help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.part:
+        print(json.dumps(measure(args.part, args.project, args.workers)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "lab"
+        first = get_free_port_run(args.routers)
+        lab = start_lab(
+            root, county="370702", seed=1, devices=args.routers, first_port=first, timeout=300
+        )
+        mix = ", ".join(f"{n} {p}" for p, n in lab.platforms.items())
+        print(f"lab: {args.routers} routers ({mix}), pid {lab.pid}; {os.cpu_count()} cores")
+        results = {}
+        try:
+            for part in ("baseline", "govnet"):
+                done = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--part",
+                        part,
+                        "--project",
+                        str(root),
+                        "--workers",
+                        str(args.workers),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                results[part] = json.loads(done.stdout.strip().splitlines()[-1])
+        finally:
+            stop_lab(root)
+    for r in results.values():
+        print(
+            f"{r['part']:<9} {r['ok']}/{r['hosts']} ok in {r['wall_s']:7.2f} s"
+            f" = {r['devices_per_s']:6.1f} devices/s; client CPU {r['cpu_ms_per_device']:6.1f}"
+            f" ms/device; peak RSS {r['peak_rss_mib']:6.1f} MiB"
+        )
+    base, ours = results["baseline"], results["govnet"]
+    print(
+        f"govnet / baseline: {ours['devices_per_s'] / base['devices_per_s']:.1f}x devices/s,"
+        f" {ours['cpu_ms_per_device'] / base['cpu_ms_per_device']:.2f}x CPU per device"
+    )
+
+
+if __name__ == "__main__":
+    main()
