@@ -262,3 +262,38 @@ def test_interrupted_survey_keeps_its_hosts_and_retry_completes_it(lab: SurveyLa
     assert set(snapshot) == set(lab.devices)  # every host has a result in the campaign
     healthy = [n for n, d in lab.devices.items() if not d.faults]
     assert all(snapshot[n]["status"] == "ok" for n in healthy)
+
+
+def test_diff_shows_a_change_made_on_a_router(lab: SurveyLab, first_run: dict[str, Any]) -> None:
+    from netmiko import ConnectHandler
+
+    device = next(
+        d
+        for d in lab.devices.values()
+        if d.platform.value == "huawei" and not d.faults and d.role == "edge"
+    )
+    port = next(i for i in device.interfaces if i.kind == "physical" and i.oper_up and i.address)
+    conn = ConnectHandler(
+        device_type="huawei",
+        host="127.0.0.1",
+        port=device.port,
+        username=lab.env["GOVNET_USERNAME"],
+        password=lab.env["GOVNET_PASSWORD"],
+    )
+    try:
+        for line in ("system-view", f"interface {port.name}", "shutdown", "return"):
+            conn.send_command(line, expect_string=r"[>\]]\s*$")
+    finally:
+        conn.disconnect()
+    again = lab.govnet("survey", "--host", device.hostname, "--json")
+    assert again.returncode == 0, again.stderr
+    second = json.loads(again.stdout)["run"]
+    diff = lab.govnet("survey", "diff", str(first_run["run"]), str(second), "--json")
+    everything = json.loads(diff.stdout)
+    others = [c for c in everything if c["host"] != device.hostname]
+    assert [c["change"] for c in others] == [f"not in run {second}"] * (ROUTERS - 1)
+    changes = [c for c in everything if c["host"] == device.hostname]
+    assert {"topic": "interfaces", "key": port.name, "change": "changed"}.items() <= next(
+        c for c in changes if c["topic"] == "interfaces"
+    ).items()
+    assert any(c["topic"] == "routes" and c["change"] == "removed" for c in changes)

@@ -883,15 +883,24 @@ def survey_diff(
     as_json: JsonOpt = False,
 ) -> None:
     """What changed between two runs: interfaces, addresses, VPN instances, routes, NAT."""
-    from govnet.facts import HostFacts, get_fact_changes
+    from govnet.facts import FactChange, HostFacts, get_fact_changes
 
     store = _options(ctx).get_project().open_store()
     try:
         a, b = _get_run(store, run_a), _get_run(store, run_b)
-        hosts_a = {h["hostname"] for h in store.get_host_results(a["id"])}
-        hosts_b = {h["hostname"] for h in store.get_host_results(b["id"])}
+        results_a = {h["hostname"]: h for h in store.get_host_results(a["id"])}
+        results_b = {h["hostname"]: h for h in store.get_host_results(b["id"])}
         changes = []
-        for host in sorted(hosts_a | hosts_b):
+        for host in sorted(results_a.keys() | results_b.keys()):
+            if host not in results_a or host not in results_b:
+                missing = run_a if host not in results_a else run_b
+                changes.append((host, FactChange("host", host, f"not in run {missing}")))
+                continue
+            status_a, status_b = results_a[host]["status"], results_b[host]["status"]
+            if status_a != status_b:
+                changes.append((host, FactChange("status", host, "changed", status_a, status_b)))
+            if "failed" in (status_a, status_b):
+                continue  # a failed host has no facts to compare
             before = store.get_host_facts(a["id"], host) or HostFacts()
             after = store.get_host_facts(b["id"], host) or HostFacts()
             changes += [(host, c) for c in get_fact_changes(before, after)]
