@@ -814,7 +814,11 @@ def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(runs)
         return
-    table = Table("run", "campaign", "source", "status", "hosts", "started", "finished")
+    table = Table("run")
+    table.add_column("campaign", no_wrap=True)
+    table.add_column("source", overflow="fold")
+    for name in ("status", "hosts", "started", "finished"):
+        table.add_column(name, no_wrap=True)
     for r in runs:
         table.add_row(
             str(r["id"]),
@@ -859,7 +863,12 @@ def survey_show(
         return
     d = facts.device
     out.print(f"{d.vendor or '?'} {d.model or '?'} {d.os_version or ''} serial {d.serial or '?'}")
-    table = Table("interface", "state", "addresses", "vpn instance", "description")
+    table = Table()
+    table.add_column("interface", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("addresses", no_wrap=True)
+    table.add_column("vpn instance")
+    table.add_column("description", overflow="fold")
     for i in facts.interfaces:
         state = "up" if i.oper_up else "admin down" if i.admin_up is False else "down"
         table.add_row(
