@@ -814,9 +814,10 @@ def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(runs)
         return
-    table = Table("run")
+    table = Table()
+    table.add_column("run", no_wrap=True)
     table.add_column("campaign", no_wrap=True)
-    table.add_column("source", overflow="fold")
+    table.add_column("source", no_wrap=True, overflow="ellipsis", max_width=24)
     for name in ("status", "hosts", "started", "finished"):
         table.add_column(name, no_wrap=True)
     for r in runs:
