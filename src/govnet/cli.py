@@ -817,7 +817,7 @@ def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     table = Table()
     table.add_column("run", no_wrap=True)
     table.add_column("campaign", no_wrap=True)
-    table.add_column("source", no_wrap=True, overflow="ellipsis", max_width=24)
+    table.add_column("source", overflow="fold")
     for name in ("status", "hosts", "started", "finished"):
         table.add_column(name, no_wrap=True)
     for r in runs:
@@ -827,7 +827,7 @@ def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             r["source"],
             r["status"],
             str(r["hosts"]),
-            f"{r['started_at']:%Y-%m-%d %H:%M:%S}",
+            f"{r['started_at']:%H:%M:%S}",
             f"{r['finished_at']:%H:%M:%S}" if r["finished_at"] else "",
         )
     out.print(table)
