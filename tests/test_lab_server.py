@@ -31,12 +31,13 @@ from netmiko import (
     ReadTimeout,
 )
 
-from govnet.lab.control import get_free_port_run, get_lab_paths, is_running
+from govnet.lab.control import get_free_port_run, get_lab_paths
 from govnet.lab.district import District, GroundTruth, load_district, save_district
 from govnet.lab.model import Device, Fault, Platform
 from govnet.lab.render import render
 from govnet.lab.server import read_credentials
 from govnet.lab.session import MORE, PAGE_LINES, ChunkKind, Session
+from govnet.pids import is_running
 from govnet.project import get_example_root
 from ntc import parse, template_for
 

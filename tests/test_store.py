@@ -258,3 +258,23 @@ def test_timestamps_are_timezone_aware(db_url: str) -> None:
         assert run and isinstance(started, dt.datetime)
     finally:
         store.dispose()
+
+
+def test_runs_of_a_dead_process_are_marked_incomplete(db_url: str) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store = open_store(db_url)
+    try:
+        abandoned = store.start_survey_run("ssh", "c1", pid=dead.pid)
+        alive = store.start_survey_run("ssh", "c1")
+        store.add_host_result(abandoned, "r1", "ok")
+        assert store.mark_abandoned_runs() == [abandoned]
+        runs = {r["id"]: r for r in store.get_survey_runs()}
+        assert runs[abandoned]["status"] == "incomplete" and runs[abandoned]["hosts"] == 1
+        assert runs[alive]["status"] == "running"
+        assert store.get_campaign_hosts("c1")["r1"]["status"] == "ok"
+    finally:
+        store.dispose()

@@ -25,6 +25,7 @@ import asyncssh
 from govnet.lab.district import load_district
 from govnet.lab.generate import generate_lab
 from govnet.lab.model import Device
+from govnet.pids import is_running
 
 SERVER_MODULE = "govnet.lab.server"
 LAB_USERNAME = "govnet"
@@ -237,21 +238,6 @@ def _count_platforms(devices: list[Device]) -> dict[str, int]:
 
 def _clear_stale_pidfile(paths: LabPaths) -> None:
     paths.pidfile.unlink(missing_ok=True)
-
-
-def is_running(pid: int) -> bool:
-    """Whether the process exists and is not a zombie (exited, waiting to be reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def _terminate(pid: int, timeout: float) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from govnet.facts import HostFacts, HostSnapshot
+from govnet.pids import is_running
 from govnet.store.facts import add_snapshots, get_facts
 from govnet.store.models import (
     Base,
@@ -388,7 +389,7 @@ class Store:
             query = select(SurveyRun).where(
                 SurveyRun.status == "running", SurveyRun.machine == machine
             )
-            abandoned = [r for r in session.scalars(query) if r.pid and not _is_alive(r.pid)]
+            abandoned = [r for r in session.scalars(query) if r.pid and not is_running(r.pid)]
             for run in abandoned:
                 run.status, run.finished_at = "incomplete", utcnow()
             return [r.id for r in abandoned]
@@ -464,16 +465,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
-
-
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def get_os_user() -> str:
