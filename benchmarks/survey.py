@@ -99,7 +99,7 @@ def run_govnet(root: Path, username: str, password: str, workers: int) -> tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--routers", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=12)
     parser.add_argument("--part", choices=["baseline", "govnet"], help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

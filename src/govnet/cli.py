@@ -707,7 +707,7 @@ def survey_callback(
     ctx: typer.Context,
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=1, max=1000, help="Hosts surveyed at once.")
-    ] = 25,
+    ] = 20,
     retry_failed: Annotated[
         bool,
         typer.Option(

@@ -38,7 +38,7 @@ from govnet.normalise import Collectors, load_collectors
 from govnet.offline import SavedHost, read_saved_hosts
 from govnet.store import Store
 
-DEFAULT_WORKERS = 25
+DEFAULT_WORKERS = 20
 BATCH_SIZE = 50  # hosts per store transaction
 BATCH_SECONDS = 1.0  # or sooner, so progress reaches the store while a slow run goes on
 
