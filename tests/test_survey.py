@@ -297,3 +297,45 @@ def test_diff_shows_a_change_made_on_a_router(lab: SurveyLab, first_run: dict[st
         c for c in changes if c["topic"] == "interfaces"
     ).items()
     assert any(c["topic"] == "routes" and c["change"] == "removed" for c in changes)
+
+
+def test_offline_config_files_and_unknown_hosts(lab: SurveyLab, tmp_path: Path) -> None:
+    """One .cfg per host gives what a configuration tells; a host the inventory lacks is
+    surveyed with no unit and reported; a host with no platform is failed, not guessed."""
+    from govnet.lab.render import render
+
+    device = next(
+        d
+        for d in lab.devices.values()
+        if d.platform.value == "hp_comware"
+        and any(not (i.description or "").isascii() for i in d.interfaces)
+    )
+    config = render(device, "display current-configuration")
+    saved = tmp_path / "configs"
+    saved.mkdir()
+    (saved / f"{device.hostname}.cfg").write_bytes(config.encode("gbk"))
+    (saved / "stranger-r1.cfg").write_text(config, encoding="utf-8")
+    (saved / "stranger-r1.platform").write_text("hp_comware\n", encoding="utf-8")
+    (saved / "nameless-r2.cfg").write_text(config, encoding="utf-8")
+    result = lab.govnet("survey", "--offline", str(saved), "--json")
+    summary = json.loads(result.stdout)
+    assert summary["unknown"] == ["nameless-r2", "stranger-r1"]
+    store = lab.open_store()
+    try:
+        results = {h["hostname"]: h for h in store.get_host_results(summary["run"])}
+        facts = store.get_host_facts(summary["run"], device.hostname)
+        outputs = store.get_raw_outputs_with_encoding(summary["run"], device.hostname)
+    finally:
+        store.dispose()
+    assert results[device.hostname]["status"] == "ok"
+    assert results["stranger-r1"]["unit_key"] is None
+    assert "not in the inventory" in results["stranger-r1"]["message"]
+    assert results["nameless-r2"]["status"] == "failed"
+    assert results["nameless-r2"]["error_category"] == "unsupported_platform"
+    assert {enc for _, enc in outputs.values()} == {"gb18030"}
+    assert facts is not None
+    addressed = {i.name: i.addresses for i in facts.interfaces if i.addresses}
+    assert addressed == {i.name: (str(i.address),) for i in device.interfaces if i.address}
+    assert {i.description for i in facts.interfaces} >= {
+        i.description for i in device.interfaces if i.description
+    }
