@@ -588,6 +588,13 @@ def test_a_project_copy_of_the_bundled_specs_loads(project: Path) -> None:
             "model",
             "unknown field",
         ),
+        (
+            "cisco_ios/platform.yaml",
+            "  enable: true",
+            "  enable: true\n  paging: off",
+            "session.paging",
+            "unknown field",
+        ),
     ],
 )
 def test_a_bad_spec_fails_naming_file_line_and_field(

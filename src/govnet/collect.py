@@ -27,28 +27,13 @@ from typing import Any
 
 from paramiko.ssh_exception import SSHException
 
+from govnet.collectors import SessionSpec
+
 # paramiko logs a traceback for every device that never sends its SSH banner; the survey
 # records those failures itself, so keep them off the operator's terminal
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 
-@dataclass(frozen=True)
-class Session:
-    """How to drive one platform's CLI once logged in."""
-
-    paging_off: tuple[str, ...]  # commands that turn paging off (and widen the terminal)
-    prompt: bytes  # a regex for any prompt of this platform, at the end of the buffer
-    enable: bool = False  # IOS: user EXEC first, `enable` with the secret
-
-
-SESSIONS = {
-    "huawei": Session(("screen-length 0 temporary",), rb"[<\[][^\r\n<>\[\]]+[>\]]"),
-    "hp_comware": Session(("screen-length disable",), rb"[<\[][^\r\n<>\[\]]+[>\]]"),
-    "cisco_ios": Session(
-        ("terminal length 0", "terminal width 511"), rb"[^\r\n#>\s]+[>#]", enable=True
-    ),
-}
-SUPPORTED_PLATFORMS = tuple(SESSIONS)
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]| \x1b\[1D")
 TAIL = 512  # bytes from the end of the buffer where the prompt is looked for
 
@@ -128,6 +113,7 @@ class Collected:
 
 def collect_host(
     target: Target,
+    session: SessionSpec | None,
     commands: list[str],
     credentials: Credentials,
     budget: Budget = Budget(),
@@ -139,10 +125,12 @@ def collect_host(
     from netmiko import ConnectHandler
 
     result = Collected()
-    session = SESSIONS.get(target.platform)
     if session is None:
         result.error = ErrorCategory.UNSUPPORTED_PLATFORM
-        result.message = f"no collector for platform {target.platform!r}"
+        result.message = (
+            f"no live session settings for platform {target.platform!r}"
+            " (session: in collectors/<platform>/platform.yaml)"
+        )
         return result
     conn: Any = None
     try:
@@ -193,9 +181,10 @@ class _Reader:
         self.timeout = timeout
         self.prompt: re.Pattern[bytes] | None = None
 
-    def start(self, session: Session, secret: str) -> bytes:
+    def start(self, session: SessionSpec, secret: str) -> bytes:
         """Turn paging off (enable first on IOS); the device's prompt, learnt from its answer."""
-        any_prompt = re.compile(rb"(?m)^(" + session.prompt + rb")[ \t]*\Z")
+        pattern = session.prompt.encode()
+        any_prompt = re.compile(rb"(?m)^(" + pattern + rb")[ \t]*\Z")
         if session.enable:
             answer = self._exchange(b"", any_prompt)  # the greeting, to see the mode
             if answer.rstrip().endswith(b">"):

@@ -534,8 +534,23 @@ class TopicSpec(_Spec):
     commands: tuple[CommandSpec, ...] = ()
 
 
+class SessionSpec(_Spec):
+    """How a live survey drives the CLI once logged in."""
+
+    paging_off: tuple[str, ...]  # commands that turn paging off (and widen the terminal)
+    prompt: str  # a regex matching any prompt of the platform (user view, system view, ...)
+    enable: bool = False  # starts in a user mode; `enable` with the secret first (IOS)
+
+    @field_validator("prompt")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        _check_regex(value)
+        return value
+
+
 class PlatformSpec(_Spec):
     vendor: str | None = None
+    session: SessionSpec | None = None
     ntc_platform: str | None = None
     extends: str | None = None
     errors: tuple[str, ...] | None = None  # regexes: the device refused the command
@@ -635,6 +650,7 @@ class PlatformPlan:
     tables: PlatformTables
     commands: tuple[CommandPlan, ...]  # run order
     config_command: str | None
+    session: SessionSpec | None = None
 
 
 def _any_of(patterns: Iterable[str]) -> re.Pattern[str] | None:
@@ -874,6 +890,7 @@ class _Compiler:
             self.tables,
             plans,
             config_command,
+            self.spec.session,
         )
 
     def compile_parser(

@@ -46,6 +46,7 @@ from govnet.collectors import (
     ParserPlan,
     PlatformPlan,
     RecordPlan,
+    SessionSpec,
     SpecError,
     TransformError,
     get_template,
@@ -124,6 +125,11 @@ class Collectors:
         found = _Run(plan, outputs, only={"vpn_instance"}).run()
         names = {"vpn_instance": [v.name for v in found.vpn_instances]}
         return [command for c in templated for command in c.expand(names)]
+
+    def get_session(self, platform: str) -> SessionSpec | None:
+        """Paging-off commands and prompt pattern for a live survey (``session:`` in
+        platform.yaml); None when the platform is for saved outputs only."""
+        return self._plan(platform).session
 
     def get_config_command(self, platform: str) -> str | None:
         """The command whose output is the running configuration (``config`` topic)."""

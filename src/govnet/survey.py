@@ -357,20 +357,15 @@ def run_survey(
             return
         host = hosts[nornir_task.host.name]
         began = time.monotonic()
-        commands = (
-            collectors.get_commands(host.platform)
-            if host.platform in collectors.get_platforms()
-            else []
-        )
+        known = host.platform in collectors.get_platforms()
         collected = collect_host(
             Target(host.name, host.address, host.port, host.platform),
-            commands,
+            collectors.get_session(host.platform) if known else None,
+            collectors.get_commands(host.platform) if known else [],
             credentials,
             options.budget,
             stop.is_set,
-            (lambda texts: collectors.get_followup_commands(host.platform, texts))
-            if commands
-            else None,
+            lambda texts: collectors.get_followup_commands(host.platform, texts),
         )
         writer.put(
             to_snapshot(
