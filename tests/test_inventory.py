@@ -110,3 +110,17 @@ def test_village_units_need_imported_villages(example_project: Path, tree: Divis
     with_village = tree.copy_with([Division("500107102201", "华岩村委会")])
     inventory, problems = load_inventory(example_project, with_village)
     assert inventory is not None, [str(p) for p in problems]
+
+
+def test_an_impossible_date_in_the_ledger_is_a_problem(
+    example_project: Path, tree: DivisionTree
+) -> None:
+    lines = example_project / "inventory" / "lines.yaml"
+    text = lines.read_text(encoding="utf-8")
+    first = text.index("contract_end: ") + len("contract_end: ")
+    lines.write_text(text[:first] + "2024-02-30" + text[first + 10 :], encoding="utf-8")
+    inventory, problems = load_inventory(example_project, tree)
+    assert inventory is None
+    (problem,) = problems
+    assert problem.file == "inventory/lines.yaml" and problem.line is not None
+    assert "'2024-02-30': day is out of range for month" in problem.message

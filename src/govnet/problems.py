@@ -93,6 +93,14 @@ class _DuplicateKeyError(Exception):
         self.key, self.line, self.first = key, line, first
 
 
+class _ValueError(Exception):
+    """A scalar YAML cannot turn into a value (an impossible date)."""
+
+    def __init__(self, reason: str, line: int, text: object) -> None:
+        super().__init__(reason)
+        self.reason, self.line, self.text = reason, line, str(text)
+
+
 def load_yaml(path: Path, label: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse a YAML file, rejecting duplicate keys (PyYAML would keep only the last)."""
     try:
@@ -117,6 +125,8 @@ def load_yaml(path: Path, label: str) -> tuple[YamlDoc | None, list[Problem]]:
     except _DuplicateKeyError as exc:
         msg = f"duplicate key {exc.key!r} (first at line {exc.first})"
         return None, [Problem(label, msg, exc.line)]
+    except _ValueError as exc:
+        return None, [Problem(label, f"{exc.text!r}: {exc.reason}", exc.line)]
     finally:
         loader.dispose()
     return YamlDoc(path, label, data, lines), []
@@ -147,7 +157,10 @@ def _node_to_data(
             _node_to_data(loader, item, (*path, index), lines)
             for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError) as exc:  # e.g. a date like 2024-13-01
+        raise _ValueError(str(exc), node.start_mark.line + 1, node.value) from None
 
 
 def validation_to_problems(
