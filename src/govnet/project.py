@@ -13,7 +13,7 @@ from govnet.problems import Problem, ProblemsError
 from govnet.store import Store, SyncResult, get_db_url, open_store
 
 # What `govnet init` copies from the example project.
-SCAFFOLD = (NORNIR_CONFIG, "inventory")
+SCAFFOLD = (NORNIR_CONFIG, "inventory", "playbooks")
 
 
 class ProjectError(RuntimeError):

@@ -1,0 +1,227 @@
+"""The consolidation policy as data: ``playbooks/policy.yaml``, validated before anything uses it.
+
+The policy says what the target network looks like (extranet zones and how they appear on
+devices, address blocks, which level's internet zone serves whom), which vertical business
+networks exist (a catalogue matched against ledger names, descriptions and VPN names), the
+ordered rules that give every network and line its target, and the exceptions approved by a
+document. Officials change it, not code: a typo fails at load time naming file, line and field.
+
+Rules test *signals*, facts the classifier derives for a network or a line (DOMAIN.md §3):
+
+>>> Condition.model_validate({"system_category": "vertical", "national_plan": True}).signals()
+['national_plan', 'system_category']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from ipaddress import IPv4Network
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from govnet.problems import Problem, ProblemsError, load_yaml, validation_to_problems
+
+POLICY_FILE = "playbooks/policy.yaml"
+
+
+class Target(StrEnum):
+    """Where a network or line goes (DOMAIN.md §3)."""
+
+    INTRANET = "intranet"
+    EXTRANET_DEDICATED_VPN = "extranet_dedicated_vpn"
+    EXTRANET_PUBLIC = "extranet_public"
+    EXTRANET_INTERNET = "extranet_internet"
+    RETAIN_NATIONAL = "retain_national"
+    RETAIN_EXCEPTION = "retain_exception"
+    DECOMMISSION = "decommission"
+    REVIEW = "review"
+
+
+class Zone(StrEnum):
+    PUBLIC = "public"  # 公用网络区
+    DEDICATED = "dedicated"  # 专用网络区
+    INTERNET = "internet"  # 互联网接入区
+
+
+class Category(StrEnum):
+    """What kind of network a catalogue entry is."""
+
+    INTRANET = "intranet"  # the classified e-government intranet
+    EXTRANET = "extranet"  # the e-government extranet itself
+    INTERNET = "internet"  # internet access
+    VERTICAL = "vertical"  # a ministry's vertical business network
+    LOCAL = "local"  # a local network with no vertical link (e.g. an education metro network)
+
+
+class Level(StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWN = "town"
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
+Regex = Annotated[str, AfterValidator(_regex)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ZoneSpec(_Frozen):
+    name: Text  # as this city calls it: 公用网络区, 行政服务域, ...
+    vpn_patterns: tuple[Regex, ...] = ()  # VPN instance / VRF names of the zone on devices
+    vlans: tuple[Annotated[int, Field(ge=1, le=4094)], ...] = ()  # dot1q of its sub-interfaces
+
+
+class AddressBlocks(_Frozen):
+    extranet_public: tuple[IPv4Network, ...]  # national public block(s), e.g. 59.255.0.0/16
+    extranet_local: tuple[IPv4Network, ...] = ()  # the province's or city's own public blocks
+    intranet: tuple[IPv4Network, ...] = ()  # classified network blocks, where known
+
+
+class System(_Frozen):
+    """One vertical (or other) network of the catalogue."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    name: Text  # 金税, 公安信息网, ...
+    category: Category
+    patterns: tuple[Regex, ...]  # Chinese, pinyin or English, matched case-insensitively
+    ministry: Text | None = None
+    classified: bool = False
+    national_plan: bool = False  # nationally planned above city level: retained pending the plan
+    prefixes: tuple[IPv4Network, ...] = ()  # the network's own address blocks, where known
+
+
+class Condition(_Frozen):
+    """Signals that must all hold; a list means any of its values."""
+
+    breach: bool | None = None  # touches the classified network and the extranet or internet
+    zombie: bool | None = None  # every interface down, no routes, no ARP
+    in_ledger: bool | None = None
+    on_device: bool | None = None
+    classified: bool | None = None  # ledger flag, classified unit, or a classified system
+    system: tuple[str, ...] | None = None  # catalogue keys
+    system_category: tuple[Category, ...] | None = None  # None matches no catalogue entry
+    national_plan: bool | None = None
+    known_system: bool | None = None  # the catalogue recognised it
+    line_kind: tuple[str, ...] | None = None  # ledger kinds: internet, mpls_vpn, mstp, ...
+    zone: tuple[Zone, ...] | None = None  # the zone its VPN instance / VLAN shows
+    own_exit: bool | None = None  # an internet path bypassing the extranet internet zone
+    unified_exit: bool | None = None  # the level platform's own internet exit
+    next_hop_in: tuple[str, ...] | None = None  # address block names (AddressBlocks fields)
+
+    @field_validator("system", "system_category", "line_kind", "zone", "next_hop_in", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("next_hop_in")
+    @classmethod
+    def _blocks(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for name in value or ():
+            if name not in AddressBlocks.model_fields:
+                known = ", ".join(AddressBlocks.model_fields)
+                raise ValueError(f"unknown address block {name!r} (known: {known})")
+        return value
+
+    def signals(self) -> list[str]:
+        """The signals this condition tests."""
+        return sorted(k for k, v in self if v is not None)
+
+
+class Rule(_Frozen):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+    when: Condition = Field(default_factory=Condition)  # empty: always (a last, catch-all rule)
+    target: Target
+    reason: Text  # one line an auditor reads, Chinese or English
+    confidence: Annotated[float, Field(gt=0, le=1)] = 0.9
+
+
+class Exception_(_Frozen):
+    """An approved exception: the document that lets a network or line stay as it is."""
+
+    subject: Text  # a network id ("<unit>:<system>") or a ledger circuit id
+    document: Text  # the approving document's number, e.g. 九府办函〔2024〕12号
+    date: dt.date
+    target: Target = Target.RETAIN_EXCEPTION
+    note: Text | None = None
+
+
+class Deadline(_Frozen):
+    what: Text  # e.g. 乡镇电子政务外网覆盖率 100%
+    measure: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]  # e.g. town_coverage
+    level: Level | None = None
+    value: Annotated[float, Field(ge=0, le=1)] | None = None
+    by: dt.date
+    document: Text | None = None
+
+
+class Policy(_Frozen):
+    zones: dict[Zone, ZoneSpec]
+    address_blocks: AddressBlocks
+    internet_zone_of: dict[Level, Level]  # which level's internet zone serves each level
+    catalogue: tuple[System, ...]
+    rules: tuple[Rule, ...]
+    exceptions: tuple[Exception_, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        keys = [s.key for s in self.catalogue]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"catalogue keys used twice: {', '.join(duplicates)}")
+        ids = [r.id for r in self.rules]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"rule ids used twice: {', '.join(duplicates)}")
+        for rule in self.rules:
+            unknown = sorted(set(rule.when.system or ()) - set(keys))
+            if unknown:
+                raise ValueError(f"rule {rule.id}: not in the catalogue: {', '.join(unknown)}")
+        if not self.rules or self.rules[-1].when.signals():
+            raise ValueError("the last rule must have no `when`: every subject gets a target")
+        missing = sorted(set(Zone) - set(self.zones))
+        if missing:
+            raise ValueError(f"zones missing: {', '.join(missing)}")
+        return self
+
+
+def load_policy(project_root: Path | None = None) -> Policy:
+    """The project's playbooks/policy.yaml, else the bundled one; ProblemsError naming file,
+    line and field of every problem."""
+    from govnet.project import get_example_root
+
+    root = project_root
+    if root is None or not (root / POLICY_FILE).is_file():
+        root = get_example_root()
+    doc, problems = load_yaml(root / POLICY_FILE, POLICY_FILE)
+    if doc is None:
+        raise ProblemsError(problems)
+    if not isinstance(doc.data, dict):
+        raise ProblemsError([Problem(POLICY_FILE, "must be a mapping", 1)])
+    try:
+        return Policy.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ProblemsError(validation_to_problems(exc, doc, (), None)) from None
