@@ -105,10 +105,8 @@ class Collected:
     """What one host gave: outputs per command, and the first error that stopped it."""
 
     outputs: dict[str, RawText] = field(default_factory=dict)
-    prompt: str | None = None
     error: ErrorCategory | None = None
     message: str | None = None
-    failed_commands: dict[str, str] = field(default_factory=dict)  # command -> why
 
 
 def collect_host(
@@ -154,8 +152,7 @@ def collect_host(
         conn._modify_connection_params()
         conn.establish_connection(width=511, height=1000)
         reader = _Reader(conn.remote_conn, budget.command)
-        prompt = reader.start(session, credentials.secret or credentials.password)
-        result.prompt = prompt.decode("latin-1")
+        reader.start(session, credentials.secret or credentials.password)
         pending = list(commands)
         while pending and not is_stopped():
             command = pending.pop(0)

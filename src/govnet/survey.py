@@ -97,7 +97,7 @@ def to_snapshot(
     were not understood) or failed (nothing usable)."""
     outputs = {cmd: (raw.text, raw.encoding) for cmd, raw in collected.outputs.items()}
     facts = None
-    problems: list[str] = [f"{cmd}: {why}" for cmd, why in collected.failed_commands.items()]
+    problems: list[str] = []
     category = collected.error.value if collected.error else None
     if collected.outputs and platform is not None:
         facts, parse_problems = collectors.parse(platform, {c: t for c, (t, _) in outputs.items()})
