@@ -35,7 +35,7 @@ from govnet.divisions import (
     to_short_code,
 )
 from govnet.inventory import get_inventory_summary
-from govnet.problems import Problem, ProblemsError, has_errors
+from govnet.problems import Problem, ProblemsError, UsageError, has_errors
 from govnet.project import Project, ProjectError, init_project
 from govnet.store import StoreError, SyncResult
 
@@ -84,7 +84,7 @@ def user_errors() -> Iterator[None]:
     except ProblemsError as exc:
         print_problems(exc.problems)
         raise typer.Exit(EXIT_ERROR) from None
-    except (ProjectError, StoreError, UserError, DivisionImportError) as exc:
+    except (ProjectError, StoreError, UserError, UsageError, DivisionImportError) as exc:
         fail(str(exc))
 
 
@@ -487,7 +487,7 @@ def demo(
 ) -> None:
     """Run everything built so far on the example district, end to end."""
     from govnet.collect import Credentials
-    from govnet.lab.control import LabError, start_lab, stop_lab
+    from govnet.lab.control import start_lab, stop_lab
     from govnet.lab.server import read_credentials
     from govnet.ledger import export_ledger
     from govnet.survey import run_survey
@@ -515,10 +515,7 @@ def demo(
     rows = export_ledger(project.root, ledger, get_bundled_tree())
     out.print(f"      {rows} lines written")
     out.print(f"[5/{steps}] start the simulated routers (govnet lab up)")
-    try:
-        lab = start_lab(project.root)
-    except LabError as exc:
-        raise UserError(str(exc)) from None
+    lab = start_lab(project.root)
     try:
         out.print(
             f"      {len(lab.ports)} routers on 127.0.0.1:{lab.ports[0]}-{lab.ports[-1]}"
@@ -626,15 +623,12 @@ def lab_up(
     as_json: JsonOpt = False,
 ) -> None:
     """Start the simulated routers in the background, generated from the project's inventory."""
-    from govnet.lab.control import LabError, start_lab
+    from govnet.lab.control import start_lab
 
     root = _lab_root(ctx, project, new=True)
-    try:
-        started = start_lab(
-            root, county=county, seed=seed, devices=devices, faults=faults, first_port=first_port
-        )
-    except LabError as exc:
-        raise UserError(str(exc)) from None
+    started = start_lab(
+        root, county=county, seed=seed, devices=devices, faults=faults, first_port=first_port
+    )
     credentials = started.paths.credentials
     if as_json:
         print_json(
@@ -662,12 +656,9 @@ def lab_up(
 @handles_errors
 def lab_down(ctx: typer.Context, project: LabProjectOpt = None) -> None:
     """Stop the project's lab server, if it runs."""
-    from govnet.lab.control import LabError, stop_lab
+    from govnet.lab.control import stop_lab
 
-    try:
-        pid = stop_lab(_lab_root(ctx, project))
-    except LabError as exc:
-        raise UserError(str(exc)) from None
+    pid = stop_lab(_lab_root(ctx, project))
     out.print("lab not running" if pid is None else f"lab stopped (pid {pid})")
 
 
@@ -675,12 +666,9 @@ def lab_down(ctx: typer.Context, project: LabProjectOpt = None) -> None:
 @handles_errors
 def lab_status(ctx: typer.Context, project: LabProjectOpt = None, as_json: JsonOpt = False) -> None:
     """Whether the lab runs, its pid, and how many of its ports answer."""
-    from govnet.lab.control import LabError, get_lab_status
+    from govnet.lab.control import get_lab_status
 
-    try:
-        status = get_lab_status(_lab_root(ctx, project))
-    except LabError as exc:
-        raise UserError(str(exc)) from None
+    status = get_lab_status(_lab_root(ctx, project))
     if as_json:
         print_json(
             {
@@ -740,8 +728,7 @@ def survey_callback(
     if ctx.invoked_subcommand is not None:
         return
     from govnet.collect import Budget
-    from govnet.offline import OfflineError
-    from govnet.survey import SurveyError, SurveyOptions, run_offline_survey, run_survey
+    from govnet.survey import SurveyOptions, run_offline_survey, run_survey
 
     project = _options(ctx).get_project()
     budget = Budget(connect_timeout, command_timeout)
@@ -762,8 +749,6 @@ def survey_callback(
                 summary = run_survey(
                     project.root, store, credentials, options, progress.start, progress.advance
                 )
-    except (SurveyError, OfflineError) as exc:
-        raise UserError(str(exc)) from None
     finally:
         store.dispose()
     if as_json:

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govnet.collect import RawText
+from govnet.problems import UsageError
 
 PLATFORM_FILE = "platform"
 CONFIG_SUFFIX = ".cfg"
 
 
-class OfflineError(ValueError):
+class OfflineError(UsageError, ValueError):
     """The folder cannot be read as saved outputs; the message names the path."""
 
 

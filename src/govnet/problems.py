@@ -54,6 +54,11 @@ class Problem:
         }
 
 
+class UsageError(Exception):
+    """Something the user can fix (a wrong option, a busy port, nothing to retry); the
+    message says what. The CLI prints it as one line and exits non-zero."""
+
+
 class ProblemsError(Exception):
     """Raised where a caller needs valid data and the input has errors."""
 

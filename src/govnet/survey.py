@@ -36,6 +36,7 @@ from govnet.facts import HostSnapshot
 from govnet.inventory import get_inventory, inventory_to_nornir
 from govnet.normalise import Collectors, load_collectors
 from govnet.offline import SavedHost, read_saved_hosts
+from govnet.problems import UsageError
 from govnet.store import Store
 
 DEFAULT_WORKERS = 20
@@ -43,7 +44,7 @@ BATCH_SIZE = 50  # hosts per store transaction
 BATCH_SECONDS = 1.0  # or sooner, so progress reaches the store while a slow run goes on
 
 
-class SurveyError(RuntimeError):
+class SurveyError(UsageError):
     """The survey cannot start (no hosts, no previous run to retry); the message says why."""
 
 

@@ -26,12 +26,13 @@ from govnet.lab.district import load_district
 from govnet.lab.generate import generate_lab
 from govnet.lab.model import Device
 from govnet.pids import is_running
+from govnet.problems import UsageError
 
 SERVER_MODULE = "govnet.lab.server"
 LAB_USERNAME = "govnet"
 
 
-class LabError(Exception):
+class LabError(UsageError):
     """The lab cannot be started, stopped or read; the message says why."""
 
 
