@@ -255,6 +255,7 @@ def run_offline_survey(
     if options.hosts:
         saved = [s for s in saved if s.hostname in set(options.hosts)]
     campaign = options.campaign or get_campaign_name()
+    store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
     run_id = store.start_survey_run(f"offline:{folder.resolve()}", campaign)
     if on_start is not None:
         on_start(run_id, campaign, len(saved))
@@ -345,6 +346,8 @@ def run_survey(
     store.mark_abandoned_runs()
     campaign, names = plan_hosts(store, (h.name for h in inventory.hosts), options)
     hosts = {h.name: h for h in inventory.hosts}
+    # The snapshot records the inventory it surveyed: later steps read only the store.
+    store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
     run_id = store.start_survey_run("ssh", campaign)
     if on_start is not None:
         on_start(run_id, campaign, len(names))
