@@ -530,7 +530,12 @@ class _Builder:
                 zonable.append(unit)
                 if rng.random() < 0.5:
                     self.zoned_units.add(unit)
-            if unit == self.core_unit or (unit not in own and rng.random() < 0.8):
+            # Only a device shows a default route toward the extranet: a unit whose access
+            # no inventory device carries (a 4G router) cannot be known to use the unified exit.
+            on_device = any(
+                p.host for p in self.plans if p.unit == unit and p.system.category == "extranet"
+            )
+            if unit == self.core_unit or (unit not in own and on_device and rng.random() < 0.8):
                 self.unified_units.add(unit)
         if zonable and not self.zoned_units:  # every district has a department already zoned
             self.zoned_units.add(self.rng("zoned").choice(zonable))
