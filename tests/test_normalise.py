@@ -18,20 +18,13 @@ import pytest
 import yaml
 
 from govnet.divisions import get_bundled_tree
-from govnet.facts import (
-    DeviceInfo,
-    HostFacts,
-    Interface,
-    NatRule,
-    Neighbour,
-    Route,
-    VpnInstance,
-)
+from govnet.facts import DeviceInfo, HostFacts
 from govnet.inventory import get_inventory
 from govnet.lab.district import District, load_district
+from govnet.lab.facts import VENDORS, get_device_facts
 from govnet.lab.generate import build_district, generate_lab
-from govnet.lab.model import Device, Fault, InterfaceKind, NatKind, Platform, get_routing_table
-from govnet.lab.render import UnknownCommand, comware, huawei, render
+from govnet.lab.model import Device, Fault, InterfaceKind, NatKind, Platform
+from govnet.lab.render import UnknownCommand, render
 from govnet.normalise import Collectors, ParseProblem, SpecError, load_collectors
 from govnet.problems import Problem
 from govnet.project import get_example_root
@@ -39,7 +32,6 @@ from govnet.project import get_example_root
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUNDLED = get_example_root() / "collectors"
 UPDATE_GOLDEN = os.environ.get("GOVNET_UPDATE_GOLDEN") == "1"
-VENDORS = {Platform.HUAWEI: "huawei", Platform.COMWARE: "h3c", Platform.IOS: "cisco"}
 
 
 @pytest.fixture(scope="module")
@@ -75,166 +67,6 @@ def survey_outputs(collectors: Collectors, device: Device) -> dict[str, str]:
     return outputs
 
 
-# --- the model in the terms of HostFacts -----------------------------------------------------
-
-
-def expected_device(device: Device) -> DeviceInfo:
-    return DeviceInfo(
-        vendor=VENDORS[device.platform],
-        model=device.model,
-        os_version=device.os_version,
-        serial=device.serial,
-        uptime_s=device.uptime_s // 60 * 60,  # every vendor prints minutes at best
-        hostname=device.sysname,
-    )
-
-
-def expected_interfaces(device: Device) -> tuple[Interface, ...]:
-    return tuple(
-        Interface(
-            i.name,
-            description=i.description,
-            admin_up=i.admin_up,
-            oper_up=i.oper_up,
-            kind=i.kind.value,
-            vpn_instance=i.vpn_instance,
-            addresses=(str(i.address),) if i.address else (),
-        )
-        for i in device.interfaces
-    )
-
-
-def expected_vpn_instances(device: Device) -> tuple[VpnInstance, ...]:
-    return tuple(
-        VpnInstance(
-            v.name,
-            v.route_distinguisher,
-            tuple(v.import_targets),
-            tuple(v.export_targets),
-            v.description,
-        )
-        for v in device.vpn_instances
-    )
-
-
-def expected_routes(device: Device) -> tuple[Route, ...]:
-    routes: list[Route] = []
-    for vpn in [None, *(v.name for v in device.vpn_instances)]:
-        for r in get_routing_table(device, vpn):
-            connected = r.protocol == "direct"
-            routes.append(
-                Route(
-                    str(r.prefix),
-                    "local" if r.local else r.protocol,
-                    () if connected or r.next_hop is None else (str(r.next_hop),),
-                    r.interface,
-                    vpn,
-                )
-            )
-    return tuple(routes)
-
-
-def expected_neighbours(device: Device) -> tuple[Neighbour, ...]:
-    found = [
-        Neighbour(
-            "bgp",
-            str(p.address),
-            p.remote_as,
-            "established" if p.established else "idle",
-            vpn_instance=p.vpn_instance,
-        )
-        for p in device.bgp_peers
-    ]
-    for n in device.ospf_neighbours:
-        # Huawei's `display ospf peer brief` shows the router ID, not the address.
-        peer = n.router_id if device.platform is Platform.HUAWEI else n.address
-        state = "full" if n.full else "init"
-        found.append(
-            Neighbour("ospf", str(peer), None, state, n.interface, router_id=str(n.router_id))
-        )
-    if Fault.UNSUPPORTED not in device.faults:
-        protocol = "cdp" if device.platform is Platform.IOS else "lldp"
-        found += [
-            Neighbour(protocol, n.system_name, interface=n.local_interface, remote_interface=n.port)
-            for n in device.lldp_neighbours
-        ]
-    return tuple(found)
-
-
-def expected_nat(device: Device) -> tuple[NatRule, ...]:
-    rules: list[NatRule] = []
-    static_interfaces = {r.interface for r in device.nat_rules if r.kind is NatKind.STATIC}
-    outside = {r.interface for r in device.nat_rules}
-    for r in device.nat_rules:
-        pool = r.pool
-        interface: str | None = r.interface
-        if r.kind is NatKind.OUTBOUND and device.platform is Platform.HUAWEI:
-            pool = huawei._address_groups(device)[str(r.pool)]
-        elif r.kind is NatKind.OUTBOUND and device.platform is Platform.COMWARE:
-            pool = comware._group(device, r.pool)
-        if r.kind is NatKind.STATIC and device.platform is Platform.COMWARE:
-            # `nat static outbound` is global; the interface is the one that enables it.
-            interface = r.interface if len(static_interfaces) == 1 else None
-        if r.kind is not NatKind.EASY_IP and device.platform is Platform.IOS:
-            # IOS names the outside interface apart from the rule.
-            interface = r.interface if len(outside) == 1 else None
-        if r.kind is NatKind.OUTBOUND:
-            addresses = (str(r.pool_start), str(r.pool_end)) if r.pool_start else ()
-        elif r.kind in (NatKind.STATIC, NatKind.SERVER):
-            addresses = (str(r.inside_address), str(r.global_address))
-        else:
-            addresses = ()
-        rules.append(NatRule(r.kind.value, interface, r.acl, pool, addresses))
-    return tuple(rules)
-
-
-def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
-    import re
-
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p)
-
-
-def _route_order(r: Route) -> tuple[Any, ...]:
-    from ipaddress import IPv4Network
-
-    net = IPv4Network(r.prefix)
-    return (
-        r.vpn_instance is not None,
-        r.vpn_instance or "",
-        int(net.network_address),
-        net.prefixlen,
-        r.protocol,
-    )
-
-
-def expected_facts(device: Device) -> HostFacts:
-    """The model as HostFacts, in the documented order (govnet.normalise)."""
-    return HostFacts(
-        expected_device(device),
-        tuple(sorted(expected_interfaces(device), key=lambda i: _natural(i.name))),
-        tuple(sorted(expected_vpn_instances(device), key=lambda v: v.name)),
-        tuple(sorted(expected_routes(device), key=_route_order)),
-        tuple(
-            sorted(
-                expected_neighbours(device),
-                key=lambda n: (
-                    n.protocol,
-                    n.vpn_instance or "",
-                    _natural(n.peer),
-                    _natural(n.interface or ""),
-                    n.remote_interface or "",
-                ),
-            )
-        ),
-        tuple(
-            sorted(
-                expected_nat(device),
-                key=lambda n: (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses),
-            )
-        ),
-    )
-
-
 def differences(expected: HostFacts, found: HostFacts) -> list[str]:
     """Readable per-item differences, topic by topic."""
     out: list[str] = []
@@ -261,7 +93,9 @@ def check_district(collectors: Collectors, district: District) -> None:
         facts, problems = collectors.parse(device.platform, survey_outputs(collectors, device))
         if problems:
             failures.append(f"{device.hostname}: {problems}")
-        failures += [f"{device.hostname}: {d}" for d in differences(expected_facts(device), facts)]
+        failures += [
+            f"{device.hostname}: {d}" for d in differences(get_device_facts(device), facts)
+        ]
     assert not failures, "\n".join(failures[:20])
 
 
@@ -309,8 +143,8 @@ def test_every_feature_of_a_rich_router_reads_back(
     device = make_device(platform)
     facts, problems = collectors.parse(platform, survey_outputs(collectors, device))
     assert problems == []
-    assert differences(expected_facts(device), facts) == []
-    assert facts == expected_facts(device)
+    assert differences(get_device_facts(device), facts) == []
+    assert facts == get_device_facts(device)
 
 
 @pytest.mark.parametrize("platform", list(Platform))
@@ -373,7 +207,7 @@ def test_a_vendor_error_is_unsupported_and_the_rest_still_parses(
     assert "Unrecognized command" in problems[0].message or "Invalid input" in problems[0].message
     device.faults.add(Fault.UNSUPPORTED)
     try:
-        assert differences(expected_facts(device), facts) == []
+        assert differences(get_device_facts(device), facts) == []
     finally:
         device.faults.discard(Fault.UNSUPPORTED)
 
@@ -414,7 +248,7 @@ def test_missing_commands_leave_their_topics_unknown(
     assert facts.routes == () and facts.neighbours == ()
     # The configuration alone tells addresses, descriptions and VPNs, not the states.
     assert [(i.name, i.addresses, i.description) for i in facts.interfaces] == [
-        (i.name, i.addresses, i.description) for i in expected_facts(device).interfaces
+        (i.name, i.addresses, i.description) for i in get_device_facts(device).interfaces
     ]
     assert all(i.oper_up is None for i in facts.interfaces)
     assert collectors.parse("huawei", {}) == (HostFacts(DeviceInfo(vendor="huawei")), [])
@@ -647,7 +481,7 @@ def test_extends_reuses_a_bundled_platform_and_overrides_one_topic(
     assert [(i.name, i.description) for i in facts.interfaces] == [
         ("LoopBack0", "from the extending spec")
     ]
-    expected = expected_facts(device)
+    expected = get_device_facts(device)
     assert (facts.device, facts.vpn_instances, facts.nat) == (
         expected.device,
         expected.vpn_instances,

@@ -1,0 +1,186 @@
+"""The lab's oracle: what a perfect survey of a simulated router reads.
+
+A lab router is a model (:class:`govnet.lab.model.Device`) from which every CLI output is
+rendered; :func:`get_device_facts` states that model directly as the normalised facts
+(:class:`govnet.facts.HostFacts`) a survey without faults must parse out of those outputs,
+in the order ``govnet.normalise`` documents. Where vendors show less than the model holds
+(uptime in minutes, the router ID in place of an OSPF peer's address on Huawei, one global
+NAT interface on Comware/IOS), the facts show what the vendor shows. Tests compare real
+surveys to it; benchmarks use it to fill big stores without SSH or parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Network
+from typing import Any
+
+from govnet.facts import (
+    DeviceInfo,
+    HostFacts,
+    Interface,
+    NatRule,
+    Neighbour,
+    Route,
+    VpnInstance,
+)
+from govnet.lab.model import Device, Fault, NatKind, Platform, get_routing_table
+from govnet.lab.render import comware, huawei
+
+__all__ = ["VENDORS", "get_device_facts"]
+
+VENDORS = {Platform.HUAWEI: "huawei", Platform.COMWARE: "h3c", Platform.IOS: "cisco"}
+
+
+def get_device_facts(device: Device) -> HostFacts:
+    """The model as HostFacts, in the documented order (govnet.normalise)."""
+    return HostFacts(
+        _device(device),
+        tuple(sorted(_interfaces(device), key=lambda i: _natural(i.name))),
+        tuple(sorted(_vpn_instances(device), key=lambda v: v.name)),
+        tuple(sorted(_routes(device), key=_route_order)),
+        tuple(
+            sorted(
+                _neighbours(device),
+                key=lambda n: (
+                    n.protocol,
+                    n.vpn_instance or "",
+                    _natural(n.peer),
+                    _natural(n.interface or ""),
+                    n.remote_interface or "",
+                ),
+            )
+        ),
+        tuple(
+            sorted(
+                _nat(device),
+                key=lambda n: (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses),
+            )
+        ),
+    )
+
+
+def _device(device: Device) -> DeviceInfo:
+    return DeviceInfo(
+        vendor=VENDORS[device.platform],
+        model=device.model,
+        os_version=device.os_version,
+        serial=device.serial,
+        uptime_s=device.uptime_s // 60 * 60,  # every vendor prints minutes at best
+        hostname=device.sysname,
+    )
+
+
+def _interfaces(device: Device) -> tuple[Interface, ...]:
+    return tuple(
+        Interface(
+            i.name,
+            description=i.description,
+            admin_up=i.admin_up,
+            oper_up=i.oper_up,
+            kind=i.kind.value,
+            vpn_instance=i.vpn_instance,
+            addresses=(str(i.address),) if i.address else (),
+        )
+        for i in device.interfaces
+    )
+
+
+def _vpn_instances(device: Device) -> tuple[VpnInstance, ...]:
+    return tuple(
+        VpnInstance(
+            v.name,
+            v.route_distinguisher,
+            tuple(v.import_targets),
+            tuple(v.export_targets),
+            v.description,
+        )
+        for v in device.vpn_instances
+    )
+
+
+def _routes(device: Device) -> tuple[Route, ...]:
+    routes: list[Route] = []
+    for vpn in [None, *(v.name for v in device.vpn_instances)]:
+        for r in get_routing_table(device, vpn):
+            connected = r.protocol == "direct"
+            routes.append(
+                Route(
+                    str(r.prefix),
+                    "local" if r.local else r.protocol,
+                    () if connected or r.next_hop is None else (str(r.next_hop),),
+                    r.interface,
+                    vpn,
+                )
+            )
+    return tuple(routes)
+
+
+def _neighbours(device: Device) -> tuple[Neighbour, ...]:
+    found = [
+        Neighbour(
+            "bgp",
+            str(p.address),
+            p.remote_as,
+            "established" if p.established else "idle",
+            vpn_instance=p.vpn_instance,
+        )
+        for p in device.bgp_peers
+    ]
+    for n in device.ospf_neighbours:
+        # Huawei's `display ospf peer brief` shows the router ID, not the address.
+        peer = n.router_id if device.platform is Platform.HUAWEI else n.address
+        state = "full" if n.full else "init"
+        found.append(
+            Neighbour("ospf", str(peer), None, state, n.interface, router_id=str(n.router_id))
+        )
+    if Fault.UNSUPPORTED not in device.faults:
+        protocol = "cdp" if device.platform is Platform.IOS else "lldp"
+        found += [
+            Neighbour(protocol, n.system_name, interface=n.local_interface, remote_interface=n.port)
+            for n in device.lldp_neighbours
+        ]
+    return tuple(found)
+
+
+def _nat(device: Device) -> tuple[NatRule, ...]:
+    rules: list[NatRule] = []
+    static_interfaces = {r.interface for r in device.nat_rules if r.kind is NatKind.STATIC}
+    outside = {r.interface for r in device.nat_rules}
+    for r in device.nat_rules:
+        pool = r.pool
+        interface: str | None = r.interface
+        if r.kind is NatKind.OUTBOUND and device.platform is Platform.HUAWEI:
+            pool = huawei._address_groups(device)[str(r.pool)]
+        elif r.kind is NatKind.OUTBOUND and device.platform is Platform.COMWARE:
+            pool = comware._group(device, r.pool)
+        if r.kind is NatKind.STATIC and device.platform is Platform.COMWARE:
+            # `nat static outbound` is global; the interface is the one that enables it.
+            interface = r.interface if len(static_interfaces) == 1 else None
+        if r.kind is not NatKind.EASY_IP and device.platform is Platform.IOS:
+            # IOS names the outside interface apart from the rule.
+            interface = r.interface if len(outside) == 1 else None
+        if r.kind is NatKind.OUTBOUND:
+            addresses = (str(r.pool_start), str(r.pool_end)) if r.pool_start else ()
+        elif r.kind in (NatKind.STATIC, NatKind.SERVER):
+            addresses = (str(r.inside_address), str(r.global_address))
+        else:
+            addresses = ()
+        rules.append(NatRule(r.kind.value, interface, r.acl, pool, addresses))
+    return tuple(rules)
+
+
+def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting GigabitEthernet0/0/2 before GigabitEthernet0/0/10."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p)
+
+
+def _route_order(r: Route) -> tuple[Any, ...]:
+    net = IPv4Network(r.prefix)
+    return (
+        r.vpn_instance is not None,
+        r.vpn_instance or "",
+        int(net.network_address),
+        net.prefixlen,
+        r.protocol,
+    )
