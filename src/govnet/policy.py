@@ -65,6 +65,13 @@ class Category(StrEnum):
     LOCAL = "local"  # a local network with no vertical link (e.g. an education metro network)
 
 
+class SubjectKind(StrEnum):
+    """What a verdict is about."""
+
+    LINE = "line"  # one leased line (ledger) or one device link the ledger lacks
+    NETWORK = "network"  # one business network of one unit: its lines together
+
+
 class Level(StrEnum):
     PROVINCE = "province"
     CITY = "city"
@@ -116,10 +123,14 @@ class System(_Frozen):
 class Condition(_Frozen):
     """Signals that must all hold; a list means any of its values."""
 
+    subject: tuple[SubjectKind, ...] | None = None  # a line or a business network
     breach: bool | None = None  # touches the classified network and the extranet or internet
-    zombie: bool | None = None  # every interface down, no routes, no ARP
+    surveyed: bool | None = None  # false: a device it depends on gave no complete answer
+    zombie: bool | None = None  # interfaces down and no route through them
     in_ledger: bool | None = None
-    on_device: bool | None = None
+    on_device: bool | None = None  # a surveyed device shows it
+    missing_on_device: bool | None = None  # the ledger names a device interface that is not there
+    conflict: bool | None = None  # the ledger and the device name different networks
     classified: bool | None = None  # ledger flag, classified unit, or a classified system
     system: tuple[str, ...] | None = None  # catalogue keys
     system_category: tuple[Category, ...] | None = None  # None matches no catalogue entry
@@ -131,7 +142,9 @@ class Condition(_Frozen):
     unified_exit: bool | None = None  # the level platform's own internet exit
     next_hop_in: tuple[str, ...] | None = None  # address block names (AddressBlocks fields)
 
-    @field_validator("system", "system_category", "line_kind", "zone", "next_hop_in", mode="before")
+    @field_validator(
+        "subject", "system", "system_category", "line_kind", "zone", "next_hop_in", mode="before"
+    )
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
