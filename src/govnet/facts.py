@@ -12,6 +12,7 @@ and states in lower case, ``None`` for a VPN instance / VRF means the global tab
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -107,6 +108,30 @@ class HostFacts:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (tuples become lists)."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HostFacts:
+        """The inverse of :meth:`to_dict`; a topic or field left out is empty or unknown.
+
+        >>> HostFacts.from_dict({"interfaces": [{"name": "Gi0/1", "addresses": ["10.0.0.1/30"]}]})
+        ... # doctest: +ELLIPSIS
+        HostFacts(device=DeviceInfo(...), interfaces=(Interface(name='Gi0/1', ...),), ...)
+        """
+
+        def many(kind: type[Any], topic: str) -> tuple[Any, ...]:
+            return tuple(
+                kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in item.items()})
+                for item in data.get(topic) or ()
+            )
+
+        return cls(
+            DeviceInfo(**(data.get("device") or {})),
+            many(Interface, "interfaces"),
+            many(VpnInstance, "vpn_instances"),
+            many(Route, "routes"),
+            many(Neighbour, "neighbours"),
+            many(NatRule, "nat"),
+        )
 
     def get_interface(self, name: str) -> Interface | None:
         return next((i for i in self.interfaces if i.name == name), None)

@@ -126,6 +126,12 @@ class Collectors:
         names = {"vpn_instance": [v.name for v in found.vpn_instances]}
         return [command for c in templated for command in c.expand(names)]
 
+    def get_interface_names(self, platform: str) -> Mapping[str, str]:
+        """The platform's interface abbreviations (``GE`` -> ``GigabitEthernet``), so a name
+        written by hand (a ledger's A end) can be matched to the device's own."""
+        plan = self.plans.get(platform)
+        return plan.tables.interface_names if plan is not None else {}
+
     def get_session(self, platform: str) -> SessionSpec | None:
         """Paging-off commands and prompt pattern for a live survey (``session:`` in
         platform.yaml); None when the platform is for saved outputs only."""

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -26,10 +26,14 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from govnet.facts import HostFacts, HostSnapshot
+
+if TYPE_CHECKING:
+    from govnet.classify import Classification, Snapshot
 from govnet.pids import is_running
-from govnet.store.facts import add_snapshots, get_facts
+from govnet.store.facts import add_snapshots, get_facts, get_many_facts
 from govnet.store.models import (
     Base,
+    ClassifyRun,
     DeviceRow,
     DivisionRow,
     HostResult,
@@ -453,6 +457,162 @@ class Store:
         outputs = self.get_raw_outputs_with_encoding(run_id, hostname)
         return {command: text for command, (text, _) in outputs.items()}
 
+    # --- classification ------------------------------------------------------------
+
+    def get_snapshot(self, run_id: int | None = None) -> Snapshot:
+        """What a classification reads: the inventory and, per host, its latest result in
+        the run's campaign up to that run (the run alone when it has no campaign)."""
+        from govnet.classify import HostRecord, LedgerLine, Snapshot, UnitRecord
+
+        with self.session() as session:
+            if run_id is None:
+                run_id = session.scalar(select(func.max(SurveyRun.id)))
+                if run_id is None:
+                    raise StoreError("no survey run yet: run `govnet survey` first")
+            run = session.get(SurveyRun, run_id)
+            if run is None:
+                raise StoreError(f"no survey run {run_id}")
+            run_ids = [run_id]
+            if run.campaign is not None:
+                run_ids = list(
+                    session.scalars(
+                        select(SurveyRun.id).where(
+                            SurveyRun.campaign == run.campaign, SurveyRun.id <= run_id
+                        )
+                    )
+                )
+            results: dict[str, Any] = {}
+            query = (
+                select(
+                    HostResult.hostname,
+                    HostResult.id,
+                    HostResult.status,
+                    HostResult.message,
+                    HostResult.platform,
+                    HostResult.unit_key,
+                )
+                .where(HostResult.run_id.in_(run_ids))
+                .order_by(HostResult.run_id, HostResult.id)
+            )
+            for hostname, *values in session.execute(query):
+                results[hostname] = values
+            with_facts = {r[0] for r in results.values() if r[1] in ("ok", "partial")}
+            facts = get_many_facts(session, run_ids, with_facts)
+            units = [
+                UnitRecord(*row)
+                for row in session.execute(
+                    select(
+                        UnitRow.key,
+                        UnitRow.name,
+                        UnitRow.kind,
+                        UnitRow.division_code,
+                        UnitRow.classified,
+                    )
+                    .where(UnitRow.retired_at.is_(None))
+                    .order_by(UnitRow.id)
+                )
+            ]
+            hosts = []
+            devices = (
+                select(DeviceRow.hostname, DeviceRow.unit_key, DeviceRow.role, DeviceRow.platform)
+                .where(DeviceRow.retired_at.is_(None))
+                .order_by(DeviceRow.id)
+            )
+            for hostname, unit_key, role, platform in session.execute(devices):
+                found = results.pop(hostname, None)
+                hosts.append(
+                    HostRecord(
+                        hostname,
+                        unit_key,
+                        role,
+                        platform,
+                        found[1] if found else None,
+                        facts.get(found[0]) if found else None,
+                        found[2] if found else None,
+                    )
+                )
+            for name, (hid, status, message, platform, unit) in results.items():
+                record = HostRecord(name, unit, None, platform, status, facts.get(hid), message)
+                hosts.append(record)
+            ledger = (
+                select(
+                    LineRow.circuit_id,
+                    LineRow.unit_key,
+                    LineRow.network,
+                    LineRow.carrier,
+                    LineRow.kind,
+                    LineRow.classified,
+                    LineRow.a_device,
+                    LineRow.a_interface,
+                    LineRow.bandwidth_mbps,
+                    LineRow.monthly_fee,
+                    LineRow.annual_fee,
+                )
+                .where(LineRow.retired_at.is_(None))
+                .order_by(LineRow.id)
+            )
+            lines = [
+                LedgerLine(
+                    *row[:9],
+                    float(row[9]) if row[9] is not None else None,
+                    float(row[10]) if row[10] is not None else None,
+                )
+                for row in session.execute(ledger)
+            ]
+            return Snapshot(units, hosts, lines, run_id, run.campaign)
+
+    def add_classification(self, result: Classification, policy_digest: str) -> int:
+        """Store one classification against the snapshot it was computed from; its id."""
+        from govnet.store.classify import add_classification
+
+        with self.session() as session:
+            run = ClassifyRun(
+                survey_run_id=result.survey_run_id,
+                policy_digest=policy_digest,
+                campaign=result.campaign,
+                created_by=get_os_user(),
+                summary={
+                    "lines": len(result.lines),
+                    "networks": len(result.networks),
+                    "units": len(result.units),
+                    "breaches": len(result.breaches),
+                    "exits": len(result.exits),
+                    "findings": len(result.findings),
+                },
+            )
+            session.add(run)
+            session.flush()
+            add_classification(session, run.id, result)
+            return run.id
+
+    def get_classify_runs(self) -> list[dict[str, Any]]:
+        with self.session() as session:
+            return [
+                {
+                    "id": r.id,
+                    "survey_run_id": r.survey_run_id,
+                    "campaign": r.campaign,
+                    "computed_at": r.computed_at,
+                    "created_by": r.created_by,
+                    "policy_digest": r.policy_digest,
+                    "summary": r.summary or {},
+                }
+                for r in session.scalars(select(ClassifyRun).order_by(ClassifyRun.id))
+            ]
+
+    def get_classification(self, classify_run_id: int | None = None) -> Classification | None:
+        """A stored classification (the latest by default); None when there is none."""
+        from govnet.store.classify import get_classification
+
+        with self.session() as session:
+            query = select(ClassifyRun).order_by(ClassifyRun.id.desc()).limit(1)
+            if classify_run_id is not None:
+                query = select(ClassifyRun).where(ClassifyRun.id == classify_run_id)
+            run = session.scalars(query).first()
+            if run is None:
+                return None
+            return get_classification(session, run.id, run.survey_run_id, run.campaign)
+
 
 def _replace_divisions(session: Session, chunk: list[dict[str, Any]]) -> int:
     session.execute(delete(DivisionRow).where(DivisionRow.code.in_([r["code"] for r in chunk])))
@@ -464,6 +624,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: no corruption, much faster commits
     cursor.close()
 
 

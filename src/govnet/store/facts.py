@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -228,3 +228,121 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
             NatRule(n.kind, n.interface, n.acl, n.pool, tuple(n.addresses)) for n in rows(NatFact)
         ),
     )
+
+
+def get_many_facts(
+    session: Session, run_ids: Sequence[int], host_result_ids: set[int]
+) -> dict[int, HostFacts]:
+    """The facts of many host results at once (a whole snapshot), by host result id.
+
+    Reads each fact table in one pass over the given runs, so a province's snapshot costs a
+    handful of queries, not one per host. Connected and local routes are left out: they
+    repeat the interfaces' own addresses and are most of every routing table.
+    """
+    if not host_result_ids:
+        return {}
+
+    def scan(*columns: Any, where: Any = None) -> Iterator[Any]:
+        model = columns[0].class_
+        query = (
+            select(*columns)
+            .join(HostResult, model.host_result_id == HostResult.id)
+            .where(HostResult.run_id.in_(run_ids))
+            .order_by(model.id)
+        )
+        if where is not None:
+            query = query.where(where)
+        for row in session.execute(query):
+            if row[0] in host_result_ids:
+                yield row
+
+    devices: dict[int, DeviceInfo] = {}
+    for hid, *values in scan(
+        DeviceFact.host_result_id,
+        DeviceFact.vendor,
+        DeviceFact.model,
+        DeviceFact.os_version,
+        DeviceFact.serial,
+        DeviceFact.uptime_s,
+        DeviceFact.hostname,
+    ):
+        devices[hid] = DeviceInfo(*values)
+    addresses: dict[int, list[str]] = defaultdict(list)
+    query = (
+        select(AddressFact.interface_id, AddressFact.address, AddressFact.prefix_length)
+        .join(InterfaceFact, AddressFact.interface_id == InterfaceFact.id)
+        .join(HostResult, InterfaceFact.host_result_id == HostResult.id)
+        .where(HostResult.run_id.in_(run_ids))
+        .order_by(AddressFact.id)
+    )
+    for iid, address, length in session.execute(query):
+        addresses[iid].append(f"{address}/{length}")
+    interfaces: dict[int, list[Interface]] = defaultdict(list)
+    for hid, iid, name, desc, admin, oper, kind, vpn in scan(
+        InterfaceFact.host_result_id,
+        InterfaceFact.id,
+        InterfaceFact.name,
+        InterfaceFact.description,
+        InterfaceFact.admin_up,
+        InterfaceFact.oper_up,
+        InterfaceFact.kind,
+        InterfaceFact.vpn_instance,
+    ):
+        interfaces[hid].append(
+            Interface(name, desc, admin, oper, kind, vpn, tuple(addresses.pop(iid, ())))
+        )
+    vpns: dict[int, list[VpnInstance]] = defaultdict(list)
+    for hid, name, rd, imports, exports, desc in scan(
+        VpnInstanceFact.host_result_id,
+        VpnInstanceFact.name,
+        VpnInstanceFact.route_distinguisher,
+        VpnInstanceFact.import_targets,
+        VpnInstanceFact.export_targets,
+        VpnInstanceFact.description,
+    ):
+        vpns[hid].append(VpnInstance(name, rd, tuple(imports), tuple(exports), desc))
+    routes: dict[int, list[Route]] = defaultdict(list)
+    for hid, prefix, protocol, hops, iface, vpn in scan(
+        RouteFact.host_result_id,
+        RouteFact.prefix,
+        RouteFact.protocol,
+        RouteFact.next_hops,
+        RouteFact.interface,
+        RouteFact.vpn_instance,
+        where=RouteFact.protocol.not_in(("direct", "local")),
+    ):
+        routes[hid].append(Route(prefix, protocol, tuple(hops), iface, vpn))
+    neighbours: dict[int, list[Neighbour]] = defaultdict(list)
+    for hid, *values in scan(
+        NeighbourFact.host_result_id,
+        NeighbourFact.protocol,
+        NeighbourFact.peer,
+        NeighbourFact.remote_as,
+        NeighbourFact.state,
+        NeighbourFact.interface,
+        NeighbourFact.remote_interface,
+        NeighbourFact.router_id,
+        NeighbourFact.vpn_instance,
+    ):
+        neighbours[hid].append(Neighbour(*values))
+    nat: dict[int, list[NatRule]] = defaultdict(list)
+    for hid, kind, iface, acl, pool, addrs in scan(
+        NatFact.host_result_id,
+        NatFact.kind,
+        NatFact.interface,
+        NatFact.acl,
+        NatFact.pool,
+        NatFact.addresses,
+    ):
+        nat[hid].append(NatRule(kind, iface, acl, pool, tuple(addrs)))
+    return {
+        hid: HostFacts(
+            devices.get(hid, DeviceInfo()),
+            tuple(interfaces.get(hid, ())),
+            tuple(vpns.get(hid, ())),
+            tuple(routes.get(hid, ())),
+            tuple(neighbours.get(hid, ())),
+            tuple(nat.get(hid, ())),
+        )
+        for hid in host_result_ids
+    }

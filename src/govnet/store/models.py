@@ -269,6 +269,9 @@ class ClassifyRun(Base):
     survey_run_id: Mapped[int | None] = mapped_column(ForeignKey("survey_runs.id"), index=True)
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     policy_digest: Mapped[str] = mapped_column(String(64))
+    campaign: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    summary: Mapped[dict[str, Any] | None] = mapped_column()
 
 
 class Classification(Base):
@@ -284,6 +287,8 @@ class Classification(Base):
     confidence: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[list[Any]] = mapped_column(default=list)
+    name: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column()
 
 
 class InternetExit(Base):
@@ -297,6 +302,37 @@ class InternetExit(Base):
     own_exit: Mapped[bool] = mapped_column(Boolean)
     access_category: Mapped[str | None] = mapped_column(String(1))
     evidence: Mapped[list[Any]] = mapped_column(default=list)
+    circuit_id: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any] | None] = mapped_column()
+
+
+class UnitAccessRow(Base):
+    """A unit's access class (A-F) in one classification."""
+
+    __tablename__ = "unit_access"
+    __table_args__ = (UniqueConstraint("classify_run_id", "unit_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classify_run_id: Mapped[int] = mapped_column(ForeignKey("classify_runs.id"))
+    unit_key: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(1))
+    own_exit: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[dict[str, Any]] = mapped_column()
+
+
+class FindingRow(Base):
+    """A breach (critical) or a ledger/device mismatch found by one classification."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    classify_run_id: Mapped[int] = mapped_column(ForeignKey("classify_runs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    unit_key: Mapped[str | None] = mapped_column(String(64))
+    hostname: Mapped[str | None] = mapped_column(String(128))
+    interface: Mapped[str | None] = mapped_column(String(100))
+    circuit_id: Mapped[str | None] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column()
 
 
 class Plan(Base):
