@@ -136,11 +136,19 @@ def test_db_url_password_is_never_printed(example_project: Path) -> None:
     assert code == 1 and "Secr3t-pw" not in stdout + stderr and "***" in stderr
 
 
+def test_classify_before_a_survey_says_what_to_run(example_project: Path) -> None:
+    project = ("--project", str(example_project))
+    code, _, stderr = run(*project, "classify")
+    assert code == 1 and stderr.startswith("error: no survey run yet: run `govnet survey`")
+    for args in (["explain", "jlp-dsj"], ["exits"]):
+        code, _stdout, stderr = run(*project, *args)
+        assert code == 1 and "no classification yet: run `govnet classify` first" in stderr
+        assert "Traceback" not in stderr
+
+
 @pytest.mark.parametrize(
     ("args", "issue"),
     [
-        (["classify"], 5),
-        (["explain", "x"], 5),
         (["plan", "--all"], 6),
         (["push", "p", "--host", "h", "--commit"], 6),
         (["report", "coverage"], 7),
@@ -172,6 +180,9 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         store.dispose()
     assert core is not None and core.device.vendor == "huawei" and core.interfaces
     assert (tmp_path / "demo" / "lab" / "ground_truth.yaml").is_file()
+    assert stdout.index("CRITICAL isolation breach: jlp-jiyao-ce1") < stdout.index("[8/8]")
+    assert re.search(r"classification 1: 34 networks, 36 lines", stdout), stdout
+    assert "units with their own exit (not compliant): jlp-gongan" in stdout
     assert not (tmp_path / "demo" / ".govnet" / "lab" / "lab.pid").exists()  # lab stopped
 
     code, stdout, _ = run("demo", "--dir", str(tmp_path / "demo"))  # a re-run reuses it
