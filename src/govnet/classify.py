@@ -661,7 +661,7 @@ class _Classifier:
                 target.evidence.append(
                     Evidence(
                         "interfaces",
-                        f"provider edge: {host_name} {', '.join(names)}",
+                        f"the provider-edge side of this line ({', '.join(names)})",
                         host_name,
                         names[0],
                     )
@@ -852,7 +852,7 @@ class _Classifier:
                     0,
                     Evidence(
                         "interfaces",
-                        f"{host} also carries the classified network on "
+                        "the same device carries the classified network on "
                         + ", ".join(c.port or "?" for c in classified),
                         host,
                     ),
