@@ -10,8 +10,8 @@ derived from facts, then ``playbooks/policy.yaml``'s ordered rules give the targ
 lines of one kind of network form its business network (``<unit>:<catalogue key>``), judged
 by the same rules on the signals of its lines together.
 
->>> is_public_address("113.204.1.2"), is_public_address("10.1.1.1")
-(True, False)
+>>> _vlan_of("GigabitEthernet0/0/1.200"), _vlan_of("GigabitEthernet0/0/1")
+(200, None)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network, ip_address
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import TYPE_CHECKING, Any
 
 from govnet.collectors import expand_interface
@@ -40,7 +40,6 @@ from govnet.policy import (
 
 UNASSIGNED = "unassigned"  # the unit of a host the inventory does not know
 WAN_KINDS = frozenset({"dialer", "cellular"})
-EXIT_SIGNS = ("nat_outbound", "easy_ip", "default_route", "public_address", "cellular", "dialer")
 if TYPE_CHECKING:
     from govnet.store import Store
 
@@ -254,14 +253,6 @@ class Classification:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def is_public_address(address: str) -> bool:
-    """A globally routed IPv4 address (carrier space), not private, shared or reserved."""
-    try:
-        return ip_address(address).is_global
-    except ValueError:
-        return False
 
 
 def _compile(patterns: Iterable[str]) -> re.Pattern[str] | None:
@@ -557,7 +548,6 @@ class _Classifier:
                 continue
             if ledger.a_interface is None:
                 line.surveyed = True
-                line.port = None
                 continue
             port = self._match_interface(host, ledger.a_interface)
             if port is None:
