@@ -651,7 +651,9 @@ def _route_parts(s: ConfigSession, c: _Captures) -> tuple[IPv4Network, str | Non
 
 def _h_route(s: ConfigSession, c: _Captures) -> str:
     prefix, vpn, oif = _route_parts(s, c)
-    preference = c.get("pref", 60 if s.syntax.platform != Platform.IOS else 1)
+    preference = c.get("pref", 60)
+    if s.syntax.platform == Platform.IOS and preference == 1:
+        preference = 60  # IOS's default distance: the model keeps VRP's (render/ios.py maps back)
     _add_static(s.device, StaticRoute(prefix, c.get("nh"), oif, vpn, preference))
     return ""
 
@@ -775,11 +777,6 @@ _VRP_INTERFACE: list[tuple[str, str, _Handler]] = [
     ("interface", "shutdown", _h_shutdown),
     ("interface", "undo shutdown", _h_no_shutdown),
     ("interface", "nat outbound {acl:int(2000-3999)} [address-group {pool:int(0-255)}]", _h_nat),
-    (
-        "interface",
-        "undo nat outbound {acl:int(2000-3999)} [address-group {pool:int(0-255)}]",
-        _h_undo_nat,
-    ),
 ]
 _VRP_ACL: list[tuple[str, str, _Handler]] = [
     (
@@ -804,7 +801,13 @@ _HUAWEI_TABLE: list[tuple[str, str, _Handler]] = [
     ("vpn", "description {text:text}", _h_description),
     ("interface", "dot1q termination vid {vid:int(1-4094)}", _h_dot1q),
     ("interface", "vlan-type dot1q {vid:int(1-4094)}", _h_dot1q),
+    ("interface", "[undo] arp broadcast enable", _h_noop),  # rendered on every dot1q sub-if
     *_VRP_INTERFACE,
+    (
+        "interface",
+        "undo nat outbound {acl:int(2000-3999)} [address-group {pool:int(0-255)}]",
+        _h_undo_nat,
+    ),
     *_VRP_ROUTES,
     ("system", "bgp {asn:asn}", _h_enter_bgp),
     ("bgp", "ipv4-family unicast", _h_bgp_af),
@@ -831,6 +834,7 @@ _H3C_TABLE: list[tuple[str, str, _Handler]] = [
     ("vpn", "description {text:text}", _h_description),
     ("interface", "vlan-type dot1q vid {vid:int(1-4094)}", _h_dot1q),
     *_VRP_INTERFACE,
+    ("interface", "undo nat outbound {acl:int(2000-3999)}", _h_undo_nat),  # no address-group
     *_VRP_ROUTES,
     ("system", "bgp {asn:asn}", _h_enter_bgp),
     ("bgp bgp-vpn", "address-family ipv4 [unicast]", _h_bgp_af),

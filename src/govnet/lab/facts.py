@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from ipaddress import IPv4Network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govnet.facts import (
     DeviceInfo,
@@ -25,9 +25,13 @@ from govnet.facts import (
     VpnInstance,
 )
 from govnet.lab.model import Device, Fault, NatKind, Platform, get_routing_table
-from govnet.lab.render import comware, huawei
 
-__all__ = ["VENDORS", "get_device_facts"]
+if TYPE_CHECKING:
+    from govnet.classify import Snapshot
+    from govnet.inventory import Inventory
+from govnet.lab.render import comware, huawei, render
+
+__all__ = ["VENDORS", "get_device_facts", "get_lab_snapshot", "get_running_config"]
 
 VENDORS = {Platform.HUAWEI: "huawei", Platform.COMWARE: "h3c", Platform.IOS: "cisco"}
 
@@ -57,6 +61,56 @@ def get_device_facts(device: Device) -> HostFacts:
                 key=lambda n: (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses),
             )
         ),
+    )
+
+
+def get_running_config(device: Device) -> str:
+    """The running configuration as the router prints it (what a survey stores)."""
+    command = (
+        "show running-config"
+        if device.platform is Platform.IOS
+        else ("display current-configuration")
+    )
+    return render(device, command)
+
+
+def get_lab_snapshot(inventory: Inventory, devices: list[Device]) -> Snapshot:
+    """What a perfect survey of these routers gives classification, without SSH."""
+    from govnet.classify import HostRecord, LedgerLine, Snapshot, UnitRecord
+
+    hosts = {h.name: h for h in inventory.hosts}
+    return Snapshot(
+        [
+            UnitRecord(u.id, u.name, u.kind.value, u.division_code, u.classified)
+            for u in inventory.units
+        ],
+        [
+            HostRecord(
+                d.hostname,
+                hosts[d.hostname].unit,
+                hosts[d.hostname].role.value,
+                d.platform.value,
+                "ok",
+                get_device_facts(d),
+            )
+            for d in devices
+        ],
+        [
+            LedgerLine(
+                ln.circuit_id,
+                ln.unit,
+                ln.network,
+                ln.carrier.value,
+                ln.kind.value,
+                ln.classified,
+                ln.a_device,
+                ln.a_interface,
+                ln.bandwidth_mbps,
+                float(ln.monthly_fee) if ln.monthly_fee is not None else None,
+                float(ln.annual_fee) if ln.annual_fee is not None else None,
+            )
+            for ln in inventory.lines
+        ],
     )
 
 

@@ -14,6 +14,7 @@ import itertools
 import random
 import re
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
@@ -217,6 +218,22 @@ def _loopback_name(platform: Platform) -> str:
 
 def _acl_number(platform: Platform, index: int) -> str:
     return str(10 + index) if platform is Platform.IOS else str(2000 + index)
+
+
+def as_platform(device: Device, platform: Platform) -> Device:
+    """A copy of a router served by another vendor (same design, that vendor's ACL numbers).
+
+    Template tests use it to put every approach on every platform, whatever mix a seed gave.
+    """
+    copy = deepcopy(device)
+    copy.platform = platform
+    numbers = {acl.number: _acl_number(platform, i) for i, acl in enumerate(copy.acls)}
+    for acl in copy.acls:
+        acl.number = numbers[acl.number]
+    for nat in copy.nat_rules:
+        if nat.acl is not None:
+            nat.acl = numbers.get(nat.acl, nat.acl)
+    return copy
 
 
 # --- descriptions as engineers write them ------------------------------------------------
