@@ -19,7 +19,7 @@ import re
 from enum import StrEnum
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -118,6 +118,7 @@ class System(_Frozen):
     classified: bool = False
     national_plan: bool = False  # nationally planned above city level: retained pending the plan
     prefixes: tuple[IPv4Network, ...] = ()  # the network's own address blocks, where known
+    vpn_id: Annotated[int, Field(ge=1, le=65535)] | None = None  # its dedicated-zone VPN's RD/RT
 
 
 class Condition(_Frozen):
@@ -190,6 +191,17 @@ class Deadline(_Frozen):
     document: Text | None = None
 
 
+class Migration(_Frozen):
+    """How cutover plans build the extranet side (DOMAIN.md section 2)."""
+
+    extranet_asn: Annotated[int, Field(ge=1, le=4294967295)]  # the PEs' AS: RD/RT, BGP peering
+    dedicated_vpn: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]*\{key\}[A-Za-z0-9_.-]*$")] = (
+        "zw-{key}"  # a business network's VPN instance in the dedicated zone
+    )
+    link_pool: IPv4Network  # /30s for new zone sub-interfaces between CE and PE
+    routing: Literal["static", "bgp"] = "static"  # CE-PE routing in a new zone VPN
+
+
 class Policy(_Frozen):
     zones: dict[Zone, ZoneSpec]
     address_blocks: AddressBlocks
@@ -198,6 +210,7 @@ class Policy(_Frozen):
     rules: tuple[Rule, ...]
     exceptions: tuple[Exception_, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
+    migration: Migration | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
