@@ -273,16 +273,6 @@ def _interfaces_of(facts: HostFacts) -> dict[str, Interface]:
     return {i.name: i for i in facts.interfaces}
 
 
-def _addresses(iface: Interface) -> list[IPv4Interface]:
-    found = []
-    for text in iface.addresses:
-        try:
-            found.append(IPv4Interface(text))
-        except ValueError:
-            continue
-    return found
-
-
 def _nat_text(rule: NatRule) -> str:
     parts = [rule.kind.replace("_", "-")]
     if rule.acl:
@@ -433,7 +423,7 @@ class _Classifier:
         """Parsed once per interface: a province has millions of them."""
         found = self.address_cache.get(id(iface))
         if found is None:
-            found = self.address_cache[id(iface)] = _addresses(iface)
+            found = self.address_cache[id(iface)] = iface.get_ipv4()
         return found
 
     def _interfaces(self, host: str) -> dict[str, Interface]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from ipaddress import IPv4Interface
 from typing import Any
 
 
@@ -53,6 +54,20 @@ class Interface:
     @property
     def parent(self) -> str | None:
         return self.name.split(".", 1)[0] if "." in self.name else None
+
+    def get_ipv4(self) -> list[IPv4Interface]:
+        """The addresses that read as IPv4 (with their prefix), skipping any that do not.
+
+        >>> Interface("Vlanif10", addresses=("10.0.0.1/24", "fe80::1/64")).get_ipv4()
+        [IPv4Interface('10.0.0.1/24')]
+        """
+        found = []
+        for text in self.addresses:
+            try:
+                found.append(IPv4Interface(text))
+            except ValueError:
+                continue
+        return found
 
 
 @dataclass(frozen=True)
