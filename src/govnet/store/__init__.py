@@ -40,6 +40,7 @@ from govnet.store.models import (
     InventoryLoad,
     InventoryRow,
     LineRow,
+    Plan,
     RawOutput,
     SurveyRun,
     UnitRow,
@@ -472,15 +473,7 @@ class Store:
             run = session.get(SurveyRun, run_id)
             if run is None:
                 raise StoreError(f"no survey run {run_id}")
-            run_ids = [run_id]
-            if run.campaign is not None:
-                run_ids = list(
-                    session.scalars(
-                        select(SurveyRun.id).where(
-                            SurveyRun.campaign == run.campaign, SurveyRun.id <= run_id
-                        )
-                    )
-                )
+            run_ids = _snapshot_run_ids(session, run)
             results: dict[str, Any] = {}
             query = (
                 select(
@@ -600,6 +593,52 @@ class Store:
                 for r in session.scalars(select(ClassifyRun).order_by(ClassifyRun.id))
             ]
 
+    def get_running_configs(self, run_id: int, commands: Iterable[str]) -> dict[str, str]:
+        """Each host's running configuration in a snapshot (its latest result that has one)."""
+        with self.session() as session:
+            run = session.get(SurveyRun, run_id)
+            if run is None:
+                raise StoreError(f"no survey run {run_id}")
+            query = (
+                select(HostResult.hostname, RawOutput.output)
+                .join(RawOutput, RawOutput.host_result_id == HostResult.id)
+                .where(
+                    HostResult.run_id.in_(_snapshot_run_ids(session, run)),
+                    RawOutput.command.in_(list(commands)),
+                )
+                .order_by(HostResult.run_id, HostResult.id)
+            )
+            return {hostname: output for hostname, output in session.execute(query)}
+
+    def add_plan(
+        self,
+        unit_key: str,
+        classify_run_id: int | None,
+        path: str,
+        digest: str,
+        detail: dict[str, Any],
+    ) -> int:
+        with self.session() as session:
+            row = Plan(
+                unit_key=unit_key,
+                classify_run_id=classify_run_id,
+                created_by=get_os_user(),
+                path=path,
+                digest=digest,
+                detail=detail,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def get_plans(self, unit_key: str | None = None) -> list[dict[str, Any]]:
+        with self.session() as session:
+            query = select(Plan).order_by(Plan.id)
+            if unit_key is not None:
+                query = query.where(Plan.unit_key == unit_key)
+            columns = [attr.key for attr in inspect(Plan).column_attrs]
+            return [{c: getattr(p, c) for c in columns} for p in session.scalars(query)]
+
     def get_classification(self, classify_run_id: int | None = None) -> Classification | None:
         """A stored classification (the latest by default); None when there is none."""
         from govnet.store.classify import get_classification
@@ -612,6 +651,17 @@ class Store:
             if run is None:
                 return None
             return get_classification(session, run.id, run.survey_run_id, run.campaign)
+
+
+def _snapshot_run_ids(session: Session, run: SurveyRun) -> list[int]:
+    """The runs a snapshot is read from: the run, or its campaign's runs up to it."""
+    if run.campaign is None:
+        return [run.id]
+    return list(
+        session.scalars(
+            select(SurveyRun.id).where(SurveyRun.campaign == run.campaign, SurveyRun.id <= run.id)
+        )
+    )
 
 
 def _replace_divisions(session: Session, chunk: list[dict[str, Any]]) -> int:

@@ -1,0 +1,311 @@
+"""Cutover plans: every approach on every platform, applied to the simulated routers.
+
+The lab is the judge of vendor syntax and semantics (binding a VPN instance clears the
+address, a shut port takes its routes with it); hier_config is the judge of the textual
+round trip. A synthesized district has every approach in it: vertical networks to carry as
+dedicated-zone VPNs, local networks to move into the public zone, own internet exits,
+zombie lines and a breach. Every router is served once as each vendor (``as_platform``).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hier_config import HConfig
+
+from govnet.classify import Classification, Snapshot, classify
+from govnet.configsafe import Safe, UnsafeValue
+from govnet.divisions import get_bundled_tree
+from govnet.facts import Interface
+from govnet.inventory import Inventory, get_inventory
+from govnet.lab.configure import apply_lines
+from govnet.lab.district import load_district
+from govnet.lab.facts import get_device_facts, get_lab_snapshot, get_running_config
+from govnet.lab.generate import as_platform, generate_lab
+from govnet.lab.model import Device, Platform
+from govnet.plan import (
+    APPROACHES,
+    Plan,
+    PlanInput,
+    evaluate_checks,
+    get_hconfig_of,
+    get_template_env,
+    make_plan,
+    render_approach,
+    to_push_lines,
+    write_plan,
+)
+from govnet.policy import Policy, load_policy
+
+COUNTY, SEED, SIZE = "370702", 3, 60
+
+
+class District:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.inventory: Inventory = get_inventory(root, get_bundled_tree())
+        self.devices: list[Device] = load_district(root / ".govnet/lab/district.json").devices
+        self.policy: Policy = load_policy(None)
+
+    def served_as(self, platform: Platform | None) -> list[Device]:
+        if platform is None:
+            return self.devices
+        return [as_platform(d, platform) for d in self.devices]
+
+    def plan_input(self, devices: list[Device]) -> tuple[PlanInput, Classification, Snapshot]:
+        snapshot = get_lab_snapshot(self.inventory, devices)
+        result = classify(snapshot, self.policy)
+        configs = {d.hostname: get_running_config(d) for d in devices}
+        return PlanInput(result, snapshot, configs, self.policy), result, snapshot
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory: pytest.TempPathFactory) -> District:
+    root = tmp_path_factory.mktemp("plan-district")
+    generate_lab(root, COUNTY, SEED, SIZE, None)
+    return District(root)
+
+
+def hier(platform: str, lines: list[str] | str) -> HConfig:
+    return get_hconfig_of(platform, lines)
+
+
+def lab_view(platform: str, config: HConfig) -> HConfig:
+    """What the lab can show: IOS ``ip nat inside/outside`` are derived from the NAT rules
+    (the model has no per-interface flag), so they vanish with the last rule, where a real
+    router keeps them. Only the change-vs-intended comparison leaves them out; the rollback
+    must still give back the exact running text, those lines included."""
+    if platform == "cisco_ios":
+        for iface in config.get_children(startswith="interface "):
+            for text in ("ip nat inside", "ip nat outside"):
+                if iface.get_child(equals=text) is not None:
+                    iface.children.delete(text)
+    return config
+
+
+def same(a: HConfig, b: HConfig) -> list[str]:
+    """What tells two configurations apart, both ways ([] when equal)."""
+    return [*a.config_to_get_to(b).dump_simple(), *b.config_to_get_to(a).dump_simple()]
+
+
+def all_plans(inp: PlanInput, snapshot: Snapshot) -> Iterator[Plan]:
+    for unit in snapshot.units:
+        plan = make_plan(inp, unit.key)
+        if plan.steps:
+            yield plan
+
+
+@pytest.mark.parametrize("platform", list(Platform), ids=lambda p: p.value)
+def test_every_approach_applies_checks_and_rolls_back_on_the_lab(
+    district: District, platform: Platform
+) -> None:
+    devices = district.served_as(platform)
+    routers = {d.hostname: d for d in devices}
+    inp, _, snapshot = district.plan_input(devices)
+    used: set[str] = set()
+    problems: list[str] = []
+    for plan in all_plans(inp, snapshot):
+        for host in plan.hosts:
+            device, name = routers[host], platform.value
+            running = get_running_config(device)
+            change, rollback = plan.get_config(host), plan.get_rollback(host)
+            used |= {s.approach for s in plan.steps if s.host == host}
+            rejected = apply_lines(device, to_push_lines(change, name))
+            if rejected:
+                problems.append(f"{host}: the lab rejects the change: {rejected}")
+            intended = hier(name, running).future(hier(name, change))
+            lab = hier(name, get_running_config(device))
+            if diff := same(lab_view(name, lab), lab_view(name, intended.deep_copy())):
+                problems.append(f"{host}: running + change != intended: {diff}")
+            checks = [c for s in plan.steps if s.host == host for c in s.checks]
+            failed = [
+                f"{c.text} ({seen})"
+                for c, held, seen in evaluate_checks(checks, {host: get_device_facts(device)})
+                if not held
+            ]
+            if failed:
+                problems.append(f"{host}: post-checks fail: {failed}")
+            rejected = apply_lines(device, to_push_lines(rollback, name))
+            if rejected:
+                problems.append(f"{host}: the lab rejects the rollback: {rejected}")
+            if get_running_config(device) != running:
+                problems.append(f"{host}: change + rollback is not the running config")
+            if diff := same(intended.future(hier(name, rollback)), hier(name, running)):
+                problems.append(f"{host}: intended + rollback != running: {diff}")
+    assert problems == []
+    assert used == set(APPROACHES), "approaches this district did not exercise"
+
+
+def test_plans_match_the_district_truth(district: District) -> None:
+    """Each vertical network with extranet access gets a dedicated-zone VPN; own exits close."""
+    inp, _, snapshot = district.plan_input(district.devices)
+    truth = yaml.safe_load((district.root / "lab" / "ground_truth.yaml").read_text())
+    access = {u["unit"]: u for u in truth["exits"]}
+    for unit in snapshot.units:
+        plan = make_plan(inp, unit.key)
+        approaches = [s.approach for s in plan.steps]
+        u = access.get(unit.key, {})
+        own_exits = [e for e in u.get("exits", []) if e["own_exit"] and e["host"]]
+        connected = u.get("category") is not None
+        if own_exits and connected:
+            assert approaches.count("close_exit") == len(own_exits), unit.key
+            assert approaches.count("internet_zone") == 1, unit.key
+        if own_exits and not connected:
+            assert "close_exit" not in approaches, unit.key
+            assert any("外网接入" in b for b in plan.blocked), unit.key
+        for network in truth["networks"]:
+            if network["unit"] != unit.key or network["target"] != "extranet_dedicated_vpn":
+                continue
+            if network["vpn_instance"] and network["vpn_instance"].startswith("zw-"):
+                continue  # already there
+            steps = [s for s in plan.steps if network["id"] in s.subjects]
+            if connected:
+                assert [s.approach for s in steps] == ["dedicated_vpn", "dedicated_vpn"], unit.key
+            else:
+                assert steps == [] and any(network["id"] in b for b in plan.blocked)
+    breaches = {b["host"] for b in truth["breaches"]}
+    shut = {
+        s.host
+        for unit in snapshot.units
+        for s in make_plan(inp, unit.key).steps
+        if s.approach == "decommission_line" and "立即断开" in s.title
+    }
+    assert shut == breaches
+
+
+def test_fees_saved_are_the_ledger_fees_of_the_lines_cancelled(district: District) -> None:
+    inp, _, snapshot = district.plan_input(district.devices)
+    ledger = {ln.circuit_id: ln for ln in district.inventory.lines}
+    for unit in snapshot.units:
+        plan = make_plan(inp, unit.key)
+        circuits = [c.circuit_id for c in plan.cancel if c.circuit_id]
+        expected = sum(float(ledger[c].get_annual_fee() or 0) for c in circuits)
+        assert plan.annual_saving == pytest.approx(expected), unit.key
+
+
+def test_written_plan_is_complete_and_self_contained(district: District, tmp_path: Path) -> None:
+    inp, _, snapshot = district.plan_input(district.devices)
+    plan = next(
+        p
+        for p in all_plans(inp, snapshot)
+        if {"dedicated_vpn", "close_exit", "internet_zone"} <= {s.approach for s in p.steps}
+    )
+    folder = write_plan(plan, tmp_path, "tester", "2026-11-23 22:00 CST")
+    assert folder.name == f"{plan.division_code}-{plan.unit}"
+    md = (folder / "plan.md").read_text(encoding="utf-8")
+    for heading in (
+        "## 1. 范围",
+        "## 2. 风险",
+        "## 3. 割接前检查",
+        "## 4. 实施步骤",
+        "## 5. 割接后检查",
+        "## 6. 撤销线路",
+    ):
+        assert heading in md
+    for step in plan.steps:
+        assert f"### 步骤 {step.number}：" in md
+        assert "\n".join(to_push_lines(step.config, step.platform)) in md
+    assert f"{plan.annual_saving:.2f}" in md
+    html = (folder / "plan.html").read_text(encoding="utf-8")
+    assert "<table>" in html and "<pre><code>" in html
+    assert not re.search(r"<script|<link|src=|https?://", html)
+    checks = yaml.safe_load((folder / "checks.yaml").read_text(encoding="utf-8"))
+    assert len(checks["post"]) == sum(len(s.checks) for s in plan.steps)
+    assert len(checks["pre"]) == len(plan.prechecks) > 0
+    for host in plan.hosts:
+        cfg = (folder / "configs" / f"{host}.cfg").read_text(encoding="utf-8").splitlines()
+        back = (folder / "configs" / f"{host}.rollback.cfg").read_text(encoding="utf-8")
+        platform = next(s.platform for s in plan.steps if s.host == host)
+        assert cfg == to_push_lines(plan.get_config(host), platform)
+        assert back.splitlines() == to_push_lines(plan.get_rollback(host), platform)
+
+
+# --- injection ---------------------------------------------------------------------------------
+
+
+def test_a_template_cannot_print_an_unchecked_value() -> None:
+    env = get_template_env([])
+    context: dict[str, Any] = {"interface": "GigabitEthernet0/0/1\nreboot"}
+    with pytest.raises(UnsafeValue, match="not checked"):
+        render_approach(env, "huawei", "decommission_line", context)
+    lines = render_approach(env, "huawei", "decommission_line", {"interface": Safe("GE0/0/1")})
+    assert lines == ["interface GE0/0/1", " shutdown"]
+
+
+def test_unit_names_with_commands_are_neutralised(district: District) -> None:
+    """A unit renamed in the inventory to carry CLI commands reaches descriptions harmlessly."""
+    evil = "人社局\nquit\nundo interface GigabitEthernet0/0/1\r\x1a? "
+    inp, result, snapshot = district.plan_input(district.devices)
+    for network in result.networks:
+        network.name = evil
+    plan = next(
+        p for p in all_plans(inp, snapshot) if "dedicated_vpn" in {s.approach for s in p.steps}
+    )
+    for step in plan.steps:
+        for line in step.config:
+            assert not line.strip().startswith(("quit", "undo interface GigabitEthernet0/0/1"))
+            assert "\r" not in line and "\x1a" not in line and "?" not in line
+    descriptions = [ln for s in plan.steps for ln in s.config if "description" in ln]
+    assert any("人社局 quit undo interface GigabitEthernet0/0/1 ？" in d for d in descriptions)
+
+
+def test_device_names_that_are_not_plain_stop_the_plan(district: District, tmp_path: Path) -> None:
+    """An interface name read from a device with a newline in it: no plan is made."""
+    inp, result, snapshot = district.plan_input(district.devices)
+    plan = next(
+        p for p in all_plans(inp, snapshot) if "close_exit" in {s.approach for s in p.steps}
+    )
+    exit_ = next(e for e in plan.exits if e.own_exit)
+    hosts = []
+    for host in snapshot.hosts:
+        if host.hostname == exit_.host and host.facts is not None:
+            bad = [
+                Interface(**{**i.__dict__, "name": i.name + "\nreboot"})
+                if i.name == exit_.interface
+                else i
+                for i in host.facts.interfaces
+            ]
+            host = type(host)(
+                **{
+                    **host.__dict__,
+                    "facts": type(host.facts)(**{**host.facts.__dict__, "interfaces": tuple(bad)}),
+                }
+            )
+        hosts.append(host)
+    exit_.interface = f"{exit_.interface}\nreboot"  # the same Exit the classification holds
+    poisoned = Snapshot(snapshot.units, hosts, snapshot.lines)
+    bad_input = PlanInput(result, poisoned, inp.configs, inp.policy)
+    with pytest.raises(UnsafeValue, match="not an interface name"):
+        make_plan(bad_input, plan.unit)
+
+
+def test_plan_cli_errors_are_one_line(tmp_path: Path) -> None:
+    from govnet.project import init_project
+
+    init_project(tmp_path)
+    for args, message in (
+        (["plan"], "name one or more units, or --all"),
+        (["plan", "--all"], "no classification yet"),
+    ):
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from govnet.cli import main; main()",
+                "--project",
+                str(tmp_path),
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 1, run.stderr
+        assert message in run.stderr and "Traceback" not in run.stderr
