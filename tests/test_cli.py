@@ -149,7 +149,6 @@ def test_classify_before_a_survey_says_what_to_run(example_project: Path) -> Non
 @pytest.mark.parametrize(
     ("args", "issue"),
     [
-        (["plan", "--all"], 6),
         (["push", "p", "--host", "h", "--commit"], 6),
         (["report", "coverage"], 7),
     ],
@@ -180,10 +179,17 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         store.dispose()
     assert core is not None and core.device.vendor == "huawei" and core.interfaces
     assert (tmp_path / "demo" / "lab" / "ground_truth.yaml").is_file()
-    assert stdout.index("CRITICAL isolation breach: jlp-jiyao-ce1") < stdout.index("[8/8]")
+    assert stdout.index("CRITICAL isolation breach: jlp-jiyao-ce1") < stdout.index("[8/9]")
     assert re.search(r"classification 1: 34 networks, 36 lines", stdout), stdout
     assert "units with their own exit (not compliant): jlp-gongan" in stdout
     assert not (tmp_path / "demo" / ".govnet" / "lab" / "lab.pid").exists()  # lab stopped
+    planned = re.search(r"(\d+) plans, (\d+) steps", stdout)
+    assert planned is not None, stdout
+    plans = sorted((tmp_path / "demo" / "reports" / "plans").glob("*/plan.md"))
+    assert len(plans) == int(planned[1]) > 0
+    huayan = next(p.parent for p in plans if p.parent.name.endswith("-town-huayan"))
+    assert "close_exit" in (huayan / "plan.md").read_text(encoding="utf-8")
+    assert (huayan / "configs" / "town-huayan-ce1.rollback.cfg").read_text(encoding="utf-8")
 
     code, stdout, _ = run("demo", "--dir", str(tmp_path / "demo"))  # a re-run reuses it
     assert code == 0 and "inventory unchanged since load 1" in stdout

@@ -492,10 +492,11 @@ def demo(
     from govnet.lab.server import read_credentials
     from govnet.ledger import export_ledger
     from govnet.normalise import load_collectors
+    from govnet.plan import plan_store
     from govnet.policy import load_policy
     from govnet.survey import run_survey
 
-    steps = 8
+    steps = 9
     out.print(f"[1/{steps}] project: {directory}")
     if not (directory / "nornir_config.yaml").exists():
         init_project(directory)
@@ -557,7 +558,31 @@ def demo(
         f"      {len(classified.exits)} exits; {len(own)} units with their own exit"
         f" (not compliant): {', '.join(u.unit for u in own)}"
     )
-    out.print("not built yet: plan (#6), report (#7)")
+    out.print(
+        f"[9/{steps}] cutover plans for every unit with something to change (govnet plan --all)"
+    )
+    commands = {collectors.get_config_command(p) for p in collectors.get_platforms()}
+    store = project.open_store()
+    try:
+        written = plan_store(
+            store,
+            load_policy(project.root),
+            [],
+            project.root / "reports",
+            config_commands={c for c in commands if c},
+            made_at=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+            roots=[project.root / "playbooks"],
+        )
+    finally:
+        store.dispose()
+    steps_total = sum(len(w.plan.steps) for w in written)
+    saving = sum(w.plan.annual_saving for w in written)
+    out.print(
+        f"      {len(written)} plans, {steps_total} steps; lines to cancel save"
+        f" {saving:,.0f} CNY a year; {sum(bool(w.plan.blocked) for w in written)} plans"
+        " wait for an extranet access line"
+    )
+    out.print("not built yet: push (#6), report (#7)")
     out.print(f"demo project: {project.root}")
     out.print(f"  store:        {project.display_db_url}")
     out.print(f"  ledger:       {ledger}")
@@ -566,6 +591,7 @@ def demo(
     out.print(f"  classify:     govnet --project {project.root} classify --show all")
     out.print(f"  why:          govnet --project {project.root} explain jlp-gongan")
     out.print(f"  exits:        govnet --project {project.root} exits")
+    out.print(f"  plans:        {project.root / 'reports' / 'plans'}/*/plan.md (and plan.html)")
     if keep_lab:
         out.print(
             f"  lab running:  source {lab.paths.credentials}; stop it with"
@@ -605,7 +631,6 @@ def _stub(group: typer.Typer | None, name: str, issue: int, help_text: str) -> N
 lab_app.info.name, survey_app.info.name, report_app.info.name = "lab", "survey", "report"
 for _name in ("coverage", "progress", "exits", "lines", "all"):
     _stub(report_app, _name, 7, f"Report: {_name}")
-_stub(None, "plan", 6, "Per-department cutover plans")
 _stub(None, "push", 6, "Push a plan to a device (dry run unless --commit)")
 
 
@@ -1236,6 +1261,85 @@ def exits(
         f"{len(own)} unit(s) with an own internet exit (not compliant); access classes: "
         + ", ".join(f"{k} {v}" for k, v in sorted(classes.items()))
     )
+
+
+@app.command()
+@handles_errors
+def plan(
+    ctx: typer.Context,
+    units: Annotated[
+        list[str] | None, typer.Argument(help="Unit keys (see `govnet exits --all`).")
+    ] = None,
+    all_units: Annotated[
+        bool, typer.Option("--all", help="Every unit with something to change.")
+    ] = False,
+    classification: ClassificationOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cutover plans per department: plan.md/html, configs, rollback, checks.yaml."""
+    from govnet.normalise import load_collectors
+    from govnet.plan import plan_store
+    from govnet.policy import load_policy
+
+    if not units and not all_units:
+        raise UserError("name one or more units, or --all")
+    if units and all_units:
+        raise UserError("name units or use --all, not both")
+    project = _options(ctx).get_project()
+    policy = load_policy(project.root)
+    collectors = load_collectors(project.root)
+    commands = {collectors.get_config_command(p) for p in collectors.get_platforms()}
+    store = project.open_store()
+    try:
+        written = plan_store(
+            store,
+            policy,
+            units or [],
+            project.root / "reports",
+            config_commands={c for c in commands if c},
+            classify_run_id=classification,
+            made_at=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+            roots=[project.root / "playbooks"],
+        )
+    finally:
+        store.dispose()
+    if as_json:
+        print_json(
+            [
+                {
+                    "plan": w.plan_id,
+                    "unit": w.plan.unit,
+                    "path": str(w.path),
+                    "steps": len(w.plan.steps),
+                    "hosts": w.plan.hosts,
+                    "blocked": w.plan.blocked,
+                    "cancel": [c.circuit_id or c.key for c in w.plan.cancel],
+                    "monthly_saving": w.plan.monthly_saving,
+                    "annual_saving": w.plan.annual_saving,
+                }
+                for w in written
+            ]
+        )
+        return
+    table = Table(title="cutover plans", title_justify="left")
+    for column in ("plan", "unit", "steps", "devices", "blocked", "lines to cancel", "CNY/year"):
+        table.add_column(column, no_wrap=column == "unit")
+    for w in written:
+        p = w.plan
+        table.add_row(
+            str(w.plan_id),
+            p.unit,
+            str(len(p.steps)),
+            str(len(p.hosts)),
+            str(len(p.blocked)) if p.blocked else "-",
+            str(len(p.cancel)),
+            f"{p.annual_saving:,.0f}",
+        )
+    out.print(table)
+    for w in written:
+        out.print(f"  {w.plan.unit}: {w.path / 'plan.md'}", markup=False)
+    if not written:
+        out.print("no unit has anything to change")
 
 
 @app.command()
