@@ -54,9 +54,7 @@ class District:
         self.devices: list[Device] = load_district(root / ".govnet/lab/district.json").devices
         self.policy: Policy = load_policy(None)
 
-    def served_as(self, platform: Platform | None) -> list[Device]:
-        if platform is None:
-            return self.devices
+    def served_as(self, platform: Platform) -> list[Device]:
         return [as_platform(d, platform) for d in self.devices]
 
     def plan_input(self, devices: list[Device]) -> tuple[PlanInput, Classification, Snapshot]:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import Enum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -38,6 +38,9 @@ from govnet.inventory import get_inventory_summary
 from govnet.problems import Problem, ProblemsError, UsageError, has_errors
 from govnet.project import Project, ProjectError, init_project
 from govnet.store import StoreError, SyncResult
+
+if TYPE_CHECKING:
+    from govnet.plan import WrittenPlan
 
 EXIT_ERROR = 1
 EXIT_NOT_BUILT = 2
@@ -492,7 +495,6 @@ def demo(
     from govnet.lab.server import read_credentials
     from govnet.ledger import export_ledger
     from govnet.normalise import load_collectors
-    from govnet.plan import plan_store
     from govnet.policy import load_policy
     from govnet.survey import run_survey
 
@@ -561,20 +563,7 @@ def demo(
     out.print(
         f"[9/{steps}] cutover plans for every unit with something to change (govnet plan --all)"
     )
-    commands = {collectors.get_config_command(p) for p in collectors.get_platforms()}
-    store = project.open_store()
-    try:
-        written = plan_store(
-            store,
-            load_policy(project.root),
-            [],
-            project.root / "reports",
-            config_commands={c for c in commands if c},
-            made_at=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-            roots=[project.root / "playbooks"],
-        )
-    finally:
-        store.dispose()
+    written = write_plans(project, [], None)
     steps_total = sum(len(w.plan.steps) for w in written)
     saving = sum(w.plan.annual_saving for w in written)
     out.print(
@@ -1263,6 +1252,32 @@ def exits(
     )
 
 
+def write_plans(
+    project: Project, units: list[str], classification: int | None
+) -> list[WrittenPlan]:
+    """`govnet plan` and the demo: the project's policy, templates and collectors, one store."""
+    from govnet.normalise import load_collectors
+    from govnet.plan import plan_store
+    from govnet.policy import load_policy
+
+    collectors = load_collectors(project.root)
+    commands = {collectors.get_config_command(p) for p in collectors.get_platforms()}
+    store = project.open_store()
+    try:
+        return plan_store(
+            store,
+            load_policy(project.root),
+            units,
+            project.root / "reports",
+            config_commands={c for c in commands if c},
+            classify_run_id=classification,
+            made_at=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+            roots=[project.root / "playbooks"],
+        )
+    finally:
+        store.dispose()
+
+
 @app.command()
 @handles_errors
 def plan(
@@ -1277,32 +1292,11 @@ def plan(
     as_json: JsonOpt = False,
 ) -> None:
     """Cutover plans per department: plan.md/html, configs, rollback, checks.yaml."""
-    from govnet.normalise import load_collectors
-    from govnet.plan import plan_store
-    from govnet.policy import load_policy
-
     if not units and not all_units:
         raise UserError("name one or more units, or --all")
     if units and all_units:
         raise UserError("name units or use --all, not both")
-    project = _options(ctx).get_project()
-    policy = load_policy(project.root)
-    collectors = load_collectors(project.root)
-    commands = {collectors.get_config_command(p) for p in collectors.get_platforms()}
-    store = project.open_store()
-    try:
-        written = plan_store(
-            store,
-            policy,
-            units or [],
-            project.root / "reports",
-            config_commands={c for c in commands if c},
-            classify_run_id=classification,
-            made_at=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-            roots=[project.root / "playbooks"],
-        )
-    finally:
-        store.dispose()
+    written = write_plans(_options(ctx).get_project(), units or [], classification)
     if as_json:
         print_json(
             [

@@ -17,21 +17,26 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from html import escape
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import yaml
 from hier_config import HConfig, get_hconfig
 from hier_config import Platform as HierPlatform
+from markdown_it import MarkdownIt
 
 from govnet.classify import (
     CORE_ROLE,
     Classification,
     Exit,
-    HostRecord,
     Snapshot,
     UnitAccess,
     Verdict,
@@ -71,7 +76,6 @@ __all__ = [
 APPROACHES = ("dedicated_vpn", "public_zone", "internet_zone", "close_exit", "decommission_line")
 PLAYBOOKS = Path("playbooks")
 TEMPLATES = PLAYBOOKS / "templates"
-COMMENT = {"huawei": "#", "hp_comware": "#", "cisco_ios": "!"}
 
 
 class PlanError(UsageError):
@@ -176,6 +180,7 @@ class Plan:
     undecided: list[Verdict]
     blocked: list[str]  # what cannot be planned yet, and why
     in_place: list[Verdict]
+    links: list[IPv4Network] = field(default_factory=list)  # CE-PE /30s it allocated
 
     @property
     def hosts(self) -> list[str]:
@@ -206,8 +211,22 @@ class PlanInput:
     configs: Mapping[str, str]  # each host's running configuration, as surveyed
     policy: Policy
     classify_run_id: int | None = None
-    taken: frozenset[IPv4Network] = frozenset()  # links other plans already allocated
     template_roots: Sequence[Path] = ()  # playbooks folders before the bundled one
+
+    @cached_property
+    def template_env(self) -> jinja2.Environment:
+        return get_template_env(self.template_roots)
+
+    @cached_property
+    def networks_in_use(self) -> tuple[IPv4Network, ...]:
+        """Every subnet on a surveyed interface: worked out once for all the unit's plans."""
+        return tuple(
+            a.network
+            for host in self.snapshot.hosts
+            if host.facts is not None
+            for iface in host.facts.interfaces
+            for a in iface.get_ipv4()
+        )
 
 
 # --- templates -------------------------------------------------------------------------------
@@ -331,16 +350,24 @@ def _mask(prefixlen: int) -> Safe:
     return to_address(IPv4Network(f"0.0.0.0/{prefixlen}").netmask)
 
 
+def _route(prefix: IPv4Network, next_hop: IPv4Address) -> dict[str, Any]:
+    """A static route as the templates take it."""
+    return {
+        "prefix": to_address(prefix.network_address),
+        "mask": _mask(prefix.prefixlen),
+        "prefixlen": prefix.prefixlen,
+        "next_hop": to_address(next_hop),
+    }
+
+
+_VRP_STATIC = re.compile(
+    r"ip route-static (?:vpn-instance (?P<vpn>\S+) )?(?P<prefix>[\d.]+) (?P<mask>[\d.]+)"
+    r"(?: (?P<iface>[A-Za-z][\w/.:-]*))?(?: (?P<nh>[\d.]+))?(?: preference (?P<pref>\d+))?$"
+)
 _STATIC = {
-    # (vpn, prefix, mask-or-length, next hop or interface, optional next hop, preference)
-    "huawei": re.compile(
-        r"ip route-static (?:vpn-instance (?P<vpn>\S+) )?(?P<prefix>[\d.]+) (?P<mask>[\d.]+)"
-        r"(?: (?P<iface>[A-Za-z][\w/.:-]*))?(?: (?P<nh>[\d.]+))?(?: preference (?P<pref>\d+))?$"
-    ),
-    "hp_comware": re.compile(
-        r"ip route-static (?:vpn-instance (?P<vpn>\S+) )?(?P<prefix>[\d.]+) (?P<mask>[\d.]+)"
-        r"(?: (?P<iface>[A-Za-z][\w/.:-]*))?(?: (?P<nh>[\d.]+))?(?: preference (?P<pref>\d+))?$"
-    ),
+    # (vpn, prefix, mask or length, outgoing interface, next hop, preference)
+    "huawei": _VRP_STATIC,
+    "hp_comware": _VRP_STATIC,
     "cisco_ios": re.compile(
         r"ip route (?:vrf (?P<vpn>\S+) )?(?P<prefix>[\d.]+) (?P<mask>[\d.]+)"
         r"(?: (?P<iface>[A-Za-z][\w/.:-]*))?(?: (?P<nh>[\d.]+))?(?: (?P<pref>\d+))?$"
@@ -407,24 +434,22 @@ def get_bgp_asn(config: str) -> int | None:
 class _Uplink:
     """A unit's live extranet access: CE port, and the PE port facing it."""
 
-    ce: HostRecord
+    ce: str  # hostnames
     port: str
-    ce_address: IPv4Interface | None
-    pe: HostRecord | None
+    pe: str | None
     pe_port: str | None
     pe_address: IPv4Interface | None
-    line: Verdict
 
 
 class _Planner:
-    def __init__(self, inp: PlanInput, unit: str) -> None:
+    def __init__(self, inp: PlanInput, unit: str, taken: Iterable[IPv4Network]) -> None:
         self.inp = inp
         self.unit = unit
         self.policy = inp.policy
         if self.policy.migration is None:
             raise PlanError("playbooks/policy.yaml has no `migration` section: plans need it")
         self.migration = self.policy.migration
-        self.env = get_template_env(inp.template_roots)
+        self.env = inp.template_env
         c = inp.classification
         self.hosts = {h.hostname: h for h in inp.snapshot.hosts}
         self.systems = {s.key: s for s in self.policy.catalogue}
@@ -437,23 +462,16 @@ class _Planner:
         self.risks: list[Risk] = []
         self.cancel: list[Cancel] = []
         self.blocked: list[str] = []
-        self.used = self._used_networks()
+        self.used = [*inp.networks_in_use, *taken]
+        self.links: list[IPv4Network] = []
 
     # -- helpers --
-
-    def _used_networks(self) -> list[IPv4Network]:
-        used = list(self.inp.taken)
-        for host in self.inp.snapshot.hosts:
-            if host.facts is None:
-                continue
-            for iface in host.facts.interfaces:
-                used.extend(a.network for a in iface.get_ipv4())
-        return used
 
     def _allocate_link(self) -> IPv4Network:
         for subnet in self.migration.link_pool.subnets(new_prefix=30):
             if not any(subnet.overlaps(u) for u in self.used):
                 self.used.append(subnet)
+                self.links.append(subnet)
                 return subnet
         raise PlanError(f"migration.link_pool {self.migration.link_pool} has no free /30")
 
@@ -469,7 +487,7 @@ class _Planner:
 
     def _platform(self, host: str) -> str:
         record = self.hosts[host]
-        if record.platform not in COMMENT:
+        if record.platform not in HIER_PLATFORMS:
             raise PlanError(f"{host}: no templates for platform {record.platform!r}")
         return record.platform
 
@@ -498,10 +516,9 @@ class _Planner:
         facts = self._facts(host)
         if facts is None:
             return
-        names = set(interfaces)
-        for name in names:
+        for name in dict.fromkeys(interfaces):
             iface = self._iface(host, name) or self._iface(host, name.split(".", 1)[0])
-            if iface is None or iface.name in {k[1] for k in self.prechecks if k[0] == host}:
+            if iface is None or (host, iface.name, None, None) in self.prechecks:
                 continue
             self.prechecks[(host, iface.name, None, None)] = Check(
                 host,
@@ -542,11 +559,9 @@ class _Planner:
                     continue
                 addr = self._global_address(host, name.split(".", 1)[0])
                 if ce_addr is not None and addr is not None and ce_addr.ip in addr.network:
-                    pe, pe_port, pe_addr = record, name.split(".", 1)[0], addr
+                    pe, pe_port, pe_addr = host, name.split(".", 1)[0], addr
                     break
-            return _Uplink(
-                self.hosts[line.host], line.interface, ce_addr, pe, pe_port, pe_addr, line
-            )
+            return _Uplink(line.host, line.interface, pe, pe_port, pe_addr)
         return None
 
     def _global_address(self, host: str, port: str) -> IPv4Interface | None:
@@ -660,35 +675,27 @@ class _Planner:
         rd = to_route_target(f"{self.migration.extranet_asn}:{system.vpn_id}")
         link = self._allocate_link()
         pe_ip, ce_ip = list(link.hosts())[:2]
-        remote = [
-            p
-            for ln in old
-            if ln.host == uplink.ce.hostname and ln.interface
-            for p in self._remote_routes(ln.host, ln.interface)
-        ]
-        other_hosts = sorted({ln.host for ln in old if ln.host and ln.host != uplink.ce.hostname})
-        for host in other_hosts:
-            remote_there = [
-                p
-                for ln in old
-                if ln.host == host and ln.interface
-                for p in self._remote_routes(host, ln.interface)
-            ]
+        by_host: dict[str, list[IPv4Network]] = {}
+        for ln in old:
+            if ln.host and ln.interface:
+                by_host.setdefault(ln.host, []).extend(self._remote_routes(ln.host, ln.interface))
+        remote = list(dict.fromkeys(by_host.pop(uplink.ce, [])))
+        for host, there in sorted(by_host.items()):
             self.risks.append(
                 Risk(
                     f"{network.name} 的原线路在 {host}，"
-                    f"与外网接入路由器 {uplink.ce.hostname} 不同："
-                    f"业务终端须改由 {uplink.ce.hostname} 接入（或在两台设备间互联）"
-                    + (f"，原远端网段 {', '.join(map(str, remote_there))}" if remote_there else "")
+                    f"与外网接入路由器 {uplink.ce} 不同："
+                    f"业务终端须改由 {uplink.ce} 接入（或在两台设备间互联）"
+                    + (f"，原远端网段 {', '.join(map(str, there))}" if there else "")
                 )
             )
-            remote += [p for p in remote_there if p not in remote]
-        vlan = self._free_vlan(uplink.ce.hostname, uplink.port)
-        pe_vlan_free = self._free_vlan(uplink.pe.hostname, uplink.pe_port)
+            remote += [p for p in there if p not in remote]
+        vlan = self._free_vlan(uplink.ce, uplink.port)
+        pe_vlan_free = self._free_vlan(uplink.pe, uplink.pe_port)
         vlan = max(vlan, pe_vlan_free)
         sides = [
-            (uplink.pe.hostname, uplink.pe_port, pe_ip, ce_ip, uplink.ce.hostname, "PE"),
-            (uplink.ce.hostname, uplink.port, ce_ip, pe_ip, uplink.pe.hostname, "CE"),
+            (uplink.pe, uplink.pe_port, pe_ip, ce_ip, uplink.ce, "PE"),
+            (uplink.ce, uplink.port, ce_ip, pe_ip, uplink.pe, "CE"),
         ]
         for host, port, mine, theirs, peer_host, side in sides:
             platform = self._platform(host)
@@ -722,15 +729,7 @@ class _Planner:
                     "mask": _mask(30),
                     "prefixlen": 30,
                 },
-                "routes": [
-                    {
-                        "prefix": to_address(p.network_address),
-                        "mask": _mask(p.prefixlen),
-                        "prefixlen": p.prefixlen,
-                        "next_hop": to_address(theirs),
-                    }
-                    for p in routes
-                ],
+                "routes": [_route(p, theirs) for p in routes],
                 "bgp": self._bgp(host, side, theirs, uplink),
                 "rebind": [],
             }
@@ -759,7 +758,7 @@ class _Planner:
             return None
         asn = get_bgp_asn(self.inp.configs.get(host, ""))
         if side == "PE":
-            peer_asn = get_bgp_asn(self.inp.configs.get(uplink.ce.hostname, ""))
+            peer_asn = get_bgp_asn(self.inp.configs.get(uplink.ce, ""))
         else:
             peer_asn = self.migration.extranet_asn
         if asn is None or peer_asn is None:
@@ -791,24 +790,14 @@ class _Planner:
             for p in self._remote_routes(ln.host, ln.interface)
         ]
         hop = uplink.pe_address.ip
-        host = uplink.ce.hostname
+        host = uplink.ce
         if remote:
             self._add_step(
                 host,
                 "public_zone",
                 f"{network.name} 远端网段经外网公用网络区访问",
                 [network.key],
-                {
-                    "routes": [
-                        {
-                            "prefix": to_address(p.network_address),
-                            "mask": _mask(p.prefixlen),
-                            "prefixlen": p.prefixlen,
-                            "next_hop": to_address(hop),
-                        }
-                        for p in remote
-                    ]
-                },
+                {"routes": [_route(p, hop) for p in remote]},
                 [Check(host, "route", 0, uplink.port, None, str(p), str(hop)) for p in remote],
             )
         for line in old:
@@ -888,7 +877,7 @@ class _Planner:
             )
             if line is not None:
                 self._cancel_line(line)
-        host = uplink.ce.hostname
+        host = uplink.ce
         hop = uplink.pe_address.ip
         existing = get_static_routes(self.inp.configs.get(host, ""), self._platform(host))
         if not any(
@@ -911,12 +900,15 @@ class _Planner:
             )
 
 
-def make_plan(inp: PlanInput, unit: str) -> Plan:
-    """The cutover plan of one unit, from a classification and its snapshot."""
+def make_plan(inp: PlanInput, unit: str, taken: Iterable[IPv4Network] = ()) -> Plan:
+    """The cutover plan of one unit, from a classification and its snapshot.
+
+    ``taken``: CE-PE links other plans allocated (not on any device yet).
+    """
     units = {u.key: u for u in inp.snapshot.units}
     if unit not in units:
         raise PlanError(f"unknown unit {unit!r}: not in the surveyed inventory")
-    planner = _Planner(inp, unit)
+    planner = _Planner(inp, unit, taken)
     planner.plan()
     record = units[unit]
     return Plan(
@@ -928,7 +920,7 @@ def make_plan(inp: PlanInput, unit: str) -> Plan:
         planner.access,
         planner.networks,
         planner.lines,
-        [e for e in (planner.access.exits if planner.access else [])],
+        list(planner.access.exits if planner.access else []),
         planner.steps,
         list(planner.prechecks.values()),
         planner.risks,
@@ -946,6 +938,7 @@ def make_plan(inp: PlanInput, unit: str) -> Plan:
             if v.rule in ("extranet-dedicated", "extranet-public")
             and planner._category(v) is Category.EXTRANET
         ],
+        planner.links,
     )
 
 
@@ -1085,17 +1078,11 @@ code{{font-family:"DejaVu Sans Mono",Consolas,monospace}}
 
 def markdown_to_html(markdown: str, title: str) -> str:
     """One self-contained page (inline CSS, nothing fetched); raw HTML in the text is escaped."""
-    from html import escape
-
-    from markdown_it import MarkdownIt
-
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     return _HTML.format(title=escape(title), body=md.render(markdown))
 
 
 def checks_to_yaml(plan: Plan) -> str:
-    import yaml
-
     data = {
         "unit": plan.unit,
         "survey_run": plan.survey_run_id,
@@ -1114,9 +1101,6 @@ def write_plan(
     plan: Plan, reports: Path, made_by: str, made_at: str, roots: Sequence[Path] = ()
 ) -> Path:
     """Write the plan's folder whole or not at all: built aside, then swapped in."""
-    import shutil
-    import tempfile
-
     target = get_plan_dir(reports, plan)
     target.parent.mkdir(parents=True, exist_ok=True)
     markdown = plan_to_markdown(plan, made_by, made_at, roots)
@@ -1197,31 +1181,21 @@ def plan_store(
     unknown = [u for u in units if u not in known]
     if unknown:
         raise PlanError(f"unknown unit(s): {', '.join(unknown)} (see `govnet inventory check`)")
+    inp = PlanInput(classification, snapshot, configs, policy, classify_run_id, roots)
     written = []
     for unit in units or known:
-        inp = PlanInput(
-            classification, snapshot, configs, policy, classify_run_id, frozenset(taken), roots
-        )
-        plan = make_plan(inp, unit)
+        plan = make_plan(inp, unit, taken)
         if not units and not plan.steps and not plan.blocked:
             continue
         path = write_plan(plan, reports, get_os_user(), made_at, roots)
-        links = sorted(
-            {
-                str(IPv4Interface(f"{c.address}").network)
-                for s in plan.steps
-                for c in s.checks
-                if c.kind == "interface" and c.address and s.approach == "dedicated_vpn"
-            }
-        )
-        taken.update(IPv4Network(n) for n in links)
+        taken.update(plan.links)
         plan_id = store.add_plan(
             unit,
             classify_run_id,
             str(path),
             get_plan_digest(plan),
             {
-                "links": links,
+                "links": [str(n) for n in plan.links],
                 "hosts": plan.hosts,
                 "steps": len(plan.steps),
                 "blocked": len(plan.blocked),
