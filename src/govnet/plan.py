@@ -673,6 +673,18 @@ class _Planner:
         old = self._old_lines(network)
         name = to_name(self.migration.dedicated_vpn.format(key=system.key), "VPN instance")
         rd = to_route_target(f"{self.migration.extranet_asn}:{system.vpn_id}")
+        for host in (uplink.pe, uplink.ce):  # both sides checked before either gets a step
+            facts = self._facts(host)
+            clash = [
+                v.name
+                for v in (facts.vpn_instances if facts else ())
+                if v.route_distinguisher == rd and v.name != name
+            ]
+            if clash:
+                self.blocked.append(
+                    f"{network.key}：{host} 上的 VPN {clash[0]} 已使用 RD {rd}，须先调整目录 vpn_id"
+                )
+                return
         link = self._allocate_link()
         pe_ip, ce_ip = list(link.hosts())[:2]
         by_host: dict[str, list[IPv4Network]] = {}
@@ -700,15 +712,7 @@ class _Planner:
         for host, port, mine, theirs, peer_host, side in sides:
             platform = self._platform(host)
             facts = self._facts(host)
-            existing = {v.name: v for v in (facts.vpn_instances if facts else ())}
-            clash = [
-                v.name for v in existing.values() if v.route_distinguisher == rd and v.name != name
-            ]
-            if clash:
-                self.blocked.append(
-                    f"{network.key}：{host} 上的 VPN {clash[0]} 已使用 RD {rd}，须先调整目录 vpn_id"
-                )
-                return
+            existing = {v.name for v in (facts.vpn_instances if facts else ())}
             sub = f"{port}.{vlan}"
             routes = remote if side == "CE" else []
             ctx = {
