@@ -163,6 +163,8 @@ def test_plans_match_the_district_truth(district: District) -> None:
                 continue
             if network["vpn_instance"] and network["vpn_instance"].startswith("zw-"):
                 continue  # already there
+            if network["reason"].startswith("migrated"):
+                continue  # carried in the dedicated zone, its old lines dead
             steps = [s for s in plan.steps if network["id"] in s.subjects]
             if connected:
                 assert [s.approach for s in steps] == ["dedicated_vpn", "dedicated_vpn"], unit.key

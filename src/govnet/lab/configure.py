@@ -30,6 +30,7 @@ from govnet.lab.model import (
     Acl,
     BgpPeer,
     Device,
+    Fault,
     Interface,
     InterfaceKind,
     NatKind,
@@ -1241,7 +1242,7 @@ class ConfigSession:
             iface = Interface(
                 name,
                 InterfaceKind.SUBINTERFACE,
-                link_up=parent.link_up,
+                link_up=parent.link_up and Fault.UNTAGGED not in self.device.faults,
                 mac=parent.mac,
                 bandwidth_mbps=parent.bandwidth_mbps,
             )

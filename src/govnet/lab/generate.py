@@ -660,8 +660,10 @@ class _Builder:
         )
         if not zoned:
             return
-        # The dedicated zone: the department's own VPN instance, addresses kept.
-        vpn = f"zw-{plan.unit.split('-', 1)[-1]}"
+        # The dedicated zone: one VPN instance per business system (named as the planner
+        # names it), or the department's own when it has none; addresses kept.
+        system = self._unit_system(plan.unit)
+        vpn = f"zw-{system.key if self._is_carrier_of(system) else plan.unit.split('-', 1)[-1]}"
         plan.vpn_instance = vpn
         number = 100 + self.unit_index.get(plan.unit, 0)
         for dev in (device, core):
@@ -695,7 +697,6 @@ class _Builder:
             address=IPv4Interface(f"{business.network_address + 1}/25"),
             vpn_instance=vpn,
         )
-        system = self._unit_system(plan.unit)
         remote = [IPv4Network(p) for p in system.prefixes] or [IPv4Network("10.250.0.0/16")]
         self._route_pair(
             device,
@@ -710,6 +711,11 @@ class _Builder:
             use_bgp,
             plan.unit,
         )
+
+    @staticmethod
+    def _is_carrier_of(system: System) -> bool:
+        """Whether a unit's dedicated-zone VPN is named for (and carries) this system."""
+        return system.category in ("vertical", "local") and not system.national
 
     def _unit_system(self, unit: str) -> System:
         for plan in self.plans:
@@ -985,6 +991,13 @@ class _Builder:
 
     def _network_target(self, unit: str, plans: list[_LinePlan]) -> tuple[str, str]:
         system = plans[0].system
+        if (
+            unit in self.zoned_units
+            and self._unit_system(unit) is system
+            and self._is_carrier_of(system)
+            and not any(p.on_device and not p.zombie for p in plans)
+        ):
+            return "extranet_dedicated_vpn", "migrated: carried in the dedicated zone"
         if all(p.zombie for p in plans):
             return "decommission", "every line of it is a zombie"
         if system.category == "intranet":

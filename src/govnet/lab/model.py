@@ -41,6 +41,7 @@ class Fault(StrEnum):
     GBK = "gbk"  # output bytes are GBK, as on many Chinese-language devices
     ODD_PROMPT = "odd_prompt"  # the prompt is not the inventory hostname
     UNSUPPORTED = "unsupported"  # some display/show commands are unknown on this model
+    UNTAGGED = "untagged"  # its lines carry no VLAN tags: a new dot1q sub-interface stays down
 
 
 @dataclass

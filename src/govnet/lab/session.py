@@ -37,6 +37,7 @@ class Mode(Enum):
     ENABLE = "enable"  # IOS privileged EXEC
     CONFIG = "config"
     PASSWORD = "password"  # IOS `enable` waiting for the secret
+    CONFIRM = "confirm"  # Huawei `save` waiting for y/n
 
 
 # How each vendor asks for and erases the next page.
@@ -55,6 +56,22 @@ HUAWEI_SCREEN_LENGTH = (
     "Info: The configuration takes effect on the current user terminal interface only."
 )
 IOS_INVALID = "% Invalid input detected at '^' marker."
+# What saving the configuration prints (the lab keeps no startup configuration).
+HUAWEI_SAVE_QUESTION = (
+    "The current configuration will be written to the device.\nAre you sure to continue? (y/n)[n]:"
+)
+SAVED = {
+    Platform.HUAWEI: (
+        "It will take several minutes to save configuration file, please wait.........\n"
+        "Configuration file had been saved successfully\n"
+        "Note: The configuration file will take effect after being activated\n"
+    ),
+    Platform.COMWARE: (
+        "Validating file. Please wait...\n"
+        "Saved the current configuration to mainboard device successfully.\n"
+    ),
+    Platform.IOS: "Building configuration...\n[OK]\n",
+}
 
 
 def get_login_banner(device: Device) -> str:
@@ -114,6 +131,8 @@ class Session:
             return self._config.prompt
         if self.mode is Mode.PASSWORD:
             return "Password: "
+        if self.mode is Mode.CONFIRM:
+            return ""
         if self.platform is Platform.IOS:
             return f"{name}#" if self.mode is Mode.ENABLE else f"{name}>"
         return f"<{name}>"
@@ -179,6 +198,10 @@ class Session:
         chunks = [Chunk(ChunkKind.ECHO, "\r\n")]
         if self.mode is Mode.PASSWORD:
             chunks.extend(self._check_secret(line))
+        elif self.mode is Mode.CONFIRM:
+            self.mode = Mode.USER
+            if line.strip().lower() in ("y", "yes"):
+                chunks.append(self._output(SAVED[self.platform]))
         else:
             chunks.extend(self._execute(line.strip()))
         if not self.closed and not self._pending:
@@ -225,6 +248,8 @@ class Session:
                 ):
                     return [self._output(_invalid_marker(self.prompt, len(words[0]) + 1))]
                 return self._enter_config(IOS_CONFIG)
+            if self.mode is Mode.ENABLE and text in ("write memory", "write", "copy run start"):
+                return [self._output(SAVED[self.platform])]
             if len(words) == 3 and _abbreviates(first, "terminal", 3):
                 if _abbreviates(words[1].lower(), "length", 3) and words[2].isdigit():
                     self.page_lines = int(words[2])
@@ -235,6 +260,11 @@ class Session:
         if text == "quit":
             self.closed = True
             return []
+        if self.platform is Platform.HUAWEI and text == "save":
+            self.mode = Mode.CONFIRM
+            return [Chunk(ChunkKind.OUTPUT, HUAWEI_SAVE_QUESTION.replace("\n", "\r\n"))]
+        if self.platform is Platform.COMWARE and text == "save force":
+            return [self._output(SAVED[self.platform])]
         if len(words) == 1 and _abbreviates(first, "system-view", 3):
             return self._enter_config(SYSTEM_VIEW[self.platform])
         if self.platform is Platform.HUAWEI and text == "screen-length 0 temporary":
