@@ -48,17 +48,17 @@ def test_a_project_policy_wins_over_the_bundled_one(project: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field", "message"),
     [
-        ("    target: intranet\n", "    target: neiwang\n", "rules.5.target", "Input should be"),
+        ("    target: intranet\n", "    target: neiwang\n", "rules.6.target", "Input should be"),
         (
             "    when: {zombie: true}",
             "    when: {zombi: true}",
-            "rules.2.when.zombi",
+            "rules.3.when.zombi",
             "unknown field",
         ),
         (
             "    confidence: 0.5\n",
             "    confidence: 0.5\n    owner: 张三\n",
-            "rules.3.owner",
+            "rules.4.owner",
             "unknown",
         ),
         (

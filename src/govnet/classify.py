@@ -43,6 +43,7 @@ WAN_KINDS = frozenset({"dialer", "cellular"})
 if TYPE_CHECKING:
     from govnet.store import Store
 
+CARRIER_CATEGORIES = frozenset({Category.EXTRANET, Category.INTERNET, Category.INTRANET})
 CORE_ROLE = "core"  # a router of the unit that runs the level's extranet node (its PE)
 
 
@@ -397,6 +398,8 @@ class _Classifier:
         self.owners: dict[int, list[tuple[str, str]]] = defaultdict(list)  # address -> (host, if)
         self.address_cache: dict[int, list[IPv4Interface]] = {}
         self.interface_maps: dict[str, dict[str, Interface]] = {}
+        # (unit, system key) -> where the system runs in a dedicated-zone VPN (migrated)
+        self.carried: dict[tuple[str, str], tuple[_Line, Evidence]] = {}
 
     # --- indexes ---------------------------------------------------------------------
 
@@ -771,6 +774,22 @@ class _Classifier:
         if zone is None:
             return
         line.zones.add(zone)
+        if zone is Zone.DEDICATED and iface.vpn_instance and iface.oper_up:
+            carried = self._match_catalogue(iface.vpn_instance)
+            if carried is not None and carried.category not in CARRIER_CATEGORIES:
+                self.carried.setdefault(
+                    (line.unit, carried.key),
+                    (
+                        line,
+                        Evidence(
+                            "interfaces",
+                            f"{carried.name} runs in the {self.policy.zones[zone].name}:"
+                            f" VPN instance {iface.vpn_instance} on {iface.name} (up)",
+                            line.host,
+                            iface.name,
+                        ),
+                    ),
+                )
         extranet = self.system_by_category.get(Category.EXTRANET)
         if extranet is not None and (
             line.device_system is None
@@ -887,6 +906,7 @@ class _Classifier:
             "own_exit": self._is_own_exit(line),
             "unified_exit": self._is_unified_exit(line),
             "next_hop_in": sorted(line.next_hop_in),
+            "carried": self._is_carried(line.unit, system, [line]),
         }
         key = tuple(tuple(v) if isinstance(v, list) else v for v in signals.values())
         signals = self.signal_pool.setdefault(key, signals)
@@ -933,7 +953,17 @@ class _Classifier:
             "own_exit": any(s["own_exit"] for s in signals),
             "unified_exit": any(s["unified_exit"] for s in signals),
             "next_hop_in": union("next_hop_in"),
+            "carried": self._is_carried(lines[0].unit, system, lines),
         }
+
+    def _is_carried(self, unit: str, system: System | None, lines: Sequence[_Line]) -> bool:
+        """Migrated: the system runs in a dedicated-zone VPN of the unit's extranet access and
+        its own lines carry nothing any more (a live old line means the move is not done)."""
+        return (
+            system is not None
+            and (unit, system.key) in self.carried
+            and not any(ln.live for ln in lines if ln.system and ln.system.key == system.key)
+        )
 
     def _decide(
         self, kind: SubjectKind, key: str, circuits: Iterable[str], signals: dict[str, Any]
@@ -987,6 +1017,11 @@ class _Classifier:
             network_of[id(line)] = key
         line_verdicts = [self._line_verdict(ln, network_of.get(id(ln))) for ln in self.lines]
         network_verdicts = [self._network_verdict(k, ls) for k, ls in groups.items()]
+        by_key = {s.key: s for s in self.policy.catalogue}
+        for (unit, system_key), (carrier, _) in self.carried.items():
+            key = f"{unit}:{system_key}"
+            if key not in groups:  # its own lines are gone: the carrier's line shows it
+                network_verdicts.append(self._network_verdict(key, [carrier], by_key[system_key]))
         units = self._units()
         order = {u.key: i for i, u in enumerate(self.snapshot.units)}
 
@@ -1055,8 +1090,11 @@ class _Classifier:
         vpns = sorted({v for n in line.local if (v := interfaces[n].vpn_instance) is not None})
         return vpns[0] if vpns else None
 
-    def _network_verdict(self, key: str, lines: list[_Line]) -> Verdict:
-        system = next((ln.system for ln in lines if ln.system is not None), None)
+    def _network_verdict(
+        self, key: str, lines: list[_Line], system: System | None = None
+    ) -> Verdict:
+        if system is None:
+            system = next((ln.system for ln in lines if ln.system is not None), None)
         signals = self._network_signals(lines, system)
         circuits = sorted(ln.ledger.circuit_id for ln in lines if ln.ledger)
         target, rule, reason, confidence, document, tried = self._decide(
@@ -1076,6 +1114,9 @@ class _Classifier:
             )
             for ln in lines
         ]
+        carried = self.carried.get((lines[0].unit, system.key)) if system else None
+        if carried is not None:
+            evidence.insert(0, carried[1])
         vpns = sorted({v for ln in lines if (v := self._vpn_of(ln)) is not None})
         return Verdict(
             SubjectKind.NETWORK,

@@ -142,6 +142,7 @@ class Condition(_Frozen):
     own_exit: bool | None = None  # an internet path bypassing the extranet internet zone
     unified_exit: bool | None = None  # the level platform's own internet exit
     next_hop_in: tuple[str, ...] | None = None  # address block names (AddressBlocks fields)
+    carried: bool | None = None  # its system runs in a dedicated-zone VPN on the unit's extranet
 
     @field_validator(
         "subject", "system", "system_category", "line_kind", "zone", "next_hop_in", mode="before"
