@@ -20,10 +20,10 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from paramiko.ssh_exception import SSHException
 
@@ -120,8 +120,6 @@ def collect_host(
 ) -> Collected:
     """Log in, run every command (then the ``followups`` the first answers call for, e.g. a
     routing table per VPN instance), close; never raises for anything the device does."""
-    from netmiko import ConnectHandler
-
     result = Collected()
     if session is None:
         result.error = ErrorCategory.UNSUPPORTED_PLATFORM
@@ -132,26 +130,8 @@ def collect_host(
         return result
     conn: Any = None
     try:
-        conn = ConnectHandler(
-            device_type=target.platform,
-            host=target.address,
-            port=target.port,
-            username=credentials.username,
-            password=credentials.password,
-            conn_timeout=budget.connect,
-            auth_timeout=budget.connect,
-            banner_timeout=budget.connect,
-            encoding="latin-1",
-            fast_cli=True,
-            allow_agent=False,
-            use_keys=False,
-            system_host_keys=False,
-            alt_host_keys=False,
-            auto_connect=False,
-        )
-        conn._modify_connection_params()
-        conn.establish_connection(width=511, height=1000)
-        reader = _Reader(conn.remote_conn, budget.command)
+        conn = connect(target, credentials, budget)
+        reader = Cli(conn.remote_conn, budget.command)
         reader.start(session, credentials.secret or credentials.password)
         pending = list(commands)
         while pending and not is_stopped():
@@ -170,18 +150,64 @@ def collect_host(
     return result
 
 
-class _Reader:
+class _Searcher(Protocol):
+    def search(self, data: bytes | bytearray, pos: int = 0, /) -> re.Match[bytes] | None: ...
+
+
+class _AnyOf:
+    """The first of several patterns found (prompts and questions have their own flags)."""
+
+    def __init__(self, patterns: list[re.Pattern[bytes]]) -> None:
+        self.patterns = patterns
+
+    def search(self, data: bytes | bytearray, pos: int = 0, /) -> re.Match[bytes] | None:
+        return next((m for p in self.patterns if (m := p.search(data, pos))), None)
+
+
+def connect(target: Target, credentials: Credentials, budget: Budget) -> Any:
+    """A logged-in netmiko connection (its channel is what :class:`Cli` drives)."""
+    from netmiko import ConnectHandler
+
+    conn = ConnectHandler(
+        device_type=target.platform,
+        host=target.address,
+        port=target.port,
+        username=credentials.username,
+        password=credentials.password,
+        conn_timeout=budget.connect,
+        auth_timeout=budget.connect,
+        banner_timeout=budget.connect,
+        encoding="latin-1",
+        fast_cli=True,
+        allow_agent=False,
+        use_keys=False,
+        system_host_keys=False,
+        alt_host_keys=False,
+        auto_connect=False,
+    )
+    conn._modify_connection_params()
+    try:
+        conn.establish_connection(width=511, height=1000)
+    except BaseException:
+        close_quickly(conn)
+        raise
+    return conn
+
+
+class Cli:
     """Commands on an open channel: send, read to the prompt, cut echo and prompt."""
 
     def __init__(self, channel: Any, timeout: float) -> None:
         self.channel = channel
         self.timeout = timeout
         self.prompt: re.Pattern[bytes] | None = None
+        self.any_prompt: re.Pattern[bytes] | None = None
 
     def start(self, session: SessionSpec, secret: str) -> bytes:
         """Turn paging off (enable first on IOS); the device's prompt, learnt from its answer."""
         pattern = session.prompt.encode()
         any_prompt = re.compile(rb"(?m)^(" + pattern + rb")[ \t]*\Z")
+        self.any_prompt = any_prompt
         if session.enable:
             answer = self._exchange(b"", any_prompt)  # the greeting, to see the mode
             if answer.rstrip().endswith(b">"):
@@ -209,13 +235,33 @@ class _Reader:
             b"\n" if body.strip() else b""
         )
 
-    def _exchange(self, command: bytes, prompt: re.Pattern[bytes]) -> bytes:
+    def send(self, line: str, questions: Mapping[str, str] = {}) -> str:
+        """One line in any mode (configuration views change the prompt); the questions the
+        device asks on the way are answered. The answer, without echo and prompt."""
+        assert self.any_prompt is not None
+        asked = [(re.compile(q.encode()), a.encode()) for q, a in questions.items()]
+        ends = _AnyOf([self.any_prompt, *(q for q, _ in asked)])
+        raw = self._exchange(line.encode(), ends)
+        answered = 0
+        while answered < 5:
+            question = next((a for q, a in asked if q.search(raw[-TAIL:])), None)
+            if question is None:
+                break
+            answered += 1
+            self.channel.sendall(question + b"\n")
+            raw += self._read_until(ends, b"")
+        match = self.any_prompt.search(raw, max(0, len(raw) - TAIL))
+        body = raw[: match.start()] if match else raw
+        text = ANSI.sub(b"", body).replace(b"\r\n", b"\n").replace(b"\r", b"")
+        return RawText.from_bytes(text.strip(b"\n")).text
+
+    def _exchange(self, command: bytes, prompt: _Searcher) -> bytes:
         """Send a command (b"": just read what is waiting); what follows its echo."""
         if command:
             self.channel.sendall(command + b"\n")
         return self._read_until(prompt, command)
 
-    def _read_until(self, prompt: re.Pattern[bytes], echo: bytes) -> bytes:
+    def _read_until(self, prompt: _Searcher, echo: bytes) -> bytes:
         deadline = time.monotonic() + self.timeout
         buffer = bytearray()
         start = 0 if not echo else -1

@@ -548,9 +548,43 @@ class SessionSpec(_Spec):
         return value
 
 
+class PushSpec(_Spec):
+    """How ``govnet push`` drives configuration mode and reads its answers."""
+
+    configure: str  # exec command that enters configuration mode
+    end: str  # configuration command back to the exec prompt
+    save: str  # exec command that writes the running configuration to startup
+    saved: str  # regex: the answer to ``save`` that says it worked
+    questions: dict[str, str] = {}  # regex of a question the device asks -> the answer
+    refused: tuple[str, ...]  # regexes: an answer line that means the line was refused
+    notices: tuple[str, ...] = ()  # regexes: answer lines that only inform (never refused)
+    volatile: tuple[str, ...] = ()  # regexes: running-config lines that change by themselves
+
+    @field_validator("saved")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        _check_regex(value)
+        return value
+
+    @field_validator("refused", "notices", "volatile")
+    @classmethod
+    def _regexes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            _check_regex(pattern)
+        return value
+
+    @field_validator("questions")
+    @classmethod
+    def _questions(cls, value: dict[str, str]) -> dict[str, str]:
+        for pattern in value:
+            _check_regex(pattern)
+        return value
+
+
 class PlatformSpec(_Spec):
     vendor: str | None = None
     session: SessionSpec | None = None
+    push: PushSpec | None = None
     ntc_platform: str | None = None
     extends: str | None = None
     errors: tuple[str, ...] | None = None  # regexes: the device refused the command
@@ -651,6 +685,7 @@ class PlatformPlan:
     commands: tuple[CommandPlan, ...]  # run order
     config_command: str | None
     session: SessionSpec | None = None
+    push: PushSpec | None = None
 
 
 def _any_of(patterns: Iterable[str]) -> re.Pattern[str] | None:
@@ -891,6 +926,7 @@ class _Compiler:
             plans,
             config_command,
             self.spec.session,
+            self.spec.push,
         )
 
     def compile_parser(

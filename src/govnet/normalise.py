@@ -45,6 +45,7 @@ from govnet.collectors import (
     CommandPlan,
     ParserPlan,
     PlatformPlan,
+    PushSpec,
     RecordPlan,
     SessionSpec,
     SpecError,
@@ -136,6 +137,11 @@ class Collectors:
         """Paging-off commands and prompt pattern for a live survey (``session:`` in
         platform.yaml); None when the platform is for saved outputs only."""
         return self._plan(platform).session
+
+    def get_push(self, platform: str) -> PushSpec | None:
+        """How a push drives configuration mode (``push:`` in platform.yaml); None when
+        govnet does not configure this platform."""
+        return self._plan(platform).push
 
     def get_config_command(self, platform: str) -> str | None:
         """The command whose output is the running configuration (``config`` topic)."""
