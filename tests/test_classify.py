@@ -7,11 +7,9 @@ a classification survives the store on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +40,7 @@ from govnet.normalise import load_collectors
 from govnet.policy import Exception_, Policy, Target, load_policy
 from govnet.project import init_project
 from govnet.store import open_store
+from govnet_cli import run_govnet, run_govnet_json
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "classify"
 
@@ -124,19 +123,10 @@ class SurveyedLab:
     truth: dict[str, Any]
 
     def govnet(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-c", "from govnet.cli import main; main()", *args],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env=self.env,
-            cwd=self.root,
-        )
+        return run_govnet(self.root, self.env, *args)
 
     def json(self, *args: str) -> Any:
-        done = self.govnet(*args, "--json")
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return run_govnet_json(self.root, self.env, *args)
 
 
 @pytest.fixture(scope="module", params=LABS, ids=lambda p: p[0] or "default")

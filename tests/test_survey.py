@@ -24,6 +24,7 @@ from govnet.lab.district import load_district
 from govnet.lab.model import Device, Fault, get_routing_table
 from govnet.lab.server import read_credentials
 from govnet.store import Store, open_store
+from govnet_cli import run_govnet
 
 ROUTERS = 200
 # 5% of 200: two hosts of most faults, one of the rest
@@ -46,14 +47,7 @@ class SurveyLab:
     devices: dict[str, Device]
 
     def govnet(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-c", "from govnet.cli import main; main()", *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=self.env,
-            cwd=self.root,
-        )
+        return run_govnet(self.root, self.env, *args, timeout=timeout)
 
     def open_store(self) -> Store:
         return open_store(f"sqlite:///{self.root}/.govnet/govnet.db")

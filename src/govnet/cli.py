@@ -489,16 +489,13 @@ def demo(
     ] = False,
 ) -> None:
     """Run everything built so far on the example district, end to end."""
-    from govnet.classify import classify_store
     from govnet.collect import Credentials
     from govnet.lab.control import start_lab, stop_lab
     from govnet.lab.server import read_credentials
     from govnet.ledger import export_ledger
-    from govnet.normalise import load_collectors
-    from govnet.policy import load_policy
     from govnet.survey import run_survey
 
-    steps = 9
+    steps = 10
     out.print(f"[1/{steps}] project: {directory}")
     if not (directory / "nornir_config.yaml").exists():
         init_project(directory)
@@ -522,6 +519,7 @@ def demo(
     out.print(f"      {rows} lines written")
     out.print(f"[5/{steps}] start the simulated routers (govnet lab up)")
     lab = start_lab(project.root)
+    pushed: list[str] = []
     try:
         out.print(
             f"      {len(lab.ports)} routers on 127.0.0.1:{lab.ports[0]}-{lab.ports[-1]}"
@@ -529,49 +527,51 @@ def demo(
         )
         out.print(f"[6/{steps}] survey every router over SSH (govnet survey)")
         username, password = read_credentials(lab.paths.credentials)
+        credentials = Credentials(username, password)
         store = project.open_store()
         try:
-            summary = run_survey(project.root, store, Credentials(username, password))
+            summary = run_survey(project.root, store, credentials)
         finally:
             store.dispose()
         render_survey_summary(summary)
+        out.print(f"[7/{steps}] classify every network and line (govnet classify)")
+        stored = _demo_classify(project)
+        classified = stored.result
+        render_breaches(classified.breaches)
+        targets = Counter(v.target.value for v in classified.networks)
+        out.print(
+            f"      classification {stored.classify_run_id}: {len(classified.networks)}"
+            f" networks, {len(classified.lines)} lines; networks by target: "
+            + ", ".join(f"{t} {n}" for t, n in sorted(targets.items()))
+        )
+        out.print(f"[8/{steps}] internet exits (govnet exits)")
+        own = [u for u in classified.units if u.own_exit]
+        out.print(
+            f"      {len(classified.exits)} exits; {len(own)} units with their own exit"
+            f" (not compliant): {', '.join(u.unit for u in own)}"
+        )
+        out.print(
+            f"[9/{steps}] cutover plans for every unit with something to change (govnet plan --all)"
+        )
+        written = write_plans(project, [], None)
+        steps_total = sum(len(w.plan.steps) for w in written)
+        saving = sum(w.plan.annual_saving for w in written)
+        out.print(
+            f"      {len(written)} plans, {steps_total} steps; lines to cancel save"
+            f" {saving:,.0f} CNY a year; {sum(bool(w.plan.blocked) for w in written)} plans"
+            " wait for an extranet access line"
+        )
+        chosen = _demo_plan(written)
+        if chosen is not None:
+            out.print(
+                f"[10/{steps}] push plan {chosen.plan_id} ({chosen.plan.unit}) to the lab,"
+                " host by host (govnet push --commit), and survey again"
+            )
+            pushed = _demo_push(project, chosen, credentials)
     finally:
         if not keep_lab:
             stop_lab(project.root)
-    out.print(f"[7/{steps}] classify every network and line (govnet classify)")
-    collectors = load_collectors(project.root)
-    names = {p: collectors.get_interface_names(p) for p in collectors.get_platforms()}
-    store = project.open_store()
-    try:
-        stored = classify_store(store, load_policy(project.root), None, names)
-    finally:
-        store.dispose()
-    classified = stored.result
-    render_breaches(classified.breaches)
-    targets = Counter(v.target.value for v in classified.networks)
-    out.print(
-        f"      classification {stored.classify_run_id}: {len(classified.networks)} networks, "
-        f"{len(classified.lines)} lines; networks by target: "
-        + ", ".join(f"{t} {n}" for t, n in sorted(targets.items()))
-    )
-    out.print(f"[8/{steps}] internet exits (govnet exits)")
-    own = [u for u in classified.units if u.own_exit]
-    out.print(
-        f"      {len(classified.exits)} exits; {len(own)} units with their own exit"
-        f" (not compliant): {', '.join(u.unit for u in own)}"
-    )
-    out.print(
-        f"[9/{steps}] cutover plans for every unit with something to change (govnet plan --all)"
-    )
-    written = write_plans(project, [], None)
-    steps_total = sum(len(w.plan.steps) for w in written)
-    saving = sum(w.plan.annual_saving for w in written)
-    out.print(
-        f"      {len(written)} plans, {steps_total} steps; lines to cancel save"
-        f" {saving:,.0f} CNY a year; {sum(bool(w.plan.blocked) for w in written)} plans"
-        " wait for an extranet access line"
-    )
-    out.print("not built yet: push (#6), report (#7)")
+    out.print("not built yet: report (#7)")
     out.print(f"demo project: {project.root}")
     out.print(f"  store:        {project.display_db_url}")
     out.print(f"  ledger:       {ledger}")
@@ -581,11 +581,81 @@ def demo(
     out.print(f"  why:          govnet --project {project.root} explain jlp-gongan")
     out.print(f"  exits:        govnet --project {project.root} exits")
     out.print(f"  plans:        {project.root / 'reports' / 'plans'}/*/plan.md (and plan.html)")
+    for line in pushed:
+        out.print(f"  {line}", markup=False)
     if keep_lab:
         out.print(
             f"  lab running:  source {lab.paths.credentials}; stop it with"
             f" `govnet lab down --project {project.root}`"
         )
+
+
+def _demo_classify(project: Project) -> Any:
+    from govnet.classify import classify_store
+    from govnet.normalise import load_collectors
+    from govnet.policy import load_policy
+
+    collectors = load_collectors(project.root)
+    names = {p: collectors.get_interface_names(p) for p in collectors.get_platforms()}
+    store = project.open_store()
+    try:
+        return classify_store(store, load_policy(project.root), None, names)
+    finally:
+        store.dispose()
+
+
+def _demo_plan(written: list[WrittenPlan]) -> WrittenPlan | None:
+    """The plan that shows the most: a vertical network to carry, an own exit to close."""
+
+    def score(w: WrittenPlan) -> tuple[bool, bool, int]:
+        approaches = {s.approach for s in w.plan.steps}
+        return ("dedicated_vpn" in approaches, "close_exit" in approaches, -w.plan_id)
+
+    ready = [w for w in written if w.plan.steps and not w.plan.blocked]
+    return max(ready, key=score) if ready else None
+
+
+def _demo_push(project: Project, chosen: WrittenPlan, credentials: Any) -> list[str]:
+    """Push every host of the plan in order, survey again, say what changed; the lines
+    that tell the user how to undo it."""
+    from govnet.push import push_host
+    from govnet.survey import run_survey
+
+    plan = chosen.plan
+    hosts = sorted(plan.hosts, key=lambda h: min(s.number for s in plan.steps if s.host == h))
+    store = project.open_store()
+    try:
+        for host in hosts:
+            result = push_host(
+                store, project.root, str(chosen.plan_id), host, credentials, commit=True
+            )
+            held = sum(h for _, h, _ in result.checks)
+            out.print(
+                f"      {host}: {result.result}, {len(result.lines)} lines,"
+                f" {held}/{len(result.checks)} checks hold"
+                + (f" ({result.reason})" if result.reason else ""),
+                markup=False,
+            )
+            if not result.ok:
+                raise UserError(f"the demo push to {host} failed: {result.reason}")
+        summary = run_survey(project.root, store, credentials)
+    finally:
+        store.dispose()
+    out.print(f"      survey run {summary.run_id}: {summary.done}/{summary.hosts} hosts")
+    after = _demo_classify(project).result
+    for network in after.networks:
+        if network.unit == plan.unit and network.rule == "migrated":
+            out.print(f"      {network.key}: migrated ({network.reason})", markup=False)
+    unit = next(u for u in after.units if u.unit == plan.unit)
+    out.print(
+        f"      {plan.unit}: access class {unit.category},"
+        f" own internet exit: {'yes' if unit.own_exit else 'none'}"
+    )
+    undo = " ; ".join(
+        f"govnet --project {project.root} push {chosen.plan_id} --host {h} --rollback --commit"
+        for h in reversed(hosts)
+    )
+    return [f"pushed:       plan {chosen.plan_id} ({plan.unit}); undo with: {undo}"]
 
 
 # --- steps later issues build -------------------------------------------------------------
@@ -620,7 +690,6 @@ def _stub(group: typer.Typer | None, name: str, issue: int, help_text: str) -> N
 lab_app.info.name, survey_app.info.name, report_app.info.name = "lab", "survey", "report"
 for _name in ("coverage", "progress", "exits", "lines", "all"):
     _stub(report_app, _name, 7, f"Report: {_name}")
-_stub(None, "push", 6, "Push a plan to a device (dry run unless --commit)")
 
 
 LabProjectOpt = Annotated[
@@ -1363,6 +1432,79 @@ def explain(
     out.print(explanation.title, markup=False)
     for line in explanation.lines:
         out.print(f"  {line}", markup=False)
+
+
+@app.command()
+@handles_errors
+def push(
+    ctx: typer.Context,
+    plan_ref: Annotated[
+        str, typer.Argument(metavar="PLAN", help="Plan id, plan folder, or unit key (latest).")
+    ],
+    host: Annotated[str, typer.Option("--host", help="The device to push to.")],
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Really configure the device (default: dry run).")
+    ] = False,
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="Undo this plan's last push to the host.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Push one host's share of a plan: a dry run (drift, pre-checks, the lines, the diff)
+    unless --commit; then backup, apply, post-checks, automatic rollback on failure."""
+    from govnet.push import push_host
+
+    project = _options(ctx).get_project()
+    credentials = get_credentials()
+    store = project.open_store()
+    try:
+        result = push_host(
+            store,
+            project.root,
+            plan_ref,
+            host,
+            credentials,
+            commit=commit,
+            rollback=rollback,
+            on_step=None if as_json else lambda text: err.print(f"  {text}", markup=False),
+        )
+    finally:
+        store.dispose()
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        render_push(result)
+    if not result.ok:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def render_push(result: Any) -> None:
+    what = "rollback of plan" if result.action == "rollback" else "plan"
+    out.print(f"{what} {result.plan_id} ({result.unit}) on {result.host}", markup=False)
+    if result.drift:
+        out.print("differences from what the plan expects:", markup=False)
+        for line in result.drift[:40]:
+            out.print(f"  {line}", markup=False)
+    if result.result == "dry_run" or not result.ok:
+        out.print("lines to type:", markup=False)
+        for line in result.lines:
+            out.print(f"  {line}", markup=False)
+        out.print("running -> intended:", markup=False)
+        for line in result.diff or ["(no change)"]:
+            out.print(f"  {line}", markup=False)
+    for line in result.rejected:
+        out.print(f"refused: {line}", markup=False)
+    for check, held, seen in result.checks:
+        mark = "ok  " if held else "FAIL"
+        out.print(f"  {mark} {check.text}" + ("" if held else f" (seen: {seen})"), markup=False)
+    for note in result.rollback_notes:
+        out.print(f"  {note}", markup=False)
+    if result.result == "dry_run":
+        out.print("dry run: nothing was changed; add --commit to push", markup=False)
+        return
+    recorded = f" (push {result.push_id})" if result.push_id else ""
+    text = f"{result.result}{recorded}" + (f": {result.reason}" if result.reason else "")
+    (out if result.ok else err).print(text, markup=False)
 
 
 def main() -> None:

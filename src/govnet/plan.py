@@ -635,8 +635,9 @@ class _Planner:
                 self.risks.insert(0, Risk(f"隔离违规：{line.key} 须立即断开并上报保密部门"))
         uplink = self._uplink()
         for network in self.networks:
-            if network.target is Target.EXTRANET_DEDICATED_VPN and network.rule != (
-                "extranet-dedicated"
+            if network.target is Target.EXTRANET_DEDICATED_VPN and network.rule not in (
+                "extranet-dedicated",
+                "migrated",
             ):
                 self._dedicated(network, uplink)
             elif network.target is Target.EXTRANET_PUBLIC and self._category(network) is (
@@ -939,8 +940,11 @@ def make_plan(inp: PlanInput, unit: str, taken: Iterable[IPv4Network] = ()) -> P
         [
             v
             for v in planner.networks
-            if v.rule in ("extranet-dedicated", "extranet-public")
-            and planner._category(v) is Category.EXTRANET
+            if v.rule == "migrated"
+            or (
+                v.rule in ("extranet-dedicated", "extranet-public")
+                and planner._category(v) is Category.EXTRANET
+            )
         ],
         planner.links,
     )
@@ -1097,6 +1101,25 @@ def checks_to_yaml(plan: Plan) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
+def get_host_parts(plan: Plan) -> dict[str, dict[str, Any]]:
+    """Each host's share of the plan as pushed (JSON-ready, kept in the store with the plan):
+    platform, the steps, the lines typed (configuration and rollback), pre- and post-checks."""
+    parts = {}
+    for host in plan.hosts:
+        steps = [s for s in plan.steps if s.host == host]
+        platform = steps[0].platform
+        parts[host] = {
+            "platform": platform,
+            "steps": [s.number for s in steps],
+            "approaches": [s.approach for s in steps],
+            "config": to_push_lines(plan.get_config(host), platform),
+            "rollback": to_push_lines(plan.get_rollback(host), platform),
+            "pre": [c.to_dict() for c in plan.prechecks if c.host == host],
+            "post": [c.to_dict() for s in steps for c in s.checks],
+        }
+    return parts
+
+
 def get_plan_dir(reports: Path, plan: Plan) -> Path:
     return reports / "plans" / f"{plan.division_code}-{plan.unit}"
 
@@ -1116,15 +1139,12 @@ def write_plan(
         (work / "checks.yaml").write_text(checks_to_yaml(plan), encoding="utf-8")
         configs = work / "configs"
         configs.mkdir()
-        for host in plan.hosts:
-            platform = next(s.platform for s in plan.steps if s.host == host)
+        for host, part in get_host_parts(plan).items():
             for name, lines in (
-                (f"{host}.cfg", plan.get_config(host)),
-                (f"{host}.rollback.cfg", plan.get_rollback(host)),
+                (f"{host}.cfg", part["config"]),
+                (f"{host}.rollback.cfg", part["rollback"]),
             ):
-                (configs / name).write_text(
-                    "\n".join(to_push_lines(lines, platform)) + "\n", encoding="utf-8"
-                )
+                (configs / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
         old = target.with_name(f".{target.name}.old")
         if old.exists():
             shutil.rmtree(old)
@@ -1207,6 +1227,7 @@ def plan_store(
                 "annual_saving": plan.annual_saving,
                 "cancel": [c.circuit_id or c.key for c in plan.cancel],
                 "survey_run": plan.survey_run_id,
+                "parts": get_host_parts(plan),
             },
         )
         written.append(WrittenPlan(plan, path, plan_id))

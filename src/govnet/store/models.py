@@ -346,3 +346,23 @@ class Plan(Base):
     digest: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Push(Base):
+    """One ``govnet push --commit`` to one host: who, when, which plan, the running
+    configuration before (the backup) and after, and how it ended. Written when the push
+    starts (result ``running``), so an interrupted push still shows."""
+
+    __tablename__ = "pushes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    hostname: Mapped[str] = mapped_column(String(128), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # apply, rollback
+    made_by: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+    result: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text)
+    backup: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

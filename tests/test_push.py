@@ -1,0 +1,274 @@
+"""Pushing cutover plans to the lab over SSH, as an engineer would at night.
+
+One district (370702, seed 3, 60 routers) served by `govnet lab up`, surveyed, classified and
+planned through the CLI. A department with a vertical network and its own internet exit is
+pushed host by host, surveyed again (migrated, exit consolidated), then rolled back (the first
+snapshot returns). A department whose carrier passes no VLAN tags (the lab's `untagged`
+fault) fails its post-checks and is rolled back automatically. A device changed behind the
+plan's back is refused untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from govnet.collect import Budget, Credentials, Target
+from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet.lab.server import read_credentials
+from govnet.normalise import load_collectors
+from govnet.push import Device, get_config_diff
+from govnet.store import Store, get_os_user, open_store
+from govnet_cli import run_govnet, run_govnet_json
+
+COUNTY, SEED, SIZE = "370702", 3, 60
+MIGRATED = "c370702-renshe"  # 金保 (vertical) + an internet line of its own
+UNTAGGED = "c370702-yibao"  # 医保 (vertical); its CE's carrier passes no VLAN tags
+DRIFTED = "c370702-jiyao"  # a zombie line to shut
+CONFIG = "display current-configuration"
+
+
+@dataclass
+class Lab:
+    root: Path
+    env: dict[str, str]
+    plans: dict[str, dict[str, Any]]  # unit -> `govnet plan --json` row
+    first: dict[str, Any]  # the first classification
+
+    def govnet(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_govnet(self.root, self.env, *args)
+
+    def json(self, *args: str) -> Any:
+        return run_govnet_json(self.root, self.env, *args)
+
+    def push(self, unit: str, host: str, *flags: str) -> tuple[int, dict[str, Any]]:
+        done = self.govnet("push", str(self.plans[unit]["plan"]), "--host", host, *flags, "--json")
+        assert done.stdout, done.stderr
+        return done.returncode, json.loads(done.stdout)
+
+    def store(self) -> Store:
+        return open_store(f"sqlite:///{self.root}/.govnet/govnet.db")
+
+    def hosts_in_order(self, unit: str) -> list[str]:
+        """The plan's hosts by their first step: the order pushes must follow."""
+        store = self.store()
+        try:
+            plan = store.get_plan(self.plans[unit]["plan"])
+        finally:
+            store.dispose()
+        assert plan is not None
+        parts = plan["detail"]["parts"]
+        return sorted(parts, key=lambda h: min(parts[h]["steps"]))
+
+    def device(self, host: str) -> Device:
+        store = self.store()
+        try:
+            row = next(d for d in store.get_inventory_rows("devices") if d["hostname"] == host)
+        finally:
+            store.dispose()
+        user, password = self.env["GOVNET_USERNAME"], self.env["GOVNET_PASSWORD"]
+        return Device(
+            Target(host, row["address"], row["port"], row["platform"]),
+            load_collectors(self.root),
+            Credentials(user, password),
+            Budget(),
+        )
+
+
+def network(result: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(n for n in result["networks"] if n["key"] == key)
+
+
+def access(result: dict[str, Any], unit: str) -> dict[str, Any]:
+    return next(u for u in result["units"] if u["unit"] == unit)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    root = tmp_path_factory.mktemp("push") / "county"
+    start_lab(
+        root,
+        county=COUNTY,
+        devices=SIZE,
+        seed=SEED,
+        faults=f"untagged={UNTAGGED}-ce1",
+        first_port=get_free_port_run(SIZE),
+        timeout=120,
+    )
+    try:
+        username, password = read_credentials(get_lab_paths(root).credentials)
+        env = dict(os.environ, GOVNET_USERNAME=username, GOVNET_PASSWORD=password)
+        lab = Lab(root, env, {}, {})
+        assert lab.govnet("survey").returncode == 0
+        lab.first = lab.json("classify")
+        lab.plans = {p["unit"]: p for p in lab.json("plan", "--all")}
+        yield lab
+    finally:
+        stop_lab(root)
+
+
+def test_a_department_is_migrated_and_rolled_back_over_ssh(lab: Lab) -> None:
+    jinbao = f"{MIGRATED}:jinbao"
+    before = network(lab.first, jinbao)
+    assert (before["target"], before["rule"]) == ("extranet_dedicated_vpn", "vertical")
+    assert access(lab.first, MIGRATED)["own_exit"] is True
+    hosts = lab.hosts_in_order(MIGRATED)
+    assert len(hosts) == 3  # the PE, the CE with the old line, the router of the own exit
+
+    # A dry run reads the device and changes nothing; out of order is refused.
+    code, dry = lab.push(MIGRATED, hosts[0])
+    assert code == 0 and dry["result"] == "dry_run" and dry["drift"] == []
+    assert any(line.startswith("+ ip vpn-instance zw-jinbao") for line in dry["diff"])
+    code, early = lab.push(MIGRATED, hosts[1], "--commit")
+    assert code == 1 and early["result"] == "refused" and hosts[0] in early["reason"]
+
+    for host in hosts:
+        code, done = lab.push(MIGRATED, host, "--commit")
+        assert code == 0, done
+        assert done["result"] == "applied" and done["saved"] is True
+        assert done["checks"] and all(c["held"] for c in done["checks"])
+    again = lab.govnet("push", str(lab.plans[MIGRATED]["plan"]), "--host", hosts[0], "--commit")
+    assert again.returncode == 1 and "is already applied on" in again.stderr
+
+    assert lab.govnet("survey").returncode == 0
+    after = lab.json("classify")
+    moved = network(after, jinbao)
+    assert (moved["target"], moved["rule"]) == ("extranet_dedicated_vpn", "migrated")
+    assert any("zw-jinbao" in e["text"] for e in moved["evidence"])
+    unit = access(after, MIGRATED)
+    assert unit["own_exit"] is False and unit["exits"] == []
+    assert unit["category"] in ("B", "D") and unit["unified"] is True
+    old = [ln for ln in after["lines"] if ln["network"] == jinbao]
+    assert old and all(ln["target"] == "decommission" for ln in old)
+
+    for host in reversed(hosts):
+        code, done = lab.push(MIGRATED, host, "--rollback", "--commit")
+        assert code == 0, done
+        assert done["result"] == "applied" and done["reason"] is None
+
+    assert lab.govnet("survey").returncode == 0
+    store = lab.store()
+    try:
+        runs = [r["id"] for r in store.get_survey_runs()]
+        first, last = (
+            store.get_running_configs(runs[0], [CONFIG]),
+            store.get_running_configs(runs[-1], [CONFIG]),
+        )
+        pushes = store.get_pushes(lab.plans[MIGRATED]["plan"])
+    finally:
+        store.dispose()
+    assert all(last[h] == first[h] for h in hosts)
+    assert lab.govnet("survey", "diff", str(runs[0]), str(runs[-1])).stdout.startswith(
+        f"run {runs[0]} -> run {runs[-1]}: 0 change(s)"
+    )
+    back = lab.json("classify")
+    assert network(back, jinbao)["rule"] == "vertical"
+    assert access(back, MIGRATED)["own_exit"] is True
+
+    # Every commit is on record: who, which host, how it ended, the backup taken first.
+    applied = [p for p in pushes if p["action"] == "apply" and p["result"] == "applied"]
+    assert [p["hostname"] for p in applied] == hosts
+    assert all(p["backup"] == first[p["hostname"]] for p in applied)
+    assert {p["made_by"] for p in pushes} == {get_os_user()}
+    assert [p["result"] for p in pushes if p["result"] != "applied"] == ["refused"]  # out of order
+    assert all(p["finished_at"] is not None for p in pushes)
+    secret = lab.env["GOVNET_PASSWORD"]
+    assert not any(secret in json.dumps(p, default=str) for p in pushes)
+
+
+def test_a_failed_post_check_rolls_back_by_itself(lab: Lab) -> None:
+    """The CE's new sub-interface stays down (no VLAN tags on the carrier's line): the
+    post-check fails, the rollback runs, the CE's configuration is the backup again."""
+    pe, ce, *_ = lab.hosts_in_order(UNTAGGED)
+    code, done = lab.push(UNTAGGED, pe, "--commit")
+    assert code == 0 and done["result"] == "applied"
+    code, failed = lab.push(UNTAGGED, ce, "--commit")
+    assert code == 1
+    assert failed["result"] == "rolled_back"
+    assert "check failed" in failed["reason"] and "backup's state is back" in failed["reason"]
+    down = [c["check"] for c in failed["checks"] if not c["held"]]
+    assert any(".200" in c for c in down)  # the sub-interface, and the routes over it
+    assert all(".200" in c or "VPN zw-yibao" in c for c in down)
+    store = lab.store()
+    try:
+        record = store.get_pushes(lab.plans[UNTAGGED]["plan"], ce)[-1]
+    finally:
+        store.dispose()
+    assert record["result"] == "rolled_back" and record["backup"]
+    now, _facts = lab.device(ce).read()
+    platform = lab.device(ce).target.platform
+    assert get_config_diff(platform, record["backup"], now) == []
+    code, undone = lab.push(UNTAGGED, pe, "--rollback", "--commit")
+    assert code == 0 and undone["result"] == "applied"
+
+
+def test_a_device_changed_since_the_survey_is_refused_untouched(lab: Lab) -> None:
+    (host,) = lab.hosts_in_order(DRIFTED)
+    device = lab.device(host)
+    running, _facts = device.read()
+    port = next(line.split()[1] for line in running.splitlines() if line.startswith("interface "))
+    assert (
+        device.configure(
+            [f"interface {port}", " description changed by hand", " quit"], stop_at_refusal=True
+        )
+        == []
+    )
+    changed, _facts = device.read()
+    code, result = lab.push(DRIFTED, host, "--commit")
+    assert code == 1 and result["result"] == "refused"
+    assert "has changed since survey run" in result["reason"]
+    assert any("description changed by hand" in line for line in result["drift"])
+    assert device.read()[0] == changed  # nothing typed
+    done = lab.govnet("push", str(lab.plans[DRIFTED]["plan"]), "--host", host)
+    assert done.returncode == 1 and "description changed by hand" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("platform", ["huawei", "hp_comware", "cisco_ios"])
+def test_each_platform_saves_and_reports_a_refused_line(lab: Lab, platform: str) -> None:
+    store = lab.store()
+    try:
+        rows = store.get_inventory_rows("devices")
+    finally:
+        store.dispose()
+    busy = {h for unit in (MIGRATED, UNTAGGED, DRIFTED) for h in lab.hosts_in_order(unit)}
+    host = next(
+        r["hostname"] for r in rows if r["platform"] == platform and r["hostname"] not in busy
+    )
+    device = lab.device(host)
+    before, _facts = device.read()
+    refused = device.configure(["frobnicate the router"], stop_at_refusal=True)
+    assert len(refused) == 1 and refused[0].startswith("frobnicate the router: ")
+    assert device.save() is True
+    assert device.read()[0] == before
+
+
+def test_push_mistakes_are_one_line_errors(lab: Lab) -> None:
+    plan = str(lab.plans[DRIFTED]["plan"])
+    cases = [
+        (("push", "999", "--host", "x"), "error: no plan 999 (see `govnet plan`)"),
+        (("push", "no-such-unit", "--host", "x"), "error: no plan for 'no-such-unit'"),
+        (("push", plan, "--host", "c370702-dsj-core1"), "has no step in plan"),
+    ]
+    for args, message in cases:
+        done = lab.govnet(*args)
+        assert done.returncode == 1 and message in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
+    env = {k: v for k, v in lab.env.items() if not k.startswith("GOVNET_")}
+    done = subprocess.run(
+        [sys.executable, "-c", "from govnet.cli import main; main()", "push", plan, "--host", "x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=lab.root,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 1 and "no credentials: set GOVNET_USERNAME" in done.stderr
