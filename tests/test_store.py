@@ -278,3 +278,29 @@ def test_runs_of_a_dead_process_are_marked_incomplete(db_url: str) -> None:
         assert store.get_campaign_hosts("c1")["r1"]["status"] == "ok"
     finally:
         store.dispose()
+
+
+def test_a_push_is_recorded_from_its_start(db_url: str) -> None:
+    """Written as it starts (an interrupted push still shows), finished with its result;
+    the backup and the configuration after are kept whole."""
+    store = open_store(db_url)
+    try:
+        plan = store.add_plan("u1", None, "/tmp/plans/u1", "0" * 64, {"parts": {}})
+        backup = "sysname r1\n#\ninterface GigabitEthernet0/0/1\n description 至区外网\n"
+        push = store.start_push(plan, "r1", "apply", backup, {"lines": ["interface X"]})
+        (running,) = store.get_pushes(plan)
+        assert running["result"] == "running" and running["finished_at"] is None
+        store.finish_push(push, "rolled_back", "check failed", backup + " shutdown\n", {"n": 1})
+        (done,) = store.get_pushes(plan, "r1")
+        assert (done["result"], done["reason"], done["backup"]) == (
+            "rolled_back",
+            "check failed",
+            backup,
+        )
+        assert done["after"].endswith(" shutdown\n") and done["finished_at"] is not None
+        assert done["detail"] == {"lines": ["interface X"], "n": 1}
+        assert store.get_pushes(plan, "r2") == [] and store.get_plan(plan + 1) is None
+        with pytest.raises(StoreError):
+            store.finish_push(push + 1, "applied", None, None, {})
+    finally:
+        store.dispose()
