@@ -193,6 +193,9 @@ class UnitAccess:
     unified: bool
     exits: list[Exit]
     evidence: list[Evidence] = field(default_factory=list)
+    # how its extranet access is known: "survey" (a surveyed device shows a live line),
+    # "ledger" (only the ledger lists one), None (no access)
+    connected_by: str | None = None
 
     @property
     def compliant(self) -> bool:
@@ -1155,6 +1158,7 @@ class _Classifier:
                 if ln.system is not None and ln.system.category is Category.EXTRANET
             ]
             public = any(ln.live for ln in extranet)
+            seen = any(ln.live and ln.on_device for ln in extranet)
             dedicated = any(Zone.DEDICATED in ln.zones for ln in extranet)
             unified = key in self.platform_units or any(
                 ln.default_to_extranet for ln in lines if ln.live
@@ -1199,6 +1203,7 @@ class _Classifier:
                     unified,
                     exits,
                     evidence,
+                    "survey" if seen else "ledger" if public else None,
                 )
             )
         return result

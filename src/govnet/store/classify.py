@@ -79,6 +79,7 @@ def add_classification(session: Session, run_id: int, result: Classification) ->
                         "public": u.public,
                         "dedicated": u.dedicated,
                         "unified": u.unified,
+                        "connected_by": u.connected_by,
                         "evidence": _evidence_rows(u.evidence),
                     },
                 }
@@ -229,6 +230,7 @@ def get_classification(
                 d.get("unified", False),
                 exits.get(u.unit_key, []),
                 _evidence(d.get("evidence")),
+                d.get("connected_by", "survey" if u.category else None),
             )
         )
     breaches: list[Breach] = []
