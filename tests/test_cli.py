@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -140,13 +141,13 @@ def test_classify_before_a_survey_says_what_to_run(example_project: Path) -> Non
     project = ("--project", str(example_project))
     code, _, stderr = run(*project, "classify")
     assert code == 1 and stderr.startswith("error: no survey run yet: run `govnet survey`")
-    for args in (["explain", "jlp-dsj"], ["exits"]):
+    for args in (["explain", "jlp-dsj"], ["exits"], ["report", "coverage"]):
         code, _stdout, stderr = run(*project, *args)
         assert code == 1 and "no classification yet: run `govnet classify` first" in stderr
         assert "Traceback" not in stderr
 
 
-@pytest.mark.parametrize(("args", "issue"), [(["report", "coverage"], 7)])
+@pytest.mark.parametrize(("args", "issue"), [(["report", "progress"], 7)])
 def test_unbuilt_commands_say_so_with_exit_2(args: list[str], issue: int) -> None:
     code, stdout, stderr = run(*args)
     assert code == 2
@@ -173,7 +174,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         store.dispose()
     assert core is not None and core.device.vendor == "huawei" and core.interfaces
     assert (tmp_path / "demo" / "lab" / "ground_truth.yaml").is_file()
-    assert stdout.index("CRITICAL isolation breach: jlp-jiyao-ce1") < stdout.index("[8/10]")
+    assert stdout.index("CRITICAL isolation breach: jlp-jiyao-ce1") < stdout.index("[8/11]")
     assert re.search(r"classification 1: 34 networks, 36 lines", stdout), stdout
     assert "units with their own exit (not compliant): jlp-gongan" in stdout
     assert not (tmp_path / "demo" / ".govnet" / "lab" / "lab.pid").exists()  # lab stopped
@@ -184,7 +185,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     huayan = next(p.parent for p in plans if p.parent.name.endswith("-town-huayan"))
     assert "close_exit" in (huayan / "plan.md").read_text(encoding="utf-8")
     assert (huayan / "configs" / "town-huayan-ce1.rollback.cfg").read_text(encoding="utf-8")
-    pushed = re.search(r"\[10/10\] push plan (\d+) \((\S+)\)", stdout)
+    pushed = re.search(r"\[10/11\] push plan (\d+) \((\S+)\)", stdout)
     assert pushed is not None, stdout
     assert re.search(rf"{pushed[2]}:\w+: migrated", stdout), stdout
     assert "survey run 2: 30/30 hosts" in stdout and "undo with: govnet" in stdout
@@ -194,6 +195,19 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     finally:
         store.dispose()
     assert pushes and all(p["result"] == "applied" and p["backup"] for p in pushes)
+    covered = re.search(r"九龙坡区: (\d+)/36 units connected, (\d+)/19 towns covered", stdout)
+    assert covered is not None, stdout
+    rows = list(
+        csv.DictReader(
+            next((tmp_path / "demo" / "reports").glob("*/coverage.csv"))
+            .read_text(encoding="utf-8-sig")
+            .splitlines()
+        )
+    )
+    assert [r["level"] for r in rows] == ["county"] + ["town"] * 19
+    assert (rows[0]["connected"], rows[0]["towns_covered"]) == (covered[1], covered[2])
+    code, out, _ = run("--project", str(tmp_path / "demo"), "report", "coverage", "--json")
+    assert code == 0 and json.loads(out)["rows"][0]["towns"] == 19
 
     code, stdout, _ = run("demo", "--dir", str(tmp_path / "demo"))  # a re-run reuses it
     assert code == 0 and "inventory unchanged since load 1" in stdout

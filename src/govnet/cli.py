@@ -495,7 +495,7 @@ def demo(
     from govnet.ledger import export_ledger
     from govnet.survey import run_survey
 
-    steps = 10
+    steps = 11
     out.print(f"[1/{steps}] project: {directory}")
     if not (directory / "nornir_config.yaml").exists():
         init_project(directory)
@@ -571,7 +571,14 @@ def demo(
     finally:
         if not keep_lab:
             stop_lab(project.root)
-    out.print("not built yet: report (#7)")
+    out.print(f"[11/{steps}] extranet coverage down to towns (govnet report coverage)")
+    coverage, coverage_dir = _demo_coverage(project)
+    top = coverage.rows[0]
+    out.print(
+        f"      {top.name}: {top.connected}/{top.units} units connected,"
+        f" {top.towns_covered}/{top.towns} towns covered"
+    )
+    out.print("not built yet: progress, exits and lines reports, Excel and web page (#7)")
     out.print(f"demo project: {project.root}")
     out.print(f"  store:        {project.display_db_url}")
     out.print(f"  ledger:       {ledger}")
@@ -581,6 +588,7 @@ def demo(
     out.print(f"  why:          govnet --project {project.root} explain jlp-gongan")
     out.print(f"  exits:        govnet --project {project.root} exits")
     out.print(f"  plans:        {project.root / 'reports' / 'plans'}/*/plan.md (and plan.html)")
+    out.print(f"  coverage:     {coverage_dir / 'coverage.csv'} (and .json)")
     for line in pushed:
         out.print(f"  {line}", markup=False)
     if keep_lab:
@@ -602,6 +610,20 @@ def _demo_classify(project: Project) -> Any:
         return classify_store(store, load_policy(project.root), None, names)
     finally:
         store.dispose()
+
+
+def _demo_coverage(project: Project) -> tuple[Any, Path]:
+    from govnet.coverage import coverage_from_store
+    from govnet.report import get_report_dir, write_table
+
+    store = project.open_store()
+    try:
+        report = coverage_from_store(store, get_bundled_tree())
+    finally:
+        store.dispose()
+    folder = get_report_dir(project.root / "reports", dt.date.today())
+    write_table(folder, "coverage", report.to_dict(), "rows", ["csv", "json"])
+    return report, folder
 
 
 def _demo_plan(written: list[WrittenPlan]) -> WrittenPlan | None:
@@ -688,8 +710,95 @@ def _stub(group: typer.Typer | None, name: str, issue: int, help_text: str) -> N
 
 
 lab_app.info.name, survey_app.info.name, report_app.info.name = "lab", "survey", "report"
-for _name in ("coverage", "progress", "exits", "lines", "all"):
+for _name in ("progress", "exits", "lines", "all"):
     _stub(report_app, _name, 7, f"Report: {_name}")
+
+
+@report_app.command("coverage")
+@handles_errors
+def report_coverage(
+    ctx: typer.Context,
+    level: Annotated[
+        Level, typer.Option("--level", help="The deepest level listed (default: town).")
+    ] = Level.TOWN,
+    division: Annotated[
+        str | None,
+        typer.Option(
+            "--division", help="Division code (default: the smallest holding every unit)."
+        ),
+    ] = None,
+    formats: Annotated[
+        str | None,
+        typer.Option("--format", help="Also write files under reports/<date>/: csv,json."),
+    ] = None,
+    classification: ClassificationOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Extranet coverage per division down to towns: units that should connect, connected
+    (marked when only the ledger shows it), rate, towns and villages covered of total."""
+    from govnet.coverage import coverage_from_store
+    from govnet.report import get_formats, get_report_dir, write_table
+
+    wanted = get_formats(formats)
+    project = _options(ctx).get_project()
+    store = project.open_store()
+    try:
+        report = coverage_from_store(store, get_bundled_tree(), classification, division, level)
+    finally:
+        store.dispose()
+    data = report.to_dict()
+    folder = get_report_dir(project.root / "reports", dt.date.today())
+    written = write_table(folder, "coverage", data, "rows", wanted)
+    if as_json:
+        print_json(data)
+        return
+    render_coverage(report)
+    for path in written:
+        out.print(f"written: {path}", markup=False)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def render_coverage(report: Any) -> None:
+    table = Table(
+        title=f"电子政务外网覆盖 extranet coverage: {report.root_name}"
+        f" (classification {report.classify_run_id}, survey run {report.survey_run_id})",
+        title_justify="left",
+    )
+    for column in ("区划\ndivision", "代码\ncode"):
+        table.add_column(column, no_wrap=True)
+    for column in (
+        "应接入\nunits",
+        "已接入\nconnected",
+        "接入率\nrate",
+        "乡镇\ntowns",
+        "覆盖率\ncovered",
+    ):
+        table.add_column(column, no_wrap=True, justify="right")
+    villages = any(r.villages for r in report.rows)
+    if villages:
+        table.add_column("村社区\nvillages", justify="right")
+    for row in report.rows:
+        connected = str(row.connected)
+        if row.connected_by_ledger:
+            connected += f" (台账 ledger {row.connected_by_ledger})"
+        cells = [
+            "  " * row.depth + row.name,
+            row.code,
+            str(row.units),
+            connected,
+            _percent(row.rate),
+            f"{row.towns_covered}/{row.towns}",
+            _percent(row.town_rate),
+        ]
+        if villages:
+            cells.append(f"{row.villages_covered}/{row.villages}")
+        table.add_row(*cells)
+    out.print(table)
+    if any(r.connected_by_ledger for r in report.rows[:1]):
+        out.print("台账 ledger: connected by the ledger only (no surveyed device shows the line)")
 
 
 LabProjectOpt = Annotated[
