@@ -141,13 +141,13 @@ def test_classify_before_a_survey_says_what_to_run(example_project: Path) -> Non
     project = ("--project", str(example_project))
     code, _, stderr = run(*project, "classify")
     assert code == 1 and stderr.startswith("error: no survey run yet: run `govnet survey`")
-    for args in (["explain", "jlp-dsj"], ["exits"], ["report", "coverage"]):
+    for args in (["explain", "jlp-dsj"], ["exits"], ["report", "coverage"], ["report", "progress"]):
         code, _stdout, stderr = run(*project, *args)
         assert code == 1 and "no classification yet: run `govnet classify` first" in stderr
         assert "Traceback" not in stderr
 
 
-@pytest.mark.parametrize(("args", "issue"), [(["report", "progress"], 7)])
+@pytest.mark.parametrize(("args", "issue"), [(["report", "exits"], 7), (["report", "all"], 7)])
 def test_unbuilt_commands_say_so_with_exit_2(args: list[str], issue: int) -> None:
     code, stdout, stderr = run(*args)
     assert code == 2
@@ -208,6 +208,15 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert (rows[0]["connected"], rows[0]["towns_covered"]) == (covered[1], covered[2])
     code, out, _ = run("--project", str(tmp_path / "demo"), "report", "coverage", "--json")
     assert code == 0 and json.loads(out)["rows"][0]["towns"] == 19
+    progress = json.loads(
+        next((tmp_path / "demo" / "reports").glob("*/progress.json")).read_text(encoding="utf-8")
+    )
+    before, after = progress["points"]
+    assert after["migrated"] == before["migrated"] + 1
+    assert re.search(
+        rf"{after['networks']} business networks: {after['migrated']} migrated", stdout
+    )
+    assert {d["measure"] for d in progress["deadlines"]} == {"town_coverage", "own_exits_closed"}
 
     code, stdout, _ = run("demo", "--dir", str(tmp_path / "demo"))  # a re-run reuses it
     assert code == 0 and "inventory unchanged since load 1" in stdout

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from govnet.collect import Budget, Credentials, Target
 from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
@@ -148,6 +149,30 @@ def test_a_department_is_migrated_and_rolled_back_over_ssh(lab: Lab) -> None:
     assert unit["category"] in ("B", "D") and unit["unified"] is True
     old = [ln for ln in after["lines"] if ln["network"] == jinbao]
     assert old and all(ln["target"] == "decommission" for ln in old)
+
+    # Progress across the two snapshots; then the carrier cancels the old line (it leaves
+    # the ledger) and the next snapshot counts its fee as saved.
+    progress = lab.json("report", "progress")
+    first_point, second_point = progress["points"]
+    assert second_point["migrated"] == first_point["migrated"] + 1
+    assert second_point["exits_closed"] == first_point["exits_closed"] + 1
+    unit_progress = next(u for u in progress["units"] if u["unit"] == MIGRATED)
+    assert unit_progress["network_status"][jinbao] == "migrated"
+    (circuit,) = {c for ln in old for c in ln["circuits"]}
+    ledger = lab.root / "inventory" / "lines.yaml"
+    original = ledger.read_text(encoding="utf-8")
+    data = yaml.safe_load(original)
+    (cancelled,) = [ln for ln in data["lines"] if ln["circuit_id"] == circuit]
+    data["lines"].remove(cancelled)
+    ledger.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    assert lab.govnet("survey").returncode == 0
+    lab.json("classify")
+    third_point = lab.json("report", "progress")["points"][-1]
+    assert third_point["lines_cancelled"] == 1
+    assert third_point["monthly_saved"] == cancelled["monthly_fee"]
+    yearly = cancelled.get("annual_fee") or cancelled["monthly_fee"] * 12
+    assert third_point["annual_saved"] == yearly
+    ledger.write_text(original, encoding="utf-8")  # the rest of the test wants it back
 
     for host in reversed(hosts):
         code, done = lab.push(MIGRATED, host, "--rollback", "--commit")

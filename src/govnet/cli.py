@@ -571,14 +571,23 @@ def demo(
     finally:
         if not keep_lab:
             stop_lab(project.root)
-    out.print(f"[11/{steps}] extranet coverage down to towns (govnet report coverage)")
-    coverage, coverage_dir = _demo_coverage(project)
+    out.print(
+        f"[11/{steps}] coverage down to towns and progress over the two surveys"
+        " (govnet report coverage, govnet report progress)"
+    )
+    coverage, progress, coverage_dir = _demo_reports(project)
     top = coverage.rows[0]
     out.print(
         f"      {top.name}: {top.connected}/{top.units} units connected,"
         f" {top.towns_covered}/{top.towns} towns covered"
     )
-    out.print("not built yet: progress, exits and lines reports, Excel and web page (#7)")
+    now = progress.total
+    out.print(
+        f"      {now.networks} business networks: {now.migrated} migrated, {now.retained}"
+        f" retained, {now.remaining} remaining; own exits closed {now.exits_closed}/"
+        f"{now.exits_found}; {sum(d.overdue for d in progress.deadlines)} deadline(s) overdue"
+    )
+    out.print("not built yet: exits and lines reports, Excel and web page (#7)")
     out.print(f"demo project: {project.root}")
     out.print(f"  store:        {project.display_db_url}")
     out.print(f"  ledger:       {ledger}")
@@ -588,7 +597,7 @@ def demo(
     out.print(f"  why:          govnet --project {project.root} explain jlp-gongan")
     out.print(f"  exits:        govnet --project {project.root} exits")
     out.print(f"  plans:        {project.root / 'reports' / 'plans'}/*/plan.md (and plan.html)")
-    out.print(f"  coverage:     {coverage_dir / 'coverage.csv'} (and .json)")
+    out.print(f"  reports:      {coverage_dir}/ (coverage and progress, csv and json)")
     for line in pushed:
         out.print(f"  {line}", markup=False)
     if keep_lab:
@@ -612,18 +621,24 @@ def _demo_classify(project: Project) -> Any:
         store.dispose()
 
 
-def _demo_coverage(project: Project) -> tuple[Any, Path]:
+def _demo_reports(project: Project) -> tuple[Any, Any, Path]:
     from govnet.coverage import coverage_from_store
-    from govnet.report import get_report_dir, write_table
+    from govnet.policy import load_policy
+    from govnet.progress import progress_with_deadlines
+    from govnet.report import get_report_dir, write_progress, write_table
 
     store = project.open_store()
     try:
-        report = coverage_from_store(store, get_bundled_tree())
+        coverage = coverage_from_store(store, get_bundled_tree())
+        progress = progress_with_deadlines(
+            store, get_bundled_tree(), load_policy(project.root).deadlines, dt.date.today()
+        )
     finally:
         store.dispose()
     folder = get_report_dir(project.root / "reports", dt.date.today())
-    write_table(folder, "coverage", report.to_dict(), "rows", ["csv", "json"])
-    return report, folder
+    write_table(folder, "coverage", coverage.to_dict(), "rows", ["csv", "json"])
+    write_progress(folder, progress.to_dict(), ["csv", "json"])
+    return coverage, progress, folder
 
 
 def _demo_plan(written: list[WrittenPlan]) -> WrittenPlan | None:
@@ -710,8 +725,110 @@ def _stub(group: typer.Typer | None, name: str, issue: int, help_text: str) -> N
 
 
 lab_app.info.name, survey_app.info.name, report_app.info.name = "lab", "survey", "report"
-for _name in ("progress", "exits", "lines", "all"):
+for _name in ("exits", "lines", "all"):
     _stub(report_app, _name, 7, f"Report: {_name}")
+
+
+@report_app.command("progress")
+@handles_errors
+def report_progress(
+    ctx: typer.Context,
+    formats: Annotated[
+        str | None,
+        typer.Option("--format", help="Also write files under reports/<date>/: csv,json."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Progress over the snapshots: business networks found / migrated / retained /
+    remaining, own exits found / closed, lines cancelled and fees saved, deadlines."""
+    from govnet.policy import load_policy
+    from govnet.progress import progress_with_deadlines
+    from govnet.report import get_formats, get_report_dir, write_progress
+
+    wanted = get_formats(formats)
+    project = _options(ctx).get_project()
+    policy = load_policy(project.root)
+    store = project.open_store()
+    try:
+        report = progress_with_deadlines(
+            store, get_bundled_tree(), policy.deadlines, dt.date.today()
+        )
+    finally:
+        store.dispose()
+    data = report.to_dict()
+    folder = get_report_dir(project.root / "reports", dt.date.today())
+    written = write_progress(folder, data, wanted)
+    if as_json:
+        print_json(data)
+        return
+    render_progress(report)
+    for path in written:
+        out.print(f"written: {path}", markup=False)
+
+
+_PROGRESS_COLUMNS = (
+    ("专网", "networks"),
+    ("已迁移", "migrated"),
+    ("保留", "retained"),
+    ("待撤销", "to_cancel"),
+    ("已关闭", "closed"),
+    ("待整合", "remaining"),
+)
+_PROGRESS_LEGEND = (
+    "专网 business networks found; 已迁移 migrated; 保留 retained; 待撤销 to cancel; 已关闭 closed;"
+    " 待整合 remaining; 出口 own exits closed/found; 撤线 lines cancelled; 年节省/待节省 CNY a"
+    " year saved / still to save"
+)
+
+
+def _progress_cells(tally: Any) -> list[str]:
+    cells = [str(getattr(tally, name)) for _, name in _PROGRESS_COLUMNS]
+    cells.append(f"{tally.exits_closed}/{tally.exits_found}")
+    cells.append(str(tally.lines_cancelled))
+    cells.append(f"{tally.annual_saved:,.0f}")
+    cells.append(f"{tally.monthly_to_save * 12:,.0f}")
+    return cells
+
+
+def _progress_table(title: str, first: list[str]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in first:
+        table.add_column(column, no_wrap=True)
+    for column in [c for c, _ in _PROGRESS_COLUMNS] + ["出口", "撤线", "年节省", "待节省"]:
+        table.add_column(column, justify="right", no_wrap=True)
+    return table
+
+
+def render_progress(report: Any) -> None:
+    trend = _progress_table("整合进度 progress over the snapshots", ["采集时间", "批次"])
+    for point in report.points:
+        trend.add_row(
+            point.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+            str(point.survey_run_id),
+            *_progress_cells(point.total),
+        )
+    out.print(trend)
+    units = _progress_table("各单位 by unit (now)", ["单位"])
+    for unit in report.units:
+        if any(_progress_cells(unit.tally)[i] not in ("0", "0/0") for i in range(10)):
+            units.add_row(unit.name, *_progress_cells(unit.tally))
+    out.print(units)
+    out.print(_PROGRESS_LEGEND, markup=False)
+    if report.deadlines:
+        table = Table(title="时限 deadlines", title_justify="left")
+        for column in ("事项 what", "期限 by", "目标 goal", "现状 now", "状态 state"):
+            table.add_column(column)
+        for state in report.deadlines:
+            goal = state.deadline.value if state.deadline.value is not None else 1.0
+            label = "达成 met" if state.met else "逾期 OVERDUE" if state.overdue else "进行中 open"
+            table.add_row(
+                state.deadline.what,
+                state.deadline.by.isoformat(),
+                f"{goal:.0%}",
+                _percent(state.actual),
+                label,
+            )
+        out.print(table)
 
 
 @report_app.command("coverage")

@@ -183,6 +183,16 @@ class Exception_(_Frozen):
     note: Text | None = None
 
 
+# What a deadline can measure (govnet.progress works each out).
+DEADLINE_MEASURES = (
+    "town_coverage",  # towns covered of all towns
+    "village_coverage",  # villages covered of all villages
+    "unit_coverage",  # units connected of all units that should connect
+    "own_exits_closed",  # own internet exits closed of those found
+    "networks_done",  # business networks migrated, retained or closed of those found
+)
+
+
 class Deadline(_Frozen):
     what: Text  # e.g. 乡镇电子政务外网覆盖率 100%
     measure: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]  # e.g. town_coverage
@@ -190,6 +200,13 @@ class Deadline(_Frozen):
     value: Annotated[float, Field(ge=0, le=1)] | None = None
     by: dt.date
     document: Text | None = None
+
+    @field_validator("measure")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in DEADLINE_MEASURES:
+            raise ValueError(f"unknown measure {value!r} (known: {', '.join(DEADLINE_MEASURES)})")
+        return value
 
 
 class Migration(_Frozen):

@@ -73,8 +73,32 @@ def write_table(
     for fmt in formats:
         path = folder / f"{name}.{fmt}"
         if fmt == "csv":
-            write_atomically(path, rows_to_csv(data[rows_key]))
+            written.append(write_csv(path, data[rows_key]))
         else:
-            write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-        written.append(path)
+            written.append(write_json(path, data))
+    return written
+
+
+def write_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
+    write_atomically(path, rows_to_csv(rows))
+    return path
+
+
+def write_json(path: Path, data: Any) -> Path:
+    write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    return path
+
+
+def write_progress(folder: Path, data: Mapping[str, Any], formats: Sequence[str]) -> list[Path]:
+    """progress.json (everything); progress-trend/-units/-deadlines.csv (one table each)."""
+    written = []
+    if "csv" in formats:
+        units = [{k: v for k, v in u.items() if k != "network_status"} for u in data["units"]]
+        written += [
+            write_csv(folder / "progress-trend.csv", data["points"]),
+            write_csv(folder / "progress-units.csv", units),
+            write_csv(folder / "progress-deadlines.csv", data["deadlines"]),
+        ]
+    if "json" in formats:
+        written.append(write_json(folder / "progress.json", data))
     return written
