@@ -147,13 +147,6 @@ def test_classify_before_a_survey_says_what_to_run(example_project: Path) -> Non
         assert "Traceback" not in stderr
 
 
-@pytest.mark.parametrize(("args", "issue"), [(["report", "exits"], 7), (["report", "all"], 7)])
-def test_unbuilt_commands_say_so_with_exit_2(args: list[str], issue: int) -> None:
-    code, stdout, stderr = run(*args)
-    assert code == 2
-    assert f"not built yet (issue #{issue})" in stderr and stdout == ""
-
-
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     code, stdout, stderr = run("demo", "--dir", str(tmp_path / "demo"))
     assert code == 0, stderr
@@ -217,10 +210,71 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         rf"{after['networks']} business networks: {after['migrated']} migrated", stdout
     )
     assert {d["measure"] for d in progress["deadlines"]} == {"town_coverage", "own_exits_closed"}
+    demo = ("--project", str(tmp_path / "demo"))
+    code, out, _ = run(*demo, "report", "lines", "--json")
+    lines = json.loads(out)
+    assert code == 0 and len(lines["lines"]) == 34
+    assert sum(t["lines"] for t in lines["totals"].values()) == 34
+    code, out, _ = run(*demo, "report", "exits", "--json")
+    exits = json.loads(out)
+    assert code == 0 and exits["breaches"] and len(exits["exits"]) == 10
+    code, out, _ = run(*demo, "report", "all")
+    assert code == 0 and "11 files in" in out
+    check_statistics(next((tmp_path / "demo" / "reports").glob("*/statistics.xlsx")), lines)
 
     code, stdout, _ = run("demo", "--dir", str(tmp_path / "demo"))  # a re-run reuses it
     assert code == 0 and "inventory unchanged since load 1" in stdout
     assert "survey run 3" in stdout
+
+
+def num(value: object) -> float:
+    """A numeric cell (an empty one is 0)."""
+    assert value is None or isinstance(value, int | float), value
+    return float(value or 0)
+
+
+def check_statistics(path: Path, lines: dict[str, object]) -> None:
+    """The workbook officials print: a sheet per topic, headers, totals equal to the rows."""
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == [
+        "覆盖情况",
+        "业务专网整合",
+        "进度趋势",
+        "互联网出口",
+        "线路与费用",
+        "逾期事项",
+    ]
+    coverage = book["覆盖情况"]
+    assert coverage["A1"].value == "电子政务外网覆盖情况统计表（重庆市九龙坡区）"
+    assert [c.value for c in coverage[3]][:5] == [
+        "区划代码",
+        "区划名称",
+        "层级",
+        "应接入单位数",
+        "已接入单位数",
+    ]
+    towns = [r for r in coverage.iter_rows(min_row=4, values_only=True) if r[2] == "乡镇（街道）"]
+    assert len(towns) == 19 and coverage["H4"].value == 19
+    assert coverage["I4"].value == sum(num(r[8]) for r in towns)
+    assert coverage["G4"].number_format == "0.0%"
+    networks = book["业务专网整合"]
+    body = list(networks.iter_rows(min_row=4, values_only=True))
+    units, total = body[:-1], body[-1]
+    assert total[0] == "合计"
+    for col in range(2, 8):
+        assert total[col] == sum(num(r[col]) for r in units)
+    fees = book["线路与费用"]
+    rows = list(fees.iter_rows(min_row=4, values_only=True))
+    data, totals = rows[:34], {r[0]: r for r in rows[34:]}
+    assert totals["总计"][7] == pytest.approx(sum(num(r[7]) for r in data))
+    parts = [totals[f"{s}合计"][6] for s in ("在用", "待撤销", "已撤销")]
+    assert sum(num(p) for p in parts) == pytest.approx(totals["总计"][6])
+    assert fees.freeze_panes == "A4" and fees.page_setup.orientation == "landscape"
+    overdue = book["逾期事项"]
+    assert [r[5] for r in overdue.iter_rows(min_row=4, max_row=5, values_only=True)] == [
+        "逾期",
+        "逾期",
+    ]
 
 
 def test_divisions_import_villages_then_show_and_check(example_project: Path) -> None:

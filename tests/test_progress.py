@@ -9,6 +9,7 @@ old 金保 line, so it has left the ledger. The figures are the ledger's own fee
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,7 +24,15 @@ from govnet.lab.facts import get_lab_snapshot, get_running_config
 from govnet.lab.generate import generate_lab
 from govnet.plan import PlanInput, make_plan, to_push_lines
 from govnet.policy import Deadline, load_policy
-from govnet.progress import LedgerLine, Snapshot, Tally, get_deadline_states, get_progress
+from govnet.progress import (
+    LedgerLine,
+    Snapshot,
+    Tally,
+    get_deadline_states,
+    get_exit_rows,
+    get_line_rows,
+    get_progress,
+)
 
 UNIT = "c370702-renshe"
 T0 = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
@@ -48,8 +57,11 @@ def test_progress_shows_the_migration_the_exit_closed_and_the_fee_saved(tmp_path
         platform = next(s.platform for s in plan.steps if s.host == host)
         assert apply_lines(devices[host], to_push_lines(plan.get_config(host), platform)) == []
     after = snapshot_at(2, 7)
-    (old,) = [c for c in plan.cancel if c.circuit_id and c.circuit_id.startswith("SD-")]
-    ledger_line = next(ln for ln in inventory.lines if ln.circuit_id == old.circuit_id)
+    (circuit,) = [
+        c.circuit_id for c in plan.cancel if c.circuit_id and c.circuit_id.startswith("SD-")
+    ]
+    assert circuit is not None
+    ledger_line = next(ln for ln in inventory.lines if ln.circuit_id == circuit)
     assert ledger_line.monthly_fee is not None
     cancelled_at = T0 + dt.timedelta(days=20)
     cancelled = snapshot_at(3, 30)
@@ -59,7 +71,7 @@ def test_progress_shows_the_migration_the_exit_closed_and_the_fee_saved(tmp_path
             ln.unit,
             ln.monthly_fee,
             ln.annual_fee,
-            cancelled_at if ln.circuit_id == old.circuit_id else None,
+            cancelled_at if ln.circuit_id == circuit else None,
         )
         for ln in inventory.lines
     ]
@@ -85,6 +97,21 @@ def test_progress_shows_the_migration_the_exit_closed_and_the_fee_saved(tmp_path
     assert county.migrated == third.migrated and county.monthly_saved == third.monthly_saved
     others = [u for u in report.units if u.unit != UNIT]
     assert sum(u.tally.migrated for u in others) == first.migrated  # nobody else changed
+
+    exits = get_exit_rows([before, after, cancelled])
+    (closed,) = [e for e in exits if e.unit == UNIT]
+    assert (closed.found_in, closed.closed_in, closed.kind) == (1, 2, "easy_ip")
+    assert all(e.closed_in is None for e in exits if e.unit != UNIT)
+    in_ledger = [replace(ln, retired_at=None) for ln in ledger]
+    then = {r.circuit_id: r for r in get_line_rows(after, in_ledger)}
+    now = {r.circuit_id: r for r in get_line_rows(cancelled, ledger)}
+    assert (then[circuit].status, then[circuit].target) == (
+        "to_cancel",
+        "decommission",
+    )
+    assert now[circuit].status == "cancelled"
+    assert now[circuit].annual_fee == ledger_line.get_annual_fee()
+    assert len(now) == len(inventory.lines)
 
 
 def test_deadlines_are_measured_and_overdue_when_unmet_after_their_date() -> None:

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from govnet.plan import WrittenPlan
 
 EXIT_ERROR = 1
-EXIT_NOT_BUILT = 2
 EXIT_INTERRUPTED = 130
 
 out = Console(highlight=False, soft_wrap=True)
@@ -122,10 +121,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def not_built(command: str, issue: int) -> NoReturn:
-    fail(f"`govnet {command}` is not built yet (issue #{issue})", EXIT_NOT_BUILT)
 
 
 ProjectOpt = Annotated[
@@ -572,8 +567,8 @@ def demo(
         if not keep_lab:
             stop_lab(project.root)
     out.print(
-        f"[11/{steps}] coverage down to towns and progress over the two surveys"
-        " (govnet report coverage, govnet report progress)"
+        f"[11/{steps}] reports: coverage down to towns, progress over the two surveys, exits,"
+        " lines and the statistics workbook (govnet report all)"
     )
     coverage, progress, coverage_dir = _demo_reports(project)
     top = coverage.rows[0]
@@ -587,7 +582,7 @@ def demo(
         f" retained, {now.remaining} remaining; own exits closed {now.exits_closed}/"
         f"{now.exits_found}; {sum(d.overdue for d in progress.deadlines)} deadline(s) overdue"
     )
-    out.print("not built yet: exits and lines reports, Excel and web page (#7)")
+    out.print("not built yet: the web page (#7)")
     out.print(f"demo project: {project.root}")
     out.print(f"  store:        {project.display_db_url}")
     out.print(f"  ledger:       {ledger}")
@@ -597,7 +592,7 @@ def demo(
     out.print(f"  why:          govnet --project {project.root} explain jlp-gongan")
     out.print(f"  exits:        govnet --project {project.root} exits")
     out.print(f"  plans:        {project.root / 'reports' / 'plans'}/*/plan.md (and plan.html)")
-    out.print(f"  reports:      {coverage_dir}/ (coverage and progress, csv and json)")
+    out.print(f"  reports:      {coverage_dir}/ (statistics.xlsx; every table as csv and json)")
     for line in pushed:
         out.print(f"  {line}", markup=False)
     if keep_lab:
@@ -622,23 +617,18 @@ def _demo_classify(project: Project) -> Any:
 
 
 def _demo_reports(project: Project) -> tuple[Any, Any, Path]:
-    from govnet.coverage import coverage_from_store
     from govnet.policy import load_policy
-    from govnet.progress import progress_with_deadlines
-    from govnet.report import get_report_dir, write_progress, write_table
+    from govnet.report import ALL_FORMATS, load_reports, write_reports
 
     store = project.open_store()
     try:
-        coverage = coverage_from_store(store, get_bundled_tree())
-        progress = progress_with_deadlines(
+        reports = load_reports(
             store, get_bundled_tree(), load_policy(project.root).deadlines, dt.date.today()
         )
     finally:
         store.dispose()
-    folder = get_report_dir(project.root / "reports", dt.date.today())
-    write_table(folder, "coverage", coverage.to_dict(), "rows", ["csv", "json"])
-    write_progress(folder, progress.to_dict(), ["csv", "json"])
-    return coverage, progress, folder
+    folder, _ = write_reports(project.root / "reports", reports, ALL_FORMATS)
+    return reports.coverage, reports.progress, folder
 
 
 def _demo_plan(written: list[WrittenPlan]) -> WrittenPlan | None:
@@ -703,30 +693,142 @@ survey_app = typer.Typer(
     help="Survey devices over SSH or from saved files.", invoke_without_command=True
 )
 app.add_typer(survey_app, name="survey")
-report_app = typer.Typer(
-    help="Coverage, progress, exits and lines reports (not built yet).", no_args_is_help=True
-)
+report_app = typer.Typer(help="Coverage, progress, exits and lines reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 
-def _stub(group: typer.Typer | None, name: str, issue: int, help_text: str) -> None:
-    label = name if group is None else f"{group.info.name} {name}"
-
-    def command(
-        args: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
-    ) -> None:
-        not_built(label.strip(), issue)
-
-    command.__doc__ = f"{help_text} (not built yet: issue #{issue})"
-    target = app if group is None else group
-    target.command(
-        name, context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-    )(command)
-
-
 lab_app.info.name, survey_app.info.name, report_app.info.name = "lab", "survey", "report"
-for _name in ("exits", "lines", "all"):
-    _stub(report_app, _name, 7, f"Report: {_name}")
+
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", help="Also write files under reports/<date>/: csv,json."),
+]
+
+
+def _load_reports(ctx: typer.Context) -> tuple[Project, Any]:
+    from govnet.policy import load_policy
+    from govnet.report import load_reports
+
+    project = _options(ctx).get_project()
+    policy = load_policy(project.root)
+    store = project.open_store()
+    try:
+        reports = load_reports(store, get_bundled_tree(), policy.deadlines, dt.date.today())
+    finally:
+        store.dispose()
+    return project, reports
+
+
+@report_app.command("exits")
+@handles_errors
+def report_exits(ctx: typer.Context, formats: FormatOpt = None, as_json: JsonOpt = False) -> None:
+    """Own internet exits found over the snapshots, open or closed, and isolation breaches."""
+    from govnet.report import get_formats, get_report_dir, write_table
+
+    wanted = get_formats(formats)
+    project, reports = _load_reports(ctx)
+    data = reports.exits_data()
+    folder = get_report_dir(project.root / "reports", dt.date.today())
+    written = write_table(folder, "exits", data, "exits", wanted)
+    if as_json:
+        print_json(data)
+        return
+    render_breaches(reports.breaches)
+    render_exit_rows(data["exits"])
+    for path in written:
+        out.print(f"written: {path}", markup=False)
+
+
+def render_exit_rows(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="自建互联网出口 own internet exits", title_justify="left")
+    for column in ("单位", "设备", "接口", "方式", "运营商", "电路", "年费", "状态"):
+        table.add_column(column, no_wrap=column in ("设备", "接口"))
+    for row in rows:
+        state = f"已关闭 closed (run {row['closed_in']})" if row["closed_in"] else "开放 open"
+        table.add_row(
+            row["unit_name"],
+            row["host"] or "-",
+            row["interface"] or "-",
+            row["kind"],
+            row["carrier"] or "-",
+            row["circuit_id"] or "-",
+            "-" if row["annual_fee"] is None else f"{row['annual_fee']:,.0f}",
+            state,
+        )
+    out.print(table)
+
+
+@report_app.command("lines")
+@handles_errors
+def report_lines(ctx: typer.Context, formats: FormatOpt = None, as_json: JsonOpt = False) -> None:
+    """Every ledger line: its target, in use / to cancel / cancelled, fees and totals."""
+    from govnet.report import get_formats, get_report_dir, write_table
+
+    wanted = get_formats(formats)
+    project, reports = _load_reports(ctx)
+    data = reports.lines_data()
+    folder = get_report_dir(project.root / "reports", dt.date.today())
+    written = write_table(folder, "lines", data, "lines", wanted)
+    if as_json:
+        print_json(data)
+        return
+    render_line_rows(data)
+    for path in written:
+        out.print(f"written: {path}", markup=False)
+
+
+LINE_STATUS = {
+    "in_use": "在用 in use",
+    "to_cancel": "待撤销 to cancel",
+    "cancelled": "已撤销 cancelled",
+}
+
+
+def render_line_rows(data: dict[str, Any]) -> None:
+    table = Table(title="专线 ledger lines", title_justify="left")
+    for column in ("电路编号", "单位", "网络", "运营商", "带宽", "月费", "目标", "状态"):
+        table.add_column(column, no_wrap=column == "电路编号")
+    for row in data["lines"]:
+        table.add_row(
+            row["circuit_id"],
+            row["unit_name"],
+            row["network"],
+            row["carrier"],
+            "-" if row["bandwidth_mbps"] is None else f"{row['bandwidth_mbps']:g}M",
+            "-" if row["monthly_fee"] is None else f"{row['monthly_fee']:,.0f}",
+            row["target"] or "-",
+            LINE_STATUS.get(row["status"], row["status"]),
+        )
+    out.print(table)
+    for status, total in data["totals"].items():
+        out.print(
+            f"{LINE_STATUS.get(status, status)}: {total['lines']} lines,"
+            f" {total['monthly_fee']:,.0f} CNY a month, {total['annual_fee']:,.0f} a year",
+            markup=False,
+        )
+
+
+@report_app.command("all")
+@handles_errors
+def report_all(
+    ctx: typer.Context,
+    formats: Annotated[
+        str, typer.Option("--format", help="Files under reports/<date>/: csv,json,xlsx.")
+    ] = "csv,json,xlsx",
+) -> None:
+    """Every report's files at once (coverage, progress, exits, lines) and the statistics
+    workbook (statistics.xlsx: a sheet per topic, ready to print)."""
+    from govnet.report import ALL_FORMATS, get_formats, write_reports
+
+    wanted = get_formats(formats, ALL_FORMATS)
+    project, reports = _load_reports(ctx)
+    folder, written = write_reports(project.root / "reports", reports, wanted)
+    top = reports.coverage.rows[0]
+    out.print(
+        f"{top.name}: {top.connected}/{top.units} units connected,"
+        f" {top.towns_covered}/{top.towns} towns covered; {len(written)} files in {folder}",
+        markup=False,
+    )
 
 
 @report_app.command("progress")

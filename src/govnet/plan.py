@@ -54,6 +54,7 @@ from govnet.configsafe import (
 from govnet.facts import HostFacts, Interface
 from govnet.policy import Category, Policy, Target, Zone
 from govnet.problems import UsageError
+from govnet.report import get_umask
 
 if TYPE_CHECKING:
     from govnet.store import Store
@@ -1133,6 +1134,7 @@ def write_plan(
     markdown = plan_to_markdown(plan, made_by, made_at, roots)
     html = markdown_to_html(markdown, f"割接方案：{plan.unit_name}")
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    work.chmod(0o777 & ~get_umask())  # an ordinary folder, not mkdtemp's 0700
     try:
         (work / "plan.md").write_text(markdown, encoding="utf-8")
         (work / "plan.html").write_text(html, encoding="utf-8")

@@ -170,7 +170,11 @@ class LedgerLine:
     unit: str
     monthly_fee: Decimal | None
     annual_fee: Decimal | None
-    retired_at: dt.datetime | None
+    retired_at: dt.datetime | None  # left the ledger: cancelled
+    network: str = ""
+    carrier: str = ""
+    kind: str = ""
+    bandwidth_mbps: float | None = None
 
     @property
     def yearly(self) -> Decimal:
@@ -295,8 +299,39 @@ def get_deadline_states(
     return states
 
 
-def progress_from_store(store: Store) -> ProgressReport:
-    """Every survey run that has a classification (its latest one), oldest first."""
+def progress_from_store(
+    store: Store, snapshots: Sequence[Snapshot] | None = None
+) -> ProgressReport:
+    """Progress over every classified survey run, oldest first."""
+    if snapshots is None:
+        snapshots = get_snapshots(store)
+    units = [
+        (u["key"], u["name"], u["division_code"])
+        for u in store.get_inventory_rows("units", include_retired=True)
+    ]
+    return get_progress(snapshots, units, get_ledger(store))
+
+
+def get_ledger(store: Store) -> list[LedgerLine]:
+    """Every ledger line the store has known, cancelled ones (retired) included."""
+    return [
+        LedgerLine(
+            r["circuit_id"],
+            r["unit_key"],
+            r["monthly_fee"],
+            r["annual_fee"],
+            r["retired_at"],
+            r["network"],
+            r["carrier"],
+            r["kind"],
+            r["bandwidth_mbps"],
+        )
+        for r in store.get_inventory_rows("lines", include_retired=True)
+    ]
+
+
+def get_snapshots(store: Store) -> list[Snapshot]:
+    """Every survey run that has a classification (its latest), oldest first."""
     runs = {r["id"]: r for r in store.get_survey_runs()}
     latest: dict[int, int] = {}
     for run in store.get_classify_runs():
@@ -310,17 +345,114 @@ def progress_from_store(store: Store) -> ProgressReport:
         assert result is not None
         at = runs[survey_run_id]["started_at"]
         snapshots.append(Snapshot(survey_run_id, classify_run_id, at, result))
-    units = [
-        (u["key"], u["name"], u["division_code"])
-        for u in store.get_inventory_rows("units", include_retired=True)
-    ]
-    ledger = [
-        LedgerLine(
-            r["circuit_id"], r["unit_key"], r["monthly_fee"], r["annual_fee"], r["retired_at"]
+    return snapshots
+
+
+@dataclass(frozen=True)
+class ExitRow:
+    """An own internet exit found at some snapshot, and whether a later one shows it closed."""
+
+    unit: str
+    host: str | None
+    interface: str | None
+    kind: str
+    signs: list[str]
+    circuit_id: str | None
+    carrier: str | None
+    bandwidth_mbps: float | None
+    monthly_fee: float | None
+    annual_fee: float | None
+    found_in: int  # survey run
+    closed_in: int | None  # survey run that no longer shows it
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["signs"] = ",".join(self.signs)
+        data["status"] = "closed" if self.closed_in is not None else "open"
+        return data
+
+
+def get_exit_rows(snapshots: Sequence[Snapshot]) -> list[ExitRow]:
+    rows: dict[str, ExitRow] = {}
+    for snap in snapshots:
+        seen = set()
+        for e in snap.classification.exits:
+            if not e.own_exit:
+                continue
+            key = _exit_key(e.circuit_id, e.host, e.interface)
+            seen.add(key)
+            found = rows[key].found_in if key in rows else snap.survey_run_id
+            rows[key] = ExitRow(
+                e.unit,
+                e.host,
+                e.interface,
+                e.kind,
+                list(e.signs),
+                e.circuit_id,
+                e.carrier,
+                e.bandwidth_mbps,
+                e.monthly_fee,
+                e.annual_fee,
+                found,
+                None,
+            )
+        for key, row in rows.items():
+            if key not in seen and row.closed_in is None:
+                rows[key] = replace(row, closed_in=snap.survey_run_id)
+    return sorted(rows.values(), key=lambda r: (r.unit, r.host or "", r.interface or ""))
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """A ledger line with its latest target and where it stands."""
+
+    circuit_id: str
+    unit: str
+    network: str
+    carrier: str
+    kind: str
+    bandwidth_mbps: float | None
+    monthly_fee: Decimal | None
+    annual_fee: Decimal
+    target: str | None  # None: the latest classification does not have it
+    rule: str | None
+    status: str  # in_use, to_cancel, cancelled
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        for name in ("monthly_fee", "annual_fee"):
+            value = data[name]
+            data[name] = None if value is None else float(value)
+        return data
+
+
+def get_line_rows(latest: Snapshot, ledger: Iterable[LedgerLine]) -> list[LineRow]:
+    verdicts = {c: v for v in latest.classification.lines for c in v.circuits}
+    rows = []
+    for line in ledger:
+        verdict = verdicts.get(line.circuit_id)
+        if line.retired_at is not None:  # the ledger no longer lists it
+            status = "cancelled"
+        elif verdict is not None and verdict.target is Target.DECOMMISSION:
+            status = "to_cancel"
+        else:
+            status = "in_use"
+        rows.append(
+            LineRow(
+                line.circuit_id,
+                line.unit,
+                line.network,
+                line.carrier,
+                line.kind,
+                line.bandwidth_mbps,
+                line.monthly_fee,
+                line.yearly,
+                verdict.target.value if verdict else None,
+                verdict.rule if verdict else None,
+                status,
+            )
         )
-        for r in store.get_inventory_rows("lines", include_retired=True)
-    ]
-    return get_progress(snapshots, units, ledger)
+    return sorted(rows, key=lambda r: (r.unit, r.circuit_id))
 
 
 def progress_with_deadlines(

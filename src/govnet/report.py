@@ -9,20 +9,30 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govnet.problems import UsageError
 
-FORMATS = ("csv", "json")
+if TYPE_CHECKING:
+    from govnet.classify import Breach
+    from govnet.coverage import CoverageReport
+    from govnet.divisions import DivisionTree, Level
+    from govnet.policy import Deadline
+    from govnet.progress import ExitRow, LineRow, ProgressReport
+    from govnet.store import Store
+
+FORMATS = ("csv", "json")  # every report
+ALL_FORMATS = (*FORMATS, "xlsx")  # `report all`: also the statistics workbook
 
 
 class ReportError(UsageError):
     """A report option cannot be used; the message says why."""
 
 
-def get_formats(text: str | None) -> list[str]:
+def get_formats(text: str | None, allowed: Sequence[str] = FORMATS) -> list[str]:
     """``csv,json`` as a list, checked.
 
     >>> get_formats("json, csv")
@@ -34,8 +44,8 @@ def get_formats(text: str | None) -> list[str]:
     """
     formats = [f.strip().lower() for f in (text or "").split(",") if f.strip()]
     for name in formats:
-        if name not in FORMATS:
-            raise ReportError(f"--format: {name!r} is not one of {', '.join(FORMATS)}")
+        if name not in allowed:
+            raise ReportError(f"--format: {name!r} is not one of {', '.join(allowed)}")
     return formats
 
 
@@ -44,11 +54,20 @@ def get_report_dir(reports: Path, day: dt.date) -> Path:
 
 
 def write_atomically(path: Path, text: str) -> None:
+    def save(temp: Path) -> None:
+        temp.write_text(text, encoding="utf-8", newline="")
+
+    write_atomically_with(path, save)
+
+
+def write_atomically_with(path: Path, save: Callable[[Path], object]) -> None:
+    """``save`` writes a temporary file beside ``path``, which then replaces it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        save(Path(temp))
+        os.chmod(temp, 0o666 & ~get_umask())  # as an ordinary new file, not mkstemp's 0600
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -70,7 +89,7 @@ def write_table(
 ) -> list[Path]:
     """``<folder>/<name>.csv`` (the rows) and ``<name>.json`` (everything), as asked."""
     written = []
-    for fmt in formats:
+    for fmt in [f for f in formats if f in FORMATS]:
         path = folder / f"{name}.{fmt}"
         if fmt == "csv":
             written.append(write_csv(path, data[rows_key]))
@@ -102,3 +121,104 @@ def write_progress(folder: Path, data: Mapping[str, Any], formats: Sequence[str]
     if "json" in formats:
         written.append(write_json(folder / "progress.json", data))
     return written
+
+
+@dataclass(frozen=True)
+class Reports:
+    """Everything the reports show, read from the store once."""
+
+    coverage: CoverageReport
+    progress: ProgressReport
+    exits: list[ExitRow]
+    lines: list[LineRow]
+    breaches: list[Breach]
+    unit_names: dict[str, str]
+    made_at: dt.datetime
+
+    def exits_data(self) -> dict[str, Any]:
+        return {
+            "exits": [
+                {"unit_name": self.unit_names.get(e.unit, e.unit), **e.to_dict()}
+                for e in self.exits
+            ],
+            "breaches": [b.to_dict() for b in self.breaches],
+        }
+
+    def lines_data(self) -> dict[str, Any]:
+        rows = [
+            {"unit_name": self.unit_names.get(ln.unit, ln.unit), **ln.to_dict()}
+            for ln in self.lines
+        ]
+        totals: dict[str, dict[str, float]] = {}
+        for row in rows:
+            total = totals.setdefault(
+                row["status"], {"lines": 0, "monthly_fee": 0.0, "annual_fee": 0.0}
+            )
+            total["lines"] += 1
+            total["monthly_fee"] += row["monthly_fee"] or 0.0
+            total["annual_fee"] += row["annual_fee"] or 0.0
+        return {"lines": rows, "totals": totals}
+
+
+def load_reports(
+    store: Store,
+    tree: DivisionTree,
+    deadlines: Sequence[Deadline],
+    today: dt.date,
+    division: str | None = None,
+    deepest: Level | None = None,
+) -> Reports:
+    from govnet.coverage import coverage_from_store
+    from govnet.divisions import Level
+    from govnet.progress import (
+        ProgressReport,
+        get_deadline_states,
+        get_exit_rows,
+        get_ledger,
+        get_line_rows,
+        get_snapshots,
+        progress_from_store,
+    )
+
+    snapshots = get_snapshots(store)
+    latest = snapshots[-1]
+    coverage = coverage_from_store(
+        store, tree, latest.classify_run_id, division, deepest or Level.TOWN
+    )
+    progress = progress_from_store(store, snapshots)
+    root = coverage.rows[0] if coverage.rows else None
+    states = get_deadline_states(deadlines, progress.total, {"root": root}, today)
+    names = {u["key"]: u["name"] for u in store.get_inventory_rows("units", include_retired=True)}
+    return Reports(
+        coverage,
+        ProgressReport(progress.points, progress.units, states),
+        get_exit_rows(snapshots),
+        get_line_rows(latest, get_ledger(store)),
+        latest.classification.breaches,
+        names,
+        dt.datetime.now().astimezone(),
+    )
+
+
+def write_reports(
+    reports_dir: Path, reports: Reports, formats: Sequence[str]
+) -> tuple[Path, list[Path]]:
+    """Every report's files in ``reports/<date>/``."""
+    folder = get_report_dir(reports_dir, reports.made_at.date())
+    written = write_table(folder, "coverage", reports.coverage.to_dict(), "rows", formats)
+    written += write_progress(folder, reports.progress.to_dict(), formats)
+    written += write_table(folder, "exits", reports.exits_data(), "exits", formats)
+    written += write_table(folder, "lines", reports.lines_data(), "lines", formats)
+    if "xlsx" in formats:
+        from govnet.workbook import reports_to_sheets, write_workbook
+
+        path = folder / "statistics.xlsx"
+        write_workbook(path, reports_to_sheets(reports))
+        written.append(path)
+    return folder, written
+
+
+def get_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
