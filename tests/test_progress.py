@@ -15,48 +15,27 @@ from pathlib import Path
 
 import pytest
 
-from govnet.classify import classify
-from govnet.divisions import get_bundled_tree
-from govnet.inventory import get_inventory
-from govnet.lab.configure import apply_lines
-from govnet.lab.district import load_district
-from govnet.lab.facts import get_lab_snapshot, get_running_config
-from govnet.lab.generate import generate_lab
-from govnet.plan import PlanInput, make_plan, to_push_lines
-from govnet.policy import Deadline, load_policy
+from govnet.policy import Deadline
 from govnet.progress import (
     LedgerLine,
-    Snapshot,
     Tally,
     get_deadline_states,
     get_exit_rows,
     get_line_rows,
     get_progress,
 )
-
-UNIT = "c370702-renshe"
-T0 = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+from oracle import T0, UNIT, migrate_one_unit
 
 
 def test_progress_shows_the_migration_the_exit_closed_and_the_fee_saved(tmp_path: Path) -> None:
-    district = load_district(generate_lab(tmp_path, "370702", 3, 60, None))
-    inventory = get_inventory(tmp_path, get_bundled_tree())
-    policy = load_policy(None)
-    devices = {d.hostname: d for d in district.devices}
-
-    def snapshot_at(point: int, day: int) -> Snapshot:
-        snap = get_lab_snapshot(inventory, district.devices)
-        return Snapshot(point, point, T0 + dt.timedelta(days=day), classify(snap, policy))
-
-    before = snapshot_at(1, 0)
-    snap = get_lab_snapshot(inventory, district.devices)
-    configs = {d.hostname: get_running_config(d) for d in district.devices}
-    plan = make_plan(PlanInput(before.classification, snap, configs, policy), UNIT)
+    migrated = migrate_one_unit(tmp_path)
+    inventory, before, after, plan = (
+        migrated.inventory,
+        migrated.before,
+        migrated.after,
+        migrated.plan,
+    )
     assert {s.approach for s in plan.steps} >= {"dedicated_vpn", "close_exit"}
-    for host in plan.hosts:
-        platform = next(s.platform for s in plan.steps if s.host == host)
-        assert apply_lines(devices[host], to_push_lines(plan.get_config(host), platform)) == []
-    after = snapshot_at(2, 7)
     (circuit,) = [
         c.circuit_id for c in plan.cancel if c.circuit_id and c.circuit_id.startswith("SD-")
     ]
@@ -64,7 +43,7 @@ def test_progress_shows_the_migration_the_exit_closed_and_the_fee_saved(tmp_path
     ledger_line = next(ln for ln in inventory.lines if ln.circuit_id == circuit)
     assert ledger_line.monthly_fee is not None
     cancelled_at = T0 + dt.timedelta(days=20)
-    cancelled = snapshot_at(3, 30)
+    cancelled = migrated.snapshot_again(3, 30)
     ledger = [
         LedgerLine(
             ln.circuit_id,

@@ -568,7 +568,7 @@ def demo(
             stop_lab(project.root)
     out.print(
         f"[11/{steps}] reports: coverage down to towns, progress over the two surveys, exits,"
-        " lines and the statistics workbook (govnet report all)"
+        " lines, the statistics workbook and the web page (govnet report all)"
     )
     coverage, progress, coverage_dir = _demo_reports(project)
     top = coverage.rows[0]
@@ -582,7 +582,6 @@ def demo(
         f" retained, {now.remaining} remaining; own exits closed {now.exits_closed}/"
         f"{now.exits_found}; {sum(d.overdue for d in progress.deadlines)} deadline(s) overdue"
     )
-    out.print("not built yet: the web page (#7)")
     out.print(f"demo project: {project.root}")
     out.print(f"  store:        {project.display_db_url}")
     out.print(f"  ledger:       {ledger}")
@@ -592,6 +591,7 @@ def demo(
     out.print(f"  why:          govnet --project {project.root} explain jlp-gongan")
     out.print(f"  exits:        govnet --project {project.root} exits")
     out.print(f"  plans:        {project.root / 'reports' / 'plans'}/*/plan.md (and plan.html)")
+    out.print(f"  web page:     {coverage_dir / 'index.html'} (one file, opens offline)")
     out.print(f"  reports:      {coverage_dir}/ (statistics.xlsx; every table as csv and json)")
     for line in pushed:
         out.print(f"  {line}", markup=False)
@@ -813,16 +813,21 @@ def render_line_rows(data: dict[str, Any]) -> None:
 def report_all(
     ctx: typer.Context,
     formats: Annotated[
-        str, typer.Option("--format", help="Files under reports/<date>/: csv,json,xlsx.")
-    ] = "csv,json,xlsx",
+        str, typer.Option("--format", help="Files under reports/<date>/: csv,json,xlsx,html.")
+    ] = "csv,json,xlsx,html",
+    lang: Annotated[str, typer.Option("--lang", help="Language of the web page: zh or en.")] = "zh",
 ) -> None:
-    """Every report's files at once (coverage, progress, exits, lines) and the statistics
-    workbook (statistics.xlsx: a sheet per topic, ready to print)."""
+    """Every report's files at once (coverage, progress, exits, lines), the statistics
+    workbook (statistics.xlsx, a sheet per topic, ready to print) and the web page
+    (index.html, one self-contained file)."""
     from govnet.report import ALL_FORMATS, get_formats, write_reports
+    from govnet.webpage import LANGS
 
     wanted = get_formats(formats, ALL_FORMATS)
+    if lang not in LANGS:
+        raise UserError(f"--lang: {lang!r} is not one of {', '.join(LANGS)}")
     project, reports = _load_reports(ctx)
-    folder, written = write_reports(project.root / "reports", reports, wanted)
+    folder, written = write_reports(project.root / "reports", reports, wanted, lang)
     top = reports.coverage.rows[0]
     out.print(
         f"{top.name}: {top.connected}/{top.units} units connected,"

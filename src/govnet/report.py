@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from govnet.store import Store
 
 FORMATS = ("csv", "json")  # every report
-ALL_FORMATS = (*FORMATS, "xlsx")  # `report all`: also the statistics workbook
+ALL_FORMATS = (*FORMATS, "xlsx", "html")  # `report all`: also the workbook and the web page
 
 
 class ReportError(UsageError):
@@ -201,9 +201,10 @@ def load_reports(
 
 
 def write_reports(
-    reports_dir: Path, reports: Reports, formats: Sequence[str]
+    reports_dir: Path, reports: Reports, formats: Sequence[str], lang: str = "zh"
 ) -> tuple[Path, list[Path]]:
-    """Every report's files in ``reports/<date>/``."""
+    """Every report's files in ``reports/<date>/``: tables as csv/json, statistics.xlsx,
+    index.html."""
     folder = get_report_dir(reports_dir, reports.made_at.date())
     written = write_table(folder, "coverage", reports.coverage.to_dict(), "rows", formats)
     written += write_progress(folder, reports.progress.to_dict(), formats)
@@ -214,6 +215,12 @@ def write_reports(
 
         path = folder / "statistics.xlsx"
         write_workbook(path, reports_to_sheets(reports))
+        written.append(path)
+    if "html" in formats:
+        from govnet.webpage import reports_to_html
+
+        path = folder / "index.html"
+        write_atomically(path, reports_to_html(reports, lang))
         written.append(path)
     return folder, written
 

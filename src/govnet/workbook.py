@@ -23,6 +23,8 @@ from openpyxl.worksheet.header_footer import _HeaderFooterPart as _Footer
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from govnet.webpage import target_label
+
 if TYPE_CHECKING:
     from govnet.report import Reports
 
@@ -370,7 +372,7 @@ def reports_to_sheets(reports: Reports) -> list[SheetSpec]:
                     r["bandwidth_mbps"],
                     r["monthly_fee"],
                     r["annual_fee"],
-                    r["target"],
+                    target_label(r["target"]),
                     STATUS_NAMES[r["status"]],
                 ]
                 for r in every

@@ -1,0 +1,109 @@
+"""A synthesized district read by the lab's perfect-survey oracle, before and after one
+department's cutover plan is applied to the simulated routers (no SSH, a second or two)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from govnet.classify import classify
+from govnet.coverage import CoverageReport, UnitPlace, get_coverage
+from govnet.divisions import Level, get_bundled_tree
+from govnet.inventory import Inventory, get_inventory
+from govnet.lab.configure import apply_lines
+from govnet.lab.district import load_district
+from govnet.lab.facts import get_lab_snapshot, get_running_config
+from govnet.lab.generate import generate_lab
+from govnet.lab.model import Device
+from govnet.plan import Plan, PlanInput, make_plan, to_push_lines
+from govnet.policy import load_policy
+from govnet.progress import (
+    LedgerLine,
+    Snapshot,
+    get_deadline_states,
+    get_exit_rows,
+    get_line_rows,
+    get_progress,
+)
+from govnet.report import Reports
+
+COUNTY, SEED, SIZE = "370702", 3, 60
+UNIT = "c370702-renshe"  # 金保 (vertical) + an own internet exit
+T0 = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+
+
+@dataclass
+class Migrated:
+    root: Path
+    inventory: Inventory
+    devices: list[Device]
+    before: Snapshot  # survey run 1, day 0
+    after: Snapshot  # survey run 2, day 7: UNIT's plan applied
+    plan: Plan
+
+    def snapshot_again(self, point: int, day: int) -> Snapshot:
+        return _snapshot(self.inventory, self.devices, point, day)
+
+
+def _snapshot(inventory: Inventory, devices: list[Device], point: int, day: int) -> Snapshot:
+    snap = get_lab_snapshot(inventory, devices)
+    result = classify(snap, load_policy(None))
+    return Snapshot(point, point, T0 + dt.timedelta(days=day), result)
+
+
+def migrate_one_unit(root: Path, unit: str = UNIT) -> Migrated:
+    district = load_district(generate_lab(root, COUNTY, SEED, SIZE, None))
+    inventory = get_inventory(root, get_bundled_tree())
+    devices = {d.hostname: d for d in district.devices}
+    before = _snapshot(inventory, district.devices, 1, 0)
+    snap = get_lab_snapshot(inventory, district.devices)
+    configs = {d.hostname: get_running_config(d) for d in district.devices}
+    plan = make_plan(PlanInput(before.classification, snap, configs, load_policy(None)), unit)
+    for host in plan.hosts:
+        platform = next(s.platform for s in plan.steps if s.host == host)
+        rejected = apply_lines(devices[host], to_push_lines(plan.get_config(host), platform))
+        assert rejected == [], rejected
+    after = _snapshot(inventory, district.devices, 2, 7)
+    return Migrated(root, inventory, district.devices, before, after, plan)
+
+
+def reports_of(migrated: Migrated, names: dict[str, str] | None = None) -> Reports:
+    """What `govnet report all` would show for the two snapshots (no store needed)."""
+    tree = get_bundled_tree()
+    after = migrated.after
+    connected = {u.unit: u.connected_by for u in after.classification.units if u.category}
+    places = [
+        UnitPlace(u.id, u.division_code, connected.get(u.id)) for u in migrated.inventory.units
+    ]
+    root = migrated.inventory.units[0].division_code[:6].ljust(12, "0")
+    rows = get_coverage(tree, places, root)
+    coverage = CoverageReport(root, tree.get_full_name(root), Level.TOWN, 2, 2, rows)
+    ledger = [
+        LedgerLine(
+            ln.circuit_id,
+            ln.unit,
+            ln.monthly_fee,
+            ln.annual_fee,
+            None,
+            ln.network,
+            ln.carrier.value,
+            ln.kind.value,
+            ln.bandwidth_mbps,
+        )
+        for ln in migrated.inventory.lines
+    ]
+    units = [(u.id, u.name, u.division_code) for u in migrated.inventory.units]
+    progress = get_progress([migrated.before, after], units, ledger)
+    states = get_deadline_states(
+        load_policy(None).deadlines, progress.total, {"root": rows[0]}, T0.date()
+    )
+    return Reports(
+        coverage,
+        replace(progress, deadlines=states),
+        get_exit_rows([migrated.before, after]),
+        get_line_rows(after, ledger),
+        after.classification.breaches,
+        {**{u.id: u.name for u in migrated.inventory.units}, **(names or {})},
+        T0 + dt.timedelta(days=8),
+    )
