@@ -201,6 +201,23 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert (rows[0]["connected"], rows[0]["towns_covered"]) == (covered[1], covered[2])
     code, out, _ = run("--project", str(tmp_path / "demo"), "report", "coverage", "--json")
     assert code == 0 and json.loads(out)["rows"][0]["towns"] == 19
+    code, out, _ = run(
+        "--project",
+        str(tmp_path / "demo"),
+        "report",
+        "coverage",
+        "--division",
+        "all",
+        "--level",
+        "province",
+        "--json",
+    )
+    country, *rest = json.loads(out)["rows"]
+    provinces = {r["name"]: r for r in rest}
+    assert code == 0 and len(provinces) == 31 and country["name"] == "全国"
+    assert country["units"] == 36 and country["towns"] == sum(r["towns"] for r in rest)
+    assert provinces["重庆市"]["units"] == 36 and provinces["北京市"]["units"] == 0
+    assert sum(r["towns"] for r in provinces.values()) > 40_000
     progress = json.loads(
         next((tmp_path / "demo" / "reports").glob("*/progress.json")).read_text(encoding="utf-8")
     )
@@ -219,7 +236,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     exits = json.loads(out)
     assert code == 0 and exits["breaches"] and len(exits["exits"]) == 10
     code, out, _ = run(*demo, "report", "all")
-    assert code == 0 and "12 files in" in out
+    assert code == 0 and "13 files in" in out
     page = next((tmp_path / "demo" / "reports").glob("*/index.html")).read_text(encoding="utf-8")
     assert "九龙坡区" in page and "<script" not in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing from elsewhere
@@ -242,11 +259,17 @@ def check_statistics(path: Path, lines: dict[str, object]) -> None:
     assert book.sheetnames == [
         "覆盖情况",
         "业务专网整合",
+        "区划汇总",
         "进度趋势",
         "互联网出口",
         "线路与费用",
         "逾期事项",
     ]
+    county = next(book["区划汇总"].iter_rows(min_row=4, max_row=4, values_only=True))
+    assert county[:3] == ("500107000000", "九龙坡区", "县（区）")
+    unit_total = list(book["业务专网整合"].iter_rows(min_row=4, values_only=True))[-1]
+    assert unit_total[0] == "合计"
+    assert county[3:9] == unit_total[2:8]  # the county's roll-up equals the sum of its units
     coverage = book["覆盖情况"]
     assert coverage["A1"].value == "电子政务外网覆盖情况统计表（重庆市九龙坡区）"
     assert [c.value for c in coverage[3]][:5] == [

@@ -108,3 +108,16 @@ def test_villages_count_when_imported() -> None:
     assert (town.units, town.connected, town.towns_covered) == (2, 1, 1)
     assert (town.villages, town.villages_covered, town.village_rate) == (2, 1, 0.5)
     assert [r.villages_covered for r in rows[1:]] == [0, 1]
+
+
+def test_the_whole_country_has_its_total_first() -> None:
+    tree = get_bundled_tree()
+    places = [UnitPlace("a", "500107102000", SURVEY), UnitPlace("b", "370702001000", None)]
+    rows = get_coverage(tree, places, "", Level.PROVINCE)
+    country, provinces = rows[0], rows[1:]
+    assert (country.code, country.name, country.level, country.parent) == ("", "全国", None, None)
+    assert len(provinces) == 31 and all(p.parent == "" and p.depth == 1 for p in provinces)
+    every_town = [d for d in tree.divisions.values() if d.level is Level.TOWN]
+    assert country.towns == len(every_town) > 40_000
+    assert (country.units, country.connected, country.towns_covered) == (2, 1, 1)
+    assert country.to_dict()["level"] == "country"

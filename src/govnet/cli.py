@@ -108,7 +108,11 @@ def print_problems(problems: list[Problem]) -> None:
 
 
 def print_json(data: Any) -> None:
-    out.print_json(json.dumps(data, ensure_ascii=False, default=_json_default))
+    """JSON on stdout, indented, as is (rich's highlighter takes minutes and gigabytes on a
+    whole country's coverage)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 def _json_default(value: Any) -> Any:
@@ -705,7 +709,22 @@ FormatOpt = Annotated[
 ]
 
 
-def _load_reports(ctx: typer.Context) -> tuple[Project, Any]:
+LevelOpt = Annotated[
+    Level, typer.Option("--level", help="The deepest level listed (default: town).")
+]
+DivisionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--division",
+        help="Division code, or 'all' for the whole country (default: the smallest"
+        " division holding every unit).",
+    ),
+]
+
+
+def _load_reports(
+    ctx: typer.Context, division: str | None = None, level: Level = Level.TOWN
+) -> tuple[Project, Any]:
     from govnet.policy import load_policy
     from govnet.report import load_reports
 
@@ -713,7 +732,9 @@ def _load_reports(ctx: typer.Context) -> tuple[Project, Any]:
     policy = load_policy(project.root)
     store = project.open_store()
     try:
-        reports = load_reports(store, get_bundled_tree(), policy.deadlines, dt.date.today())
+        reports = load_reports(
+            store, get_bundled_tree(), policy.deadlines, dt.date.today(), division, level
+        )
     finally:
         store.dispose()
     return project, reports
@@ -816,6 +837,8 @@ def report_all(
         str, typer.Option("--format", help="Files under reports/<date>/: csv,json,xlsx,html.")
     ] = "csv,json,xlsx,html",
     lang: Annotated[str, typer.Option("--lang", help="Language of the web page: zh or en.")] = "zh",
+    division: DivisionOpt = None,
+    level: LevelOpt = Level.TOWN,
 ) -> None:
     """Every report's files at once (coverage, progress, exits, lines), the statistics
     workbook (statistics.xlsx, a sheet per topic, ready to print) and the web page
@@ -826,7 +849,7 @@ def report_all(
     wanted = get_formats(formats, ALL_FORMATS)
     if lang not in LANGS:
         raise UserError(f"--lang: {lang!r} is not one of {', '.join(LANGS)}")
-    project, reports = _load_reports(ctx)
+    project, reports = _load_reports(ctx, division, level)
     folder, written = write_reports(project.root / "reports", reports, wanted, lang)
     top = reports.coverage.rows[0]
     out.print(
@@ -847,22 +870,14 @@ def report_progress(
     as_json: JsonOpt = False,
 ) -> None:
     """Progress over the snapshots: business networks found / migrated / retained /
-    remaining, own exits found / closed, lines cancelled and fees saved, deadlines."""
-    from govnet.policy import load_policy
-    from govnet.progress import progress_with_deadlines
+    remaining, own exits found / closed, lines cancelled and fees saved, deadlines; per unit,
+    per division and as a trend."""
     from govnet.report import get_formats, get_report_dir, write_progress
 
     wanted = get_formats(formats)
-    project = _options(ctx).get_project()
-    policy = load_policy(project.root)
-    store = project.open_store()
-    try:
-        report = progress_with_deadlines(
-            store, get_bundled_tree(), policy.deadlines, dt.date.today()
-        )
-    finally:
-        store.dispose()
-    data = report.to_dict()
+    project, reports = _load_reports(ctx)
+    report = reports.progress
+    data = reports.progress_data()
     folder = get_report_dir(project.root / "reports", dt.date.today())
     written = write_progress(folder, data, wanted)
     if as_json:
@@ -942,15 +957,8 @@ def render_progress(report: Any) -> None:
 @handles_errors
 def report_coverage(
     ctx: typer.Context,
-    level: Annotated[
-        Level, typer.Option("--level", help="The deepest level listed (default: town).")
-    ] = Level.TOWN,
-    division: Annotated[
-        str | None,
-        typer.Option(
-            "--division", help="Division code (default: the smallest holding every unit)."
-        ),
-    ] = None,
+    level: LevelOpt = Level.TOWN,
+    division: DivisionOpt = None,
     formats: Annotated[
         str | None,
         typer.Option("--format", help="Also write files under reports/<date>/: csv,json."),
@@ -985,6 +993,9 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
+TABLE_ROWS = 500  # a terminal table longer than this helps nobody (and rich is slow)
+
+
 def render_coverage(report: Any) -> None:
     table = Table(
         title=f"电子政务外网覆盖 extranet coverage: {report.root_name}"
@@ -1004,7 +1015,8 @@ def render_coverage(report: Any) -> None:
     villages = any(r.villages for r in report.rows)
     if villages:
         table.add_column("村社区\nvillages", justify="right")
-    for row in report.rows:
+    shown = report.rows[:TABLE_ROWS]
+    for row in shown:
         connected = str(row.connected)
         if row.connected_by_ledger:
             connected += f" (台账 ledger {row.connected_by_ledger})"
@@ -1021,6 +1033,11 @@ def render_coverage(report: Any) -> None:
             cells.append(f"{row.villages_covered}/{row.villages}")
         table.add_row(*cells)
     out.print(table)
+    if len(shown) < len(report.rows):
+        out.print(
+            f"(the first {len(shown):,} of {len(report.rows):,} rows; --format csv,json"
+            " writes them all, --level county shows fewer)"
+        )
     if any(r.connected_by_ledger for r in report.rows[:1]):
         out.print("台账 ledger: connected by the ledger only (no surveyed device shows the line)")
 

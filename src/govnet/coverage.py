@@ -51,9 +51,9 @@ class UnitPlace:
 
 @dataclass(frozen=True)
 class CoverageRow:
-    code: str
+    code: str  # "" for the whole country
     name: str
-    level: Level
+    level: Level | None  # None for the whole country
     parent: str | None  # the row above in this table (None for the root)
     depth: int  # 0 for the root
     units: int
@@ -81,7 +81,7 @@ class CoverageRow:
         return {
             "code": self.code,
             "name": self.name,
-            "level": self.level.value,
+            "level": self.level.value if self.level else "country",
             "parent": self.parent,
             "units": self.units,
             "connected": self.connected,
@@ -180,7 +180,7 @@ def get_coverage(
                 done[code] += 1
     rows: list[CoverageRow] = []
     deepest_digits = LEVEL_DIGITS[deepest]
-    parents: dict[int, str] = {}
+    parents: dict[int, str] = {0: ""} if not root else {}
     base = _depth_of(root)
     for division in _walk(tree, root, deepest, include_root=True):
         code = division.code
@@ -204,7 +204,23 @@ def get_coverage(
                 villages_covered[code],
             )
         )
+    if not root:  # the whole country: its total first, the provinces below it
+        top = [r for r in rows if r.depth == 1]
+        sums = [sum(getattr(r, f) for r in top) for f in _COUNTS]
+        rows.insert(0, CoverageRow("", COUNTRY, None, None, 0, *sums))
     return rows
+
+
+COUNTRY = "全国"
+_COUNTS = (
+    "units",
+    "connected",
+    "connected_by_ledger",
+    "towns",
+    "towns_covered",
+    "villages",
+    "villages_covered",
+)
 
 
 def _depth_of(code: str) -> int:
@@ -284,7 +300,9 @@ def coverage_from_store(
     snapshot = store.get_snapshot(result.survey_run_id)
     access = {u.unit: u.connected_by for u in result.units if u.category is not None}
     places = [UnitPlace(u.key, u.division_code, access.get(u.key)) for u in snapshot.units]
-    if division:
+    if division in ("all", "CN"):
+        root = ""  # the whole country
+    elif division:
         try:
             root = to_full_code(division)
         except DivisionCodeError as exc:
@@ -299,6 +317,6 @@ def coverage_from_store(
         tree = tree.copy_with(villages)
     runs = [r["id"] for r in store.get_classify_runs()]
     run_id = classify_run_id if classify_run_id is not None else (runs[-1] if runs else None)
-    name = tree.get_full_name(root) if root else "全国"
+    name = tree.get_full_name(root) if root else COUNTRY
     rows = get_coverage(tree, places, root, deepest)
     return CoverageReport(root, name, deepest, run_id, result.survey_run_id, rows)

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 from govnet.classify import Classification
 from govnet.coverage import CoverageRow, get_ancestor_codes
-from govnet.divisions import DivisionTree
 from govnet.policy import Category, Deadline, Target
 from govnet.problems import UsageError
 
@@ -453,17 +452,3 @@ def get_line_rows(latest: Snapshot, ledger: Iterable[LedgerLine]) -> list[LineRo
             )
         )
     return sorted(rows, key=lambda r: (r.unit, r.circuit_id))
-
-
-def progress_with_deadlines(
-    store: Store, tree: DivisionTree, deadlines: Iterable[Deadline], today: dt.date
-) -> ProgressReport:
-    """The store's progress, with each deadline measured (coverage from the latest
-    classification, over the smallest division holding every unit)."""
-    from govnet.coverage import coverage_from_store
-
-    report = progress_from_store(store)
-    coverage = coverage_from_store(store, tree)
-    root = coverage.rows[0] if coverage.rows else None
-    states = get_deadline_states(deadlines, report.total, {"root": root}, today)
-    return replace(report, deadlines=states)

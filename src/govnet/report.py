@@ -116,6 +116,7 @@ def write_progress(folder: Path, data: Mapping[str, Any], formats: Sequence[str]
         written += [
             write_csv(folder / "progress-trend.csv", data["points"]),
             write_csv(folder / "progress-units.csv", units),
+            write_csv(folder / "progress-divisions.csv", data["divisions"]),
             write_csv(folder / "progress-deadlines.csv", data["deadlines"]),
         ]
     if "json" in formats:
@@ -134,6 +135,19 @@ class Reports:
     breaches: list[Breach]
     unit_names: dict[str, str]
     made_at: dt.datetime
+
+    def progress_data(self) -> dict[str, Any]:
+        """The progress, with its totals per division of the coverage table (the root down
+        to towns) as ``divisions``."""
+        data = self.progress.to_dict()
+        places = {r.code: r for r in self.coverage.rows}
+        data["divisions"] = [
+            {"code": code, "name": places[code].name, "level": places[code].to_dict()["level"]}
+            | tally.to_dict()
+            for code, tally in self.progress.get_rows(self.coverage.root)
+            if code in places
+        ]
+        return data
 
     def exits_data(self) -> dict[str, Any]:
         return {
@@ -207,7 +221,7 @@ def write_reports(
     index.html."""
     folder = get_report_dir(reports_dir, reports.made_at.date())
     written = write_table(folder, "coverage", reports.coverage.to_dict(), "rows", formats)
-    written += write_progress(folder, reports.progress.to_dict(), formats)
+    written += write_progress(folder, reports.progress_data(), formats)
     written += write_table(folder, "exits", reports.exits_data(), "exits", formats)
     written += write_table(folder, "lines", reports.lines_data(), "lines", formats)
     if "xlsx" in formats:

@@ -161,7 +161,7 @@ def rows_to_tree(rows: Sequence[CoverageRow]) -> list[Node]:
     for row in rows:
         node = Node(row)
         nodes[row.code] = node
-        parent = nodes.get(row.parent) if row.parent else None
+        parent = nodes.get(row.parent) if row.parent is not None else None
         (parent.children if parent is not None else roots).append(node)
     return roots
 

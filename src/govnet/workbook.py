@@ -172,7 +172,7 @@ def reports_to_sheets(reports: Reports) -> list[SheetSpec]:
         row = [
             r.code,
             "　" * r.depth + r.name,
-            LEVEL_NAMES[r.level.value],
+            LEVEL_NAMES[r.level.value] if r.level else "全国",
             r.units,
             r.connected,
             r.connected_by_ledger,
@@ -236,6 +236,35 @@ def reports_to_sheets(reports: Reports) -> list[SheetSpec]:
             [Column("单位"), Column("区划代码"), *tally_columns],
             [[u.name, u.division_code, *tally_cells(u.tally)] for u in units],
             [["合计", None, *tally_cells(total)]],
+        )
+    )
+    divisions = reports.progress_data()["divisions"]
+    sheets.append(
+        SheetSpec(
+            "区划汇总",
+            f"业务专网整合进度（按区划汇总，{place}）",
+            source,
+            [Column("区划代码"), Column("区划名称"), Column("层级"), *tally_columns],
+            [
+                [
+                    d["code"],
+                    d["name"],
+                    LEVEL_NAMES[d["level"]],
+                    d["networks"],
+                    d["migrated"],
+                    d["retained"],
+                    d["to_cancel"],
+                    d["closed"],
+                    d["remaining"],
+                    _rate(d["migrated"] + d["retained"] + d["closed"], d["networks"]),
+                    d["exits_found"],
+                    d["exits_closed"],
+                    d["lines_cancelled"],
+                    d["annual_saved"],
+                    d["monthly_to_save"] * 12,
+                ]
+                for d in divisions
+            ],
         )
     )
     sheets.append(
