@@ -79,20 +79,7 @@ def reports_of(migrated: Migrated, names: dict[str, str] | None = None) -> Repor
     root = migrated.inventory.units[0].division_code[:6].ljust(12, "0")
     rows = get_coverage(tree, places, root)
     coverage = CoverageReport(root, tree.get_full_name(root), Level.TOWN, 2, 2, rows)
-    ledger = [
-        LedgerLine(
-            ln.circuit_id,
-            ln.unit,
-            ln.monthly_fee,
-            ln.annual_fee,
-            None,
-            ln.network,
-            ln.carrier.value,
-            ln.kind.value,
-            ln.bandwidth_mbps,
-        )
-        for ln in migrated.inventory.lines
-    ]
+    ledger = ledger_of(migrated.inventory)
     units = [(u.id, u.name, u.division_code) for u in migrated.inventory.units]
     progress = get_progress([migrated.before, after], units, ledger)
     states = get_deadline_states(
@@ -107,3 +94,23 @@ def reports_of(migrated: Migrated, names: dict[str, str] | None = None) -> Repor
         {**{u.id: u.name for u in migrated.inventory.units}, **(names or {})},
         T0 + dt.timedelta(days=8),
     )
+
+
+def ledger_of(
+    inventory: Inventory, cancelled: dict[str, dt.datetime] | None = None
+) -> list[LedgerLine]:
+    """The inventory's ledger as progress reads it; ``cancelled``: circuit -> when it left."""
+    return [
+        LedgerLine(
+            ln.circuit_id,
+            ln.unit,
+            ln.monthly_fee,
+            ln.annual_fee,
+            (cancelled or {}).get(ln.circuit_id),
+            ln.network,
+            ln.carrier.value,
+            ln.kind.value,
+            ln.bandwidth_mbps,
+        )
+        for ln in inventory.lines
+    ]

@@ -17,14 +17,13 @@ import pytest
 
 from govnet.policy import Deadline
 from govnet.progress import (
-    LedgerLine,
     Tally,
     get_deadline_states,
     get_exit_rows,
     get_line_rows,
     get_progress,
 )
-from oracle import T0, UNIT, migrate_one_unit
+from oracle import T0, UNIT, ledger_of, migrate_one_unit
 
 
 def test_progress_shows_the_migration_the_exit_closed_and_the_fee_saved(tmp_path: Path) -> None:
@@ -44,16 +43,7 @@ def test_progress_shows_the_migration_the_exit_closed_and_the_fee_saved(tmp_path
     assert ledger_line.monthly_fee is not None
     cancelled_at = T0 + dt.timedelta(days=20)
     cancelled = migrated.snapshot_again(3, 30)
-    ledger = [
-        LedgerLine(
-            ln.circuit_id,
-            ln.unit,
-            ln.monthly_fee,
-            ln.annual_fee,
-            cancelled_at if ln.circuit_id == circuit else None,
-        )
-        for ln in inventory.lines
-    ]
+    ledger = ledger_of(inventory, {circuit: cancelled_at})
     units = [(u.id, u.name, u.division_code) for u in inventory.units]
     report = get_progress([before, after, cancelled], units, ledger)
 

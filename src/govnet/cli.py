@@ -740,24 +740,39 @@ def _load_reports(
     return project, reports
 
 
-@report_app.command("exits")
-@handles_errors
-def report_exits(ctx: typer.Context, formats: FormatOpt = None, as_json: JsonOpt = False) -> None:
-    """Own internet exits found over the snapshots, open or closed, and isolation breaches."""
+def _table_report(
+    ctx: typer.Context,
+    formats: str | None,
+    as_json: bool,
+    name: str,
+    render: Callable[[Any, dict[str, Any]], None],
+) -> None:
+    """`report exits` and `report lines`: the table's data, its files, JSON or the terminal."""
     from govnet.report import get_formats, get_report_dir, write_table
 
     wanted = get_formats(formats)
     project, reports = _load_reports(ctx)
-    data = reports.exits_data()
+    data = reports.exits_data() if name == "exits" else reports.lines_data()
     folder = get_report_dir(project.root / "reports", dt.date.today())
-    written = write_table(folder, "exits", data, "exits", wanted)
+    written = write_table(folder, name, data, name, wanted)
     if as_json:
         print_json(data)
         return
-    render_breaches(reports.breaches)
-    render_exit_rows(data["exits"])
+    render(reports, data)
     for path in written:
         out.print(f"written: {path}", markup=False)
+
+
+@report_app.command("exits")
+@handles_errors
+def report_exits(ctx: typer.Context, formats: FormatOpt = None, as_json: JsonOpt = False) -> None:
+    """Own internet exits found over the snapshots, open or closed, and isolation breaches."""
+
+    def render(reports: Any, data: dict[str, Any]) -> None:
+        render_breaches(reports.breaches)
+        render_exit_rows(data["exits"])
+
+    _table_report(ctx, formats, as_json, "exits", render)
 
 
 def render_exit_rows(rows: list[dict[str, Any]]) -> None:
@@ -783,19 +798,7 @@ def render_exit_rows(rows: list[dict[str, Any]]) -> None:
 @handles_errors
 def report_lines(ctx: typer.Context, formats: FormatOpt = None, as_json: JsonOpt = False) -> None:
     """Every ledger line: its target, in use / to cancel / cancelled, fees and totals."""
-    from govnet.report import get_formats, get_report_dir, write_table
-
-    wanted = get_formats(formats)
-    project, reports = _load_reports(ctx)
-    data = reports.lines_data()
-    folder = get_report_dir(project.root / "reports", dt.date.today())
-    written = write_table(folder, "lines", data, "lines", wanted)
-    if as_json:
-        print_json(data)
-        return
-    render_line_rows(data)
-    for path in written:
-        out.print(f"written: {path}", markup=False)
+    _table_report(ctx, formats, as_json, "lines", lambda _reports, data: render_line_rows(data))
 
 
 LINE_STATUS = {
