@@ -95,6 +95,7 @@ def open_page(path: Path, width: int = 1280, height: int = 900) -> Iterator[Page
                 "--headless=new",
                 "--no-sandbox",  # CI runs as root
                 "--disable-gpu",
+                "--disable-dev-shm-usage",  # containers have a small /dev/shm
                 "--no-first-run",
                 "--no-default-browser-check",
                 "--disable-background-networking",
