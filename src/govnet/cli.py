@@ -1175,6 +1175,10 @@ def survey_callback(
     command_timeout: Annotated[
         float, typer.Option(min=1, help="Seconds for one command's whole output.")
     ] = 30.0,
+    host_timeout: Annotated[
+        float,
+        typer.Option(min=1, help="Seconds for a whole host; then its session is cut off."),
+    ] = 300.0,
     offline: Annotated[
         Path | None,
         typer.Option(
@@ -1192,7 +1196,7 @@ def survey_callback(
     from govnet.survey import SurveyOptions, run_offline_survey, run_survey
 
     project = _options(ctx).get_project()
-    budget = Budget(connect_timeout, command_timeout)
+    budget = Budget(connect_timeout, command_timeout, host_timeout)
     options = SurveyOptions(workers, retry_failed, campaign, tuple(host or ()), budget)
     if offline is not None and retry_failed:
         raise UserError("--retry-failed surveys over SSH; it cannot be used with --offline")

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -89,7 +90,8 @@ class Budget:
     """Time limits for one host, in seconds."""
 
     connect: float = 10.0  # TCP + SSH banner + authentication, each
-    command: float = 30.0  # one command's whole output
+    command: float = 30.0  # one command's whole output, however it trickles in
+    host: float = 300.0  # the whole host, login to the last command: then it is cut off
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,10 @@ def collect_host(
         )
         return result
     conn: Any = None
+    watchdog = _Watchdog(budget.host)
     try:
         conn = connect(target, credentials, budget)
+        watchdog.watch(conn)
         reader = Cli(conn.remote_conn, budget.command)
         reader.start(session, credentials.secret or credentials.password)
         pending = list(commands)
@@ -145,9 +149,37 @@ def collect_host(
         result.error = get_error_category(exc, connected=conn is not None)
         result.message = get_error_message(exc)
     finally:
+        watchdog.cancel()
         if conn is not None:
             close_quickly(conn)
+    if watchdog.fired:
+        result.error = ErrorCategory.TIMEOUT
+        result.message = f"cut off: the host took more than its {budget.host:.0f} s budget"
     return result
+
+
+class _Watchdog:
+    """Closes a host's SSH session from outside when its whole-host budget runs out, so a
+    device that stalls or trickles cannot hold a worker, a thread or a socket."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self._timer: threading.Timer | None = None
+
+    def watch(self, conn: Any) -> None:
+        def fire() -> None:
+            self.fired = True
+            close_quickly(conn)
+
+        self._timer = threading.Timer(self.seconds, fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer.join()
 
 
 class _Searcher(Protocol):
@@ -266,8 +298,11 @@ class Cli:
         buffer = bytearray()
         start = 0 if not echo else -1
         while True:
-            self.channel.settimeout(max(0.01, deadline - time.monotonic()))
+            left = deadline - time.monotonic()
             try:
+                if left <= 0:  # a device that trickles never lets recv time out
+                    raise TimeoutError
+                self.channel.settimeout(left)
                 data = self.channel.recv(65536)
             except TimeoutError:
                 raise TimeoutError(

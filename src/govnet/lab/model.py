@@ -42,6 +42,8 @@ class Fault(StrEnum):
     ODD_PROMPT = "odd_prompt"  # the prompt is not the inventory hostname
     UNSUPPORTED = "unsupported"  # some display/show commands are unknown on this model
     UNTAGGED = "untagged"  # its lines carry no VLAN tags: a new dot1q sub-interface stays down
+    STALL = "stall"  # logs in, shows its prompt, then never answers anything
+    TRICKLE = "trickle"  # answers a byte at a time, and never finishes
 
 
 @dataclass

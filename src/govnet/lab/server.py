@@ -30,6 +30,7 @@ from govnet.lab.session import PAGE_LINES, Chunk, ChunkKind, Session
 log = logging.getLogger("govnet.lab.server")
 
 SLOW_DELAY_S = 2.0
+TRICKLE_S = 0.2  # seconds between the bytes of a TRICKLE device
 DROP_MIN_LINES = 30  # outputs at least this long are cut in half on a DROP device
 CONFIGURATION = re.compile(r"^(?: sysname|hostname) ", re.MULTILINE)  # ...and every config
 
@@ -153,6 +154,11 @@ class LabServer:
                 process.exit(0)
                 return
             decoder = codecs.getincrementaldecoder(encoding)("replace")
+            if Fault.STALL in device.faults:
+                await send.chunks(session.get_greeting())
+                while await process.stdin.read(4096):  # read, never answer, until closed
+                    pass
+                return
             if await send.chunks(session.get_greeting()):
                 while not session.closed:
                     data = await process.stdin.read(4096)
@@ -182,9 +188,14 @@ class _Sender:
         self.encoding = encoding
         self.slow = slow_delay if Fault.SLOW in device.faults else 0.0
         self.drop = Fault.DROP in device.faults
+        self.trickle = Fault.TRICKLE in device.faults
+        self.greeted = False
 
     async def chunks(self, chunks: list[Chunk]) -> bool:
         """Send the chunks; False when a DROP fault cut the connection."""
+        if self.trickle and self.greeted:
+            await self._trickle(chunks)
+        self.greeted = True
         for chunk in chunks:
             text = chunk.text
             if chunk.kind is ChunkKind.OUTPUT and self.slow:
@@ -200,6 +211,17 @@ class _Sender:
                 self.process.stdout.write(self._encode(text))
         await self.process.stdout.drain()
         return True
+
+    async def _trickle(self, chunks: list[Chunk]) -> None:
+        """A TRICKLE device: the answer a byte every TRICKLE_S seconds, then dots, forever
+        (the prompt never comes); ends when the client goes."""
+        data = self._encode("".join(c.text for c in chunks if c.kind is not ChunkKind.PROMPT))
+        while True:
+            for i in range(len(data)):
+                self.process.stdout.write(data[i : i + 1])
+                await self.process.stdout.drain()
+                await asyncio.sleep(TRICKLE_S)
+            data = b"."
 
     def _encode(self, text: str) -> bytes:
         return text.encode(self.encoding, "replace")
