@@ -141,6 +141,8 @@ def test_classify_before_a_survey_says_what_to_run(example_project: Path) -> Non
     project = ("--project", str(example_project))
     code, _, stderr = run(*project, "classify")
     assert code == 1 and stderr.startswith("error: no survey run yet: run `govnet survey`")
+    code, _, stderr = run(*project, "survey", "--shard", "0/2")
+    assert code == 1 and stderr.startswith("error: --shard 0/2: K/N with 1 <= K <= N")
     for args in (["explain", "jlp-dsj"], ["exits"], ["report", "coverage"], ["report", "progress"]):
         code, _stdout, stderr = run(*project, *args)
         assert code == 1 and "no classification yet: run `govnet classify` first" in stderr

@@ -102,3 +102,21 @@ def test_the_whole_host_budget_cuts_off_a_device_that_keeps_answering(lab: Path)
     assert set(messages) == set(trickling)
     assert all("3 s budget" in m for m in messages.values()), messages
     assert seconds < 3.0 + 5.0 + 5, seconds
+
+
+def test_sharded_collectors_make_one_snapshot_with_every_host_once(lab: Path) -> None:
+    """Three collectors, each its part of the inventory, one campaign: every host surveyed by
+    exactly one of them, the campaign's snapshot has them all."""
+    user, password = read_credentials(get_lab_paths(lab).credentials)
+    store = open_store(f"sqlite:///{lab}/.govnet/govnet.db")
+    try:
+        parts = []
+        for k in (1, 2, 3):
+            options = SurveyOptions(10, campaign="sharded", budget=BUDGET, shard=(k, 3))
+            summary = run_survey(lab, store, Credentials(user, password), options)
+            parts.append({h["hostname"] for h in store.get_host_results(summary.run_id)})
+        snapshot = store.get_campaign_hosts("sharded")
+    finally:
+        store.dispose()
+    assert sum(len(p) for p in parts) == ROUTERS == len(set().union(*parts))
+    assert all(parts) and set(snapshot) == set().union(*parts)

@@ -1179,6 +1179,14 @@ def survey_callback(
         float,
         typer.Option(min=1, help="Seconds for a whole host; then its session is cut off."),
     ] = 300.0,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            help="K/N: survey part K of N of the inventory (hosts split by a hash of their"
+            " name); collectors sharing --campaign make one snapshot.",
+        ),
+    ] = None,
     offline: Annotated[
         Path | None,
         typer.Option(
@@ -1193,11 +1201,18 @@ def survey_callback(
     if ctx.invoked_subcommand is not None:
         return
     from govnet.collect import Budget
-    from govnet.survey import SurveyOptions, run_offline_survey, run_survey
+    from govnet.survey import SurveyOptions, get_shard, run_offline_survey, run_survey
 
     project = _options(ctx).get_project()
     budget = Budget(connect_timeout, command_timeout, host_timeout)
-    options = SurveyOptions(workers, retry_failed, campaign, tuple(host or ()), budget)
+    options = SurveyOptions(
+        workers,
+        retry_failed,
+        campaign,
+        tuple(host or ()),
+        budget,
+        get_shard(shard) if shard is not None else None,
+    )
     if offline is not None and retry_failed:
         raise UserError("--retry-failed surveys over SSH; it cannot be used with --offline")
     credentials = get_credentials() if offline is None else None

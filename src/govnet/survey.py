@@ -15,6 +15,7 @@ import queue
 import signal
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,34 @@ class SurveyOptions:
     campaign: str | None = None
     hosts: tuple[str, ...] = ()  # only these (default: every host of the inventory)
     budget: Budget = field(default_factory=Budget)
+    shard: tuple[int, int] | None = None  # (K, N): this collector's part K of N
+
+
+def get_shard(text: str) -> tuple[int, int]:
+    """``K/N`` as (K, N), checked.
+
+    >>> get_shard("2/4")
+    (2, 4)
+    >>> get_shard("5/4")
+    Traceback (most recent call last):
+    ...
+    govnet.survey.SurveyError: --shard 5/4: K/N with 1 <= K <= N, e.g. 1/4
+    """
+    k, sep, n = text.partition("/")
+    if sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n):
+        return int(k), int(n)
+    raise SurveyError(f"--shard {text}: K/N with 1 <= K <= N, e.g. 1/4")
+
+
+def is_in_shard(hostname: str, shard: tuple[int, int]) -> bool:
+    """Whether a host is part K of N: by a hash of its name, so collectors that read the same
+    inventory split it exactly, whatever order they read it in.
+
+    >>> [k for k in (1, 2, 3) if is_in_shard("jlp-dsj-core1", (k, 3))]
+    [1]
+    """
+    k, n = shard
+    return zlib.crc32(hostname.encode()) % n == k - 1
 
 
 @dataclass
@@ -222,6 +251,8 @@ def plan_hosts(
 ) -> tuple[str, list[str]]:
     """The campaign and the hosts this run surveys."""
     names = list(all_hosts)
+    if options.shard is not None:
+        names = [n for n in names if is_in_shard(n, options.shard)]
     if options.hosts:
         unknown = sorted(set(options.hosts) - set(names))
         if unknown:
