@@ -33,7 +33,7 @@ from govnet.facts import HostFacts, HostSnapshot
 from govnet.inventory import get_inventory
 from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet.lab.district import load_district
-from govnet.lab.facts import get_device_facts
+from govnet.lab.facts import get_lab_snapshot
 from govnet.lab.generate import generate_lab
 from govnet.lab.server import read_credentials
 from govnet.normalise import load_collectors
@@ -297,37 +297,7 @@ def test_every_shipped_rule_is_exercised(tmp_path: Path) -> None:
     init_project(tmp_path)
     district = load_district(generate_lab(tmp_path, None, 1, None, None))
     inventory = get_inventory(tmp_path, get_bundled_tree())
-    hosts = {h.name: h for h in inventory.hosts}
-    snapshot = Snapshot(
-        [
-            UnitRecord(u.id, u.name, u.kind.value, u.division_code, u.classified)
-            for u in inventory.units
-        ],
-        [
-            HostRecord(
-                d.hostname,
-                hosts[d.hostname].unit,
-                hosts[d.hostname].role.value,
-                d.platform.value,
-                "ok",
-                get_device_facts(d),
-            )
-            for d in district.devices
-        ],
-        [
-            LedgerLine(
-                ln.circuit_id,
-                ln.unit,
-                ln.network,
-                ln.carrier.value,
-                ln.kind.value,
-                ln.classified,
-                ln.a_device,
-                ln.a_interface,
-            )
-            for ln in inventory.lines
-        ],
-    )
+    snapshot = get_lab_snapshot(inventory, district.devices)
     result = classify(snapshot, load_policy(None))
     used |= {v.rule for v in (*result.lines, *result.networks)}
     shipped = {r.id for r in load_policy(None).rules} | {"exception"}

@@ -925,6 +925,8 @@ def _progress_table(title: str, first: list[str]) -> Table:
 
 
 def render_progress(report: Any) -> None:
+    from govnet.webpage import percent
+
     trend = _progress_table("整合进度 progress over the snapshots", ["采集时间", "批次"])
     for point in report.points:
         trend.add_row(
@@ -950,7 +952,7 @@ def render_progress(report: Any) -> None:
                 state.deadline.what,
                 state.deadline.by.isoformat(),
                 f"{goal:.0%}",
-                _percent(state.actual),
+                percent(state.actual),
                 label,
             )
         out.print(table)
@@ -992,14 +994,12 @@ def report_coverage(
         out.print(f"written: {path}", markup=False)
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
 TABLE_ROWS = 500  # a terminal table longer than this helps nobody (and rich is slow)
 
 
 def render_coverage(report: Any) -> None:
+    from govnet.webpage import percent
+
     table = Table(
         title=f"电子政务外网覆盖 extranet coverage: {report.root_name}"
         f" (classification {report.classify_run_id}, survey run {report.survey_run_id})",
@@ -1028,9 +1028,9 @@ def render_coverage(report: Any) -> None:
             row.code,
             str(row.units),
             connected,
-            _percent(row.rate),
+            percent(row.rate),
             f"{row.towns_covered}/{row.towns}",
-            _percent(row.town_rate),
+            percent(row.town_rate),
         ]
         if villages:
             cells.append(f"{row.villages_covered}/{row.villages}")

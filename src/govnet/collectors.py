@@ -688,7 +688,7 @@ class PlatformPlan:
     push: PushSpec | None = None
 
 
-def _any_of(patterns: Iterable[str]) -> re.Pattern[str] | None:
+def any_of(patterns: Iterable[str]) -> re.Pattern[str] | None:
     joined = "|".join(f"(?:{p})" for p in patterns)
     return re.compile(joined, re.MULTILINE) if joined else None
 
@@ -920,8 +920,8 @@ class _Compiler:
             self.name,
             str(self.spec.vendor),
             self.spec.ntc_platform,
-            _any_of(self.spec.errors or ()),
-            _any_of(self.spec.empty_answers or ()),
+            any_of(self.spec.errors or ()),
+            any_of(self.spec.empty_answers or ()),
             self.tables,
             plans,
             config_command,

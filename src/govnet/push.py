@@ -40,7 +40,7 @@ from govnet.collect import (
     connect,
     get_error_message,
 )
-from govnet.collectors import PushSpec
+from govnet.collectors import PushSpec, any_of
 from govnet.facts import HostFacts
 from govnet.normalise import Collectors, load_collectors
 from govnet.plan import Check, evaluate_checks, get_hconfig_of, to_push_lines
@@ -230,7 +230,7 @@ class Device:
     def configure(self, lines: Sequence[str], *, stop_at_refusal: bool) -> list[str]:
         """Type ``lines`` in configuration mode; the refused ones, as 'line: answer'."""
         spec = self.spec
-        refused, notices = _any(spec.refused), _any(spec.notices)
+        refused, notices = any_of(spec.refused), any_of(spec.notices)
         rejected: list[str] = []
         with self.cli("configuring") as cli:
             answer = cli.send(spec.configure, spec.questions)
@@ -257,11 +257,6 @@ class Device:
             return False
 
 
-def _any(patterns: Iterable[str]) -> re.Pattern[str] | None:
-    joined = "|".join(f"(?:{p})" for p in patterns)
-    return re.compile(joined) if joined else None
-
-
 def _is_refusal(answer: str, refused: re.Pattern[str], notices: re.Pattern[str] | None) -> bool:
     """Whether an answer to a configuration line says the line was refused.
 
@@ -281,7 +276,7 @@ def get_config_diff(
 ) -> list[str]:
     """What tells two running configurations apart, as hier_config's diff ([] when equal);
     lines matching ``volatile`` (byte counts, timestamps) are left out."""
-    drop = _any(volatile)
+    drop = any_of(volatile)
 
     def tree(text: str) -> Any:
         lines = [ln for ln in text.splitlines() if drop is None or not drop.search(ln)]
