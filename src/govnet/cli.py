@@ -621,16 +621,9 @@ def _demo_classify(project: Project) -> Any:
 
 
 def _demo_reports(project: Project) -> tuple[Any, Any, Path]:
-    from govnet.policy import load_policy
-    from govnet.report import ALL_FORMATS, load_reports, write_reports
+    from govnet.report import ALL_FORMATS, write_reports
 
-    store = project.open_store()
-    try:
-        reports = load_reports(
-            store, get_bundled_tree(), load_policy(project.root).deadlines, dt.date.today()
-        )
-    finally:
-        store.dispose()
+    reports = get_reports(project)
     folder, _ = write_reports(project.root / "reports", reports, ALL_FORMATS)
     return reports.coverage, reports.progress, folder
 
@@ -725,19 +718,23 @@ DivisionOpt = Annotated[
 def _load_reports(
     ctx: typer.Context, division: str | None = None, level: Level = Level.TOWN
 ) -> tuple[Project, Any]:
+    project = _options(ctx).get_project()
+    return project, get_reports(project, division, level)
+
+
+def get_reports(project: Project, division: str | None = None, level: Level = Level.TOWN) -> Any:
+    """Every report's data from the project's store and policy (the report commands, the demo)."""
     from govnet.policy import load_policy
     from govnet.report import load_reports
 
-    project = _options(ctx).get_project()
     policy = load_policy(project.root)
     store = project.open_store()
     try:
-        reports = load_reports(
+        return load_reports(
             store, get_bundled_tree(), policy.deadlines, dt.date.today(), division, level
         )
     finally:
         store.dispose()
-    return project, reports
 
 
 def _table_report(
