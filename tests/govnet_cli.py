@@ -29,3 +29,16 @@ def run_govnet_json(root: Path, env: Mapping[str, str], *args: str) -> Any:
     done = run_govnet(root, env, *args, "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def start_govnet(root: Path, env: Mapping[str, str], *args: str) -> subprocess.Popen[str]:
+    """govnet started, not waited for: collectors that run at the same time."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from govnet.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(env),
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+    )

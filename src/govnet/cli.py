@@ -1157,7 +1157,9 @@ def survey_callback(
     retry_failed: Annotated[
         bool,
         typer.Option(
-            "--retry-failed", help="Only the hosts the last campaign has no good result for."
+            "--retry-failed",
+            help="Only the hosts the campaign (--campaign, else the last) has no good result"
+            " for: completes it after failures or a collector that died.",
         ),
     ] = False,
     host: Annotated[
@@ -1279,14 +1281,18 @@ def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     table = Table()
     table.add_column("run", no_wrap=True)
     table.add_column("campaign", no_wrap=True)
+    table.add_column("shard", no_wrap=True)
     table.add_column("source", overflow="fold")
+    table.add_column("machine", overflow="fold")
     for name in ("status", "hosts", "started", "finished"):
         table.add_column(name, no_wrap=True)
     for r in runs:
         table.add_row(
             str(r["id"]),
             r["campaign"] or "",
+            r["shard"] or "",
             r["source"],
+            r["machine"] or "",
             r["status"],
             str(r["hosts"]),
             f"{r['started_at']:%H:%M:%S}",
@@ -1446,20 +1452,28 @@ def get_credentials() -> Any:
 
 
 class SurveyProgress:
-    """A rich progress bar fed from the store writer's thread: done, failed, rate."""
+    """Progress fed from the store writer's thread: done, failed (by cause), rate, time left.
 
-    def __init__(self, quiet: bool) -> None:
+    A rich bar on a terminal; in a log (stderr not a terminal: a night job under cron) a
+    plain line every ``log_every`` seconds, so a 10,000-router run shows where it is.
+    """
+
+    def __init__(self, quiet: bool, log_every: float = 30.0) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
             Progress,
             TextColumn,
             TimeElapsedColumn,
+            TimeRemainingColumn,
         )
 
         self.quiet = quiet
-        self.failed = 0
-        self.started = 0.0
+        self.log_every = log_every
+        self.to_log = not quiet and not err.is_terminal
+        self.failed: Counter[str] = Counter()
+        self.started = self.logged = 0.0
+        self.run_id, self.total, self.done = 0, 0, 0
         self.progress = Progress(
             TextColumn("survey run {task.fields[run]}"),
             BarColumn(),
@@ -1467,8 +1481,10 @@ class SurveyProgress:
             TextColumn("failed {task.fields[failed]}"),
             TextColumn("{task.fields[rate]:.1f} hosts/s"),
             TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
             console=err,
-            disable=quiet,
+            disable=quiet or self.to_log,
             transient=False,
         )
         self.task: Any = None
@@ -1483,17 +1499,50 @@ class SurveyProgress:
     def start(self, run_id: int, campaign: str, total: int) -> None:
         import time
 
-        self.started = time.monotonic()
+        self.started = self.logged = time.monotonic()
+        self.run_id, self.total = run_id, total
         self.task = self.progress.add_task("survey", total=total, run=run_id, failed=0, rate=0.0)
+        if self.to_log:
+            err.print(f"survey run {run_id} ({campaign}): {total} hosts", markup=False)
 
     def advance(self, snapshot: Any) -> None:
         import time
 
         if snapshot.status != "ok":
-            self.failed += 1
-        done = self.progress.tasks[0].completed + 1
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        self.progress.update(self.task, advance=1, failed=self.failed, rate=done / elapsed)
+            self.failed[snapshot.error_category or snapshot.status] += 1
+        self.done += 1
+        now = time.monotonic()
+        rate = self.done / max(now - self.started, 1e-6)
+        failed = sum(self.failed.values())
+        self.progress.update(self.task, advance=1, failed=failed, rate=rate)
+        if self.to_log and (now - self.logged >= self.log_every or self.done == self.total):
+            self.logged = now
+            err.print(self.get_line(now - self.started, rate), markup=False)
+
+    def get_line(self, elapsed: float, rate: float) -> str:
+        """One log line: where the run is and when it will end."""
+        causes = ", ".join(f"{c} {n}" for c, n in self.failed.most_common())
+        failed = sum(self.failed.values())
+        left = (self.total - self.done) / rate if rate else 0.0
+        return (
+            f"survey run {self.run_id}: {self.done}/{self.total}"
+            f" ({self.done / max(self.total, 1):.0%}), failed {failed}"
+            + (f" ({causes})" if causes else "")
+            + f", {rate:.1f} hosts/s, {_minutes(elapsed)} elapsed, ~{_minutes(left)} left"
+        )
+
+
+def _minutes(seconds: float) -> str:
+    """
+    >>> _minutes(3725.2)
+    '1h02m05s'
+    >>> _minutes(65)
+    '1m05s'
+    """
+    s = round(seconds)
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m{s % 60:02d}s"
+    return f"{s // 60}m{s % 60:02d}s"
 
 
 def render_survey_summary(summary: Any) -> None:

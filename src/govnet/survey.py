@@ -260,10 +260,12 @@ def plan_hosts(
         names = [n for n in names if n in set(options.hosts)]
     if not options.retry_failed:
         return options.campaign or get_campaign_name(), names
-    last = store.get_last_run()
-    if last is None or not last["campaign"]:
-        raise SurveyError("no earlier survey run to retry")
-    campaign = str(last["campaign"])
+    campaign = options.campaign
+    if campaign is None:
+        last = store.get_last_run()
+        if last is None or not last["campaign"]:
+            raise SurveyError("no earlier survey run to retry")
+        campaign = str(last["campaign"])
     done = store.get_campaign_hosts(campaign)
     retry = [n for n in names if done.get(n, {}).get("status") not in ("ok",)]
     return campaign, retry
@@ -379,7 +381,8 @@ def run_survey(
     hosts = {h.name: h for h in inventory.hosts}
     # The snapshot records the inventory it surveyed: later steps read only the store.
     store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
-    run_id = store.start_survey_run("ssh", campaign)
+    shard = "{}/{}".format(*options.shard) if options.shard else None
+    run_id = store.start_survey_run("ssh", campaign, shard)
     if on_start is not None:
         on_start(run_id, campaign, len(names))
     writer = _Writer(store, run_id, on_host)

@@ -6,6 +6,7 @@ first use; ``govnet db upgrade`` does the same explicitly.
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 import os
 import socket
@@ -20,7 +21,18 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, inspect, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -154,7 +166,8 @@ class Store:
         """Migrate to the newest schema; returns (revision before, revision after)."""
         before = self.get_revision()
         cfg = _alembic_config()
-        with self._connect() as conn, conn.begin():
+        with self.locked("schema"), self._connect() as conn, conn.begin():
+            hold_lock(conn, "schema")  # collectors starting together on a new store
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
         return before, self.get_head()
@@ -170,6 +183,18 @@ class Store:
                 yield conn
         except OperationalError as exc:
             raise StoreError(f"cannot reach store {self.display_url}: {exc.orig}") from None
+
+    @contextmanager
+    def locked(self, name: str) -> Iterator[None]:
+        """On SQLite, hold the store-wide lock ``name`` (a lock file beside the database) for
+        the block; PostgreSQL takes it inside the transaction (:func:`hold_lock`)."""
+        database = self.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.{name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -236,7 +261,8 @@ class Store:
         """Make the inventory tables match validated rows; rows that left are retired."""
         result = SyncResult()
         now = utcnow()
-        with self.session() as session:
+        with self.locked("inventory"), self.session() as session:
+            hold_lock(session, "inventory")  # sharded collectors load the same inventory
             last = session.scalars(
                 select(InventoryLoad).order_by(InventoryLoad.id.desc()).limit(1)
             ).first()
@@ -378,7 +404,9 @@ class Store:
                 {
                     "id": r.id,
                     "campaign": r.campaign,
+                    "shard": r.shard,
                     "source": r.source,
+                    "machine": r.machine,
                     "status": r.status,
                     "started_at": r.started_at,
                     "finished_at": r.finished_at,
@@ -716,6 +744,18 @@ def _snapshot_run_ids(session: Session, run: SurveyRun) -> list[int]:
             select(SurveyRun.id).where(SurveyRun.campaign == run.campaign, SurveyRun.id <= run.id)
         )
     )
+
+
+# Transaction-scoped PostgreSQL advisory locks for the few read-compare-write steps that
+# concurrent collectors share (no table is locked); SQLite uses Store.locked.
+_LOCK_KEYS = {"schema": 0x676F76_01, "inventory": 0x676F76_02}
+
+
+def hold_lock(conn: Connection | Session, name: str) -> None:
+    """Wait for, then hold until the transaction ends, the store-wide lock ``name``."""
+    dialect = conn.dialect if isinstance(conn, Connection) else conn.get_bind().dialect
+    if dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEYS[name]})
 
 
 def _replace_divisions(session: Session, chunk: list[dict[str, Any]]) -> int:
