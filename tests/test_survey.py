@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -333,3 +334,19 @@ def test_offline_config_files_and_unknown_hosts(lab: SurveyLab, tmp_path: Path) 
     assert {i.description for i in facts.interfaces} >= {
         i.description for i in device.interfaces if i.description
     }
+
+
+def test_a_survey_logged_to_a_file_says_where_it_is(lab: SurveyLab) -> None:
+    """Not on a terminal (a night job's log), progress is plain lines, failures by cause."""
+    healthy = sorted(n for n, d in lab.devices.items() if not d.faults)[:2]
+    refused = next(n for n, d in lab.devices.items() if Fault.BAD_PASSWORD in d.faults)
+    hosts = [a for h in [*healthy, refused] for a in ("--host", h)]
+    result = lab.govnet("survey", *hosts, "--campaign", "logged")
+    assert result.returncode == 1, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("survey run")]
+    assert re.fullmatch(r"survey run \d+ \(logged\): 3 hosts", lines[0]), lines
+    assert re.fullmatch(
+        r"survey run \d+: 3/3 \(100%\), failed 1 \(auth 1\), [\d.]+ hosts/s,"
+        r" 0m\d\ds elapsed, ~0m00s left",
+        lines[-1],
+    ), lines
