@@ -159,12 +159,17 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert re.search(rf"ledger: +{re.escape(str(ledger))}", stdout)
     sheet = openpyxl.load_workbook(ledger).active
     assert sheet is not None and sheet["A1"].value == "电路编号" and sheet.max_row == 35
-    assert re.search(r"survey run 1 \(.*\): complete, 30/30 hosts", stdout), stdout
+    assert re.search(r"campaign \S+: 30/30 hosts, each once", stdout), stdout
     store = open_store(f"sqlite:///{tmp_path}/demo/.govnet/govnet.db")
     try:
-        statuses = {h["status"] for h in store.get_host_results(1)}
-        assert statuses == {"ok"}
-        core = store.get_host_facts(1, "jlp-dsj-core1")
+        runs = store.get_survey_runs()[:2]  # the two collectors of step 6
+        assert sorted(r["shard"] for r in runs) == ["1/2", "2/2"]
+        assert {r["status"] for r in runs} == {"complete"}
+        assert len({r["campaign"] for r in runs}) == 1
+        results = [h for r in runs for h in store.get_host_results(r["id"])]
+        assert len(results) == 30 == len({h["hostname"] for h in results})
+        assert {h["status"] for h in results} == {"ok"}
+        core = next(f for r in runs if (f := store.get_host_facts(r["id"], "jlp-dsj-core1")))
     finally:
         store.dispose()
     assert core is not None and core.device.vendor == "huawei" and core.interfaces
@@ -183,7 +188,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     pushed = re.search(r"\[10/11\] push plan (\d+) \((\S+)\)", stdout)
     assert pushed is not None, stdout
     assert re.search(rf"{pushed[2]}:\w+: migrated", stdout), stdout
-    assert "survey run 2: 30/30 hosts" in stdout and "undo with: govnet" in stdout
+    assert "survey run 3: 30/30 hosts" in stdout and "undo with: govnet" in stdout
     store = open_store(f"sqlite:///{tmp_path}/demo/.govnet/govnet.db")
     try:
         pushes = store.get_pushes(int(pushed[1]))
@@ -246,7 +251,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
 
     code, stdout, _ = run("demo", "--dir", str(tmp_path / "demo"))  # a re-run reuses it
     assert code == 0 and "inventory unchanged since load 1" in stdout
-    assert "survey run 3" in stdout
+    assert "survey run 4" in stdout
 
 
 def num(value: object) -> float:

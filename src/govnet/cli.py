@@ -492,7 +492,6 @@ def demo(
     from govnet.lab.control import start_lab, stop_lab
     from govnet.lab.server import read_credentials
     from govnet.ledger import export_ledger
-    from govnet.survey import run_survey
 
     steps = 11
     out.print(f"[1/{steps}] project: {directory}")
@@ -524,15 +523,13 @@ def demo(
             f"      {len(lab.ports)} routers on 127.0.0.1:{lab.ports[0]}-{lab.ports[-1]}"
             f" (pid {lab.pid})"
         )
-        out.print(f"[6/{steps}] survey every router over SSH (govnet survey)")
+        out.print(
+            f"[6/{steps}] survey every router over SSH, two collectors at once"
+            " (govnet survey --shard K/2 --campaign C)"
+        )
         username, password = read_credentials(lab.paths.credentials)
         credentials = Credentials(username, password)
-        store = project.open_store()
-        try:
-            summary = run_survey(project.root, store, credentials)
-        finally:
-            store.dispose()
-        render_survey_summary(summary)
+        _demo_survey(project, credentials, len(lab.ports))
         out.print(f"[7/{steps}] classify every network and line (govnet classify)")
         stored = _demo_classify(project)
         classified = stored.result
@@ -637,6 +634,42 @@ def _demo_plan(written: list[WrittenPlan]) -> WrittenPlan | None:
 
     ready = [w for w in written if w.plan.steps and not w.plan.blocked]
     return max(ready, key=score) if ready else None
+
+
+def _demo_survey(project: Project, credentials: Any, routers: int) -> None:
+    """Two collectors, each its half of the inventory, into the one store at once: one
+    campaign, every host once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from govnet.survey import SurveyOptions, get_campaign_name, run_survey
+
+    campaign = get_campaign_name()
+
+    def collector(k: int) -> Any:
+        store = project.open_store()
+        try:
+            options = SurveyOptions(campaign=campaign, shard=(k, 2))
+            return run_survey(project.root, store, credentials, options)
+        finally:
+            store.dispose()
+
+    with ThreadPoolExecutor(2) as pool:
+        summaries = list(pool.map(collector, (1, 2)))
+    for k, summary in enumerate(summaries, 1):
+        out.print(
+            f"      collector {k}/2: survey run {summary.run_id}, {summary.done}/{summary.hosts}"
+            f" hosts in {summary.seconds:.1f} s, {summary.by_status.get('ok', 0)} ok"
+        )
+        if summary.any_failed:
+            render_survey_summary(summary)
+    store = project.open_store()
+    try:
+        hosts = store.get_campaign_hosts(campaign)
+    finally:
+        store.dispose()
+    results = sum(summary.done for summary in summaries)
+    once = "each once" if results == len(hosts) else f"{results} results"
+    out.print(f"      campaign {campaign}: {len(hosts)}/{routers} hosts, {once}")
 
 
 def _demo_push(project: Project, chosen: WrittenPlan, credentials: Any) -> list[str]:
