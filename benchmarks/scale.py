@@ -371,7 +371,7 @@ def postgres_for(args: argparse.Namespace) -> Iterator[str]:
         yield args.pg_url
         return
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    import pgserver  # type: ignore[import-not-found]  # the tests' throwaway server
+    import pgserver  # the tests' throwaway server
 
     server = pgserver.start_server()
     try:
