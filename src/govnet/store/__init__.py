@@ -22,7 +22,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
-    Connection,
     Engine,
     create_engine,
     delete,
@@ -166,8 +165,8 @@ class Store:
         """Migrate to the newest schema; returns (revision before, revision after)."""
         before = self.get_revision()
         cfg = _alembic_config()
+        # collectors starting together on a new store
         with self.locked("schema"), self._connect() as conn, conn.begin():
-            hold_lock(conn, "schema")  # collectors starting together on a new store
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
         return before, self.get_head()
@@ -186,10 +185,22 @@ class Store:
 
     @contextmanager
     def locked(self, name: str) -> Iterator[None]:
-        """On SQLite, hold the store-wide lock ``name`` (a lock file beside the database) for
-        the block; PostgreSQL takes it inside the transaction (:func:`hold_lock`)."""
+        """Hold the store-wide lock ``name`` for the block, for the few read-compare-write
+        steps concurrent collectors share; no table is locked. PostgreSQL: an advisory lock
+        (released by the server if this process dies); SQLite: a lock file beside it."""
+        if self.dialect == "postgresql":
+            key = {"key": _LOCK_KEYS[name]}
+            with self._connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), key)
+                conn.commit()  # the lock is the session's: no transaction left idle
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+                    conn.commit()
+            return
         database = self.url.database
-        if self.dialect != "sqlite" or not database or database == ":memory:":
+        if not database or database == ":memory:":
             yield
             return
         with open(f"{database}.{name}.lock", "a") as lock:
@@ -261,8 +272,8 @@ class Store:
         """Make the inventory tables match validated rows; rows that left are retired."""
         result = SyncResult()
         now = utcnow()
+        # sharded collectors load the same inventory
         with self.locked("inventory"), self.session() as session:
-            hold_lock(session, "inventory")  # sharded collectors load the same inventory
             last = session.scalars(
                 select(InventoryLoad).order_by(InventoryLoad.id.desc()).limit(1)
             ).first()
@@ -746,16 +757,7 @@ def _snapshot_run_ids(session: Session, run: SurveyRun) -> list[int]:
     )
 
 
-# Transaction-scoped PostgreSQL advisory locks for the few read-compare-write steps that
-# concurrent collectors share (no table is locked); SQLite uses Store.locked.
-_LOCK_KEYS = {"schema": 0x676F76_01, "inventory": 0x676F76_02}
-
-
-def hold_lock(conn: Connection | Session, name: str) -> None:
-    """Wait for, then hold until the transaction ends, the store-wide lock ``name``."""
-    dialect = conn.dialect if isinstance(conn, Connection) else conn.get_bind().dialect
-    if dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEYS[name]})
+_LOCK_KEYS = {"schema": 0x676F76_01, "inventory": 0x676F76_02}  # advisory lock keys
 
 
 def _replace_divisions(session: Session, chunk: list[dict[str, Any]]) -> int:
