@@ -778,17 +778,36 @@ def _table_report(
     render: Callable[[Any, dict[str, Any]], None],
 ) -> None:
     """`report exits` and `report lines`: the table's data, its files, JSON or the terminal."""
-    from govnet.report import get_formats, get_report_dir, write_table
+    from govnet.report import get_formats, write_table
 
     wanted = get_formats(formats)
     project, reports = _load_reports(ctx)
     data = reports.exits_data() if name == "exits" else reports.lines_data()
-    folder = get_report_dir(project.root / "reports", dt.date.today())
-    written = write_table(folder, name, data, name, wanted)
+    _show_report(
+        project,
+        data,
+        as_json,
+        lambda folder: write_table(folder, name, data, name, wanted),
+        lambda: render(reports, data),
+    )
+
+
+def _show_report(
+    project: Project,
+    data: dict[str, Any],
+    as_json: bool,
+    write: Callable[[Path], list[Path]],
+    render: Callable[[], None],
+) -> None:
+    """Write a report's files under reports/<date>/, then print its JSON, or render it and
+    name the files written."""
+    from govnet.report import get_report_dir
+
+    written = write(get_report_dir(project.root / "reports", dt.date.today()))
     if as_json:
         print_json(data)
         return
-    render(reports, data)
+    render()
     for path in written:
         out.print(f"written: {path}", markup=False)
 
@@ -905,20 +924,18 @@ def report_progress(
     """Progress over the snapshots: business networks found / migrated / retained /
     remaining, own exits found / closed, lines cancelled and fees saved, deadlines; per unit,
     per division and as a trend."""
-    from govnet.report import get_formats, get_report_dir, write_progress
+    from govnet.report import get_formats, write_progress
 
     wanted = get_formats(formats)
     project, reports = _load_reports(ctx)
-    report = reports.progress
     data = reports.progress_data()
-    folder = get_report_dir(project.root / "reports", dt.date.today())
-    written = write_progress(folder, data, wanted)
-    if as_json:
-        print_json(data)
-        return
-    render_progress(report)
-    for path in written:
-        out.print(f"written: {path}", markup=False)
+    _show_report(
+        project,
+        data,
+        as_json,
+        lambda folder: write_progress(folder, data, wanted),
+        lambda: render_progress(reports.progress),
+    )
 
 
 _PROGRESS_COLUMNS = (
@@ -1004,7 +1021,7 @@ def report_coverage(
     """Extranet coverage per division down to towns: units that should connect, connected
     (marked when only the ledger shows it), rate, towns and villages covered of total."""
     from govnet.coverage import coverage_from_store
-    from govnet.report import get_formats, get_report_dir, write_table
+    from govnet.report import get_formats, write_table
 
     wanted = get_formats(formats)
     project = _options(ctx).get_project()
@@ -1014,14 +1031,13 @@ def report_coverage(
     finally:
         store.dispose()
     data = report.to_dict()
-    folder = get_report_dir(project.root / "reports", dt.date.today())
-    written = write_table(folder, "coverage", data, "rows", wanted)
-    if as_json:
-        print_json(data)
-        return
-    render_coverage(report)
-    for path in written:
-        out.print(f"written: {path}", markup=False)
+    _show_report(
+        project,
+        data,
+        as_json,
+        lambda folder: write_table(folder, "coverage", data, "rows", wanted),
+        lambda: render_coverage(report),
+    )
 
 
 TABLE_ROWS = 500  # a terminal table longer than this helps nobody (and rich is slow)
