@@ -102,8 +102,8 @@ def run_govnet_part(root: Path, db: str, campaign: str, shard: str | None, worke
 
 def run_baseline_part(root: Path) -> None:
     """Stock Nornir + nornir_netmiko, as a user writes it; a line of figures every 10 s."""
-    from nornir import InitNornir
     from nornir_netmiko.tasks import netmiko_send_command  # type: ignore[import-untyped]
+    from survey import get_baseline_nornir  # benchmarks/survey.py, beside this file
 
     from govnet.normalise import load_collectors
 
@@ -111,20 +111,7 @@ def run_baseline_part(root: Path) -> None:
     before = get_process_figures()
     emit({"start": True} | before)
     collectors = load_collectors(root)
-    nornir = InitNornir(
-        inventory={
-            "plugin": "SimpleInventory",
-            "options": {
-                "host_file": str(root / "inventory" / "hosts.yaml"),
-                "group_file": str(root / "inventory" / "groups.yaml"),
-                "defaults_file": str(root / "inventory" / "defaults.yaml"),
-            },
-        },
-        runner={"plugin": "threaded"},
-        logging={"enabled": False},
-    )
-    nornir.inventory.defaults.username = user
-    nornir.inventory.defaults.password = password
+    nornir = get_baseline_nornir(root, user, password)
     done: Counter[str] = Counter()
     lock = threading.Lock()
     started = time.monotonic()

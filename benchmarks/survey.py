@@ -52,13 +52,11 @@ def measure(part: str, root: Path, workers: int) -> dict[str, Any]:
     }
 
 
-def run_baseline(root: Path, username: str, password: str) -> tuple[int, int]:
+def get_baseline_nornir(root: Path, username: str, password: str) -> Any:
+    """Nornir as a user sets it up by hand: SimpleInventory over the project's files, the
+    threaded runner at its default 20 workers."""
     from nornir import InitNornir
-    from nornir_netmiko.tasks import netmiko_send_command  # type: ignore[import-untyped]
 
-    from govnet.normalise import load_collectors
-
-    collectors = load_collectors(root)
     nornir = InitNornir(
         inventory={
             "plugin": "SimpleInventory",
@@ -68,17 +66,26 @@ def run_baseline(root: Path, username: str, password: str) -> tuple[int, int]:
                 "defaults_file": str(root / "inventory" / "defaults.yaml"),
             },
         },
-        runner={"plugin": "threaded"},  # Nornir's default: 20 workers
+        runner={"plugin": "threaded"},
         logging={"enabled": False},
     )
     nornir.inventory.defaults.username = username
     nornir.inventory.defaults.password = password
+    return nornir
+
+
+def run_baseline(root: Path, username: str, password: str) -> tuple[int, int]:
+    from nornir_netmiko.tasks import netmiko_send_command  # type: ignore[import-untyped]
+
+    from govnet.normalise import load_collectors
+
+    collectors = load_collectors(root)
 
     def task(t: Any) -> None:
         for command in collectors.get_commands(str(t.host.platform)):
             t.run(task=netmiko_send_command, command_string=command)
 
-    result = nornir.run(task=task)
+    result = get_baseline_nornir(root, username, password).run(task=task)
     return sum(not r.failed for r in result.values()), len(result)
 
 
