@@ -101,11 +101,11 @@ def share(total: int, parts: int) -> list[int]:
 
 def make_county(code: str, devices: int, workdir: Path) -> County:
     """The generator's inventory and router states for one county, renamed apart."""
-    from govnet.divisions import get_bundled_tree
-    from govnet.facts import HostSnapshot
-    from govnet.inventory import get_inventory
     from govnet.lab.facts import get_device_facts
     from govnet.lab.generate import _write_project, build_district, synthesize_inventory
+    from govnet.model.divisions import get_bundled_tree
+    from govnet.model.facts import HostSnapshot
+    from govnet.model.inventory_files import get_inventory
 
     tree = get_bundled_tree()
     root = workdir / code
@@ -223,7 +223,7 @@ def top_up_lines(county: County, count: int, rng: random.Random) -> list[dict[st
 
 
 def make_province(devices: int, lines: int) -> tuple[Province, dict[str, float]]:
-    from govnet.divisions import Level, get_bundled_tree
+    from govnet.model.divisions import Level, get_bundled_tree
 
     counties = [d.code[:6] for d in get_bundled_tree().get_descendants(PROVINCE, Level.COUNTY)]
     counties = counties[: max(1, min(len(counties), devices // 6))]  # the generator needs 6
@@ -470,8 +470,8 @@ def run_baseline(url: str) -> dict[str, Any]:
 
 
 def run_govnet(url: str) -> dict[str, Any]:
-    from govnet.classify import classify_store
-    from govnet.policy import load_policy
+    from govnet.app.classify import classify_store
+    from govnet.model.policy import load_policy
     from govnet.store import open_store
 
     store = open_store(url)

@@ -22,7 +22,7 @@ import random
 import time
 
 from govnet.coverage import LEDGER, SURVEY, UnitPlace, get_coverage
-from govnet.divisions import LEVEL_DIGITS, Level, get_bundled_tree
+from govnet.model.divisions import LEVEL_DIGITS, Level, get_bundled_tree
 
 
 def make_units(seed: int) -> list[UnitPlace]:

@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from govnet.divisions import Level, get_bundled_tree
-from govnet.inventory import get_inventory
 from govnet.ledger import export_ledger, import_ledger
+from govnet.model.divisions import Level, get_bundled_tree
+from govnet.model.inventory_files import get_inventory
 from govnet.store import open_store
 
 CITY = "5001"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import pgserver
-from govnet.divisions import DivisionTree, get_bundled_tree
-from govnet.project import get_example_root
+from govnet.model.divisions import DivisionTree, get_bundled_tree
+from govnet.model.files import get_bundled_root
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -23,7 +23,7 @@ def example_project(tmp_path: Path) -> Path:
     """A fresh copy of the example project (nornir_config.yaml + inventory/)."""
     root = tmp_path / "project"
     root.mkdir()
-    example = get_example_root()
+    example = get_bundled_root()
     shutil.copyfile(example / "nornir_config.yaml", root / "nornir_config.yaml")
     shutil.copytree(example / "inventory", root / "inventory")
     return root

@@ -9,15 +9,17 @@ from pathlib import Path
 
 from govnet.classify import classify
 from govnet.coverage import CoverageReport, UnitPlace, get_coverage
-from govnet.divisions import Level, get_bundled_tree
-from govnet.inventory import Inventory, get_inventory
 from govnet.lab.configure import apply_lines
 from govnet.lab.district import load_district
 from govnet.lab.facts import get_lab_snapshot, get_running_config
 from govnet.lab.generate import generate_lab
 from govnet.lab.model import Device
-from govnet.plan import Plan, PlanInput, make_plan, to_push_lines
-from govnet.policy import load_policy
+from govnet.model.divisions import Level, get_bundled_tree
+from govnet.model.inventory import Inventory
+from govnet.model.inventory_files import get_inventory
+from govnet.model.plans import Plan
+from govnet.model.policy import load_policy
+from govnet.plan import PlanInput, make_plan, to_push_lines
 from govnet.progress import (
     LedgerLine,
     Snapshot,

@@ -18,27 +18,21 @@ from typing import Any
 import pytest
 import yaml
 
-from govnet.classify import (
-    Classification,
-    HostRecord,
-    LedgerLine,
-    Snapshot,
-    UnitRecord,
-    classify,
-    classify_store,
-    get_rules_tried,
-)
-from govnet.divisions import get_bundled_tree
-from govnet.facts import HostFacts, HostSnapshot
-from govnet.inventory import get_inventory
+from govnet.app.classify import classify_store
+from govnet.app.project import init_project
+from govnet.classify import classify, get_rules_tried
 from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet.lab.district import load_district
 from govnet.lab.facts import get_lab_snapshot
 from govnet.lab.generate import generate_lab
 from govnet.lab.server import read_credentials
+from govnet.model.divisions import get_bundled_tree
+from govnet.model.facts import HostFacts, HostSnapshot
+from govnet.model.inventory_files import get_inventory
+from govnet.model.policy import Exception_, Policy, Target, load_policy
+from govnet.model.snapshot import HostRecord, LedgerLine, Snapshot, UnitRecord
+from govnet.model.verdicts import Classification
 from govnet.normalise import load_collectors
-from govnet.policy import Exception_, Policy, Target, load_policy
-from govnet.project import init_project
 from govnet.store import open_store
 from govnet_cli import run_govnet, run_govnet_json
 

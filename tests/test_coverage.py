@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 import yaml
 
+from govnet.app.project import init_project
 from govnet.classify import classify
 from govnet.coverage import LEDGER, SURVEY, CoverageRow, UnitPlace, get_coverage
-from govnet.divisions import Division, Level, get_bundled_tree
-from govnet.inventory import get_inventory
 from govnet.lab.district import load_district
 from govnet.lab.facts import get_lab_snapshot
 from govnet.lab.generate import generate_lab
-from govnet.policy import load_policy
-from govnet.project import init_project
+from govnet.model.divisions import Division, Level, get_bundled_tree
+from govnet.model.inventory_files import get_inventory
+from govnet.model.policy import load_policy
 
 
 def lab_coverage(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from govnet.divisions import (
+from govnet.model.divisions import (
     DivisionImportError,
     DivisionTree,
     Level,

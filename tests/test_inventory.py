@@ -9,9 +9,11 @@ import pytest
 import yaml
 
 from conftest import FIXTURES
-from govnet.divisions import DivisionTree
-from govnet.inventory import Role, get_inventory, get_nornir, load_inventory
-from govnet.problems import ProblemsError
+from govnet.model.divisions import DivisionTree
+from govnet.model.inventory import Role
+from govnet.model.inventory_files import get_inventory, load_inventory
+from govnet.model.problems import ProblemsError
+from govnet.survey import get_nornir
 
 BROKEN: list[dict[str, Any]] = yaml.safe_load((FIXTURES / "inventory" / "broken.yaml").read_text())
 
@@ -105,7 +107,7 @@ def test_village_units_need_imported_villages(example_project: Path, tree: Divis
     _, problems = load_inventory(example_project, tree)
     assert any("villages are not bundled" in p.message for p in problems)
 
-    from govnet.divisions import Division
+    from govnet.model.divisions import Division
 
     with_village = tree.copy_with([Division("500107102201", "华岩村委会")])
     inventory, problems = load_inventory(example_project, with_village)

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govnet.divisions import DivisionTree, Level, get_bundled_tree
-from govnet.inventory import Inventory, UnitKind, get_inventory
 from govnet.lab.district import (
     CATEGORIES,
     EXIT_KINDS,
@@ -32,14 +30,17 @@ from govnet.lab.generate import (
     synthesize_inventory,
 )
 from govnet.lab.model import Device, Fault, Platform, get_routing_table
-from govnet.project import get_example_root
+from govnet.model.divisions import DivisionTree, Level, get_bundled_tree
+from govnet.model.files import get_bundled_root
+from govnet.model.inventory import Inventory, UnitKind
+from govnet.model.inventory_files import get_inventory
 
 PRIVATE = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
 
 @pytest.fixture(scope="module")
 def example_inventory() -> Inventory:
-    return get_inventory(get_example_root(), get_bundled_tree())
+    return get_inventory(get_bundled_root(), get_bundled_tree())
 
 
 @pytest.fixture(scope="module")

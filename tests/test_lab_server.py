@@ -37,8 +37,8 @@ from govnet.lab.model import Device, Fault, Platform
 from govnet.lab.render import render
 from govnet.lab.server import read_credentials
 from govnet.lab.session import MORE, PAGE_LINES, ChunkKind, Session
-from govnet.pids import is_running
-from govnet.project import get_example_root
+from govnet.model.files import get_bundled_root
+from govnet.model.pids import is_running
 from ntc import parse, template_for
 
 # One host per fault, from the example inventory (platform in the comment).
@@ -120,7 +120,7 @@ def free_ports(count: int) -> list[int]:
 def copy_example(root: Path) -> Path:
     """The example project with every router moved to a free port (a dev lab may be up)."""
     root.mkdir()
-    example = get_example_root()
+    example = get_bundled_root()
     shutil.copyfile(example / "nornir_config.yaml", root / "nornir_config.yaml")
     shutil.copytree(example / "inventory", root / "inventory")
     hosts = root / "inventory" / "hosts.yaml"

@@ -17,8 +17,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from govnet.divisions import DivisionTree
-from govnet.inventory import LINES_FILE, Carrier, Line, LineKind, get_inventory
 from govnet.ledger import (
     COLUMNS_FILE,
     FIELDS,
@@ -28,7 +26,10 @@ from govnet.ledger import (
     import_ledger,
     lines_to_yaml,
 )
-from govnet.problems import Problem, ProblemsError
+from govnet.model.divisions import DivisionTree
+from govnet.model.inventory import LINES_FILE, Carrier, Line, LineKind
+from govnet.model.inventory_files import get_inventory
+from govnet.model.problems import Problem, ProblemsError
 
 PROJECT = FIXTURES / "ledger" / "project"
 DEFAULT_HEADERS = [

@@ -17,20 +17,20 @@ from typing import Any
 import pytest
 import yaml
 
-from govnet.divisions import get_bundled_tree
-from govnet.facts import DeviceInfo, HostFacts
-from govnet.inventory import get_inventory
 from govnet.lab.district import District, load_district
 from govnet.lab.facts import VENDORS, get_device_facts
 from govnet.lab.generate import build_district, generate_lab
 from govnet.lab.model import Device, Fault, InterfaceKind, NatKind, Platform
 from govnet.lab.render import UnknownCommand, render
+from govnet.model.divisions import get_bundled_tree
+from govnet.model.facts import DeviceInfo, HostFacts
+from govnet.model.files import get_bundled_root
+from govnet.model.inventory_files import get_inventory
+from govnet.model.problems import Problem
 from govnet.normalise import Collectors, ParseProblem, SpecError, load_collectors
-from govnet.problems import Problem
-from govnet.project import get_example_root
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-BUNDLED = get_example_root() / "collectors"
+BUNDLED = get_bundled_root() / "collectors"
 UPDATE_GOLDEN = os.environ.get("GOVNET_UPDATE_GOLDEN") == "1"
 
 
@@ -41,7 +41,7 @@ def collectors() -> Collectors:
 
 @pytest.fixture(scope="module")
 def example_district() -> District:
-    inventory = get_inventory(get_example_root(), get_bundled_tree())
+    inventory = get_inventory(get_bundled_root(), get_bundled_tree())
     return build_district(inventory, 7)
 
 

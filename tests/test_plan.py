@@ -20,19 +20,23 @@ import pytest
 import yaml
 from hier_config import HConfig
 
-from govnet.classify import Classification, Snapshot, classify
+from govnet.classify import classify
 from govnet.configsafe import Safe, UnsafeValue
-from govnet.divisions import get_bundled_tree
-from govnet.facts import Interface
-from govnet.inventory import Inventory, get_inventory
 from govnet.lab.configure import apply_lines
 from govnet.lab.district import load_district
 from govnet.lab.facts import get_device_facts, get_lab_snapshot, get_running_config
 from govnet.lab.generate import as_platform, generate_lab
 from govnet.lab.model import Device, Platform
+from govnet.model.divisions import get_bundled_tree
+from govnet.model.facts import Interface
+from govnet.model.inventory import Inventory
+from govnet.model.inventory_files import get_inventory
+from govnet.model.plans import Plan
+from govnet.model.policy import Policy, load_policy
+from govnet.model.snapshot import Snapshot
+from govnet.model.verdicts import Classification
 from govnet.plan import (
     APPROACHES,
-    Plan,
     PlanInput,
     evaluate_checks,
     get_hconfig_of,
@@ -42,7 +46,6 @@ from govnet.plan import (
     to_push_lines,
     write_plan,
 )
-from govnet.policy import Policy, load_policy
 
 COUNTY, SEED, SIZE = "370702", 3, 60
 
@@ -287,7 +290,7 @@ def test_device_names_that_are_not_plain_stop_the_plan(district: District, tmp_p
 
 
 def test_plan_cli_errors_are_one_line(tmp_path: Path) -> None:
-    from govnet.project import init_project
+    from govnet.app.project import init_project
 
     init_project(tmp_path)
     for args, message in (

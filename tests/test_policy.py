@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from govnet.policy import POLICY_FILE, Target, Zone, load_policy
-from govnet.problems import ProblemsError
-from govnet.project import get_example_root
+from govnet.model.files import get_bundled_root
+from govnet.model.policy import POLICY_FILE, Target, Zone, load_policy
+from govnet.model.problems import ProblemsError
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "playbooks").mkdir()
-    shutil.copyfile(get_example_root() / POLICY_FILE, tmp_path / POLICY_FILE)
+    shutil.copyfile(get_bundled_root() / POLICY_FILE, tmp_path / POLICY_FILE)
     return tmp_path
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from govnet.policy import Deadline
+from govnet.model.policy import Deadline
 from govnet.progress import (
     Tally,
     get_deadline_states,

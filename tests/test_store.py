@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select
 
-from govnet.divisions import DivisionTree
-from govnet.inventory import get_inventory
+from govnet.model.divisions import DivisionTree
+from govnet.model.inventory_files import get_inventory
 from govnet.store import SnapshotClosedError, Store, StoreError, open_store
 from govnet.store.models import (
     AddressFact,

@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from govnet.facts import HostFacts
 from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet.lab.district import load_district
 from govnet.lab.model import Device, Fault, get_routing_table
 from govnet.lab.server import read_credentials
+from govnet.model.facts import HostFacts
 from govnet.store import Store, open_store
 from govnet_cli import run_govnet
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from browser import open_page
-from govnet.divisions import Level, get_bundled_tree
+from govnet.model.divisions import Level, get_bundled_tree
 from govnet.report import write_reports
 from oracle import UNIT, Migrated, migrate_one_unit, reports_of
 

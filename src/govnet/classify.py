@@ -16,7 +16,6 @@ by the same rules on the signals of its lines together.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from collections import defaultdict
@@ -26,8 +25,8 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import TYPE_CHECKING, Any
 
 from govnet.collectors import expand_interface
-from govnet.facts import HostFacts, Interface, NatRule, Route
-from govnet.policy import (
+from govnet.model.facts import HostFacts, Interface, NatRule, Route
+from govnet.model.policy import (
     Category,
     Condition,
     Policy,
@@ -37,223 +36,23 @@ from govnet.policy import (
     Target,
     Zone,
 )
+from govnet.model.snapshot import CORE_ROLE, HostRecord, LedgerLine, Snapshot
+from govnet.model.verdicts import (
+    Breach,
+    Classification,
+    Evidence,
+    Exit,
+    Finding,
+    UnitAccess,
+    Verdict,
+)
 
 UNASSIGNED = "unassigned"  # the unit of a host the inventory does not know
 WAN_KINDS = frozenset({"dialer", "cellular"})
 if TYPE_CHECKING:
-    from govnet.store import Store
+    pass
 
 CARRIER_CATEGORIES = frozenset({Category.EXTRANET, Category.INTERNET, Category.INTRANET})
-CORE_ROLE = "core"  # a router of the unit that runs the level's extranet node (its PE)
-
-
-# --- the snapshot a classification reads ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitRecord:
-    key: str
-    name: str
-    kind: str
-    division_code: str
-    classified: bool = False
-
-
-@dataclass(frozen=True)
-class HostRecord:
-    """One inventory device (or one surveyed host the inventory lacks) and what was read."""
-
-    hostname: str
-    unit: str | None
-    role: str | None = None
-    platform: str | None = None
-    status: str | None = None  # ok, partial, failed; None: not in this snapshot
-    facts: HostFacts | None = None
-    message: str | None = None
-
-    @property
-    def has_facts(self) -> bool:
-        return self.facts is not None and self.status in ("ok", "partial")
-
-
-@dataclass(frozen=True)
-class LedgerLine:
-    circuit_id: str
-    unit: str
-    network: str
-    carrier: str
-    kind: str
-    classified: bool | None = None
-    a_device: str | None = None
-    a_interface: str | None = None
-    bandwidth_mbps: float | None = None
-    monthly_fee: float | None = None
-    annual_fee: float | None = None
-
-    @property
-    def yearly_fee(self) -> float | None:
-        if self.annual_fee is not None:
-            return self.annual_fee
-        return None if self.monthly_fee is None else self.monthly_fee * 12
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    units: Sequence[UnitRecord]
-    hosts: Sequence[HostRecord]
-    lines: Sequence[LedgerLine]
-    survey_run_id: int | None = None
-    campaign: str | None = None
-    interface_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-
-# --- what a classification says ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One fact a verdict rests on, with where it came from."""
-
-    source: str  # ledger, inventory, interfaces, routes, nat, neighbours, survey
-    text: str
-    host: str | None = None
-    interface: str | None = None
-    circuit_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
-
-
-@dataclass
-class Verdict:
-    """The target of one line or one business network, and why."""
-
-    kind: SubjectKind
-    key: str
-    unit: str
-    name: str
-    system: str | None
-    target: Target
-    rule: str
-    reason: str
-    confidence: float
-    signals: dict[str, Any]
-    evidence: list[Evidence]
-    circuits: list[str] = field(default_factory=list)
-    devices: list[str] = field(default_factory=list)
-    interfaces: list[str] = field(default_factory=list)
-    vpn_instance: str | None = None
-    document: str | None = None  # the approving document of an exception
-    tried: list[tuple[str, str]] = field(default_factory=list)  # earlier rules, why not
-    host: str | None = None  # lines: where it ends on a device
-    interface: str | None = None
-    network: str | None = None  # lines: the network id it belongs to (None: a breach)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k not in ("evidence", "tried")}
-        data["kind"], data["target"] = self.kind.value, self.target.value
-        data["evidence"] = [e.to_dict() for e in self.evidence]
-        data["tried"] = [list(t) for t in self.tried]
-        return data
-
-
-@dataclass
-class Exit:
-    """One internet path of a unit that does (own) or does not bypass the internet zone."""
-
-    unit: str
-    host: str | None
-    interface: str | None
-    kind: str  # the strongest sign: nat_outbound, easy_ip, default_route, public_address, ...
-    own_exit: bool
-    signs: list[str]  # every sign seen, or ["ledger"] when only the ledger knows it
-    circuit_id: str | None = None
-    carrier: str | None = None
-    bandwidth_mbps: float | None = None
-    monthly_fee: float | None = None
-    annual_fee: float | None = None
-    evidence: list[Evidence] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k != "evidence"}
-        data["evidence"] = [e.to_dict() for e in self.evidence]
-        return data
-
-
-@dataclass
-class UnitAccess:
-    """A unit's access class A-F (DB34/T 3607-2020, DOMAIN.md §4) and its exits."""
-
-    unit: str
-    name: str
-    category: str | None  # None: the unit reaches no extranet
-    own_exit: bool
-    public: bool
-    dedicated: bool
-    unified: bool
-    exits: list[Exit]
-    evidence: list[Evidence] = field(default_factory=list)
-    # how its extranet access is known: "survey" (a surveyed device shows a live line),
-    # "ledger" (only the ledger lists one), None (no access)
-    connected_by: str | None = None
-
-    @property
-    def compliant(self) -> bool:
-        return not self.own_exit
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k not in ("exits", "evidence")}
-        data["compliant"] = self.compliant
-        data["exits"] = [e.to_dict() for e in self.exits]
-        data["evidence"] = [e.to_dict() for e in self.evidence]
-        return data
-
-
-@dataclass
-class Breach:
-    """A device touching the classified network and anything else: critical, listed first."""
-
-    host: str
-    unit: str
-    touches: list[str]  # network names
-    interfaces: list[str]  # "host:interface"
-    evidence: list[Evidence]
-    severity: str = "critical"
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k != "evidence"}
-        data["evidence"] = [e.to_dict() for e in self.evidence]
-        return data
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A ledger/device mismatch or a gap in the evidence, reported, never merged silently."""
-
-    kind: str  # ledger_only, device_only, not_surveyed
-    unit: str
-    text: str
-    circuit_id: str | None = None
-    host: str | None = None
-    interface: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
-
-
-@dataclass
-class Classification:
-    breaches: list[Breach]
-    lines: list[Verdict]
-    networks: list[Verdict]
-    units: list[UnitAccess]
-    findings: list[Finding]
-    survey_run_id: int | None = None
-    campaign: str | None = None
-
-    @property
-    def exits(self) -> list[Exit]:
-        return [e for u in self.units for e in u.exits]
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -1291,41 +1090,3 @@ def classify(snapshot: Snapshot, policy: Policy) -> Classification:
 def get_policy_digest(policy: Policy) -> str:
     """Which policy a stored classification was computed with (SHA-256 of its content)."""
     return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
-
-
-def classify_store(
-    store: Store,
-    policy: Policy,
-    run_id: int | None = None,
-    interface_names: Mapping[str, Mapping[str, str]] | None = None,
-) -> StoredClassification:
-    """Classify a stored snapshot (the latest survey run by default) and store the result."""
-    snapshot = store.get_snapshot(run_id)
-    if interface_names is not None:
-        snapshot = dataclasses.replace(snapshot, interface_names=interface_names)
-    result = classify(snapshot, policy)
-    del snapshot  # the facts are not needed to store the verdicts: free them first
-    classify_run_id = store.add_classification(result, get_policy_digest(policy))
-    return StoredClassification(classify_run_id, result)
-
-
-@dataclass(frozen=True)
-class StoredClassification:
-    classify_run_id: int
-    result: Classification
-
-    @property
-    def lines(self) -> list[Verdict]:
-        return self.result.lines
-
-    @property
-    def networks(self) -> list[Verdict]:
-        return self.result.networks
-
-    @property
-    def units(self) -> list[UnitAccess]:
-        return self.result.units
-
-    @property
-    def breaches(self) -> list[Breach]:
-        return self.result.breaches

@@ -24,7 +24,8 @@ from rich.console import Console
 from rich.table import Table
 
 from govnet import __version__
-from govnet.divisions import (
+from govnet.app.project import Project, ProjectError, init_project
+from govnet.model.divisions import (
     DivisionImportError,
     Level,
     get_bundled_info,
@@ -34,9 +35,8 @@ from govnet.divisions import (
     to_full_code,
     to_short_code,
 )
-from govnet.inventory import get_inventory_summary
-from govnet.problems import Problem, ProblemsError, UsageError, has_errors
-from govnet.project import Project, ProjectError, init_project
+from govnet.model.inventory import get_inventory_summary
+from govnet.model.problems import Problem, ProblemsError, UsageError, has_errors
 from govnet.store import StoreError, SyncResult
 
 if TYPE_CHECKING:
@@ -604,9 +604,9 @@ def demo(
 
 
 def _demo_classify(project: Project) -> Any:
-    from govnet.classify import classify_store
+    from govnet.app.classify import classify_store
+    from govnet.model.policy import load_policy
     from govnet.normalise import load_collectors
-    from govnet.policy import load_policy
 
     collectors = load_collectors(project.root)
     names = {p: collectors.get_interface_names(p) for p in collectors.get_platforms()}
@@ -757,7 +757,7 @@ def _load_reports(
 
 def get_reports(project: Project, division: str | None = None, level: Level = Level.TOWN) -> Any:
     """Every report's data from the project's store and policy (the report commands, the demo)."""
-    from govnet.policy import load_policy
+    from govnet.model.policy import load_policy
     from govnet.report import load_reports
 
     policy = load_policy(project.root)
@@ -972,7 +972,7 @@ def _progress_table(title: str, first: list[str]) -> Table:
 
 
 def render_progress(report: Any) -> None:
-    from govnet.webpage import percent
+    from govnet.model.labels import percent
 
     trend = _progress_table("整合进度 progress over the snapshots", ["采集时间", "批次"])
     for point in report.points:
@@ -1044,7 +1044,7 @@ TABLE_ROWS = 500  # a terminal table longer than this helps nobody (and rich is 
 
 
 def render_coverage(report: Any) -> None:
-    from govnet.webpage import percent
+    from govnet.model.labels import percent
 
     table = Table(
         title=f"电子政务外网覆盖 extranet coverage: {report.root_name}"
@@ -1410,7 +1410,7 @@ def survey_diff(
     as_json: JsonOpt = False,
 ) -> None:
     """What changed between two runs: interfaces, addresses, VPN instances, routes, NAT."""
-    from govnet.facts import FactChange, HostFacts, get_fact_changes
+    from govnet.model.facts import FactChange, HostFacts, get_fact_changes
 
     store = _options(ctx).get_project().open_store()
     try:
@@ -1662,10 +1662,10 @@ def classify(
     as_json: JsonOpt = False,
 ) -> None:
     """Give every business network and line a target with its evidence (stored)."""
-    from govnet.classify import classify_store
-    from govnet.explain import TARGET_LABELS
+    from govnet.app.classify import classify_store
+    from govnet.model.labels import TARGET_LABELS
+    from govnet.model.policy import load_policy
     from govnet.normalise import load_collectors
-    from govnet.policy import load_policy
 
     if show not in ("networks", "lines", "all", "none"):
         raise UserError(f"--show {show!r}: use networks, lines, all or none")
@@ -1792,9 +1792,9 @@ def write_plans(
     project: Project, units: list[str], classification: int | None
 ) -> list[WrittenPlan]:
     """`govnet plan` and the demo: the project's policy, templates and collectors, one store."""
+    from govnet.model.policy import load_policy
     from govnet.normalise import load_collectors
     from govnet.plan import plan_store
-    from govnet.policy import load_policy
 
     collectors = load_collectors(project.root)
     commands = {collectors.get_config_command(p) for p in collectors.get_platforms()}
@@ -1885,7 +1885,7 @@ def explain(
     """The full reasoning for one network, line or unit."""
     from govnet.explain import NotFoundError
     from govnet.explain import explain as explain_subject
-    from govnet.policy import load_policy
+    from govnet.model.policy import load_policy
 
     result = _stored_classification(ctx, classification)
     policy = load_policy(_options(ctx).get_project().root)

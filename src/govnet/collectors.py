@@ -28,9 +28,9 @@ from typing import Any, Literal
 import textfsm  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from govnet import facts
-from govnet.facts import Topic
-from govnet.problems import Problem, ProblemsError, YamlDoc, load_yaml, validation_to_problems
+from govnet.model import facts
+from govnet.model.facts import Topic
+from govnet.model.problems import Problem, ProblemsError, YamlDoc, load_yaml, validation_to_problems
 
 PLATFORM_FILE = "platform.yaml"
 TOPIC_ORDER: tuple[Topic, ...] = tuple(Topic)  # device first ... config last

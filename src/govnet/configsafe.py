@@ -28,7 +28,7 @@ import re
 import unicodedata
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
-from govnet.problems import UsageError
+from govnet.model.problems import UsageError
 
 __all__ = [
     "DESCRIPTION_MAX",

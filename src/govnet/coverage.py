@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from itertools import takewhile
 from typing import TYPE_CHECKING, Any
 
-from govnet.divisions import (
+from govnet.model.divisions import (
     LEVEL_DIGITS,
     Division,
     DivisionCodeError,
@@ -31,7 +31,7 @@ from govnet.divisions import (
     get_level,
     to_full_code,
 )
-from govnet.problems import UsageError
+from govnet.model.problems import UsageError
 
 if TYPE_CHECKING:
     from govnet.store import Store

@@ -4,36 +4,16 @@
 or ``<host>:<interface>`` for a link the ledger lacks) or a unit key, and says what was
 decided, by which rule, which rules before it did not apply and why, and every fact used,
 each with where it came from.
-
->>> TARGET_LABELS[Target.RETAIN_NATIONAL]
-'保留（国家规划） retain (national plan)'
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from govnet.classify import Classification, Evidence, UnitAccess, Verdict, get_rules_tried
-from govnet.policy import Policy, SubjectKind, Target
-
-TARGET_LABELS: dict[Target, str] = {
-    Target.INTRANET: "电子政务内网 intranet",
-    Target.EXTRANET_DEDICATED_VPN: "外网专用网络区VPN extranet dedicated-zone VPN",
-    Target.EXTRANET_PUBLIC: "外网公用网络区 extranet public zone",
-    Target.EXTRANET_INTERNET: "外网互联网接入区 extranet internet zone",
-    Target.RETAIN_NATIONAL: "保留（国家规划） retain (national plan)",
-    Target.RETAIN_EXCEPTION: "保留（批准例外） retain (approved exception)",
-    Target.DECOMMISSION: "撤销 decommission",
-    Target.REVIEW: "人工复核 review",
-}
-CATEGORY_LABELS = {
-    "A": "A 仅公用网络区 (public zone only)",
-    "B": "B 公用网络区 + 统一互联网出口 (public zone + unified exit)",
-    "C": "C 公用网络区 + 自有出口 (public zone + own exit)",
-    "D": "D 公用 + 专用网络区 + 统一出口 (public + dedicated zone + unified exit)",
-    "E": "E 公用 + 专用网络区 + 自有出口 (public + dedicated zone + own exit)",
-    "F": "F 经园区网接入 (through a campus network)",
-}
+from govnet.classify import get_rules_tried
+from govnet.model.labels import CATEGORY_LABELS, TARGET_LABELS
+from govnet.model.policy import Policy, SubjectKind
+from govnet.model.verdicts import Classification, Evidence, UnitAccess, Verdict
 
 
 @dataclass

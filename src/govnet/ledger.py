@@ -14,16 +14,12 @@ import csv
 import datetime as dt
 import difflib
 import io
-import os
 import re
-import shutil
-import tempfile
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from importlib import resources
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,8 +32,9 @@ from openpyxl.utils.datetime import from_excel
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from govnet.divisions import DivisionTree
-from govnet.inventory import (
+from govnet.model.divisions import DivisionTree
+from govnet.model.files import get_bundled_data, write_atomically_with
+from govnet.model.inventory import (
     CONTROL_CHARS,
     LINES_FILE,
     UNITS_FILE,
@@ -46,12 +43,15 @@ from govnet.inventory import (
     LineKind,
     Unit,
     UnitsFile,
+)
+from govnet.model.inventory_files import (
     check_lines,
     get_inventory,
     load_inventory,
     load_nornir_config,
 )
-from govnet.problems import (
+from govnet.model.labels import CARRIER_LABELS, KIND_LABELS
+from govnet.model.problems import (
     Problem,
     ProblemsError,
     YamlDoc,
@@ -71,24 +71,6 @@ REQUIRED_FIELDS: tuple[str, ...] = tuple(
 )
 TEXT_FIELDS = frozenset({"circuit_id", "network", "a_device", "a_interface", "z_end", "note"})
 
-# Chinese labels written on export; every label is also accepted on import.
-CARRIER_LABELS: dict[Carrier, str] = {
-    Carrier.TELECOM: "电信",
-    Carrier.UNICOM: "联通",
-    Carrier.MOBILE: "移动",
-    Carrier.BROADCAST: "广电",
-    Carrier.OTHER: "其他",
-}
-KIND_LABELS: dict[LineKind, str] = {
-    LineKind.MSTP: "MSTP",
-    LineKind.SDH: "SDH",
-    LineKind.MPLS_VPN: "MPLS VPN",
-    LineKind.DARK_FIBRE: "裸光纤",
-    LineKind.INTERNET: "互联网专线",
-    LineKind.BROADBAND: "宽带",
-    LineKind.CELLULAR: "4G/5G",
-    LineKind.OTHER: "其他",
-}
 # Further spellings seen in real ledgers (matched after NFKC, case folding, space collapsing).
 CARRIER_ALIASES: dict[str, Carrier] = {
     "中国电信": Carrier.TELECOM,
@@ -217,7 +199,7 @@ def get_ledger_columns(root: Path | None = None) -> dict[str, tuple[str, ...]]:
     Raises ProblemsError naming file, line and field for a misspelt field, an empty list or
     a header claimed by two fields (a cell must never be read into the wrong field).
     """
-    default_path = Path(str(resources.files("govnet").joinpath("data/ledger_columns.yaml")))
+    default_path = get_bundled_data("ledger_columns.yaml")
     default, default_doc, problems = _load_columns_file(default_path, DEFAULT_COLUMNS_LABEL)
     override: LedgerColumns | None = LedgerColumns()
     override_doc: YamlDoc | None = None
@@ -922,25 +904,6 @@ def lines_to_yaml(lines: Sequence[Line], imported_from: str | None = None) -> st
     return header + "\n" + body
 
 
-def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file in the same folder, so a reader never sees half a file."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    temp = Path(name)
-    try:
-        write(temp)
-        with temp.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        if path.exists():
-            shutil.copymode(path, temp)
-        else:
-            temp.chmod(0o644)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
 # --- import ---------------------------------------------------------------------------------------
 
 
@@ -999,7 +962,9 @@ def import_ledger(
     if not dry_run:
         origin = source.name if sheet_read is None else f"{source.name} (sheet {sheet_read})"
         text = lines_to_yaml(parsed.lines, origin)
-        _write_atomic(root / LINES_FILE, lambda path: path.write_text(text, encoding="utf-8"))
+        write_atomically_with(
+            root / LINES_FILE, lambda path: path.write_text(text, encoding="utf-8")
+        )
     return ImportResult(
         lines=tuple(parsed.lines),
         sheet=sheet_read,
@@ -1123,7 +1088,7 @@ def export_ledger(root: Path, target: Path, tree: DivisionTree) -> int:
     labels = _get_unit_labels(inventory.units)
     rows = [_line_to_cells(line, labels) for line in inventory.lines]
     try:
-        _write_atomic(target, lambda path: writer(path, header, rows))
+        write_atomically_with(target, lambda path: writer(path, header, rows))
     except OSError as exc:
         raise _file_error(label, f"cannot write: {exc.strerror or exc}") from None
     return len(rows)

@@ -1,7 +1,7 @@
 """Raw command output -> normalised facts, as the collector specs (``collectors/``) say.
 
 :func:`load_collectors` reads and checks the specs once; :meth:`Collectors.parse` turns one
-host's outputs into :class:`~govnet.facts.HostFacts` plus the problems met. Parsing never
+host's outputs into :class:`~govnet.model.facts.HostFacts` plus the problems met. Parsing never
 raises on device text: a vendor error answer is a ``ParseProblem(kind="unsupported")``, a
 template that cannot read the text is ``kind="parse"``, and every other command still counts.
 
@@ -54,7 +54,7 @@ from govnet.collectors import (
     kind_of_interface,
     load_plans,
 )
-from govnet.facts import (
+from govnet.model.facts import (
     DeviceInfo,
     HostFacts,
     Interface,
@@ -63,6 +63,7 @@ from govnet.facts import (
     Route,
     VpnInstance,
 )
+from govnet.model.files import get_bundled_root
 
 __all__ = ["Collectors", "ParseProblem", "SpecError", "load_collectors"]
 
@@ -85,9 +86,7 @@ def load_collectors(project_root: Path | None = None) -> Collectors:
     A project's platform may extend a bundled one it does not copy. Raises SpecError (a
     ProblemsError) naming file, line and field of every problem.
     """
-    from govnet.project import get_example_root
-
-    bundled = get_example_root() / COLLECTORS_DIR
+    bundled = get_bundled_root() / COLLECTORS_DIR
     folder = bundled
     if project_root is not None and (project_root / COLLECTORS_DIR).is_dir():
         folder = project_root / COLLECTORS_DIR

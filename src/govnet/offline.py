@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govnet.collect import RawText
-from govnet.problems import UsageError
+from govnet.model.problems import UsageError
 
 PLATFORM_FILE = "platform"
 CONFIG_SUFFIX = ".cfg"

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from html import escape
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
@@ -33,14 +31,6 @@ from hier_config import HConfig, get_hconfig
 from hier_config import Platform as HierPlatform
 from markdown_it import MarkdownIt
 
-from govnet.classify import (
-    CORE_ROLE,
-    Classification,
-    Exit,
-    Snapshot,
-    UnitAccess,
-    Verdict,
-)
 from govnet.configsafe import (
     Safe,
     UnsafeValue,
@@ -51,10 +41,13 @@ from govnet.configsafe import (
     to_name,
     to_route_target,
 )
-from govnet.facts import HostFacts, Interface
-from govnet.policy import Category, Policy, Target, Zone
-from govnet.problems import UsageError
-from govnet.report import get_umask
+from govnet.model.facts import HostFacts, Interface
+from govnet.model.files import get_bundled_root, writing_folder
+from govnet.model.plans import Cancel, Check, Plan, Risk, Step
+from govnet.model.policy import Category, Policy, Target, Zone
+from govnet.model.problems import UsageError
+from govnet.model.snapshot import CORE_ROLE, Snapshot
+from govnet.model.verdicts import Classification, Verdict
 
 if TYPE_CHECKING:
     from govnet.store import Store
@@ -81,128 +74,6 @@ TEMPLATES = PLAYBOOKS / "templates"
 
 class PlanError(UsageError):
     """A plan that cannot be made (unknown unit, no classification, no migration policy)."""
-
-
-# --- what a plan holds -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    """One machine-checkable assertion on a device's facts, before (step 0) or after a step."""
-
-    host: str
-    kind: str  # interface, route, nat
-    step: int  # 0: pre-check (the baseline from the snapshot)
-    interface: str | None = None
-    vpn: str | None = None
-    prefix: str | None = None
-    next_hop: str | None = None
-    up: bool | None = None  # interface: operationally up
-    admin_up: bool | None = None
-    address: str | None = None  # interface: carries this address
-    present: bool = True  # route / nat: there, or gone
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            k: str(v) if isinstance(v, str) else v
-            for k, v in self.__dict__.items()
-            if v is not None
-        }
-
-    @property
-    def text(self) -> str:
-        where = f"{self.host} {self.interface or ''}".strip()
-        vpn = f" (VPN {self.vpn})" if self.vpn else ""
-        if self.kind == "interface":
-            parts = []
-            if self.admin_up is False:
-                parts.append("已关闭 shut down")
-            elif self.up is not None:
-                parts.append("up" if self.up else "down")
-            if self.address:
-                parts.append(f"地址 {self.address}")
-            return f"{where}{vpn}: {', '.join(parts) or '存在'}"
-        if self.kind == "route":
-            via = f" via {self.next_hop}" if self.next_hop else ""
-            return f"{self.host}: 路由 {self.prefix}{vpn}{via} " + (
-                "存在 present" if self.present else "不存在 absent"
-            )
-        return f"{where}: NAT outbound " + ("存在 present" if self.present else "已删除 absent")
-
-
-@dataclass
-class Step:
-    number: int
-    host: str
-    platform: str
-    approach: str
-    title: str
-    subjects: list[str]  # network ids / line keys this step serves
-    config: list[str]  # hierarchical config text, one line per item
-    rollback: list[str]
-    checks: list[Check] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Cancel:
-    """A line to cancel with the carrier once the plan is done."""
-
-    key: str
-    circuit_id: str | None
-    carrier: str | None
-    kind: str | None
-    network: str
-    monthly_fee: float | None
-    annual_fee: float | None
-
-
-@dataclass(frozen=True)
-class Risk:
-    text: str
-    owner: str = ""
-
-
-@dataclass
-class Plan:
-    unit: str
-    unit_name: str
-    division_code: str
-    survey_run_id: int | None
-    classify_run_id: int | None
-    access: UnitAccess | None
-    networks: list[Verdict]
-    lines: list[Verdict]
-    exits: list[Exit]
-    steps: list[Step]
-    prechecks: list[Check]
-    risks: list[Risk]
-    cancel: list[Cancel]
-    retained: list[Verdict]
-    undecided: list[Verdict]
-    blocked: list[str]  # what cannot be planned yet, and why
-    in_place: list[Verdict]
-    links: list[IPv4Network] = field(default_factory=list)  # CE-PE /30s it allocated
-
-    @property
-    def hosts(self) -> list[str]:
-        return list(dict.fromkeys(s.host for s in self.steps))
-
-    @property
-    def monthly_saving(self) -> float:
-        return sum(c.monthly_fee or 0.0 for c in self.cancel)
-
-    @property
-    def annual_saving(self) -> float:
-        return sum(
-            c.annual_fee if c.annual_fee is not None else (c.monthly_fee or 0.0) * 12
-            for c in self.cancel
-        )
-
-    def get_config(self, host: str) -> list[str]:
-        return [line for s in self.steps if s.host == host for line in s.config]
-
-    def get_rollback(self, host: str) -> list[str]:
-        return [line for s in reversed(self.steps) if s.host == host for line in s.rollback]
 
 
 @dataclass(frozen=True)
@@ -241,9 +112,7 @@ def _checked(value: Any) -> Any:
 
 def get_template_env(roots: Sequence[Path]) -> jinja2.Environment:
     """Jinja2 over the project's templates, then the bundled ones; unchecked values refused."""
-    from govnet.project import get_example_root
-
-    paths = [*(r / "templates" for r in roots), get_example_root() / TEMPLATES]
+    paths = [*(r / "templates" for r in roots), get_bundled_root() / TEMPLATES]
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in paths]),
         undefined=jinja2.StrictUndefined,
@@ -1025,13 +894,11 @@ def _md(value: object) -> str:
 
 def plan_to_markdown(plan: Plan, made_by: str, made_at: str, roots: Sequence[Path] = ()) -> str:
     """plan.md: scope with evidence, risks, checks, steps with configs, lines to cancel."""
-    from govnet.explain import CATEGORY_LABELS, TARGET_LABELS
-    from govnet.ledger import CARRIER_LABELS
-    from govnet.project import get_example_root
+    from govnet.model.labels import CARRIER_LABELS, CATEGORY_LABELS, TARGET_LABELS
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(
-            [str(r / "runbooks") for r in roots] + [str(get_example_root() / RUNBOOKS)]
+            [str(r / "runbooks") for r in roots] + [str(get_bundled_root() / RUNBOOKS)]
         ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -1130,12 +997,9 @@ def write_plan(
 ) -> Path:
     """Write the plan's folder whole or not at all: built aside, then swapped in."""
     target = get_plan_dir(reports, plan)
-    target.parent.mkdir(parents=True, exist_ok=True)
     markdown = plan_to_markdown(plan, made_by, made_at, roots)
     html = markdown_to_html(markdown, f"割接方案：{plan.unit_name}")
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    work.chmod(0o777 & ~get_umask())  # an ordinary folder, not mkdtemp's 0700
-    try:
+    with writing_folder(target) as work:
         (work / "plan.md").write_text(markdown, encoding="utf-8")
         (work / "plan.html").write_text(html, encoding="utf-8")
         (work / "checks.yaml").write_text(checks_to_yaml(plan), encoding="utf-8")
@@ -1147,17 +1011,6 @@ def write_plan(
                 (f"{host}.rollback.cfg", part["rollback"]),
             ):
                 (configs / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-        old = target.with_name(f".{target.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        if target.exists():
-            target.rename(old)
-        work.rename(target)
-        if old.exists():
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return target
 
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from govnet.classify import Classification
 from govnet.coverage import CoverageRow, get_ancestor_codes
-from govnet.policy import Category, Deadline, Target
-from govnet.problems import UsageError
+from govnet.model.policy import Category, Deadline, Target
+from govnet.model.problems import UsageError
+from govnet.model.verdicts import Classification
 
 if TYPE_CHECKING:
     from govnet.store import Store

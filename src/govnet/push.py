@@ -41,10 +41,11 @@ from govnet.collect import (
     get_error_message,
 )
 from govnet.collectors import PushSpec, any_of
-from govnet.facts import HostFacts
+from govnet.model.facts import HostFacts
+from govnet.model.plans import Check
+from govnet.model.problems import UsageError
 from govnet.normalise import Collectors, load_collectors
-from govnet.plan import Check, evaluate_checks, get_hconfig_of, to_push_lines
-from govnet.problems import UsageError
+from govnet.plan import evaluate_checks, get_hconfig_of, to_push_lines
 from govnet.store import Store
 
 APPLY, ROLLBACK = "apply", "rollback"
@@ -323,8 +324,8 @@ def push_host(
     on_step: OnStep | None = None,
 ) -> PushResult:
     """Push (or, with ``rollback``, undo) one host's share of a plan; see the module doc."""
-    from govnet.divisions import get_bundled_tree
-    from govnet.inventory import get_inventory
+    from govnet.model.divisions import get_bundled_tree
+    from govnet.model.inventory_files import get_inventory
 
     part = get_host_part(store, ref, host)
     collectors = load_collectors(project_root)

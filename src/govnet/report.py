@@ -7,20 +7,19 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govnet.problems import UsageError
+from govnet.model.files import write_atomically
+from govnet.model.problems import UsageError
 
 if TYPE_CHECKING:
-    from govnet.classify import Breach
     from govnet.coverage import CoverageReport
-    from govnet.divisions import DivisionTree, Level
-    from govnet.policy import Deadline
+    from govnet.model.divisions import DivisionTree, Level
+    from govnet.model.policy import Deadline
+    from govnet.model.verdicts import Breach
     from govnet.progress import ExitRow, LineRow, ProgressReport
     from govnet.store import Store
 
@@ -51,27 +50,6 @@ def get_formats(text: str | None, allowed: Sequence[str] = FORMATS) -> list[str]
 
 def get_report_dir(reports: Path, day: dt.date) -> Path:
     return reports / day.isoformat()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    def save(temp: Path) -> None:
-        temp.write_text(text, encoding="utf-8", newline="")
-
-    write_atomically_with(path, save)
-
-
-def write_atomically_with(path: Path, save: Callable[[Path], object]) -> None:
-    """``save`` writes a temporary file beside ``path``, which then replaces it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        save(Path(temp))
-        os.chmod(temp, 0o666 & ~get_umask())  # as an ordinary new file, not mkstemp's 0600
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def rows_to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -183,7 +161,7 @@ def load_reports(
     deepest: Level | None = None,
 ) -> Reports:
     from govnet.coverage import coverage_from_store
-    from govnet.divisions import Level
+    from govnet.model.divisions import Level
     from govnet.progress import (
         ProgressReport,
         get_deadline_states,
@@ -237,9 +215,3 @@ def write_reports(
         write_atomically(path, reports_to_html(reports, lang))
         written.append(path)
     return folder, written
-
-
-def get_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

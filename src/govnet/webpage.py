@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
+from govnet.model.labels import percent, target_label
+
 if TYPE_CHECKING:
     from govnet.coverage import CoverageRow
     from govnet.report import Reports
@@ -166,29 +168,6 @@ def rows_to_tree(rows: Sequence[CoverageRow]) -> list[Node]:
     return roots
 
 
-def target_label(value: str | None, lang: str = "zh") -> str:
-    """A target's name for people: Chinese, or English.
-
-    >>> target_label("extranet_dedicated_vpn"), target_label("decommission", "en")
-    ('外网专用网络区VPN', 'decommission')
-    """
-    from govnet.explain import TARGET_LABELS
-    from govnet.policy import Target
-
-    if not value:
-        return "-"
-    chinese, _, english = TARGET_LABELS[Target(value)].partition(" ")
-    return chinese if lang == "zh" else english
-
-
-def percent(value: float | None) -> str:
-    """
-    >>> percent(0.3158), percent(None)
-    ('31.6%', '-')
-    """
-    return "-" if value is None else f"{value:.1%}"
-
-
 def trend_chart(points: Sequence[dict[str, Any]], labels: dict[str, str]) -> Markup:
     """Lines over the surveys: networks migrated, remaining, own exits still open."""
     width, height, left, bottom, top = 640, 240, 48, 36, 16
@@ -273,7 +252,7 @@ def status_chart(total: dict[str, Any], labels: dict[str, str]) -> Markup:
 
 def town_strip(rows: Sequence[CoverageRow], labels: dict[str, str]) -> Markup:
     """A cell per town, green when covered: the gaps at a glance."""
-    from govnet.divisions import Level
+    from govnet.model.divisions import Level
 
     towns = [r for r in rows if r.level is Level.TOWN]
     if not towns:

@@ -23,7 +23,8 @@ from openpyxl.worksheet.header_footer import _HeaderFooterPart as _Footer
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from govnet.webpage import target_label
+from govnet.model.files import write_atomically_with
+from govnet.model.labels import LEVEL_NAMES, STATUS_NAMES, target_label
 
 if TYPE_CHECKING:
     from govnet.report import Reports
@@ -33,20 +34,6 @@ HEADER_ROW = 3
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 OVERDUE_FILL = PatternFill("solid", fgColor="F8CBAD")
 THIN = Side(style="thin", color="999999")
-LEVEL_NAMES = {
-    "province": "省",
-    "city": "市",
-    "county": "县（区）",
-    "town": "乡镇（街道）",
-    "village": "村（社区）",
-}
-STATUS_NAMES = {
-    "in_use": "在用",
-    "to_cancel": "待撤销",
-    "cancelled": "已撤销",
-    "open": "未关闭",
-    "closed": "已关闭",
-}
 
 
 @dataclass(frozen=True)
@@ -125,8 +112,6 @@ def write_sheet(sheet: Worksheet, spec: SheetSpec) -> None:
 
 def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> None:
     """The workbook written to a temporary file beside ``path``, then renamed into place."""
-    from govnet.report import write_atomically_with
-
     workbook = Workbook()
     for index, spec in enumerate(sheets):
         sheet = workbook.worksheets[0] if index == 0 else workbook.create_sheet()

@@ -25,8 +25,8 @@ import asyncssh
 from govnet.lab.district import load_district
 from govnet.lab.generate import generate_lab
 from govnet.lab.model import Device
-from govnet.pids import is_running
-from govnet.problems import UsageError
+from govnet.model.pids import is_running
+from govnet.model.problems import UsageError
 
 SERVER_MODULE = "govnet.lab.server"
 LAB_USERNAME = "govnet"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 import types
 import typing
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from govnet.lab.model import Device
+from govnet.model.files import write_atomically
 
 FORMAT_VERSION = 1
 
@@ -205,22 +204,9 @@ def district_from_json(text: str) -> District:
     return district
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_district(district: District, path: Path) -> None:
     """Write district.json atomically."""
-    write_text_atomic(path, district_to_json(district))
+    write_atomically(path, district_to_json(district))
 
 
 def load_district(path: Path) -> District:

@@ -2,7 +2,7 @@
 
 A lab router is a model (:class:`govnet.lab.model.Device`) from which every CLI output is
 rendered; :func:`get_device_facts` states that model directly as the normalised facts
-(:class:`govnet.facts.HostFacts`) a survey without faults must parse out of those outputs,
+(:class:`govnet.model.facts.HostFacts`) a survey without faults must parse out of those outputs,
 in the order ``govnet.normalise`` documents. Where vendors show less than the model holds
 (uptime in minutes, the router ID in place of an OSPF peer's address on Huawei, one global
 NAT interface on Comware/IOS), the facts show what the vendor shows. Tests compare real
@@ -15,7 +15,8 @@ import re
 from ipaddress import IPv4Network
 from typing import TYPE_CHECKING, Any
 
-from govnet.facts import (
+from govnet.lab.model import Device, Fault, NatKind, Platform, get_routing_table
+from govnet.model.facts import (
     DeviceInfo,
     HostFacts,
     Interface,
@@ -24,11 +25,10 @@ from govnet.facts import (
     Route,
     VpnInstance,
 )
-from govnet.lab.model import Device, Fault, NatKind, Platform, get_routing_table
 
 if TYPE_CHECKING:
-    from govnet.classify import Snapshot
-    from govnet.inventory import Inventory
+    from govnet.model.inventory import Inventory
+    from govnet.model.snapshot import Snapshot
 from govnet.lab.render import comware, huawei, render
 
 __all__ = ["VENDORS", "get_device_facts", "get_lab_snapshot", "get_running_config"]
@@ -76,7 +76,7 @@ def get_running_config(device: Device) -> str:
 
 def get_lab_snapshot(inventory: Inventory, devices: list[Device]) -> Snapshot:
     """What a perfect survey of these routers gives classification, without SSH."""
-    from govnet.classify import HostRecord, LedgerLine, Snapshot, UnitRecord
+    from govnet.model.snapshot import HostRecord, LedgerLine, Snapshot, UnitRecord
 
     hosts = {h.name: h for h in inventory.hosts}
     return Snapshot(

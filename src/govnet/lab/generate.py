@@ -22,16 +22,6 @@ from typing import Any
 
 import yaml
 
-from govnet.divisions import DivisionTree, Level, get_bundled_tree, to_full_code
-from govnet.inventory import (
-    NORNIR_CONFIG,
-    Inventory,
-    Line,
-    ResolvedHost,
-    Role,
-    UnitKind,
-    get_inventory,
-)
 from govnet.lab.district import (
     BreachTruth,
     Disagreement,
@@ -45,7 +35,6 @@ from govnet.lab.district import (
     load_district,
     save_district,
     to_jsonable,
-    write_text_atomic,
 )
 from govnet.lab.model import (
     Acl,
@@ -64,6 +53,10 @@ from govnet.lab.model import (
     StaticRoute,
     VpnInstance,
 )
+from govnet.model.divisions import DivisionTree, Level, get_bundled_tree, to_full_code
+from govnet.model.files import write_atomically
+from govnet.model.inventory import NORNIR_CONFIG, Inventory, Line, ResolvedHost, Role, UnitKind
+from govnet.model.inventory_files import get_inventory
 
 __all__ = [
     "District",
@@ -1678,7 +1671,7 @@ def _write_project(root: Path, units: str, hosts: str, lines: str) -> None:
         "inventory/lines.yaml": lines,
     }
     for name, text in files.items():
-        write_text_atomic(root / name, text)
+        write_atomically(root / name, text)
 
 
 def generate_lab(
@@ -1720,5 +1713,5 @@ def generate_lab(
     apply_faults(district, chosen)
     path = project_root / DISTRICT_FILE
     save_district(district, path)
-    write_text_atomic(project_root / TRUTH_FILE, truth_to_yaml(district))
+    write_atomically(project_root / TRUTH_FILE, truth_to_yaml(district))
     return path

@@ -6,7 +6,6 @@ first use; ``govnet db upgrade`` does the same explicitly.
 
 from __future__ import annotations
 
-import fcntl
 import getpass
 import os
 import socket
@@ -15,12 +14,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from filelock import FileLock
 from sqlalchemy import (
     Engine,
     create_engine,
@@ -36,11 +36,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from govnet.facts import HostFacts, HostSnapshot
-
-if TYPE_CHECKING:
-    from govnet.classify import Classification, Snapshot
-from govnet.pids import is_running
+from govnet.model.facts import HostFacts, HostSnapshot
+from govnet.model.pids import is_running
+from govnet.model.snapshot import HostRecord, LedgerLine, Snapshot, UnitRecord
+from govnet.model.verdicts import Classification
+from govnet.store.classify import add_classification, get_classification
 from govnet.store.facts import add_snapshots, get_facts, get_many_facts
 from govnet.store.models import (
     Base,
@@ -203,8 +203,7 @@ class Store:
         if not database or database == ":memory:":
             yield
             return
-        with open(f"{database}.{name}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with FileLock(f"{database}.{name}.lock"):
             yield
 
     @contextmanager
@@ -503,8 +502,6 @@ class Store:
     def get_snapshot(self, run_id: int | None = None) -> Snapshot:
         """What a classification reads: the inventory and, per host, its latest result in
         the run's campaign up to that run (the run alone when it has no campaign)."""
-        from govnet.classify import HostRecord, LedgerLine, Snapshot, UnitRecord
-
         with self.session() as session:
             if run_id is None:
                 run_id = session.scalar(select(func.max(SurveyRun.id)))
@@ -596,8 +593,6 @@ class Store:
 
     def add_classification(self, result: Classification, policy_digest: str) -> int:
         """Store one classification against the snapshot it was computed from; its id."""
-        from govnet.store.classify import add_classification
-
         with self.session() as session:
             run = ClassifyRun(
                 survey_run_id=result.survey_run_id,
@@ -734,8 +729,6 @@ class Store:
 
     def get_classification(self, classify_run_id: int | None = None) -> Classification | None:
         """A stored classification (the latest by default); None when there is none."""
-        from govnet.store.classify import get_classification
-
         with self.session() as session:
             query = select(ClassifyRun).order_by(ClassifyRun.id.desc()).limit(1)
             if classify_run_id is not None:

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from govnet.classify import (
+from govnet.model.policy import SubjectKind, Target
+from govnet.model.verdicts import (
     Breach,
     Classification,
     Evidence,
@@ -16,7 +17,6 @@ from govnet.classify import (
     UnitAccess,
     Verdict,
 )
-from govnet.policy import SubjectKind, Target
 from govnet.store.models import (
     Base,
     FindingRow,

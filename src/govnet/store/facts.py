@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from govnet.facts import (
+from govnet.model.facts import (
     DeviceInfo,
     HostFacts,
     HostSnapshot,

@@ -31,7 +31,8 @@ from pydantic import (
     model_validator,
 )
 
-from govnet.problems import Problem, ProblemsError, load_yaml, validation_to_problems
+from govnet.model.files import resolve
+from govnet.model.problems import Problem, ProblemsError, load_yaml, validation_to_problems
 
 POLICY_FILE = "playbooks/policy.yaml"
 
@@ -255,12 +256,7 @@ class Policy(_Frozen):
 def load_policy(project_root: Path | None = None) -> Policy:
     """The project's playbooks/policy.yaml, else the bundled one; ProblemsError naming file,
     line and field of every problem."""
-    from govnet.project import get_example_root
-
-    root = project_root
-    if root is None or not (root / POLICY_FILE).is_file():
-        root = get_example_root()
-    doc, problems = load_yaml(root / POLICY_FILE, POLICY_FILE)
+    doc, problems = load_yaml(resolve(project_root, POLICY_FILE), POLICY_FILE)
     if doc is None:
         raise ProblemsError(problems)
     if not isinstance(doc.data, dict):

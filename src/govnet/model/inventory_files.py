@@ -1,37 +1,37 @@
-"""The project inventory: Nornir hosts, groups and defaults, units and the line ledger.
-
-Everything a user edits is loaded through frozen pydantic models with ``extra="forbid"``
-and then checked across files (a unit named but not defined, an unknown division code,
-a duplicate circuit id). Nornir is initialised only from files that passed these checks.
+"""Reading the inventory files and checking them across each other: a unit named but not
+defined, an unknown division code, a duplicate circuit id. Every problem is named by file,
+line and field; the inventory is None when any is an error, so Nornir (and the store) only
+ever see files that passed.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import ipaddress
-import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
+from pydantic import ValidationError
+
+from govnet.model.divisions import DivisionTree, Level, get_level, get_parent_code
+from govnet.model.inventory import (
+    HOSTNAME_KEY,
+    KNOWN_PLATFORMS,
+    LINES_FILE,
+    NORNIR_CONFIG,
+    UNIT_LEVELS,
+    UNITS_FILE,
+    Defaults,
+    Frozen,
+    Group,
+    Host,
+    Inventory,
+    Line,
+    NornirConfig,
+    NornirEntry,
+    ResolvedHost,
+    Unit,
 )
-
-from govnet.divisions import DivisionTree, Level, get_level, get_parent_code
-from govnet.problems import (
+from govnet.model.problems import (
     Problem,
     ProblemsError,
     YamlDoc,
@@ -39,350 +39,6 @@ from govnet.problems import (
     load_yaml,
     validation_to_problems,
 )
-
-if TYPE_CHECKING:
-    from nornir.core import Nornir
-
-NORNIR_CONFIG = "nornir_config.yaml"
-UNITS_FILE = "inventory/units.yaml"
-LINES_FILE = "inventory/lines.yaml"
-
-# Netmiko device types govnet knows; which of them have collectors is the survey's business.
-KNOWN_PLATFORMS = frozenset(
-    {"huawei", "huawei_vrpv8", "hp_comware", "cisco_ios", "cisco_xe", "ruijie_os", "zte_zxros"}
-)
-
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line breaks
-_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_HOSTNAME_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-
-
-def _check_text(value: str) -> str:
-    """Text that may reach a device config or a report: one line, no control characters."""
-    value = value.strip()
-    if CONTROL_CHARS.search(value):
-        raise ValueError("must be one line with no control characters")
-    return value
-
-
-def _check_key(value: str) -> str:
-    if not _KEY.match(value):
-        raise ValueError("must be lowercase letters, digits, '-' or '_' (at most 64)")
-    return value
-
-
-def _check_division_code(value: str) -> str:
-    if len(value) != 12 or not value.isascii() or not value.isdigit():
-        raise ValueError("must be a 12-digit statistical division code (quote it in YAML)")
-    return value
-
-
-def _int_to_str(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def is_valid_address(value: str) -> bool:
-    """True for an IPv4/IPv6 address or a DNS name a host can be reached by.
-
-    >>> is_valid_address("10.50.1.1"), is_valid_address("r1.jlp.gov.cn")
-    (True, True)
-    >>> is_valid_address("10.50.1.300"), is_valid_address("r1 jlp")
-    (False, False)
-    """
-    try:
-        ipaddress.ip_address(value)
-        return True
-    except ValueError:
-        pass
-    labels = value.rstrip(".").split(".")
-    if len(value) > 253 or all(label.isdigit() for label in labels):
-        return False
-    return all(_DNS_LABEL.match(label) for label in labels)
-
-
-def _check_address(value: str) -> str:
-    if not is_valid_address(value):
-        raise ValueError("not an IP address or DNS name")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=200)]
-LongText = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=500)]
-Key = Annotated[str, AfterValidator(_check_key)]
-DivisionCode = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_check_division_code)]
-Address = Annotated[str, AfterValidator(_check_address)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-# --- units ----------------------------------------------------------------------------
-
-
-class UnitKind(StrEnum):
-    COUNTY = "county"
-    DEPARTMENT = "department"
-    TOWN = "town"
-    VILLAGE = "village"
-
-
-# The division level each kind of unit must sit at.
-UNIT_LEVELS: dict[UnitKind, frozenset[Level]] = {
-    UnitKind.COUNTY: frozenset({Level.COUNTY}),
-    UnitKind.DEPARTMENT: frozenset({Level.PROVINCE, Level.CITY, Level.COUNTY}),
-    UnitKind.TOWN: frozenset({Level.TOWN}),
-    UnitKind.VILLAGE: frozenset({Level.VILLAGE}),
-}
-
-
-class Unit(Frozen):
-    """A department, the county government, a town government or a village committee."""
-
-    id: Key
-    name: Text
-    kind: UnitKind
-    division_code: DivisionCode
-    parent: Key | None = None
-    classified: bool = False
-    note: Text | None = None
-
-
-class UnitsFile(Frozen):
-    units: list[Unit]
-
-
-# --- lines (the ledger, 台账) --------------------------------------------------------------
-
-
-class Carrier(StrEnum):
-    TELECOM = "telecom"
-    UNICOM = "unicom"
-    MOBILE = "mobile"
-    BROADCAST = "broadcast"
-    OTHER = "other"
-
-
-class LineKind(StrEnum):
-    MSTP = "mstp"
-    SDH = "sdh"
-    MPLS_VPN = "mpls_vpn"
-    DARK_FIBRE = "dark_fibre"
-    INTERNET = "internet"
-    BROADBAND = "broadband"
-    CELLULAR = "cellular"
-    OTHER = "other"
-
-
-CircuitId = Annotated[
-    str,
-    BeforeValidator(_int_to_str),
-    Field(min_length=1, max_length=100, pattern=r"^[^\s\x00-\x1f\x7f]+$"),
-]
-
-
-class Line(Frozen):
-    """One leased line of the ledger: who pays for it, what it carries, where it ends."""
-
-    circuit_id: CircuitId
-    unit: Key
-    network: Text
-    carrier: Carrier
-    kind: LineKind
-    bandwidth_mbps: Annotated[float, Field(gt=0, le=1_000_000)] | None = None
-    monthly_fee: Money | None = None
-    annual_fee: Money | None = None
-    contract_start: dt.date | None = None
-    contract_end: dt.date | None = None
-    classified: bool | None = None
-    a_device: Annotated[str, Field(pattern=_HOSTNAME_KEY.pattern)] | None = None
-    a_interface: Annotated[Text, Field(max_length=100)] | None = None
-    z_end: Text
-    note: LongText | None = None
-
-    @field_validator("contract_end")
-    @classmethod
-    def _ends_after_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        start = info.data.get("contract_start")
-        if start is not None and end is not None and end < start:
-            raise ValueError(f"{end} is before contract_start {start}")
-        return end
-
-    def get_annual_fee(self) -> Decimal | None:
-        """The yearly cost: the annual fee if given, else twelve months."""
-        if self.annual_fee is not None:
-            return self.annual_fee
-        return None if self.monthly_fee is None else self.monthly_fee * 12
-
-
-# --- Nornir hosts, groups, defaults ------------------------------------------------------
-
-
-class Role(StrEnum):
-    CORE = "core"
-    EDGE = "edge"
-    ACCESS = "access"
-    INTERNET = "internet"
-    FIREWALL = "firewall"
-
-
-class HostData(Frozen):
-    unit: Key
-    division_code: DivisionCode
-    site: Text
-    role: Role
-
-
-class ConnectionOptions(Frozen):
-    hostname: Address | None = None
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
-    platform: str | None = None
-    extras: dict[str, Any] = Field(default_factory=dict)
-
-
-def _no_credentials(value: Any) -> Any:
-    if value is not None:
-        raise ValueError(
-            "credentials never go in inventory files: set GOVNET_USERNAME and GOVNET_PASSWORD"
-        )
-    return value
-
-
-Credential = Annotated[None, BeforeValidator(_no_credentials)]
-
-
-class _NornirEntry(Frozen):
-    hostname: Address | None = None
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
-    platform: str | None = None
-    groups: list[str] = Field(default_factory=list)
-    connection_options: dict[str, ConnectionOptions] = Field(default_factory=dict)
-    username: Credential = None
-    password: Credential = None
-
-
-class Host(_NornirEntry):
-    data: HostData
-
-
-class Group(_NornirEntry):
-    data: dict[str, Any] = Field(default_factory=dict)
-
-
-class Defaults(Frozen):
-    hostname: Address | None = None
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
-    platform: str | None = None
-    connection_options: dict[str, ConnectionOptions] = Field(default_factory=dict)
-    data: dict[str, Any] = Field(default_factory=dict)
-    username: Credential = None
-    password: Credential = None
-
-
-class InventoryOptions(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow")
-    host_file: str = "inventory/hosts.yaml"
-    group_file: str = "inventory/groups.yaml"
-    defaults_file: str = "inventory/defaults.yaml"
-
-
-class NornirInventoryConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow")
-    plugin: Literal["SimpleInventory"] = "SimpleInventory"
-    options: InventoryOptions = Field(default_factory=InventoryOptions)
-
-
-class NornirConfig(BaseModel):
-    """The part of nornir_config.yaml govnet reads; Nornir validates the rest itself."""
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-    inventory: NornirInventoryConfig = Field(default_factory=NornirInventoryConfig)
-
-
-# --- the loaded inventory ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResolvedHost:
-    """A host with what it inherits from its groups and the defaults already applied."""
-
-    name: str
-    address: str
-    port: int
-    platform: str
-    unit: str
-    division_code: str
-    site: str
-    role: Role
-
-
-@dataclass(frozen=True)
-class Inventory:
-    root: Path
-    units: tuple[Unit, ...]
-    hosts: tuple[ResolvedHost, ...]
-    lines: tuple[Line, ...]
-    files: tuple[Path, ...] = field(default=())
-
-    def get_unit(self, key: str) -> Unit | None:
-        return next((u for u in self.units if u.id == key), None)
-
-    def get_digest(self) -> str:
-        """SHA-256 over the inventory files, so a store knows whether anything changed."""
-        digest = hashlib.sha256()
-        for path in self.files:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        return digest.hexdigest()
-
-    def to_store_rows(self) -> dict[str, list[dict[str, Any]]]:
-        return {
-            "units": [
-                {
-                    "key": u.id,
-                    "name": u.name,
-                    "kind": u.kind.value,
-                    "division_code": u.division_code,
-                    "parent_key": u.parent,
-                    "classified": u.classified,
-                }
-                for u in self.units
-            ],
-            "devices": [
-                {
-                    "hostname": h.name,
-                    "address": h.address,
-                    "port": h.port,
-                    "platform": h.platform,
-                    "unit_key": h.unit,
-                    "division_code": h.division_code,
-                    "site": h.site,
-                    "role": h.role.value,
-                }
-                for h in self.hosts
-            ],
-            "lines": [
-                {
-                    "circuit_id": ln.circuit_id,
-                    "unit_key": ln.unit,
-                    "network": ln.network,
-                    "carrier": ln.carrier.value,
-                    "kind": ln.kind.value,
-                    "bandwidth_mbps": ln.bandwidth_mbps,
-                    "monthly_fee": ln.monthly_fee,
-                    "annual_fee": ln.annual_fee,
-                    "contract_start": ln.contract_start,
-                    "contract_end": ln.contract_end,
-                    "classified": ln.classified,
-                    "a_device": ln.a_device,
-                    "a_interface": ln.a_interface,
-                    "z_end": ln.z_end,
-                    "note": ln.note,
-                }
-                for ln in self.lines
-            ],
-        }
 
 
 def _load_list(
@@ -422,7 +78,7 @@ def _load_mapping(doc: YamlDoc | None, model: type[Frozen]) -> tuple[dict[str, A
     problems: list[Problem] = []
     for name, item in doc.data.items():
         name = str(name)
-        if not _HOSTNAME_KEY.match(name):
+        if not HOSTNAME_KEY.match(name):
             problems.append(
                 Problem(
                     doc.label,
@@ -640,7 +296,7 @@ def _resolve_hosts(
         def line_of(*path: str | int, _name: str = name) -> int | None:
             return hosts_doc.line_of((_name, *path)) if hosts_doc else None
 
-        chain: list[_NornirEntry] = [host]
+        chain: list[NornirEntry] = [host]
         missing = [g for g in host.groups if g not in groups]
         for g in missing:
             problems.append(
@@ -868,64 +524,3 @@ def check_lines(
                 )
             )
     return problems
-
-
-def get_nornir(root: Path, tree: DivisionTree, num_workers: int = 20) -> Nornir:
-    """Nornir over the project's checked inventory, with the threaded runner.
-
-    The hosts are built from the inventory govnet has already read and validated, not read
-    again by Nornir's SimpleInventory (ruamel.yaml: seconds at 10,000 hosts).
-    """
-    return inventory_to_nornir(get_inventory(root, tree), num_workers)
-
-
-def inventory_to_nornir(inventory: Inventory, num_workers: int = 20) -> Nornir:
-    from nornir.core import Nornir
-    from nornir.core.inventory import Groups, Host, Hosts
-    from nornir.core.inventory import Inventory as NornirInventory
-    from nornir.plugins.runners import ThreadedRunner
-
-    hosts = Hosts(
-        {
-            h.name: Host(
-                h.name,
-                hostname=h.address,
-                port=h.port,
-                platform=h.platform,
-                data={
-                    "unit": h.unit,
-                    "division_code": h.division_code,
-                    "site": h.site,
-                    "role": h.role.value,
-                },
-            )
-            for h in inventory.hosts
-        }
-    )
-    return Nornir(NornirInventory(hosts, Groups()), runner=ThreadedRunner(num_workers))
-
-
-def get_inventory_summary(inventory: Inventory, tree: DivisionTree) -> dict[str, Any]:
-    """Counts an engineer wants first: units by kind, devices by platform, lines and fees."""
-    counties = sorted({u.division_code[:6] for u in inventory.units})
-    towns_total = sum(len(tree.get_descendants(c, Level.TOWN)) for c in counties)
-    town_units = {u.division_code for u in inventory.units if u.kind is UnitKind.TOWN}
-    annual = sum((ln.get_annual_fee() or Decimal(0) for ln in inventory.lines), Decimal(0))
-    return {
-        "divisions": [{"code": c.ljust(12, "0"), "name": tree.get_full_name(c)} for c in counties],
-        "units": dict(Counter(u.kind.value for u in inventory.units)),
-        "classified_units": sum(u.classified for u in inventory.units),
-        "devices": dict(Counter(h.platform for h in inventory.hosts)),
-        "lines": dict(Counter(ln.kind.value for ln in inventory.lines)),
-        "annual_fees": annual,
-        "towns_with_unit": len(town_units),
-        "towns_total": towns_total,
-    }
-
-
-def find_project(start: Path) -> Path | None:
-    """The nearest folder at or above ``start`` that holds nornir_config.yaml."""
-    for folder in (start.resolve(), *start.resolve().parents):
-        if (folder / NORNIR_CONFIG).is_file():
-            return folder
-    return None

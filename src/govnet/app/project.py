@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from govnet.divisions import Division, DivisionTree, get_bundled_tree
-from govnet.inventory import NORNIR_CONFIG, Inventory, find_project, load_inventory
-from govnet.problems import Problem, ProblemsError
+from govnet.model.divisions import Division, DivisionTree, get_bundled_tree
+from govnet.model.files import get_bundled_root
+from govnet.model.inventory import NORNIR_CONFIG, Inventory, find_project
+from govnet.model.inventory_files import load_inventory
+from govnet.model.problems import Problem, ProblemsError
 from govnet.store import Store, SyncResult, get_db_url, open_store
 
 # What `govnet init` copies from the example project.
@@ -97,14 +98,9 @@ class Project:
         return bundled.copy_with(lookup=lookup)
 
 
-def get_example_root() -> Path:
-    """The example project shipped with govnet (the repository's own inventory)."""
-    return Path(str(resources.files("govnet").joinpath("data/example")))
-
-
 def init_project(target: Path, force: bool = False) -> list[Path]:
     """Copy the example project into ``target``; refuses to overwrite unless ``force``."""
-    source = get_example_root()
+    source = get_bundled_root()
     existing = [target / name for name in SCAFFOLD if (target / name).exists()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)

@@ -51,10 +51,10 @@ def to_full_code(code: str) -> str:
     '500107000000'
     >>> to_full_code("500107102")
     '500107102000'
-    >>> to_full_code("5001x7")
+    >>> to_full_code("5001x7")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    govnet.divisions.DivisionCodeError: '5001x7' is not a division code (2, 4, 6, 9 or 12 digits)
+    govnet.model.divisions.DivisionCodeError: '5001x7' is not a division code (2, 4, 6, ...
     """
     code = code.strip()
     if not code.isascii() or not code.isdigit() or len(code) not in _LEVEL_BY_DIGITS:

@@ -1,0 +1,83 @@
+"""One vocabulary for people: how targets, access classes, carriers, line kinds, levels and
+states are named in Chinese output (and English where a page offers it). No internal code
+(``telecom``, ``easy_ip``) reaches a Chinese cell; every writer takes its words from here.
+
+>>> TARGET_LABELS[Target.RETAIN_NATIONAL]
+'保留（国家规划） retain (national plan)'
+"""
+
+from __future__ import annotations
+
+from govnet.model.inventory import Carrier, LineKind
+from govnet.model.policy import Target
+
+TARGET_LABELS: dict[Target, str] = {
+    Target.INTRANET: "电子政务内网 intranet",
+    Target.EXTRANET_DEDICATED_VPN: "外网专用网络区VPN extranet dedicated-zone VPN",
+    Target.EXTRANET_PUBLIC: "外网公用网络区 extranet public zone",
+    Target.EXTRANET_INTERNET: "外网互联网接入区 extranet internet zone",
+    Target.RETAIN_NATIONAL: "保留（国家规划） retain (national plan)",
+    Target.RETAIN_EXCEPTION: "保留（批准例外） retain (approved exception)",
+    Target.DECOMMISSION: "撤销 decommission",
+    Target.REVIEW: "人工复核 review",
+}
+CATEGORY_LABELS = {
+    "A": "A 仅公用网络区 (public zone only)",
+    "B": "B 公用网络区 + 统一互联网出口 (public zone + unified exit)",
+    "C": "C 公用网络区 + 自有出口 (public zone + own exit)",
+    "D": "D 公用 + 专用网络区 + 统一出口 (public + dedicated zone + unified exit)",
+    "E": "E 公用 + 专用网络区 + 自有出口 (public + dedicated zone + own exit)",
+    "F": "F 经园区网接入 (through a campus network)",
+}
+# Chinese labels written on a ledger export; every label is also accepted on import.
+CARRIER_LABELS: dict[Carrier, str] = {
+    Carrier.TELECOM: "电信",
+    Carrier.UNICOM: "联通",
+    Carrier.MOBILE: "移动",
+    Carrier.BROADCAST: "广电",
+    Carrier.OTHER: "其他",
+}
+KIND_LABELS: dict[LineKind, str] = {
+    LineKind.MSTP: "MSTP",
+    LineKind.SDH: "SDH",
+    LineKind.MPLS_VPN: "MPLS VPN",
+    LineKind.DARK_FIBRE: "裸光纤",
+    LineKind.INTERNET: "互联网专线",
+    LineKind.BROADBAND: "宽带",
+    LineKind.CELLULAR: "4G/5G",
+    LineKind.OTHER: "其他",
+}
+LEVEL_NAMES = {
+    "province": "省",
+    "city": "市",
+    "county": "县（区）",
+    "town": "乡镇（街道）",
+    "village": "村（社区）",
+}
+STATUS_NAMES = {
+    "in_use": "在用",
+    "to_cancel": "待撤销",
+    "cancelled": "已撤销",
+    "open": "未关闭",
+    "closed": "已关闭",
+}
+
+
+def target_label(value: str | None, lang: str = "zh") -> str:
+    """A target's name for people: Chinese, or English.
+
+    >>> target_label("extranet_dedicated_vpn"), target_label("decommission", "en")
+    ('外网专用网络区VPN', 'decommission')
+    """
+    if not value:
+        return "-"
+    chinese, _, english = TARGET_LABELS[Target(value)].partition(" ")
+    return chinese if lang == "zh" else english
+
+
+def percent(value: float | None) -> str:
+    """
+    >>> percent(0.3158), percent(None)
+    ('31.6%', '-')
+    """
+    return "-" if value is None else f"{value:.1%}"

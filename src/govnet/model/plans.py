@@ -1,0 +1,130 @@
+"""What a cutover plan holds: ordered steps per device (configuration and rollback lines),
+the checks that prove each step (and the baseline before it), lines to cancel, risks and
+what cannot be planned yet. Made by :mod:`govnet.plan`, pushed by :mod:`govnet.push`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+from typing import Any
+
+from govnet.model.verdicts import Exit, UnitAccess, Verdict
+
+
+@dataclass(frozen=True)
+class Check:
+    """One machine-checkable assertion on a device's facts, before (step 0) or after a step."""
+
+    host: str
+    kind: str  # interface, route, nat
+    step: int  # 0: pre-check (the baseline from the snapshot)
+    interface: str | None = None
+    vpn: str | None = None
+    prefix: str | None = None
+    next_hop: str | None = None
+    up: bool | None = None  # interface: operationally up
+    admin_up: bool | None = None
+    address: str | None = None  # interface: carries this address
+    present: bool = True  # route / nat: there, or gone
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            k: str(v) if isinstance(v, str) else v
+            for k, v in self.__dict__.items()
+            if v is not None
+        }
+
+    @property
+    def text(self) -> str:
+        where = f"{self.host} {self.interface or ''}".strip()
+        vpn = f" (VPN {self.vpn})" if self.vpn else ""
+        if self.kind == "interface":
+            parts = []
+            if self.admin_up is False:
+                parts.append("已关闭 shut down")
+            elif self.up is not None:
+                parts.append("up" if self.up else "down")
+            if self.address:
+                parts.append(f"地址 {self.address}")
+            return f"{where}{vpn}: {', '.join(parts) or '存在'}"
+        if self.kind == "route":
+            via = f" via {self.next_hop}" if self.next_hop else ""
+            return f"{self.host}: 路由 {self.prefix}{vpn}{via} " + (
+                "存在 present" if self.present else "不存在 absent"
+            )
+        return f"{where}: NAT outbound " + ("存在 present" if self.present else "已删除 absent")
+
+
+@dataclass
+class Step:
+    number: int
+    host: str
+    platform: str
+    approach: str
+    title: str
+    subjects: list[str]  # network ids / line keys this step serves
+    config: list[str]  # hierarchical config text, one line per item
+    rollback: list[str]
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """A line to cancel with the carrier once the plan is done."""
+
+    key: str
+    circuit_id: str | None
+    carrier: str | None
+    kind: str | None
+    network: str
+    monthly_fee: float | None
+    annual_fee: float | None
+
+
+@dataclass(frozen=True)
+class Risk:
+    text: str
+    owner: str = ""
+
+
+@dataclass
+class Plan:
+    unit: str
+    unit_name: str
+    division_code: str
+    survey_run_id: int | None
+    classify_run_id: int | None
+    access: UnitAccess | None
+    networks: list[Verdict]
+    lines: list[Verdict]
+    exits: list[Exit]
+    steps: list[Step]
+    prechecks: list[Check]
+    risks: list[Risk]
+    cancel: list[Cancel]
+    retained: list[Verdict]
+    undecided: list[Verdict]
+    blocked: list[str]  # what cannot be planned yet, and why
+    in_place: list[Verdict]
+    links: list[IPv4Network] = field(default_factory=list)  # CE-PE /30s it allocated
+
+    @property
+    def hosts(self) -> list[str]:
+        return list(dict.fromkeys(s.host for s in self.steps))
+
+    @property
+    def monthly_saving(self) -> float:
+        return sum(c.monthly_fee or 0.0 for c in self.cancel)
+
+    @property
+    def annual_saving(self) -> float:
+        return sum(
+            c.annual_fee if c.annual_fee is not None else (c.monthly_fee or 0.0) * 12
+            for c in self.cancel
+        )
+
+    def get_config(self, host: str) -> list[str]:
+        return [line for s in self.steps if s.host == host for line in s.config]
+
+    def get_rollback(self, host: str) -> list[str]:
+        return [line for s in reversed(self.steps) if s.host == host for line in s.rollback]
