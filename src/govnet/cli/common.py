@@ -1,0 +1,207 @@
+"""What every command shares: the root Typer app and its global options, the consoles
+(only the command line prints), user errors turned into one message and an exit code, JSON
+output and the credentials prompt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from govnet import __version__
+from govnet.app.project import Project, ProjectError
+from govnet.model.divisions import DivisionImportError, Level
+from govnet.model.problems import Problem, ProblemsError, UsageError
+from govnet.store import StoreError
+
+EXIT_ERROR = 1
+
+
+EXIT_INTERRUPTED = 130
+
+
+out = Console(highlight=False, soft_wrap=True)
+
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+app = typer.Typer(
+    name="govnet",
+    help="Survey, classify, plan and report the consolidation of e-government networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@dataclass
+class Options:
+    project: Path | None
+    db: str | None
+
+    def get_project(self) -> Project:
+        return Project.find(self.project, self.db)
+
+
+class UserError(Exception):
+    """A mistake the user can fix; the message says how."""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's user-facing errors into messages and exit codes."""
+    try:
+        yield
+    except ProblemsError as exc:
+        print_problems(exc.problems)
+        raise typer.Exit(EXIT_ERROR) from None
+    except (ProjectError, StoreError, UserError, UsageError, DivisionImportError) as exc:
+        fail(str(exc))
+
+
+def handles_errors(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with user_errors():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        err.print(str(problem), markup=False)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    err.print(f"{errors} error(s), {warnings} warning(s)", markup=False)
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, indented, as is (rich's highlighter takes minutes and gigabytes on a
+    whole country's coverage)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project", "-p", help="Project folder (holds nornir_config.yaml).", file_okay=False
+    ),
+]
+
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Store URL (default: $GOVNET_DB_URL, else SQLite in .govnet/).",
+        show_default=False,
+    ),
+]
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", help="Also write files under reports/<date>/: csv,json."),
+]
+
+
+LevelOpt = Annotated[
+    Level, typer.Option("--level", help="The deepest level listed (default: town).")
+]
+
+
+DivisionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--division",
+        help="Division code, or 'all' for the whole country (default: the smallest"
+        " division holding every unit).",
+    ),
+]
+
+
+ClassificationOpt = Annotated[
+    int | None,
+    typer.Option("--classification", help="A stored classification (default: the latest)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"govnet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    db: DbOpt = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    ctx.obj = Options(project, db)
+
+
+def get_options(ctx: typer.Context) -> Options:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Options)
+    return obj
+
+
+def get_credentials() -> Any:
+    """From GOVNET_USERNAME / GOVNET_PASSWORD (GOVNET_SECRET for IOS enable), else a prompt."""
+    import os
+
+    from govnet.collect import Credentials
+
+    username = os.environ.get("GOVNET_USERNAME")
+    password = os.environ.get("GOVNET_PASSWORD")
+    if not username or not password:
+        if not sys.stdin.isatty():
+            raise UserError(
+                "no credentials: set GOVNET_USERNAME and GOVNET_PASSWORD"
+                " (for the lab: source .govnet/lab/credentials.env)"
+            )
+        username = username or typer.prompt("username")
+        password = password or typer.prompt("password", hide_input=True)
+    return Credentials(username, password, os.environ.get("GOVNET_SECRET") or None)

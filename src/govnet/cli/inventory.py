@@ -1,0 +1,166 @@
+"""`govnet inventory`: check, load, import and export the inventory and the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from govnet.cli.common import (
+    EXIT_ERROR,
+    JsonOpt,
+    UserError,
+    app,
+    err,
+    get_options,
+    handles_errors,
+    out,
+    print_json,
+    print_problems,
+)
+from govnet.model.divisions import (
+    get_bundled_tree,
+)
+from govnet.model.inventory import get_inventory_summary
+from govnet.model.problems import has_errors
+from govnet.store import SyncResult
+
+inventory_app = typer.Typer(
+    help="Check, load, import and export the inventory and ledger.", no_args_is_help=True
+)
+
+
+app.add_typer(inventory_app, name="inventory")
+
+
+@inventory_app.command("check")
+@handles_errors
+def inventory_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Validate every inventory file; one line per problem, non-zero exit on any error."""
+    project = get_options(ctx).get_project()
+    inventory, problems = project.check_inventory()
+    if as_json:
+        print_json({"ok": not has_errors(problems), "problems": [p.to_dict() for p in problems]})
+    elif problems:
+        print_problems(problems)
+    if inventory is None:
+        raise typer.Exit(EXIT_ERROR)
+    if not as_json:
+        out.print(
+            f"inventory ok: {len(inventory.units)} units, {len(inventory.hosts)} devices, "
+            f"{len(inventory.lines)} lines ({project.root})"
+        )
+
+
+@inventory_app.command("load")
+@handles_errors
+def inventory_load(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Validate the inventory and record it in the store, then print a summary."""
+    project = get_options(ctx).get_project()
+    inventory, problems, result = project.load_inventory_into_store()
+    summary = get_inventory_summary(inventory, get_bundled_tree())
+    if as_json:
+        print_json(
+            {
+                "load_id": result.load_id,
+                "unchanged": result.unchanged,
+                "added": result.added,
+                "updated": result.updated,
+                "retired": result.retired,
+                "summary": summary,
+            }
+        )
+        return
+    for problem in problems:
+        err.print(str(problem), markup=False)
+    out.print(f"store: {project.display_db_url}")
+    out.print(_describe_sync(result))
+    render_summary(summary)
+
+
+def _describe_sync(result: SyncResult) -> str:
+    if result.unchanged:
+        return f"inventory unchanged since load {result.load_id}"
+    parts = []
+    for label, changes in (
+        ("added", result.added),
+        ("updated", result.updated),
+        ("retired", result.retired),
+    ):
+        for table, keys in changes.items():
+            parts.append(f"{len(keys)} {table} {label}")
+    return f"inventory load {result.load_id}: " + (", ".join(parts) or "no row changed")
+
+
+def render_summary(summary: dict[str, Any]) -> None:
+    table = Table(title="inventory", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for division in summary["divisions"]:
+        table.add_row("division", f"{division['name']} {division['code']}")
+    for kind, n in sorted(summary["units"].items()):
+        table.add_row(f"units: {kind}", str(n))
+    table.add_row("units carrying classified business", str(summary["classified_units"]))
+    for platform, n in sorted(summary["devices"].items()):
+        table.add_row(f"devices: {platform}", str(n))
+    for kind, n in sorted(summary["lines"].items()):
+        table.add_row(f"lines: {kind}", str(n))
+    table.add_row("ledger fees per year (CNY)", f"{summary['annual_fees']:,.2f}")
+    table.add_row(
+        "towns with a unit / all towns", f"{summary['towns_with_unit']} / {summary['towns_total']}"
+    )
+    out.print(table)
+
+
+@inventory_app.command("import")
+@handles_errors
+def inventory_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Ledger spreadsheet (.xlsx or .csv).")],
+    sheet: Annotated[
+        str | None, typer.Option(help="Sheet to read (default: first with a header).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace inventory/lines.yaml with a ledger spreadsheet (台账), if every row is valid."""
+    from govnet.ledger import import_ledger
+
+    project = get_options(ctx).get_project()
+    if not file.is_file():
+        raise UserError(f"{file}: no such file")
+    result = import_ledger(project.root, file, project.get_tree(), sheet=sheet, dry_run=dry_run)
+    if as_json:
+        print_json(
+            {
+                "rows": result.rows,
+                "sheet": result.sheet,
+                "added": result.added,
+                "changed": result.changed,
+                "removed": result.removed,
+                "written": result.written,
+            }
+        )
+        return
+    where = f"sheet '{result.sheet}' of {file}" if result.sheet else str(file)
+    out.print(
+        f"read {result.rows} lines from {where}: {len(result.added)} added, "
+        f"{len(result.changed)} changed, {len(result.removed)} removed"
+    )
+    out.print("inventory/lines.yaml written" if result.written else "dry run: nothing written")
+
+
+@inventory_app.command("export")
+@handles_errors
+def inventory_export(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Target file (.xlsx or .csv).")],
+) -> None:
+    """Write the ledger (inventory/lines.yaml) to a spreadsheet with Chinese headers."""
+    from govnet.ledger import export_ledger
+
+    project = get_options(ctx).get_project()
+    rows = export_ledger(project.root, file, project.get_tree())
+    out.print(f"wrote {rows} lines to {file}")

@@ -1,0 +1,184 @@
+"""`govnet plan` and `govnet push`: cutover plans, and pushing them safely."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from govnet.app.project import Project
+from govnet.cli.common import (
+    EXIT_ERROR,
+    ClassificationOpt,
+    JsonOpt,
+    UserError,
+    app,
+    err,
+    get_credentials,
+    get_options,
+    handles_errors,
+    out,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from govnet.plan import WrittenPlan
+
+
+def write_plans(
+    project: Project, units: list[str], classification: int | None
+) -> list[WrittenPlan]:
+    """`govnet plan` and the demo: the project's policy, templates and collectors, one store."""
+    from govnet.model.policy import load_policy
+    from govnet.normalise import load_collectors
+    from govnet.plan import plan_store
+
+    collectors = load_collectors(project.root)
+    commands = {collectors.get_config_command(p) for p in collectors.get_platforms()}
+    store = project.open_store()
+    try:
+        return plan_store(
+            store,
+            load_policy(project.root),
+            units,
+            project.root / "reports",
+            config_commands={c for c in commands if c},
+            classify_run_id=classification,
+            made_at=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+            roots=[project.root / "playbooks"],
+        )
+    finally:
+        store.dispose()
+
+
+@app.command()
+@handles_errors
+def plan(
+    ctx: typer.Context,
+    units: Annotated[
+        list[str] | None, typer.Argument(help="Unit keys (see `govnet exits --all`).")
+    ] = None,
+    all_units: Annotated[
+        bool, typer.Option("--all", help="Every unit with something to change.")
+    ] = False,
+    classification: ClassificationOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cutover plans per department: plan.md/html, configs, rollback, checks.yaml."""
+    if not units and not all_units:
+        raise UserError("name one or more units, or --all")
+    if units and all_units:
+        raise UserError("name units or use --all, not both")
+    written = write_plans(get_options(ctx).get_project(), units or [], classification)
+    if as_json:
+        print_json(
+            [
+                {
+                    "plan": w.plan_id,
+                    "unit": w.plan.unit,
+                    "path": str(w.path),
+                    "steps": len(w.plan.steps),
+                    "hosts": w.plan.hosts,
+                    "blocked": w.plan.blocked,
+                    "cancel": [c.circuit_id or c.key for c in w.plan.cancel],
+                    "monthly_saving": w.plan.monthly_saving,
+                    "annual_saving": w.plan.annual_saving,
+                }
+                for w in written
+            ]
+        )
+        return
+    table = Table(title="cutover plans", title_justify="left")
+    for column in ("plan", "unit", "steps", "devices", "blocked", "lines to cancel", "CNY/year"):
+        table.add_column(column, no_wrap=column == "unit")
+    for w in written:
+        p = w.plan
+        table.add_row(
+            str(w.plan_id),
+            p.unit,
+            str(len(p.steps)),
+            str(len(p.hosts)),
+            str(len(p.blocked)) if p.blocked else "-",
+            str(len(p.cancel)),
+            f"{p.annual_saving:,.0f}",
+        )
+    out.print(table)
+    for w in written:
+        out.print(f"  {w.plan.unit}: {w.path / 'plan.md'}", markup=False)
+    if not written:
+        out.print("no unit has anything to change")
+
+
+@app.command()
+@handles_errors
+def push(
+    ctx: typer.Context,
+    plan_ref: Annotated[
+        str, typer.Argument(metavar="PLAN", help="Plan id, plan folder, or unit key (latest).")
+    ],
+    host: Annotated[str, typer.Option("--host", help="The device to push to.")],
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Really configure the device (default: dry run).")
+    ] = False,
+    rollback: Annotated[
+        bool, typer.Option("--rollback", help="Undo this plan's last push to the host.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Push one host's share of a plan: a dry run (drift, pre-checks, the lines, the diff)
+    unless --commit; then backup, apply, post-checks, automatic rollback on failure."""
+    from govnet.push import push_host
+
+    project = get_options(ctx).get_project()
+    credentials = get_credentials()
+    store = project.open_store()
+    try:
+        result = push_host(
+            store,
+            project.root,
+            plan_ref,
+            host,
+            credentials,
+            commit=commit,
+            rollback=rollback,
+            on_step=None if as_json else lambda text: err.print(f"  {text}", markup=False),
+        )
+    finally:
+        store.dispose()
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        render_push(result)
+    if not result.ok:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def render_push(result: Any) -> None:
+    what = "rollback of plan" if result.action == "rollback" else "plan"
+    out.print(f"{what} {result.plan_id} ({result.unit}) on {result.host}", markup=False)
+    if result.drift:
+        out.print("differences from what the plan expects:", markup=False)
+        for line in result.drift[:40]:
+            out.print(f"  {line}", markup=False)
+    if result.result == "dry_run" or not result.ok:
+        out.print("lines to type:", markup=False)
+        for line in result.lines:
+            out.print(f"  {line}", markup=False)
+        out.print("running -> intended:", markup=False)
+        for line in result.diff or ["(no change)"]:
+            out.print(f"  {line}", markup=False)
+    for line in result.rejected:
+        out.print(f"refused: {line}", markup=False)
+    for check, held, seen in result.checks:
+        mark = "ok  " if held else "FAIL"
+        out.print(f"  {mark} {check.text}" + ("" if held else f" (seen: {seen})"), markup=False)
+    for note in result.rollback_notes:
+        out.print(f"  {note}", markup=False)
+    if result.result == "dry_run":
+        out.print("dry run: nothing was changed; add --commit to push", markup=False)
+        return
+    recorded = f" (push {result.push_id})" if result.push_id else ""
+    text = f"{result.result}{recorded}" + (f": {result.reason}" if result.reason else "")
+    (out if result.ok else err).print(text, markup=False)
