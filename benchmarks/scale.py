@@ -61,9 +61,12 @@ def emit(record: dict[str, Any]) -> None:
 
 
 def run_govnet_part(root: Path, db: str, campaign: str, shard: str | None, workers: int) -> None:
-    from govnet.collect import Credentials
+    from govnet.model.divisions import get_bundled_tree
+    from govnet.model.inventory_files import get_inventory
+    from govnet.platforms import load_platforms
     from govnet.store import open_store
     from govnet.survey import SurveyOptions, get_shard, run_survey
+    from govnet.survey.collect import Credentials
 
     user, password = read_credentials(get_lab_paths(root).credentials)
     before = get_process_figures()
@@ -84,7 +87,10 @@ def run_govnet_part(root: Path, db: str, campaign: str, shard: str | None, worke
             )
 
     options = SurveyOptions(workers, campaign=campaign, shard=get_shard(shard) if shard else None)
-    summary = run_survey(root, store, Credentials(user, password), options, on_start, on_host)
+    inventory = get_inventory(root, get_bundled_tree())
+    platforms = load_platforms(root)
+    credentials = Credentials(user, password)
+    summary = run_survey(store, inventory, platforms, credentials, options, on_start, on_host)
     store.dispose()
     emit(
         {
@@ -105,12 +111,12 @@ def run_baseline_part(root: Path) -> None:
     from nornir_netmiko.tasks import netmiko_send_command  # type: ignore[import-untyped]
     from survey import get_baseline_nornir  # benchmarks/survey.py, beside this file
 
-    from govnet.normalise import load_collectors
+    from govnet.platforms import load_platforms
 
     user, password = read_credentials(get_lab_paths(root).credentials)
     before = get_process_figures()
     emit({"start": True} | before)
-    collectors = load_collectors(root)
+    collectors = load_platforms(root)
     nornir = get_baseline_nornir(root, user, password)
     done: Counter[str] = Counter()
     lock = threading.Lock()

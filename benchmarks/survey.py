@@ -77,9 +77,9 @@ def get_baseline_nornir(root: Path, username: str, password: str) -> Any:
 def run_baseline(root: Path, username: str, password: str) -> tuple[int, int]:
     from nornir_netmiko.tasks import netmiko_send_command  # type: ignore[import-untyped]
 
-    from govnet.normalise import load_collectors
+    from govnet.platforms import load_platforms
 
-    collectors = load_collectors(root)
+    collectors = load_platforms(root)
 
     def task(t: Any) -> None:
         for command in collectors.get_commands(str(t.host.platform)):
@@ -90,14 +90,22 @@ def run_baseline(root: Path, username: str, password: str) -> tuple[int, int]:
 
 
 def run_govnet(root: Path, username: str, password: str, workers: int) -> tuple[int, int]:
-    from govnet.collect import Credentials
+    from govnet.model.divisions import get_bundled_tree
+    from govnet.model.inventory_files import get_inventory
+    from govnet.platforms import load_platforms
     from govnet.store import open_store
     from govnet.survey import SurveyOptions, run_survey
+    from govnet.survey.collect import Credentials
 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{tmp}/bench.db")
+        inventory = get_inventory(root, get_bundled_tree())
         summary = run_survey(
-            root, store, Credentials(username, password), SurveyOptions(workers=workers)
+            store,
+            inventory,
+            load_platforms(root),
+            Credentials(username, password),
+            SurveyOptions(workers=workers),
         )
         store.dispose()
     return summary.by_status["ok"], summary.hosts

@@ -15,11 +15,13 @@ from govnet.lab.facts import get_lab_snapshot, get_running_config
 from govnet.lab.generate import generate_lab
 from govnet.lab.model import Device
 from govnet.model.divisions import Level, get_bundled_tree
+from govnet.model.files import search_path
 from govnet.model.inventory import Inventory
 from govnet.model.inventory_files import get_inventory
 from govnet.model.plans import Plan
 from govnet.model.policy import load_policy
-from govnet.plan import PlanInput, make_plan, to_push_lines
+from govnet.plan import PlanInput, make_plan
+from govnet.platforms import load_platforms
 from govnet.progress import (
     LedgerLine,
     Snapshot,
@@ -61,10 +63,15 @@ def migrate_one_unit(root: Path, unit: str = UNIT) -> Migrated:
     before = _snapshot(inventory, district.devices, 1, 0)
     snap = get_lab_snapshot(inventory, district.devices)
     configs = {d.hostname: get_running_config(d) for d in district.devices}
-    plan = make_plan(PlanInput(before.classification, snap, configs, load_policy(None)), unit)
+    dialects = load_platforms().get_dialects()
+    templates = search_path(None, "playbooks/templates")
+    inp = PlanInput(before.classification, snap, configs, load_policy(None), dialects, templates)
+    plan = make_plan(inp, unit)
     for host in plan.hosts:
         platform = next(s.platform for s in plan.steps if s.host == host)
-        rejected = apply_lines(devices[host], to_push_lines(plan.get_config(host), platform))
+        rejected = apply_lines(
+            devices[host], dialects[platform].to_push_lines(plan.get_config(host))
+        )
         assert rejected == [], rejected
     after = _snapshot(inventory, district.devices, 2, 7)
     return Migrated(root, inventory, district.devices, before, after, plan)

@@ -32,7 +32,7 @@ from govnet.model.inventory_files import get_inventory
 from govnet.model.policy import Exception_, Policy, Target, load_policy
 from govnet.model.snapshot import HostRecord, LedgerLine, Snapshot, UnitRecord
 from govnet.model.verdicts import Classification
-from govnet.normalise import load_collectors
+from govnet.platforms import load_platforms
 from govnet.store import open_store
 from govnet_cli import run_govnet, run_govnet_json
 
@@ -233,7 +233,7 @@ def snapshot_of_fixture(data: dict[str, Any]) -> Snapshot:
             for ln in data["lines"]
         ],
         interface_names={
-            p: load_collectors().get_interface_names(p) for p in ("huawei", "hp_comware")
+            p: load_platforms().get_interface_names(p) for p in ("huawei", "hp_comware")
         },
     )
 

@@ -27,7 +27,7 @@ from govnet.model.facts import DeviceInfo, HostFacts
 from govnet.model.files import get_bundled_root
 from govnet.model.inventory_files import get_inventory
 from govnet.model.problems import Problem
-from govnet.normalise import Collectors, ParseProblem, SpecError, load_collectors
+from govnet.platforms import ParseProblem, Platforms, SpecError, load_platforms
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUNDLED = get_bundled_root() / "collectors"
@@ -35,8 +35,8 @@ UPDATE_GOLDEN = os.environ.get("GOVNET_UPDATE_GOLDEN") == "1"
 
 
 @pytest.fixture(scope="module")
-def collectors() -> Collectors:
-    return load_collectors()
+def collectors() -> Platforms:
+    return load_platforms()
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def answer(device: Device, command: str) -> str:
         return str(exc)
 
 
-def survey_outputs(collectors: Collectors, device: Device) -> dict[str, str]:
+def survey_outputs(collectors: Platforms, device: Device) -> dict[str, str]:
     """Every command the specs ask for, then the per-VPN ones, as a collector runs them."""
     outputs = {c: answer(device, c) for c in collectors.get_commands(device.platform)}
     for command in collectors.get_followup_commands(device.platform, outputs):
@@ -87,7 +87,7 @@ def differences(expected: HostFacts, found: HostFacts) -> list[str]:
 # --- the lab read back ---------------------------------------------------------------------
 
 
-def check_district(collectors: Collectors, district: District) -> None:
+def check_district(collectors: Platforms, district: District) -> None:
     failures: list[str] = []
     for device in district.devices:
         facts, problems = collectors.parse(device.platform, survey_outputs(collectors, device))
@@ -115,14 +115,14 @@ def check_coverage(district: District) -> None:
 
 
 def test_example_district_reads_back_as_its_model(
-    collectors: Collectors, example_district: District
+    collectors: Platforms, example_district: District
 ) -> None:
     check_coverage(example_district)
     check_district(collectors, example_district)
 
 
 def test_synthesized_district_reads_back_as_its_model(
-    collectors: Collectors, synthesized_district: District
+    collectors: Platforms, synthesized_district: District
 ) -> None:
     check_coverage(synthesized_district)
     assert {r.kind for d in synthesized_district.devices for r in d.nat_rules} >= {
@@ -134,7 +134,7 @@ def test_synthesized_district_reads_back_as_its_model(
 
 @pytest.mark.parametrize("platform", list(Platform))
 def test_every_feature_of_a_rich_router_reads_back(
-    collectors: Collectors, platform: Platform
+    collectors: Platforms, platform: Platform
 ) -> None:
     """The lab tests' reference router: easy IP, pool and static NAT on one interface, a VPN
     with a Chinese description, a down and a shut interface, BGP in a VPN, OSPF, LLDP."""
@@ -149,7 +149,7 @@ def test_every_feature_of_a_rich_router_reads_back(
 
 @pytest.mark.parametrize("platform", list(Platform))
 def test_descriptions_keep_their_spaces_and_chinese(
-    collectors: Collectors, platform: Platform
+    collectors: Platforms, platform: Platform
 ) -> None:
     """Table columns cut descriptions at spaces or widths; the configuration never does."""
     from test_lab_render import make_device
@@ -165,7 +165,7 @@ def test_descriptions_keep_their_spaces_and_chinese(
 
 
 def test_parsing_is_deterministic_and_ignores_line_endings_and_order(
-    collectors: Collectors, example_district: District
+    collectors: Platforms, example_district: District
 ) -> None:
     for device in example_district.devices[:6]:
         outputs = survey_outputs(collectors, device)
@@ -175,7 +175,7 @@ def test_parsing_is_deterministic_and_ignores_line_endings_and_order(
         assert collectors.parse(device.platform, outputs) == first
 
 
-def test_threads_parse_side_by_side(collectors: Collectors, example_district: District) -> None:
+def test_threads_parse_side_by_side(collectors: Platforms, example_district: District) -> None:
     """Compiled templates are per thread: the survey's worker threads never share state."""
     work = [(d.platform.value, survey_outputs(collectors, d)) for d in example_district.devices]
     alone = [collectors.parse(p, o) for p, o in work]
@@ -189,7 +189,7 @@ def test_threads_parse_side_by_side(collectors: Collectors, example_district: Di
 
 @pytest.mark.parametrize("platform", list(Platform))
 def test_a_vendor_error_is_unsupported_and_the_rest_still_parses(
-    collectors: Collectors, example_district: District, platform: Platform
+    collectors: Platforms, example_district: District, platform: Platform
 ) -> None:
     device = next(d for d in example_district.devices if d.platform is platform)
     device.faults.add(Fault.UNSUPPORTED)
@@ -214,7 +214,7 @@ def test_a_vendor_error_is_unsupported_and_the_rest_still_parses(
 
 @pytest.mark.parametrize("platform", list(Platform))
 def test_garbage_is_a_parse_problem_never_an_exception(
-    collectors: Collectors, example_district: District, platform: Platform
+    collectors: Platforms, example_district: District, platform: Platform
 ) -> None:
     device = next(d for d in example_district.devices if d.platform is platform)
     outputs = survey_outputs(collectors, device)
@@ -238,7 +238,7 @@ def test_garbage_is_a_parse_problem_never_an_exception(
 
 
 def test_missing_commands_leave_their_topics_unknown(
-    collectors: Collectors, example_district: District
+    collectors: Platforms, example_district: District
 ) -> None:
     device = next(d for d in example_district.devices if d.platform is Platform.HUAWEI)
     outputs = survey_outputs(collectors, device)
@@ -254,12 +254,12 @@ def test_missing_commands_leave_their_topics_unknown(
     assert collectors.parse("huawei", {}) == (HostFacts(DeviceInfo(vendor="huawei")), [])
 
 
-def test_unknown_platform_is_a_clear_error(collectors: Collectors) -> None:
+def test_unknown_platform_is_a_clear_error(collectors: Platforms) -> None:
     with pytest.raises(KeyError, match="ruijie_os"):
         collectors.get_commands("ruijie_os")
 
 
-def test_commands_and_file_names(collectors: Collectors) -> None:
+def test_commands_and_file_names(collectors: Platforms) -> None:
     commands = collectors.get_commands("huawei")
     assert len(commands) == len(set(commands))
     assert (
@@ -295,7 +295,7 @@ def plain(value: Any) -> Any:
 
 
 @pytest.mark.parametrize("platform", list(Platform))
-def test_every_command_has_a_fixture(collectors: Collectors, platform: Platform) -> None:
+def test_every_command_has_a_fixture(collectors: Platforms, platform: Platform) -> None:
     stems = [p.stem for p in (FIXTURES / platform.value).glob("*.txt")]
     found = {s: collectors.get_command_for_file(platform, s) for s in stems}
     assert None not in found.values(), f"fixtures that are no command of the specs: {found}"
@@ -306,7 +306,7 @@ def test_every_command_has_a_fixture(collectors: Collectors, platform: Platform)
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_fixture_parses_to_its_golden_facts(collectors: Collectors, path: Path) -> None:
+def test_fixture_parses_to_its_golden_facts(collectors: Platforms, path: Path) -> None:
     platform = path.parent.name
     command = collectors.get_command_for_file(platform, path.stem)
     assert command is not None
@@ -346,14 +346,14 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def spec_problems(project: Path) -> list[Problem]:
     with pytest.raises(SpecError) as caught:
-        load_collectors(project)
+        load_platforms(project)
     return caught.value.problems
 
 
 def test_a_project_copy_of_the_bundled_specs_loads(project: Path) -> None:
-    loaded = load_collectors(project)
+    loaded = load_platforms(project)
     assert loaded.get_platforms() == ["cisco_ios", "hp_comware", "huawei"]
-    assert loaded.get_commands("huawei") == load_collectors().get_commands("huawei")
+    assert loaded.get_commands("huawei") == load_platforms().get_commands("huawei")
 
 
 @pytest.mark.parametrize(
@@ -453,7 +453,7 @@ def test_a_topic_file_with_an_unknown_name_is_reported(project: Path) -> None:
 
 
 def test_extends_reuses_a_bundled_platform_and_overrides_one_topic(
-    tmp_path: Path, collectors: Collectors, example_district: District
+    tmp_path: Path, collectors: Platforms, example_district: District
 ) -> None:
     folder = tmp_path / "collectors" / "huawei_ce"
     folder.mkdir(parents=True)
@@ -470,8 +470,8 @@ def test_extends_reuses_a_bundled_platform_and_overrides_one_topic(
         "          description: {value: from the extending spec}\n",
         encoding="utf-8",
     )
-    loaded = load_collectors(tmp_path)
-    assert loaded.get_platforms() == ["huawei_ce"]
+    loaded = load_platforms(tmp_path)  # the project's platform joins the bundled ones
+    assert loaded.get_platforms() == ["cisco_ios", "hp_comware", "huawei", "huawei_ce"]
     assert "display ip interface brief" not in loaded.get_commands("huawei_ce")
     assert set(loaded.get_commands("huawei_ce")) < set(collectors.get_commands("huawei"))
     device = next(d for d in example_district.devices if d.platform is Platform.HUAWEI)

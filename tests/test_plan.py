@@ -21,7 +21,6 @@ import yaml
 from hier_config import HConfig
 
 from govnet.classify import classify
-from govnet.configsafe import Safe, UnsafeValue
 from govnet.lab.configure import apply_lines
 from govnet.lab.district import load_district
 from govnet.lab.facts import get_device_facts, get_lab_snapshot, get_running_config
@@ -29,6 +28,7 @@ from govnet.lab.generate import as_platform, generate_lab
 from govnet.lab.model import Device, Platform
 from govnet.model.divisions import get_bundled_tree
 from govnet.model.facts import Interface
+from govnet.model.files import search_path
 from govnet.model.inventory import Inventory
 from govnet.model.inventory_files import get_inventory
 from govnet.model.plans import Plan
@@ -39,13 +39,22 @@ from govnet.plan import (
     APPROACHES,
     PlanInput,
     evaluate_checks,
-    get_hconfig_of,
     get_template_env,
     make_plan,
     render_approach,
-    to_push_lines,
     write_plan,
 )
+from govnet.plan.configsafe import Safe, UnsafeValue
+from govnet.platforms import Dialect, load_platforms
+
+DIALECTS: dict[str, Dialect] = load_platforms().get_dialects()
+TEMPLATES = search_path(None, "playbooks/templates")
+RUNBOOKS = search_path(None, "playbooks/runbooks")
+
+
+def to_push_lines(lines: list[str], platform: str) -> list[str]:
+    return DIALECTS[platform].to_push_lines(lines)
+
 
 COUNTY, SEED, SIZE = "370702", 3, 60
 
@@ -64,7 +73,8 @@ class District:
         snapshot = get_lab_snapshot(self.inventory, devices)
         result = classify(snapshot, self.policy)
         configs = {d.hostname: get_running_config(d) for d in devices}
-        return PlanInput(result, snapshot, configs, self.policy), result, snapshot
+        inp = PlanInput(result, snapshot, configs, self.policy, DIALECTS, TEMPLATES)
+        return inp, result, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +85,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> District:
 
 
 def hier(platform: str, lines: list[str] | str) -> HConfig:
-    return get_hconfig_of(platform, lines)
+    return DIALECTS[platform].get_hconfig(lines)
 
 
 def lab_view(platform: str, config: HConfig) -> HConfig:
@@ -200,7 +210,7 @@ def test_written_plan_is_complete_and_self_contained(district: District, tmp_pat
         for p in all_plans(inp, snapshot)
         if {"dedicated_vpn", "close_exit", "internet_zone"} <= {s.approach for s in p.steps}
     )
-    folder = write_plan(plan, tmp_path, "tester", "2026-11-23 22:00 CST")
+    folder = write_plan(plan, tmp_path, "tester", "2026-11-23 22:00 CST", RUNBOOKS, DIALECTS)
     assert folder.name == f"{plan.division_code}-{plan.unit}"
     md = (folder / "plan.md").read_text(encoding="utf-8")
     for heading in (
@@ -234,7 +244,7 @@ def test_written_plan_is_complete_and_self_contained(district: District, tmp_pat
 
 
 def test_a_template_cannot_print_an_unchecked_value() -> None:
-    env = get_template_env([])
+    env = get_template_env(TEMPLATES)
     context: dict[str, Any] = {"interface": "GigabitEthernet0/0/1\nreboot"}
     with pytest.raises(UnsafeValue, match="not checked"):
         render_approach(env, "huawei", "decommission_line", context)
@@ -284,7 +294,7 @@ def test_device_names_that_are_not_plain_stop_the_plan(district: District, tmp_p
         hosts.append(host)
     exit_.interface = f"{exit_.interface}\nreboot"  # the same Exit the classification holds
     poisoned = Snapshot(snapshot.units, hosts, snapshot.lines)
-    bad_input = PlanInput(result, poisoned, inp.configs, inp.policy)
+    bad_input = PlanInput(result, poisoned, inp.configs, inp.policy, DIALECTS, TEMPLATES)
     with pytest.raises(UnsafeValue, match="not an interface name"):
         make_plan(bad_input, plan.unit)
 

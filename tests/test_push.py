@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 import yaml
 
-from govnet.collect import Budget, Credentials, Target
 from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet.lab.server import read_credentials
-from govnet.normalise import load_collectors
+from govnet.platforms import load_platforms
 from govnet.push import Device, get_config_diff
 from govnet.store import Store, get_os_user, open_store
+from govnet.survey.collect import Budget, Credentials, Target
 from govnet_cli import run_govnet, run_govnet_json
 
 COUNTY, SEED, SIZE = "370702", 3, 60
@@ -78,7 +78,7 @@ class Lab:
         user, password = self.env["GOVNET_USERNAME"], self.env["GOVNET_PASSWORD"]
         return Device(
             Target(host, row["address"], row["port"], row["platform"]),
-            load_collectors(self.root),
+            load_platforms(self.root),
             Credentials(user, password),
             Budget(),
         )
@@ -229,8 +229,7 @@ def test_a_failed_post_check_rolls_back_by_itself(lab: Lab) -> None:
         store.dispose()
     assert record["result"] == "rolled_back" and record["backup"]
     now, _facts = lab.device(ce).read()
-    platform = lab.device(ce).target.platform
-    assert get_config_diff(platform, record["backup"], now) == []
+    assert get_config_diff(lab.device(ce).dialect, record["backup"], now) == []
     code, undone = lab.push(UNTAGGED, pe, "--rollback", "--commit")
     assert code == 0 and undone["result"] == "applied"
 

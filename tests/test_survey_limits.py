@@ -12,14 +12,25 @@ from pathlib import Path
 
 import pytest
 
-from govnet.collect import Budget, Credentials
 from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet.lab.server import read_credentials
-from govnet.store import open_store
-from govnet.survey import SurveyOptions, run_survey
+from govnet.model.divisions import get_bundled_tree
+from govnet.model.inventory_files import get_inventory
+from govnet.platforms import load_platforms
+from govnet.store import Store, open_store
+from govnet.survey import SurveyOptions, SurveySummary, run_survey
+from govnet.survey.collect import Budget, Credentials
 
 ROUTERS = 30
 BUDGET = Budget(connect=5.0, command=2.0, host=6.0)
+
+
+def survey_lab(
+    root: Path, store: Store, credentials: Credentials, options: SurveyOptions
+) -> SurveySummary:
+    """The survey step over the lab project's inventory and the bundled platforms."""
+    inventory = get_inventory(root, get_bundled_tree())
+    return run_survey(store, inventory, load_platforms(root), credentials, options)
 
 
 def open_descriptors() -> int:
@@ -49,7 +60,7 @@ def survey(root: Path, budget: Budget) -> tuple[object, float]:
     store = open_store(f"sqlite:///{root}/.govnet/govnet.db")
     try:
         began = time.monotonic()
-        summary = run_survey(
+        summary = survey_lab(
             root, store, Credentials(user, password), SurveyOptions(10, budget=budget)
         )
         return summary, time.monotonic() - began
@@ -89,7 +100,7 @@ def test_the_whole_host_budget_cuts_off_a_device_that_keeps_answering(lab: Path)
     store = open_store(f"sqlite:///{lab}/.govnet/govnet.db")
     try:
         began = time.monotonic()
-        summary = run_survey(
+        summary = survey_lab(
             lab,
             store,
             Credentials(user, password),
@@ -113,7 +124,7 @@ def test_sharded_collectors_make_one_snapshot_with_every_host_once(lab: Path) ->
         parts = []
         for k in (1, 2, 3):
             options = SurveyOptions(10, campaign="sharded", budget=BUDGET, shard=(k, 3))
-            summary = run_survey(lab, store, Credentials(user, password), options)
+            summary = survey_lab(lab, store, Credentials(user, password), options)
             parts.append({h["hostname"] for h in store.get_host_results(summary.run_id)})
         snapshot = store.get_campaign_hosts("sharded")
     finally:

@@ -24,13 +24,20 @@ the device back, not assumed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govnet.collect import (
+from govnet.model.facts import HostFacts
+from govnet.model.inventory import ResolvedHost
+from govnet.model.plans import Check
+from govnet.model.problems import UsageError
+from govnet.plan import evaluate_checks
+from govnet.platforms import Dialect, Platforms, PushSpec, any_of
+from govnet.store import Store
+from govnet.survey.collect import (
     Budget,
     Cli,
     Credentials,
@@ -40,13 +47,6 @@ from govnet.collect import (
     connect,
     get_error_message,
 )
-from govnet.collectors import PushSpec, any_of
-from govnet.model.facts import HostFacts
-from govnet.model.plans import Check
-from govnet.model.problems import UsageError
-from govnet.normalise import Collectors, load_collectors
-from govnet.plan import evaluate_checks, get_hconfig_of, to_push_lines
-from govnet.store import Store
 
 APPLY, ROLLBACK = "apply", "rollback"
 # How a push ends. Only a commit is recorded; "dry_run" is never stored.
@@ -175,7 +175,7 @@ class Device:
     """One router as push talks to it: read it as a survey does, type lines, save."""
 
     target: Target
-    collectors: Collectors
+    collectors: Platforms
     credentials: Credentials
     budget: Budget
 
@@ -184,6 +184,12 @@ class Device:
         spec = self.collectors.get_push(self.target.platform)
         assert spec is not None  # checked before a Device is made
         return spec
+
+    @property
+    def dialect(self) -> Dialect:
+        dialect = self.collectors.get_dialect(self.target.platform)
+        assert dialect is not None  # checked before a Device is made
+        return dialect
 
     def read(self) -> tuple[str, HostFacts]:
         """The running configuration and the facts, from the collector commands."""
@@ -212,10 +218,10 @@ class Device:
         """A logged-in CLI session; any failure in it is a DeviceError saying what was done."""
         conn: Any = None
         try:
-            conn = connect(self.target, self.credentials, self.budget)
-            cli = Cli(conn.remote_conn, self.budget.command)
             session = self.collectors.get_session(self.target.platform)
-            assert session is not None
+            assert session is not None  # checked before a Device is made
+            conn = connect(self.target, self.credentials, self.budget, session.device_type)
+            cli = Cli(conn.remote_conn, self.budget.command)
             cli.start(session, self.credentials.secret or self.credentials.password)
             yield cli
         except DeviceError:
@@ -273,7 +279,7 @@ def _is_refusal(answer: str, refused: re.Pattern[str], notices: re.Pattern[str] 
 
 
 def get_config_diff(
-    platform: str, before: str, after: str, volatile: Iterable[str] = ()
+    dialect: Dialect, before: str, after: str, volatile: Iterable[str] = ()
 ) -> list[str]:
     """What tells two running configurations apart, as hier_config's diff ([] when equal);
     lines matching ``volatile`` (byte counts, timestamps) are left out."""
@@ -281,17 +287,17 @@ def get_config_diff(
 
     def tree(text: str) -> Any:
         lines = [ln for ln in text.splitlines() if drop is None or not drop.search(ln)]
-        return get_hconfig_of(platform, lines)
+        return dialect.get_hconfig(lines)
 
     return list(tree(before).unified_diff(tree(after)))
 
 
-def get_intended_diff(platform: str, running: str, lines: Sequence[str]) -> list[str]:
+def get_intended_diff(dialect: Dialect, running: str, lines: Sequence[str]) -> list[str]:
     """running -> running + the plan's lines, as hier_config sees it (the dry run shows it)."""
     exits = {"quit", "exit", "exit-address-family", "return", "end"}
     change = [ln for ln in lines if ln.strip() not in exits]
-    before = get_hconfig_of(platform, running)
-    return list(before.unified_diff(before.future(get_hconfig_of(platform, change))))
+    before = dialect.get_hconfig(running)
+    return list(before.unified_diff(before.future(dialect.get_hconfig(change))))
 
 
 def get_pending_hosts(part: HostPart, pushes: Sequence[dict[str, Any]]) -> list[str]:
@@ -313,7 +319,8 @@ OnStep = Callable[[str], None]
 
 def push_host(
     store: Store,
-    project_root: Path,
+    platforms: Platforms,
+    hosts: Mapping[str, ResolvedHost],
     ref: str,
     host: str,
     credentials: Credentials,
@@ -323,20 +330,21 @@ def push_host(
     budget: Budget | None = None,
     on_step: OnStep | None = None,
 ) -> PushResult:
-    """Push (or, with ``rollback``, undo) one host's share of a plan; see the module doc."""
-    from govnet.model.divisions import get_bundled_tree
-    from govnet.model.inventory_files import get_inventory
-
+    """Push (or, with ``rollback``, undo) one host's share of a plan; see the module doc.
+    ``hosts``: the inventory's devices by name (how to reach them)."""
     part = get_host_part(store, ref, host)
-    collectors = load_collectors(project_root)
+    collectors = platforms
     spec = collectors.get_push(part.platform)
-    if spec is None or collectors.get_session(part.platform) is None:
+    if (
+        spec is None
+        or collectors.get_session(part.platform) is None
+        or collectors.get_dialect(part.platform) is None
+    ):
         raise PushError(
-            f"govnet does not configure platform {part.platform!r}"
-            f" (push: and session: in collectors/{part.platform}/platform.yaml)"
+            f"govnet does not configure platform {part.platform!r} (push:, session: and"
+            f" dialect: in collectors/{part.platform}/platform.yaml)"
         )
-    inventory = {h.name: h for h in get_inventory(project_root, get_bundled_tree()).hosts}
-    known = inventory.get(host)
+    known = hosts.get(host)
     if known is None:
         raise PushError(f"{host} is not in the inventory")
     if known.platform != part.platform:
@@ -377,8 +385,8 @@ def push_host(
         running, facts = device.read()
     except DeviceError as exc:
         return _refuse(store, result, str(exc), None)
-    result.drift = get_config_diff(part.platform, expected, running, spec.volatile)
-    result.diff = get_intended_diff(part.platform, running, lines)
+    result.drift = get_config_diff(device.dialect, expected, running, spec.volatile)
+    result.diff = get_intended_diff(device.dialect, running, lines)
     if result.drift:
         since = "the last push" if rollback else f"survey run {part.survey_run}"
         return _refuse(
@@ -418,7 +426,7 @@ def push_host(
         result.checks = evaluate_checks(part.pre if rollback else part.post, {host: facts})
         failed = [f"{c.text} (seen: {seen})" for c, held, seen in result.checks if not held]
         if rollback:
-            left = get_config_diff(part.platform, goal, after, spec.volatile)
+            left = get_config_diff(device.dialect, goal, after, spec.volatile)
             if left:
                 reason = f"the rollback lines left {len(left)} line(s) unlike the backup"
                 return _restore(store, device, part, result, goal, APPLIED, reason)
@@ -491,7 +499,7 @@ def _restore(
         tries.insert(0, ("rollback", list(part.rollback)))
     while True:
         now, _facts = device.read()
-        left = get_config_diff(part.platform, backup, now, spec.volatile)
+        left = get_config_diff(device.dialect, backup, now, spec.volatile)
         if not left:
             result.saved = device.save()
             result.result, result.reason = outcome, f"{reason}; the backup's state is back"
@@ -501,10 +509,9 @@ def _restore(
             break
         label, lines = tries.pop(0)
         if lines is None:
-            remedy = get_hconfig_of(part.platform, now).config_to_get_to(
-                get_hconfig_of(part.platform, backup)
-            )
-            lines = to_push_lines(list(remedy.dump_simple()), part.platform)
+            dialect = device.dialect
+            remedy = dialect.get_hconfig(now).config_to_get_to(dialect.get_hconfig(backup))
+            lines = dialect.to_push_lines(list(remedy.dump_simple()))
         refused = device.configure(lines, stop_at_refusal=False)
         result.rollback_notes += [f"{label}: {r}" for r in refused]
     result.result = INCOMPLETE

@@ -1,16 +1,21 @@
-"""A govnet project: the folder holding nornir_config.yaml, and the store that goes with it."""
+"""A govnet project: the folder holding nornir_config.yaml, the store that goes with it, and
+its own copies of the bundled files (policy, collectors, templates) that win over them."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from govnet.model.divisions import Division, DivisionTree, get_bundled_tree
-from govnet.model.files import get_bundled_root
+from govnet.model.files import get_bundled_root, resolve, search_path
 from govnet.model.inventory import NORNIR_CONFIG, Inventory, find_project
-from govnet.model.inventory_files import load_inventory
+from govnet.model.inventory_files import get_inventory, load_inventory
+from govnet.model.policy import Policy, load_policy
 from govnet.model.problems import Problem, ProblemsError
+from govnet.platforms import Platforms, list_platforms, load_platforms
 from govnet.store import Store, SyncResult, get_db_url, open_store
 
 # What `govnet init` copies from the example project.
@@ -42,6 +47,35 @@ class Project:
     def open_store(self) -> Store:
         return open_store(self.db_url)
 
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """The project's store for the block, disposed of after it."""
+        store = self.open_store()
+        try:
+            yield store
+        finally:
+            store.dispose()
+
+    def resource(self, relative: str | Path) -> Path:
+        """The project's file (``playbooks/policy.yaml``), else the bundled one."""
+        return resolve(self.root, relative)
+
+    def search_path(self, relative: str | Path) -> list[Path]:
+        """The project's folder (``playbooks/templates``), then the bundled one."""
+        return search_path(self.root, relative)
+
+    def load_policy(self) -> Policy:
+        """The project's policy, else the bundled one; ProblemsError naming every problem."""
+        return load_policy(self.root)
+
+    def load_platforms(self) -> Platforms:
+        """The bundled platforms and the project's own; SpecError naming every problem."""
+        return load_platforms(self.root)
+
+    def get_inventory(self) -> Inventory:
+        """The checked inventory (bundled divisions); ProblemsError if it has an error."""
+        return get_inventory(self.root, get_bundled_tree(), list_platforms(self.root))
+
     @property
     def display_db_url(self) -> str:
         """The store URL with any password hidden."""
@@ -57,7 +91,7 @@ class Project:
         """Load and check the inventory, with the store's villages if there is a store."""
         store = self.open_store() if self.has_store() else None
         try:
-            return load_inventory(self.root, self.get_tree(store))
+            return load_inventory(self.root, self.get_tree(store), list_platforms(self.root))
         finally:
             if store is not None:
                 store.dispose()
@@ -66,7 +100,9 @@ class Project:
         """Check the inventory and record it in the store; ProblemsError if it has errors."""
         store = self.open_store()
         try:
-            inventory, problems = load_inventory(self.root, self.get_tree(store))
+            inventory, problems = load_inventory(
+                self.root, self.get_tree(store), list_platforms(self.root)
+            )
             if inventory is None:
                 raise ProblemsError(problems)
             result = store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())

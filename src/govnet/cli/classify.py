@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from govnet.app.classify import classify_project, get_classification
+from govnet.app.classify import explain as explain_subject
 from govnet.cli.common import (
     ClassificationOpt,
     JsonOpt,
@@ -18,6 +20,7 @@ from govnet.cli.common import (
     out,
     print_json,
 )
+from govnet.model.labels import TARGET_LABELS
 
 
 def _classification_json(result: Any, classify_run_id: int | None) -> dict[str, Any]:
@@ -58,22 +61,9 @@ def classify(
     as_json: JsonOpt = False,
 ) -> None:
     """Give every business network and line a target with its evidence (stored)."""
-    from govnet.app.classify import classify_store
-    from govnet.model.labels import TARGET_LABELS
-    from govnet.model.policy import load_policy
-    from govnet.normalise import load_collectors
-
     if show not in ("networks", "lines", "all", "none"):
         raise UserError(f"--show {show!r}: use networks, lines, all or none")
-    project = get_options(ctx).get_project()
-    policy = load_policy(project.root)
-    collectors = load_collectors(project.root)
-    names = {p: collectors.get_interface_names(p) for p in collectors.get_platforms()}
-    store = project.open_store()
-    try:
-        stored = classify_store(store, policy, run, names)
-    finally:
-        store.dispose()
+    stored = classify_project(get_options(ctx).get_project(), run)
     result = stored.result
     if as_json:
         print_json(_classification_json(result, stored.classify_run_id))
@@ -111,23 +101,6 @@ def classify(
     out.print("why: govnet explain ID   (a network id, circuit id, host:interface or unit)")
 
 
-def _stored_classification(ctx: typer.Context, classification: int | None) -> Any:
-    project = get_options(ctx).get_project()
-    store = project.open_store()
-    try:
-        result = store.get_classification(classification)
-    finally:
-        store.dispose()
-    if result is None:
-        which = (
-            "no classification yet"
-            if classification is None
-            else (f"no classification {classification}")
-        )
-        raise UserError(f"{which}: run `govnet classify` first")
-    return result
-
-
 @app.command()
 @handles_errors
 def exits(
@@ -139,7 +112,7 @@ def exits(
     as_json: JsonOpt = False,
 ) -> None:
     """Internet exits per unit, its access class A-F, compliant or not; breaches first."""
-    result = _stored_classification(ctx, classification)
+    result = get_classification(get_options(ctx).get_project(), classification)
     if as_json:
         print_json(
             {
@@ -189,16 +162,7 @@ def explain(
     as_json: JsonOpt = False,
 ) -> None:
     """The full reasoning for one network, line or unit."""
-    from govnet.explain import NotFoundError
-    from govnet.explain import explain as explain_subject
-    from govnet.model.policy import load_policy
-
-    result = _stored_classification(ctx, classification)
-    policy = load_policy(get_options(ctx).get_project().root)
-    try:
-        explanation = explain_subject(result, subject, policy)
-    except NotFoundError as exc:
-        raise UserError(str(exc)) from None
+    explanation = explain_subject(get_options(ctx).get_project(), subject, classification)
     if as_json:
         print_json(explanation.__dict__)
         return

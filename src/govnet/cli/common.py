@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from govnet.app.project import Project, ProjectError
 from govnet.model.divisions import DivisionImportError, Level
 from govnet.model.problems import Problem, ProblemsError, UsageError
 from govnet.store import StoreError
+from govnet.survey.collect import Credentials
 
 EXIT_ERROR = 1
 
@@ -188,12 +190,8 @@ def get_options(ctx: typer.Context) -> Options:
     return obj
 
 
-def get_credentials() -> Any:
+def get_credentials() -> Credentials:
     """From GOVNET_USERNAME / GOVNET_PASSWORD (GOVNET_SECRET for IOS enable), else a prompt."""
-    import os
-
-    from govnet.collect import Credentials
-
     username = os.environ.get("GOVNET_USERNAME")
     password = os.environ.get("GOVNET_PASSWORD")
     if not username or not password:

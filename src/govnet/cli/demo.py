@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
+from govnet.app.classify import classify_project
+from govnet.app.plan import WrittenPlan, make_plans
 from govnet.app.project import Project, init_project
+from govnet.app.push import push
+from govnet.app.survey import get_campaign_hosts, survey
 from govnet.cli.classify import render_breaches
 from govnet.cli.common import (
     UserError,
@@ -17,7 +21,6 @@ from govnet.cli.common import (
     out,
 )
 from govnet.cli.inventory import _describe_sync, render_summary
-from govnet.cli.plan import write_plans
 from govnet.cli.report import get_reports
 from govnet.cli.survey import render_survey_summary
 from govnet.model.divisions import (
@@ -25,9 +28,6 @@ from govnet.model.divisions import (
 )
 from govnet.model.inventory import get_inventory_summary
 from govnet.model.problems import ProblemsError
-
-if TYPE_CHECKING:
-    from govnet.plan import WrittenPlan
 
 
 @app.command()
@@ -41,10 +41,10 @@ def demo(
     ] = False,
 ) -> None:
     """Run everything built so far on the example district, end to end."""
-    from govnet.collect import Credentials
     from govnet.lab.control import start_lab, stop_lab
     from govnet.lab.server import read_credentials
     from govnet.ledger import export_ledger
+    from govnet.survey.collect import Credentials
 
     steps = 11
     out.print(f"[1/{steps}] project: {directory}")
@@ -102,7 +102,7 @@ def demo(
         out.print(
             f"[9/{steps}] cutover plans for every unit with something to change (govnet plan --all)"
         )
-        written = write_plans(project, [], None)
+        written = make_plans(project, [], None)
         steps_total = sum(len(w.plan.steps) for w in written)
         saving = sum(w.plan.annual_saving for w in written)
         out.print(
@@ -157,17 +157,7 @@ def demo(
 
 
 def _demo_classify(project: Project) -> Any:
-    from govnet.app.classify import classify_store
-    from govnet.model.policy import load_policy
-    from govnet.normalise import load_collectors
-
-    collectors = load_collectors(project.root)
-    names = {p: collectors.get_interface_names(p) for p in collectors.get_platforms()}
-    store = project.open_store()
-    try:
-        return classify_store(store, load_policy(project.root), None, names)
-    finally:
-        store.dispose()
+    return classify_project(project)
 
 
 def _demo_reports(project: Project) -> tuple[Any, Any, Path]:
@@ -194,17 +184,12 @@ def _demo_survey(project: Project, credentials: Any, routers: int) -> None:
     campaign, every host once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from govnet.survey import SurveyOptions, get_campaign_name, run_survey
+    from govnet.survey import SurveyOptions, get_campaign_name
 
     campaign = get_campaign_name()
 
     def collector(k: int) -> Any:
-        store = project.open_store()
-        try:
-            options = SurveyOptions(campaign=campaign, shard=(k, 2))
-            return run_survey(project.root, store, credentials, options)
-        finally:
-            store.dispose()
+        return survey(project, credentials, SurveyOptions(campaign=campaign, shard=(k, 2)))
 
     with ThreadPoolExecutor(2) as pool:
         summaries = list(pool.map(collector, (1, 2)))
@@ -215,11 +200,7 @@ def _demo_survey(project: Project, credentials: Any, routers: int) -> None:
         )
         if summary.any_failed:
             render_survey_summary(summary)
-    store = project.open_store()
-    try:
-        hosts = store.get_campaign_hosts(campaign)
-    finally:
-        store.dispose()
+    hosts = get_campaign_hosts(project, campaign)
     results = sum(summary.done for summary in summaries)
     once = "each once" if results == len(hosts) else f"{results} results"
     out.print(f"      campaign {campaign}: {len(hosts)}/{routers} hosts, {once}")
@@ -228,29 +209,20 @@ def _demo_survey(project: Project, credentials: Any, routers: int) -> None:
 def _demo_push(project: Project, chosen: WrittenPlan, credentials: Any) -> list[str]:
     """Push every host of the plan in order, survey again, say what changed; the lines
     that tell the user how to undo it."""
-    from govnet.push import push_host
-    from govnet.survey import run_survey
-
     plan = chosen.plan
     hosts = sorted(plan.hosts, key=lambda h: min(s.number for s in plan.steps if s.host == h))
-    store = project.open_store()
-    try:
-        for host in hosts:
-            result = push_host(
-                store, project.root, str(chosen.plan_id), host, credentials, commit=True
-            )
-            held = sum(h for _, h, _ in result.checks)
-            out.print(
-                f"      {host}: {result.result}, {len(result.lines)} lines,"
-                f" {held}/{len(result.checks)} checks hold"
-                + (f" ({result.reason})" if result.reason else ""),
-                markup=False,
-            )
-            if not result.ok:
-                raise UserError(f"the demo push to {host} failed: {result.reason}")
-        summary = run_survey(project.root, store, credentials)
-    finally:
-        store.dispose()
+    for host in hosts:
+        result = push(project, str(chosen.plan_id), host, credentials, commit=True)
+        held = sum(h for _, h, _ in result.checks)
+        out.print(
+            f"      {host}: {result.result}, {len(result.lines)} lines,"
+            f" {held}/{len(result.checks)} checks hold"
+            + (f" ({result.reason})" if result.reason else ""),
+            markup=False,
+        )
+        if not result.ok:
+            raise UserError(f"the demo push to {host} failed: {result.reason}")
+    summary = survey(project, credentials)
     out.print(f"      survey run {summary.run_id}: {summary.done}/{summary.hosts} hosts")
     after = _demo_classify(project).result
     for network in after.networks:

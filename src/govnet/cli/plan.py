@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from govnet.app.project import Project
+from govnet.app.plan import make_plans
+from govnet.app.push import push as push_to_host
 from govnet.cli.common import (
     EXIT_ERROR,
     ClassificationOpt,
@@ -22,35 +22,6 @@ from govnet.cli.common import (
     out,
     print_json,
 )
-
-if TYPE_CHECKING:
-    from govnet.plan import WrittenPlan
-
-
-def write_plans(
-    project: Project, units: list[str], classification: int | None
-) -> list[WrittenPlan]:
-    """`govnet plan` and the demo: the project's policy, templates and collectors, one store."""
-    from govnet.model.policy import load_policy
-    from govnet.normalise import load_collectors
-    from govnet.plan import plan_store
-
-    collectors = load_collectors(project.root)
-    commands = {collectors.get_config_command(p) for p in collectors.get_platforms()}
-    store = project.open_store()
-    try:
-        return plan_store(
-            store,
-            load_policy(project.root),
-            units,
-            project.root / "reports",
-            config_commands={c for c in commands if c},
-            classify_run_id=classification,
-            made_at=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-            roots=[project.root / "playbooks"],
-        )
-    finally:
-        store.dispose()
 
 
 @app.command()
@@ -71,7 +42,7 @@ def plan(
         raise UserError("name one or more units, or --all")
     if units and all_units:
         raise UserError("name units or use --all, not both")
-    written = write_plans(get_options(ctx).get_project(), units or [], classification)
+    written = make_plans(get_options(ctx).get_project(), units or [], classification)
     if as_json:
         print_json(
             [
@@ -129,24 +100,16 @@ def push(
 ) -> None:
     """Push one host's share of a plan: a dry run (drift, pre-checks, the lines, the diff)
     unless --commit; then backup, apply, post-checks, automatic rollback on failure."""
-    from govnet.push import push_host
-
     project = get_options(ctx).get_project()
-    credentials = get_credentials()
-    store = project.open_store()
-    try:
-        result = push_host(
-            store,
-            project.root,
-            plan_ref,
-            host,
-            credentials,
-            commit=commit,
-            rollback=rollback,
-            on_step=None if as_json else lambda text: err.print(f"  {text}", markup=False),
-        )
-    finally:
-        store.dispose()
+    result = push_to_host(
+        project,
+        plan_ref,
+        host,
+        get_credentials(),
+        commit=commit,
+        rollback=rollback,
+        on_step=None if as_json else lambda text: err.print(f"  {text}", markup=False),
+    )
     if as_json:
         print_json(result.to_dict())
     else:

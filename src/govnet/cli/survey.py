@@ -10,11 +10,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from govnet.app.survey import (
+    diff_runs,
+    export_run,
+    list_runs,
+    show_host,
+    survey,
+    survey_offline,
+)
 from govnet.cli.common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     JsonOpt,
-    UserError,
     app,
     err,
     get_credentials,
@@ -23,6 +30,8 @@ from govnet.cli.common import (
     out,
     print_json,
 )
+from govnet.survey import SurveyOptions, get_shard
+from govnet.survey.collect import Budget
 
 survey_app = typer.Typer(
     help="Survey devices over SSH or from saved files.", invoke_without_command=True
@@ -85,9 +94,6 @@ def survey_callback(
     """Survey the inventory's routers over SSH (or saved outputs) into a new snapshot."""
     if ctx.invoked_subcommand is not None:
         return
-    from govnet.collect import Budget
-    from govnet.survey import SurveyOptions, get_shard, run_offline_survey, run_survey
-
     project = get_options(ctx).get_project()
     budget = Budget(connect_timeout, command_timeout, host_timeout)
     options = SurveyOptions(
@@ -98,24 +104,14 @@ def survey_callback(
         budget,
         get_shard(shard) if shard is not None else None,
     )
-    if offline is not None and retry_failed:
-        raise UserError("--retry-failed surveys over SSH; it cannot be used with --offline")
-    credentials = get_credentials() if offline is None else None
-    store = project.open_store()
     progress = SurveyProgress(quiet=as_json)
-    try:
+    if offline is not None:
         with progress:
-            if offline is not None:
-                summary = run_offline_survey(
-                    project.root, store, offline, options, progress.start, progress.advance
-                )
-            else:
-                assert credentials is not None
-                summary = run_survey(
-                    project.root, store, credentials, options, progress.start, progress.advance
-                )
-    finally:
-        store.dispose()
+            summary = survey_offline(project, offline, options, progress.start, progress.advance)
+    else:
+        credentials = get_credentials()
+        with progress:
+            summary = survey(project, credentials, options, progress.start, progress.advance)
     if as_json:
         print_json(
             {
@@ -140,27 +136,11 @@ def survey_callback(
         raise typer.Exit(EXIT_ERROR)
 
 
-def _get_run(store: Any, run: int | None) -> dict[str, Any]:
-    runs = store.get_survey_runs()
-    if not runs:
-        raise UserError("no survey run yet: run `govnet survey` first")
-    if run is None:
-        return dict(runs[-1])
-    found = next((r for r in runs if r["id"] == run), None)
-    if found is None:
-        raise UserError(f"no survey run {run} (runs: {runs[0]['id']}..{runs[-1]['id']})")
-    return dict(found)
-
-
 @survey_app.command("runs")
 @handles_errors
 def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Every survey run: campaign, source, status, hosts."""
-    store = get_options(ctx).get_project().open_store()
-    try:
-        runs = store.get_survey_runs()
-    finally:
-        store.dispose()
+    runs = list_runs(get_options(ctx).get_project())
     if as_json:
         print_json(runs)
         return
@@ -196,21 +176,13 @@ def survey_show(
     as_json: JsonOpt = False,
 ) -> None:
     """One host's status and facts from a survey run."""
-    store = get_options(ctx).get_project().open_store()
-    try:
-        chosen = _get_run(store, run)
-        results = {h["hostname"]: h for h in store.get_host_results(chosen["id"])}
-        if hostname not in results:
-            raise UserError(f"run {chosen['id']} has no result for {hostname}")
-        facts = store.get_host_facts(chosen["id"], hostname)
-    finally:
-        store.dispose()
-    result = results[hostname]
+    view = show_host(get_options(ctx).get_project(), hostname, run)
+    result, facts = view.result, view.facts
     if as_json:
-        print_json({"run": chosen["id"], "result": result, "facts": facts and facts.to_dict()})
+        print_json({"run": view.run, "result": result, "facts": facts and facts.to_dict()})
         return
     out.print(
-        f"{hostname} in run {chosen['id']}: {result['status']}"
+        f"{hostname} in run {view.run}: {result['status']}"
         + (f" ({result['error_category']}: {result['message']})" if result["message"] else ""),
         markup=False,
     )
@@ -247,29 +219,7 @@ def survey_diff(
     as_json: JsonOpt = False,
 ) -> None:
     """What changed between two runs: interfaces, addresses, VPN instances, routes, NAT."""
-    from govnet.model.facts import FactChange, HostFacts, get_fact_changes
-
-    store = get_options(ctx).get_project().open_store()
-    try:
-        a, b = _get_run(store, run_a), _get_run(store, run_b)
-        results_a = {h["hostname"]: h for h in store.get_host_results(a["id"])}
-        results_b = {h["hostname"]: h for h in store.get_host_results(b["id"])}
-        changes = []
-        for host in sorted(results_a.keys() | results_b.keys()):
-            if host not in results_a or host not in results_b:
-                missing = run_a if host not in results_a else run_b
-                changes.append((host, FactChange("host", host, f"not in run {missing}")))
-                continue
-            status_a, status_b = results_a[host]["status"], results_b[host]["status"]
-            if status_a != status_b:
-                changes.append((host, FactChange("status", host, "changed", status_a, status_b)))
-            if "failed" in (status_a, status_b):
-                continue  # a failed host has no facts to compare
-            before = store.get_host_facts(a["id"], host) or HostFacts()
-            after = store.get_host_facts(b["id"], host) or HostFacts()
-            changes += [(host, c) for c in get_fact_changes(before, after)]
-    finally:
-        store.dispose()
+    changes = diff_runs(get_options(ctx).get_project(), run_a, run_b)
     if as_json:
         print_json([{"host": h, **vars(c)} for h, c in changes])
         return
@@ -296,26 +246,8 @@ def survey_export(
     run: Annotated[int | None, typer.Option(help="Survey run (default: the latest).")] = None,
 ) -> None:
     """Write a run's raw outputs in the offline layout (`govnet survey --offline` reads it)."""
-    from govnet.collect import RawText
-    from govnet.offline import write_saved_host
-
-    store = get_options(ctx).get_project().open_store()
-    try:
-        chosen = _get_run(store, run)
-        count = 0
-        for result in store.get_host_results(chosen["id"]):
-            outputs = store.get_raw_outputs_with_encoding(chosen["id"], result["hostname"])
-            if outputs:
-                write_saved_host(
-                    folder,
-                    result["hostname"],
-                    result["platform"],
-                    {c: RawText(t, e) for c, (t, e) in outputs.items()},
-                )
-                count += 1
-    finally:
-        store.dispose()
-    out.print(f"{count} host(s) of run {chosen['id']} written to {folder}")
+    count, chosen = export_run(get_options(ctx).get_project(), folder, run)
+    out.print(f"{count} host(s) of run {chosen} written to {folder}")
 
 
 class SurveyProgress:

@@ -3,7 +3,7 @@
 A lab router is a model (:class:`govnet.lab.model.Device`) from which every CLI output is
 rendered; :func:`get_device_facts` states that model directly as the normalised facts
 (:class:`govnet.model.facts.HostFacts`) a survey without faults must parse out of those outputs,
-in the order ``govnet.normalise`` documents. Where vendors show less than the model holds
+in the order ``govnet.platforms`` documents. Where vendors show less than the model holds
 (uptime in minutes, the router ID in place of an OSPF peer's address on Huawei, one global
 NAT interface on Comware/IOS), the facts show what the vendor shows. Tests compare real
 surveys to it; benchmarks use it to fill big stores without SSH or parsing.
@@ -37,7 +37,7 @@ VENDORS = {Platform.HUAWEI: "huawei", Platform.COMWARE: "h3c", Platform.IOS: "ci
 
 
 def get_device_facts(device: Device) -> HostFacts:
-    """The model as HostFacts, in the documented order (govnet.normalise)."""
+    """The model as HostFacts, in the documented order (govnet.platforms)."""
     return HostFacts(
         _device(device),
         tuple(sorted(_interfaces(device), key=lambda i: _natural(i.name))),

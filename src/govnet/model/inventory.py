@@ -33,7 +33,8 @@ NORNIR_CONFIG = "nornir_config.yaml"
 UNITS_FILE = "inventory/units.yaml"
 LINES_FILE = "inventory/lines.yaml"
 
-# Netmiko device types govnet knows; which of them have collectors is the survey's business.
+# Netmiko device types an inventory may name without a collectors/ folder of the project's own
+# (the bundled platforms, and types surveyed as unsupported until one comes).
 KNOWN_PLATFORMS = frozenset(
     {"huawei", "huawei_vrpv8", "hp_comware", "cisco_ios", "cisco_xe", "ruijie_os", "zte_zxros"}
 )

@@ -6,7 +6,7 @@ ever see files that passed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +105,11 @@ def load_nornir_config(root: Path) -> tuple[NornirConfig | None, list[Problem]]:
         return None, validation_to_problems(exc, doc, (), None)
 
 
-def load_inventory(root: Path, tree: DivisionTree) -> tuple[Inventory | None, list[Problem]]:
-    """Load and check every inventory file; the inventory is None when any has an error."""
+def load_inventory(
+    root: Path, tree: DivisionTree, platforms: Collection[str] = ()
+) -> tuple[Inventory | None, list[Problem]]:
+    """Load and check every inventory file; the inventory is None when any has an error.
+    ``platforms``: the project's own platforms (collectors/), known besides the bundled."""
     config, problems = load_nornir_config(root)
     if config is None:
         return None, problems
@@ -152,7 +155,8 @@ def load_inventory(root: Path, tree: DivisionTree) -> tuple[Inventory | None, li
     unit_ids = _get_declared(docs["units"], "units", "id")
     host_names = _get_declared(docs["hosts"], None, None)
     problems += _check_units(units, docs["units"], tree, unit_ids)
-    resolved, found = _resolve_hosts(hosts, groups, defaults, docs["hosts"], docs["groups"])
+    known = KNOWN_PLATFORMS | frozenset(platforms)
+    resolved, found = _resolve_hosts(hosts, groups, defaults, docs["hosts"], docs["groups"], known)
     problems += found
     problems += _check_hosts(resolved, units, docs["hosts"], tree, unit_ids)
     problems += check_lines(lines, units, resolved, docs["lines"], unit_ids, host_names)
@@ -178,9 +182,9 @@ def _get_declared(doc: YamlDoc | None, top: str | None, key: str | None) -> set[
     return {str(item[key]) for item in items if isinstance(item, dict) and key in item}
 
 
-def get_inventory(root: Path, tree: DivisionTree) -> Inventory:
+def get_inventory(root: Path, tree: DivisionTree, platforms: Collection[str] = ()) -> Inventory:
     """The validated inventory, or ProblemsError listing every problem."""
-    inventory, problems = load_inventory(root, tree)
+    inventory, problems = load_inventory(root, tree, platforms)
     if inventory is None:
         raise ProblemsError(problems)
     return inventory
@@ -278,8 +282,10 @@ def _resolve_hosts(
     defaults: Defaults,
     hosts_doc: YamlDoc | None,
     groups_doc: YamlDoc | None,
+    known: frozenset[str],
 ) -> tuple[list[ResolvedHost], list[Problem]]:
-    """Apply Nornir's inheritance (host, then groups in order, then defaults)."""
+    """Apply Nornir's inheritance (host, then groups in order, then defaults); a platform
+    must be ``known``."""
     problems: list[Problem] = []
     label = hosts_doc.label if hosts_doc else "inventory/hosts.yaml"
     for name, group in groups.items():
@@ -317,11 +323,11 @@ def _resolve_hosts(
                 )
             )
             continue
-        if platform not in KNOWN_PLATFORMS:
+        if platform not in known:
             problems.append(
                 Problem(
                     label,
-                    f"unknown platform {platform!r} (known: {', '.join(sorted(KNOWN_PLATFORMS))})",
+                    f"unknown platform {platform!r} (known: {', '.join(sorted(known))})",
                     line_of("platform") if host.platform else line_of("groups"),
                     name,
                     "platform",

@@ -35,25 +35,10 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import textfsm  # type: ignore[import-untyped]
 
-from govnet.collectors import (
-    FACT_TYPES,
-    CommandPlan,
-    ParserPlan,
-    PlatformPlan,
-    PushSpec,
-    RecordPlan,
-    SessionSpec,
-    SpecError,
-    TransformError,
-    get_template,
-    kind_of_interface,
-    load_plans,
-)
 from govnet.model.facts import (
     DeviceInfo,
     HostFacts,
@@ -63,11 +48,17 @@ from govnet.model.facts import (
     Route,
     VpnInstance,
 )
-from govnet.model.files import get_bundled_root
+from govnet.platforms.compile import (
+    CommandPlan,
+    ParserPlan,
+    Platform,
+    RecordPlan,
+    get_template,
+)
+from govnet.platforms.specs import FACT_TYPES
+from govnet.platforms.transforms import TransformError, kind_of_interface
 
-__all__ = ["Collectors", "ParseProblem", "SpecError", "load_collectors"]
-
-COLLECTORS_DIR = "collectors"
+__all__ = ["ParseProblem", "find_names", "parse_outputs"]
 
 
 @dataclass(frozen=True)
@@ -80,93 +71,18 @@ class ParseProblem:
     message: str
 
 
-def load_collectors(project_root: Path | None = None) -> Collectors:
-    """The project's ``collectors/`` if it has one, else the bundled example's, checked.
-
-    A project's platform may extend a bundled one it does not copy. Raises SpecError (a
-    ProblemsError) naming file, line and field of every problem.
-    """
-    bundled = get_bundled_root() / COLLECTORS_DIR
-    folder = bundled
-    if project_root is not None and (project_root / COLLECTORS_DIR).is_dir():
-        folder = project_root / COLLECTORS_DIR
-    return Collectors(load_plans(folder, bundled))
+def parse_outputs(
+    plan: Platform, outputs: Mapping[str, str]
+) -> tuple[HostFacts, list[ParseProblem]]:
+    """The facts in ``outputs`` (command -> decoded text) and the problems met."""
+    run = _Run(plan, outputs)
+    return run.run(), run.problems
 
 
-@dataclass(frozen=True)
-class Collectors:
-    """The compiled specs of every platform: what to run, and how to read the answers."""
-
-    plans: Mapping[str, PlatformPlan]
-
-    def get_platforms(self) -> list[str]:
-        return sorted(self.plans)
-
-    def _plan(self, platform: str) -> PlatformPlan:
-        plan = self.plans.get(platform)
-        if plan is None:
-            known = ", ".join(sorted(self.plans))
-            raise KeyError(f"no collector specs for platform {platform!r} (have: {known})")
-        return plan
-
-    def get_commands(self, platform: str) -> list[str]:
-        """Every fixed command the specs need, once each, in run order (paging is the
-        collector's business). Commands with a placeholder come from
-        :meth:`get_followup_commands` once these have answered."""
-        return [c.command for c in self._plan(platform).commands if not c.placeholders]
-
-    def get_followup_commands(self, platform: str, outputs: Mapping[str, str]) -> list[str]:
-        """The per-VPN-instance commands (``display ip routing-table vpn-instance X``) for
-        the VPN instances that ``outputs`` of :meth:`get_commands` show; [] if none."""
-        plan = self._plan(platform)
-        templated = [c for c in plan.commands if c.placeholders]
-        if not templated:
-            return []
-        found = _Run(plan, outputs, only={"vpn_instance"}).run()
-        names = {"vpn_instance": [v.name for v in found.vpn_instances]}
-        return [command for c in templated for command in c.expand(names)]
-
-    def get_interface_names(self, platform: str) -> Mapping[str, str]:
-        """The platform's interface abbreviations (``GE`` -> ``GigabitEthernet``), so a name
-        written by hand (a ledger's A end) can be matched to the device's own."""
-        plan = self.plans.get(platform)
-        return plan.tables.interface_names if plan is not None else {}
-
-    def get_session(self, platform: str) -> SessionSpec | None:
-        """Paging-off commands and prompt pattern for a live survey (``session:`` in
-        platform.yaml); None when the platform is for saved outputs only."""
-        return self._plan(platform).session
-
-    def get_push(self, platform: str) -> PushSpec | None:
-        """How a push drives configuration mode (``push:`` in platform.yaml); None when
-        govnet does not configure this platform."""
-        return self._plan(platform).push
-
-    def get_config_command(self, platform: str) -> str | None:
-        """The command whose output is the running configuration (``config`` topic)."""
-        return self._plan(platform).config_command
-
-    def get_command_for_file(self, platform: str, stem: str) -> str | None:
-        """The command a saved-output file name stands for (spaces written as ``_``), or
-        None: ``display_ip_routing-table_vpn-instance_ZW_WAI`` ->
-        ``display ip routing-table vpn-instance ZW_WAI`` (the VPN name keeps its ``_``)."""
-        commands = self._plan(platform).commands
-        for command in sorted(commands, key=lambda c: bool(c.placeholders)):
-            match = command.file_pattern.match(stem)
-            if match is not None:
-                return command.expand({k: [v] for k, v in match.groupdict().items()})[0]
-        return None
-
-    def parse(
-        self, platform: str, outputs: Mapping[str, str]
-    ) -> tuple[HostFacts, list[ParseProblem]]:
-        """The facts in ``outputs`` (command -> decoded text) and the problems met.
-
-        Commands missing from ``outputs`` leave their facts unknown (empty), not an error;
-        outputs of commands no spec names are ignored.
-        """
-        run = _Run(self._plan(platform), outputs)
-        return run.run(), run.problems
+def find_names(plan: Platform, outputs: Mapping[str, str], fact: str) -> HostFacts:
+    """Only the facts of kind ``fact`` (and the tables they need), no problems: what the
+    follow-up commands need to know (the VPN instances)."""
+    return _Run(plan, outputs, only={fact}).run()
 
 
 # --- one parse ---------------------------------------------------------------------------------
@@ -198,7 +114,7 @@ class _Run:
     """One host's outputs through one platform plan."""
 
     def __init__(
-        self, plan: PlatformPlan, outputs: Mapping[str, str], only: set[str] | None = None
+        self, plan: Platform, outputs: Mapping[str, str], only: set[str] | None = None
     ) -> None:
         self.plan = plan
         self.outputs = outputs

@@ -5,21 +5,21 @@ inventory, a ledger or a device (a unit's name, an interface description, a VPN 
 not be able to end a line, open a new one, call the CLI's help or completion, or leave
 configuration mode: a newline in a description would otherwise become a command. So every
 value a template prints is a :class:`Safe` string made here, and the template engine
-(``govnet.plan``) refuses to print anything else.
+(``govnet.plan.templates``) refuses to print anything else.
 
 Names (VPN instances, interfaces, ACLs) are *rejected* when they are not plain: nothing in
 them may be guessed. Descriptions are free text people wrote, so they are *neutralised*:
 control characters become spaces, the characters that trigger CLI help (``?``) or
 completion become harmless look-alikes, and the text is cut to the vendor's length.
 
->>> to_description("至市应急汇聚\\nshutdown", "huawei")
+>>> to_description("至市应急汇聚\\nshutdown", 242)
 '至市应急汇聚 shutdown'
 >>> to_name("zw-jinbao", "VPN instance")
 'zw-jinbao'
 >>> to_name("zw jinbao\\nquit", "VPN instance")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-govnet.configsafe.UnsafeValue: VPN instance 'zw jinbao\\nquit': only letters, digits, ...
+govnet.plan.configsafe.UnsafeValue: VPN instance 'zw jinbao\\nquit': only letters, digits, ...
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from govnet.model.problems import UsageError
 
 __all__ = [
-    "DESCRIPTION_MAX",
     "Safe",
     "UnsafeValue",
     "is_safe",
@@ -41,9 +40,6 @@ __all__ = [
     "to_name",
     "to_route_target",
 ]
-
-# The longest description each platform accepts (characters), as its manuals give them.
-DESCRIPTION_MAX = {"huawei": 242, "hp_comware": 255, "cisco_ios": 240}
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,30}")
 _INTERFACE = re.compile(r"[A-Za-z][A-Za-z-]*[0-9][0-9/:]*(\.[0-9]{1,4})?")
@@ -100,10 +96,10 @@ def to_interface(value: str, what: str = "interface") -> Safe:
 
     >>> to_interface("GigabitEthernet0/0/1.200")
     'GigabitEthernet0/0/1.200'
-    >>> to_interface("GigabitEthernet0/0/1 ; reboot")
+    >>> to_interface("GigabitEthernet0/0/1 ; reboot")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    govnet.configsafe.UnsafeValue: interface 'GigabitEthernet0/0/1 ; reboot': not an interface name
+    govnet.plan.configsafe.UnsafeValue: interface 'GigabitEthernet0/0/1 ; reboot': not an ...
     """
     if not isinstance(value, str) or len(value) > 64 or not _INTERFACE.fullmatch(value):
         raise UnsafeValue(what, value, "not an interface name")
@@ -134,23 +130,24 @@ def to_address(value: object, what: str = "address") -> Safe:
         raise UnsafeValue(what, value, "not an IPv4 address") from None
 
 
-def to_description(text: str, platform: str) -> Safe:
-    """Free text made harmless for a ``description`` line on ``platform``.
+def to_description(text: str, limit: int) -> Safe:
+    """Free text made harmless for a ``description`` line of at most ``limit`` characters
+    (the platform's, ``description_max`` in its platform.yaml).
 
     Control and format characters (newline, carriage return, escape, ctrl-Z, zero-width and
     direction marks) become single spaces; ``?`` (CLI help) becomes ``？``; leading and
     repeated spaces go; the result is cut to the vendor's length. Empty text is refused:
     a bare ``description`` is a different command.
 
-    >>> to_description("  To PE?\\r\\n\\x1aend ", "cisco_ios")
+    >>> to_description("  To PE?\\r\\n\\x1aend ", 240)
     'To PE？ end'
-    >>> len(to_description("测" * 300, "cisco_ios"))
+    >>> len(to_description("测" * 300, 240))
     240
     """
     cleaned = "".join(
         " " if unicodedata.category(ch)[0] in ("C", "Z") else ch for ch in text.translate(_CLI_KEYS)
     )
-    cleaned = " ".join(cleaned.split())[: DESCRIPTION_MAX.get(platform, 240)].rstrip()
+    cleaned = " ".join(cleaned.split())[:limit].rstrip()
     if not cleaned:
         raise UnsafeValue("description", text, "empty once control characters are removed")
     return Safe(cleaned)

@@ -16,21 +16,18 @@ by the same rules on the signals of its lines together.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import TYPE_CHECKING, Any
 
-from govnet.collectors import expand_interface
+from govnet.classify.rules import get_rule_tests, why_not
 from govnet.model.facts import HostFacts, Interface, NatRule, Route
 from govnet.model.policy import (
     Category,
-    Condition,
     Policy,
-    Rule,
     SubjectKind,
     System,
     Target,
@@ -46,6 +43,7 @@ from govnet.model.verdicts import (
     UnitAccess,
     Verdict,
 )
+from govnet.platforms import expand_interface
 
 UNASSIGNED = "unassigned"  # the unit of a host the inventory does not know
 WAN_KINDS = frozenset({"dialer", "cellular"})
@@ -786,7 +784,7 @@ class _Classifier:
             return decided
         tried: list[tuple[str, str]] = []
         for rule, tests in self.rule_tests:
-            why = _why_not(tests, signals)
+            why = why_not(tests, signals)
             if why is None:
                 decided = (rule.target, rule.id, rule.reason, rule.confidence, None, tried)
                 self.decisions[memo] = decided
@@ -1037,56 +1035,6 @@ class _Classifier:
         )
 
 
-RuleTests = list[tuple[str, bool | frozenset[str]]]
-
-
-def get_rule_tests(rule: Rule) -> RuleTests:
-    """A rule's condition as (signal, wanted) pairs, worked out once per classification."""
-    condition: Condition = rule.when
-    tests: RuleTests = []
-    for name in condition.signals():
-        wanted = getattr(condition, name)
-        tests.append((name, wanted if isinstance(wanted, bool) else frozenset(map(str, wanted))))
-    return tests
-
-
-def _why_not(tests: RuleTests, signals: Mapping[str, Any]) -> str | None:
-    """None when every test holds, else why the first does not (a signal may be a set, or a
-    list as stored)."""
-    for name, wanted in tests:
-        value = signals.get(name)
-        if value is None:
-            return f"{name} is unknown"
-        if isinstance(wanted, bool):
-            if value != wanted:
-                return f"{name} is {str(value).lower()}"
-        elif isinstance(value, (set, list)):
-            if not wanted.intersection(map(str, value)):
-                shown = ", ".join(sorted(map(str, value))) or "none"
-                return f"{name} is {shown}"
-        elif str(value) not in wanted:
-            return f"{name} is {value}"
-    return None
-
-
-def get_rules_tried(
-    policy: Policy, signals: Mapping[str, Any], rule_id: str
-) -> list[tuple[str, str]]:
-    """The rules before ``rule_id`` and why each did not hold for these (stored) signals."""
-    tried = []
-    for rule in policy.rules:
-        if rule.id == rule_id:
-            break
-        why = _why_not(get_rule_tests(rule), signals)
-        tried.append((rule.id, why or "holds now: the policy changed since"))
-    return tried
-
-
 def classify(snapshot: Snapshot, policy: Policy) -> Classification:
     """Every line, business network and unit of the snapshot, judged by the policy."""
     return _Classifier(snapshot, policy).run()
-
-
-def get_policy_digest(policy: Policy) -> str:
-    """Which policy a stored classification was computed with (SHA-256 of its content)."""
-    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()

@@ -1,79 +1,39 @@
-"""Per-department cutover plans: ordered steps with vendor configs, rollback and checks.
-
-A plan is made from one classification and the survey snapshot it was computed from: the
-unit's networks and lines with their targets say *what* moves; the facts (interfaces,
-addresses, VPN instances, routes, NAT) and the running configurations say *how*. Each step
-is one device and one migration approach (``playbooks/templates/<platform>/<approach>.j2``
-and its ``.rollback.j2``), with the checks that prove it worked. The templates print only
-values checked by :mod:`govnet.configsafe`: the engine refuses anything else.
-
-Approaches: ``dedicated_vpn`` (carry a business network as a dedicated-zone VPN: PE and CE
-side), ``public_zone`` (reach a local network's prefixes through the public zone),
-``internet_zone`` (default route toward the extranet), ``close_exit`` (NAT outbound and the
-ISP routes off, port shut) and ``decommission_line`` (shut a line's port).
-"""
+"""The planner: one unit's networks and lines, with their targets, become ordered steps per
+device (a migration approach each, rendered from the platform's templates), the checks that
+prove them, the lines to cancel, the risks, and what cannot be planned yet and why."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from html import escape
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
-import yaml
-from hier_config import HConfig, get_hconfig
-from hier_config import Platform as HierPlatform
-from markdown_it import MarkdownIt
 
-from govnet.configsafe import (
-    Safe,
-    UnsafeValue,
-    is_safe,
+from govnet.model.facts import HostFacts, Interface
+from govnet.model.plans import Cancel, Check, Plan, Risk, Step
+from govnet.model.policy import Category, Policy, Target, Zone
+from govnet.model.snapshot import CORE_ROLE, Snapshot
+from govnet.model.verdicts import Classification, Verdict
+from govnet.plan.configsafe import (
     to_address,
     to_description,
     to_interface,
     to_name,
     to_route_target,
 )
-from govnet.model.facts import HostFacts, Interface
-from govnet.model.files import get_bundled_root, writing_folder
-from govnet.model.plans import Cancel, Check, Plan, Risk, Step
-from govnet.model.policy import Category, Policy, Target, Zone
-from govnet.model.problems import UsageError
-from govnet.model.snapshot import CORE_ROLE, Snapshot
-from govnet.model.verdicts import Classification, Verdict
-
-if TYPE_CHECKING:
-    from govnet.store import Store
-
-__all__ = [
-    "APPROACHES",
-    "Cancel",
-    "Check",
-    "Plan",
-    "PlanError",
-    "PlanInput",
-    "Step",
-    "evaluate_checks",
-    "get_template_env",
-    "make_plan",
-    "render_approach",
-    "to_push_lines",
-]
-
-APPROACHES = ("dedicated_vpn", "public_zone", "internet_zone", "close_exit", "decommission_line")
-PLAYBOOKS = Path("playbooks")
-TEMPLATES = PLAYBOOKS / "templates"
-
-
-class PlanError(UsageError):
-    """A plan that cannot be made (unknown unit, no classification, no migration policy)."""
+from govnet.plan.templates import (
+    PlanError,
+    get_template_env,
+    mask,
+    render_approach,
+    route_context,
+    static_context,
+)
+from govnet.platforms import Dialect
 
 
 @dataclass(frozen=True)
@@ -82,12 +42,13 @@ class PlanInput:
     snapshot: Snapshot
     configs: Mapping[str, str]  # each host's running configuration, as surveyed
     policy: Policy
+    dialects: Mapping[str, Dialect]  # how each platform writes its configuration
+    templates: Sequence[Path]  # template folders, searched in order (the project's first)
     classify_run_id: int | None = None
-    template_roots: Sequence[Path] = ()  # playbooks folders before the bundled one
 
     @cached_property
     def template_env(self) -> jinja2.Environment:
-        return get_template_env(self.template_roots)
+        return get_template_env(self.templates)
 
     @cached_property
     def networks_in_use(self) -> tuple[IPv4Network, ...]:
@@ -99,205 +60,6 @@ class PlanInput:
             for iface in host.facts.interfaces
             for a in iface.get_ipv4()
         )
-
-
-# --- templates -------------------------------------------------------------------------------
-
-
-def _checked(value: Any) -> Any:
-    if value is None or is_safe(value):
-        return "" if value is None else value
-    raise UnsafeValue("template value", value, "not checked by govnet.configsafe")
-
-
-def get_template_env(roots: Sequence[Path]) -> jinja2.Environment:
-    """Jinja2 over the project's templates, then the bundled ones; unchecked values refused."""
-    paths = [*(r / "templates" for r in roots), get_bundled_root() / TEMPLATES]
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in paths]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-        finalize=_checked,
-    )
-
-
-def render_approach(
-    env: jinja2.Environment,
-    platform: str,
-    approach: str,
-    context: Mapping[str, Any],
-    *,
-    rollback: bool = False,
-) -> list[str]:
-    """One approach's change (or rollback) for one device, as hierarchical config lines."""
-    name = f"{platform}/{approach}{'.rollback' if rollback else ''}.j2"
-    try:
-        template = env.get_template(name)
-    except jinja2.TemplateNotFound:
-        raise PlanError(f"no template {TEMPLATES / name}") from None
-    text = template.render(**context)
-    return [line.rstrip() for line in text.splitlines() if line.strip()]
-
-
-def to_push_lines(config: Sequence[str], platform: str) -> list[str]:
-    """Hierarchical config lines as typed into the CLI: each section left with its exit.
-
-    >>> to_push_lines(["interface GE0/0/2", " shutdown", "ip route-static 0.0.0.0 0 1.1.1.1"],
-    ...               "huawei")
-    ['interface GE0/0/2', ' shutdown', ' quit', 'ip route-static 0.0.0.0 0 1.1.1.1']
-    """
-    out: list[str] = []
-    stack: list[tuple[int, str]] = []  # open sections: (indent, opening line)
-    for i, line in enumerate(config):
-        depth = _indent(line)
-        while stack and depth <= stack[-1][0]:
-            out.append(_exit_line(*stack.pop(), platform))
-        out.append(line)
-        if i + 1 < len(config) and _indent(config[i + 1]) > depth:
-            stack.append((depth, line.strip()))
-    while stack:
-        out.append(_exit_line(*stack.pop(), platform))
-    return out
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _exit_line(depth: int, opener: str, platform: str) -> str:
-    if platform != "cisco_ios":
-        word = "quit"
-    elif opener.startswith("address-family"):
-        word = "exit-address-family"
-    else:
-        word = "exit"
-    return " " * (depth + 1) + word
-
-
-HIER_PLATFORMS = {
-    "huawei": HierPlatform.HUAWEI_VRP,
-    "hp_comware": HierPlatform.HP_COMWARE5,
-    "cisco_ios": HierPlatform.CISCO_IOS,
-}
-
-
-def get_hconfig_of(platform: str, text: str | Sequence[str]) -> HConfig:
-    """A configuration (running config, or a plan's lines) as a hier_config tree.
-
-    Comware needs help hier_config's driver lacks: its ``#`` lines end a section, and it
-    prints some global commands with one leading space right after one (`` ip route-static``
-    after an interface is global, not the interface's).
-
-    >>> text = "interface G1/0/1\\n shutdown\\n#\\n ip route-static 0.0.0.0 0 1.1.1.1\\n"
-    >>> [c.text for c in get_hconfig_of("hp_comware", text).children]
-    ['interface G1/0/1', 'ip route-static 0.0.0.0 0 1.1.1.1']
-    """
-    if not isinstance(text, str):
-        text = "\n".join(text)
-    if platform == "hp_comware":
-        out, in_section = [], False
-        for line in text.splitlines():
-            if not line.strip() or line.lstrip().startswith("#"):
-                if not line.startswith(" "):
-                    in_section = False
-                continue
-            if not line.startswith(" "):
-                in_section = True
-            elif not in_section:
-                line = line[1:]
-            out.append(line)
-        text = "\n".join(out)
-    return get_hconfig(HIER_PLATFORMS[platform], text)
-
-
-# --- reading the snapshot --------------------------------------------------------------------
-
-
-def _mask(prefixlen: int) -> Safe:
-    return to_address(IPv4Network(f"0.0.0.0/{prefixlen}").netmask)
-
-
-def _route(prefix: IPv4Network, next_hop: IPv4Address) -> dict[str, Any]:
-    """A static route as the templates take it."""
-    return {
-        "prefix": to_address(prefix.network_address),
-        "mask": _mask(prefix.prefixlen),
-        "prefixlen": prefix.prefixlen,
-        "next_hop": to_address(next_hop),
-    }
-
-
-_VRP_STATIC = re.compile(
-    r"ip route-static (?:vpn-instance (?P<vpn>\S+) )?(?P<prefix>[\d.]+) (?P<mask>[\d.]+)"
-    r"(?: (?P<iface>[A-Za-z][\w/.:-]*))?(?: (?P<nh>[\d.]+))?(?: preference (?P<pref>\d+))?$"
-)
-_STATIC = {
-    # (vpn, prefix, mask or length, outgoing interface, next hop, preference)
-    "huawei": _VRP_STATIC,
-    "hp_comware": _VRP_STATIC,
-    "cisco_ios": re.compile(
-        r"ip route (?:vrf (?P<vpn>\S+) )?(?P<prefix>[\d.]+) (?P<mask>[\d.]+)"
-        r"(?: (?P<iface>[A-Za-z][\w/.:-]*))?(?: (?P<nh>[\d.]+))?(?: (?P<pref>\d+))?$"
-    ),
-}
-
-
-@dataclass(frozen=True)
-class _Static:
-    vpn: str | None
-    prefix: IPv4Network
-    next_hop: IPv4Address | None
-    interface: str | None
-    preference: int | None
-
-    def context(self) -> dict[str, Any]:
-        return {
-            "vpn": to_name(self.vpn, "VPN instance") if self.vpn else None,
-            "prefix": to_address(self.prefix.network_address),
-            "mask": _mask(self.prefix.prefixlen),
-            "prefixlen": self.prefix.prefixlen,
-            "next_hop": to_address(self.next_hop) if self.next_hop else None,
-            "interface": to_interface(self.interface) if self.interface else None,
-            "preference": self.preference,
-        }
-
-
-def get_static_routes(config: str, platform: str) -> list[_Static]:
-    """The static routes a running configuration holds, each as written (parsed, checked)."""
-    pattern = _STATIC.get(platform)
-    if pattern is None:
-        return []
-    out = []
-    for raw in config.splitlines():
-        m = pattern.match(raw.strip())
-        if m is None:
-            continue
-        try:
-            prefix = IPv4Network(f"{m['prefix']}/{m['mask']}")
-            nh = IPv4Address(m["nh"]) if m["nh"] else None
-        except ValueError:
-            continue
-        out.append(_Static(m["vpn"], prefix, nh, m["iface"], int(m["pref"]) if m["pref"] else None))
-    return out
-
-
-_BGP_AS = re.compile(r"^(?:router )?bgp (\d+)\s*$", re.MULTILINE)
-
-
-def get_bgp_asn(config: str) -> int | None:
-    """The device's own BGP AS, from its running configuration.
-
-    >>> get_bgp_asn("#\\nbgp 65105\\n router-id 1.1.1.1\\n")
-    65105
-    """
-    m = _BGP_AS.search(config)
-    return int(m[1]) if m else None
-
-
-# --- making a plan ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -356,10 +118,17 @@ class _Planner:
         return next((i for i in facts.interfaces if i.name == name), None)
 
     def _platform(self, host: str) -> str:
-        record = self.hosts[host]
-        if record.platform not in HIER_PLATFORMS:
-            raise PlanError(f"{host}: no templates for platform {record.platform!r}")
-        return record.platform
+        return self._dialect(host).platform
+
+    def _dialect(self, host: str) -> Dialect:
+        platform = self.hosts[host].platform
+        dialect = self.inp.dialects.get(platform or "")
+        if dialect is None:
+            raise PlanError(
+                f"{host}: govnet plans nothing for platform {platform!r}"
+                " (no `dialect:` in its collectors/<platform>/platform.yaml)"
+            )
+        return dialect
 
     def _add_step(
         self,
@@ -581,7 +350,7 @@ class _Planner:
             (uplink.ce, uplink.port, ce_ip, pe_ip, uplink.pe, "CE"),
         ]
         for host, port, mine, theirs, peer_host, side in sides:
-            platform = self._platform(host)
+            limit = self._dialect(host).description_max
             facts = self._facts(host)
             existing = {v.name for v in (facts.vpn_instances if facts else ())}
             sub = f"{port}.{vlan}"
@@ -591,7 +360,7 @@ class _Planner:
                 "vpn": {
                     "name": name,
                     "create": name not in existing,
-                    "description": to_description(f"专用网络区 {network.name}", platform),
+                    "description": to_description(f"专用网络区 {network.name}", limit),
                     "rd": rd,
                     "rt": rd,
                 },
@@ -599,12 +368,12 @@ class _Planner:
                     "name": to_interface(sub),
                     "parent": to_interface(port),
                     "vlan": vlan,
-                    "description": to_description(f"To-{peer_host}-{name}", platform),
+                    "description": to_description(f"To-{peer_host}-{name}", limit),
                     "address": to_address(mine),
-                    "mask": _mask(30),
+                    "mask": mask(30),
                     "prefixlen": 30,
                 },
-                "routes": [_route(p, theirs) for p in routes],
+                "routes": [route_context(p, theirs) for p in routes],
                 "bgp": self._bgp(host, side, theirs, uplink),
                 "rebind": [],
             }
@@ -631,9 +400,9 @@ class _Planner:
     def _bgp(self, host: str, side: str, peer: IPv4Address, uplink: _Uplink) -> Any:
         if self.migration.routing != "bgp":
             return None
-        asn = get_bgp_asn(self.inp.configs.get(host, ""))
+        asn = self._dialect(host).get_bgp_asn(self.inp.configs.get(host, ""))
         if side == "PE":
-            peer_asn = get_bgp_asn(self.inp.configs.get(uplink.ce, ""))
+            peer_asn = self._dialect(uplink.ce).get_bgp_asn(self.inp.configs.get(uplink.ce, ""))
         else:
             peer_asn = self.migration.extranet_asn
         if asn is None or peer_asn is None:
@@ -672,7 +441,7 @@ class _Planner:
                 "public_zone",
                 f"{network.name} 远端网段经外网公用网络区访问",
                 [network.key],
-                {"routes": [_route(p, hop) for p in remote]},
+                {"routes": [route_context(p, hop) for p in remote]},
                 [Check(host, "route", 0, uplink.port, None, str(p), str(hop)) for p in remote],
             )
         for line in old:
@@ -705,9 +474,9 @@ class _Planner:
             ]
             subnets = [a.network for a in iface.get_ipv4()]
             routes = [
-                r.context()
-                for r in get_static_routes(
-                    self.inp.configs.get(exit_.host, ""), self._platform(exit_.host)
+                static_context(r)
+                for r in self._dialect(exit_.host).get_static_routes(
+                    self.inp.configs.get(exit_.host, "")
                 )
                 if r.interface == iface.name
                 or (r.next_hop is not None and any(r.next_hop in s for s in subnets))
@@ -754,7 +523,7 @@ class _Planner:
                 self._cancel_line(line)
         host = uplink.ce
         hop = uplink.pe_address.ip
-        existing = get_static_routes(self.inp.configs.get(host, ""), self._platform(host))
+        existing = self._dialect(host).get_static_routes(self.inp.configs.get(host, ""))
         if not any(
             r.prefix.prefixlen == 0 and r.vpn is None and r.next_hop == hop for r in existing
         ):
@@ -818,272 +587,3 @@ def make_plan(inp: PlanInput, unit: str, taken: Iterable[IPv4Network] = ()) -> P
         ],
         planner.links,
     )
-
-
-# --- checking ---------------------------------------------------------------------------------
-
-
-def evaluate_checks(
-    checks: Iterable[Check], facts: Mapping[str, HostFacts]
-) -> list[tuple[Check, bool, str]]:
-    """Each check against fresh facts: (check, held, what was seen)."""
-    out = []
-    for check in checks:
-        host = facts.get(check.host)
-        if host is None:
-            out.append((check, False, "no facts for the host"))
-            continue
-        if check.kind == "interface":
-            iface = next((i for i in host.interfaces if i.name == check.interface), None)
-            if iface is None:
-                out.append((check, False, "interface not found"))
-                continue
-            held = (
-                (check.up is None or iface.oper_up == check.up)
-                and (check.admin_up is None or iface.admin_up == check.admin_up)
-                and (check.address is None or check.address in iface.addresses)
-                and (check.vpn is None or iface.vpn_instance == check.vpn)
-            )
-            seen = (
-                f"admin {'up' if iface.admin_up else 'down'}, oper "
-                f"{'up' if iface.oper_up else 'down'}, vpn {iface.vpn_instance}, "
-                f"{', '.join(iface.addresses) or 'no address'}"
-            )
-            out.append((check, held, seen))
-        elif check.kind == "route":
-            found = [
-                r
-                for r in host.routes
-                if r.prefix == check.prefix
-                and r.vpn_instance == check.vpn
-                and (check.next_hop is None or check.next_hop in r.next_hops)
-            ]
-            out.append((check, bool(found) == check.present, f"{len(found)} matching route(s)"))
-        elif check.kind == "nat":
-            rules = [
-                n
-                for n in host.nat
-                if n.interface == check.interface and n.kind in ("outbound", "easy_ip")
-            ]
-            out.append((check, bool(rules) == check.present, f"{len(rules)} NAT rule(s)"))
-        else:
-            out.append((check, False, f"unknown check kind {check.kind}"))
-    return out
-
-
-def get_plan_digest(plan: Plan) -> str:
-    """What the plan would change, hashed: two plans with equal digests push the same lines."""
-    h = hashlib.sha256()
-    for step in plan.steps:
-        h.update(f"{step.host}\n{step.approach}\n".encode())
-        h.update("\n".join([*step.config, "--", *step.rollback]).encode())
-    return h.hexdigest()
-
-
-# --- writing a plan ---------------------------------------------------------------------------
-
-RUNBOOKS = PLAYBOOKS / "runbooks"
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
-
-
-def _md(value: object) -> str:
-    """Text for one Markdown table cell or line: no markup, no line breaks, no raw HTML."""
-    text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def plan_to_markdown(plan: Plan, made_by: str, made_at: str, roots: Sequence[Path] = ()) -> str:
-    """plan.md: scope with evidence, risks, checks, steps with configs, lines to cancel."""
-    from govnet.model.labels import CARRIER_LABELS, CATEGORY_LABELS, TARGET_LABELS
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(
-            [str(r / "runbooks") for r in roots] + [str(get_bundled_root() / RUNBOOKS)]
-        ),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    env.filters["md"] = _md
-    carriers = {c.value: label for c, label in CARRIER_LABELS.items()}
-    access = plan.access
-    if access is None or access.category is None:
-        access_text = "未接入电子政务外网"
-    else:
-        access_text = CATEGORY_LABELS.get(access.category, access.category)
-
-    def evidence(v: Verdict) -> str:
-        return "；".join(e.text for e in v.evidence[:3]) + ("…" if len(v.evidence) > 3 else "")
-
-    def money(value: float | None) -> str:
-        return "—" if value is None else f"{value:.2f}"
-
-    return env.get_template("plan.md.j2").render(
-        plan=plan,
-        made_by=made_by,
-        made_at=made_at,
-        access_text=access_text,
-        label=lambda t: TARGET_LABELS.get(t, str(t)),
-        evidence=evidence,
-        money=money,
-        carrier=lambda c: carriers.get(c, c or "—"),
-        push_lines=to_push_lines,
-    )
-
-
-_HTML = """<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body{{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
-max-width:1100px;padding:0 1em;color:#222;line-height:1.5}}
-h1{{border-bottom:3px solid #b22;padding-bottom:.3em}}
-h2{{border-bottom:1px solid #ccc;margin-top:2em}}
-table{{border-collapse:collapse;margin:1em 0;font-size:.92em}}
-th,td{{border:1px solid #bbb;padding:.3em .6em;vertical-align:top}} th{{background:#f2f2f2}}
-pre{{background:#f7f7f7;border:1px solid #ddd;padding:.8em;overflow-x:auto;font-size:.9em}}
-code{{font-family:"DejaVu Sans Mono",Consolas,monospace}}
-@media print{{pre{{white-space:pre-wrap}} h3{{page-break-after:avoid}}}}
-</style></head><body>
-{body}
-</body></html>
-"""
-
-
-def markdown_to_html(markdown: str, title: str) -> str:
-    """One self-contained page (inline CSS, nothing fetched); raw HTML in the text is escaped."""
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    return _HTML.format(title=escape(title), body=md.render(markdown))
-
-
-def checks_to_yaml(plan: Plan) -> str:
-    data = {
-        "unit": plan.unit,
-        "survey_run": plan.survey_run_id,
-        "classification": plan.classify_run_id,
-        "pre": [c.to_dict() for c in plan.prechecks],
-        "post": [c.to_dict() for s in plan.steps for c in s.checks],
-    }
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-
-
-def get_host_parts(plan: Plan) -> dict[str, dict[str, Any]]:
-    """Each host's share of the plan as pushed (JSON-ready, kept in the store with the plan):
-    platform, the steps, the lines typed (configuration and rollback), pre- and post-checks."""
-    parts = {}
-    for host in plan.hosts:
-        steps = [s for s in plan.steps if s.host == host]
-        platform = steps[0].platform
-        parts[host] = {
-            "platform": platform,
-            "steps": [s.number for s in steps],
-            "approaches": [s.approach for s in steps],
-            "config": to_push_lines(plan.get_config(host), platform),
-            "rollback": to_push_lines(plan.get_rollback(host), platform),
-            "pre": [c.to_dict() for c in plan.prechecks if c.host == host],
-            "post": [c.to_dict() for s in steps for c in s.checks],
-        }
-    return parts
-
-
-def get_plan_dir(reports: Path, plan: Plan) -> Path:
-    return reports / "plans" / f"{plan.division_code}-{plan.unit}"
-
-
-def write_plan(
-    plan: Plan, reports: Path, made_by: str, made_at: str, roots: Sequence[Path] = ()
-) -> Path:
-    """Write the plan's folder whole or not at all: built aside, then swapped in."""
-    target = get_plan_dir(reports, plan)
-    markdown = plan_to_markdown(plan, made_by, made_at, roots)
-    html = markdown_to_html(markdown, f"割接方案：{plan.unit_name}")
-    with writing_folder(target) as work:
-        (work / "plan.md").write_text(markdown, encoding="utf-8")
-        (work / "plan.html").write_text(html, encoding="utf-8")
-        (work / "checks.yaml").write_text(checks_to_yaml(plan), encoding="utf-8")
-        configs = work / "configs"
-        configs.mkdir()
-        for host, part in get_host_parts(plan).items():
-            for name, lines in (
-                (f"{host}.cfg", part["config"]),
-                (f"{host}.rollback.cfg", part["rollback"]),
-            ):
-                (configs / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return target
-
-
-@dataclass(frozen=True)
-class WrittenPlan:
-    plan: Plan
-    path: Path
-    plan_id: int
-
-
-def plan_store(
-    store: Store,
-    policy: Policy,
-    units: Sequence[str],
-    reports: Path,
-    *,
-    config_commands: Iterable[str],
-    classify_run_id: int | None = None,
-    made_at: str,
-    roots: Sequence[Path] = (),
-) -> list[WrittenPlan]:
-    """Plans for ``units`` (all units with something to do when empty) from a stored
-    classification and its snapshot; each written under ``reports`` and recorded.
-
-    ``config_commands``: how the platforms print their running configuration (collectors).
-    """
-    from govnet.store import get_os_user
-
-    runs = store.get_classify_runs()
-    if classify_run_id is None and runs:
-        classify_run_id = runs[-1]["id"]
-    run = next((r for r in runs if r["id"] == classify_run_id), None)
-    classification = store.get_classification(classify_run_id) if run else None
-    if run is None or classification is None:
-        which = (
-            "no classification yet"
-            if classify_run_id is None
-            else (f"no classification {classify_run_id}")
-        )
-        raise PlanError(f"{which}: run `govnet classify` first")
-    snapshot = store.get_snapshot(run["survey_run_id"])
-    configs = store.get_running_configs(run["survey_run_id"], config_commands)
-    taken: set[IPv4Network] = set()
-    for row in store.get_plans():
-        taken.update(IPv4Network(n) for n in row["detail"].get("links", []))
-    known = [u.key for u in snapshot.units]
-    unknown = [u for u in units if u not in known]
-    if unknown:
-        raise PlanError(f"unknown unit(s): {', '.join(unknown)} (see `govnet inventory check`)")
-    inp = PlanInput(classification, snapshot, configs, policy, classify_run_id, roots)
-    written = []
-    for unit in units or known:
-        plan = make_plan(inp, unit, taken)
-        if not units and not plan.steps and not plan.blocked:
-            continue
-        path = write_plan(plan, reports, get_os_user(), made_at, roots)
-        taken.update(plan.links)
-        plan_id = store.add_plan(
-            unit,
-            classify_run_id,
-            str(path),
-            get_plan_digest(plan),
-            {
-                "links": [str(n) for n in plan.links],
-                "hosts": plan.hosts,
-                "steps": len(plan.steps),
-                "blocked": len(plan.blocked),
-                "monthly_saving": plan.monthly_saving,
-                "annual_saving": plan.annual_saving,
-                "cancel": [c.circuit_id or c.key for c in plan.cancel],
-                "survey_run": plan.survey_run_id,
-                "parts": get_host_parts(plan),
-            },
-        )
-        written.append(WrittenPlan(plan, path, plan_id))
-    return written

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from govnet.collect import RawText
 from govnet.model.problems import UsageError
+from govnet.survey.collect import RawText
 
 PLATFORM_FILE = "platform"
 CONFIG_SUFFIX = ".cfg"

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from paramiko.ssh_exception import SSHException
 
-from govnet.collectors import SessionSpec
+from govnet.platforms import SessionSpec
 
 # paramiko logs a traceback for every device that never sends its SSH banner; the survey
 # records those failures itself, so keep them off the operator's terminal
@@ -133,7 +133,7 @@ def collect_host(
     conn: Any = None
     watchdog = _Watchdog(budget.host)
     try:
-        conn = connect(target, credentials, budget)
+        conn = connect(target, credentials, budget, session.device_type)
         watchdog.watch(conn)
         reader = Cli(conn.remote_conn, budget.command)
         reader.start(session, credentials.secret or credentials.password)
@@ -196,12 +196,15 @@ class _AnyOf:
         return next((m for p in self.patterns if (m := p.search(data, pos))), None)
 
 
-def connect(target: Target, credentials: Credentials, budget: Budget) -> Any:
-    """A logged-in netmiko connection (its channel is what :class:`Cli` drives)."""
+def connect(
+    target: Target, credentials: Credentials, budget: Budget, device_type: str | None = None
+) -> Any:
+    """A logged-in netmiko connection (its channel is what :class:`Cli` drives), as netmiko's
+    ``device_type`` (the platform's name unless its session says another)."""
     from netmiko import ConnectHandler
 
     conn = ConnectHandler(
-        device_type=target.platform,
+        device_type=device_type or target.platform,
         host=target.address,
         port=target.port,
         username=credentials.username,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from govnet.classify import get_rules_tried
+from govnet.classify.rules import get_rules_tried
 from govnet.model.labels import CATEGORY_LABELS, TARGET_LABELS
 from govnet.model.policy import Policy, SubjectKind
 from govnet.model.verdicts import Classification, Evidence, UnitAccess, Verdict
@@ -135,7 +135,7 @@ def _source(c: Classification) -> str:
     return f"Computed from survey run {c.survey_run_id}{campaign}."
 
 
-def explain(c: Classification, key: str, policy: Policy | None = None) -> Explanation:
+def explain_subject(c: Classification, key: str, policy: Policy | None = None) -> Explanation:
     """The explanation of one network, line or unit; NotFoundError naming close ids. With the
     policy, a stored verdict's rules tried before the deciding one are worked out again."""
     for verdict in (*c.networks, *c.lines):

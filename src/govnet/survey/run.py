@@ -20,9 +20,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from govnet.collect import (
+from govnet.model.facts import HostSnapshot
+from govnet.model.inventory import Inventory
+from govnet.model.problems import UsageError
+from govnet.platforms import Platforms
+from govnet.store import Store
+from govnet.survey.collect import (
     Budget,
     Collected,
     Credentials,
@@ -32,17 +37,8 @@ from govnet.collect import (
     Target,
     collect_host,
 )
-from govnet.model.divisions import DivisionTree, get_bundled_tree
-from govnet.model.facts import HostSnapshot
-from govnet.model.inventory import Inventory
-from govnet.model.inventory_files import get_inventory
-from govnet.model.problems import UsageError
-from govnet.normalise import Collectors, load_collectors
-from govnet.offline import SavedHost, read_saved_hosts
-from govnet.store import Store
-
-if TYPE_CHECKING:
-    from nornir.core import Nornir
+from govnet.survey.nornir import inventory_to_nornir
+from govnet.survey.offline import SavedHost, read_saved_hosts
 
 DEFAULT_WORKERS = 20
 BATCH_SIZE = 50  # hosts per store transaction
@@ -71,7 +67,7 @@ def get_shard(text: str) -> tuple[int, int]:
     >>> get_shard("5/4")
     Traceback (most recent call last):
     ...
-    govnet.survey.SurveyError: --shard 5/4: K/N with 1 <= K <= N, e.g. 1/4
+    govnet.survey.run.SurveyError: --shard 5/4: K/N with 1 <= K <= N, e.g. 1/4
     """
     k, sep, n = text.partition("/")
     if sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n):
@@ -124,7 +120,7 @@ def to_snapshot(
     platform: str | None,
     unit_key: str | None,
     collected: Collected,
-    collectors: Collectors,
+    collectors: Platforms,
     duration_s: float | None,
 ) -> HostSnapshot:
     """Parse what a host gave and decide its status: ok, partial (some commands failed or
@@ -276,16 +272,15 @@ def plan_hosts(
 
 
 def run_offline_survey(
-    project_root: Path,
     store: Store,
+    inventory: Inventory,
+    collectors: Platforms,
     folder: Path,
     options: SurveyOptions = SurveyOptions(),
     on_start: Callable[[int, str, int], None] | None = None,
     on_host: OnHost | None = None,
 ) -> SurveySummary:
     """Ingest saved outputs into a new run, exactly as a live survey of them would."""
-    inventory = get_inventory(project_root, get_bundled_tree())
-    collectors = load_collectors(project_root)
     platforms = collectors.get_platforms()
     saved = read_saved_hosts(folder)
     known = {h.name: h for h in inventory.hosts}
@@ -350,7 +345,7 @@ def run_offline_survey(
 
 
 def get_saved_outputs(
-    collectors: Collectors, platform: str, host: SavedHost
+    collectors: Platforms, platform: str, host: SavedHost
 ) -> tuple[dict[str, RawText], list[str]]:
     """The saved files as command outputs, and the names of files no command matches."""
     outputs: dict[str, RawText] = {}
@@ -368,8 +363,9 @@ def get_saved_outputs(
 
 
 def run_survey(
-    project_root: Path,
     store: Store,
+    inventory: Inventory,
+    collectors: Platforms,
     credentials: Credentials,
     options: SurveyOptions = SurveyOptions(),
     on_start: Callable[[int, str, int], None] | None = None,
@@ -377,9 +373,6 @@ def run_survey(
 ) -> SurveySummary:
     """Survey the inventory's routers over SSH into a new run; Ctrl-C or SIGTERM ends it
     early as 'incomplete' with every finished host kept."""
-    tree = get_bundled_tree()
-    inventory = get_inventory(project_root, tree)
-    collectors = load_collectors(project_root)
     store.mark_abandoned_runs()
     campaign, names = plan_hosts(store, (h.name for h in inventory.hosts), options)
     hosts = {h.name: h for h in inventory.hosts}
@@ -445,38 +438,3 @@ def run_survey(
         round(time.monotonic() - started, 3),
         writer.failed,
     )
-
-
-def get_nornir(root: Path, tree: DivisionTree, num_workers: int = 20) -> Nornir:
-    """Nornir over the project's checked inventory, with the threaded runner.
-
-    The hosts are built from the inventory govnet has already read and validated, not read
-    again by Nornir's SimpleInventory (ruamel.yaml: seconds at 10,000 hosts).
-    """
-    return inventory_to_nornir(get_inventory(root, tree), num_workers)
-
-
-def inventory_to_nornir(inventory: Inventory, num_workers: int = 20) -> Nornir:
-    from nornir.core import Nornir
-    from nornir.core.inventory import Groups, Host, Hosts
-    from nornir.core.inventory import Inventory as NornirInventory
-    from nornir.plugins.runners import ThreadedRunner
-
-    hosts = Hosts(
-        {
-            h.name: Host(
-                h.name,
-                hostname=h.address,
-                port=h.port,
-                platform=h.platform,
-                data={
-                    "unit": h.unit,
-                    "division_code": h.division_code,
-                    "site": h.site,
-                    "role": h.role.value,
-                },
-            )
-            for h in inventory.hosts
-        }
-    )
-    return Nornir(NornirInventory(hosts, Groups()), runner=ThreadedRunner(num_workers))

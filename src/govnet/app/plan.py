@@ -1,0 +1,102 @@
+"""Make the cutover plans of a classification, write them and record them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+from pathlib import Path
+
+from govnet.app.project import Project
+from govnet.model.plans import Plan
+from govnet.plan import (
+    PlanError,
+    PlanInput,
+    get_host_parts,
+    get_plan_digest,
+    make_plan,
+    write_plan,
+)
+from govnet.store import get_os_user
+
+TEMPLATES = "playbooks/templates"
+RUNBOOKS = "playbooks/runbooks"
+
+
+@dataclass(frozen=True)
+class WrittenPlan:
+    plan: Plan
+    path: Path
+    plan_id: int
+
+
+def make_plans(
+    project: Project, units: Sequence[str], classify_run_id: int | None = None
+) -> list[WrittenPlan]:
+    """Plans for ``units`` (every unit with something to do when empty) from a stored
+    classification (the latest by default) and its snapshot: each written under
+    ``reports/plans/`` and recorded, its links kept from every later plan's."""
+    policy = project.load_policy()
+    platforms = project.load_platforms()
+    dialects = platforms.get_dialects()
+    made_at = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    with project.store() as store:
+        runs = store.get_classify_runs()
+        if classify_run_id is None and runs:
+            classify_run_id = runs[-1]["id"]
+        run = next((r for r in runs if r["id"] == classify_run_id), None)
+        classification = store.get_classification(classify_run_id) if run else None
+        if run is None or classification is None:
+            which = (
+                "no classification yet"
+                if classify_run_id is None
+                else (f"no classification {classify_run_id}")
+            )
+            raise PlanError(f"{which}: run `govnet classify` first")
+        snapshot = store.get_snapshot(run["survey_run_id"])
+        configs = store.get_running_configs(run["survey_run_id"], platforms.get_config_commands())
+        taken: set[IPv4Network] = set()
+        for row in store.get_plans():
+            taken.update(IPv4Network(n) for n in row["detail"].get("links", []))
+        known = [u.key for u in snapshot.units]
+        unknown = [u for u in units if u not in known]
+        if unknown:
+            raise PlanError(f"unknown unit(s): {', '.join(unknown)} (see `govnet inventory check`)")
+        inp = PlanInput(
+            classification,
+            snapshot,
+            configs,
+            policy,
+            dialects,
+            project.search_path(TEMPLATES),
+            classify_run_id,
+        )
+        runbooks = project.search_path(RUNBOOKS)
+        reports = project.root / "reports"
+        written = []
+        for unit in units or known:
+            plan = make_plan(inp, unit, taken)
+            if not units and not plan.steps and not plan.blocked:
+                continue
+            path = write_plan(plan, reports, get_os_user(), made_at, runbooks, dialects)
+            taken.update(plan.links)
+            plan_id = store.add_plan(
+                unit,
+                classify_run_id,
+                str(path),
+                get_plan_digest(plan),
+                {
+                    "links": [str(n) for n in plan.links],
+                    "hosts": plan.hosts,
+                    "steps": len(plan.steps),
+                    "blocked": len(plan.blocked),
+                    "monthly_saving": plan.monthly_saving,
+                    "annual_saving": plan.annual_saving,
+                    "cancel": [c.circuit_id or c.key for c in plan.cancel],
+                    "survey_run": plan.survey_run_id,
+                    "parts": get_host_parts(plan, dialects),
+                },
+            )
+            written.append(WrittenPlan(plan, path, plan_id))
+    return written

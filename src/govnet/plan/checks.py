@@ -1,0 +1,66 @@
+"""A plan's checks against fresh facts, and a plan's digest."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+
+from govnet.model.facts import HostFacts
+from govnet.model.plans import Check, Plan
+
+
+def evaluate_checks(
+    checks: Iterable[Check], facts: Mapping[str, HostFacts]
+) -> list[tuple[Check, bool, str]]:
+    """Each check against fresh facts: (check, held, what was seen)."""
+    out = []
+    for check in checks:
+        host = facts.get(check.host)
+        if host is None:
+            out.append((check, False, "no facts for the host"))
+            continue
+        if check.kind == "interface":
+            iface = next((i for i in host.interfaces if i.name == check.interface), None)
+            if iface is None:
+                out.append((check, False, "interface not found"))
+                continue
+            held = (
+                (check.up is None or iface.oper_up == check.up)
+                and (check.admin_up is None or iface.admin_up == check.admin_up)
+                and (check.address is None or check.address in iface.addresses)
+                and (check.vpn is None or iface.vpn_instance == check.vpn)
+            )
+            seen = (
+                f"admin {'up' if iface.admin_up else 'down'}, oper "
+                f"{'up' if iface.oper_up else 'down'}, vpn {iface.vpn_instance}, "
+                f"{', '.join(iface.addresses) or 'no address'}"
+            )
+            out.append((check, held, seen))
+        elif check.kind == "route":
+            found = [
+                r
+                for r in host.routes
+                if r.prefix == check.prefix
+                and r.vpn_instance == check.vpn
+                and (check.next_hop is None or check.next_hop in r.next_hops)
+            ]
+            out.append((check, bool(found) == check.present, f"{len(found)} matching route(s)"))
+        elif check.kind == "nat":
+            rules = [
+                n
+                for n in host.nat
+                if n.interface == check.interface and n.kind in ("outbound", "easy_ip")
+            ]
+            out.append((check, bool(rules) == check.present, f"{len(rules)} NAT rule(s)"))
+        else:
+            out.append((check, False, f"unknown check kind {check.kind}"))
+    return out
+
+
+def get_plan_digest(plan: Plan) -> str:
+    """What the plan would change, hashed: two plans with equal digests push the same lines."""
+    h = hashlib.sha256()
+    for step in plan.steps:
+        h.update(f"{step.host}\n{step.approach}\n".encode())
+        h.update("\n".join([*step.config, "--", *step.rollback]).encode())
+    return h.hexdigest()

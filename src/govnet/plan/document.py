@@ -1,0 +1,158 @@
+"""A plan written for people and for the push: ``reports/plans/<division>-<unit>/`` with
+plan.md (from ``playbooks/runbooks/plan.md.j2``), plan.html (one self-contained page),
+configs/<host>.cfg and .rollback.cfg as typed, and checks.yaml; written whole or not at all."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from markdown_it import MarkdownIt
+
+from govnet.model.files import writing_folder
+from govnet.model.labels import CARRIER_LABELS, CATEGORY_LABELS, TARGET_LABELS
+from govnet.model.plans import Plan
+from govnet.model.verdicts import Verdict
+from govnet.platforms import Dialect
+
+RUNBOOKS = Path("playbooks/runbooks")
+Dialects = Mapping[str, Dialect]
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
+
+
+def _md(value: object) -> str:
+    """Text for one Markdown table cell or line: no markup, no line breaks, no raw HTML."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def plan_to_markdown(
+    plan: Plan, made_by: str, made_at: str, runbooks: Sequence[Path], dialects: Dialects
+) -> str:
+    """plan.md: scope with evidence, risks, checks, steps with configs, lines to cancel.
+    ``runbooks``: the folders holding plan.md.j2, searched in order (the project's first)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(r) for r in runbooks]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["md"] = _md
+    carriers = {c.value: label for c, label in CARRIER_LABELS.items()}
+    access = plan.access
+    if access is None or access.category is None:
+        access_text = "未接入电子政务外网"
+    else:
+        access_text = CATEGORY_LABELS.get(access.category, access.category)
+
+    def evidence(v: Verdict) -> str:
+        return "；".join(e.text for e in v.evidence[:3]) + ("…" if len(v.evidence) > 3 else "")
+
+    def money(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    return env.get_template("plan.md.j2").render(
+        plan=plan,
+        made_by=made_by,
+        made_at=made_at,
+        access_text=access_text,
+        label=lambda t: TARGET_LABELS.get(t, str(t)),
+        evidence=evidence,
+        money=money,
+        carrier=lambda c: carriers.get(c, c or "—"),
+        push_lines=lambda lines, platform: dialects[platform].to_push_lines(lines),
+    )
+
+
+_HTML = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body{{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em auto;
+max-width:1100px;padding:0 1em;color:#222;line-height:1.5}}
+h1{{border-bottom:3px solid #b22;padding-bottom:.3em}}
+h2{{border-bottom:1px solid #ccc;margin-top:2em}}
+table{{border-collapse:collapse;margin:1em 0;font-size:.92em}}
+th,td{{border:1px solid #bbb;padding:.3em .6em;vertical-align:top}} th{{background:#f2f2f2}}
+pre{{background:#f7f7f7;border:1px solid #ddd;padding:.8em;overflow-x:auto;font-size:.9em}}
+code{{font-family:"DejaVu Sans Mono",Consolas,monospace}}
+@media print{{pre{{white-space:pre-wrap}} h3{{page-break-after:avoid}}}}
+</style></head><body>
+{body}
+</body></html>
+"""
+
+
+def markdown_to_html(markdown: str, title: str) -> str:
+    """One self-contained page (inline CSS, nothing fetched); raw HTML in the text is escaped."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    return _HTML.format(title=escape(title), body=md.render(markdown))
+
+
+def checks_to_yaml(plan: Plan) -> str:
+    data = {
+        "unit": plan.unit,
+        "survey_run": plan.survey_run_id,
+        "classification": plan.classify_run_id,
+        "pre": [c.to_dict() for c in plan.prechecks],
+        "post": [c.to_dict() for s in plan.steps for c in s.checks],
+    }
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def get_host_parts(plan: Plan, dialects: Dialects) -> dict[str, dict[str, Any]]:
+    """Each host's share of the plan as pushed (JSON-ready, kept in the store with the plan):
+    platform, the steps, the lines typed (configuration and rollback), pre- and post-checks."""
+    parts = {}
+    for host in plan.hosts:
+        steps = [s for s in plan.steps if s.host == host]
+        platform = steps[0].platform
+        dialect = dialects[platform]
+        parts[host] = {
+            "platform": platform,
+            "steps": [s.number for s in steps],
+            "approaches": [s.approach for s in steps],
+            "config": dialect.to_push_lines(plan.get_config(host)),
+            "rollback": dialect.to_push_lines(plan.get_rollback(host)),
+            "pre": [c.to_dict() for c in plan.prechecks if c.host == host],
+            "post": [c.to_dict() for s in steps for c in s.checks],
+        }
+    return parts
+
+
+def get_plan_dir(reports: Path, plan: Plan) -> Path:
+    return reports / "plans" / f"{plan.division_code}-{plan.unit}"
+
+
+def write_plan(
+    plan: Plan,
+    reports: Path,
+    made_by: str,
+    made_at: str,
+    runbooks: Sequence[Path],
+    dialects: Dialects,
+) -> Path:
+    """Write the plan's folder whole or not at all: built aside, then swapped in."""
+    target = get_plan_dir(reports, plan)
+    markdown = plan_to_markdown(plan, made_by, made_at, runbooks, dialects)
+    html = markdown_to_html(markdown, f"割接方案：{plan.unit_name}")
+    with writing_folder(target) as work:
+        (work / "plan.md").write_text(markdown, encoding="utf-8")
+        (work / "plan.html").write_text(html, encoding="utf-8")
+        (work / "checks.yaml").write_text(checks_to_yaml(plan), encoding="utf-8")
+        configs = work / "configs"
+        configs.mkdir()
+        for host, part in get_host_parts(plan, dialects).items():
+            for name, lines in (
+                (f"{host}.cfg", part["config"]),
+                (f"{host}.rollback.cfg", part["rollback"]),
+            ):
+                (configs / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target

@@ -1,0 +1,151 @@
+"""The platform registry: every vendor OS govnet surveys, plans for and pushes to.
+
+A platform is one folder, ``collectors/<platform>/`` (the name is the inventory's
+``platform``): ``platform.yaml`` (vendor, error answers, interface names, the live session,
+how a push drives configuration mode, and the configuration ``dialect:``), one
+``<topic>.yaml`` per topic with its TextFSM templates, and an optional ``hooks.py`` for what
+data cannot say; its configuration templates are ``playbooks/templates/<platform>/``. A
+project's ``collectors/`` adds platforms to the bundled ones (and replaces a bundled one of
+the same name); a platform may ``extends:`` another. Nothing in Python names a platform.
+
+:func:`load_platforms` reads and checks every folder once (a typo fails naming file, line and
+field); :meth:`Platforms.parse` turns one host's outputs into facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from govnet.model.facts import HostFacts
+from govnet.model.files import search_path
+from govnet.platforms.compile import Platform, any_of, load_plans
+from govnet.platforms.dialect import Dialect, StaticRoute
+from govnet.platforms.parse import ParseProblem, find_names, parse_outputs
+from govnet.platforms.specs import PLATFORM_FILE, PushSpec, SessionSpec, SpecError
+from govnet.platforms.transforms import expand_interface
+
+__all__ = [
+    "COLLECTORS_DIR",
+    "Dialect",
+    "ParseProblem",
+    "Platform",
+    "Platforms",
+    "PushSpec",
+    "SessionSpec",
+    "SpecError",
+    "StaticRoute",
+    "any_of",
+    "expand_interface",
+    "list_platforms",
+    "load_platforms",
+]
+
+COLLECTORS_DIR = "collectors"
+
+
+def list_platforms(project_root: Path | None = None) -> list[str]:
+    """The names of every platform folder (bundled and the project's), not yet checked: what
+    an inventory may name."""
+    folders = search_path(project_root, COLLECTORS_DIR)
+    return sorted({p.parent.name for f in folders for p in f.glob(f"*/{PLATFORM_FILE}")})
+
+
+def load_platforms(project_root: Path | None = None) -> Platforms:
+    """The bundled platforms and the project's own (``collectors/``), checked. Raises
+    SpecError (a ProblemsError) naming file, line and field of every problem."""
+    return Platforms(load_plans(search_path(project_root, COLLECTORS_DIR)))
+
+
+@dataclass(frozen=True)
+class Platforms:
+    """Every platform's compiled specs: what to run, how to read the answers, how its
+    configuration is written."""
+
+    plans: Mapping[str, Platform]
+
+    def get_platforms(self) -> list[str]:
+        return sorted(self.plans)
+
+    def _plan(self, platform: str) -> Platform:
+        plan = self.plans.get(platform)
+        if plan is None:
+            known = ", ".join(sorted(self.plans))
+            raise KeyError(f"no collector specs for platform {platform!r} (have: {known})")
+        return plan
+
+    def get_commands(self, platform: str) -> list[str]:
+        """Every fixed command the specs need, once each, in run order (paging is the
+        collector's business). Commands with a placeholder come from
+        :meth:`get_followup_commands` once these have answered."""
+        return [c.command for c in self._plan(platform).commands if not c.placeholders]
+
+    def get_followup_commands(self, platform: str, outputs: Mapping[str, str]) -> list[str]:
+        """The per-VPN-instance commands (``display ip routing-table vpn-instance X``) for
+        the VPN instances that ``outputs`` of :meth:`get_commands` show; [] if none."""
+        plan = self._plan(platform)
+        templated = [c for c in plan.commands if c.placeholders]
+        if not templated:
+            return []
+        found = find_names(plan, outputs, "vpn_instance")
+        names = {"vpn_instance": [v.name for v in found.vpn_instances]}
+        return [command for c in templated for command in c.expand(names)]
+
+    def get_interface_names(self, platform: str) -> Mapping[str, str]:
+        """The platform's interface abbreviations (``GE`` -> ``GigabitEthernet``), so a name
+        written by hand (a ledger's A end) can be matched to the device's own."""
+        plan = self.plans.get(platform)
+        return plan.tables.interface_names if plan is not None else {}
+
+    def get_all_interface_names(self) -> dict[str, Mapping[str, str]]:
+        """Every platform's abbreviations (what a classification matches ledger names with)."""
+        return {name: self.get_interface_names(name) for name in self.get_platforms()}
+
+    def get_session(self, platform: str) -> SessionSpec | None:
+        """Paging-off commands and prompt pattern for a live survey (``session:`` in
+        platform.yaml); None when the platform is for saved outputs only."""
+        return self._plan(platform).session
+
+    def get_push(self, platform: str) -> PushSpec | None:
+        """How a push drives configuration mode (``push:`` in platform.yaml); None when
+        govnet does not configure this platform."""
+        return self._plan(platform).push
+
+    def get_dialect(self, platform: str) -> Dialect | None:
+        """How the platform writes its configuration (``dialect:`` in platform.yaml, and its
+        hooks); None when govnet plans nothing for it."""
+        plan = self.plans.get(platform)
+        return plan.dialect if plan is not None else None
+
+    def get_dialects(self) -> dict[str, Dialect]:
+        return {n: p.dialect for n, p in sorted(self.plans.items()) if p.dialect is not None}
+
+    def get_config_command(self, platform: str) -> str | None:
+        """The command whose output is the running configuration (``config`` topic)."""
+        return self._plan(platform).config_command
+
+    def get_config_commands(self) -> set[str]:
+        """How every platform prints its running configuration."""
+        return {p.config_command for p in self.plans.values() if p.config_command}
+
+    def get_command_for_file(self, platform: str, stem: str) -> str | None:
+        """The command a saved-output file name stands for (spaces written as ``_``), or
+        None: ``display_ip_routing-table_vpn-instance_ZW_WAI`` ->
+        ``display ip routing-table vpn-instance ZW_WAI`` (the VPN name keeps its ``_``)."""
+        commands = self._plan(platform).commands
+        for command in sorted(commands, key=lambda c: bool(c.placeholders)):
+            match = command.file_pattern.match(stem)
+            if match is not None:
+                return command.expand({k: [v] for k, v in match.groupdict().items()})[0]
+        return None
+
+    def parse(
+        self, platform: str, outputs: Mapping[str, str]
+    ) -> tuple[HostFacts, list[ParseProblem]]:
+        """The facts in ``outputs`` (command -> decoded text) and the problems met.
+
+        Commands missing from ``outputs`` leave their facts unknown (empty), not an error;
+        outputs of commands no spec names are ignored.
+        """
+        return parse_outputs(self._plan(platform), outputs)
