@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from govnet.app.db import get_schema_state, upgrade_store
 from govnet.cli.common import (
     JsonOpt,
     app,
@@ -23,34 +24,21 @@ app.add_typer(db_app, name="db")
 @handles_errors
 def db_upgrade(ctx: typer.Context) -> None:
     """Migrate the store to the newest schema (a new store is created)."""
-    project = get_options(ctx).get_project()
-    from govnet.store import Store
-
-    store = Store(project.db_url)
-    try:
-        before, after = store.upgrade()
-    finally:
-        store.dispose()
-    if before == after:
-        out.print(f"store {store.display_url} is at the newest schema ({after})")
+    state, before = upgrade_store(get_options(ctx).get_project())
+    if before == state.revision:
+        out.print(f"store {state.url} is at the newest schema ({state.revision})")
     else:
-        out.print(f"store {store.display_url} migrated {before or 'empty'} → {after}")
+        out.print(f"store {state.url} migrated {before or 'empty'} → {state.revision}")
 
 
 @db_app.command("status")
 @handles_errors
 def db_status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """The store's URL (password hidden) and schema revision."""
-    project = get_options(ctx).get_project()
-    from govnet.store import Store
-
-    store = Store(project.db_url)
-    try:
-        current, head = store.get_revision(), store.get_head()
-    finally:
-        store.dispose()
+    state = get_schema_state(get_options(ctx).get_project())
+    current, head = state.revision, state.head
     if as_json:
-        print_json({"url": store.display_url, "revision": current, "head": head})
+        print_json({"url": state.url, "revision": current, "head": head})
         return
-    state = "up to date" if current == head else "needs `govnet db upgrade`"
-    out.print(f"{store.display_url}: revision {current or 'none'} (newest {head}): {state}")
+    status = "up to date" if current == head else "needs `govnet db upgrade`"
+    out.print(f"{state.url}: revision {current or 'none'} (newest {head}): {status}")

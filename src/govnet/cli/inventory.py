@@ -8,10 +8,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from govnet.app.inventory import (
+    check_inventory,
+    export_ledger_file,
+    import_ledger_file,
+    load_inventory,
+)
 from govnet.cli.common import (
     EXIT_ERROR,
     JsonOpt,
-    UserError,
     app,
     err,
     get_options,
@@ -20,10 +25,6 @@ from govnet.cli.common import (
     print_json,
     print_problems,
 )
-from govnet.model.divisions import (
-    get_bundled_tree,
-)
-from govnet.model.inventory import get_inventory_summary
 from govnet.model.problems import has_errors
 from govnet.store import SyncResult
 
@@ -40,7 +41,7 @@ app.add_typer(inventory_app, name="inventory")
 def inventory_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Validate every inventory file; one line per problem, non-zero exit on any error."""
     project = get_options(ctx).get_project()
-    inventory, problems = project.check_inventory()
+    inventory, problems = check_inventory(project)
     if as_json:
         print_json({"ok": not has_errors(problems), "problems": [p.to_dict() for p in problems]})
     elif problems:
@@ -59,8 +60,8 @@ def inventory_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def inventory_load(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Validate the inventory and record it in the store, then print a summary."""
     project = get_options(ctx).get_project()
-    inventory, problems, result = project.load_inventory_into_store()
-    summary = get_inventory_summary(inventory, get_bundled_tree())
+    loaded = load_inventory(project)
+    result, summary = loaded.sync, loaded.summary
     if as_json:
         print_json(
             {
@@ -73,7 +74,7 @@ def inventory_load(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             }
         )
         return
-    for problem in problems:
+    for problem in loaded.problems:
         err.print(str(problem), markup=False)
     out.print(f"store: {project.display_db_url}")
     out.print(_describe_sync(result))
@@ -126,12 +127,7 @@ def inventory_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace inventory/lines.yaml with a ledger spreadsheet (台账), if every row is valid."""
-    from govnet.ledger import import_ledger
-
-    project = get_options(ctx).get_project()
-    if not file.is_file():
-        raise UserError(f"{file}: no such file")
-    result = import_ledger(project.root, file, project.get_tree(), sheet=sheet, dry_run=dry_run)
+    result = import_ledger_file(get_options(ctx).get_project(), file, sheet, dry_run)
     if as_json:
         print_json(
             {
@@ -159,8 +155,5 @@ def inventory_export(
     file: Annotated[Path, typer.Argument(help="Target file (.xlsx or .csv).")],
 ) -> None:
     """Write the ledger (inventory/lines.yaml) to a spreadsheet with Chinese headers."""
-    from govnet.ledger import export_ledger
-
-    project = get_options(ctx).get_project()
-    rows = export_ledger(project.root, file, project.get_tree())
+    rows = export_ledger_file(get_options(ctx).get_project(), file)
     out.print(f"wrote {rows} lines to {file}")
