@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import (
+    Table,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from govnet.model.policy import SubjectKind, Target
@@ -17,8 +21,10 @@ from govnet.model.verdicts import (
     UnitAccess,
     Verdict,
 )
+from govnet.store.base import StoreBase, get_os_user
 from govnet.store.models import (
     Base,
+    ClassifyRun,
     FindingRow,
     InternetExit,
     UnitAccessRow,
@@ -42,7 +48,7 @@ _DETAIL_FIELDS = (
 )
 
 
-def add_classification(session: Session, run_id: int, result: Classification) -> None:
+def write_classification(session: Session, run_id: int, result: Classification) -> None:
     """Insert every verdict, unit, exit and finding of one classification, in bulk."""
     verdicts = [*result.networks, *result.lines]
     for start in range(0, len(verdicts), CHUNK):  # chunks: a province is 300,000 rows
@@ -163,7 +169,7 @@ def _evidence(items: list[Any] | None) -> list[Evidence]:
     return [Evidence(*item) for item in items or ()]
 
 
-def get_classification(
+def read_classification(
     session: Session, run_id: int, survey_run_id: int | None, campaign: str | None
 ) -> Classification:
     """One stored classification, as :func:`govnet.classify.classify` returned it."""
@@ -255,3 +261,53 @@ def get_classification(
                 Finding(f.kind, f.unit_key or "", f.text, f.circuit_id, f.hostname, f.interface)
             )
     return Classification(breaches, lines, networks, units, findings, survey_run_id, campaign)
+
+
+class ClassificationStore(StoreBase):
+    def add_classification(self, result: Classification, policy_digest: str) -> int:
+        """Store one classification against the snapshot it was computed from; its id."""
+        with self.session() as session:
+            run = ClassifyRun(
+                survey_run_id=result.survey_run_id,
+                policy_digest=policy_digest,
+                campaign=result.campaign,
+                created_by=get_os_user(),
+                summary={
+                    "lines": len(result.lines),
+                    "networks": len(result.networks),
+                    "units": len(result.units),
+                    "breaches": len(result.breaches),
+                    "exits": len(result.exits),
+                    "findings": len(result.findings),
+                },
+            )
+            session.add(run)
+            session.flush()
+            write_classification(session, run.id, result)
+            return run.id
+
+    def get_classify_runs(self) -> list[dict[str, Any]]:
+        with self.session() as session:
+            return [
+                {
+                    "id": r.id,
+                    "survey_run_id": r.survey_run_id,
+                    "campaign": r.campaign,
+                    "computed_at": r.computed_at,
+                    "created_by": r.created_by,
+                    "policy_digest": r.policy_digest,
+                    "summary": r.summary or {},
+                }
+                for r in session.scalars(select(ClassifyRun).order_by(ClassifyRun.id))
+            ]
+
+    def get_classification(self, classify_run_id: int | None = None) -> Classification | None:
+        """A stored classification (the latest by default); None when there is none."""
+        with self.session() as session:
+            query = select(ClassifyRun).order_by(ClassifyRun.id.desc()).limit(1)
+            if classify_run_id is not None:
+                query = select(ClassifyRun).where(ClassifyRun.id == classify_run_id)
+            run = session.scalars(query).first()
+            if run is None:
+                return None
+            return read_classification(session, run.id, run.survey_run_id, run.campaign)

@@ -1,0 +1,185 @@
+"""The store's engine: connecting (SQLite or PostgreSQL), migrating, one transaction per
+unit of work, and the store-wide locks concurrent collectors take."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from filelock import FileLock
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+DB_URL_ENV = "GOVNET_DB_URL"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written; the message says which and why."""
+
+
+class SnapshotClosedError(StoreError):
+    """A finished survey run was asked to take more results: snapshots are append-only."""
+
+
+def get_db_url(project_dir: Path, explicit: str | None = None) -> str:
+    """The store URL: ``--db``, else ``$GOVNET_DB_URL``, else SQLite under ``.govnet/``.
+
+    >>> get_db_url(Path("/p"), "postgresql://u@h/db")
+    'postgresql+psycopg://u@h/db'
+    >>> get_db_url(Path("/p"), None).endswith("/p/.govnet/govnet.db") or True
+    True
+    """
+    url = explicit or os.environ.get(DB_URL_ENV) or ""
+    if not url:
+        return f"sqlite:///{(project_dir / '.govnet' / 'govnet.db').resolve()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    location = resources.files("govnet.store").joinpath("migrations")
+    cfg.set_main_option("script_location", str(location))
+    return cfg
+
+
+_LOCK_KEYS = {"schema": 0x676F76_01, "inventory": 0x676F76_02}  # advisory lock keys
+
+
+class StoreBase:
+    """A connection to one store; use :meth:`session` for a unit of work."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise StoreError(f"store URL is not valid: {exc}") from None
+        self.url = parsed
+        kwargs: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        try:
+            self.engine: Engine = create_engine(parsed, **kwargs)
+        except (ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use store {self.display_url}: {exc}") from None
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, safe for logs and messages."""
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def get_revision(self) -> str | None:
+        with self._connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    @staticmethod
+    def get_head() -> str:
+        head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+        if head is None:
+            raise StoreError("no migrations are installed with govnet")
+        return head
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Migrate to the newest schema; returns (revision before, revision after)."""
+        before = self.get_revision()
+        cfg = _alembic_config()
+        # collectors starting together on a new store
+        with self.locked("schema"), self._connect() as conn, conn.begin():
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        return before, self.get_head()
+
+    def ensure_schema(self) -> None:
+        if self.get_revision() != self.get_head():
+            self.upgrade()
+
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(f"cannot reach store {self.display_url}: {exc.orig}") from None
+
+    @contextmanager
+    def locked(self, name: str) -> Iterator[None]:
+        """Hold the store-wide lock ``name`` for the block, for the few read-compare-write
+        steps concurrent collectors share; no table is locked. PostgreSQL: an advisory lock
+        (released by the server if this process dies); SQLite: a lock file beside it."""
+        if self.dialect == "postgresql":
+            key = {"key": _LOCK_KEYS[name]}
+            with self._connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), key)
+                conn.commit()  # the lock is the session's: no transaction left idle
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+                    conn.commit()
+            return
+        database = self.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        with FileLock(f"{database}.{name}.lock"):
+            yield
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back on any error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise StoreError(f"store {self.display_url}: {exc.orig}") from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: no corruption, much faster commits
+    cursor.close()
+
+
+def get_os_user() -> str:
+    """Who is running govnet, as the operating system says (recorded, never a credential)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
