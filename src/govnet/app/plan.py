@@ -10,14 +10,7 @@ from pathlib import Path
 
 from govnet.app.project import Project
 from govnet.model.plans import Plan
-from govnet.plan import (
-    PlanError,
-    PlanInput,
-    get_host_parts,
-    get_plan_digest,
-    make_plan,
-    write_plan,
-)
+from govnet.plan import PlanError, PlanInput, get_host_parts, get_plan_digest, make_plan, write_plan
 from govnet.store import get_os_user
 
 TEMPLATES = "playbooks/templates"

@@ -5,14 +5,7 @@ from __future__ import annotations
 import typer
 
 from govnet.app.db import get_schema_state, upgrade_store
-from govnet.cli.common import (
-    JsonOpt,
-    app,
-    get_options,
-    handles_errors,
-    out,
-    print_json,
-)
+from govnet.cli.common import JsonOpt, app, get_options, handles_errors, out, print_json
 
 db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
 

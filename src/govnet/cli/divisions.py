@@ -10,17 +10,8 @@ from rich.table import Table
 
 from govnet.app.divisions import import_villages, show_division
 from govnet.app.project import Project, ProjectError
-from govnet.cli.common import (
-    JsonOpt,
-    app,
-    get_options,
-    handles_errors,
-    out,
-    print_json,
-)
-from govnet.model.divisions import (
-    Level,
-)
+from govnet.cli.common import JsonOpt, app, get_options, handles_errors, out, print_json
+from govnet.model.divisions import Level
 
 divisions_app = typer.Typer(
     help="Administrative divisions (NBS codes) to town level.", no_args_is_help=True

@@ -8,11 +8,7 @@ from typing import Annotated
 import typer
 
 from govnet.app.project import init_project
-from govnet.cli.common import (
-    app,
-    handles_errors,
-    out,
-)
+from govnet.cli.common import app, handles_errors, out
 
 
 @app.command()

@@ -10,14 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from govnet.app.survey import (
-    diff_runs,
-    export_run,
-    list_runs,
-    show_host,
-    survey,
-    survey_offline,
-)
+from govnet.app.survey import diff_runs, export_run, list_runs, show_host, survey, survey_offline
 from govnet.cli.common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,

@@ -48,13 +48,7 @@ from govnet.model.facts import (
     Route,
     VpnInstance,
 )
-from govnet.platforms.compile import (
-    CommandPlan,
-    ParserPlan,
-    Platform,
-    RecordPlan,
-    get_template,
-)
+from govnet.platforms.compile import CommandPlan, ParserPlan, Platform, RecordPlan, get_template
 from govnet.platforms.specs import FACT_TYPES
 from govnet.platforms.transforms import TransformError, kind_of_interface
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    Table,
-    insert,
-    select,
-)
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from govnet.model.policy import SubjectKind, Target
@@ -22,16 +18,8 @@ from govnet.model.verdicts import (
     Verdict,
 )
 from govnet.store.base import StoreBase, get_os_user
-from govnet.store.models import (
-    Base,
-    ClassifyRun,
-    FindingRow,
-    InternetExit,
-    UnitAccessRow,
-)
-from govnet.store.models import (
-    Classification as ClassificationRow,
-)
+from govnet.store.models import Base, ClassifyRun, FindingRow, InternetExit, UnitAccessRow
+from govnet.store.models import Classification as ClassificationRow
 
 CHUNK = 5000
 _DETAIL_FIELDS = (

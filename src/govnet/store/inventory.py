@@ -7,12 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    delete,
-    insert,
-    inspect,
-    select,
-)
+from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from govnet.store.base import StoreBase, get_os_user

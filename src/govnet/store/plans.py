@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    inspect,
-    select,
-)
+from sqlalchemy import inspect, select
 
 from govnet.store.base import StoreBase, StoreError, get_os_user
-from govnet.store.models import (
-    Plan,
-    Push,
-    utcnow,
-)
+from govnet.store.models import Plan, Push, utcnow
 
 
 class PlanStore(StoreBase):

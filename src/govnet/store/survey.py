@@ -8,11 +8,7 @@ import socket
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    func,
-    inspect,
-    select,
-)
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from govnet.model.facts import HostFacts, HostSnapshot
