@@ -1,0 +1,235 @@
+"""Reading a spreadsheet (.xlsx or .csv, UTF-8 or GBK): the sheet, its header rows, its columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from govnet.ledger.columns import (
+    HEADER_SEARCH_ROWS,
+    XLS_MAGIC,
+    ZIP_MAGIC,
+    columns_to_aliases,
+    normalize_header,
+)
+from govnet.model.problems import (
+    Problem,
+    ProblemsError,
+)
+
+# --- reading a spreadsheet --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a cell is, for problems: the file as the user gave it, and the sheet."""
+
+    label: str
+    sheet: str | None
+
+    def get_entry(self, row: int | None) -> str | None:
+        if row is None:
+            return f"sheet '{self.sheet}'" if self.sheet is not None else None
+        return f"sheet '{self.sheet}' row {row}" if self.sheet is not None else f"row {row}"
+
+    def get_problem(
+        self, message: str, row: int | None = None, column: Column | None = None
+    ) -> Problem:
+        return Problem(
+            self.label, message, None, self.get_entry(row), column.label if column else None
+        )
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    index: int  # 0-based
+    header: str  # as the sheet writes it
+
+    @property
+    def label(self) -> str:
+        header = " ".join(self.header.split())
+        return f"column {get_column_letter(self.index + 1)} {header}"
+
+
+def file_error(label: str, message: str) -> ProblemsError:
+    return ProblemsError([Problem(label, message)])
+
+
+def is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def find_header(rows: Sequence[Sequence[object]], aliases: Mapping[str, str]) -> int | None:
+    """Index of the first of the first rows naming both the circuit-id and the unit column."""
+    for index, row in enumerate(islice(rows, HEADER_SEARCH_ROWS)):
+        found = {aliases.get(normalize_header(cell)) for cell in row if not is_empty(cell)}
+        if {"circuit_id", "unit"} <= found:
+            return index
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _sheet_to_rows(sheet: Any, limit: int | None = None) -> list[list[object]]:
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # a stale <dimension> tag must not hide rows
+    rows = sheet.iter_rows(values_only=True)
+    return [list(row) for row in (rows if limit is None else islice(rows, limit))]
+
+
+def _read_workbook(
+    path: Path, label: str, sheet: str | None, aliases: Mapping[str, str], accepted: str
+) -> tuple[str, list[list[object]]]:
+    with path.open("rb") as handle:
+        head = handle.read(len(XLS_MAGIC))
+    if head == XLS_MAGIC:
+        raise file_error(
+            label,
+            "this is an old Excel 97-2003 workbook or a password-protected one: open it in "
+            "Excel or WPS and save it as an unprotected .xlsx (Excel 工作簿)",
+        )
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file; all mean the same
+        raise file_error(
+            label,
+            f"cannot be read as an Excel .xlsx workbook ({_describe(exc)}): is it damaged, "
+            "or another kind of file renamed to .xlsx?",
+        ) from None
+    try:
+        sheets = list(workbook.worksheets)
+        names = ", ".join(repr(s.title) for s in sheets) or "none"
+        if sheet is not None:
+            sheets = [s for s in sheets if s.title == sheet]
+            if not sheets:
+                raise file_error(label, f"no sheet named {sheet!r}; the sheets are {names}")
+        any_data = False
+        for candidate in sheets:
+            try:
+                head_rows = _sheet_to_rows(candidate, HEADER_SEARCH_ROWS)
+                any_data = any_data or any(not is_empty(c) for r in head_rows for c in r)
+                if find_header(head_rows, aliases) is None:
+                    continue
+                return candidate.title, _sheet_to_rows(candidate)
+            except Exception as exc:  # a damaged sheet part
+                raise file_error(
+                    label, f"sheet {candidate.title!r} cannot be read ({_describe(exc)})"
+                ) from None
+    finally:
+        workbook.close()
+    if sheet is not None:
+        if not any_data:
+            raise file_error(label, f"sheet {sheet!r} is empty")
+        raise file_error(label, f"sheet {sheet!r} has no header row: {accepted}")
+    if not any_data:
+        raise file_error(label, f"the workbook has no data (sheets: {names})")
+    raise file_error(label, f"no sheet has a header row (sheets: {names}): {accepted}")
+
+
+def _read_csv(path: Path, label: str) -> list[list[object]]:
+    data = path.read_bytes()
+    if data.startswith(ZIP_MAGIC):
+        raise file_error(label, "this is an Excel .xlsx workbook named .csv: rename it to .xlsx")
+    if data.startswith(XLS_MAGIC):
+        raise file_error(label, "this is an old Excel .xls workbook named .csv: save it as .xlsx")
+    for encoding in ("utf-8-sig", "gb18030"):  # Chinese Excel saves "CSV" as GBK
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise file_error(label, "not UTF-8 or GBK text: save it again as CSV (UTF-8)")
+    if "\x00" in text:
+        raise file_error(label, "not a CSV text file (it contains NUL bytes)")
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as exc:
+        raise file_error(label, f"not valid CSV: {exc}") from None
+
+
+def read_table(
+    source: Path, label: str, sheet: str | None, columns: Mapping[str, Sequence[str]]
+) -> tuple[str | None, list[list[object]]]:
+    """The sheet's name and its rows as read (index 0 is row 1); ProblemsError if unreadable."""
+    aliases = columns_to_aliases(columns)
+    accepted = (
+        f"within the first {HEADER_SEARCH_ROWS} rows the ledger needs a circuit-id column "
+        f"({' / '.join(columns['circuit_id'])}) and a unit column ({' / '.join(columns['unit'])})"
+    )
+    suffix = source.suffix.lower()
+    if suffix in (".xls", ".et"):
+        raise file_error(
+            label,
+            f"{suffix} is an old spreadsheet format: open it in Excel or WPS and save it as "
+            ".xlsx (Excel 工作簿), or as CSV",
+        )
+    if suffix not in (".xlsx", ".xlsm", ".csv"):
+        raise file_error(
+            label,
+            f"unknown file type {suffix or '(no extension)'}: import an Excel workbook (.xlsx) "
+            "or a CSV file (.csv)",
+        )
+    if not source.exists():
+        raise file_error(label, "file not found")
+    if not source.is_file():
+        raise file_error(label, "not a file")
+    try:
+        if suffix == ".csv":
+            rows = _read_csv(source, label)
+            if all(is_empty(c) for r in rows for c in r):
+                raise file_error(label, "the file is empty")
+            if find_header(rows, aliases) is None:
+                raise file_error(label, f"no header row: {accepted}")
+            return None, rows
+        return _read_workbook(source, label, sheet, aliases, accepted)
+    except OSError as exc:
+        raise file_error(label, f"cannot read: {exc.strerror or exc}") from None
+
+
+def header_to_columns(
+    rows: Sequence[Sequence[object]], at: int, aliases: Mapping[str, str], source: Source
+) -> tuple[dict[str, Column], int, list[Problem]]:
+    """The column of each field, and the index of the first data row.
+
+    A row right under the header whose cells are all header names is a second header row
+    (设备 | 接口 under a merged "A端"), read as part of the header.
+    """
+    columns: dict[str, Column] = {}
+    problems: list[Problem] = []
+    header_rows = [at]
+    below = rows[at + 1] if at + 1 < len(rows) else []
+    below_cells = [c for c in below if not is_empty(c)]
+    if below_cells and all(normalize_header(c) in aliases for c in below_cells):
+        header_rows.append(at + 1)
+    for index in header_rows:
+        for position, cell in enumerate(rows[index]):
+            if is_empty(cell):
+                continue
+            name = aliases.get(normalize_header(cell))
+            if name is None:
+                continue  # 序号, 联系人 ...: columns the ledger does not keep
+            column = Column(name, position, str(cell).strip())
+            first = columns.setdefault(name, column)
+            if first is not column and first.index != position:
+                problems.append(
+                    source.get_problem(
+                        f"a second column for {name} (the first is {first.label}): "
+                        "delete or rename one",
+                        index + 1,
+                        column,
+                    )
+                )
+    return columns, header_rows[-1] + 1, problems
