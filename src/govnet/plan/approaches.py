@@ -1,0 +1,269 @@
+"""The migration approaches: a business network carried as a dedicated-zone VPN (PE and CE),
+a local network reached through the public zone, own internet exits closed for the
+extranet's internet zone."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Network
+from typing import Any
+
+from govnet.model.plans import Check, Risk
+from govnet.model.policy import Zone
+from govnet.model.verdicts import Verdict
+from govnet.plan.configsafe import (
+    to_address,
+    to_description,
+    to_interface,
+    to_name,
+    to_route_target,
+)
+from govnet.plan.steps import Steps, Uplink
+from govnet.plan.templates import mask, route_context, static_context
+
+
+class Approaches(Steps):
+    def _dedicated(self, network: Verdict, uplink: Uplink | None) -> None:
+        system = self.systems.get(network.system or "")
+        if uplink is None or uplink.pe is None or uplink.pe_port is None:
+            self.blocked.append(
+                f"{network.key}（{network.name}）：本单位尚无可用的电子政务外网接入线路（或其PE端未采集），"
+                "须先开通外网接入，才能以专用网络区VPN承载"
+            )
+            return
+        if system is None or system.vpn_id is None:
+            self.blocked.append(
+                f"{network.key}（{network.name}）：目录中没有该系统的 vpn_id，无法分配专用网络区VPN"
+            )
+            return
+        old = self._old_lines(network)
+        name = to_name(self.migration.dedicated_vpn.format(key=system.key), "VPN instance")
+        rd = to_route_target(f"{self.migration.extranet_asn}:{system.vpn_id}")
+        for host in (uplink.pe, uplink.ce):  # both sides checked before either gets a step
+            facts = self._facts(host)
+            clash = [
+                v.name
+                for v in (facts.vpn_instances if facts else ())
+                if v.route_distinguisher == rd and v.name != name
+            ]
+            if clash:
+                self.blocked.append(
+                    f"{network.key}：{host} 上的 VPN {clash[0]} 已使用 RD {rd}，须先调整目录 vpn_id"
+                )
+                return
+        link = self._allocate_link()
+        pe_ip, ce_ip = list(link.hosts())[:2]
+        by_host: dict[str, list[IPv4Network]] = {}
+        for ln in old:
+            if ln.host and ln.interface:
+                by_host.setdefault(ln.host, []).extend(self._remote_routes(ln.host, ln.interface))
+        remote = list(dict.fromkeys(by_host.pop(uplink.ce, [])))
+        for host, there in sorted(by_host.items()):
+            self.risks.append(
+                Risk(
+                    f"{network.name} 的原线路在 {host}，"
+                    f"与外网接入路由器 {uplink.ce} 不同："
+                    f"业务终端须改由 {uplink.ce} 接入（或在两台设备间互联）"
+                    + (f"，原远端网段 {', '.join(map(str, there))}" if there else "")
+                )
+            )
+            remote += [p for p in there if p not in remote]
+        vlan = self._free_vlan(uplink.ce, uplink.port)
+        pe_vlan_free = self._free_vlan(uplink.pe, uplink.pe_port)
+        vlan = max(vlan, pe_vlan_free)
+        sides = [
+            (uplink.pe, uplink.pe_port, pe_ip, ce_ip, uplink.ce, "PE"),
+            (uplink.ce, uplink.port, ce_ip, pe_ip, uplink.pe, "CE"),
+        ]
+        for host, port, mine, theirs, peer_host, side in sides:
+            limit = self._dialect(host).description_max
+            facts = self._facts(host)
+            existing = {v.name for v in (facts.vpn_instances if facts else ())}
+            sub = f"{port}.{vlan}"
+            routes = remote if side == "CE" else []
+            ctx = {
+                "side": side.lower(),
+                "vpn": {
+                    "name": name,
+                    "create": name not in existing,
+                    "description": to_description(f"专用网络区 {network.name}", limit),
+                    "rd": rd,
+                    "rt": rd,
+                },
+                "sub": {
+                    "name": to_interface(sub),
+                    "parent": to_interface(port),
+                    "vlan": vlan,
+                    "description": to_description(f"To-{peer_host}-{name}", limit),
+                    "address": to_address(mine),
+                    "mask": mask(30),
+                    "prefixlen": 30,
+                },
+                "routes": [route_context(p, theirs) for p in routes],
+                "bgp": self._bgp(host, side, theirs, uplink),
+                "rebind": [],
+            }
+            checks = [Check(host, "interface", 0, sub, name, up=True, address=f"{mine}/30")]
+            checks += [Check(host, "route", 0, sub, name, str(p), str(theirs)) for p in routes]
+            self._add_step(
+                host,
+                "dedicated_vpn",
+                f"{side}：建立专用网络区VPN {name}（{network.name}），子接口 {sub} VLAN {vlan}",
+                [network.key],
+                ctx,
+                checks,
+            )
+        for line in old:
+            self._shut_line(line, f"{network.name} 已由专用网络区VPN {name} 承载")
+            self._cancel_line(line)
+        self.risks.append(
+            Risk(
+                f"{network.name} 上级（市级/省级）节点须同时在外网专用网络区接入 {name}"
+                f"（RD/RT {rd}），否则切换后业务不通：切换前与上级主管部门确认"
+            )
+        )
+
+    def _bgp(self, host: str, side: str, peer: IPv4Address, uplink: Uplink) -> Any:
+        if self.migration.routing != "bgp":
+            return None
+        asn = self._dialect(host).get_bgp_asn(self.inp.configs.get(host, ""))
+        if side == "PE":
+            peer_asn = self._dialect(uplink.ce).get_bgp_asn(self.inp.configs.get(uplink.ce, ""))
+        else:
+            peer_asn = self.migration.extranet_asn
+        if asn is None or peer_asn is None:
+            self.risks.append(Risk(f"{host}：未从配置中读到 BGP AS，本步改用静态路由"))
+            return None
+        return {"asn": asn, "peer": to_address(peer), "peer_asn": peer_asn}
+
+    def _free_vlan(self, host: str, port: str) -> int:
+        facts = self._facts(host)
+        used = {
+            int(i.name.rsplit(".", 1)[1])
+            for i in (facts.interfaces if facts else ())
+            if i.parent == port and i.name.rsplit(".", 1)[1].isdigit()
+        }
+        wanted = [v for v in self.policy.zones[Zone.DEDICATED].vlans if v not in used]
+        return wanted[0] if wanted else max(used | {199}) + 1
+
+    def _public(self, network: Verdict, uplink: Uplink | None) -> None:
+        if uplink is None or uplink.pe_address is None:
+            self.blocked.append(
+                f"{network.key}（{network.name}）：本单位尚无可用的电子政务外网接入线路，须先开通"
+            )
+            return
+        old = self._old_lines(network)
+        remote = [
+            p
+            for ln in old
+            if ln.host and ln.interface
+            for p in self._remote_routes(ln.host, ln.interface)
+        ]
+        hop = uplink.pe_address.ip
+        host = uplink.ce
+        if remote:
+            self._add_step(
+                host,
+                "public_zone",
+                f"{network.name} 远端网段经外网公用网络区访问",
+                [network.key],
+                {"routes": [route_context(p, hop) for p in remote]},
+                [Check(host, "route", 0, uplink.port, None, str(p), str(hop)) for p in remote],
+            )
+        for line in old:
+            self._shut_line(line, f"{network.name} 并入公用网络区")
+            self._cancel_line(line)
+
+    def _internet(self, uplink: Uplink | None) -> None:
+        exits = [e for e in (self.access.exits if self.access else []) if e.own_exit]
+        if uplink is None or uplink.pe_address is None:
+            self.blocked.append(
+                "自建互联网出口：本单位尚无可用的电子政务外网接入线路，须先开通外网接入，"
+                "再将互联网访问迁至外网互联网接入区"
+            )
+            return
+        for exit_ in exits:
+            if exit_.host is None or exit_.interface is None:
+                self.blocked.append(f"自建互联网出口（{exit_.kind}）无设备证据：须现场核实后关闭")
+                continue
+            iface = self._iface(exit_.host, exit_.interface)
+            facts = self._facts(exit_.host)
+            if iface is None or facts is None:
+                continue
+            nat = [
+                {
+                    "acl": to_name(n.acl, "ACL"),
+                    "pool": to_name(n.pool, "address group") if n.pool else None,
+                }
+                for n in facts.nat
+                if n.interface == iface.name and n.kind in ("outbound", "easy_ip") and n.acl
+            ]
+            subnets = [a.network for a in iface.get_ipv4()]
+            routes = [
+                static_context(r)
+                for r in self._dialect(exit_.host).get_static_routes(
+                    self.inp.configs.get(exit_.host, "")
+                )
+                if r.interface == iface.name
+                or (r.next_hop is not None and any(r.next_hop in s for s in subnets))
+            ]
+            checks = [
+                Check(exit_.host, "interface", 0, iface.name, admin_up=False),
+                Check(exit_.host, "nat", 0, iface.name, present=False),
+            ]
+            checks += [
+                Check(
+                    exit_.host,
+                    "route",
+                    0,
+                    None,
+                    r["vpn"],
+                    f"{r['prefix']}/{r['prefixlen']}",
+                    r["next_hop"],
+                    present=False,
+                )
+                for r in routes
+            ]
+            self._add_step(
+                exit_.host,
+                "close_exit",
+                f"关闭自建互联网出口 {exit_.host} {iface.name}",
+                [exit_.circuit_id or f"{exit_.host}:{exit_.interface}"],
+                {
+                    "interface": to_interface(iface.name),
+                    "nat": nat,
+                    "routes": routes,
+                    "shutdown": iface.admin_up is not False,
+                },
+                checks,
+            )
+            line = next(
+                (
+                    ln
+                    for ln in self.lines
+                    if ln.host == exit_.host and ln.interface == exit_.interface
+                ),
+                None,
+            )
+            if line is not None:
+                self._cancel_line(line)
+        host = uplink.ce
+        hop = uplink.pe_address.ip
+        existing = self._dialect(host).get_static_routes(self.inp.configs.get(host, ""))
+        if not any(
+            r.prefix.prefixlen == 0 and r.vpn is None and r.next_hop == hop for r in existing
+        ):
+            self._add_step(
+                host,
+                "internet_zone",
+                "互联网访问改经电子政务外网互联网接入区（默认路由指向外网PE）",
+                [f"{self.unit}:internet"],
+                {"default": {"vpn": None, "next_hop": to_address(hop)}},
+                [Check(host, "route", 0, uplink.port, None, "0.0.0.0/0", str(hop))],
+            )
+        self.risks.append(
+            Risk("关闭自建出口到新默认路由生效之间互联网访问中断（数秒）：须在夜间窗口执行")
+        )
+        if any(e.host != host for e in exits if e.host):
+            self.risks.append(
+                Risk(f"内网终端的默认网关须指向外网接入路由器 {host}（原经自建出口设备上网）")
+            )

@@ -1,0 +1,257 @@
+"""What every approach builds on: the unit's hosts and facts, its extranet uplink, steps
+with their baseline checks, lines shut and cancelled, links allocated from the pool."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from ipaddress import IPv4Interface, IPv4Network
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from govnet.model.facts import HostFacts, Interface
+from govnet.model.plans import Cancel, Check, Risk, Step
+from govnet.model.policy import Category, Policy, Target
+from govnet.model.snapshot import CORE_ROLE, Snapshot
+from govnet.model.verdicts import Classification, Verdict
+from govnet.plan.configsafe import to_interface
+from govnet.plan.templates import PlanError, get_template_env, render_approach
+from govnet.platforms import Dialect
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    classification: Classification
+    snapshot: Snapshot
+    configs: Mapping[str, str]  # each host's running configuration, as surveyed
+    policy: Policy
+    dialects: Mapping[str, Dialect]  # how each platform writes its configuration
+    templates: Sequence[Path]  # template folders, searched in order (the project's first)
+    classify_run_id: int | None = None
+
+    @cached_property
+    def template_env(self) -> jinja2.Environment:
+        return get_template_env(self.templates)
+
+    @cached_property
+    def networks_in_use(self) -> tuple[IPv4Network, ...]:
+        """Every subnet on a surveyed interface: worked out once for all the unit's plans."""
+        return tuple(
+            a.network
+            for host in self.snapshot.hosts
+            if host.facts is not None
+            for iface in host.facts.interfaces
+            for a in iface.get_ipv4()
+        )
+
+
+@dataclass
+class Uplink:
+    """A unit's live extranet access: CE port, and the PE port facing it."""
+
+    ce: str  # hostnames
+    port: str
+    pe: str | None
+    pe_port: str | None
+    pe_address: IPv4Interface | None
+
+
+class Steps:
+    def __init__(self, inp: PlanInput, unit: str, taken: Iterable[IPv4Network]) -> None:
+        self.inp = inp
+        self.unit = unit
+        self.policy = inp.policy
+        if self.policy.migration is None:
+            raise PlanError("playbooks/policy.yaml has no `migration` section: plans need it")
+        self.migration = self.policy.migration
+        self.env = inp.template_env
+        c = inp.classification
+        self.hosts = {h.hostname: h for h in inp.snapshot.hosts}
+        self.systems = {s.key: s for s in self.policy.catalogue}
+        self.ledger = {ln.circuit_id: ln for ln in inp.snapshot.lines}
+        self.networks = [v for v in c.networks if v.unit == unit]
+        self.lines = [v for v in c.lines if v.unit == unit]
+        self.access = next((u for u in c.units if u.unit == unit), None)
+        self.steps: list[Step] = []
+        self.prechecks: dict[tuple[str, str, str | None, str | None], Check] = {}
+        self.risks: list[Risk] = []
+        self.cancel: list[Cancel] = []
+        self.blocked: list[str] = []
+        self.used = [*inp.networks_in_use, *taken]
+        self.links: list[IPv4Network] = []
+
+    def _allocate_link(self) -> IPv4Network:
+        for subnet in self.migration.link_pool.subnets(new_prefix=30):
+            if not any(subnet.overlaps(u) for u in self.used):
+                self.used.append(subnet)
+                self.links.append(subnet)
+                return subnet
+        raise PlanError(f"migration.link_pool {self.migration.link_pool} has no free /30")
+
+    def _facts(self, host: str) -> HostFacts | None:
+        record = self.hosts.get(host)
+        return record.facts if record is not None and record.has_facts else None
+
+    def _iface(self, host: str, name: str) -> Interface | None:
+        facts = self._facts(host)
+        if facts is None:
+            return None
+        return next((i for i in facts.interfaces if i.name == name), None)
+
+    def _platform(self, host: str) -> str:
+        return self._dialect(host).platform
+
+    def _dialect(self, host: str) -> Dialect:
+        platform = self.hosts[host].platform
+        dialect = self.inp.dialects.get(platform or "")
+        if dialect is None:
+            raise PlanError(
+                f"{host}: govnet plans nothing for platform {platform!r}"
+                " (no `dialect:` in its collectors/<platform>/platform.yaml)"
+            )
+        return dialect
+
+    def _add_step(
+        self,
+        host: str,
+        approach: str,
+        title: str,
+        subjects: list[str],
+        ctx: dict[str, Any],
+        checks: list[Check],
+    ) -> Step:
+        platform = self._platform(host)
+        config = render_approach(self.env, platform, approach, ctx)
+        rollback = render_approach(self.env, platform, approach, ctx, rollback=True)
+        step = Step(
+            len(self.steps) + 1, host, platform, approach, title, subjects, config, rollback
+        )
+        step.checks = [Check(**{**c.__dict__, "step": step.number}) for c in checks]
+        self.steps.append(step)
+        self._baseline(host, [c.interface for c in checks if c.interface])
+        return step
+
+    def _baseline(self, host: str, interfaces: Iterable[str]) -> None:
+        """Pre-checks: the touched interfaces and the routes through them, as surveyed."""
+        facts = self._facts(host)
+        if facts is None:
+            return
+        for name in dict.fromkeys(interfaces):
+            iface = self._iface(host, name) or self._iface(host, name.split(".", 1)[0])
+            if iface is None or (host, iface.name, None, None) in self.prechecks:
+                continue
+            self.prechecks[(host, iface.name, None, None)] = Check(
+                host,
+                "interface",
+                0,
+                iface.name,
+                iface.vpn_instance,
+                up=iface.oper_up,
+                address=iface.addresses[0] if iface.addresses else None,
+            )
+            for route in facts.routes:
+                if route.interface == iface.name and route.protocol not in ("direct", "local"):
+                    self.prechecks[(host, iface.name, route.vpn_instance, route.prefix)] = Check(
+                        host,
+                        "route",
+                        0,
+                        iface.name,
+                        route.vpn_instance,
+                        route.prefix,
+                        route.next_hops[0] if route.next_hops else None,
+                    )
+
+    def _uplink(self) -> Uplink | None:
+        for line in self.lines:
+            system = self.systems.get(line.system or "")
+            if system is None or system.category is not Category.EXTRANET:
+                continue
+            if line.target not in (Target.EXTRANET_PUBLIC, Target.EXTRANET_DEDICATED_VPN):
+                continue
+            if line.host is None or line.interface is None or self._facts(line.host) is None:
+                continue
+            ce_addr = self._global_address(line.host, line.interface)
+            pe = pe_port = pe_addr = None
+            for ref in line.interfaces:
+                host, _, name = ref.partition(":")
+                record = self.hosts.get(host)
+                if record is None or record.role != CORE_ROLE or host == line.host:
+                    continue
+                addr = self._global_address(host, name.split(".", 1)[0])
+                if ce_addr is not None and addr is not None and ce_addr.ip in addr.network:
+                    pe, pe_port, pe_addr = host, name.split(".", 1)[0], addr
+                    break
+            return Uplink(line.host, line.interface, pe, pe_port, pe_addr)
+        return None
+
+    def _global_address(self, host: str, port: str) -> IPv4Interface | None:
+        """The global-table address of a port, or of its sub-interface carrying the public zone."""
+        facts = self._facts(host)
+        if facts is None:
+            return None
+        for iface in facts.interfaces:
+            if (iface.name == port or iface.parent == port) and iface.vpn_instance is None:
+                addresses = iface.get_ipv4()
+                if addresses:
+                    return addresses[0]
+        return None
+
+    def _remote_routes(self, host: str, interface: str) -> list[IPv4Network]:
+        """Prefixes a line's far end gives: routes through it, not its own subnet."""
+        facts = self._facts(host)
+        if facts is None:
+            return []
+        out = []
+        for route in facts.routes:
+            if route.interface != interface or route.protocol in ("direct", "local"):
+                continue
+            prefix = IPv4Network(route.prefix)
+            if prefix.prefixlen and prefix not in out:
+                out.append(prefix)
+        return out
+
+    def _cancel_line(self, line: Verdict) -> None:
+        if any(c.key == line.key for c in self.cancel):
+            return
+        ledger = self.ledger.get(line.key)
+        self.cancel.append(
+            Cancel(
+                line.key,
+                ledger.circuit_id if ledger else None,
+                ledger.carrier if ledger else None,
+                ledger.kind if ledger else None,
+                line.name,
+                ledger.monthly_fee if ledger else None,
+                ledger.annual_fee if ledger else None,
+            )
+        )
+        if ledger is None:
+            self.risks.append(
+                Risk(f"线路 {line.key} 台账无记录：须先与运营商核实电路编号和资费再申请撤销")
+            )
+
+    def _shut_line(self, line: Verdict, why: str) -> None:
+        if line.host is None or line.interface is None or self._facts(line.host) is None:
+            return
+        iface = self._iface(line.host, line.interface)
+        if iface is None:
+            return
+        if iface.admin_up is not False:
+            self._add_step(
+                line.host,
+                "decommission_line",
+                f"关闭线路 {line.key}（{why}）",
+                [line.key],
+                {"interface": to_interface(iface.name)},
+                [Check(line.host, "interface", 0, iface.name, admin_up=False)],
+            )
+
+    def _category(self, network: Verdict) -> Category | None:
+        system = self.systems.get(network.system or "")
+        return system.category if system else None
+
+    def _old_lines(self, network: Verdict) -> list[Verdict]:
+        return [ln for ln in self.lines if ln.network == network.key and ln.rule != "zombie"]
