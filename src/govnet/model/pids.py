@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+
+STILL_ACTIVE = 259  # Windows: GetExitCodeProcess of a process that has not exited
 
 
 def is_running(pid: int) -> bool:
@@ -12,6 +15,19 @@ def is_running(pid: int) -> bool:
     >>> is_running(os.getpid())
     True
     """
+    if sys.platform == "win32":  # os.kill(pid, 0) there sends Ctrl-C: ask the kernel instead
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        try:
+            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == STILL_ACTIVE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -177,4 +177,5 @@ def get_os_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
-        return f"uid:{os.getuid()}"
+        getuid = getattr(os, "getuid", None)  # not on Windows
+        return f"uid:{getuid()}" if getuid is not None else "unknown"
