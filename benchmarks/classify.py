@@ -6,7 +6,7 @@ Run: .venv/bin/python benchmarks/classify.py [--devices 100000] [--lines 300000]
 Setup (once: the SQLite store is cached under the temp folder, keyed by the sizes; --rebuild
 makes it again): a synthetic province from the real counties of 山东省 (37, bundled NBS data).
 Per county, the lab's generator invents an inventory of about devices/#counties routers and
-builds every router's state; a perfect survey of it (govnet.lab.facts) is stored as one survey
+builds every router's state; a perfect survey of it (govnet_lab.facts) is stored as one survey
 run, without SSH. Town units and routers, equal in every county (town-001-ce1), get the
 county's prefix (c370102-town-001-ce1), in the inventory and in the facts alike; circuit ids
 get it too. The ledger is topped up to --lines with copies of the counties' own department
@@ -101,11 +101,11 @@ def share(total: int, parts: int) -> list[int]:
 
 def make_county(code: str, devices: int, workdir: Path) -> County:
     """The generator's inventory and router states for one county, renamed apart."""
-    from govnet.lab.facts import get_device_facts
-    from govnet.lab.generate import _write_project, build_district, synthesize_inventory
     from govnet.model.divisions import get_bundled_tree
     from govnet.model.facts import HostSnapshot
     from govnet.model.inventory_files import get_inventory
+    from govnet_lab.facts import get_device_facts
+    from govnet_lab.generate import _write_project, build_district, synthesize_inventory
 
     tree = get_bundled_tree()
     root = workdir / code

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import asyncssh
 
-from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet.lab.district import load_district
-from govnet.lab.model import Device, Platform
-from govnet.lab.server import read_credentials
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.district import load_district
+from govnet_lab.model import Device, Platform
+from govnet_lab.server import read_credentials
 
 COMMANDS = {
     Platform.HUAWEI: (

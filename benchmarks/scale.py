@@ -33,9 +33,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet.lab.district import load_district
-from govnet.lab.server import read_credentials
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.district import load_district
+from govnet_lab.server import read_credentials
 
 MIB = 1024 * 1024
 

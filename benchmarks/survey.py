@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet.lab.server import read_credentials
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.server import read_credentials
 
 
 def measure(part: str, root: Path, workers: int) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from ntc_templates.parse import _get_template_dir, parse_output  # type: ignore[import-untyped]
 from textfsm import clitable  # type: ignore[import-untyped]
 
-from govnet.lab.model import Platform
+from govnet_lab.model import Platform
 
 NTC = {Platform.HUAWEI: "huawei_vrp", Platform.COMWARE: "hp_comware", Platform.IOS: "cisco_ios"}
 

@@ -9,11 +9,6 @@ from pathlib import Path
 
 from govnet.classify import classify
 from govnet.coverage import CoverageReport, UnitPlace, get_coverage
-from govnet.lab.configure import apply_lines
-from govnet.lab.district import load_district
-from govnet.lab.facts import get_lab_snapshot, get_running_config
-from govnet.lab.generate import generate_lab
-from govnet.lab.model import Device
 from govnet.model.divisions import Level, get_bundled_tree
 from govnet.model.files import search_path
 from govnet.model.inventory import Inventory
@@ -31,6 +26,11 @@ from govnet.progress import (
     get_progress,
 )
 from govnet.report import Reports
+from govnet_lab.configure import apply_lines
+from govnet_lab.district import load_district
+from govnet_lab.facts import get_lab_snapshot, get_running_config
+from govnet_lab.generate import generate_lab
+from govnet_lab.model import Device
 
 COUNTY, SEED, SIZE = "370702", 3, 60
 UNIT = "c370702-renshe"  # 金保 (vertical) + an own internet exit

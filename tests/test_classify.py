@@ -21,11 +21,6 @@ import yaml
 from govnet.app.classify import classify_store
 from govnet.app.project import init_project
 from govnet.classify import classify, get_rules_tried
-from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet.lab.district import load_district
-from govnet.lab.facts import get_lab_snapshot
-from govnet.lab.generate import generate_lab
-from govnet.lab.server import read_credentials
 from govnet.model.divisions import get_bundled_tree
 from govnet.model.facts import HostFacts, HostSnapshot
 from govnet.model.inventory_files import get_inventory
@@ -35,6 +30,11 @@ from govnet.model.verdicts import Classification
 from govnet.platforms import load_platforms
 from govnet.store import open_store
 from govnet_cli import run_govnet, run_govnet_json
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.district import load_district
+from govnet_lab.facts import get_lab_snapshot
+from govnet_lab.generate import generate_lab
+from govnet_lab.server import read_credentials
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "classify"
 

@@ -14,8 +14,8 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 import pytest
 
-from govnet.lab.configure import ConfigSession, ExecInConfig, apply_lines, get_config_command
-from govnet.lab.model import (
+from govnet_lab.configure import ConfigSession, ExecInConfig, apply_lines, get_config_command
+from govnet_lab.model import (
     Acl,
     Device,
     Interface,

@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from govnet.lab.district import (
+from govnet.model.divisions import DivisionTree, Level, get_bundled_tree
+from govnet.model.files import get_bundled_root
+from govnet.model.inventory import Inventory, UnitKind
+from govnet.model.inventory_files import get_inventory
+from govnet_lab.district import (
     CATEGORIES,
     EXIT_KINDS,
     TARGETS,
@@ -19,7 +23,7 @@ from govnet.lab.district import (
     load_district,
     save_district,
 )
-from govnet.lab.generate import (
+from govnet_lab.generate import (
     DISTRICT_FILE,
     TRUTH_FILE,
     FaultSpecError,
@@ -29,11 +33,7 @@ from govnet.lab.generate import (
     parse_fault_spec,
     synthesize_inventory,
 )
-from govnet.lab.model import Device, Fault, Platform, get_routing_table
-from govnet.model.divisions import DivisionTree, Level, get_bundled_tree
-from govnet.model.files import get_bundled_root
-from govnet.model.inventory import Inventory, UnitKind
-from govnet.model.inventory_files import get_inventory
+from govnet_lab.model import Device, Fault, Platform, get_routing_table
 
 PRIVATE = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 

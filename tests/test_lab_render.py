@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from govnet.lab.model import (
+from govnet_lab.model import (
     Acl,
     ArpEntry,
     BgpPeer,
@@ -26,7 +26,7 @@ from govnet.lab.model import (
     VpnInstance,
     get_routing_table,
 )
-from govnet.lab.render import UnknownCommand, commands_of, render
+from govnet_lab.render import UnknownCommand, commands_of, render
 from ntc import parse, template_for
 
 # Interface names as each vendor writes them in the model: (uplink prefix, loopback).

@@ -31,14 +31,14 @@ from netmiko import (
     ReadTimeout,
 )
 
-from govnet.lab.control import get_free_port_run, get_lab_paths
-from govnet.lab.district import District, GroundTruth, load_district, save_district
-from govnet.lab.model import Device, Fault, Platform
-from govnet.lab.render import render
-from govnet.lab.server import read_credentials
-from govnet.lab.session import MORE, PAGE_LINES, ChunkKind, Session
 from govnet.model.files import get_bundled_root
 from govnet.model.pids import is_running
+from govnet_lab.control import get_free_port_run, get_lab_paths
+from govnet_lab.district import District, GroundTruth, load_district, save_district
+from govnet_lab.model import Device, Fault, Platform
+from govnet_lab.render import render
+from govnet_lab.server import read_credentials
+from govnet_lab.session import MORE, PAGE_LINES, ChunkKind, Session
 from ntc import parse, template_for
 
 # One host per fault, from the example inventory (platform in the comment).

@@ -17,17 +17,17 @@ from typing import Any
 import pytest
 import yaml
 
-from govnet.lab.district import District, load_district
-from govnet.lab.facts import VENDORS, get_device_facts
-from govnet.lab.generate import build_district, generate_lab
-from govnet.lab.model import Device, Fault, InterfaceKind, NatKind, Platform
-from govnet.lab.render import UnknownCommand, render
 from govnet.model.divisions import get_bundled_tree
 from govnet.model.facts import DeviceInfo, HostFacts
 from govnet.model.files import get_bundled_root
 from govnet.model.inventory_files import get_inventory
 from govnet.model.problems import Problem
 from govnet.platforms import ParseProblem, Platforms, SpecError, load_platforms
+from govnet_lab.district import District, load_district
+from govnet_lab.facts import VENDORS, get_device_facts
+from govnet_lab.generate import build_district, generate_lab
+from govnet_lab.model import Device, Fault, InterfaceKind, NatKind, Platform
+from govnet_lab.render import UnknownCommand, render
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUNDLED = get_bundled_root() / "collectors"

@@ -21,11 +21,6 @@ import yaml
 from hier_config import HConfig
 
 from govnet.classify import classify
-from govnet.lab.configure import apply_lines
-from govnet.lab.district import load_district
-from govnet.lab.facts import get_device_facts, get_lab_snapshot, get_running_config
-from govnet.lab.generate import as_platform, generate_lab
-from govnet.lab.model import Device, Platform
 from govnet.model.divisions import get_bundled_tree
 from govnet.model.facts import Interface
 from govnet.model.files import search_path
@@ -46,6 +41,11 @@ from govnet.plan import (
 )
 from govnet.plan.configsafe import Safe, UnsafeValue
 from govnet.platforms import Dialect, load_platforms
+from govnet_lab.configure import apply_lines
+from govnet_lab.district import load_district
+from govnet_lab.facts import get_device_facts, get_lab_snapshot, get_running_config
+from govnet_lab.generate import as_platform, generate_lab
+from govnet_lab.model import Device, Platform
 
 DIALECTS: dict[str, Dialect] = load_platforms().get_dialects()
 TEMPLATES = search_path(None, "playbooks/templates")

@@ -17,8 +17,6 @@ from typing import Any
 import pytest
 
 from govnet.app.project import init_project
-from govnet.lab.generate import build_district
-from govnet.lab.render import UnknownCommand, render
 from govnet.model.divisions import get_bundled_tree
 from govnet.model.files import get_bundled_root
 from govnet.model.inventory_files import get_inventory
@@ -26,6 +24,8 @@ from govnet.platforms import SpecError, load_platforms
 from govnet.survey.collect import RawText
 from govnet.survey.offline import write_saved_host
 from govnet_cli import run_govnet
+from govnet_lab.generate import build_district
+from govnet_lab.render import UnknownCommand, render
 
 NEW = "vrp_copy"  # the bundled Huawei platform, copied under a name govnet has never seen
 SEED = 7

@@ -22,13 +22,13 @@ from typing import Any
 import pytest
 import yaml
 
-from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet.lab.server import read_credentials
 from govnet.platforms import load_platforms
 from govnet.push import Device, get_config_diff
 from govnet.store import Store, get_os_user, open_store
 from govnet.survey.collect import Budget, Credentials, Target
 from govnet_cli import run_govnet, run_govnet_json
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.server import read_credentials
 
 COUNTY, SEED, SIZE = "370702", 3, 60
 MIGRATED = "c370702-renshe"  # 金保 (vertical) + an internet line of its own

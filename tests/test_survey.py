@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 
-from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet.lab.district import load_district
-from govnet.lab.model import Device, Fault, get_routing_table
-from govnet.lab.server import read_credentials
 from govnet.model.facts import HostFacts
 from govnet.store import Store, open_store
 from govnet_cli import run_govnet
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.district import load_district
+from govnet_lab.model import Device, Fault, get_routing_table
+from govnet_lab.server import read_credentials
 
 ROUTERS = 200
 # 5% of 200: two hosts of most faults, one of the rest
@@ -297,7 +297,7 @@ def test_diff_shows_a_change_made_on_a_router(lab: SurveyLab, first_run: dict[st
 def test_offline_config_files_and_unknown_hosts(lab: SurveyLab, tmp_path: Path) -> None:
     """One .cfg per host gives what a configuration tells; a host the inventory lacks is
     surveyed with no unit and reported; a host with no platform is failed, not guessed."""
-    from govnet.lab.render import render
+    from govnet_lab.render import render
 
     device = next(
         d

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet.lab.server import read_credentials
 from govnet.model.divisions import get_bundled_tree
 from govnet.model.inventory_files import get_inventory
 from govnet.platforms import load_platforms
 from govnet.store import Store, open_store
 from govnet.survey import SurveyOptions, SurveySummary, run_survey
 from govnet.survey.collect import Budget, Credentials
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.server import read_credentials
 
 ROUTERS = 30
 BUDGET = Budget(connect=5.0, command=2.0, host=6.0)
@@ -69,8 +69,8 @@ def survey(root: Path, budget: Budget) -> tuple[object, float]:
 
 
 def test_stalling_and_trickling_hosts_are_cut_off_and_release_everything(lab: Path) -> None:
-    from govnet.lab.district import load_district
-    from govnet.lab.model import Fault
+    from govnet_lab.district import load_district
+    from govnet_lab.model import Fault
 
     devices = load_district(get_lab_paths(lab).district).devices
     bad = {d.hostname for d in devices if d.faults & {Fault.STALL, Fault.TRICKLE}}
@@ -90,8 +90,8 @@ def test_stalling_and_trickling_hosts_are_cut_off_and_release_everything(lab: Pa
 
 def test_the_whole_host_budget_cuts_off_a_device_that_keeps_answering(lab: Path) -> None:
     """With a command budget longer than the host's, only the watchdog stops a trickle."""
-    from govnet.lab.district import load_district
-    from govnet.lab.model import Fault
+    from govnet_lab.district import load_district
+    from govnet_lab.model import Fault
 
     devices = load_district(get_lab_paths(lab).district).devices
     trickling = sorted(d.hostname for d in devices if Fault.TRICKLE in d.faults)

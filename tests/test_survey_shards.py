@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from govnet.lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet.lab.server import read_credentials
 from govnet.store import StoreError, open_store
 from govnet_cli import run_govnet, run_govnet_json, start_govnet
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.server import read_credentials
 
 ROUTERS = 200
 CAMPAIGN = "night"

@@ -41,10 +41,10 @@ def demo(
     ] = False,
 ) -> None:
     """Run everything built so far on the example district, end to end."""
-    from govnet.lab.control import start_lab, stop_lab
-    from govnet.lab.server import read_credentials
     from govnet.ledger import export_ledger
     from govnet.survey.collect import Credentials
+    from govnet_lab.control import start_lab, stop_lab
+    from govnet_lab.server import read_credentials
 
     steps = 11
     out.print(f"[1/{steps}] project: {directory}")

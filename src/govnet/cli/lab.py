@@ -63,7 +63,7 @@ def lab_up(
     as_json: JsonOpt = False,
 ) -> None:
     """Start the simulated routers in the background, generated from the project's inventory."""
-    from govnet.lab.control import start_lab
+    from govnet_lab.control import start_lab
 
     root = _lab_root(ctx, project, new=True)
     started = start_lab(
@@ -96,7 +96,7 @@ def lab_up(
 @handles_errors
 def lab_down(ctx: typer.Context, project: LabProjectOpt = None) -> None:
     """Stop the project's lab server, if it runs."""
-    from govnet.lab.control import stop_lab
+    from govnet_lab.control import stop_lab
 
     pid = stop_lab(_lab_root(ctx, project))
     out.print("lab not running" if pid is None else f"lab stopped (pid {pid})")
@@ -106,7 +106,7 @@ def lab_down(ctx: typer.Context, project: LabProjectOpt = None) -> None:
 @handles_errors
 def lab_status(ctx: typer.Context, project: LabProjectOpt = None, as_json: JsonOpt = False) -> None:
     """Whether the lab runs, its pid, and how many of its ports answer."""
-    from govnet.lab.control import get_lab_status
+    from govnet_lab.control import get_lab_status
 
     status = get_lab_status(_lab_root(ctx, project))
     if as_json:

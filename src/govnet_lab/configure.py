@@ -26,7 +26,7 @@ from enum import StrEnum
 from ipaddress import AddressValueError, IPv4Address, IPv4Interface, IPv4Network
 from typing import Any
 
-from govnet.lab.model import (
+from govnet_lab.model import (
     Acl,
     BgpPeer,
     Device,

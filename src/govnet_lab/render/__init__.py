@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from govnet.lab.model import Device, Platform
-from govnet.lab.render import comware, huawei, ios
-from govnet.lab.render.common import Command, Syntax, UnknownCommand, render_command
+from govnet_lab.model import Device, Platform
+from govnet_lab.render import comware, huawei, ios
+from govnet_lab.render.common import Command, Syntax, UnknownCommand, render_command
 
 __all__ = ["UnknownCommand", "commands_of", "render"]
 

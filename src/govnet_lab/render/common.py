@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from govnet.lab.model import Device, Fault, NatKind, NatRule
+from govnet_lab.model import Device, Fault, NatKind, NatRule
 
 Renderer = Callable[[Device, list[str]], str]
 

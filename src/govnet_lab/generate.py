@@ -22,7 +22,11 @@ from typing import Any
 
 import yaml
 
-from govnet.lab.district import (
+from govnet.model.divisions import DivisionTree, Level, get_bundled_tree, to_full_code
+from govnet.model.files import write_atomically
+from govnet.model.inventory import NORNIR_CONFIG, Inventory, Line, ResolvedHost, Role, UnitKind
+from govnet.model.inventory_files import get_inventory
+from govnet_lab.district import (
     BreachTruth,
     Disagreement,
     District,
@@ -36,7 +40,7 @@ from govnet.lab.district import (
     save_district,
     to_jsonable,
 )
-from govnet.lab.model import (
+from govnet_lab.model import (
     Acl,
     ArpEntry,
     BgpPeer,
@@ -53,10 +57,6 @@ from govnet.lab.model import (
     StaticRoute,
     VpnInstance,
 )
-from govnet.model.divisions import DivisionTree, Level, get_bundled_tree, to_full_code
-from govnet.model.files import write_atomically
-from govnet.model.inventory import NORNIR_CONFIG, Inventory, Line, ResolvedHost, Role, UnitKind
-from govnet.model.inventory_files import get_inventory
 
 __all__ = [
     "District",

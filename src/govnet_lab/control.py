@@ -22,13 +22,13 @@ from pathlib import Path
 
 import asyncssh
 
-from govnet.lab.district import load_district
-from govnet.lab.generate import generate_lab
-from govnet.lab.model import Device
 from govnet.model.pids import is_running
 from govnet.model.problems import UsageError
+from govnet_lab.district import load_district
+from govnet_lab.generate import generate_lab
+from govnet_lab.model import Device
 
-SERVER_MODULE = "govnet.lab.server"
+SERVER_MODULE = "govnet_lab.server"
 LAB_USERNAME = "govnet"
 
 
@@ -198,7 +198,7 @@ def get_running_pid(paths: LabPaths) -> int | None:
 def ensure_credentials(path: Path) -> tuple[str, str]:
     """The lab's username and password, made up (random) the first time; file mode 0600."""
     if path.exists():
-        from govnet.lab.server import read_credentials
+        from govnet_lab.server import read_credentials
 
         return read_credentials(path)
     password = secrets.token_urlsafe(12)

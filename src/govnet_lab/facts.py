@@ -1,6 +1,6 @@
 """The lab's oracle: what a perfect survey of a simulated router reads.
 
-A lab router is a model (:class:`govnet.lab.model.Device`) from which every CLI output is
+A lab router is a model (:class:`govnet_lab.model.Device`) from which every CLI output is
 rendered; :func:`get_device_facts` states that model directly as the normalised facts
 (:class:`govnet.model.facts.HostFacts`) a survey without faults must parse out of those outputs,
 in the order ``govnet.platforms`` documents. Where vendors show less than the model holds
@@ -15,7 +15,6 @@ import re
 from ipaddress import IPv4Network
 from typing import TYPE_CHECKING, Any
 
-from govnet.lab.model import Device, Fault, NatKind, Platform, get_routing_table
 from govnet.model.facts import (
     DeviceInfo,
     HostFacts,
@@ -25,11 +24,12 @@ from govnet.model.facts import (
     Route,
     VpnInstance,
 )
+from govnet_lab.model import Device, Fault, NatKind, Platform, get_routing_table
 
 if TYPE_CHECKING:
     from govnet.model.inventory import Inventory
     from govnet.model.snapshot import Snapshot
-from govnet.lab.render import comware, huawei, render
+from govnet_lab.render import comware, huawei, render
 
 __all__ = ["VENDORS", "get_device_facts", "get_lab_snapshot", "get_running_config"]
 

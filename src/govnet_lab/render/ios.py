@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network
 
-from govnet.lab.model import Device, InterfaceKind, NatKind, RouteEntry, get_routing_table
-from govnet.lab.render.common import (
+from govnet_lab.model import Device, InterfaceKind, NatKind, RouteEntry, get_routing_table
+from govnet_lab.render.common import (
     Command,
     Syntax,
     cisco_age,

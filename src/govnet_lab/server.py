@@ -4,7 +4,7 @@ One asyncio loop serves all devices (a listener each) so a district of a thousan
 costs one process. Faults are applied here, around the session: a refused password, a
 listener that never speaks SSH, delayed or dropped output, GBK bytes.
 
-Run as ``python -m govnet.lab.server --district PATH --creds PATH --host-key PATH``.
+Run as ``python -m govnet_lab.server --district PATH --creds PATH --host-key PATH``.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from pathlib import Path
 
 import asyncssh
 
-from govnet.lab.district import load_district
-from govnet.lab.model import Device, Fault
-from govnet.lab.session import PAGE_LINES, Chunk, ChunkKind, Session
+from govnet_lab.district import load_district
+from govnet_lab.model import Device, Fault
+from govnet_lab.session import PAGE_LINES, Chunk, ChunkKind, Session
 
-log = logging.getLogger("govnet.lab.server")
+log = logging.getLogger("govnet_lab.server")
 
 SLOW_DELAY_S = 2.0
 TRICKLE_S = 0.2  # seconds between the bytes of a TRICKLE device
@@ -250,7 +250,7 @@ def read_credentials(path: Path) -> tuple[str, str]:
 
 
 def load_devices(district: Path) -> list[Device]:
-    """The devices of a district.json (govnet.lab.district)."""
+    """The devices of a district.json (govnet_lab.district)."""
     return list(load_district(district).devices)
 
 
@@ -268,7 +268,7 @@ async def serve_forever(server: LabServer) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m govnet.lab.server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m govnet_lab.server", description=__doc__)
     parser.add_argument("--district", type=Path, required=True)
     parser.add_argument("--creds", type=Path, required=True)
     parser.add_argument("--host-key", type=Path, required=True)

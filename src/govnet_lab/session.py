@@ -12,9 +12,9 @@ import secrets
 from dataclasses import dataclass
 from enum import Enum
 
-from govnet.lab.configure import ConfigSession, ExecInConfig
-from govnet.lab.model import Device, Platform
-from govnet.lab.render import UnknownCommand, render
+from govnet_lab.configure import ConfigSession, ExecInConfig
+from govnet_lab.model import Device, Platform
+from govnet_lab.render import UnknownCommand, render
 
 PAGE_LINES = 24
 

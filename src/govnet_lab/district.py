@@ -17,8 +17,8 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from typing import Any
 
-from govnet.lab.model import Device
 from govnet.model.files import write_atomically
+from govnet_lab.model import Device
 
 FORMAT_VERSION = 1
 
