@@ -2,21 +2,89 @@
 
 One module per command group; this package is the only place that prints. User mistakes
 end in one clear message per problem and a non-zero exit, never a traceback.
+
+Plugins add command groups: every entry point of group ``govnet.cli`` names a function
+``register(app)``, called after govnet has registered its own commands. The simulated lab
+(``govnet_lab``, the ``lab`` extra) adds ``lab`` and ``demo`` so; without it, those two
+commands say how to install it.
 """
 
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
+
+import typer
+from rich.markup import escape
 
 # Each module registers its commands on the app, in this order (`govnet --help` lists them so).
 # isort: off
-from govnet.cli import project, inventory, divisions, db, demo, lab, survey, report  # noqa: F401
-from govnet.cli import classify, plan  # noqa: F401
+from govnet.cli import project, inventory, divisions, db, classify, plan  # noqa: F401
+from govnet.cli import report, survey  # noqa: F401
 
 # isort: on
-from govnet.cli.common import app, err
+from govnet.cli.common import app, err, fail
 
-__all__ = ["app", "main"]
+__all__ = ["PLUGIN_GROUP", "app", "main"]
+
+PLUGIN_GROUP = "govnet.cli"
+LAB_EXTRA = "the simulated lab is an extra: pip install 'govnet[lab]'"
+
+
+def load_plugins(app: typer.Typer) -> None:
+    """Call every installed plugin's ``register(app)``.
+
+    A plugin raising ImportError (its extra's dependencies are not installed) is left out.
+    So is one whose module is being imported right now: it imported govnet.cli first and is
+    not defined yet (only when a program imports the plugin before govnet.cli).
+    """
+    for entry in entry_points(group=PLUGIN_GROUP):
+        importing = sys.modules.get(entry.module)
+        if importing is not None and getattr(importing.__spec__, "_initializing", False):
+            continue
+        try:
+            register = entry.load()
+            register(app)
+        except ImportError:
+            continue
+
+
+def get_command_names(app: typer.Typer) -> set[str]:
+    """The names of the app's commands and command groups, as the command line spells them."""
+    names: set[str] = set()
+    for command in app.registered_commands:
+        if isinstance(command.name, str):
+            names.add(command.name)
+        elif command.callback is not None:
+            names.add(command.callback.__name__.lower().replace("_", "-"))
+    for group in app.registered_groups:
+        name = group.name
+        if not isinstance(name, str) and group.typer_instance is not None:
+            name = group.typer_instance.info.name
+        if isinstance(name, str):
+            names.add(name)
+    return names
+
+
+def _lab_not_installed() -> None:
+    fail(LAB_EXTRA)
+
+
+def add_lab_placeholders(app: typer.Typer) -> None:
+    """``lab`` and ``demo``, when no plugin added them, answer with how to install the lab."""
+    taken = get_command_names(app)
+    for name in ("demo", "lab"):
+        if name not in taken:
+            app.command(
+                name,
+                help=escape(f"Not installed: {LAB_EXTRA}."),  # help text is rich markup
+                add_help_option=False,
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+            )(_lab_not_installed)
+
+
+load_plugins(app)
+add_lab_placeholders(app)
 
 
 def main() -> None:

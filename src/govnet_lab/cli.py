@@ -1,7 +1,14 @@
-"""`govnet demo`: the whole job on the example district, end to end."""
+"""`govnet lab up|down|status` and `govnet demo`: the lab's commands on govnet's command line.
+
+govnet loads every entry point of group ``govnet.cli`` (pyproject.toml names :func:`register`)
+and calls it after registering its own commands. Without the lab extra (no asyncssh),
+:func:`register` raises ModuleNotFoundError, govnet leaves these commands out and answers
+them with one line saying how to install the extra.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,22 +22,142 @@ from govnet.app.push import push
 from govnet.app.survey import get_campaign_hosts, survey
 from govnet.cli.classify import render_breaches
 from govnet.cli.common import (
+    JsonOpt,
     UserError,
-    app,
+    get_options,
     handles_errors,
     out,
+    print_json,
 )
 from govnet.cli.inventory import _describe_sync, render_summary
 from govnet.cli.report import get_reports
 from govnet.cli.survey import render_survey_summary
-from govnet.model.divisions import (
-    get_bundled_tree,
-)
+from govnet.model.divisions import get_bundled_tree
 from govnet.model.inventory import get_inventory_summary
 from govnet.model.problems import ProblemsError
 
 
-@app.command()
+def register(app: typer.Typer) -> None:
+    """Add ``demo`` and ``lab`` to govnet's command line (entry point ``govnet.cli``).
+
+    Raises ModuleNotFoundError when the lab extra is not installed (the lab's SSH server
+    needs asyncssh), before adding anything.
+    """
+    if importlib.util.find_spec("asyncssh") is None:
+        raise ModuleNotFoundError("the lab needs asyncssh: pip install 'govnet[lab]'")
+    app.command()(demo)
+    app.add_typer(lab_app, name="lab")
+
+
+lab_app = typer.Typer(help="Simulated routers over SSH on 127.0.0.1.", no_args_is_help=True)
+lab_app.info.name = "lab"
+
+
+LabProjectOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project", "-p", help="Project folder (default: the global --project).", file_okay=False
+    ),
+]
+
+
+def _lab_root(ctx: typer.Context, project: Path | None, *, new: bool = False) -> Path:
+    """The project folder; with ``new``, an explicit folder may be empty (the lab fills it)."""
+    explicit = project or get_options(ctx).project
+    if new and explicit is not None and not (explicit / "nornir_config.yaml").exists():
+        return explicit.resolve()
+    return Project.find(explicit, None).root
+
+
+@lab_app.command("up")
+@handles_errors
+def lab_up(
+    ctx: typer.Context,
+    project: LabProjectOpt = None,
+    county: Annotated[
+        str | None,
+        typer.Option(help="County code; synthesizes a project in an empty --project folder."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the district (default 0).")] = None,
+    devices: Annotated[
+        int | None, typer.Option(help="Number of routers of a synthesized project.")
+    ] = None,
+    faults: Annotated[
+        str | None,
+        typer.Option(help="Faults, e.g. 'gbk=2,slow=0.1,silent=jlp-gaj-r1' (count, share, hosts)."),
+    ] = None,
+    first_port: Annotated[
+        int | None, typer.Option(help="First port of a synthesized project (default 20001).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start the simulated routers in the background, generated from the project's inventory."""
+    from govnet_lab.control import start_lab
+
+    root = _lab_root(ctx, project, new=True)
+    started = start_lab(
+        root, county=county, seed=seed, devices=devices, faults=faults, first_port=first_port
+    )
+    credentials = started.paths.credentials
+    if as_json:
+        print_json(
+            {
+                "pid": started.pid,
+                "already_running": started.already_running,
+                "platforms": started.platforms,
+                "ports": started.ports,
+                "credentials": credentials,
+                "log": started.paths.log,
+            }
+        )
+        return
+    state = "already running" if started.already_running else "started"
+    total = sum(started.platforms.values())
+    by_platform = ", ".join(f"{n} {p}" for p, n in started.platforms.items())
+    out.print(f"lab {state} (pid {started.pid}): {total} routers ({by_platform})")
+    if started.ports:
+        out.print(f"ports: 127.0.0.1:{started.ports[0]}-{started.ports[-1]}")
+    out.print(f"credentials: source {credentials}")
+    out.print(f"log: {started.paths.log}")
+
+
+@lab_app.command("down")
+@handles_errors
+def lab_down(ctx: typer.Context, project: LabProjectOpt = None) -> None:
+    """Stop the project's lab server, if it runs."""
+    from govnet_lab.control import stop_lab
+
+    pid = stop_lab(_lab_root(ctx, project))
+    out.print("lab not running" if pid is None else f"lab stopped (pid {pid})")
+
+
+@lab_app.command("status")
+@handles_errors
+def lab_status(ctx: typer.Context, project: LabProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Whether the lab runs, its pid, and how many of its ports answer."""
+    from govnet_lab.control import get_lab_status
+
+    status = get_lab_status(_lab_root(ctx, project))
+    if as_json:
+        print_json(
+            {
+                "running": status.running,
+                "pid": status.pid,
+                "ports": len(status.ports),
+                "answering": len(status.answering),
+                "stale_pidfile": status.stale_pidfile,
+            }
+        )
+        return
+    if not status.running:
+        stale = " (stale pidfile)" if status.stale_pidfile else ""
+        out.print(f"lab not running{stale}")
+        return
+    out.print(
+        f"lab running (pid {status.pid}): {len(status.answering)}/{len(status.ports)} ports answer"
+    )
+
+
 @handles_errors
 def demo(
     directory: Annotated[
