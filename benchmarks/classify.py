@@ -161,7 +161,7 @@ def make_county(code: str, devices: int, workdir: Path) -> County:
             HostSnapshot(
                 rename[device.hostname],
                 "ok",
-                device.platform.value,
+                device.platform,
                 rename[device.unit],
                 facts=facts,
             )

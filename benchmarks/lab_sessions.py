@@ -27,11 +27,11 @@ import asyncssh
 
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.district import load_district
-from govnet_lab.model import Device, Platform
+from govnet_lab.model import Device
 from govnet_lab.server import read_credentials
 
 COMMANDS = {
-    Platform.HUAWEI: (
+    "huawei": (
         "screen-length 0 temporary",
         "display version",
         "display ip interface brief",
@@ -39,7 +39,7 @@ COMMANDS = {
         "display ip routing-table",
         "display current-configuration",
     ),
-    Platform.COMWARE: (
+    "hp_comware": (
         "screen-length disable",
         "display version",
         "display ip interface brief",
@@ -47,7 +47,7 @@ COMMANDS = {
         "display ip routing-table",
         "display current-configuration",
     ),
-    Platform.IOS: (
+    "cisco_ios": (
         "terminal length 0",
         "show version",
         "show ip interface brief",
@@ -56,7 +56,7 @@ COMMANDS = {
         "show running-config",
     ),
 }
-LOGOUT = {Platform.HUAWEI: "quit", Platform.COMWARE: "quit", Platform.IOS: "exit"}
+LOGOUT = {"huawei": "quit", "hp_comware": "quit", "cisco_ios": "exit"}
 
 
 def get_cpu_seconds(pid: int) -> float:
@@ -74,7 +74,7 @@ def get_rss_mib(pid: int) -> float:
 async def run_session(device: Device, user: str, password: str, generic: bool) -> int:
     """One session; the bytes received."""
     prompt = b">" if generic else f"<{device.sysname}>".encode()
-    if device.platform is Platform.IOS and not generic:
+    if device.platform == "cisco_ios" and not generic:
         prompt = f"{device.sysname}>".encode()
     async with asyncssh.connect(
         "127.0.0.1", device.port, username=user, password=password, known_hosts=None
@@ -209,7 +209,7 @@ def main() -> None:
             f" {len(os.listdir(f'/proc/{started.pid}/fd'))} open descriptors"
         )
         print(
-            f"each session: login, {len(COMMANDS[Platform.HUAWEI])} commands, logout;"
+            f"each session: login, {len(COMMANDS['huawei'])} commands, logout;"
             f" {args.concurrency} at a time"
         )
         try:

@@ -7,9 +7,7 @@ from typing import Any
 from ntc_templates.parse import _get_template_dir, parse_output  # type: ignore[import-untyped]
 from textfsm import clitable  # type: ignore[import-untyped]
 
-from govnet_lab.model import Platform
-
-NTC = {Platform.HUAWEI: "huawei_vrp", Platform.COMWARE: "hp_comware", Platform.IOS: "cisco_ios"}
+NTC = {"huawei": "huawei_vrp", "hp_comware": "hp_comware", "cisco_ios": "cisco_ios"}
 
 # Index rows that match only because ntc-templates compare command prefixes: the template
 # is for another command and cannot parse this one (the survey must not rely on them).
@@ -21,7 +19,7 @@ FALSE_MATCHES = {
 }
 
 
-def template_for(platform: Platform, command: str) -> str | None:
+def template_for(platform: str, command: str) -> str | None:
     """The ntc-templates template its index gives for a command, or None."""
     table = clitable.CliTable("index", _get_template_dir())
     index = table.index.GetRowMatch({"Platform": NTC[platform], "Command": command})
@@ -33,6 +31,6 @@ def template_for(platform: Platform, command: str) -> str | None:
     return template
 
 
-def parse(platform: Platform, command: str, text: str) -> list[dict[str, Any]]:
+def parse(platform: str, command: str, text: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = parse_output(platform=NTC[platform], command=command, data=text)
     return rows

@@ -33,7 +33,7 @@ from govnet_lab.generate import (
     parse_fault_spec,
     synthesize_inventory,
 )
-from govnet_lab.model import Device, Fault, Platform, get_routing_table
+from govnet_lab.model import Device, Fault, get_routing_table
 
 PRIVATE = [IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
@@ -116,7 +116,7 @@ def test_every_host_has_a_matching_device(district: District, example_inventory:
     assert len(devices) == len(example_inventory.hosts) == 30
     for host in example_inventory.hosts:
         device = devices[host.name]
-        assert (device.platform.value, device.port, device.unit) == (
+        assert (device.platform, device.port, device.unit) == (
             host.platform,
             host.port,
             host.unit,
@@ -243,9 +243,9 @@ def test_neighbours_agree_on_both_ends(district: District) -> None:
 def test_interface_names_follow_each_platform(weicheng: tuple[Path, District]) -> None:
     _, district = weicheng
     prefixes = {
-        Platform.HUAWEI: r"GigabitEthernet0/\d+/\d+",
-        Platform.COMWARE: r"GigabitEthernet\d+/0/\d+",
-        Platform.IOS: r"GigabitEthernet0/\d+/\d+",
+        "huawei": r"GigabitEthernet0/\d+/\d+",
+        "hp_comware": r"GigabitEthernet\d+/0/\d+",
+        "cisco_ios": r"GigabitEthernet0/\d+/\d+",
     }
     for device in district.devices:
         for iface in device.interfaces:

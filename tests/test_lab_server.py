@@ -35,10 +35,12 @@ from govnet.model.files import get_bundled_root
 from govnet.model.pids import is_running
 from govnet_lab.control import get_free_port_run, get_lab_paths
 from govnet_lab.district import District, GroundTruth, load_district, save_district
-from govnet_lab.model import Device, Fault, Platform
+from govnet_lab.model import Device, Fault
 from govnet_lab.render import render
 from govnet_lab.server import read_credentials
-from govnet_lab.session import MORE, PAGE_LINES, ChunkKind, Session
+from govnet_lab.session import PAGE_LINES, Session
+from govnet_lab.shell import ChunkKind
+from govnet_lab.vendors import get_platforms, get_vendor
 from ntc import parse, template_for
 
 # One host per fault, from the example inventory (platform in the comment).
@@ -54,7 +56,7 @@ FAULTS = {
 
 # The commands the collectors need, as the issue lists them ({vpn}: one of the device's).
 COMMANDS = {
-    Platform.HUAWEI: [
+    "huawei": [
         "display version",
         "display current-configuration",
         "display ip interface brief",
@@ -68,7 +70,7 @@ COMMANDS = {
         "display lldp neighbor brief",
         "display arp all",
     ],
-    Platform.COMWARE: [
+    "hp_comware": [
         "display version",
         "display current-configuration",
         "display ip interface brief",
@@ -82,7 +84,7 @@ COMMANDS = {
         "display lldp neighbor-information list",
         "display arp",
     ],
-    Platform.IOS: [
+    "cisco_ios": [
         "show version",
         "show running-config",
         "show ip interface brief",
@@ -158,10 +160,10 @@ class Lab:
     def devices(self) -> dict[str, Device]:
         return {d.hostname: d for d in self.district.devices}
 
-    def healthy(self, platform: Platform) -> list[Device]:
+    def healthy(self, platform: str) -> list[Device]:
         """Fault-free routers of a platform, the richest (most to survey) first."""
         return sorted(
-            (d for d in self.district.devices if d.platform is platform and not d.faults),
+            (d for d in self.district.devices if d.platform == platform and not d.faults),
             key=lambda d: (
                 -(
                     len(d.vpn_instances)
@@ -176,7 +178,7 @@ class Lab:
 
     def connect(self, device: Device, **extra: Any) -> Any:
         params: dict[str, Any] = {
-            "device_type": device.platform.value,
+            "device_type": device.platform,
             "host": "127.0.0.1",
             "port": device.port,
             "username": self.username,
@@ -189,7 +191,7 @@ class Lab:
         }
         params.update(extra)
         conn = ConnectHandler(**params)
-        if device.platform is Platform.IOS and "secret" not in extra:
+        if device.platform == "cisco_ios" and "secret" not in extra:
             conn.enable()
         return conn
 
@@ -217,8 +219,8 @@ def lines_of(text: str) -> list[str]:
     return [line.rstrip() for line in text.strip("\n").splitlines()]
 
 
-@pytest.mark.parametrize("platform", list(Platform), ids=lambda p: p.value)
-def test_netmiko_runs_every_collector_command(lab: Lab, platform: Platform) -> None:
+@pytest.mark.parametrize("platform", list(get_platforms()))
+def test_netmiko_runs_every_collector_command(lab: Lab, platform: str) -> None:
     """Over SSH each command prints exactly what the model renders, and ntc-templates
     parse every templated one (test_lab_render proves the parse equals the model)."""
     device = lab.healthy(platform)[0]
@@ -227,7 +229,7 @@ def test_netmiko_runs_every_collector_command(lab: Lab, platform: Platform) -> N
     try:
         prompt = conn.find_prompt()
         assert prompt == (
-            f"{device.sysname}#" if platform is Platform.IOS else f"<{device.sysname}>"
+            f"{device.sysname}#" if platform == "cisco_ios" else f"<{device.sysname}>"
         )
         for template in COMMANDS[platform]:
             if "{vpn}" in template and vpn is None:
@@ -242,20 +244,18 @@ def test_netmiko_runs_every_collector_command(lab: Lab, platform: Platform) -> N
         conn.disconnect()
 
 
-@pytest.mark.parametrize("platform", list(Platform), ids=lambda p: p.value)
-def test_unknown_commands_get_the_vendor_error(lab: Lab, platform: Platform) -> None:
+@pytest.mark.parametrize("platform", list(get_platforms()))
+def test_unknown_commands_get_the_vendor_error(lab: Lab, platform: str) -> None:
     device = lab.healthy(platform)[1]
     conn = lab.connect(device)
     try:
-        answer = conn.send_command(
-            "dispaly version" if platform is not Platform.IOS else "shwo ver"
-        )
+        answer = conn.send_command("dispaly version" if platform != "cisco_ios" else "shwo ver")
     finally:
         conn.disconnect()
     expected = {
-        Platform.HUAWEI: "Error: Unrecognized command found at '^' position.",
-        Platform.COMWARE: " % Unrecognized command found at '^' position.",  # sic: a space
-        Platform.IOS: "% Invalid input detected at '^' marker.",
+        "huawei": "Error: Unrecognized command found at '^' position.",
+        "hp_comware": " % Unrecognized command found at '^' position.",  # sic: a space
+        "cisco_ios": "% Invalid input detected at '^' marker.",
     }[platform]
     assert lines_of(answer)[-1] == expected
     assert lines_of(answer)[-2].strip() == "^"
@@ -263,8 +263,8 @@ def test_unknown_commands_get_the_vendor_error(lab: Lab, platform: Platform) -> 
 
 # The same change in each vendor's words: a VPN instance, a sub-interface bound to it with an
 # address, and a static route in the VPN through it.
-def change_lines(platform: Platform, port: str) -> list[str]:
-    if platform is Platform.IOS:
+def change_lines(platform: str, port: str) -> list[str]:
+    if platform == "cisco_ios":
         return [
             "vrf definition zw-test",
             " rd 65001:999",
@@ -278,12 +278,10 @@ def change_lines(platform: Platform, port: str) -> list[str]:
             " exit",
             "ip route vrf zw-test 10.98.0.0 255.255.0.0 10.99.1.1",
         ]
-    vid = (
-        " dot1q termination vid 399" if platform is Platform.HUAWEI else " vlan-type dot1q vid 399"
-    )
+    vid = " dot1q termination vid 399" if platform == "huawei" else " vlan-type dot1q vid 399"
     vpn = (
         ["ip vpn-instance zw-test", " ipv4-family", "  route-distinguisher 65001:999", "  quit"]
-        if platform is Platform.HUAWEI
+        if platform == "huawei"
         else ["ip vpn-instance zw-test", " route-distinguisher 65001:999"]
     )
     return [
@@ -299,9 +297,9 @@ def change_lines(platform: Platform, port: str) -> list[str]:
     ]
 
 
-def configure(conn: Any, platform: Platform, lines: list[str]) -> list[str]:
+def configure(conn: Any, platform: str, lines: list[str]) -> list[str]:
     """Enter config mode, send each line waiting for the prompt, leave; the answers."""
-    ios = platform is Platform.IOS
+    ios = platform == "cisco_ios"
     mark = r"\)#\s*$" if ios else r"\]\s*$"
     conn.send_command("configure terminal" if ios else "system-view", expect_string=mark)
     answers = [conn.send_command(line.strip(), expect_string=mark) for line in lines]
@@ -309,19 +307,19 @@ def configure(conn: Any, platform: Platform, lines: list[str]) -> list[str]:
     return answers
 
 
-@pytest.mark.parametrize("platform", list(Platform), ids=lambda p: p.value)
-def test_a_change_over_ssh_shows_in_the_next_display(lab: Lab, platform: Platform) -> None:
+@pytest.mark.parametrize("platform", list(get_platforms()))
+def test_a_change_over_ssh_shows_in_the_next_display(lab: Lab, platform: str) -> None:
     device = lab.healthy(platform)[2]
     port = next(
         i.name for i in device.interfaces if i.kind == "physical" and i.oper_up and i.address
     )
-    show = "show" if platform is Platform.IOS else "display"
+    show = "show" if platform == "cisco_ios" else "display"
     routes = (
         f"{show} ip route vrf zw-test"
-        if platform is Platform.IOS
+        if platform == "cisco_ios"
         else ("display ip routing-table vpn-instance zw-test")
     )
-    config = "show running-config" if platform is Platform.IOS else "display current-configuration"
+    config = "show running-config" if platform == "cisco_ios" else "display current-configuration"
     conn = lab.connect(device)
     try:
         answers = configure(conn, platform, change_lines(platform, port))
@@ -361,7 +359,7 @@ def test_bad_password_fault_refuses_every_login(lab: Lab) -> None:
     with pytest.raises(NetmikoAuthenticationException):
         lab.connect(fault_host(lab, Fault.BAD_PASSWORD))
     with pytest.raises(NetmikoAuthenticationException):
-        lab.connect(lab.healthy(Platform.HUAWEI)[0], password="wrong")
+        lab.connect(lab.healthy("huawei")[0], password="wrong")
 
 
 def test_silent_device_accepts_tcp_then_never_speaks(lab: Lab) -> None:
@@ -378,7 +376,7 @@ def test_silent_device_accepts_tcp_then_never_speaks(lab: Lab) -> None:
 
 
 def test_slow_device_answers_each_command_late(lab: Lab) -> None:
-    slow, fast = fault_host(lab, Fault.SLOW), lab.healthy(Platform.HUAWEI)[0]
+    slow, fast = fault_host(lab, Fault.SLOW), lab.healthy("huawei")[0]
     timings = []
     for device in (slow, fast):
         conn = lab.connect(device)
@@ -448,9 +446,9 @@ def test_unsupported_model_rejects_the_optional_commands(lab: Lab) -> None:
 
 
 NO_PAGING = {
-    Platform.HUAWEI: "screen-length 0 temporary",
-    Platform.COMWARE: "screen-length disable",
-    Platform.IOS: "terminal length 0",
+    "huawei": "screen-length 0 temporary",
+    "hp_comware": "screen-length disable",
+    "cisco_ios": "terminal length 0",
 }
 
 
@@ -479,7 +477,7 @@ class Shell:
     async def comware_command(self, prompt: str, command: str) -> bytes:
         """Paging off, then one command's raw answer up to the next prompt."""
         await self.read_until(prompt.encode())
-        self.send(f"{NO_PAGING[Platform.COMWARE]}\n")
+        self.send(f"{NO_PAGING['hp_comware']}\n")
         await self.read_until(prompt.encode())
         self.send(f"{command}\n")
         return await self.read_until(prompt.encode())
@@ -500,13 +498,13 @@ def run_shell(lab: Lab, device: Device, script: Callable[[Shell], Any]) -> Any:
     return asyncio.run(main())
 
 
-@pytest.mark.parametrize("platform", list(Platform), ids=lambda p: p.value)
-def test_long_output_pages_until_paging_is_disabled(lab: Lab, platform: Platform) -> None:
+@pytest.mark.parametrize("platform", list(get_platforms()))
+def test_long_output_pages_until_paging_is_disabled(lab: Lab, platform: str) -> None:
     device = lab.healthy(platform)[0]
-    ios = platform is Platform.IOS
+    ios = platform == "cisco_ios"
     prompt = f"{device.sysname}>" if ios else f"<{device.sysname}>"
     config = "show running-config" if ios else "display current-configuration"
-    more = MORE[platform][0].encode()
+    more = get_vendor(platform).more[0].encode()
     expected = [line.encode() + b"\r\n" for line in render(device, config).splitlines()]
     assert len(expected) > 2 * PAGE_LINES + 1
 
@@ -539,7 +537,7 @@ def test_long_output_pages_until_paging_is_disabled(lab: Lab, platform: Platform
 
 
 def test_huawei_screen_length_answer_and_echo_are_byte_exact(lab: Lab) -> None:
-    device = lab.healthy(Platform.HUAWEI)[0]
+    device = lab.healthy("huawei")[0]
     prompt = f"<{device.sysname}>".encode()
 
     async def script(shell: Shell) -> tuple[bytes, bytes]:
@@ -563,13 +561,13 @@ def test_huawei_screen_length_answer_and_echo_are_byte_exact(lab: Lab) -> None:
 # --- the session state machine alone --------------------------------------------------------
 
 
-def make_session(lab: Lab, platform: Platform) -> Session:
+def make_session(lab: Lab, platform: str) -> Session:
     return Session(lab.healthy(platform)[0], "s3cret")
 
 
 @pytest.mark.parametrize("ending", ["\r", "\n", "\r\n"])
 def test_every_line_ending_runs_one_command(lab: Lab, ending: str) -> None:
-    session = make_session(lab, Platform.HUAWEI)
+    session = make_session(lab, "huawei")
     name = session.device.sysname
     sent = "".join(c.text for c in session.feed(f"display clock{ending}"))
     assert sent.startswith("display clock\r\n") and sent.endswith(f"\r\n<{name}>")
@@ -579,7 +577,7 @@ def test_every_line_ending_runs_one_command(lab: Lab, ending: str) -> None:
 
 
 def test_ios_enable_secret_is_not_echoed_and_a_wrong_one_is_refused(lab: Lab) -> None:
-    session = make_session(lab, Platform.IOS)
+    session = make_session(lab, "cisco_ios")
     name = session.device.sysname
     session.feed("enable\n")
     assert session.prompt == "Password: "
@@ -592,7 +590,7 @@ def test_ios_enable_secret_is_not_echoed_and_a_wrong_one_is_refused(lab: Lab) ->
 
 
 def test_ctrl_z_leaves_config_and_quit_closes(lab: Lab) -> None:
-    session = make_session(lab, Platform.COMWARE)
+    session = make_session(lab, "hp_comware")
     name = session.device.sysname
     session.feed("system-view\n")
     assert session.prompt == f"[{name}]"

@@ -24,10 +24,11 @@ from govnet.model.inventory_files import get_inventory
 from govnet.model.problems import Problem
 from govnet.platforms import ParseProblem, Platforms, SpecError, load_platforms
 from govnet_lab.district import District, load_district
-from govnet_lab.facts import VENDORS, get_device_facts
+from govnet_lab.facts import get_device_facts
 from govnet_lab.generate import build_district, generate_lab
-from govnet_lab.model import Device, Fault, InterfaceKind, NatKind, Platform
+from govnet_lab.model import Device, Fault, InterfaceKind, NatKind
 from govnet_lab.render import UnknownCommand, render
+from govnet_lab.vendors import get_platforms, get_vendor
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUNDLED = get_bundled_root() / "collectors"
@@ -102,15 +103,15 @@ def check_district(collectors: Platforms, district: District) -> None:
 def check_coverage(district: District) -> None:
     """The district has what the survey must read, so the comparison means something."""
     devices = district.devices
-    assert {d.platform for d in devices} == set(Platform)
+    assert {d.platform for d in devices} == set(get_platforms())
     interfaces = [i for d in devices for i in d.interfaces]
     assert any(i.kind is InterfaceKind.SUBINTERFACE for i in interfaces)
     assert any(i.description and not i.description.isascii() for i in interfaces)
     assert any(not i.oper_up for i in interfaces)  # zombie lines
-    assert all(any(d.vpn_instances for d in devices if d.platform is p) for p in Platform)
+    assert all(any(d.vpn_instances for d in devices if d.platform == p) for p in get_platforms())
     assert any(d.bgp_peers for d in devices) and any(d.ospf_neighbours for d in devices)
     assert any(p.vpn_instance for d in devices for p in d.bgp_peers)
-    assert all(any(d.lldp_neighbours for d in devices if d.platform is p) for p in Platform)
+    assert all(any(d.lldp_neighbours for d in devices if d.platform == p) for p in get_platforms())
     assert {r.kind for d in devices for r in d.nat_rules} >= {NatKind.EASY_IP}
 
 
@@ -132,10 +133,8 @@ def test_synthesized_district_reads_back_as_its_model(
     check_district(collectors, synthesized_district)
 
 
-@pytest.mark.parametrize("platform", list(Platform))
-def test_every_feature_of_a_rich_router_reads_back(
-    collectors: Platforms, platform: Platform
-) -> None:
+@pytest.mark.parametrize("platform", list(get_platforms()))
+def test_every_feature_of_a_rich_router_reads_back(collectors: Platforms, platform: str) -> None:
     """The lab tests' reference router: easy IP, pool and static NAT on one interface, a VPN
     with a Chinese description, a down and a shut interface, BGP in a VPN, OSPF, LLDP."""
     from test_lab_render import make_device
@@ -147,10 +146,8 @@ def test_every_feature_of_a_rich_router_reads_back(
     assert facts == get_device_facts(device)
 
 
-@pytest.mark.parametrize("platform", list(Platform))
-def test_descriptions_keep_their_spaces_and_chinese(
-    collectors: Platforms, platform: Platform
-) -> None:
+@pytest.mark.parametrize("platform", list(get_platforms()))
+def test_descriptions_keep_their_spaces_and_chinese(collectors: Platforms, platform: str) -> None:
     """Table columns cut descriptions at spaces or widths; the configuration never does."""
     from test_lab_render import make_device
 
@@ -177,7 +174,7 @@ def test_parsing_is_deterministic_and_ignores_line_endings_and_order(
 
 def test_threads_parse_side_by_side(collectors: Platforms, example_district: District) -> None:
     """Compiled templates are per thread: the survey's worker threads never share state."""
-    work = [(d.platform.value, survey_outputs(collectors, d)) for d in example_district.devices]
+    work = [(d.platform, survey_outputs(collectors, d)) for d in example_district.devices]
     alone = [collectors.parse(p, o) for p, o in work]
     with ThreadPoolExecutor(max_workers=6) as pool:
         together = list(pool.map(lambda w: collectors.parse(*w), work * 3))
@@ -187,11 +184,11 @@ def test_threads_parse_side_by_side(collectors: Platforms, example_district: Dis
 # --- failures the survey meets ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("platform", list(Platform))
+@pytest.mark.parametrize("platform", list(get_platforms()))
 def test_a_vendor_error_is_unsupported_and_the_rest_still_parses(
-    collectors: Platforms, example_district: District, platform: Platform
+    collectors: Platforms, example_district: District, platform: str
 ) -> None:
-    device = next(d for d in example_district.devices if d.platform is platform)
+    device = next(d for d in example_district.devices if d.platform == platform)
     device.faults.add(Fault.UNSUPPORTED)
     try:
         outputs = survey_outputs(collectors, device)
@@ -199,9 +196,9 @@ def test_a_vendor_error_is_unsupported_and_the_rest_still_parses(
     finally:
         device.faults.discard(Fault.UNSUPPORTED)
     neighbour_command = {
-        Platform.HUAWEI: "display lldp neighbor brief",
-        Platform.COMWARE: "display lldp neighbor-information list",
-        Platform.IOS: "show cdp neighbors",
+        "huawei": "display lldp neighbor brief",
+        "hp_comware": "display lldp neighbor-information list",
+        "cisco_ios": "show cdp neighbors",
     }[platform]
     assert [(p.command, p.kind) for p in problems] == [(neighbour_command, "unsupported")]
     assert "Unrecognized command" in problems[0].message or "Invalid input" in problems[0].message
@@ -212,14 +209,14 @@ def test_a_vendor_error_is_unsupported_and_the_rest_still_parses(
         device.faults.discard(Fault.UNSUPPORTED)
 
 
-@pytest.mark.parametrize("platform", list(Platform))
+@pytest.mark.parametrize("platform", list(get_platforms()))
 def test_garbage_is_a_parse_problem_never_an_exception(
-    collectors: Platforms, example_district: District, platform: Platform
+    collectors: Platforms, example_district: District, platform: str
 ) -> None:
-    device = next(d for d in example_district.devices if d.platform is platform)
+    device = next(d for d in example_district.devices if d.platform == platform)
     outputs = survey_outputs(collectors, device)
     garbage = "%%%% \x00 ## 乱码 \ufffd\n" * 40 + "GigabitEthernet0/0/0 no such thing\n"
-    plan = collectors.plans[platform.value]
+    plan = collectors.plans[platform]
     for command in outputs:
         broken = dict(outputs) | {command: garbage}
         facts, problems = collectors.parse(platform, broken)
@@ -231,7 +228,7 @@ def test_garbage_is_a_parse_problem_never_an_exception(
         )
         if spec.parsers and not spec.empty_ok:
             assert [(p.command, p.kind) for p in problems] == [(command, "parse")], command
-        assert facts.device.vendor == VENDORS[platform]
+        assert facts.device.vendor == get_vendor(platform).name
     # A whole host of garbage still gives facts (unknown), never an exception.
     facts, problems = collectors.parse(platform, dict.fromkeys(outputs, garbage))
     assert facts.interfaces == () and problems
@@ -240,7 +237,7 @@ def test_garbage_is_a_parse_problem_never_an_exception(
 def test_missing_commands_leave_their_topics_unknown(
     collectors: Platforms, example_district: District
 ) -> None:
-    device = next(d for d in example_district.devices if d.platform is Platform.HUAWEI)
+    device = next(d for d in example_district.devices if d.platform == "huawei")
     outputs = survey_outputs(collectors, device)
     only_config = {"display current-configuration": outputs["display current-configuration"]}
     facts, problems = collectors.parse("huawei", only_config)
@@ -282,7 +279,7 @@ def test_commands_and_file_names(collectors: Platforms) -> None:
 
 
 def fixture_files() -> list[Path]:
-    return sorted(p for p in FIXTURES.glob("*/*.txt") if p.parent.name in set(Platform))
+    return sorted(p for p in FIXTURES.glob("*/*.txt") if p.parent.name in set(get_platforms()))
 
 
 def plain(value: Any) -> Any:
@@ -294,15 +291,15 @@ def plain(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("platform", list(Platform))
-def test_every_command_has_a_fixture(collectors: Platforms, platform: Platform) -> None:
-    stems = [p.stem for p in (FIXTURES / platform.value).glob("*.txt")]
+@pytest.mark.parametrize("platform", list(get_platforms()))
+def test_every_command_has_a_fixture(collectors: Platforms, platform: str) -> None:
+    stems = [p.stem for p in (FIXTURES / platform).glob("*.txt")]
     found = {s: collectors.get_command_for_file(platform, s) for s in stems}
     assert None not in found.values(), f"fixtures that are no command of the specs: {found}"
     covered = {c for c in found.values() if c is not None}
-    for plan in collectors.plans[platform.value].commands:
+    for plan in collectors.plans[platform].commands:
         hits = [c for c in covered if c == plan.command or (plan.pattern and plan.pattern.match(c))]
-        assert hits, f"no tests/fixtures/{platform.value}/ sample for {plan.command!r}"
+        assert hits, f"no tests/fixtures/{platform}/ sample for {plan.command!r}"
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -474,7 +471,7 @@ def test_extends_reuses_a_bundled_platform_and_overrides_one_topic(
     assert loaded.get_platforms() == ["cisco_ios", "hp_comware", "huawei", "huawei_ce"]
     assert "display ip interface brief" not in loaded.get_commands("huawei_ce")
     assert set(loaded.get_commands("huawei_ce")) < set(collectors.get_commands("huawei"))
-    device = next(d for d in example_district.devices if d.platform is Platform.HUAWEI)
+    device = next(d for d in example_district.devices if d.platform == "huawei")
     outputs = survey_outputs(collectors, device)
     facts, problems = loaded.parse("huawei_ce", outputs)
     assert problems == []

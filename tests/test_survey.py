@@ -265,7 +265,7 @@ def test_diff_shows_a_change_made_on_a_router(lab: SurveyLab, first_run: dict[st
     device = next(
         d
         for d in lab.devices.values()
-        if d.platform.value == "huawei" and not d.faults and d.role == "edge"
+        if d.platform == "huawei" and not d.faults and d.role == "edge"
     )
     port = next(i for i in device.interfaces if i.kind == "physical" and i.oper_up and i.address)
     conn = ConnectHandler(
@@ -302,7 +302,7 @@ def test_offline_config_files_and_unknown_hosts(lab: SurveyLab, tmp_path: Path) 
     device = next(
         d
         for d in lab.devices.values()
-        if d.platform.value == "hp_comware"
+        if d.platform == "hp_comware"
         and any(not (i.description or "").isascii() for i in d.interfaces)
     )
     config = render(device, "display current-configuration")

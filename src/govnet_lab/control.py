@@ -234,7 +234,7 @@ def _load_devices(district: Path) -> list[Device]:
 
 
 def _count_platforms(devices: list[Device]) -> dict[str, int]:
-    return dict(sorted(Counter(d.platform.value for d in devices).items()))
+    return dict(sorted(Counter(d.platform for d in devices).items()))
 
 
 def _clear_stale_pidfile(paths: LabPaths) -> None:

@@ -5,7 +5,8 @@ rendered; :func:`get_device_facts` states that model directly as the normalised 
 (:class:`govnet.model.facts.HostFacts`) a survey without faults must parse out of those outputs,
 in the order ``govnet.platforms`` documents. Where vendors show less than the model holds
 (uptime in minutes, the router ID in place of an OSPF peer's address on Huawei, one global
-NAT interface on Comware/IOS), the facts show what the vendor shows. Tests compare real
+NAT interface on Comware/IOS), the facts show what the vendor shows (its module in
+govnet_lab.vendors says so). Tests compare real
 surveys to it; benchmarks use it to fill big stores without SSH or parsing.
 """
 
@@ -24,16 +25,15 @@ from govnet.model.facts import (
     Route,
     VpnInstance,
 )
-from govnet_lab.model import Device, Fault, NatKind, Platform, get_routing_table
+from govnet_lab.model import Device, Fault, NatKind, get_routing_table
+from govnet_lab.render import render
+from govnet_lab.vendors import get_vendor
 
 if TYPE_CHECKING:
     from govnet.model.inventory import Inventory
     from govnet.model.snapshot import Snapshot
-from govnet_lab.render import comware, huawei, render
 
-__all__ = ["VENDORS", "get_device_facts", "get_lab_snapshot", "get_running_config"]
-
-VENDORS = {Platform.HUAWEI: "huawei", Platform.COMWARE: "h3c", Platform.IOS: "cisco"}
+__all__ = ["get_device_facts", "get_lab_snapshot", "get_running_config"]
 
 
 def get_device_facts(device: Device) -> HostFacts:
@@ -66,12 +66,7 @@ def get_device_facts(device: Device) -> HostFacts:
 
 def get_running_config(device: Device) -> str:
     """The running configuration as the router prints it (what a survey stores)."""
-    command = (
-        "show running-config"
-        if device.platform is Platform.IOS
-        else ("display current-configuration")
-    )
-    return render(device, command)
+    return render(device, get_vendor(device.platform).running_config)
 
 
 def get_lab_snapshot(inventory: Inventory, devices: list[Device]) -> Snapshot:
@@ -89,7 +84,7 @@ def get_lab_snapshot(inventory: Inventory, devices: list[Device]) -> Snapshot:
                 d.hostname,
                 hosts[d.hostname].unit,
                 hosts[d.hostname].role.value,
-                d.platform.value,
+                d.platform,
                 "ok",
                 get_device_facts(d),
             )
@@ -116,7 +111,7 @@ def get_lab_snapshot(inventory: Inventory, devices: list[Device]) -> Snapshot:
 
 def _device(device: Device) -> DeviceInfo:
     return DeviceInfo(
-        vendor=VENDORS[device.platform],
+        vendor=get_vendor(device.platform).name,
         model=device.model,
         os_version=device.os_version,
         serial=device.serial,
@@ -181,15 +176,15 @@ def _neighbours(device: Device) -> tuple[Neighbour, ...]:
         )
         for p in device.bgp_peers
     ]
+    vendor = get_vendor(device.platform)
     for n in device.ospf_neighbours:
-        # Huawei's `display ospf peer brief` shows the router ID, not the address.
-        peer = n.router_id if device.platform is Platform.HUAWEI else n.address
+        peer = n.router_id if vendor.ospf_peer_is_router_id else n.address
         state = "full" if n.full else "init"
         found.append(
             Neighbour("ospf", str(peer), None, state, n.interface, router_id=str(n.router_id))
         )
     if Fault.UNSUPPORTED not in device.faults:
-        protocol = "cdp" if device.platform is Platform.IOS else "lldp"
+        protocol = vendor.neighbour_protocol
         found += [
             Neighbour(protocol, n.system_name, interface=n.local_interface, remote_interface=n.port)
             for n in device.lldp_neighbours
@@ -199,21 +194,9 @@ def _neighbours(device: Device) -> tuple[Neighbour, ...]:
 
 def _nat(device: Device) -> tuple[NatRule, ...]:
     rules: list[NatRule] = []
-    static_interfaces = {r.interface for r in device.nat_rules if r.kind is NatKind.STATIC}
-    outside = {r.interface for r in device.nat_rules}
+    vendor = get_vendor(device.platform)
     for r in device.nat_rules:
-        pool = r.pool
-        interface: str | None = r.interface
-        if r.kind is NatKind.OUTBOUND and device.platform is Platform.HUAWEI:
-            pool = huawei._address_groups(device)[str(r.pool)]
-        elif r.kind is NatKind.OUTBOUND and device.platform is Platform.COMWARE:
-            pool = comware._group(device, r.pool)
-        if r.kind is NatKind.STATIC and device.platform is Platform.COMWARE:
-            # `nat static outbound` is global; the interface is the one that enables it.
-            interface = r.interface if len(static_interfaces) == 1 else None
-        if r.kind is not NatKind.EASY_IP and device.platform is Platform.IOS:
-            # IOS names the outside interface apart from the rule.
-            interface = r.interface if len(outside) == 1 else None
+        pool, interface = vendor.nat_as_shown(device, r)
         if r.kind is NatKind.OUTBOUND:
             addresses = (str(r.pool_start), str(r.pool_end)) if r.pool_start else ()
         elif r.kind in (NatKind.STATIC, NatKind.SERVER):

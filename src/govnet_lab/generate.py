@@ -53,10 +53,10 @@ from govnet_lab.model import (
     NatKind,
     NatRule,
     OspfNeighbour,
-    Platform,
     StaticRoute,
     VpnInstance,
 )
+from govnet_lab.vendors import get_platforms, get_vendor, get_vendors
 
 __all__ = [
     "District",
@@ -148,46 +148,7 @@ def get_system(line: Line) -> System:
 
 # --- platforms ---------------------------------------------------------------------------
 
-_MODELS: dict[Platform, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    Platform.HUAWEI: (
-        ("AR2240", ("V200R010C10SPC700", "V200R009C00SPC500")),
-        ("AR3260", ("V200R010C10SPC700", "V200R007C00SPC900")),
-        ("AR6140-16G4XG", ("V300R019C10SPC300", "V300R021C10SPC100")),
-    ),
-    Platform.COMWARE: (
-        ("MSR3620", ("7.1.064, Release 0821P16", "7.1.064, Release 0707P03")),
-        ("MSR3640", ("7.1.064, Release 0821P16",)),
-        ("MSR5620", ("7.1.064, Release 0615P08",)),
-    ),
-    Platform.IOS: (
-        ("ISR4331/K9", ("16.9.5", "16.12.4")),
-        ("ISR4321/K9", ("16.9.5",)),
-    ),
-}
-_LEGACY_IOS = (("CISCO2911/K9", ("15.7(3)M5", "15.9(3)M4")), ("CISCO2921/K9", ("15.9(3)M4",)))
-_MAC_PREFIX = {Platform.HUAWEI: "00e0-fc", Platform.COMWARE: "3891-d5", Platform.IOS: "a0e0-af"}
 _PEER_OUIS = ("00e0-fc", "4c1f-cc", "3891-d5", "7c1e-06", "a0e0-af", "0019-c6")
-_LEGACY_NAME = re.compile(r"^GigabitEthernet\d+/\d+$")
-
-
-def _iter_port_names(platform: Platform, legacy: bool) -> Iterator[str]:
-    """Physical port names in the order a vendor numbers them (slot, card, port)."""
-    if platform is Platform.COMWARE:
-        for slot in itertools.count(1):
-            for port in range(24):
-                yield f"GigabitEthernet{slot}/0/{port}"
-    elif platform is Platform.IOS and legacy:
-        for port in range(3):
-            yield f"GigabitEthernet0/{port}"
-        for slot in itertools.count():
-            for card in range(8):
-                for port in range(4):
-                    yield f"GigabitEthernet{slot}/{card}/{port}"
-    else:  # a big county core is a chassis: more slots, never a shortage of ports
-        for slot in itertools.count():
-            for card in range(8):
-                for port in range(8 if (slot, card) == (0, 0) else 24):
-                    yield f"GigabitEthernet{slot}/{card}/{port}"
 
 
 def _iter_p2p(block: IPv4Network, offset: int) -> Iterator[IPv4Network]:
@@ -205,15 +166,11 @@ def _private_as(index: int) -> int:
     return 65100 + index if index < 400 else 4_200_000_000 + index
 
 
-def _loopback_name(platform: Platform) -> str:
-    return "Loopback0" if platform is Platform.IOS else "LoopBack0"
+def _acl_number(platform: str, index: int) -> str:
+    return str(get_vendor(platform).first_acl + index)
 
 
-def _acl_number(platform: Platform, index: int) -> str:
-    return str(10 + index) if platform is Platform.IOS else str(2000 + index)
-
-
-def as_platform(device: Device, platform: Platform) -> Device:
+def as_platform(device: Device, platform: str) -> Device:
     """A copy of a router served by another vendor (same design, that vendor's ACL numbers).
 
     Template tests use it to put every approach on every platform, whatever mix a seed gave.
@@ -337,26 +294,26 @@ class _Builder:
         )
 
     def _new_device(self, host: ResolvedHost, used: set[str]) -> Device:
-        if host.platform not in {p.value for p in Platform}:
-            served = ", ".join(p.value for p in Platform)
+        platforms = get_platforms()
+        if host.platform not in platforms:
+            served = ", ".join(platforms)
             raise ValueError(
                 f"{host.name}: the lab cannot serve platform {host.platform!r} (only {served})"
             )
-        platform = Platform(host.platform)
+        platform = host.platform
+        vendor = get_vendor(platform)
         rng = self.rng("device", host.name)
-        legacy = platform is Platform.IOS and any(_LEGACY_NAME.match(n) for n in used)
-        model, versions = rng.choice(_LEGACY_IOS if legacy else _MODELS[platform])
-        serial = {
-            Platform.HUAWEI: f"2102{rng.randrange(10**6, 10**7)}P0K{rng.randrange(10**6):06d}",
-            Platform.COMWARE: f"210235A1BSH{rng.randrange(10, 23)}C{rng.randrange(10**6):06d}",
-            Platform.IOS: f"FGL{rng.randrange(2000, 2500)}{rng.choice('ABCDEFGHJK')}"
-            f"{rng.randrange(100, 999)}{rng.choice('ABCDEFGHJK')}",
-        }[platform]
+        legacy = vendor.is_legacy(used)
+        model, versions = rng.choice(vendor.legacy_models if legacy else vendor.models)
+        # Every vendor's serial is drawn, in the vendors' order, and this one's kept: so the
+        # draws were first written (one dict of f-strings), and so a seed's district stays
+        # the same. A vendor added later moves the draws after it: its districts change.
+        serial = {v.platform: v.make_serial(rng) for v in get_vendors()}[platform]
         self.mac_base[host.name] = (
-            f"{_MAC_PREFIX[platform]}{rng.randrange(256):02x}-{rng.randrange(65536):04x}"
+            f"{vendor.mac_prefix}{rng.randrange(256):02x}-{rng.randrange(65536):04x}"
         )
         self.mac_count[host.name] = 0
-        ports = (n for n in _iter_port_names(platform, legacy) if n not in used)
+        ports = (n for n in vendor.port_names(legacy) if n not in used)
         self.free_ports[host.name] = ports
         index = len(self.devices) + 1
         router_id = LOOPBACK_BLOCK.network_address + index
@@ -376,7 +333,7 @@ class _Builder:
         )
         device.interfaces.append(
             Interface(
-                _loopback_name(platform),
+                vendor.loopback,
                 InterfaceKind.LOOPBACK,
                 "Router-ID",
                 address=IPv4Interface(f"{router_id}/32"),
@@ -769,7 +726,7 @@ class _Builder:
         if plan.unit == self.core_unit:
             permit = list(self.lan_summary)
         device.acls.append(Acl(acl, permit))
-        if plan.unit == self.core_unit and device.platform is not Platform.IOS:
+        if plan.unit == self.core_unit and get_vendor(device.platform).pooled_county_exit:
             pool_start = subnet.broadcast_address + 2
             device.nat_rules.append(
                 NatRule(
@@ -1473,7 +1430,7 @@ def synthesize_inventory(
         name: {
             "hostname": "127.0.0.1",
             "port": first_port + i,
-            "groups": [platforms[i].value],
+            "groups": [platforms[i]],
             "data": {"unit": unit, "division_code": division, "site": site, "role": role},
         }
         for i, (name, unit, division, site, role) in enumerate(hosts)
@@ -1491,24 +1448,28 @@ def synthesize_inventory(
     return units_text, hosts_text, lines_text
 
 
-def _nth_port(platform: Platform, n: int) -> str:
-    if platform is Platform.COMWARE:
-        return f"GigabitEthernet1/0/{n}"
-    if n >= 8:
-        return f"GigabitEthernet0/1/{n - 8}"
-    return f"GigabitEthernet0/0/{n}"
+def _nth_port(platform: str, n: int) -> str:
+    """The name of a router's port number ``n`` (from 0), as its vendor numbers them."""
+    return next(itertools.islice(get_vendor(platform).port_names(False), n, None))
 
 
-def _get_platform_mix(count: int, rng: random.Random) -> list[Platform]:
+# The vendors of a synthesized district (a choice of this generator: an inventory may name
+# any vendor the lab has): shares of the routers; the main vendor takes the rest and the
+# county core routers.
+MAIN_PLATFORM = "huawei"
+PLATFORM_SHARES = (("hp_comware", 0.3), ("cisco_ios", 0.2))
+
+
+def _get_platform_mix(count: int, rng: random.Random) -> list[str]:
     """About half Huawei, 30% H3C, 20% Cisco; the county core routers are Huawei."""
-    comware = round(count * 0.3)
-    ios = round(count * 0.2)
-    mix = [Platform.COMWARE] * comware + [Platform.IOS] * ios
-    mix += [Platform.HUAWEI] * (count - len(mix))
+    mix: list[str] = []
+    for platform, share in PLATFORM_SHARES:
+        mix += [platform] * round(count * share)
+    mix += [MAIN_PLATFORM] * (count - len(mix))
     rng.shuffle(mix)
     for i in range(2):  # core1, core2
-        if mix[i] is not Platform.HUAWEI:
-            j = mix.index(Platform.HUAWEI, 2)
+        if mix[i] != MAIN_PLATFORM:
+            j = mix.index(MAIN_PLATFORM, 2)
             mix[i], mix[j] = mix[j], mix[i]
     return mix
 
@@ -1580,11 +1541,10 @@ def _pick_hosts(
 
 def apply_faults(district: District, faults: dict[str, set[Fault]]) -> None:
     """Mark devices; an odd prompt is the vendor's factory sysname instead of the hostname."""
-    factory = {Platform.HUAWEI: "Huawei", Platform.COMWARE: "H3C", Platform.IOS: "Router"}
     for device in district.devices:
         device.faults = set(faults.get(device.hostname, set()))
         if Fault.ODD_PROMPT in device.faults:
-            device.prompt_name = factory[device.platform]
+            device.prompt_name = get_vendor(device.platform).factory_sysname
 
 
 # --- the lab's files ----------------------------------------------------------------------
@@ -1646,15 +1606,9 @@ runner:
 logging:
   enabled: false
 """
-_GROUPS_TEXT = """\
-# Nornir groups: one per platform (the netmiko device type). Hosts take their platform here.
-huawei:
-  platform: huawei
-hp_comware:
-  platform: hp_comware
-cisco_ios:
-  platform: cisco_ios
-"""
+_GROUPS_HEADER = (
+    "# Nornir groups: one per platform (the netmiko device type). Hosts take their platform here.\n"
+)
 _DEFAULTS_TEXT = """\
 # Nornir defaults. Credentials never go here: GOVNET_USERNAME / GOVNET_PASSWORD.
 port: 22
@@ -1665,7 +1619,8 @@ def _write_project(root: Path, units: str, hosts: str, lines: str) -> None:
     files = {
         NORNIR_CONFIG: _NORNIR_CONFIG_TEXT,
         "inventory/hosts.yaml": hosts,
-        "inventory/groups.yaml": _GROUPS_TEXT,
+        "inventory/groups.yaml": _GROUPS_HEADER
+        + "".join(f"{p}:\n  platform: {p}\n" for p in get_platforms()),
         "inventory/defaults.yaml": _DEFAULTS_TEXT,
         "inventory/units.yaml": units,
         "inventory/lines.yaml": lines,

@@ -1,6 +1,6 @@
 """The simulated district: routers as data, from which every CLI output is rendered.
 
-One model serves all three vendors: renderers turn it into each vendor's text, and
+One model serves every vendor: renderers turn it into each vendor's text, and
 configuration lines change it, so a later ``display``/``show`` sees the change. Values a
 real device would not show are not here; values it would show are never left to chance
 at render time (the generator decides them from its seed).
@@ -11,14 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
-
-
-class Platform(StrEnum):
-    """Netmiko device types the lab can serve."""
-
-    HUAWEI = "huawei"
-    COMWARE = "hp_comware"
-    IOS = "cisco_ios"
 
 
 class InterfaceKind(StrEnum):
@@ -160,7 +152,7 @@ class ArpEntry:
 @dataclass
 class Device:
     hostname: str
-    platform: Platform
+    platform: str  # a vendor's platform, the netmiko device type (govnet_lab.vendors)
     port: int
     model: str  # e.g. AR2240, MSR3620, ISR4331
     serial: str

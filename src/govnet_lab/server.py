@@ -25,7 +25,8 @@ import asyncssh
 
 from govnet_lab.district import load_district
 from govnet_lab.model import Device, Fault
-from govnet_lab.session import PAGE_LINES, Chunk, ChunkKind, Session
+from govnet_lab.session import PAGE_LINES, Session
+from govnet_lab.shell import Chunk, ChunkKind
 
 log = logging.getLogger("govnet_lab.server")
 

@@ -4,101 +4,21 @@ The session is a pure state machine (text in, chunks out) so the server can appl
 (delay, drop, GBK) per chunk and the behaviour can be tested without a socket. It echoes
 input itself, byte for byte, because netmiko relies on echo and output arriving in order.
 Command output comes from the renderer; configuration lines go to a configuration session.
+What differs between vendors (banner, prompts, paging, the commands about the session) comes
+from the device's vendor (govnet_lab.vendors).
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from enum import Enum
 
 from govnet_lab.configure import ConfigSession, ExecInConfig
-from govnet_lab.model import Device, Platform
+from govnet_lab.model import Device
 from govnet_lab.render import UnknownCommand, render
+from govnet_lab.shell import Chunk, ChunkKind, Mode, to_crlf
+from govnet_lab.vendors import get_vendor
 
 PAGE_LINES = 24
-
-
-class ChunkKind(Enum):
-    ECHO = "echo"  # the user's own keystrokes (and the newline that ends a command)
-    OUTPUT = "output"  # a command's answer (or its first page); the server may delay it
-    PAGE = "page"  # more prompts, their erasure and the pages after the first
-    PROMPT = "prompt"
-
-
-@dataclass(frozen=True)
-class Chunk:
-    kind: ChunkKind
-    text: str
-
-
-class Mode(Enum):
-    USER = "user"  # Huawei/H3C user view, IOS user EXEC
-    ENABLE = "enable"  # IOS privileged EXEC
-    CONFIG = "config"
-    PASSWORD = "password"  # IOS `enable` waiting for the secret
-    CONFIRM = "confirm"  # Huawei `save` waiting for y/n
-
-
-# How each vendor asks for and erases the next page.
-MORE = {
-    Platform.HUAWEI: ("  ---- More ----", "\x1b[42D" + " " * 42 + "\x1b[42D"),
-    Platform.COMWARE: ("---- More ----", "\x1b[16D" + " " * 16 + "\x1b[16D"),
-    Platform.IOS: (" --More-- ", "\b" * 9 + " " * 9 + "\b" * 9),
-}
-
-SYSTEM_VIEW = {
-    Platform.HUAWEI: "Enter system view, return user view with Ctrl+Z.",
-    Platform.COMWARE: "System View: return to User View with Ctrl+Z.",
-}
-IOS_CONFIG = "Enter configuration commands, one per line.  End with CNTL/Z."
-HUAWEI_SCREEN_LENGTH = (
-    "Info: The configuration takes effect on the current user terminal interface only."
-)
-IOS_INVALID = "% Invalid input detected at '^' marker."
-# What saving the configuration prints (the lab keeps no startup configuration).
-HUAWEI_SAVE_QUESTION = (
-    "The current configuration will be written to the device.\nAre you sure to continue? (y/n)[n]:"
-)
-SAVED = {
-    Platform.HUAWEI: (
-        "It will take several minutes to save configuration file, please wait.........\n"
-        "Configuration file had been saved successfully\n"
-        "Note: The configuration file will take effect after being activated\n"
-    ),
-    Platform.COMWARE: (
-        "Validating file. Please wait...\n"
-        "Saved the current configuration to mainboard device successfully.\n"
-    ),
-    Platform.IOS: "Building configuration...\n[OK]\n",
-}
-
-
-def get_login_banner(device: Device) -> str:
-    """What the device prints between login and the first prompt."""
-    if device.platform is Platform.HUAWEI:
-        return (
-            "\r\n\r\nInfo: The max number of VTY users is 5, and the number\r\n"
-            "      of current VTY users on line is 1.\r\n"
-            "      The current login time is 2026-01-05 09:30:00+08:00.\r\n"
-        )
-    if device.platform is Platform.COMWARE:
-        star = "*" * 78
-        return (
-            f"\r\n{star}\r\n"
-            "* Copyright (c) 2004-2021 New H3C Technologies Co., Ltd. All rights reserved.*\r\n"
-            "* Without the owner's prior written consent,                                 *\r\n"
-            "* no decompiling or reverse-engineering shall be allowed.                    *\r\n"
-            f"{star}\r\n\r\n"
-        )
-    return "\r\n"
-
-
-def to_crlf(text: str) -> str:
-    """Output as devices send it: every line ending in CR LF, none left open."""
-    if not text:
-        return ""
-    return "".join(line + "\r\n" for line in text.splitlines())
 
 
 class Session:
@@ -112,7 +32,7 @@ class Session:
         page_lines: int = PAGE_LINES,
     ) -> None:
         self.device = device
-        self.platform = device.platform
+        self.vendor = get_vendor(device.platform)
         self._secret = secret
         self.page_lines = page_lines  # 0: paging off (the session disabled it)
         self.mode = Mode.USER
@@ -133,9 +53,7 @@ class Session:
             return "Password: "
         if self.mode is Mode.CONFIRM:
             return ""
-        if self.platform is Platform.IOS:
-            return f"{name}#" if self.mode is Mode.ENABLE else f"{name}>"
-        return f"<{name}>"
+        return self.vendor.prompt(name, self.mode)
 
     @property
     def paging(self) -> bool:
@@ -143,7 +61,7 @@ class Session:
 
     def get_greeting(self) -> list[Chunk]:
         """The banner and first prompt, sent as soon as the shell opens."""
-        return [Chunk(ChunkKind.OUTPUT, get_login_banner(self.device)), self._prompt_chunk()]
+        return [Chunk(ChunkKind.OUTPUT, self.vendor.banner), self._prompt_chunk()]
 
     # --- input --------------------------------------------------------------------------
 
@@ -201,7 +119,7 @@ class Session:
         elif self.mode is Mode.CONFIRM:
             self.mode = Mode.USER
             if line.strip().lower() in ("y", "yes"):
-                chunks.append(self._output(SAVED[self.platform]))
+                chunks.append(self.output(self.vendor.saved))
         else:
             chunks.extend(self._execute(line.strip()))
         if not self.closed and not self._pending:
@@ -221,59 +139,10 @@ class Session:
         words = line.split()
         if self.mode is Mode.CONFIG:
             return self._execute_config(line)
-        handled = self._session_command(words)
+        handled = self.vendor.session_command(self, words)
         if handled is not None:
             return handled
         return self._show(line)
-
-    def _session_command(self, words: list[str]) -> list[Chunk] | None:
-        """Commands about the session itself rather than the device; None if not one."""
-        first = words[0].lower()
-        text = " ".join(w.lower() for w in words)
-        if self.platform is Platform.IOS:
-            if first in ("exit", "logout", "quit") and len(words) == 1:
-                self.closed = True
-                return []
-            if _abbreviates(first, "enable", 2) and len(words) == 1:
-                if self.mode is Mode.ENABLE:
-                    return []
-                self.mode = Mode.PASSWORD
-                return []
-            if _abbreviates(first, "disable", 4) and len(words) == 1:
-                self.mode = Mode.USER
-                return []
-            if len(words) >= 2 and _abbreviates(first, "configure", 4):
-                if self.mode is not Mode.ENABLE or not _abbreviates(
-                    words[1].lower(), "terminal", 1
-                ):
-                    return [self._output(_invalid_marker(self.prompt, len(words[0]) + 1))]
-                return self._enter_config(IOS_CONFIG)
-            if self.mode is Mode.ENABLE and text in ("write memory", "write", "copy run start"):
-                return [self._output(SAVED[self.platform])]
-            if len(words) == 3 and _abbreviates(first, "terminal", 3):
-                if _abbreviates(words[1].lower(), "length", 3) and words[2].isdigit():
-                    self.page_lines = int(words[2])
-                    return [self._output("")]
-                if _abbreviates(words[1].lower(), "width", 3) and words[2].isdigit():
-                    return [self._output("")]
-            return None
-        if text == "quit":
-            self.closed = True
-            return []
-        if self.platform is Platform.HUAWEI and text == "save":
-            self.mode = Mode.CONFIRM
-            return [Chunk(ChunkKind.OUTPUT, HUAWEI_SAVE_QUESTION.replace("\n", "\r\n"))]
-        if self.platform is Platform.COMWARE and text == "save force":
-            return [self._output(SAVED[self.platform])]
-        if len(words) == 1 and _abbreviates(first, "system-view", 3):
-            return self._enter_config(SYSTEM_VIEW[self.platform])
-        if self.platform is Platform.HUAWEI and text == "screen-length 0 temporary":
-            self.page_lines = 0
-            return [self._output(HUAWEI_SCREEN_LENGTH)]
-        if self.platform is Platform.COMWARE and text == "screen-length disable":
-            self.page_lines = 0
-            return [self._output("")]
-        return None
 
     def _execute_config(self, line: str) -> list[Chunk]:
         assert self._config is not None
@@ -285,14 +154,15 @@ class Session:
             self._leave_config()
         return [Chunk(ChunkKind.OUTPUT, to_crlf(answer))]
 
-    def _enter_config(self, message: str) -> list[Chunk]:
+    def enter_config(self, message: str) -> list[Chunk]:
+        """Enter configuration mode, saying ``message`` (a vendor's session command)."""
         self._config = ConfigSession(self.device)
         self.mode = Mode.CONFIG
-        return [self._output(message)]
+        return [self.output(message)]
 
     def _leave_config(self) -> None:
         self._config = None
-        self.mode = Mode.ENABLE if self.platform is Platform.IOS else Mode.USER
+        self.mode = self.vendor.after_config
 
     def _show(self, command: str) -> list[Chunk]:
         try:
@@ -301,7 +171,8 @@ class Session:
             text = str(exc)
         return self._paged(to_crlf(text))
 
-    def _output(self, text: str) -> Chunk:
+    def output(self, text: str) -> Chunk:
+        """An answer as the device sends it (CR LF line ends)."""
         return Chunk(ChunkKind.OUTPUT, to_crlf(text))
 
     def _paged(self, text: str) -> list[Chunk]:
@@ -311,17 +182,17 @@ class Session:
         self._pending = lines[self.page_lines :]
         return [
             Chunk(ChunkKind.OUTPUT, "".join(lines[: self.page_lines])),
-            Chunk(ChunkKind.PAGE, MORE[self.platform][0]),
+            Chunk(ChunkKind.PAGE, self.vendor.more[0]),
         ]
 
     def _page_key(self, char: str) -> list[Chunk]:
         """A key pressed at the More prompt: space, a page; enter, a line; q, stop."""
-        more, erase = MORE[self.platform]
+        more, erase = self.vendor.more
         if char == " ":
             count = self.page_lines
         elif char in "\r\n":
             count = 1
-        elif char in "qQ\x03" or self.platform is Platform.IOS:
+        elif char in "qQ\x03" or self.vendor.paging_stops_on_any_key:
             self._pending = []
             return [Chunk(ChunkKind.PAGE, erase), self._prompt_chunk()]
         else:
@@ -330,16 +201,6 @@ class Session:
         chunks = [Chunk(ChunkKind.PAGE, erase + "".join(shown))]
         chunks.append(Chunk(ChunkKind.PAGE, more) if self._pending else self._prompt_chunk())
         return chunks
-
-
-def _abbreviates(word: str, keyword: str, minimum: int) -> bool:
-    """Whether ``word`` is ``keyword`` or an accepted abbreviation of it."""
-    return len(word) >= minimum and keyword.startswith(word)
-
-
-def _invalid_marker(prompt: str, column: int) -> str:
-    """IOS's caret line under the first bad word, then its error text."""
-    return " " * (len(prompt) + column) + "^\n" + IOS_INVALID
 
 
 def _merge(chunks: list[Chunk]) -> list[Chunk]:

@@ -32,7 +32,7 @@ from govnet_lab.configure.operations import (
 )
 from govnet_lab.configure.patterns import Captures, Refused, SyntaxFault, SyntaxKind
 from govnet_lab.configure.syntax import SYSTEM, View
-from govnet_lab.model import InterfaceKind, NatKind, NatRule, Platform, StaticRoute
+from govnet_lab.model import InterfaceKind, NatKind, NatRule, StaticRoute
 
 if TYPE_CHECKING:
     from govnet_lab.configure.session import ConfigSession
@@ -187,8 +187,8 @@ def _route_parts(s: ConfigSession, c: Captures) -> tuple[IPv4Network, str | None
 def route(s: ConfigSession, c: Captures) -> str:
     prefix, vpn, oif = _route_parts(s, c)
     preference = c.get("pref", 60)
-    if s.syntax.platform == Platform.IOS and preference == 1:
-        preference = 60  # IOS's default distance: the model keeps VRP's (render/ios.py maps back)
+    if preference == s.syntax.static_default:
+        preference = 60  # e.g. IOS's distance 1: the model keeps VRP's (the renderers map back)
     add_static(s.device, StaticRoute(prefix, c.get("nh"), oif, vpn, preference))
     return ""
 
@@ -213,7 +213,7 @@ def bgp_af(s: ConfigSession, c: Captures) -> str:
 
 def bgp_vpn(s: ConfigSession, c: Captures) -> str:
     vpn = find_vpn(s.device, c.get("vpn"))
-    if s.syntax.platform == Platform.IOS and vpn.route_distinguisher is None:
+    if s.syntax.bgp_vpn_needs_rd and vpn.route_distinguisher is None:
         raise Refused("no_rd", vpn=vpn.name)
     bgp = s.view if s.view.kind == "bgp" else s.view.parent
     s.view = View("bgp-vpn", vpn.name, bgp)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from govnet_lab.configure.dialects import SYNTAXES
 from govnet_lab.configure.patterns import (
     IFACE_NAME,
     RANK,
@@ -25,7 +24,8 @@ from govnet_lab.configure.patterns import (
     tokenize,
 )
 from govnet_lab.configure.syntax import SYSTEM, Handler, View
-from govnet_lab.model import Device, Fault, Interface, InterfaceKind, Platform
+from govnet_lab.model import Device, Fault, Interface, InterfaceKind
+from govnet_lab.vendors import get_vendor
 
 __all__ = ["ConfigSession", "ExecInConfig", "apply_lines", "get_config_command"]
 
@@ -43,9 +43,9 @@ class ExecInConfig(Exception):
         self.command = command
 
 
-def get_config_command(platform: Platform) -> str:
+def get_config_command(platform: str) -> str:
     """The exec command that enters configuration mode on this platform."""
-    return "configure terminal" if platform == Platform.IOS else "system-view"
+    return get_vendor(platform).config.enter
 
 
 class ConfigSession:
@@ -54,7 +54,8 @@ class ConfigSession:
 
     def __init__(self, device: Device) -> None:
         self.device = device
-        self.syntax = SYNTAXES[device.platform]
+        self.vendor = get_vendor(device.platform)
+        self.syntax = self.vendor.config
         self.view: View = SYSTEM
         self.acl_extended = False
         self._active = True
@@ -66,42 +67,7 @@ class ConfigSession:
 
     @property
     def prompt(self) -> str:
-        name = self.device.sysname
-        view = self.view
-        if self.syntax.platform == Platform.IOS:
-            return f"{name}({self._ios_mode(view)})#"
-        parts = [name, *self._vrp_parts(view)]
-        return "[" + "-".join(p for p in parts if p) + "]"
-
-    def _ios_mode(self, view: View) -> str:
-        if view.kind == "interface":
-            iface = self.device.get_interface(view.name or "")
-            sub = iface is not None and iface.kind == InterfaceKind.SUBINTERFACE
-            return "config-subif" if sub else "config-if"
-        if view.kind == "acl":
-            return "config-ext-nacl" if self.acl_extended else "config-std-nacl"
-        return {
-            "system": "config",
-            "vpn": "config-vrf",
-            "vpn-af": "config-vrf-af",
-            "bgp": "config-router",
-        }.get(view.kind, "config-router-af")
-
-    def _vrp_parts(self, view: View) -> list[str]:
-        h3c = self.syntax.platform == Platform.COMWARE
-        name = view.name or ""
-        bgp = "bgp-default" if h3c else "bgp"
-        return {
-            "system": [],
-            "interface": [name],
-            "vpn": ["vpn-instance", name],
-            "vpn-af": ["vpn-ipv4", name] if h3c else ["vpn-instance", name, "af-ipv4"],
-            "bgp": [bgp],
-            "bgp-af": [bgp, "ipv4"] if h3c else [bgp, "af-ipv4"],
-            "bgp-vpn": [bgp, name],
-            "bgp-vpn-af": [bgp, "ipv4", name],
-            "acl": ["acl-ipv4-basic" if h3c else "acl-basic", name],
-        }[view.kind]
+        return self.syntax.prompt(self)
 
     # -- context the handlers need -------------------------------------------------
 
@@ -199,10 +165,9 @@ class ConfigSession:
         if not tokens or tokens[0].text.startswith(("#", "!")):
             return ""
         first = tokens[0].text.lower()
-        ios = self.syntax.platform == Platform.IOS
-        display = len(first) >= 3 and "display".startswith(first)
-        if (ios and first == "do" and len(tokens) > 1) or (not ios and display):
-            raise ExecInConfig(line[tokens[1].column :] if ios else line.strip())
+        command = self.syntax.exec_command(line, tokens)
+        if command is not None:
+            raise ExecInConfig(command)
         leaving = [w for w in (self.syntax.leave_all, self.syntax.leave_one) if w.startswith(first)]
         if len(tokens) == 1 and len(leaving) > 1:  # IOS "e": end or exit?
             return self._fail(self.syntax.syntax_error(SyntaxKind.AMBIGUOUS, prompt_width, line))
@@ -213,8 +178,7 @@ class ConfigSession:
 
     def get_user_view_error(self, line: str) -> str:
         """What the device says to a configuration line typed after leaving config mode."""
-        sysname = self.device.sysname
-        prompt = f"{sysname}#" if self.syntax.platform == Platform.IOS else f"<{sysname}>"
+        prompt = self.vendor.prompt(self.device.sysname, self.vendor.after_config)
         column = len(line) - len(line.lstrip())
         return self.syntax.syntax_error(
             SyntaxKind.UNRECOGNIZED, display_width(prompt) + column, line

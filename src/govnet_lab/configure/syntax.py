@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from ipaddress import IPv4Interface
 from typing import TYPE_CHECKING
 
-from govnet_lab.configure.patterns import Captures, Element, SyntaxKind, expand
-from govnet_lab.model import Interface, Platform
+from govnet_lab.configure.patterns import Captures, Element, SyntaxKind, Token, expand
+from govnet_lab.model import Interface
 
 if TYPE_CHECKING:
     from govnet_lab.configure.session import ConfigSession
+
 
 @dataclass(frozen=True)
 class View:
@@ -48,9 +49,10 @@ def compile_table(table: list[tuple[str, str, Handler]]) -> list[Rule]:
 
 @dataclass(frozen=True)
 class ConfigSyntax:
-    """Everything that differs between vendors: commands, names, prompts and texts."""
+    """Everything about configuration mode that differs between vendors: commands, names,
+    prompts, texts, and the few behaviours one vendor has and the others not."""
 
-    platform: Platform
+    enter: str  # the exec command that enters configuration mode
     rules: list[Rule]
     interface_types: tuple[str, ...]  # canonical spellings; the first match of a prefix wins
     syntax_texts: dict[SyntaxKind, str]
@@ -59,24 +61,32 @@ class ConfigSyntax:
     rt_needs_rd: bool
     leave_all: str  # return / end
     leave_one: str  # quit / exit
+    prompt: Callable[[ConfigSession], str]  # the prompt of the session's current view
+    # An exec command typed in configuration mode (IOS ``do ...``, VRP ``display ...``):
+    # the command to render, or None for a configuration line.
+    exec_command: Callable[[str, list[Token]], str | None]
+    uncareted: frozenset[SyntaxKind] = frozenset()  # errors printed without a caret line
+    quiet_bind: bool = False  # (un)binding a VPN prints nothing when it removed no address
+    bgp_vpn_needs_rd: bool = False  # a VPN's BGP address family needs the VPN's RD first
+    static_default: int = 60  # a static route's preference when none is given, as written
 
     def text(self, code: str, **params: object) -> str:
         return self.problems[code].format(**params)
 
     def syntax_error(self, kind: SyntaxKind, column: int, line: str = "") -> str:
         message = self.syntax_texts[kind].format(line=line.strip())
-        if self.platform == Platform.IOS and kind in (SyntaxKind.INCOMPLETE, SyntaxKind.AMBIGUOUS):
+        if kind in self.uncareted:
             return message
         return " " * column + "^\n" + message
 
     def bind_text(self, iface: Interface, vpn: str, had: IPv4Interface | None) -> str:
         """What binding prints: VRP always says so; IOS (either syntax) only when it
         removed an address; Comware nothing."""
-        if self.platform == Platform.IOS and had is None:
+        if self.quiet_bind and had is None:
             return ""
         return self.text("bind", interface=iface.name, vpn=vpn)
 
     def unbind_text(self, iface: Interface, vpn: str, had: IPv4Interface | None) -> str:
-        if self.platform == Platform.IOS and had is None:
+        if self.quiet_bind and had is None:
             return ""
         return self.text("unbind", interface=iface.name, vpn=vpn)

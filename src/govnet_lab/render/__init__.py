@@ -2,24 +2,17 @@
 
 The SSH session engine calls :func:`render` for every user/exec-mode command; the text must
 be what the real device prints (ntc-templates parse it), so that survey code tested against
-the lab works on real routers.
+the lab works on real routers. Each vendor's commands and their output live in its module
+(govnet_lab.vendors); the matcher they share is govnet_lab.render.common.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from govnet_lab.model import Device, Platform
-from govnet_lab.render import comware, huawei, ios
-from govnet_lab.render.common import Command, Syntax, UnknownCommand, render_command
+from govnet_lab.model import Device
+from govnet_lab.render.common import UnknownCommand, render_command
+from govnet_lab.vendors import get_vendor
 
 __all__ = ["UnknownCommand", "commands_of", "render"]
-
-_VENDORS: dict[Platform, tuple[Sequence[Command], Syntax]] = {
-    Platform.HUAWEI: (huawei.COMMANDS, huawei.SYNTAX),
-    Platform.COMWARE: (comware.COMMANDS, comware.SYNTAX),
-    Platform.IOS: (ios.COMMANDS, ios.SYNTAX),
-}
 
 
 def render(device: Device, command: str) -> str:
@@ -29,11 +22,10 @@ def render(device: Device, command: str) -> str:
     Raises UnknownCommand (``str(exc)`` is the vendor's error text) for anything the
     device would reject.
     """
-    commands, syntax = _VENDORS[device.platform]
-    return render_command(device, command, commands, syntax)
+    vendor = get_vendor(device.platform)
+    return render_command(device, command, vendor.commands, vendor.show_syntax)
 
 
-def commands_of(platform: Platform) -> list[str]:
+def commands_of(platform: str) -> list[str]:
     """The full spelling of every command a platform renders (``<name>`` for arguments)."""
-    commands, _ = _VENDORS[platform]
-    return [" ".join(w.replace(":", "") for w in c.words) for c in commands]
+    return [" ".join(w.replace(":", "") for w in c.words) for c in get_vendor(platform).commands]

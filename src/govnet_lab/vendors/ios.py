@@ -1,10 +1,32 @@
-"""Cisco IOS (ISR routers): the model as ``show`` output."""
+"""Cisco IOS (ISR routers) in the lab: all the lab knows of this vendor.
+
+What a survey reads (``show`` output rendered from the model), configuration mode (the
+command table, modes and prompts, error texts), the shell (user and privileged EXEC,
+``enable``, ``terminal length``), the hardware the generator gives its routers, and what
+the oracle's facts take from its output.
+"""
 
 from __future__ import annotations
 
+import itertools
+import random
+import re
+from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
+from typing import TYPE_CHECKING
 
-from govnet_lab.model import Device, InterfaceKind, NatKind, RouteEntry, get_routing_table
+from govnet_lab.configure import handlers as h
+from govnet_lab.configure.operations import create_acl
+from govnet_lab.configure.patterns import Captures, SyntaxKind, Token
+from govnet_lab.configure.syntax import SYSTEM, ConfigSyntax, Handler, View, compile_table
+from govnet_lab.model import (
+    Device,
+    InterfaceKind,
+    NatKind,
+    NatRule,
+    RouteEntry,
+    get_routing_table,
+)
 from govnet_lab.render.common import (
     Command,
     Syntax,
@@ -20,6 +42,12 @@ from govnet_lab.render.common import (
     row,
     short_name,
 )
+from govnet_lab.shell import Chunk, Mode, abbreviates
+from govnet_lab.vendors import Vendor
+
+if TYPE_CHECKING:
+    from govnet_lab.configure.session import ConfigSession
+    from govnet_lab.session import Session
 
 SHORT = (
     ("TenGigabitEthernet", "Te"),
@@ -589,4 +617,290 @@ COMMANDS: tuple[Command, ...] = (
     command("sh:ow ip arp vrf <name>", vrf_arp_text),
     command("ter:minal len:gth 0", silent_text),
     command("ter:minal wid:th <n>", silent_text),
+)
+
+
+# --- configuration mode -------------------------------------------------------------------
+
+
+def named_acl(s: ConfigSession, c: Captures) -> str:
+    """``ip access-list standard|extended NAME``: its view's prompt tells which."""
+    name = str(c.get("acl"))
+    create_acl(s.device, name)
+    s.view = View("acl", name, SYSTEM)
+    s.acl_extended = c.get("type") == "extended"
+    return ""
+
+
+_IOS_ROUTE = "[vrf {vpn:word}] {prefix:ip} {mask:dmask}"
+TABLE: list[tuple[str, str, Handler]] = [
+    ("system", "hostname {name:word}", h.sysname),
+    ("system", "vrf definition {vpn:word}", h.enter_vpn),
+    ("system", "ip vrf {vpn:word}", h.enter_vpn),
+    ("system", "no vrf definition {vpn:word}", h.undo_vpn),
+    ("system", "no ip vrf {vpn:word}", h.undo_vpn),
+    ("vpn", "rd {rd:rt}", h.rd),
+    ("vpn", "address-family ipv4 [unicast]", h.vpn_af),
+    ("vpn vpn-af", "route-target [{dir:export|import|both}] {rt:rt}", h.vpn_target),
+    ("vpn", "description {text:text}", h.description),
+    ("vpn-af", "exit-address-family", h.exit_af),
+    ("system", "interface {if:iface}", h.enter_interface),
+    ("system", "no interface {if:iface}", h.undo_interface),
+    ("interface", "description {text:text}", h.description),
+    ("interface", "no description", h.description),
+    ("interface", "encapsulation {enc:dot1Q} {vid:int(1-4094)}", h.dot1q),
+    ("interface", "[ip] vrf forwarding {vpn:word}", h.bind),
+    ("interface", "no [ip] vrf forwarding {vpn:word}", h.unbind),
+    ("interface", "ip address {ip:ip} {mask:dmask}", h.address),
+    ("interface", "no ip address [{ip:ip} {mask:dmask}]", h.no_address),
+    ("interface", "shutdown", h.shutdown),
+    ("interface", "no shutdown", h.no_shutdown),
+    ("interface", "[no] ip nat {side:inside|outside}", h.noop),
+    (
+        "system",
+        "ip nat inside source list {acl:word} interface {if:iface} overload",
+        h.nat,
+    ),
+    (
+        "system",
+        "no ip nat inside source list {acl:word} interface {if:iface} overload",
+        h.undo_nat,
+    ),
+    ("system", f"ip route {_IOS_ROUTE} {{nh:ip}} [{{pref:int(1-255)}}]", h.route),
+    ("system", f"ip route {_IOS_ROUTE} {{oif:iface}} [{{nh:ip}}] [{{pref:int(1-255)}}]", h.route),
+    ("system", f"no ip route {_IOS_ROUTE} [{{nh:ip}}]", h.undo_route),
+    ("system", f"no ip route {_IOS_ROUTE} {{oif:iface}} [{{nh:ip}}]", h.undo_route),
+    ("system", "router bgp {asn:asn}", h.enter_bgp),
+    ("bgp", "address-family ipv4 [unicast]", h.bgp_af),
+    ("bgp", "address-family ipv4 vrf {vpn:word}", h.bgp_vpn),
+    ("bgp bgp-vpn", "neighbor {peer:ip} remote-as {asn:asn}", h.peer),
+    ("bgp bgp-vpn", "neighbor {peer:ip} description {text:text}", h.peer_description),
+    ("bgp-af bgp-vpn", "neighbor {peer:ip} activate", h.peer_exists),
+    ("bgp bgp-vpn", "no neighbor {peer:ip}", h.undo_peer),
+    ("bgp-af bgp-vpn", "exit-address-family", h.exit_af),
+    (
+        "system",
+        "access-list {acl:int(1-99)} {action:permit|deny} {src:ip} [{wild:wild}]",
+        h.acl_rule,
+    ),
+    ("system", "access-list {acl:int(1-99)} {action:permit|deny} {any:any}", h.acl_rule),
+    ("system", "ip access-list {type:standard|extended} {acl:word}", named_acl),
+    ("acl", "[{seq:int(1-2147483647)}] {action:permit|deny} {src:ip} [{wild:wild}]", h.acl_rule),
+    ("acl", "[{seq:int(1-2147483647)}] {action:permit|deny} {any:any}", h.acl_rule),
+]
+
+
+def get_config_prompt(session: ConfigSession) -> str:
+    """``R1(config-if)#``: the mode of the current view."""
+    view = session.view
+    if view.kind == "interface":
+        iface = session.device.get_interface(view.name or "")
+        sub = iface is not None and iface.kind == InterfaceKind.SUBINTERFACE
+        mode = "config-subif" if sub else "config-if"
+    elif view.kind == "acl":
+        mode = "config-ext-nacl" if session.acl_extended else "config-std-nacl"
+    else:
+        mode = {
+            "system": "config",
+            "vpn": "config-vrf",
+            "vpn-af": "config-vrf-af",
+            "bgp": "config-router",
+        }.get(view.kind, "config-router-af")
+    return f"{session.device.sysname}({mode})#"
+
+
+def get_exec_command(line: str, tokens: list[Token]) -> str | None:
+    """``do show ...``: the command after ``do``, or None for a configuration line."""
+    if tokens[0].text.lower() == "do" and len(tokens) > 1:
+        return line[tokens[1].column :]
+    return None
+
+
+CONFIG = ConfigSyntax(
+    enter="configure terminal",
+    prompt=get_config_prompt,
+    exec_command=get_exec_command,
+    rules=compile_table(TABLE),
+    interface_types=(
+        "GigabitEthernet",
+        "FastEthernet",
+        "TenGigabitEthernet",
+        "Ethernet",
+        "Vlan",
+        "Loopback",
+        "Port-channel",
+        "Tunnel",
+        "Dialer",
+        "Cellular",
+        "Null",
+        "Virtual-Template",
+    ),
+    syntax_texts={
+        SyntaxKind.UNRECOGNIZED: "% Invalid input detected at '^' marker.",
+        SyntaxKind.WRONG: "% Invalid input detected at '^' marker.",
+        SyntaxKind.INCOMPLETE: "% Incomplete command.",
+        SyntaxKind.TOO_MANY: "% Invalid input detected at '^' marker.",
+        SyntaxKind.AMBIGUOUS: '% Ambiguous command:  "{line}"',
+    },
+    problems={
+        "no_vpn": "% VRF {vpn} not configured.",
+        "overlap": "% {network} overlaps with {other}",
+        "bad_host": "Bad mask /{length} for address {ip}",
+        "rd_first": "",
+        "rd_set": "% Can't change RD for VRF {vpn}; remove it first",
+        "no_rd": "% VRF {vpn} does not have an RD configured.",
+        "not_bound": "% VRF {vpn} is not configured on {interface}",
+        "vlan_in_use": (
+            "% Configuration of multiple subinterfaces of the same main interface with the"
+            " same VID ({vid}) is not permitted.\nThis VID is already configured on {other}."
+        ),
+        "no_route": "%No matching route to delete",
+        "inconsistent_mask": "%Inconsistent address and mask",
+        "bgp_as": "% BGP is already running; AS is {asn}",
+        "no_peer": "% Specify remote-as or peer-group commands first",
+        "no_nat": "%Dynamic mapping not found",
+        "vpn_deleted": "% IPv4 addresses from all interfaces in VRF {vpn} have been removed",
+        "bind": (
+            "% Interface {interface} IPv4 disabled and address(es) removed"
+            " due to enabling VRF {vpn}"
+        ),
+        "unbind": (
+            "% Interface {interface} IPv4 disabled and address(es) removed"
+            " due to disabling VRF {vpn}"
+        ),
+    },
+    description_max=240,
+    rt_needs_rd=False,
+    leave_all="end",
+    leave_one="exit",
+    uncareted=frozenset({SyntaxKind.INCOMPLETE, SyntaxKind.AMBIGUOUS}),
+    quiet_bind=True,  # either syntax: only when it removed an address
+    bgp_vpn_needs_rd=True,
+    static_default=1,  # the administrative distance of a static route
+)
+
+
+# --- the shell ----------------------------------------------------------------------------
+
+CONFIG_MESSAGE = "Enter configuration commands, one per line.  End with CNTL/Z."
+INVALID = "% Invalid input detected at '^' marker."
+SAVED = "Building configuration...\n[OK]\n"
+
+
+def get_exec_prompt(sysname: str, mode: Mode) -> str:
+    return f"{sysname}#" if mode is Mode.ENABLE else f"{sysname}>"
+
+
+def run_session_command(session: Session, words: list[str]) -> list[Chunk] | None:
+    """Leaving, ``enable``/``disable``, ``configure terminal``, ``write``, ``terminal ...``;
+    None for a command for the renderer."""
+    first = words[0].lower()
+    text = " ".join(w.lower() for w in words)
+    if first in ("exit", "logout", "quit") and len(words) == 1:
+        session.closed = True
+        return []
+    if abbreviates(first, "enable", 2) and len(words) == 1:
+        if session.mode is Mode.ENABLE:
+            return []
+        session.mode = Mode.PASSWORD
+        return []
+    if abbreviates(first, "disable", 4) and len(words) == 1:
+        session.mode = Mode.USER
+        return []
+    if len(words) >= 2 and abbreviates(first, "configure", 4):
+        if session.mode is not Mode.ENABLE or not abbreviates(words[1].lower(), "terminal", 1):
+            return [session.output(_invalid_marker(session.prompt, len(words[0]) + 1))]
+        return session.enter_config(CONFIG_MESSAGE)
+    if session.mode is Mode.ENABLE and text in ("write memory", "write", "copy run start"):
+        return [session.output(SAVED)]
+    if len(words) == 3 and abbreviates(first, "terminal", 3):
+        if abbreviates(words[1].lower(), "length", 3) and words[2].isdigit():
+            session.page_lines = int(words[2])
+            return [session.output("")]
+        if abbreviates(words[1].lower(), "width", 3) and words[2].isdigit():
+            return [session.output("")]
+    return None
+
+
+def _invalid_marker(prompt: str, column: int) -> str:
+    """The caret line under the first bad word, then the error text."""
+    return " " * (len(prompt) + column) + "^\n" + INVALID
+
+
+# --- the hardware the generator gives its routers -----------------------------------------
+
+MODELS = (
+    ("ISR4331/K9", ("16.9.5", "16.12.4")),
+    ("ISR4321/K9", ("16.9.5",)),
+)
+# An ISR G2 where the inventory names two-level ports (GigabitEthernet0/1).
+LEGACY_MODELS = (("CISCO2911/K9", ("15.7(3)M5", "15.9(3)M4")), ("CISCO2921/K9", ("15.9(3)M4",)))
+LEGACY_NAME = re.compile(r"^GigabitEthernet\d+/\d+$")
+
+
+def is_legacy(used: set[str]) -> bool:
+    return any(LEGACY_NAME.match(n) for n in used)
+
+
+def make_serial(rng: random.Random) -> str:
+    return (
+        f"FGL{rng.randrange(2000, 2500)}{rng.choice('ABCDEFGHJK')}"
+        f"{rng.randrange(100, 999)}{rng.choice('ABCDEFGHJK')}"
+    )
+
+
+def get_port_names(legacy: bool) -> Iterator[str]:
+    """An ISR G2's three onboard ports then its modules; else slot, card, port."""
+    if legacy:
+        for port in range(3):
+            yield f"GigabitEthernet0/{port}"
+        for slot in itertools.count():
+            for card in range(8):
+                for port in range(4):
+                    yield f"GigabitEthernet{slot}/{card}/{port}"
+    else:
+        for slot in itertools.count():
+            for card in range(8):
+                for port in range(8 if (slot, card) == (0, 0) else 24):
+                    yield f"GigabitEthernet{slot}/{card}/{port}"
+
+
+# --- what the oracle's facts take from this output ----------------------------------------
+
+
+def get_nat_as_shown(device: Device, rule: NatRule) -> tuple[str | None, str | None]:
+    """IOS names the outside interface apart from the rule: shown only when there is one."""
+    if rule.kind is NatKind.EASY_IP:
+        return rule.pool, rule.interface
+    outside = {r.interface for r in device.nat_rules}
+    return rule.pool, rule.interface if len(outside) == 1 else None
+
+
+VENDOR = Vendor(
+    platform="cisco_ios",
+    order=3,
+    name="cisco",
+    commands=COMMANDS,
+    show_syntax=SYNTAX,
+    running_config="show running-config",
+    banner="\r\n",
+    prompt=get_exec_prompt,
+    more=(" --More-- ", "\b" * 9 + " " * 9 + "\b" * 9),
+    saved=SAVED,
+    session_command=run_session_command,
+    config=CONFIG,
+    models=MODELS,
+    make_serial=make_serial,
+    port_names=get_port_names,
+    mac_prefix="a0e0-af",
+    loopback="Loopback0",
+    first_acl=10,
+    factory_sysname="Router",
+    after_config=Mode.ENABLE,
+    paging_stops_on_any_key=True,
+    is_legacy=is_legacy,
+    legacy_models=LEGACY_MODELS,
+    pooled_county_exit=False,  # the county's exit NATs with overload on the interface
+    neighbour_protocol="cdp",
+    nat_as_shown=get_nat_as_shown,
 )

@@ -1,10 +1,23 @@
-"""H3C Comware 7 (MSR routers): the model as ``display`` output."""
+"""H3C Comware 7 (MSR routers) in the lab: all the lab knows of this vendor.
+
+What a survey reads (``display`` output rendered from the model), configuration mode (the
+command table, views and prompts, error texts), the shell (banner, paging, ``save force``,
+``screen-length disable``), the hardware the generator gives its routers, and what the
+oracle's facts take from its output. Shared with Huawei VRP: govnet_lab.vendors._vrp.
+"""
 
 from __future__ import annotations
 
+import itertools
+import random
+from collections.abc import Iterator
 from ipaddress import IPv4Network
+from typing import TYPE_CHECKING
 
-from govnet_lab.model import Device, InterfaceKind, NatKind, get_routing_table
+from govnet_lab.configure import handlers as h
+from govnet_lab.configure.patterns import SyntaxKind
+from govnet_lab.configure.syntax import ConfigSyntax, Handler, compile_table
+from govnet_lab.model import Device, InterfaceKind, NatKind, NatRule, get_routing_table
 from govnet_lab.render.common import (
     Command,
     Syntax,
@@ -18,6 +31,12 @@ from govnet_lab.render.common import (
     short_name,
     truncate,
 )
+from govnet_lab.shell import Chunk
+from govnet_lab.vendors import Vendor, _vrp
+
+if TYPE_CHECKING:
+    from govnet_lab.configure.session import ConfigSession
+    from govnet_lab.session import Session
 
 SHORT = (
     ("Ten-GigabitEthernet", "XGE"),
@@ -480,4 +499,187 @@ COMMANDS: tuple[Command, ...] = (
     command("di:splay ll:dp n:eighbor-information l:ist", lldp_list_text, gated=1),
     command("di:splay a:rp", arp_text),
     command("screen-length dis:able", silent_text),
+)
+
+
+# --- configuration mode -------------------------------------------------------------------
+
+TABLE: list[tuple[str, str, Handler]] = [
+    ("system", "sysname {name:text}", h.sysname),
+    ("system", "ip vpn-instance {vpn:word}", h.enter_vpn),
+    ("system", "undo ip vpn-instance {vpn:word}", h.undo_vpn),
+    ("vpn", "address-family ipv4 [unicast]", h.vpn_af),
+    ("vpn", "route-distinguisher {rd:rt}", h.rd),
+    (
+        "vpn vpn-af",
+        "vpn-target {rt:rt} [{dir:export-extcommunity|import-extcommunity|both}]",
+        h.vpn_target,
+    ),
+    ("vpn", "description {text:text}", h.description),
+    ("interface", "vlan-type dot1q vid {vid:int(1-4094)}", h.dot1q),
+    *_vrp.INTERFACE,
+    ("interface", "undo nat outbound {acl:int(2000-3999)}", h.undo_nat),  # no address-group
+    *_vrp.ROUTES,
+    ("system", "bgp {asn:asn}", h.enter_bgp),
+    ("bgp bgp-vpn", "address-family ipv4 [unicast]", h.bgp_af),
+    ("bgp", "ip vpn-instance {vpn:word}", h.bgp_vpn),
+    ("bgp bgp-vpn", "peer {peer:ip} as-number {asn:asn}", h.peer),
+    ("bgp bgp-vpn", "peer {peer:ip} description {text:text}", h.peer_description),
+    ("bgp-af bgp-vpn-af", "peer {peer:ip} enable", h.peer_exists),
+    ("bgp bgp-vpn", "undo peer {peer:ip}", h.undo_peer),
+    ("system", "acl basic {acl:int(2000-2999)}", h.enter_acl),
+    ("system", "acl number {acl:int(2000-2999)}", h.enter_acl),
+    *_vrp.ACL,
+]
+
+
+def get_config_prompt(session: ConfigSession) -> str:
+    view = session.view
+    name = view.name or ""
+    parts = {
+        "system": [],
+        "interface": [name],
+        "vpn": ["vpn-instance", name],
+        "vpn-af": ["vpn-ipv4", name],
+        "bgp": ["bgp-default"],
+        "bgp-af": ["bgp-default", "ipv4"],
+        "bgp-vpn": ["bgp-default", name],
+        "bgp-vpn-af": ["bgp-default", "ipv4", name],
+        "acl": ["acl-ipv4-basic", name],
+    }[view.kind]
+    return _vrp.get_prompt(session.device.sysname, parts)
+
+
+CONFIG = ConfigSyntax(
+    enter="system-view",
+    prompt=get_config_prompt,
+    exec_command=_vrp.get_exec_command,
+    rules=compile_table(TABLE),
+    interface_types=(
+        "GigabitEthernet",
+        "Ten-GigabitEthernet",
+        "Vlan-interface",
+        "LoopBack",
+        "Route-Aggregation",
+        "Tunnel",
+        "Dialer",
+        "Cellular",
+        "NULL",
+        "Virtual-Template",
+    ),
+    syntax_texts={
+        SyntaxKind.UNRECOGNIZED: " % Unrecognized command found at '^' position.",
+        SyntaxKind.WRONG: " % Wrong parameter found at '^' position.",
+        SyntaxKind.INCOMPLETE: " % Incomplete command found at '^' position.",
+        SyntaxKind.TOO_MANY: " % Too many parameters found at '^' position.",
+        SyntaxKind.AMBIGUOUS: " % Ambiguous command found at '^' position.",
+    },
+    problems={
+        "no_vpn": "The VPN instance does not exist.",
+        "overlap": "The IP address {ip} overlaps with interface {other}.",
+        "bad_host": "Invalid IP address.",
+        "rd_first": "Please configure the RD first.",
+        "rd_set": "The RD has been configured.",
+        "no_rd": "Please configure the RD first.",
+        "not_bound": "The interface is not bound to the VPN instance.",
+        "vlan_in_use": "The VLAN ID has been used by another subinterface.",
+        "no_route": "The static route does not exist.",
+        "inconsistent_mask": "The destination address and mask do not match.",
+        "bgp_as": "A BGP process with AS number {asn} already exists.",
+        "no_peer": "The peer does not exist.",
+        "no_nat": "The NAT configuration does not exist.",
+        "vpn_deleted": "",
+        "bind": "",
+        "unbind": "",
+    },
+    description_max=255,
+    rt_needs_rd=True,
+    leave_all="return",
+    leave_one="quit",
+)
+
+
+# --- the shell ----------------------------------------------------------------------------
+
+STAR = "*" * 78
+BANNER = (
+    f"\r\n{STAR}\r\n"
+    "* Copyright (c) 2004-2021 New H3C Technologies Co., Ltd. All rights reserved.*\r\n"
+    "* Without the owner's prior written consent,                                 *\r\n"
+    "* no decompiling or reverse-engineering shall be allowed.                    *\r\n"
+    f"{STAR}\r\n\r\n"
+)
+SYSTEM_VIEW = "System View: return to User View with Ctrl+Z."
+SAVED = (
+    "Validating file. Please wait...\n"
+    "Saved the current configuration to mainboard device successfully.\n"
+)
+
+
+def run_session_command(session: Session, words: list[str]) -> list[Chunk] | None:
+    """``save force`` and ``screen-length disable``, then VRP's own."""
+    text = " ".join(w.lower() for w in words)
+    if text == "save force":
+        return [session.output(SAVED)]
+    if text == "screen-length disable":
+        session.page_lines = 0
+        return [session.output("")]
+    return _vrp.run_session_command(session, words, SYSTEM_VIEW)
+
+
+# --- the hardware the generator gives its routers -----------------------------------------
+
+MODELS = (
+    ("MSR3620", ("7.1.064, Release 0821P16", "7.1.064, Release 0707P03")),
+    ("MSR3640", ("7.1.064, Release 0821P16",)),
+    ("MSR5620", ("7.1.064, Release 0615P08",)),
+)
+
+
+def make_serial(rng: random.Random) -> str:
+    return f"210235A1BSH{rng.randrange(10, 23)}C{rng.randrange(10**6):06d}"
+
+
+def get_port_names(legacy: bool) -> Iterator[str]:
+    """Slot (from 1), then 24 ports on card 0."""
+    for slot in itertools.count(1):
+        for port in range(24):
+            yield f"GigabitEthernet{slot}/0/{port}"
+
+
+# --- what the oracle's facts take from this output ----------------------------------------
+
+
+def get_nat_as_shown(device: Device, rule: NatRule) -> tuple[str | None, str | None]:
+    """An address group by its number; ``nat static outbound`` is global, so a static rule
+    shows the interface that enables it only when there is one."""
+    pool = _group(device, rule.pool) if rule.kind is NatKind.OUTBOUND else rule.pool
+    interface: str | None = rule.interface
+    if rule.kind is NatKind.STATIC:
+        static = {r.interface for r in device.nat_rules if r.kind is NatKind.STATIC}
+        interface = rule.interface if len(static) == 1 else None
+    return pool, interface
+
+
+VENDOR = Vendor(
+    platform="hp_comware",
+    order=2,
+    name="h3c",
+    commands=COMMANDS,
+    show_syntax=SYNTAX,
+    running_config="display current-configuration",
+    banner=BANNER,
+    prompt=_vrp.get_exec_prompt,
+    more=("---- More ----", "\x1b[16D" + " " * 16 + "\x1b[16D"),
+    saved=SAVED,
+    session_command=run_session_command,
+    config=CONFIG,
+    models=MODELS,
+    make_serial=make_serial,
+    port_names=get_port_names,
+    mac_prefix="3891-d5",
+    loopback="LoopBack0",
+    first_acl=2000,
+    factory_sysname="H3C",
+    nat_as_shown=get_nat_as_shown,
 )

@@ -1,13 +1,27 @@
-"""Huawei VRP (V200R0xx, AR routers): the model as ``display`` output."""
+"""Huawei VRP (V200R0xx, AR routers) in the lab: all the lab knows of this vendor.
+
+What a survey reads (``display`` output rendered from the model), configuration mode (the
+command table, views and prompts, error texts), the shell (banner, paging, ``save``,
+``screen-length``), the hardware the generator gives its routers, and what the oracle's
+facts take from its output. Shared with H3C Comware: govnet_lab.vendors._vrp.
+"""
 
 from __future__ import annotations
 
+import itertools
+import random
+from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network
+from typing import TYPE_CHECKING
 
+from govnet_lab.configure import handlers as h
+from govnet_lab.configure.patterns import SyntaxKind
+from govnet_lab.configure.syntax import ConfigSyntax, Handler, compile_table
 from govnet_lab.model import (
     Device,
     InterfaceKind,
     NatKind,
+    NatRule,
     RouteEntry,
     get_routing_table,
 )
@@ -22,6 +36,14 @@ from govnet_lab.render.common import (
     row,
     short_name,
 )
+from govnet_lab.shell import Chunk, ChunkKind, Mode
+from govnet_lab.vendors import Vendor, _vrp
+
+if TYPE_CHECKING:
+    from govnet_lab.configure.session import ConfigSession
+    from govnet_lab.session import Session
+
+SCREEN_LENGTH = "Info: The configuration takes effect on the current user terminal interface only."
 
 SHORT = (
     ("XGigabitEthernet", "XGE"),
@@ -89,7 +111,7 @@ def esn_text(device: Device, _: list[str]) -> str:
 
 
 def screen_length_text(_device: Device, _: list[str]) -> str:
-    return "Info: The configuration takes effect on the current user terminal interface only."
+    return SCREEN_LENGTH
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -606,4 +628,195 @@ COMMANDS: tuple[Command, ...] = (
     command("dis:play lldp nei:ghbor", lldp_neighbor_text, gated=1),
     command("dis:play arp all", arp_all_text),
     command("screen-length 0 temp:orary", screen_length_text),
+)
+
+
+# --- configuration mode -------------------------------------------------------------------
+
+TABLE: list[tuple[str, str, Handler]] = [
+    ("system", "sysname {name:text}", h.sysname),
+    ("system", "ip vpn-instance {vpn:word}", h.enter_vpn),
+    ("system", "undo ip vpn-instance {vpn:word}", h.undo_vpn),
+    ("vpn", "ipv4-family", h.vpn_af),
+    ("vpn vpn-af", "route-distinguisher {rd:rt}", h.rd),
+    (
+        "vpn vpn-af",
+        "vpn-target {rt:rt} [{dir:export-extcommunity|import-extcommunity|both}]",
+        h.vpn_target,
+    ),
+    ("vpn", "description {text:text}", h.description),
+    ("interface", "dot1q termination vid {vid:int(1-4094)}", h.dot1q),
+    ("interface", "vlan-type dot1q {vid:int(1-4094)}", h.dot1q),
+    ("interface", "[undo] arp broadcast enable", h.noop),  # rendered on every dot1q sub-if
+    *_vrp.INTERFACE,
+    (
+        "interface",
+        "undo nat outbound {acl:int(2000-3999)} [address-group {pool:int(0-255)}]",
+        h.undo_nat,
+    ),
+    *_vrp.ROUTES,
+    ("system", "bgp {asn:asn}", h.enter_bgp),
+    ("bgp", "ipv4-family unicast", h.bgp_af),
+    ("bgp", "ipv4-family vpn-instance {vpn:word}", h.bgp_vpn),
+    ("bgp bgp-vpn", "peer {peer:ip} as-number {asn:asn}", h.peer),
+    ("bgp bgp-vpn", "peer {peer:ip} description {text:text}", h.peer_description),
+    ("bgp-af", "peer {peer:ip} enable", h.peer_exists),
+    ("bgp bgp-vpn", "undo peer {peer:ip}", h.undo_peer),
+    ("system", "acl [number] {acl:int(2000-2999)}", h.enter_acl),
+    *_vrp.ACL,
+]
+
+
+def get_config_prompt(session: ConfigSession) -> str:
+    view = session.view
+    name = view.name or ""
+    parts = {
+        "system": [],
+        "interface": [name],
+        "vpn": ["vpn-instance", name],
+        "vpn-af": ["vpn-instance", name, "af-ipv4"],
+        "bgp": ["bgp"],
+        "bgp-af": ["bgp", "af-ipv4"],
+        "bgp-vpn": ["bgp", name],
+        "bgp-vpn-af": ["bgp", "ipv4", name],
+        "acl": ["acl-basic", name],
+    }[view.kind]
+    return _vrp.get_prompt(session.device.sysname, parts)
+
+
+BIND_INFO = "Info: All IPv4 related configurations on this interface are removed!"
+
+CONFIG = ConfigSyntax(
+    enter="system-view",
+    prompt=get_config_prompt,
+    exec_command=_vrp.get_exec_command,
+    rules=compile_table(TABLE),
+    interface_types=(
+        "GigabitEthernet",
+        "Ethernet",
+        "XGigabitEthernet",
+        "Vlanif",
+        "LoopBack",
+        "Eth-Trunk",
+        "Tunnel",
+        "Dialer",
+        "Cellular",
+        "NULL",
+        "Virtual-Template",
+    ),
+    syntax_texts={
+        SyntaxKind.UNRECOGNIZED: "Error: Unrecognized command found at '^' position.",
+        SyntaxKind.WRONG: "Error: Wrong parameter found at '^' position.",
+        SyntaxKind.INCOMPLETE: "Error: Incomplete command found at '^' position.",
+        SyntaxKind.TOO_MANY: "Error: Too many parameters found at '^' position.",
+        SyntaxKind.AMBIGUOUS: "Error: Ambiguous command found at '^' position.",
+    },
+    problems={
+        "no_vpn": "Error: The VPN instance does not exist.",
+        "overlap": "Error: The specified address conflicts with another address.",
+        "bad_host": "Error: The specified IP address is invalid.",
+        "rd_first": "Error: Please configure the RD first.",
+        "rd_set": "Error: The RD has been configured.",
+        "no_rd": "Error: Please configure the RD first.",
+        "not_bound": "Error: The interface is not bound to the VPN instance.",
+        "vlan_in_use": "Error: The VLAN has been used by another sub-interface.",
+        "no_route": "Error: The static route does not exist.",
+        "inconsistent_mask": "Error: The destination address and mask do not match.",
+        "bgp_as": "Error: The AS number is different from the existing BGP AS number {asn}.",
+        "no_peer": "Error: The peer does not exist.",
+        "no_nat": "Error: The NAT configuration does not exist.",
+        "vpn_deleted": "",
+        "bind": BIND_INFO,
+        "unbind": BIND_INFO,
+    },
+    description_max=242,
+    rt_needs_rd=True,
+    leave_all="return",
+    leave_one="quit",
+)
+
+
+# --- the shell ----------------------------------------------------------------------------
+
+BANNER = (
+    "\r\n\r\nInfo: The max number of VTY users is 5, and the number\r\n"
+    "      of current VTY users on line is 1.\r\n"
+    "      The current login time is 2026-01-05 09:30:00+08:00.\r\n"
+)
+SYSTEM_VIEW = "Enter system view, return user view with Ctrl+Z."
+SAVE_QUESTION = (
+    "The current configuration will be written to the device.\nAre you sure to continue? (y/n)[n]:"
+)
+SAVED = (
+    "It will take several minutes to save configuration file, please wait.........\n"
+    "Configuration file had been saved successfully\n"
+    "Note: The configuration file will take effect after being activated\n"
+)
+
+
+def run_session_command(session: Session, words: list[str]) -> list[Chunk] | None:
+    """``save`` (asks first) and ``screen-length 0 temporary``, then VRP's own."""
+    text = " ".join(w.lower() for w in words)
+    if text == "save":
+        session.mode = Mode.CONFIRM
+        return [Chunk(ChunkKind.OUTPUT, SAVE_QUESTION.replace("\n", "\r\n"))]
+    if text == "screen-length 0 temporary":
+        session.page_lines = 0
+        return [session.output(SCREEN_LENGTH)]
+    return _vrp.run_session_command(session, words, SYSTEM_VIEW)
+
+
+# --- the hardware the generator gives its routers -----------------------------------------
+
+MODELS = (
+    ("AR2240", ("V200R010C10SPC700", "V200R009C00SPC500")),
+    ("AR3260", ("V200R010C10SPC700", "V200R007C00SPC900")),
+    ("AR6140-16G4XG", ("V300R019C10SPC300", "V300R021C10SPC100")),
+)
+
+
+def make_serial(rng: random.Random) -> str:
+    return f"2102{rng.randrange(10**6, 10**7)}P0K{rng.randrange(10**6):06d}"
+
+
+def get_port_names(legacy: bool) -> Iterator[str]:
+    """Slot, card, port; a big county core is a chassis: never a shortage of ports."""
+    for slot in itertools.count():
+        for card in range(8):
+            for port in range(8 if (slot, card) == (0, 0) else 24):
+                yield f"GigabitEthernet{slot}/{card}/{port}"
+
+
+# --- what the oracle's facts take from this output ----------------------------------------
+
+
+def get_nat_as_shown(device: Device, rule: NatRule) -> tuple[str | None, str | None]:
+    """``display nat outbound`` names an address pool by its address-group number."""
+    if rule.kind is NatKind.OUTBOUND:
+        return _address_groups(device)[str(rule.pool)], rule.interface
+    return rule.pool, rule.interface
+
+
+VENDOR = Vendor(
+    platform="huawei",
+    order=1,
+    name="huawei",
+    commands=COMMANDS,
+    show_syntax=SYNTAX,
+    running_config="display current-configuration",
+    banner=BANNER,
+    prompt=_vrp.get_exec_prompt,
+    more=("  ---- More ----", "\x1b[42D" + " " * 42 + "\x1b[42D"),
+    saved=SAVED,
+    session_command=run_session_command,
+    config=CONFIG,
+    models=MODELS,
+    make_serial=make_serial,
+    port_names=get_port_names,
+    mac_prefix="00e0-fc",
+    loopback="LoopBack0",
+    first_acl=2000,
+    factory_sysname="Huawei",
+    ospf_peer_is_router_id=True,  # `display ospf peer brief` shows the router ID
+    nat_as_shown=get_nat_as_shown,
 )
