@@ -105,11 +105,12 @@ def make_county(code: str, devices: int, workdir: Path) -> County:
     from govnet.model.facts import HostSnapshot
     from govnet.model.inventory_files import get_inventory
     from govnet_lab.facts import get_device_facts
-    from govnet_lab.generate import _write_project, build_district, synthesize_inventory
+    from govnet_lab.generate import build_district, synthesize_inventory
+    from govnet_lab.generate.inventory import write_project
 
     tree = get_bundled_tree()
     root = workdir / code
-    _write_project(root, *synthesize_inventory(code, SEED, devices, tree))
+    write_project(root, *synthesize_inventory(code, SEED, devices, tree))
     inventory = get_inventory(root, tree)
     district = build_district(inventory, SEED)
     shutil.rmtree(root)

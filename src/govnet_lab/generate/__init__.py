@@ -1,0 +1,107 @@
+"""Generate a district for the lab: inventory files, every router's state, ground truth, faults.
+
+Two stages. ``synthesize_inventory`` invents a plausible inventory for any real county (its
+NBS towns, departments, routers, ledger), and ``build_district`` turns any validated
+inventory, invented or a user's, into routers whose state agrees with the ledger except
+where it deliberately does not. Every choice comes from ``random.Random`` seeded with text
+built from the seed, so the same inputs give byte-identical files.
+
+Modules, in the order a district is made: ``inventory`` (stage one, and the project's
+files), ``networks`` (blocks, AS numbers, kinds of network, descriptions), then the builder
+in four steps, each a class on the one before: ``devices`` (routers, links), ``plans``
+(which line is what), ``lines`` (each line built), ``truth`` (the district and its ground
+truth); ``faults`` last.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from govnet.model.divisions import get_bundled_tree
+from govnet.model.files import write_atomically
+from govnet.model.inventory import NORNIR_CONFIG, Inventory
+from govnet.model.inventory_files import get_inventory
+from govnet_lab.district import District, GroundTruth, load_district, save_district
+from govnet_lab.generate.devices import as_platform
+from govnet_lab.generate.faults import FaultSpecError, apply_faults, parse_fault_spec
+from govnet_lab.generate.inventory import (
+    DEFAULT_COUNTY,
+    DEFAULT_DEVICES,
+    FIRST_PORT,
+    LabMismatchError,
+    check_county,
+    get_county_code,
+    synthesize_inventory,
+    write_project,
+)
+from govnet_lab.generate.truth import DistrictBuilder, truth_to_yaml
+
+__all__ = [
+    "DISTRICT_FILE",
+    "TRUTH_FILE",
+    "District",
+    "FaultSpecError",
+    "GroundTruth",
+    "LabMismatchError",
+    "apply_faults",
+    "as_platform",
+    "build_district",
+    "generate_lab",
+    "load_district",
+    "parse_fault_spec",
+    "save_district",
+    "synthesize_inventory",
+]
+
+DISTRICT_FILE = Path(".govnet/lab/district.json")
+TRUTH_FILE = Path("lab/ground_truth.yaml")
+
+
+def build_district(inventory: Inventory, seed: int) -> District:
+    """Every router's state, consistent with the inventory except where truth records it."""
+    return DistrictBuilder(inventory, seed).build()
+
+
+def generate_lab(
+    project_root: Path,
+    county: str | None,
+    seed: int,
+    devices: int | None,
+    faults: str | None,
+    first_port: int | None = None,
+) -> Path:
+    """Build (or first synthesize) the district of a project; returns district.json's path.
+
+    Every check (county, size, ports, fault spec) runs before any file is written.
+    """
+    tree = get_bundled_tree()
+    if (project_root / NORNIR_CONFIG).exists():
+        inventory = get_inventory(project_root, tree)
+        actual = get_county_code(inventory)
+        if county is not None and check_county(county, tree) != actual:
+            raise LabMismatchError(
+                f"the project's inventory is for county {actual[:6]}, not {county}"
+            )
+        if devices is not None and devices != len(inventory.hosts):
+            raise LabMismatchError(
+                f"the project's inventory has {len(inventory.hosts)} routers, not {devices}"
+            )
+        if first_port is not None:
+            raise LabMismatchError("the project's inventory already sets every router's port")
+        chosen = parse_fault_spec(faults or "", [h.name for h in inventory.hosts], seed)
+    else:
+        code = county or DEFAULT_COUNTY
+        texts = synthesize_inventory(
+            code, seed, devices or DEFAULT_DEVICES, tree, first_port or FIRST_PORT
+        )
+        chosen = parse_fault_spec(faults or "", list(yaml.safe_load(texts[1])), seed)
+        write_project(project_root, *texts)
+        inventory = get_inventory(project_root, tree)
+    district = build_district(inventory, seed)
+    apply_faults(district, chosen)
+    path = project_root / DISTRICT_FILE
+    save_district(district, path)
+    write_atomically(project_root / TRUTH_FILE, truth_to_yaml(district))
+    return path
