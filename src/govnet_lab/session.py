@@ -131,7 +131,7 @@ class Session:
             self.mode = Mode.ENABLE
             return []
         self.mode = Mode.USER
-        return [Chunk(ChunkKind.OUTPUT, "% Bad secrets\r\n\r\n")]
+        return [Chunk(ChunkKind.OUTPUT, self.vendor.bad_secret)]
 
     def _execute(self, line: str) -> list[Chunk]:
         if not line:

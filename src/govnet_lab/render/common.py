@@ -136,11 +136,6 @@ def row(values: Sequence[object], widths: Sequence[int]) -> str:
     return out.rstrip()
 
 
-def cisco_mac(mac: str) -> str:
-    """``xxxx-xxxx-xxxx`` (Huawei/H3C) as Cisco writes it, ``xxxx.xxxx.xxxx``."""
-    return mac.lower().replace("-", ".")
-
-
 def pseudo_mac(seed: str) -> str:
     """A stable MAC in Huawei/H3C form for a neighbour the model names but gives no MAC."""
     value = sum((i + 1) * ord(ch) for i, ch in enumerate(seed)) * 2654435761 % (1 << 40)
@@ -171,23 +166,6 @@ def clock(seconds: int) -> str:
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
-
-
-def cisco_age(seconds: int) -> str:
-    """A Cisco age: ``00:05:33``, ``1d02h`` or ``2w3d``."""
-    if seconds < 86_400:
-        return clock(seconds)
-    days, rest = divmod(seconds, 86_400)
-    if days < 7:
-        return f"{days}d{rest // 3600:02d}h"
-    return f"{days // 7}w{days % 7}d"
-
-
-def huawei_age(seconds: int) -> str:
-    """A Huawei/H3C peer age: ``00:20:13`` within a day, else ``0049h57m``."""
-    if seconds < 86_400:
-        return clock(seconds)
-    return f"{seconds // 3600:04d}h{seconds % 3600 // 60:02d}m"
 
 
 def dotted_mask(network: IPv4Network) -> str:

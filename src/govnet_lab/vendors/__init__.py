@@ -83,6 +83,7 @@ class Vendor:
     factory_sysname: str  # the sysname of a router fresh from the factory
 
     after_config: Mode = Mode.USER  # the exec mode configuration mode returns to
+    bad_secret: str = ""  # what a wrong enable secret prints (where there is an enable mode)
     paging_stops_on_any_key: bool = False  # at a More prompt (else only q and Ctrl-C stop)
     # Older routers: the inventory's interface names tell (legacy_models and port names).
     is_legacy: Callable[[set[str]], bool] = _never_legacy

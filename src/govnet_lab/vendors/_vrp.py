@@ -1,8 +1,8 @@
 """What Huawei VRP and H3C Comware share in the lab (Comware grew out of VRP).
 
 Not a vendor (the registry skips modules named ``_...``): the configuration rules both
-write alike, the shape of their prompts, ``display`` typed in configuration mode, and the
-session commands both know.
+write alike, the shape of their prompts, ``display`` typed in configuration mode, how they
+print a peer's age, and the session commands both know.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from govnet_lab.configure import handlers as h
 from govnet_lab.configure.patterns import Token
 from govnet_lab.configure.syntax import Handler
+from govnet_lab.render.common import clock
 from govnet_lab.shell import Chunk, Mode, abbreviates
 
 if TYPE_CHECKING:
@@ -62,6 +63,16 @@ def get_exec_command(line: str, tokens: list[Token]) -> str | None:
     """``display ...`` works in every view: the command, or None for a configuration line."""
     first = tokens[0].text.lower()
     return line.strip() if len(first) >= 3 and "display".startswith(first) else None
+
+
+# --- display output -----------------------------------------------------------------------
+
+
+def get_peer_age(seconds: int) -> str:
+    """A Huawei/H3C peer age: ``00:20:13`` within a day, else ``0049h57m``."""
+    if seconds < 86_400:
+        return clock(seconds)
+    return f"{seconds // 3600:04d}h{seconds % 3600 // 60:02d}m"
 
 
 # --- the shell ----------------------------------------------------------------------------

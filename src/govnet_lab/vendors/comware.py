@@ -23,7 +23,6 @@ from govnet_lab.render.common import (
     Syntax,
     command,
     duration_words,
-    huawei_age,
     peer_counters,
     prefixes_from,
     pseudo_mac,
@@ -392,7 +391,7 @@ def _bgp_peers(device: Device, vpn: str | None) -> str:
         state = "Established" if p.established else "Idle"
         lines.append(
             f"  {p.address!s:<15} {p.remote_as:>10} {rcvd:>8} {sent:>8} {0:>4} {prefixes:>7} "
-            f"{huawei_age(p.uptime_s)} {state}"
+            f"{_vrp.get_peer_age(p.uptime_s)} {state}"
         )
     return "\n".join(lines)
 

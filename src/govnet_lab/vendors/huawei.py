@@ -29,7 +29,6 @@ from govnet_lab.render.common import (
     Command,
     Syntax,
     command,
-    huawei_age,
     peer_counters,
     prefixes_from,
     pseudo_mac,
@@ -446,7 +445,7 @@ def _peer_rows(device: Device, vpn: str | None) -> list[str]:
         prefixes = prefixes_from(device, peer.address, vpn) if peer.established else 0
         lines.append(
             f"  {peer.address!s:<15} 4 {peer.remote_as:>11} {rcvd:>8} {sent:>8} {0:>5} "
-            f"{huawei_age(peer.uptime_s):<9} {state:<11} {prefixes:>8}"
+            f"{_vrp.get_peer_age(peer.uptime_s):<9} {state:<11} {prefixes:>8}"
         )
     return lines
 

@@ -30,8 +30,6 @@ from govnet_lab.model import (
 from govnet_lab.render.common import (
     Command,
     Syntax,
-    cisco_age,
-    cisco_mac,
     clock,
     command,
     duration_words,
@@ -75,6 +73,21 @@ SYNTAX = Syntax(
     caret_for_ambiguous=False,
     caret_for_incomplete=False,
 )
+
+
+def _mac(mac: str) -> str:
+    """``xxxx-xxxx-xxxx`` (Huawei/H3C) as Cisco writes it, ``xxxx.xxxx.xxxx``."""
+    return mac.lower().replace("-", ".")
+
+
+def _age(seconds: int) -> str:
+    """A Cisco age: ``00:05:33``, ``1d02h`` or ``2w3d``."""
+    if seconds < 86_400:
+        return clock(seconds)
+    days, rest = divmod(seconds, 86_400)
+    if days < 7:
+        return f"{days}d{rest // 3600:02d}h"
+    return f"{days // 7}w{days % 7}d"
 
 
 def _distance(route: RouteEntry, device: Device) -> int:
@@ -367,9 +380,9 @@ def _route_line(device: Device, r: RouteEntry, indent: int) -> str:
     text = f"{head} [{_distance(r, device)}/{metric}] via {r.next_hop}"
     if r.protocol == "bgp":
         peer = next((p for p in device.bgp_peers if p.address == r.next_hop), None)
-        text += f", {cisco_age(peer.uptime_s if peer else device.uptime_s)}"
+        text += f", {_age(peer.uptime_s if peer else device.uptime_s)}"
     elif r.protocol == "ospf":
-        text += f", {cisco_age(device.uptime_s)}, {r.interface}"
+        text += f", {_age(device.uptime_s)}, {r.interface}"
     return text
 
 
@@ -457,7 +470,7 @@ def _bgp_summary(device: Device, vpn: str | None, all_vrfs: bool) -> str:
     for p in peers:
         rcvd, sent = peer_counters(p.uptime_s, p.established)
         state = str(prefixes_from(device, p.address, p.vpn_instance)) if p.established else "Idle"
-        age = cisco_age(p.uptime_s) if p.established else "never"
+        age = _age(p.uptime_s) if p.established else "never"
         lines.append(
             f"{p.address!s:<15} 4 {p.remote_as:>10} {rcvd:>7} {sent:>7} {entries + 1:>8}"
             f" {0:>4} {0:>4} {age:<8} {state}"
@@ -509,7 +522,7 @@ def nat_statistics_text(device: Device, _: list[str]) -> str:
     inside = nat_inside_interfaces(device)
     lines = [
         f"Total active translations: {statics} ({statics} static, 0 dynamic; 0 extended)",
-        f"Peak translations: {statics}, occurred {cisco_age(device.uptime_s)} ago",
+        f"Peak translations: {statics}, occurred {_age(device.uptime_s)} ago",
         "Outside interfaces:",
         "  " + ", ".join(outside),
         "Inside interfaces: ",
@@ -581,10 +594,10 @@ def _arp(device: Device, vrf: str | None) -> str:
             and iface.oper_up
             and iface.kind is not InterfaceKind.LOOPBACK
         ):
-            rows.append((iface.address.ip, "-", cisco_mac(iface.mac), iface.name))
+            rows.append((iface.address.ip, "-", _mac(iface.mac), iface.name))
     for entry in device.arp:
         if entry.vpn_instance == vrf:
-            rows.append((entry.address, "12", cisco_mac(entry.mac), entry.interface))
+            rows.append((entry.address, "12", _mac(entry.mac), entry.interface))
     for address, age, mac, name in sorted(rows):
         lines.append(f"Internet  {address!s:<16} {age:>8}   {mac:<15} ARPA   {name}")
     return "\n".join(lines)
@@ -897,6 +910,7 @@ VENDOR = Vendor(
     first_acl=10,
     factory_sysname="Router",
     after_config=Mode.ENABLE,
+    bad_secret="% Bad secrets\r\n\r\n",
     paging_stops_on_any_key=True,
     is_legacy=is_legacy,
     legacy_models=LEGACY_MODELS,
