@@ -21,8 +21,8 @@ import json
 import random
 import time
 
-from govnet.coverage import LEDGER, SURVEY, UnitPlace, get_coverage
 from govnet.model.divisions import LEVEL_DIGITS, Level, get_bundled_tree
+from govnet.reports.coverage import LEDGER, SURVEY, UnitPlace, get_coverage
 
 
 def make_units(seed: int) -> list[UnitPlace]:

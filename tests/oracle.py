@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from govnet.classify import classify
-from govnet.coverage import CoverageReport, UnitPlace, get_coverage
 from govnet.model.divisions import Level, get_bundled_tree
 from govnet.model.files import search_path
 from govnet.model.inventory import Inventory
@@ -17,7 +16,9 @@ from govnet.model.plans import Plan
 from govnet.model.policy import load_policy
 from govnet.plan import PlanInput, make_plan
 from govnet.platforms import load_platforms
-from govnet.progress import (
+from govnet.reports.coverage import CoverageReport, UnitPlace, get_coverage
+from govnet.reports.files import Reports
+from govnet.reports.progress import (
     LedgerLine,
     Snapshot,
     get_deadline_states,
@@ -25,7 +26,6 @@ from govnet.progress import (
     get_line_rows,
     get_progress,
 )
-from govnet.report import Reports
 from govnet_lab.configure import apply_lines
 from govnet_lab.district import load_district
 from govnet_lab.facts import get_lab_snapshot, get_running_config

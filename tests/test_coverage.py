@@ -15,10 +15,10 @@ import yaml
 
 from govnet.app.project import init_project
 from govnet.classify import classify
-from govnet.coverage import LEDGER, SURVEY, CoverageRow, UnitPlace, get_coverage
 from govnet.model.divisions import Division, Level, get_bundled_tree
 from govnet.model.inventory_files import get_inventory
 from govnet.model.policy import load_policy
+from govnet.reports.coverage import LEDGER, SURVEY, CoverageRow, UnitPlace, get_coverage
 from govnet_lab.district import load_district
 from govnet_lab.facts import get_lab_snapshot
 from govnet_lab.generate import generate_lab

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from govnet.model.policy import Deadline
-from govnet.progress import (
+from govnet.reports.progress import (
     Tally,
     get_deadline_states,
     get_exit_rows,

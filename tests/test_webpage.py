@@ -8,7 +8,7 @@ import pytest
 
 from browser import open_page
 from govnet.model.divisions import Level, get_bundled_tree
-from govnet.report import write_reports
+from govnet.reports.files import write_reports
 from oracle import UNIT, Migrated, migrate_one_unit, reports_of
 
 HOSTILE = '<script>alert("x")</script><img src="http://example.com/x.png">人社局'

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from govnet.workbook import COUNT, MONEY, RATE, Column, SheetSpec, write_workbook
+from govnet.reports.workbook import COUNT, MONEY, RATE, Column, SheetSpec, write_workbook
 
 
 def test_a_sheet_is_laid_out_for_printing_and_text_never_becomes_a_formula(tmp_path: Path) -> None:

@@ -288,7 +288,7 @@ def _demo_classify(project: Project) -> Any:
 
 
 def _demo_reports(project: Project) -> tuple[Any, Any, Path]:
-    from govnet.report import ALL_FORMATS, write_reports
+    from govnet.reports.files import ALL_FORMATS, write_reports
 
     reports = get_reports(project)
     folder, _ = write_reports(project.root / "reports", reports, ALL_FORMATS)

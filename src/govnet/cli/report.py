@@ -47,7 +47,7 @@ def _load_reports(
 def get_reports(project: Project, division: str | None = None, level: Level = Level.TOWN) -> Any:
     """Every report's data from the project's store and policy (the report commands, the demo)."""
     from govnet.model.policy import load_policy
-    from govnet.report import load_reports
+    from govnet.reports.files import load_reports
 
     policy = load_policy(project.root)
     store = project.open_store()
@@ -67,7 +67,7 @@ def _table_report(
     render: Callable[[Any, dict[str, Any]], None],
 ) -> None:
     """`report exits` and `report lines`: the table's data, its files, JSON or the terminal."""
-    from govnet.report import get_formats, write_table
+    from govnet.reports.files import get_formats, write_table
 
     wanted = get_formats(formats)
     project, reports = _load_reports(ctx)
@@ -90,7 +90,7 @@ def _show_report(
 ) -> None:
     """Write a report's files under reports/<date>/, then print its JSON, or render it and
     name the files written."""
-    from govnet.report import get_report_dir
+    from govnet.reports.files import get_report_dir
 
     written = write(get_report_dir(project.root / "reports", dt.date.today()))
     if as_json:
@@ -184,8 +184,8 @@ def report_all(
     """Every report's files at once (coverage, progress, exits, lines), the statistics
     workbook (statistics.xlsx, a sheet per topic, ready to print) and the web page
     (index.html, one self-contained file)."""
-    from govnet.report import ALL_FORMATS, get_formats, write_reports
-    from govnet.webpage import LANGS
+    from govnet.reports.files import ALL_FORMATS, get_formats, write_reports
+    from govnet.reports.webpage import LANGS
 
     wanted = get_formats(formats, ALL_FORMATS)
     if lang not in LANGS:
@@ -213,7 +213,7 @@ def report_progress(
     """Progress over the snapshots: business networks found / migrated / retained /
     remaining, own exits found / closed, lines cancelled and fees saved, deadlines; per unit,
     per division and as a trend."""
-    from govnet.report import get_formats, write_progress
+    from govnet.reports.files import get_formats, write_progress
 
     wanted = get_formats(formats)
     project, reports = _load_reports(ctx)
@@ -311,8 +311,8 @@ def report_coverage(
 ) -> None:
     """Extranet coverage per division down to towns: units that should connect, connected
     (marked when only the ledger shows it), rate, towns and villages covered of total."""
-    from govnet.coverage import coverage_from_store
-    from govnet.report import get_formats, write_table
+    from govnet.reports.coverage import coverage_from_store
+    from govnet.reports.files import get_formats, write_table
 
     wanted = get_formats(formats)
     project = get_options(ctx).get_project()

@@ -16,11 +16,11 @@ from govnet.model.files import write_atomically
 from govnet.model.problems import UsageError
 
 if TYPE_CHECKING:
-    from govnet.coverage import CoverageReport
+    from govnet.reports.coverage import CoverageReport
     from govnet.model.divisions import DivisionTree, Level
     from govnet.model.policy import Deadline
     from govnet.model.verdicts import Breach
-    from govnet.progress import ExitRow, LineRow, ProgressReport
+    from govnet.reports.progress import ExitRow, LineRow, ProgressReport
     from govnet.store import Store
 
 FORMATS = ("csv", "json")  # every report
@@ -39,7 +39,7 @@ def get_formats(text: str | None, allowed: Sequence[str] = FORMATS) -> list[str]
     >>> get_formats("pdf")
     Traceback (most recent call last):
     ...
-    govnet.report.ReportError: --format: 'pdf' is not one of csv, json
+    govnet.reports.files.ReportError: --format: 'pdf' is not one of csv, json
     """
     formats = [f.strip().lower() for f in (text or "").split(",") if f.strip()]
     for name in formats:
@@ -160,9 +160,9 @@ def load_reports(
     division: str | None = None,
     deepest: Level | None = None,
 ) -> Reports:
-    from govnet.coverage import coverage_from_store
+    from govnet.reports.coverage import coverage_from_store
     from govnet.model.divisions import Level
-    from govnet.progress import (
+    from govnet.reports.progress import (
         ProgressReport,
         get_deadline_states,
         get_exit_rows,
@@ -203,13 +203,13 @@ def write_reports(
     written += write_table(folder, "exits", reports.exits_data(), "exits", formats)
     written += write_table(folder, "lines", reports.lines_data(), "lines", formats)
     if "xlsx" in formats:
-        from govnet.workbook import reports_to_sheets, write_workbook
+        from govnet.reports.workbook import reports_to_sheets, write_workbook
 
         path = folder / "statistics.xlsx"
         write_workbook(path, reports_to_sheets(reports))
         written.append(path)
     if "html" in formats:
-        from govnet.webpage import reports_to_html
+        from govnet.reports.webpage import reports_to_html
 
         path = folder / "index.html"
         write_atomically(path, reports_to_html(reports, lang))

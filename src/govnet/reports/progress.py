@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from govnet.coverage import CoverageRow, get_ancestor_codes
+from govnet.reports.coverage import CoverageRow, get_ancestor_codes
 from govnet.model.policy import Category, Deadline, Target
 from govnet.model.problems import UsageError
 from govnet.model.verdicts import Classification

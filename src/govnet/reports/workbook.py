@@ -27,7 +27,7 @@ from govnet.model.files import write_atomically_with
 from govnet.model.labels import LEVEL_NAMES, STATUS_NAMES, target_label
 
 if TYPE_CHECKING:
-    from govnet.report import Reports
+    from govnet.reports.files import Reports
 
 COUNT, MONEY, RATE, TEXT = "#,##0", "#,##0.00", "0.0%", "@"
 HEADER_ROW = 3

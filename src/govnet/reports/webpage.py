@@ -21,8 +21,8 @@ from markupsafe import Markup
 from govnet.model.labels import percent, target_label
 
 if TYPE_CHECKING:
-    from govnet.coverage import CoverageRow
-    from govnet.report import Reports
+    from govnet.reports.coverage import CoverageRow
+    from govnet.reports.files import Reports
 
 LANGS = ("zh", "en")
 STATUS_COLOURS = {
@@ -280,7 +280,7 @@ def reports_to_html(reports: Reports, lang: str = "zh") -> str:
     labels = LABELS[lang]
     progress = reports.progress.to_dict()
     total = progress["points"][-1]
-    text = resources.files("govnet").joinpath("data/report.html.j2").read_text("utf-8")
+    text = resources.files("govnet").joinpath("data/reports/page.html.j2").read_text("utf-8")
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True)
     env.filters["percent"] = percent
     env.filters["target"] = lambda value: target_label(value, lang)

@@ -1,0 +1,1 @@
+"""The reports people read: coverage, progress, exits, lines and deadlines."""
