@@ -16,16 +16,12 @@ from govnet.model.plans import Plan
 from govnet.model.policy import load_policy
 from govnet.plan import PlanInput, make_plan
 from govnet.platforms import load_platforms
+from govnet.reports.bundle import Reports
 from govnet.reports.coverage import CoverageReport, UnitPlace, get_coverage
-from govnet.reports.files import Reports
-from govnet.reports.progress import (
-    LedgerLine,
-    Snapshot,
-    get_deadline_states,
-    get_exit_rows,
-    get_line_rows,
-    get_progress,
-)
+from govnet.reports.exits import Exits, get_exit_rows
+from govnet.reports.lines import Lines, get_line_rows
+from govnet.reports.progress import get_deadline_states, get_division_rows, get_progress
+from govnet.reports.snapshots import LedgerLine, Snapshot
 from govnet_lab.configure import apply_lines
 from govnet_lab.district import load_district
 from govnet_lab.facts import get_lab_snapshot, get_running_config
@@ -94,13 +90,17 @@ def reports_of(migrated: Migrated, names: dict[str, str] | None = None) -> Repor
     states = get_deadline_states(
         load_policy(None).deadlines, progress.total, {"root": rows[0]}, T0.date()
     )
+    progress = replace(progress, deadlines=states, divisions=get_division_rows(progress, coverage))
+    unit_names = {**{u.id: u.name for u in migrated.inventory.units}, **(names or {})}
+    exits = get_exit_rows([migrated.before, after])
     return Reports(
-        coverage,
-        replace(progress, deadlines=states),
-        get_exit_rows([migrated.before, after]),
-        get_line_rows(after, ledger),
-        after.classification.breaches,
-        {**{u.id: u.name for u in migrated.inventory.units}, **(names or {})},
+        {
+            "coverage": coverage,
+            "progress": progress,
+            "exits": Exits(exits, after.classification.breaches, unit_names),
+            "lines": Lines(get_line_rows(after, ledger), unit_names),
+            "deadlines": states,
+        },
         T0 + dt.timedelta(days=8),
     )
 

@@ -16,13 +16,9 @@ from pathlib import Path
 import pytest
 
 from govnet.model.policy import Deadline
-from govnet.reports.progress import (
-    Tally,
-    get_deadline_states,
-    get_exit_rows,
-    get_line_rows,
-    get_progress,
-)
+from govnet.reports.exits import get_exit_rows
+from govnet.reports.lines import get_line_rows
+from govnet.reports.progress import Tally, get_deadline_states, get_progress
 from oracle import T0, UNIT, ledger_of, migrate_one_unit
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from browser import open_page
 from govnet.model.divisions import Level, get_bundled_tree
+from govnet.reports import REGISTRY
+from govnet.reports.exits import REPORT as EXITS
 from govnet.reports.files import write_reports
 from oracle import UNIT, Migrated, migrate_one_unit, reports_of
 
@@ -21,7 +23,7 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Migrated:
 
 def test_the_page_renders_offline_with_the_tree_and_charts(migrated: Migrated) -> None:
     reports = reports_of(migrated, {UNIT: HOSTILE})
-    folder, written = write_reports(migrated.root / "reports", reports, ["html"])
+    folder, written = write_reports(migrated.root / "reports", reports, REGISTRY, ["html"])
     (page_file,) = written
     assert page_file == folder / "index.html" and folder.parent.name == "reports"
     towns = get_bundled_tree().get_descendants("370702", Level.TOWN)
@@ -59,7 +61,7 @@ def test_the_page_renders_offline_with_the_tree_and_charts(migrated: Migrated) -
         )
         assert covered == reports.coverage.rows[0].towns_covered
         assert page.evaluate("document.querySelectorAll('.critical').length") == len(
-            reports.breaches
+            reports.rows_of(EXITS).breaches
         )
         screenshot = folder / "index.png"
         page.screenshot(screenshot)
@@ -70,7 +72,7 @@ def test_the_page_renders_offline_with_the_tree_and_charts(migrated: Migrated) -
 
 def test_the_page_speaks_english_when_asked(migrated: Migrated) -> None:
     reports = reports_of(migrated)
-    _, (page_file,) = write_reports(migrated.root / "reports-en", reports, ["html"], "en")
+    _, (page_file,) = write_reports(migrated.root / "reports-en", reports, REGISTRY, ["html"], "en")
     with open_page(page_file) as page:
         assert page.errors == [] and page.requests == [page.url]
         assert page.evaluate("document.documentElement.lang") == "en"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import openpyxl
 
-from govnet.reports.workbook import COUNT, MONEY, RATE, Column, SheetSpec, write_workbook
+from govnet.reports.base import COUNT, MONEY, RATE, Column, SheetSpec
+from govnet.reports.workbook import write_workbook
 
 
 def test_a_sheet_is_laid_out_for_printing_and_text_never_becomes_a_formula(tmp_path: Path) -> None:

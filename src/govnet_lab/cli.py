@@ -30,7 +30,6 @@ from govnet.cli.common import (
     print_json,
 )
 from govnet.cli.inventory import _describe_sync, render_summary
-from govnet.cli.report import get_reports
 from govnet.cli.survey import render_survey_summary
 from govnet.model.divisions import get_bundled_tree
 from govnet.model.inventory import get_inventory_summary
@@ -288,10 +287,11 @@ def _demo_classify(project: Project) -> Any:
 
 
 def _demo_reports(project: Project) -> tuple[Any, Any, Path]:
-    from govnet.reports.files import ALL_FORMATS, write_reports
+    from govnet.app.reports import load_reports, write_reports
+    from govnet.reports.files import ALL_FORMATS
 
-    reports = get_reports(project)
-    folder, _ = write_reports(project.root / "reports", reports, ALL_FORMATS)
+    reports = load_reports(project)
+    folder, _ = write_reports(project, reports, ALL_FORMATS)
     return reports.coverage, reports.progress, folder
 
 

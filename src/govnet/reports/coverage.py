@@ -12,13 +12,16 @@ connected.
 Counting is one pass over units and one over the towns and villages below the root, adding
 to each ancestor (at most four per code), so the whole country's 41,000 towns take well under
 a second (benchmarks/coverage.py).
+
+The report: coverage.csv and coverage.json, the sheet 覆盖情况, the page's coverage tree
+(nested ``<details>`` down to every town, a strip of towns) and the terminal table.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import takewhile
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +34,24 @@ from govnet.model.divisions import (
     get_level,
     to_full_code,
 )
+from govnet.model.labels import LEVEL_NAMES, percent
 from govnet.model.problems import UsageError
+from govnet.reports.base import (
+    COUNT,
+    RATE,
+    TEMPLATES,
+    Column,
+    Reading,
+    ReportSpec,
+    Section,
+    SheetContext,
+    SheetSpec,
+    View,
+    ViewColumn,
+    ViewLine,
+    ViewTable,
+)
+from govnet.reports.charts import cell_strip
 
 if TYPE_CHECKING:
     from govnet.store import Store
@@ -320,3 +340,185 @@ def coverage_from_store(
     name = tree.get_full_name(root) if root else COUNTRY
     rows = get_coverage(tree, places, root, deepest)
     return CoverageReport(root, name, deepest, run_id, result.survey_run_id, rows)
+
+
+# --- the report -------------------------------------------------------------------------
+
+TABLE_ROWS = 500  # a terminal table longer than this helps nobody (and rich is slow)
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "coverage": "覆盖情况",
+        "connected": "已接入",
+        "rate": "接入率",
+        "covered": "乡镇覆盖",
+        "ledger_only": "仅台账",
+        "town_strip": "各乡镇（街道）覆盖：绿色已覆盖，灰色未覆盖",
+    },
+    "en": {
+        "coverage": "Coverage",
+        "connected": "Connected",
+        "rate": "Rate",
+        "covered": "Towns covered",
+        "ledger_only": "ledger only",
+        "town_strip": "Towns: green covered, grey not yet",
+    },
+}
+
+
+@dataclass
+class Node:
+    """One division in the coverage tree, with those below it."""
+
+    row: CoverageRow
+    children: list[Node] = field(default_factory=list)
+
+
+def rows_to_tree(rows: Sequence[CoverageRow]) -> list[Node]:
+    """Coverage rows (tree order, each with its parent's code) as nested nodes."""
+    nodes: dict[str, Node] = {}
+    roots: list[Node] = []
+    for row in rows:
+        node = Node(row)
+        nodes[row.code] = node
+        parent = nodes.get(row.parent) if row.parent is not None else None
+        (parent.children if parent is not None else roots).append(node)
+    return roots
+
+
+class CoverageSpec(ReportSpec[CoverageReport]):
+    name = "coverage"
+    help = (
+        "Extranet coverage per division down to towns: units that should connect, connected"
+        "\n(marked when only the ledger shows it), rate, towns and villages covered of total."
+    )
+
+    def load(self, reading: Reading) -> CoverageReport:
+        """At the latest classified survey run (the one the progress ends with)."""
+        latest = reading.snapshots[-1].classify_run_id
+        return coverage_from_store(
+            reading.store, reading.tree, latest, reading.division, reading.level
+        )
+
+    def data(self, rows: CoverageReport) -> dict[str, Any]:
+        return rows.to_dict()
+
+    def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        return {"coverage": data["rows"]}
+
+    def sheets(
+        self, rows: CoverageReport, data: Mapping[str, Any], where: SheetContext
+    ) -> list[SheetSpec]:
+        villages = any(r.villages for r in rows.rows)
+        columns = [
+            Column("区划代码"),
+            Column("区划名称"),
+            Column("层级"),
+            Column("应接入单位数", COUNT),
+            Column("已接入单位数", COUNT),
+            Column("其中仅台账", COUNT),
+            Column("单位接入率", RATE),
+            Column("乡镇（街道）数", COUNT),
+            Column("已覆盖乡镇（街道）", COUNT),
+            Column("乡镇覆盖率", RATE),
+        ]
+        if villages:
+            columns += [
+                Column("村（社区）数", COUNT),
+                Column("已覆盖村（社区）", COUNT),
+                Column("村覆盖率", RATE),
+            ]
+        cells = []
+        for r in rows.rows:
+            row = [
+                r.code,
+                "　" * r.depth + r.name,
+                LEVEL_NAMES[r.level.value] if r.level else "全国",
+                r.units,
+                r.connected,
+                r.connected_by_ledger,
+                r.rate,
+                r.towns,
+                r.towns_covered,
+                r.town_rate,
+            ]
+            if villages:
+                row += [r.villages, r.villages_covered, r.village_rate]
+            cells.append(row)
+        heading = f"电子政务外网覆盖情况统计表（{where.place}）"
+        return [SheetSpec("覆盖情况", heading, where.source, columns, cells)]
+
+    def section(self, rows: CoverageReport, data: Mapping[str, Any], lang: str) -> Section:
+        labels = LABELS[lang]
+        context = {
+            "t": labels,
+            "tree": rows_to_tree(rows.rows),
+            "strip": cell_strip(
+                "towns",
+                labels["town_strip"],
+                [
+                    (f"{r.name} {r.code}", "#2e7d32" if r.towns_covered else "#cfcfcf")
+                    for r in rows.rows
+                    if r.level is Level.TOWN
+                ],
+            ),
+        }
+        return Section(TEMPLATES / "coverage.html.j2", context)
+
+    def view(self, rows: CoverageReport, data: Mapping[str, Any]) -> View:
+        columns = [
+            ViewColumn("区划\ndivision", no_wrap=True),
+            ViewColumn("代码\ncode", no_wrap=True),
+        ]
+        columns += [
+            ViewColumn(header, "right", no_wrap=True)
+            for header in (
+                "应接入\nunits",
+                "已接入\nconnected",
+                "接入率\nrate",
+                "乡镇\ntowns",
+                "覆盖率\ncovered",
+            )
+        ]
+        villages = any(r.villages for r in rows.rows)
+        if villages:
+            columns.append(ViewColumn("村社区\nvillages", "right"))
+        shown = rows.rows[:TABLE_ROWS]
+        cells = []
+        for row in shown:
+            connected = str(row.connected)
+            if row.connected_by_ledger:
+                connected += f" (台账 ledger {row.connected_by_ledger})"
+            line = [
+                "  " * row.depth + row.name,
+                row.code,
+                str(row.units),
+                connected,
+                percent(row.rate),
+                f"{row.towns_covered}/{row.towns}",
+                percent(row.town_rate),
+            ]
+            if villages:
+                line.append(f"{row.villages_covered}/{row.villages}")
+            cells.append(line)
+        title = (
+            f"电子政务外网覆盖 extranet coverage: {rows.root_name}"
+            f" (classification {rows.classify_run_id}, survey run {rows.survey_run_id})"
+        )
+        view: View = [ViewTable(title, columns, cells)]
+        if len(shown) < len(rows.rows):
+            view.append(
+                ViewLine.plain(
+                    f"(the first {len(shown):,} of {len(rows.rows):,} rows; --format csv,json"
+                    " writes them all, --level county shows fewer)"
+                )
+            )
+        if any(r.connected_by_ledger for r in rows.rows[:1]):
+            view.append(
+                ViewLine.plain(
+                    "台账 ledger: connected by the ledger only (no surveyed device shows the line)"
+                )
+            )
+        return view
+
+
+REPORT = CoverageSpec()

@@ -1,5 +1,6 @@
-"""Report files: each report's tables as CSV and JSON under ``reports/<date>/``, written whole
-(a temporary file renamed into place, so a reader never sees half a report)."""
+"""Report files under ``reports/<date>/``: each report's tables as CSV and its document as
+JSON, the workbook and the web page, written whole (a temporary file renamed into place, so
+a reader never sees half a report)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,13 @@ import datetime as dt
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from govnet.model.files import write_atomically
 from govnet.model.problems import UsageError
-
-if TYPE_CHECKING:
-    from govnet.reports.coverage import CoverageReport
-    from govnet.model.divisions import DivisionTree, Level
-    from govnet.model.policy import Deadline
-    from govnet.model.verdicts import Breach
-    from govnet.reports.progress import ExitRow, LineRow, ProgressReport
-    from govnet.store import Store
+from govnet.reports.base import ReportSpec
+from govnet.reports.bundle import Reports
 
 FORMATS = ("csv", "json")  # every report
 ALL_FORMATS = (*FORMATS, "xlsx", "html")  # `report all`: also the workbook and the web page
@@ -62,20 +56,6 @@ def rows_to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
-def write_table(
-    folder: Path, name: str, data: Mapping[str, Any], rows_key: str, formats: Sequence[str]
-) -> list[Path]:
-    """``<folder>/<name>.csv`` (the rows) and ``<name>.json`` (everything), as asked."""
-    written = []
-    for fmt in [f for f in formats if f in FORMATS]:
-        path = folder / f"{name}.{fmt}"
-        if fmt == "csv":
-            written.append(write_csv(path, data[rows_key]))
-        else:
-            written.append(write_json(path, data))
-    return written
-
-
 def write_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
     write_atomically(path, rows_to_csv(rows))
     return path
@@ -86,132 +66,44 @@ def write_json(path: Path, data: Any) -> Path:
     return path
 
 
-def write_progress(folder: Path, data: Mapping[str, Any], formats: Sequence[str]) -> list[Path]:
-    """progress.json (everything); progress-trend/-units/-deadlines.csv (one table each)."""
+def write_files(
+    folder: Path, reports: Reports, shown: Sequence[ReportSpec[Any]], formats: Sequence[str]
+) -> list[Path]:
+    """The shown reports' CSV tables and JSON documents in ``folder``, as asked: for each
+    format in the order asked, each report in the order shown."""
     written = []
-    if "csv" in formats:
-        units = [{k: v for k, v in u.items() if k != "network_status"} for u in data["units"]]
-        written += [
-            write_csv(folder / "progress-trend.csv", data["points"]),
-            write_csv(folder / "progress-units.csv", units),
-            write_csv(folder / "progress-divisions.csv", data["divisions"]),
-            write_csv(folder / "progress-deadlines.csv", data["deadlines"]),
-        ]
-    if "json" in formats:
-        written.append(write_json(folder / "progress.json", data))
+    for fmt in [f for f in formats if f in FORMATS]:
+        for report in shown:
+            data = reports.data_of(report)
+            if fmt == "csv":
+                for stem, rows in report.tables(data).items():
+                    written.append(write_csv(folder / f"{stem}.csv", rows))
+            elif report.json_file:
+                written.append(write_json(folder / f"{report.name}.json", data))
     return written
 
 
-@dataclass(frozen=True)
-class Reports:
-    """Everything the reports show, read from the store once."""
-
-    coverage: CoverageReport
-    progress: ProgressReport
-    exits: list[ExitRow]
-    lines: list[LineRow]
-    breaches: list[Breach]
-    unit_names: dict[str, str]
-    made_at: dt.datetime
-
-    def progress_data(self) -> dict[str, Any]:
-        """The progress, with its totals per division of the coverage table (the root down
-        to towns) as ``divisions``."""
-        data = self.progress.to_dict()
-        places = {r.code: r for r in self.coverage.rows}
-        data["divisions"] = [
-            {"code": code, "name": places[code].name, "level": places[code].to_dict()["level"]}
-            | tally.to_dict()
-            for code, tally in self.progress.get_rows(self.coverage.root)
-            if code in places
-        ]
-        return data
-
-    def exits_data(self) -> dict[str, Any]:
-        return {
-            "exits": [
-                {"unit_name": self.unit_names.get(e.unit, e.unit), **e.to_dict()}
-                for e in self.exits
-            ],
-            "breaches": [b.to_dict() for b in self.breaches],
-        }
-
-    def lines_data(self) -> dict[str, Any]:
-        rows = [
-            {"unit_name": self.unit_names.get(ln.unit, ln.unit), **ln.to_dict()}
-            for ln in self.lines
-        ]
-        totals: dict[str, dict[str, float]] = {}
-        for row in rows:
-            total = totals.setdefault(
-                row["status"], {"lines": 0, "monthly_fee": 0.0, "annual_fee": 0.0}
-            )
-            total["lines"] += 1
-            total["monthly_fee"] += row["monthly_fee"] or 0.0
-            total["annual_fee"] += row["annual_fee"] or 0.0
-        return {"lines": rows, "totals": totals}
-
-
-def load_reports(
-    store: Store,
-    tree: DivisionTree,
-    deadlines: Sequence[Deadline],
-    today: dt.date,
-    division: str | None = None,
-    deepest: Level | None = None,
-) -> Reports:
-    from govnet.reports.coverage import coverage_from_store
-    from govnet.model.divisions import Level
-    from govnet.reports.progress import (
-        ProgressReport,
-        get_deadline_states,
-        get_exit_rows,
-        get_ledger,
-        get_line_rows,
-        get_snapshots,
-        progress_from_store,
-    )
-
-    snapshots = get_snapshots(store)
-    latest = snapshots[-1]
-    coverage = coverage_from_store(
-        store, tree, latest.classify_run_id, division, deepest or Level.TOWN
-    )
-    progress = progress_from_store(store, snapshots)
-    root = coverage.rows[0] if coverage.rows else None
-    states = get_deadline_states(deadlines, progress.total, {"root": root}, today)
-    names = {u["key"]: u["name"] for u in store.get_inventory_rows("units", include_retired=True)}
-    return Reports(
-        coverage,
-        ProgressReport(progress.points, progress.units, states),
-        get_exit_rows(snapshots),
-        get_line_rows(latest, get_ledger(store)),
-        latest.classification.breaches,
-        names,
-        dt.datetime.now().astimezone(),
-    )
-
-
 def write_reports(
-    reports_dir: Path, reports: Reports, formats: Sequence[str], lang: str = "zh"
+    reports_dir: Path,
+    reports: Reports,
+    registry: Sequence[ReportSpec[Any]],
+    formats: Sequence[str],
+    lang: str = "zh",
 ) -> tuple[Path, list[Path]]:
     """Every report's files in ``reports/<date>/``: tables as csv/json, statistics.xlsx,
-    index.html."""
+    index.html (openpyxl and Jinja2 are loaded only when the workbook or the page is asked)."""
     folder = get_report_dir(reports_dir, reports.made_at.date())
-    written = write_table(folder, "coverage", reports.coverage.to_dict(), "rows", formats)
-    written += write_progress(folder, reports.progress_data(), formats)
-    written += write_table(folder, "exits", reports.exits_data(), "exits", formats)
-    written += write_table(folder, "lines", reports.lines_data(), "lines", formats)
+    written = write_files(folder, reports, registry, formats)
     if "xlsx" in formats:
         from govnet.reports.workbook import reports_to_sheets, write_workbook
 
         path = folder / "statistics.xlsx"
-        write_workbook(path, reports_to_sheets(reports))
+        write_workbook(path, reports_to_sheets(reports, registry))
         written.append(path)
     if "html" in formats:
         from govnet.reports.webpage import reports_to_html
 
         path = folder / "index.html"
-        write_atomically(path, reports_to_html(reports, lang))
+        write_atomically(path, reports_to_html(reports, registry, lang))
         written.append(path)
     return folder, written

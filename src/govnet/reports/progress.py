@@ -14,6 +14,11 @@ Own internet exits found so far are ``closed`` when a later point no longer show
 A ledger line is cancelled when it has left the ledger (the store keeps it, retired, with its
 fees) by the point's survey; its fees are saved. Lines still in the ledger whose target is
 decommission are the saving still to come.
+
+The report: progress.json (with the deadlines' states) and progress-trend, -units and
+-divisions.csv; the sheets 业务专网整合, 区划汇总 and 进度趋势; the page's trend and status
+charts; the terminal's trend and per-unit tables. The deadlines have a report of their own
+(govnet.reports.deadlines), shown with this one.
 """
 
 from __future__ import annotations
@@ -23,22 +28,35 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from govnet.reports.coverage import CoverageRow, get_ancestor_codes
+from markupsafe import Markup
+
+from govnet.model.labels import LEVEL_NAMES
 from govnet.model.policy import Category, Deadline, Target
-from govnet.model.problems import UsageError
-from govnet.model.verdicts import Classification
-
-if TYPE_CHECKING:
-    from govnet.store import Store
+from govnet.reports.base import (
+    COUNT,
+    MONEY,
+    RATE,
+    TEMPLATES,
+    Column,
+    Reading,
+    ReportSpec,
+    Section,
+    SheetContext,
+    SheetSpec,
+    View,
+    ViewColumn,
+    ViewLine,
+    ViewTable,
+)
+from govnet.reports.charts import line_chart, stacked_bar
+from govnet.reports.coverage import REPORT as COVERAGE
+from govnet.reports.coverage import CoverageReport, CoverageRow, get_ancestor_codes
+from govnet.reports.snapshots import LedgerLine, Snapshot, get_exit_key
 
 STATUSES = ("migrated", "retained", "to_cancel", "closed", "remaining")
 CARRIERS = {Category.EXTRANET.value, Category.INTERNET.value}
-
-
-class ProgressError(UsageError):
-    """No progress to report yet; the message says what to run."""
 
 
 @dataclass
@@ -122,6 +140,8 @@ class ProgressReport:
     points: list[Point]  # oldest first; the last is "now"
     units: list[UnitProgress]
     deadlines: list[DeadlineState] = field(default_factory=list)
+    # Totals per division of the coverage table (the root down to towns), for people.
+    divisions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def total(self) -> Tally:
@@ -160,36 +180,8 @@ class ProgressReport:
                 for u in self.units
             ],
             "deadlines": [d.to_dict() for d in self.deadlines],
+            "divisions": self.divisions,
         }
-
-
-@dataclass(frozen=True)
-class LedgerLine:
-    circuit_id: str
-    unit: str
-    monthly_fee: Decimal | None
-    annual_fee: Decimal | None
-    retired_at: dt.datetime | None  # left the ledger: cancelled
-    network: str = ""
-    carrier: str = ""
-    kind: str = ""
-    bandwidth_mbps: float | None = None
-
-    @property
-    def yearly(self) -> Decimal:
-        if self.annual_fee is not None:
-            return self.annual_fee
-        return (self.monthly_fee or Decimal(0)) * 12
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One point's input: when, and its classification."""
-
-    survey_run_id: int
-    classify_run_id: int
-    at: dt.datetime
-    classification: Classification
 
 
 def get_progress(
@@ -213,7 +205,9 @@ def get_progress(
             found_networks.setdefault(verdict.key, verdict.unit)
             current[verdict.key] = _status(verdict.rule, verdict.target)
         own = {
-            _exit_key(e.circuit_id, e.host, e.interface): e.unit for e in result.exits if e.own_exit
+            get_exit_key(e.circuit_id, e.host, e.interface): e.unit
+            for e in result.exits
+            if e.own_exit
         }
         found_exits.update({k: u for k, u in own.items() if k not in found_exits})
         to_cancel = {c for v in result.lines if v.target is Target.DECOMMISSION for c in v.circuits}
@@ -269,10 +263,6 @@ def _status(rule: str, target: Target) -> str:
     return "remaining"
 
 
-def _exit_key(circuit: str | None, host: str | None, interface: str | None) -> str:
-    return circuit or f"{host}:{interface}"
-
-
 def get_deadline_states(
     deadlines: Iterable[Deadline],
     total: Tally,
@@ -298,157 +288,271 @@ def get_deadline_states(
     return states
 
 
-def progress_from_store(
-    store: Store, snapshots: Sequence[Snapshot] | None = None
-) -> ProgressReport:
-    """Progress over every classified survey run, oldest first."""
-    if snapshots is None:
-        snapshots = get_snapshots(store)
-    units = [
-        (u["key"], u["name"], u["division_code"])
-        for u in store.get_inventory_rows("units", include_retired=True)
-    ]
-    return get_progress(snapshots, units, get_ledger(store))
-
-
-def get_ledger(store: Store) -> list[LedgerLine]:
-    """Every ledger line the store has known, cancelled ones (retired) included."""
+def get_division_rows(progress: ProgressReport, places: CoverageReport) -> list[dict[str, Any]]:
+    """The progress totalled per division of the coverage table: code, name, level, tally."""
+    rows = {r.code: r for r in places.rows}
     return [
-        LedgerLine(
-            r["circuit_id"],
-            r["unit_key"],
-            r["monthly_fee"],
-            r["annual_fee"],
-            r["retired_at"],
-            r["network"],
-            r["carrier"],
-            r["kind"],
-            r["bandwidth_mbps"],
-        )
-        for r in store.get_inventory_rows("lines", include_retired=True)
+        {"code": code, "name": rows[code].name, "level": rows[code].to_dict()["level"]}
+        | tally.to_dict()
+        for code, tally in progress.get_rows(places.root)
+        if code in rows
     ]
 
 
-def get_snapshots(store: Store) -> list[Snapshot]:
-    """Every survey run that has a classification (its latest), oldest first."""
-    runs = {r["id"]: r for r in store.get_survey_runs()}
-    latest: dict[int, int] = {}
-    for run in store.get_classify_runs():
-        if run["survey_run_id"] is not None:
-            latest[run["survey_run_id"]] = run["id"]
-    if not latest:
-        raise ProgressError("no classification yet: run `govnet classify` first")
-    snapshots = []
-    for survey_run_id, classify_run_id in sorted(latest.items()):
-        result = store.get_classification(classify_run_id)
-        assert result is not None
-        at = runs[survey_run_id]["started_at"]
-        snapshots.append(Snapshot(survey_run_id, classify_run_id, at, result))
-    return snapshots
+# --- the report -------------------------------------------------------------------------
+
+STATUS_COLOURS = {
+    "migrated": "#2e7d32",
+    "retained": "#1565c0",
+    "to_cancel": "#ef6c00",
+    "closed": "#6d4c41",
+    "remaining": "#9e9e9e",
+}
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "progress": "整合进度",
+        "trend": "各次采集的整合进度",
+        "status": "业务专网现状",
+        "migrated": "已迁移",
+        "retained": "保留",
+        "to_cancel": "待撤销",
+        "closed": "已关闭",
+        "remaining": "待整合",
+        "exits_open": "未关闭出口",
+        "survey": "采集",
+    },
+    "en": {
+        "progress": "Progress",
+        "trend": "Progress over the surveys",
+        "status": "Business networks now",
+        "migrated": "migrated",
+        "retained": "retained",
+        "to_cancel": "to cancel",
+        "closed": "closed",
+        "remaining": "remaining",
+        "exits_open": "open exits",
+        "survey": "survey",
+    },
+}
+# The tally's columns: in the workbook (header, format), and in the terminal.
+TALLY_COLUMNS = [
+    Column("发现业务专网", COUNT),
+    Column("已迁移", COUNT),
+    Column("保留", COUNT),
+    Column("待撤销", COUNT),
+    Column("已关闭", COUNT),
+    Column("待整合", COUNT),
+    Column("整合完成率", RATE),
+    Column("自建出口", COUNT),
+    Column("已关闭出口", COUNT),
+    Column("已撤销线路", COUNT),
+    Column("年节省（元）", MONEY),
+    Column("待节省（元/年）", MONEY),
+]
+VIEW_COLUMNS = (
+    ("专网", "networks"),
+    ("已迁移", "migrated"),
+    ("保留", "retained"),
+    ("待撤销", "to_cancel"),
+    ("已关闭", "closed"),
+    ("待整合", "remaining"),
+)
+LEGEND = (
+    "专网 business networks found; 已迁移 migrated; 保留 retained; 待撤销 to cancel; 已关闭 closed;"
+    " 待整合 remaining; 出口 own exits closed/found; 撤线 lines cancelled; 年节省/待节省 CNY a"
+    " year saved / still to save"
+)
 
 
-@dataclass(frozen=True)
-class ExitRow:
-    """An own internet exit found at some snapshot, and whether a later one shows it closed."""
-
-    unit: str
-    host: str | None
-    interface: str | None
-    kind: str
-    signs: list[str]
-    circuit_id: str | None
-    carrier: str | None
-    bandwidth_mbps: float | None
-    monthly_fee: float | None
-    annual_fee: float | None
-    found_in: int  # survey run
-    closed_in: int | None  # survey run that no longer shows it
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["signs"] = ",".join(self.signs)
-        data["status"] = "closed" if self.closed_in is not None else "open"
-        return data
+def tally_cells(t: Tally) -> list[Any]:
+    """A tally as the workbook's cells."""
+    return [
+        t.networks,
+        t.migrated,
+        t.retained,
+        t.to_cancel,
+        t.closed,
+        t.remaining,
+        t.networks_done,
+        t.exits_found,
+        t.exits_closed,
+        t.lines_cancelled,
+        float(t.annual_saved),
+        float(t.monthly_to_save * 12),
+    ]
 
 
-def get_exit_rows(snapshots: Sequence[Snapshot]) -> list[ExitRow]:
-    rows: dict[str, ExitRow] = {}
-    for snap in snapshots:
-        seen = set()
-        for e in snap.classification.exits:
-            if not e.own_exit:
-                continue
-            key = _exit_key(e.circuit_id, e.host, e.interface)
-            seen.add(key)
-            found = rows[key].found_in if key in rows else snap.survey_run_id
-            rows[key] = ExitRow(
-                e.unit,
-                e.host,
-                e.interface,
-                e.kind,
-                list(e.signs),
-                e.circuit_id,
-                e.carrier,
-                e.bandwidth_mbps,
-                e.monthly_fee,
-                e.annual_fee,
-                found,
-                None,
-            )
-        for key, row in rows.items():
-            if key not in seen and row.closed_in is None:
-                rows[key] = replace(row, closed_in=snap.survey_run_id)
-    return sorted(rows.values(), key=lambda r: (r.unit, r.host or "", r.interface or ""))
+def tally_texts(tally: Tally) -> list[str]:
+    """A tally as the terminal's cells."""
+    cells = [str(getattr(tally, name)) for _, name in VIEW_COLUMNS]
+    cells.append(f"{tally.exits_closed}/{tally.exits_found}")
+    cells.append(str(tally.lines_cancelled))
+    cells.append(f"{tally.annual_saved:,.0f}")
+    cells.append(f"{tally.monthly_to_save * 12:,.0f}")
+    return cells
 
 
-@dataclass(frozen=True)
-class LineRow:
-    """A ledger line with its latest target and where it stands."""
-
-    circuit_id: str
-    unit: str
-    network: str
-    carrier: str
-    kind: str
-    bandwidth_mbps: float | None
-    monthly_fee: Decimal | None
-    annual_fee: Decimal
-    target: str | None  # None: the latest classification does not have it
-    rule: str | None
-    status: str  # in_use, to_cancel, cancelled
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        for name in ("monthly_fee", "annual_fee"):
-            value = data[name]
-            data[name] = None if value is None else float(value)
-        return data
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
-def get_line_rows(latest: Snapshot, ledger: Iterable[LedgerLine]) -> list[LineRow]:
-    verdicts = {c: v for v in latest.classification.lines for c in v.circuits}
-    rows = []
-    for line in ledger:
-        verdict = verdicts.get(line.circuit_id)
-        if line.retired_at is not None:  # the ledger no longer lists it
-            status = "cancelled"
-        elif verdict is not None and verdict.target is Target.DECOMMISSION:
-            status = "to_cancel"
-        else:
-            status = "in_use"
-        rows.append(
-            LineRow(
-                line.circuit_id,
-                line.unit,
-                line.network,
-                line.carrier,
-                line.kind,
-                line.bandwidth_mbps,
-                line.monthly_fee,
-                line.yearly,
-                verdict.target.value if verdict else None,
-                verdict.rule if verdict else None,
-                status,
-            )
+def trend_chart(points: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> Markup:
+    """Lines over the surveys: networks migrated, remaining, own exits still open."""
+    return line_chart(
+        "trend",
+        labels["trend"],
+        [f"{labels['survey']} {p['survey_run']}" for p in points],
+        [
+            (labels["migrated"], [int(p["migrated"]) for p in points], STATUS_COLOURS["migrated"]),
+            (
+                labels["remaining"],
+                [int(p["remaining"]) for p in points],
+                STATUS_COLOURS["remaining"],
+            ),
+            (
+                labels["exits_open"],
+                [int(p["exits_found"]) - int(p["exits_closed"]) for p in points],
+                "#c62828",
+            ),
+        ],
+    )
+
+
+def _view_table(title: str, first: list[str]) -> tuple[str, list[ViewColumn]]:
+    columns = [ViewColumn(c, no_wrap=True) for c in first]
+    columns += [
+        ViewColumn(c, "right", no_wrap=True)
+        for c in [c for c, _ in VIEW_COLUMNS] + ["出口", "撤线", "年节省", "待节省"]
+    ]
+    return title, columns
+
+
+class ProgressSpec(ReportSpec[ProgressReport]):
+    name = "progress"
+    help = (
+        "Progress over the snapshots: business networks found / migrated / retained /\n"
+        "remaining, own exits found / closed, lines cancelled and fees saved, deadlines; per"
+        " unit,\nper division and as a trend."
+    )
+
+    def load(self, reading: Reading) -> ProgressReport:
+        """Over every classified survey run; the deadlines measured on it and the coverage."""
+        units = [(u["key"], u["name"], u["division_code"]) for u in reading.units]
+        progress = get_progress(reading.snapshots, units, reading.ledger)
+        places = reading.rows_of(COVERAGE)
+        root = places.rows[0] if places.rows else None
+        states = get_deadline_states(
+            reading.deadlines, progress.total, {"root": root}, reading.today
         )
-    return sorted(rows, key=lambda r: (r.unit, r.circuit_id))
+        return replace(progress, deadlines=states, divisions=get_division_rows(progress, places))
+
+    def data(self, rows: ProgressReport) -> dict[str, Any]:
+        return rows.to_dict()
+
+    def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        units = [{k: v for k, v in u.items() if k != "network_status"} for u in data["units"]]
+        return {
+            "progress-trend": data["points"],
+            "progress-units": units,
+            "progress-divisions": data["divisions"],
+        }
+
+    def sheets(
+        self, rows: ProgressReport, data: Mapping[str, Any], where: SheetContext
+    ) -> list[SheetSpec]:
+        place, source = where.place, where.source
+        units = [
+            u
+            for u in rows.units
+            if u.tally.networks
+            or u.tally.exits_found
+            or u.tally.lines_cancelled
+            or u.tally.monthly_to_save
+        ]
+        by_unit = SheetSpec(
+            "业务专网整合",
+            f"业务专网整合进度表（{place}）",
+            source,
+            [Column("单位"), Column("区划代码"), *TALLY_COLUMNS],
+            [[u.name, u.division_code, *tally_cells(u.tally)] for u in units],
+            [["合计", None, *tally_cells(rows.total)]],
+        )
+        by_division = SheetSpec(
+            "区划汇总",
+            f"业务专网整合进度（按区划汇总，{place}）",
+            source,
+            [Column("区划代码"), Column("区划名称"), Column("层级"), *TALLY_COLUMNS],
+            [
+                [
+                    d["code"],
+                    d["name"],
+                    LEVEL_NAMES[d["level"]],
+                    d["networks"],
+                    d["migrated"],
+                    d["retained"],
+                    d["to_cancel"],
+                    d["closed"],
+                    d["remaining"],
+                    _rate(d["migrated"] + d["retained"] + d["closed"], d["networks"]),
+                    d["exits_found"],
+                    d["exits_closed"],
+                    d["lines_cancelled"],
+                    d["annual_saved"],
+                    d["monthly_to_save"] * 12,
+                ]
+                for d in data["divisions"]
+            ],
+        )
+        trend = SheetSpec(
+            "进度趋势",
+            f"整合进度趋势（{place}）",
+            source,
+            [Column("采集时间"), Column("采集批次", COUNT), *TALLY_COLUMNS],
+            [
+                [
+                    p.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                    p.survey_run_id,
+                    *tally_cells(p.total),
+                ]
+                for p in rows.points
+            ],
+        )
+        return [by_unit, by_division, trend]
+
+    def section(self, rows: ProgressReport, data: Mapping[str, Any], lang: str) -> Section:
+        labels, now = LABELS[lang], data["points"][-1]
+        context = {
+            "t": labels,
+            "trend": trend_chart(data["points"], labels),
+            "status": stacked_bar(
+                "status",
+                labels["status"],
+                [(labels[key], int(now[key]), colour) for key, colour in STATUS_COLOURS.items()],
+            ),
+        }
+        return Section(TEMPLATES / "progress.html.j2", context)
+
+    def view(self, rows: ProgressReport, data: Mapping[str, Any]) -> View:
+        title, columns = _view_table("整合进度 progress over the snapshots", ["采集时间", "批次"])
+        trend = [
+            [
+                point.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                str(point.survey_run_id),
+                *tally_texts(point.total),
+            ]
+            for point in rows.points
+        ]
+        units = []
+        for unit in rows.units:
+            cells = tally_texts(unit.tally)
+            if any(c not in ("0", "0/0") for c in cells[:10]):
+                units.append([unit.name, *cells])
+        by_unit, unit_columns = _view_table("各单位 by unit (now)", ["单位"])
+        return [
+            ViewTable(title, columns, trend),
+            ViewTable(by_unit, unit_columns, units),
+            ViewLine.plain(LEGEND),
+        ]
+
+
+REPORT = ProgressSpec()

@@ -1,0 +1,106 @@
+"""Charts for the web page: inline SVG drawn from numbers, every label escaped. A report's
+section takes them as ``Markup``; nothing is fetched and no script runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from markupsafe import Markup
+
+
+def line_chart(
+    name: str,
+    title: str,
+    ticks: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int], str]],
+) -> Markup:
+    """Lines over the points (``ticks`` name them), one per (label, values, colour), with a
+    legend; ``name`` is its CSS class beside ``chart``."""
+    width, height, left, bottom, top = 640, 240, 48, 36, 16
+    peak = max([1, *(v for _, values, _ in series for v in values)])
+    span = max(1, len(ticks) - 1)
+    plot_w, plot_h = width - left - 16, height - top - bottom
+
+    def x(i: int) -> float:
+        return left + plot_w * (i / span if len(ticks) > 1 else 0.5)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / peak)
+
+    parts = [
+        f'<svg class="chart {name}" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - 16}" y2="{y(0):.1f}" stroke="#888"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{y(0):.1f}" stroke="#888"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11">{peak}</text>',
+        f'<text x="{left - 6}" y="{y(0):.1f}" text-anchor="end" font-size="11">0</text>',
+    ]
+    for i, tick in enumerate(ticks):
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{height - 14}" text-anchor="middle" font-size="11">'
+            f"{escape(tick)}</text>"
+        )
+    for n, (label, values, colour) in enumerate(series):
+        coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        parts.append(
+            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'
+        )
+        for i, v in enumerate(values):
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}">'
+                f"<title>{escape(label)}: {v}</title></circle>"
+            )
+        parts.append(
+            f'<rect x="{left + 8 + n * 150}" y="{top - 12}" width="10" height="10"'
+            f' fill="{colour}"/><text x="{left + 22 + n * 150}" y="{top - 3}"'
+            f' font-size="11">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def stacked_bar(name: str, title: str, parts: Sequence[tuple[str, int, str]]) -> Markup:
+    """One bar split by (label, count, colour), with a legend of every part."""
+    width, height = 640, 56
+    whole = max(1, sum(count for _, count, _ in parts))
+    svg = [
+        f'<svg class="chart {name}" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    x = 0.0
+    for n, (label, count, colour) in enumerate(parts):
+        w = width * count / whole
+        if count:
+            svg.append(
+                f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="24" fill="{colour}">'
+                f"<title>{escape(label)}: {count}</title></rect>"
+            )
+        svg.append(
+            f'<rect x="{n * 128}" y="34" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{n * 128 + 14}" y="43" font-size="11">{escape(label)} {count}'
+            "</text>"
+        )
+        x += w
+    svg.append("</svg>")
+    return Markup("".join(svg))
+
+
+def cell_strip(name: str, title: str, cells: Sequence[tuple[str, str]]) -> Markup:
+    """A small square per (tooltip, colour), forty to a row: gaps at a glance."""
+    if not cells:
+        return Markup("")
+    per_row, size = 40, 16
+    height = ((len(cells) - 1) // per_row + 1) * (size + 2)
+    parts = [
+        f'<svg class="chart {name}" viewBox="0 0 {per_row * (size + 2)} {height}" role="img"'
+        f' aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for i, (tooltip, colour) in enumerate(cells):
+        parts.append(
+            f'<rect x="{(i % per_row) * (size + 2)}" y="{(i // per_row) * (size + 2)}"'
+            f' width="{size}" height="{size}" fill="{colour}">'
+            f"<title>{escape(tooltip)}</title></rect>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

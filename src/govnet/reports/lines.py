@@ -1,0 +1,237 @@
+"""Every ledger line the store has known: its latest target, in use / to cancel / cancelled,
+its fees, and the totals by where the lines stand.
+
+The report: lines.csv and lines.json, the sheet 线路与费用, the page's lines with totals, the
+terminal's table and totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from govnet.model.labels import STATUS_NAMES, target_label
+from govnet.model.policy import Target
+from govnet.reports.base import (
+    COUNT,
+    MONEY,
+    TEMPLATES,
+    Column,
+    Reading,
+    ReportSpec,
+    Section,
+    SheetContext,
+    SheetSpec,
+    View,
+    ViewColumn,
+    ViewLine,
+    ViewTable,
+)
+from govnet.reports.snapshots import LedgerLine, Snapshot
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """A ledger line with its latest target and where it stands."""
+
+    circuit_id: str
+    unit: str
+    network: str
+    carrier: str
+    kind: str
+    bandwidth_mbps: float | None
+    monthly_fee: Decimal | None
+    annual_fee: Decimal
+    target: str | None  # None: the latest classification does not have it
+    rule: str | None
+    status: str  # in_use, to_cancel, cancelled
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        for name in ("monthly_fee", "annual_fee"):
+            value = data[name]
+            data[name] = None if value is None else float(value)
+        return data
+
+
+def get_line_rows(latest: Snapshot, ledger: Iterable[LedgerLine]) -> list[LineRow]:
+    verdicts = {c: v for v in latest.classification.lines for c in v.circuits}
+    rows = []
+    for line in ledger:
+        verdict = verdicts.get(line.circuit_id)
+        if line.retired_at is not None:  # the ledger no longer lists it
+            status = "cancelled"
+        elif verdict is not None and verdict.target is Target.DECOMMISSION:
+            status = "to_cancel"
+        else:
+            status = "in_use"
+        rows.append(
+            LineRow(
+                line.circuit_id,
+                line.unit,
+                line.network,
+                line.carrier,
+                line.kind,
+                line.bandwidth_mbps,
+                line.monthly_fee,
+                line.yearly,
+                verdict.target.value if verdict else None,
+                verdict.rule if verdict else None,
+                status,
+            )
+        )
+    return sorted(rows, key=lambda r: (r.unit, r.circuit_id))
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The ledger's lines and the units' names to show."""
+
+    rows: list[LineRow]
+    unit_names: Mapping[str, str]
+
+
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "lines": "专线与费用",
+        "circuit": "电路编号",
+        "unit": "单位",
+        "network": "网络",
+        "carrier": "运营商",
+        "monthly_fee": "月租（元）",
+        "target": "整合目标",
+        "state": "状态",
+        "in_use": "在用",
+        "to_cancel": "待撤销",
+        "cancelled": "已撤销",
+        "total": "合计",
+    },
+    "en": {
+        "lines": "Lines and fees",
+        "circuit": "Circuit",
+        "unit": "Unit",
+        "network": "Network",
+        "carrier": "Carrier",
+        "monthly_fee": "CNY/month",
+        "target": "Target",
+        "state": "State",
+        "in_use": "in use",
+        "to_cancel": "to cancel",
+        "cancelled": "cancelled",
+        "total": "Total",
+    },
+}
+STATUS_TEXTS = {
+    "in_use": "在用 in use",
+    "to_cancel": "待撤销 to cancel",
+    "cancelled": "已撤销 cancelled",
+}
+
+
+class LinesSpec(ReportSpec[Lines]):
+    name = "lines"
+    help = "Every ledger line: its target, in use / to cancel / cancelled, fees and totals."
+
+    def load(self, reading: Reading) -> Lines:
+        return Lines(get_line_rows(reading.snapshots[-1], reading.ledger), reading.unit_names)
+
+    def data(self, rows: Lines) -> dict[str, Any]:
+        lines = [
+            {"unit_name": rows.unit_names.get(ln.unit, ln.unit), **ln.to_dict()} for ln in rows.rows
+        ]
+        totals: dict[str, dict[str, float]] = {}
+        for line in lines:
+            total = totals.setdefault(
+                line["status"], {"lines": 0, "monthly_fee": 0.0, "annual_fee": 0.0}
+            )
+            total["lines"] += 1
+            total["monthly_fee"] += line["monthly_fee"] or 0.0
+            total["annual_fee"] += line["annual_fee"] or 0.0
+        return {"lines": lines, "totals": totals}
+
+    def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        return {"lines": data["lines"]}
+
+    def sheets(self, rows: Lines, data: Mapping[str, Any], where: SheetContext) -> list[SheetSpec]:
+        every, empty = data["lines"], {"lines": 0, "monthly_fee": 0.0, "annual_fee": 0.0}
+        sums = [
+            (f"{STATUS_NAMES[status]}合计", data["totals"].get(status, empty))
+            for status in ("in_use", "to_cancel", "cancelled")
+        ]
+        every_fee = {
+            "lines": len(every),
+            "monthly_fee": sum(r["monthly_fee"] or 0.0 for r in every),
+            "annual_fee": sum(r["annual_fee"] or 0.0 for r in every),
+        }
+        totals = [
+            [label, *[None] * 5, t["monthly_fee"], t["annual_fee"], None, f"{t['lines']} 条"]
+            for label, t in [*sums, ("总计", every_fee)]
+        ]
+        columns = [
+            Column("电路编号"),
+            Column("单位"),
+            Column("网络"),
+            Column("运营商"),
+            Column("类型"),
+            Column("带宽（Mbps）", COUNT),
+            Column("月租（元）", MONEY),
+            Column("年费（元）", MONEY),
+            Column("整合目标"),
+            Column("状态"),
+        ]
+        cells = [
+            [
+                r["circuit_id"],
+                r["unit_name"],
+                r["network"],
+                r["carrier"],
+                r["kind"],
+                r["bandwidth_mbps"],
+                r["monthly_fee"],
+                r["annual_fee"],
+                target_label(r["target"]),
+                STATUS_NAMES[r["status"]],
+            ]
+            for r in every
+        ]
+        heading = f"专线及费用情况表（{where.place}）"
+        return [SheetSpec("线路与费用", heading, where.source, columns, cells, totals)]
+
+    def section(self, rows: Lines, data: Mapping[str, Any], lang: str) -> Section:
+        return Section(TEMPLATES / "lines.html.j2", {"t": LABELS[lang], "lines": data})
+
+    def view(self, rows: Lines, data: Mapping[str, Any]) -> View:
+        headers = ("电路编号", "单位", "网络", "运营商", "带宽", "月费", "目标", "状态")
+        cells = [
+            [
+                row["circuit_id"],
+                row["unit_name"],
+                row["network"],
+                row["carrier"],
+                "-" if row["bandwidth_mbps"] is None else f"{row['bandwidth_mbps']:g}M",
+                "-" if row["monthly_fee"] is None else f"{row['monthly_fee']:,.0f}",
+                row["target"] or "-",
+                STATUS_TEXTS.get(row["status"], row["status"]),
+            ]
+            for row in data["lines"]
+        ]
+        view: View = [
+            ViewTable(
+                "专线 ledger lines",
+                [ViewColumn(h, no_wrap=h == "电路编号") for h in headers],
+                cells,
+            )
+        ]
+        for status, total in data["totals"].items():
+            view.append(
+                ViewLine.plain(
+                    f"{STATUS_TEXTS.get(status, status)}: {total['lines']} lines,"
+                    f" {total['monthly_fee']:,.0f} CNY a month, {total['annual_fee']:,.0f} a year"
+                )
+            )
+        return view
+
+
+REPORT = LinesSpec()
