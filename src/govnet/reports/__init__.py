@@ -29,15 +29,14 @@ def get_registry() -> tuple[ReportSpec[Any], ...]:
     return REGISTRY
 
 
-def get_report(name: str, registry: tuple[ReportSpec[Any], ...] | None = None) -> ReportSpec[Any]:
-    """A report by its name; KeyError when the registry has none such."""
-    for report in get_registry() if registry is None else registry:
+def get_report(name: str) -> ReportSpec[Any]:
+    """A report of the registry by its name (KeyError when there is none such)."""
+    for report in get_registry():
         if report.name == name:
             return report
     raise KeyError(name)
 
 
-def get_shown(name: str, registry: tuple[ReportSpec[Any], ...] | None = None) -> list[ReportSpec[Any]]:
+def get_shown(name: str) -> list[ReportSpec[Any]]:
     """What `govnet report <name>` shows: that report, then those shown with it."""
-    reports = get_registry() if registry is None else registry
-    return [get_report(name, reports)] + [r for r in reports if r.shown_with == name]
+    return [get_report(name), *(r for r in get_registry() if r.shown_with == name)]

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from govnet.reports import coverage, progress
 from govnet.reports.base import Reading, ReportSpec
+from govnet.reports.coverage import REPORT as COVERAGE
 from govnet.reports.coverage import CoverageReport
+from govnet.reports.progress import REPORT as PROGRESS
 from govnet.reports.progress import ProgressReport
 
 R = TypeVar("R")
@@ -35,11 +36,11 @@ class Reports:
     @property
     def coverage(self) -> CoverageReport:
         """The coverage: the place reported on, and what the page's key figures start from."""
-        return self.rows_of(coverage.REPORT)
+        return self.rows_of(COVERAGE)
 
     @property
     def progress(self) -> ProgressReport:
-        return self.rows_of(progress.REPORT)
+        return self.rows_of(PROGRESS)
 
 
 def load_reports(
