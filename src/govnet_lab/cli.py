@@ -9,31 +9,23 @@ them with one line saying how to install the extra.
 from __future__ import annotations
 
 import importlib.util
-from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from govnet.app.classify import classify_project
-from govnet.app.plan import WrittenPlan, make_plans
-from govnet.app.project import Project, init_project
-from govnet.app.push import push
-from govnet.app.survey import get_campaign_hosts, survey
+from govnet.app.project import Project
 from govnet.cli.classify import render_breaches
 from govnet.cli.common import (
     JsonOpt,
-    UserError,
     get_options,
     handles_errors,
     out,
     print_json,
 )
-from govnet.cli.inventory import _describe_sync, render_summary
+from govnet.cli.inventory import describe_sync, render_summary
 from govnet.cli.survey import render_survey_summary
-from govnet.model.divisions import get_bundled_tree
-from govnet.model.inventory import get_inventory_summary
-from govnet.model.problems import ProblemsError
+from govnet_lab.demo import Breaches, InventoryLoaded, Say, Step, run_demo
 
 
 def register(app: typer.Typer) -> None:
@@ -167,201 +159,15 @@ def demo(
     ] = False,
 ) -> None:
     """Run everything built so far on the example district, end to end."""
-    from govnet.ledger import export_ledger
-    from govnet.survey.collect import Credentials
-    from govnet_lab.control import start_lab, stop_lab
-    from govnet_lab.server import read_credentials
-
-    steps = 11
-    out.print(f"[1/{steps}] project: {directory}")
-    if not (directory / "nornir_config.yaml").exists():
-        init_project(directory)
-    project = Project.find(directory, None)
-    out.print(f"[2/{steps}] inventory check")
-    inventory, problems = project.check_inventory()
-    if inventory is None:
-        raise ProblemsError(problems)
-    out.print(
-        f"      ok: {len(inventory.units)} units, {len(inventory.hosts)} devices, "
-        f"{len(inventory.lines)} lines"
-    )
-    out.print(f"[3/{steps}] load into the store")
-    inventory, _, result = project.load_inventory_into_store()
-    out.print(f"      {_describe_sync(result)}")
-    render_summary(get_inventory_summary(inventory, get_bundled_tree()))
-    out.print(f"[4/{steps}] export the ledger (台账) to Excel")
-    ledger = project.root / "reports" / "ledger.xlsx"
-    ledger.parent.mkdir(parents=True, exist_ok=True)
-    rows = export_ledger(project.root, ledger, get_bundled_tree())
-    out.print(f"      {rows} lines written")
-    out.print(f"[5/{steps}] start the simulated routers (govnet lab up)")
-    lab = start_lab(project.root)
-    pushed: list[str] = []
-    try:
-        out.print(
-            f"      {len(lab.ports)} routers on 127.0.0.1:{lab.ports[0]}-{lab.ports[-1]}"
-            f" (pid {lab.pid})"
-        )
-        out.print(
-            f"[6/{steps}] survey every router over SSH, two collectors at once"
-            " (govnet survey --shard K/2 --campaign C)"
-        )
-        username, password = read_credentials(lab.paths.credentials)
-        credentials = Credentials(username, password)
-        _demo_survey(project, credentials, len(lab.ports))
-        out.print(f"[7/{steps}] classify every network and line (govnet classify)")
-        stored = _demo_classify(project)
-        classified = stored.result
-        render_breaches(classified.breaches)
-        targets = Counter(v.target.value for v in classified.networks)
-        out.print(
-            f"      classification {stored.classify_run_id}: {len(classified.networks)}"
-            f" networks, {len(classified.lines)} lines; networks by target: "
-            + ", ".join(f"{t} {n}" for t, n in sorted(targets.items()))
-        )
-        out.print(f"[8/{steps}] internet exits (govnet exits)")
-        own = [u for u in classified.units if u.own_exit]
-        out.print(
-            f"      {len(classified.exits)} exits; {len(own)} units with their own exit"
-            f" (not compliant): {', '.join(u.unit for u in own)}"
-        )
-        out.print(
-            f"[9/{steps}] cutover plans for every unit with something to change (govnet plan --all)"
-        )
-        written = make_plans(project, [], None)
-        steps_total = sum(len(w.plan.steps) for w in written)
-        saving = sum(w.plan.annual_saving for w in written)
-        out.print(
-            f"      {len(written)} plans, {steps_total} steps; lines to cancel save"
-            f" {saving:,.0f} CNY a year; {sum(bool(w.plan.blocked) for w in written)} plans"
-            " wait for an extranet access line"
-        )
-        chosen = _demo_plan(written)
-        if chosen is not None:
-            out.print(
-                f"[10/{steps}] push plan {chosen.plan_id} ({chosen.plan.unit}) to the lab,"
-                " host by host (govnet push --commit), and survey again"
-            )
-            pushed = _demo_push(project, chosen, credentials)
-    finally:
-        if not keep_lab:
-            stop_lab(project.root)
-    out.print(
-        f"[11/{steps}] reports: coverage down to towns, progress over the two surveys, exits,"
-        " lines, the statistics workbook and the web page (govnet report all)"
-    )
-    coverage, progress, coverage_dir = _demo_reports(project)
-    top = coverage.rows[0]
-    out.print(
-        f"      {top.name}: {top.connected}/{top.units} units connected,"
-        f" {top.towns_covered}/{top.towns} towns covered"
-    )
-    now = progress.total
-    out.print(
-        f"      {now.networks} business networks: {now.migrated} migrated, {now.retained}"
-        f" retained, {now.remaining} remaining; own exits closed {now.exits_closed}/"
-        f"{now.exits_found}; {sum(d.overdue for d in progress.deadlines)} deadline(s) overdue"
-    )
-    out.print(f"demo project: {project.root}")
-    out.print(f"  store:        {project.display_db_url}")
-    out.print(f"  ledger:       {ledger}")
-    out.print(f"  ground truth: {project.root / 'lab' / 'ground_truth.yaml'}")
-    out.print(f"  survey:       govnet --project {project.root} survey show jlp-dsj-core1")
-    out.print(f"  classify:     govnet --project {project.root} classify --show all")
-    out.print(f"  why:          govnet --project {project.root} explain jlp-gongan")
-    out.print(f"  exits:        govnet --project {project.root} exits")
-    out.print(f"  plans:        {project.root / 'reports' / 'plans'}/*/plan.md (and plan.html)")
-    out.print(f"  web page:     {coverage_dir / 'index.html'} (one file, opens offline)")
-    out.print(f"  reports:      {coverage_dir}/ (statistics.xlsx; every table as csv and json)")
-    for line in pushed:
-        out.print(f"  {line}", markup=False)
-    if keep_lab:
-        out.print(
-            f"  lab running:  source {lab.paths.credentials}; stop it with"
-            f" `govnet lab down --project {project.root}`"
-        )
-
-
-def _demo_classify(project: Project) -> Any:
-    return classify_project(project)
-
-
-def _demo_reports(project: Project) -> tuple[Any, Any, Path]:
-    from govnet.app.reports import load_reports, write_reports
-    from govnet.reports.files import ALL_FORMATS
-
-    reports = load_reports(project)
-    folder, _ = write_reports(project, reports, ALL_FORMATS)
-    return reports.coverage, reports.progress, folder
-
-
-def _demo_plan(written: list[WrittenPlan]) -> WrittenPlan | None:
-    """The plan that shows the most: a vertical network to carry, an own exit to close."""
-
-    def score(w: WrittenPlan) -> tuple[bool, bool, int]:
-        approaches = {s.approach for s in w.plan.steps}
-        return ("dedicated_vpn" in approaches, "close_exit" in approaches, -w.plan_id)
-
-    ready = [w for w in written if w.plan.steps and not w.plan.blocked]
-    return max(ready, key=score) if ready else None
-
-
-def _demo_survey(project: Project, credentials: Any, routers: int) -> None:
-    """Two collectors, each its half of the inventory, into the one store at once: one
-    campaign, every host once."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from govnet.survey import SurveyOptions, get_campaign_name
-
-    campaign = get_campaign_name()
-
-    def collector(k: int) -> Any:
-        return survey(project, credentials, SurveyOptions(campaign=campaign, shard=(k, 2)))
-
-    with ThreadPoolExecutor(2) as pool:
-        summaries = list(pool.map(collector, (1, 2)))
-    for k, summary in enumerate(summaries, 1):
-        out.print(
-            f"      collector {k}/2: survey run {summary.run_id}, {summary.done}/{summary.hosts}"
-            f" hosts in {summary.seconds:.1f} s, {summary.by_status.get('ok', 0)} ok"
-        )
-        if summary.any_failed:
-            render_survey_summary(summary)
-    hosts = get_campaign_hosts(project, campaign)
-    results = sum(summary.done for summary in summaries)
-    once = "each once" if results == len(hosts) else f"{results} results"
-    out.print(f"      campaign {campaign}: {len(hosts)}/{routers} hosts, {once}")
-
-
-def _demo_push(project: Project, chosen: WrittenPlan, credentials: Any) -> list[str]:
-    """Push every host of the plan in order, survey again, say what changed; the lines
-    that tell the user how to undo it."""
-    plan = chosen.plan
-    hosts = sorted(plan.hosts, key=lambda h: min(s.number for s in plan.steps if s.host == h))
-    for host in hosts:
-        result = push(project, str(chosen.plan_id), host, credentials, commit=True)
-        held = sum(h for _, h, _ in result.checks)
-        out.print(
-            f"      {host}: {result.result}, {len(result.lines)} lines,"
-            f" {held}/{len(result.checks)} checks hold"
-            + (f" ({result.reason})" if result.reason else ""),
-            markup=False,
-        )
-        if not result.ok:
-            raise UserError(f"the demo push to {host} failed: {result.reason}")
-    summary = survey(project, credentials)
-    out.print(f"      survey run {summary.run_id}: {summary.done}/{summary.hosts} hosts")
-    after = _demo_classify(project).result
-    for network in after.networks:
-        if network.unit == plan.unit and network.rule == "migrated":
-            out.print(f"      {network.key}: migrated ({network.reason})", markup=False)
-    unit = next(u for u in after.units if u.unit == plan.unit)
-    out.print(
-        f"      {plan.unit}: access class {unit.category},"
-        f" own internet exit: {'yes' if unit.own_exit else 'none'}"
-    )
-    undo = " ; ".join(
-        f"govnet --project {project.root} push {chosen.plan_id} --host {h} --rollback --commit"
-        for h in reversed(hosts)
-    )
-    return [f"pushed:       plan {chosen.plan_id} ({plan.unit}); undo with: {undo}"]
+    for event in run_demo(directory, keep_lab):
+        if isinstance(event, Step):
+            out.print(f"[{event.number}/{event.total}] {event.text}")
+        elif isinstance(event, Say):
+            out.print(event.text, markup=event.markup)
+        elif isinstance(event, InventoryLoaded):
+            out.print(f"      {describe_sync(event.sync)}")
+            render_summary(event.summary)
+        elif isinstance(event, Breaches):
+            render_breaches(event.breaches)
+        else:
+            render_survey_summary(event.summary)

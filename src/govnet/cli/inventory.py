@@ -77,11 +77,11 @@ def inventory_load(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     for problem in loaded.problems:
         err.print(str(problem), markup=False)
     out.print(f"store: {project.display_db_url}")
-    out.print(_describe_sync(result))
+    out.print(describe_sync(result))
     render_summary(summary)
 
 
-def _describe_sync(result: SyncResult) -> str:
+def describe_sync(result: SyncResult) -> str:
     if result.unchanged:
         return f"inventory unchanged since load {result.load_id}"
     parts = []

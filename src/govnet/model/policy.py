@@ -184,7 +184,7 @@ class Exception_(_Frozen):
     note: Text | None = None
 
 
-# What a deadline can measure (govnet.progress works each out).
+# What a deadline can measure (govnet.reports.progress works each out).
 DEADLINE_MEASURES = (
     "town_coverage",  # towns covered of all towns
     "village_coverage",  # villages covered of all villages
