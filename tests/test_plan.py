@@ -114,7 +114,7 @@ def all_plans(inp: PlanInput, snapshot: Snapshot) -> Iterator[Plan]:
             yield plan
 
 
-@pytest.mark.parametrize("platform", list(get_platforms()))
+@pytest.mark.parametrize("platform", sorted(set(DIALECTS) & set(get_platforms())))
 def test_every_approach_applies_checks_and_rolls_back_on_the_lab(
     district: District, platform: str
 ) -> None:
@@ -323,3 +323,12 @@ def test_plan_cli_errors_are_one_line(tmp_path: Path) -> None:
         )
         assert run.returncode == 1, run.stderr
         assert message in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("platform", sorted(DIALECTS))
+def test_every_platform_that_plans_has_every_template(platform: str) -> None:
+    """Over the registry: a platform with a dialect: has each approach and its rollback."""
+    env = get_template_env(TEMPLATES)
+    for approach in APPROACHES:
+        for suffix in ("", ".rollback"):
+            assert env.get_template(f"{platform}/{approach}{suffix}.j2") is not None

@@ -19,8 +19,11 @@ from govnet.cli.common import (
     handles_errors,
     out,
     print_json,
+    render_view,
 )
 from govnet.model.labels import TARGET_LABELS
+from govnet.model.verdicts import Breach
+from govnet.reports.exits import get_breach_lines
 
 
 def _classification_json(result: Any, classify_run_id: int | None) -> dict[str, Any]:
@@ -37,14 +40,9 @@ def _classification_json(result: Any, classify_run_id: int | None) -> dict[str, 
     }
 
 
-def render_breaches(breaches: list[Any]) -> None:
-    for b in breaches:
-        out.print(
-            f"[bold red]CRITICAL isolation breach[/]: {b.host} ({b.unit}) touches "
-            f"{' and '.join(b.touches)} on {', '.join(i.split(':', 1)[1] for i in b.interfaces)}"
-        )
-    if breaches:
-        out.print()
+def render_breaches(breaches: list[Breach]) -> None:
+    """Isolation breaches first, in every output (inventory text never read as markup)."""
+    render_view(get_breach_lines(breaches))
 
 
 @app.command()

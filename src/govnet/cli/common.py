@@ -19,11 +19,14 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from govnet import __version__
 from govnet.app.project import Project, ProjectError
 from govnet.model.divisions import DivisionImportError, Level
 from govnet.model.problems import Problem, ProblemsError, UsageError
+from govnet.reports.base import View, ViewTable
 from govnet.store import StoreError
 from govnet.survey.collect import Credentials
 
@@ -203,3 +206,21 @@ def get_credentials() -> Credentials:
         username = username or typer.prompt("username")
         password = password or typer.prompt("password", hide_input=True)
     return Credentials(username, password, os.environ.get("GOVNET_SECRET") or None)
+
+
+def render_view(view: View) -> None:
+    """A report's terminal view: its tables drawn with rich, its lines as they are."""
+    for block in view:
+        if isinstance(block, ViewTable):
+            table = Table(title=block.title, title_justify="left")
+            for column in block.columns:
+                table.add_column(column.header, justify=column.justify, no_wrap=column.no_wrap)
+            for row in block.rows:
+                table.add_row(*row)
+            out.print(table)
+        elif not block.spans:
+            out.print()
+        elif all(style is None for _, style in block.spans):
+            out.print("".join(text for text, _ in block.spans), markup=False)
+        else:
+            out.print(Text.assemble(*[(t, s) if s else t for t, s in block.spans]))

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from govnet.app.reports import load_coverage, load_reports, write_report_files, write_reports
 from govnet.cli.common import (
@@ -29,10 +27,11 @@ from govnet.cli.common import (
     handles_errors,
     out,
     print_json,
+    render_view,
 )
 from govnet.model.divisions import Level
 from govnet.reports import get_registry, get_report, get_shown
-from govnet.reports.base import ReportSpec, View, ViewTable
+from govnet.reports.base import ReportSpec
 from govnet.reports.bundle import Reports
 from govnet.reports.files import ALL_FORMATS, get_formats
 
@@ -41,24 +40,6 @@ report_app = typer.Typer(help="Coverage, progress, exits and lines reports.", no
 
 report_app.info.name = "report"
 app.add_typer(report_app, name="report")
-
-
-def render_view(view: View) -> None:
-    """A report's terminal view: its tables drawn with rich, its lines as they are."""
-    for block in view:
-        if isinstance(block, ViewTable):
-            table = Table(title=block.title, title_justify="left")
-            for column in block.columns:
-                table.add_column(column.header, justify=column.justify, no_wrap=column.no_wrap)
-            for row in block.rows:
-                table.add_row(*row)
-            out.print(table)
-        elif not block.spans:
-            out.print()
-        elif all(style is None for _, style in block.spans):
-            out.print("".join(text for text, _ in block.spans), markup=False)
-        else:
-            out.print(Text.assemble(*[(t, s) if s else t for t, s in block.spans]))
 
 
 def show_reports(
