@@ -14,7 +14,7 @@ from govnet.model.inventory import Inventory
 from govnet.model.inventory_files import get_inventory
 from govnet.model.plans import Plan
 from govnet.model.policy import load_policy
-from govnet.plan import PlanInput, make_plan
+from govnet.plan import TEMPLATES, PlanInput, make_plan
 from govnet.platforms import load_platforms
 from govnet.reports.bundle import Reports
 from govnet.reports.coverage import CoverageReport, UnitPlace, get_coverage
@@ -60,7 +60,7 @@ def migrate_one_unit(root: Path, unit: str = UNIT) -> Migrated:
     snap = get_lab_snapshot(inventory, district.devices)
     configs = {d.hostname: get_running_config(d) for d in district.devices}
     dialects = load_platforms().get_dialects()
-    templates = search_path(None, "playbooks/templates")
+    templates = search_path(None, TEMPLATES)
     inp = PlanInput(before.classification, snap, configs, load_policy(None), dialects, templates)
     plan = make_plan(inp, unit)
     for host in plan.hosts:

@@ -39,6 +39,8 @@ from govnet.plan import (
     render_approach,
     write_plan,
 )
+from govnet.plan import RUNBOOKS as RUNBOOK_FOLDER
+from govnet.plan import TEMPLATES as TEMPLATE_FOLDER
 from govnet.plan.configsafe import Safe, UnsafeValue
 from govnet.platforms import Dialect, load_platforms
 from govnet_lab.configure import apply_lines
@@ -49,8 +51,8 @@ from govnet_lab.model import Device
 from govnet_lab.vendors import get_platforms
 
 DIALECTS: dict[str, Dialect] = load_platforms().get_dialects()
-TEMPLATES = search_path(None, "playbooks/templates")
-RUNBOOKS = search_path(None, "playbooks/runbooks")
+TEMPLATES = search_path(None, TEMPLATE_FOLDER)
+RUNBOOKS = search_path(None, RUNBOOK_FOLDER)
 
 
 def to_push_lines(lines: list[str], platform: str) -> list[str]:

@@ -10,11 +10,17 @@ from pathlib import Path
 
 from govnet.app.project import Project
 from govnet.model.plans import Plan
-from govnet.plan import PlanError, PlanInput, get_host_parts, get_plan_digest, make_plan, write_plan
+from govnet.plan import (
+    RUNBOOKS,
+    TEMPLATES,
+    PlanError,
+    PlanInput,
+    get_host_parts,
+    get_plan_digest,
+    make_plan,
+    write_plan,
+)
 from govnet.store import get_os_user
-
-TEMPLATES = "playbooks/templates"
-RUNBOOKS = "playbooks/runbooks"
 
 
 @dataclass(frozen=True)

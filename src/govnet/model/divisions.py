@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from govnet.model.files import get_bundled_data
 
 
 class Level(StrEnum):
@@ -229,7 +230,7 @@ class DivisionTree:
 
 def get_bundled_info() -> dict[str, Any]:
     """Source, version and licence of the bundled division data."""
-    text = resources.files("govnet").joinpath("data/divisions.json").read_text("utf-8")
+    text = get_bundled_data("divisions.json").read_text("utf-8")
     info: dict[str, Any] = json.loads(text)
     return info
 
@@ -237,7 +238,7 @@ def get_bundled_info() -> dict[str, Any]:
 @cache
 def get_bundled_tree() -> DivisionTree:
     """All provinces, cities, counties and towns from the bundled NBS data."""
-    raw = resources.files("govnet").joinpath("data/divisions.tsv.gz").read_bytes()
+    raw = get_bundled_data("divisions.tsv.gz").read_bytes()
     tree = DivisionTree()
     for line in gzip.decompress(raw).decode("utf-8").splitlines():
         code, name = line.split("\t")

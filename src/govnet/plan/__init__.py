@@ -14,13 +14,27 @@ ISP routes off, port shut) and ``decommission_line`` (shut a line's port).
 """
 
 from govnet.plan.checks import evaluate_checks, get_plan_digest
-from govnet.plan.document import get_host_parts, get_plan_dir, plan_to_markdown, write_plan
+from govnet.plan.document import (
+    RUNBOOKS,
+    get_host_parts,
+    get_plan_dir,
+    plan_to_markdown,
+    write_plan,
+)
 from govnet.plan.planner import make_plan
 from govnet.plan.steps import PlanInput
-from govnet.plan.templates import APPROACHES, PlanError, get_template_env, render_approach
+from govnet.plan.templates import (
+    APPROACHES,
+    TEMPLATES,
+    PlanError,
+    get_template_env,
+    render_approach,
+)
 
 __all__ = [
     "APPROACHES",
+    "RUNBOOKS",
+    "TEMPLATES",
     "PlanError",
     "PlanInput",
     "evaluate_checks",

@@ -19,11 +19,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from govnet.model.divisions import DivisionTree, Level
+from govnet.model.files import get_bundled_data
 from govnet.reports.snapshots import LedgerLine, Snapshot, get_ledger, get_snapshots
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 # The bundled section templates (a report's module names its own, here or anywhere).
-TEMPLATES = resources.files("govnet") / "data" / "reports"
+TEMPLATES = get_bundled_data("reports")
 
 
 @dataclass
