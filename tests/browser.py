@@ -88,7 +88,11 @@ def open_page(path: Path, width: int = 1280, height: int = 900) -> Iterator[Page
     """The page at ``path`` loaded in a fresh headless Chromium (settled: load event, then
     a short quiet moment for late requests)."""
     browser = require_chromium()
-    with tempfile.TemporaryDirectory(prefix="govnet-chromium-") as profile:
+    # Chromium's helpers may still write the profile as the browser exits: a profile left
+    # half-removed in the temporary folder is no failure of the page.
+    with tempfile.TemporaryDirectory(
+        prefix="govnet-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         process = subprocess.Popen(
             [
                 browser,
