@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,37 +89,27 @@ class Project:
 
     def check_inventory(self) -> tuple[Inventory | None, list[Problem]]:
         """Load and check the inventory, with the store's villages if there is a store."""
-        store = self.open_store() if self.has_store() else None
-        try:
+        with self.store() if self.has_store() else nullcontext() as store:
             return load_inventory(self.root, self.get_tree(store), list_platforms(self.root))
-        finally:
-            if store is not None:
-                store.dispose()
 
     def load_inventory_into_store(self) -> tuple[Inventory, list[Problem], SyncResult]:
         """Check the inventory and record it in the store; ProblemsError if it has errors."""
-        store = self.open_store()
-        try:
+        with self.store() as store:
             inventory, problems = load_inventory(
                 self.root, self.get_tree(store), list_platforms(self.root)
             )
             if inventory is None:
                 raise ProblemsError(problems)
             result = store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
-        finally:
-            store.dispose()
         return inventory, problems, result
 
     def get_imported_villages(self, code: str) -> list[Division]:
         """Villages imported into the store under a town (or the one village ``code``)."""
         if not self.has_store():
             return []
-        store = self.open_store()
-        try:
-            prefix = code[:9] if code.endswith("000") else code
+        prefix = code[:9] if code.endswith("000") else code
+        with self.store() as store:
             return [Division(c, n) for c, n in store.get_imported_divisions(prefix)]
-        finally:
-            store.dispose()
 
     def get_tree(self, store: Store | None = None) -> DivisionTree:
         """Bundled divisions, plus villages imported into the store when one is given."""

@@ -10,7 +10,6 @@ from typing import Any
 
 from govnet.app.project import Project
 from govnet.model.divisions import Level, get_bundled_tree
-from govnet.model.policy import load_policy
 from govnet.reports import files, get_registry
 from govnet.reports.base import Reading, ReportSpec
 from govnet.reports.bundle import Reports
@@ -27,15 +26,12 @@ def load_reports(
 ) -> Reports:
     """Every report of the registry (or of ``registry``: those a command shows), read from
     the project's store once; ``division`` and ``level`` choose the coverage's rows."""
-    policy = load_policy(project.root)
-    store = project.open_store()
-    try:
+    policy = project.load_policy()
+    with project.store() as store:
         reading = Reading(
             store, get_bundled_tree(), policy.deadlines, dt.date.today(), division, level
         )
         return load_from_store(reading, get_registry() if registry is None else registry)
-    finally:
-        store.dispose()
 
 
 def load_coverage(
@@ -45,11 +41,8 @@ def load_coverage(
     level: Level = Level.TOWN,
 ) -> Reports:
     """The coverage alone, of a stored classification (default: the latest)."""
-    store = project.open_store()
-    try:
+    with project.store() as store:
         rows = coverage_from_store(store, get_bundled_tree(), classification, division, level)
-    finally:
-        store.dispose()
     return Reports({COVERAGE.name: rows}, dt.datetime.now().astimezone())
 
 
