@@ -25,7 +25,6 @@ from govnet.cli.common import (
 )
 from govnet.cli.inventory import describe_sync, render_summary
 from govnet.cli.survey import render_survey_summary
-from govnet_lab.demo import Breaches, InventoryLoaded, Say, Step, run_demo
 
 
 def register(app: typer.Typer) -> None:
@@ -159,6 +158,8 @@ def demo(
     ] = False,
 ) -> None:
     """Run everything built so far on the example district, end to end."""
+    from govnet_lab.demo import Breaches, InventoryLoaded, Say, Step, run_demo
+
     for event in run_demo(directory, keep_lab):
         if isinstance(event, Step):
             out.print(f"[{event.number}/{event.total}] {event.text}")

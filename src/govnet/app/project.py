@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govnet.model.divisions import Division, DivisionTree, get_bundled_tree
 from govnet.model.files import get_bundled_root, resolve, search_path
@@ -15,8 +16,10 @@ from govnet.model.inventory import NORNIR_CONFIG, Inventory, find_project
 from govnet.model.inventory_files import get_inventory, load_inventory
 from govnet.model.policy import Policy, load_policy
 from govnet.model.problems import Problem, ProblemsError
-from govnet.platforms import Platforms, list_platforms, load_platforms
 from govnet.store import Store, SyncResult, get_db_url, open_store
+
+if TYPE_CHECKING:
+    from govnet.platforms import Platforms
 
 # What `govnet init` copies from the example project.
 SCAFFOLD = (NORNIR_CONFIG, "inventory", "playbooks")
@@ -70,11 +73,19 @@ class Project:
 
     def load_platforms(self) -> Platforms:
         """The bundled platforms and the project's own; SpecError naming every problem."""
+        from govnet.platforms import load_platforms  # compiles templates: when asked, not at start
+
         return load_platforms(self.root)
+
+    def get_platform_names(self) -> list[str]:
+        """The platforms an inventory may name: the bundled ones and the project's own."""
+        from govnet.platforms import list_platforms
+
+        return list_platforms(self.root)
 
     def get_inventory(self) -> Inventory:
         """The checked inventory (bundled divisions); ProblemsError if it has an error."""
-        return get_inventory(self.root, get_bundled_tree(), list_platforms(self.root))
+        return get_inventory(self.root, get_bundled_tree(), self.get_platform_names())
 
     @property
     def display_db_url(self) -> str:
@@ -90,14 +101,13 @@ class Project:
     def check_inventory(self) -> tuple[Inventory | None, list[Problem]]:
         """Load and check the inventory, with the store's villages if there is a store."""
         with self.store() if self.has_store() else nullcontext() as store:
-            return load_inventory(self.root, self.get_tree(store), list_platforms(self.root))
+            return load_inventory(self.root, self.get_tree(store), self.get_platform_names())
 
     def load_inventory_into_store(self) -> tuple[Inventory, list[Problem], SyncResult]:
         """Check the inventory and record it in the store; ProblemsError if it has errors."""
         with self.store() as store:
-            inventory, problems = load_inventory(
-                self.root, self.get_tree(store), list_platforms(self.root)
-            )
+            tree = self.get_tree(store)
+            inventory, problems = load_inventory(self.root, tree, self.get_platform_names())
             if inventory is None:
                 raise ProblemsError(problems)
             result = store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())

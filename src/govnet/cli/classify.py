@@ -8,8 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from govnet.app.classify import classify_project, get_classification
-from govnet.app.classify import explain as explain_subject
 from govnet.cli.common import (
     ClassificationOpt,
     JsonOpt,
@@ -23,7 +21,6 @@ from govnet.cli.common import (
 )
 from govnet.model.labels import TARGET_LABELS
 from govnet.model.verdicts import Breach
-from govnet.reports.exits import get_breach_lines
 
 
 def _classification_json(result: Any, classify_run_id: int | None) -> dict[str, Any]:
@@ -42,6 +39,8 @@ def _classification_json(result: Any, classify_run_id: int | None) -> dict[str, 
 
 def render_breaches(breaches: list[Breach]) -> None:
     """Isolation breaches first, in every output (inventory text never read as markup)."""
+    from govnet.reports.exits import get_breach_lines
+
     render_view(get_breach_lines(breaches))
 
 
@@ -59,6 +58,8 @@ def classify(
     as_json: JsonOpt = False,
 ) -> None:
     """Give every business network and line a target with its evidence (stored)."""
+    from govnet.app.classify import classify_project
+
     if show not in ("networks", "lines", "all", "none"):
         raise UserError(f"--show {show!r}: use networks, lines, all or none")
     stored = classify_project(get_options(ctx).get_project(), run)
@@ -110,6 +111,8 @@ def exits(
     as_json: JsonOpt = False,
 ) -> None:
     """Internet exits per unit, its access class A-F, compliant or not; breaches first."""
+    from govnet.app.classify import get_classification
+
     result = get_classification(get_options(ctx).get_project(), classification)
     if as_json:
         print_json(
@@ -160,6 +163,8 @@ def explain(
     as_json: JsonOpt = False,
 ) -> None:
     """The full reasoning for one network, line or unit."""
+    from govnet.app.classify import explain as explain_subject
+
     explanation = explain_subject(get_options(ctx).get_project(), subject, classification)
     if as_json:
         print_json(explanation.__dict__)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,7 +28,9 @@ from govnet.model.divisions import DivisionImportError, Level
 from govnet.model.problems import Problem, ProblemsError, UsageError
 from govnet.reports.base import View, ViewTable
 from govnet.store import StoreError
-from govnet.survey.collect import Credentials
+
+if TYPE_CHECKING:
+    from govnet.survey.collect import Credentials
 
 EXIT_ERROR = 1
 
@@ -205,6 +207,8 @@ def get_credentials() -> Credentials:
             )
         username = username or typer.prompt("username")
         password = password or typer.prompt("password", hide_input=True)
+    from govnet.survey.collect import Credentials  # paramiko: only for the commands that log in
+
     return Credentials(username, password, os.environ.get("GOVNET_SECRET") or None)
 
 

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from govnet.app.divisions import import_villages, show_division
 from govnet.app.project import Project, ProjectError
 from govnet.cli.common import JsonOpt, app, get_options, handles_errors, out, print_json
 from govnet.model.divisions import Level
@@ -33,6 +32,8 @@ def divisions_show(
     as_json: JsonOpt = False,
 ) -> None:
     """A division, its parents and its children (villages too, when imported)."""
+    from govnet.app.divisions import show_division
+
     try:
         project: Project | None = get_options(ctx).get_project()
     except ProjectError:
@@ -69,5 +70,7 @@ def divisions_import(
     ] = None,
 ) -> None:
     """Import villages/communities into the project's store (all-or-nothing)."""
+    from govnet.app.divisions import import_villages
+
     count, url = import_villages(get_options(ctx).get_project(), file, under)
     out.print(f"imported {count} villages/communities from {file.name} into {url}")

@@ -8,12 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from govnet.app.inventory import (
-    check_inventory,
-    export_ledger_file,
-    import_ledger_file,
-    load_inventory,
-)
 from govnet.cli.common import (
     EXIT_ERROR,
     JsonOpt,
@@ -40,6 +34,8 @@ app.add_typer(inventory_app, name="inventory")
 @handles_errors
 def inventory_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Validate every inventory file; one line per problem, non-zero exit on any error."""
+    from govnet.app.inventory import check_inventory
+
     project = get_options(ctx).get_project()
     inventory, problems = check_inventory(project)
     if as_json:
@@ -59,6 +55,8 @@ def inventory_check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @handles_errors
 def inventory_load(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Validate the inventory and record it in the store, then print a summary."""
+    from govnet.app.inventory import load_inventory
+
     project = get_options(ctx).get_project()
     loaded = load_inventory(project)
     result, summary = loaded.sync, loaded.summary
@@ -127,6 +125,8 @@ def inventory_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Replace inventory/lines.yaml with a ledger spreadsheet (台账), if every row is valid."""
+    from govnet.app.inventory import import_ledger_file
+
     result = import_ledger_file(get_options(ctx).get_project(), file, sheet, dry_run)
     if as_json:
         print_json(
@@ -155,5 +155,7 @@ def inventory_export(
     file: Annotated[Path, typer.Argument(help="Target file (.xlsx or .csv).")],
 ) -> None:
     """Write the ledger (inventory/lines.yaml) to a spreadsheet with Chinese headers."""
+    from govnet.app.inventory import export_ledger_file
+
     rows = export_ledger_file(get_options(ctx).get_project(), file)
     out.print(f"wrote {rows} lines to {file}")

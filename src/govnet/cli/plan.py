@@ -7,8 +7,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from govnet.app.plan import make_plans
-from govnet.app.push import push as push_to_host
 from govnet.cli.common import (
     EXIT_ERROR,
     ClassificationOpt,
@@ -38,6 +36,8 @@ def plan(
     as_json: JsonOpt = False,
 ) -> None:
     """Cutover plans per department: plan.md/html, configs, rollback, checks.yaml."""
+    from govnet.app.plan import make_plans
+
     if not units and not all_units:
         raise UserError("name one or more units, or --all")
     if units and all_units:
@@ -100,6 +100,8 @@ def push(
 ) -> None:
     """Push one host's share of a plan: a dry run (drift, pre-checks, the lines, the diff)
     unless --commit; then backup, apply, post-checks, automatic rollback on failure."""
+    from govnet.app.push import push as push_to_host
+
     project = get_options(ctx).get_project()
     result = push_to_host(
         project,

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from govnet.app.survey import diff_runs, export_run, list_runs, show_host, survey, survey_offline
 from govnet.cli.common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -23,8 +22,6 @@ from govnet.cli.common import (
     out,
     print_json,
 )
-from govnet.survey import SurveyOptions, get_shard
-from govnet.survey.collect import Budget
 
 survey_app = typer.Typer(
     help="Survey devices over SSH or from saved files.", invoke_without_command=True
@@ -85,6 +82,10 @@ def survey_callback(
     as_json: JsonOpt = False,
 ) -> None:
     """Survey the inventory's routers over SSH (or saved outputs) into a new snapshot."""
+    from govnet.app.survey import survey, survey_offline
+    from govnet.survey import SurveyOptions, get_shard
+    from govnet.survey.collect import Budget
+
     if ctx.invoked_subcommand is not None:
         return
     project = get_options(ctx).get_project()
@@ -133,6 +134,8 @@ def survey_callback(
 @handles_errors
 def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Every survey run: campaign, source, status, hosts."""
+    from govnet.app.survey import list_runs
+
     runs = list_runs(get_options(ctx).get_project())
     if as_json:
         print_json(runs)
@@ -169,6 +172,8 @@ def survey_show(
     as_json: JsonOpt = False,
 ) -> None:
     """One host's status and facts from a survey run."""
+    from govnet.app.survey import show_host
+
     view = show_host(get_options(ctx).get_project(), hostname, run)
     result, facts = view.result, view.facts
     if as_json:
@@ -212,6 +217,8 @@ def survey_diff(
     as_json: JsonOpt = False,
 ) -> None:
     """What changed between two runs: interfaces, addresses, VPN instances, routes, NAT."""
+    from govnet.app.survey import diff_runs
+
     changes = diff_runs(get_options(ctx).get_project(), run_a, run_b)
     if as_json:
         print_json([{"host": h, **vars(c)} for h, c in changes])
@@ -239,6 +246,8 @@ def survey_export(
     run: Annotated[int | None, typer.Option(help="Survey run (default: the latest).")] = None,
 ) -> None:
     """Write a run's raw outputs in the offline layout (`govnet survey --offline` reads it)."""
+    from govnet.app.survey import export_run
+
     count, chosen = export_run(get_options(ctx).get_project(), folder, run)
     out.print(f"{count} host(s) of run {chosen} written to {folder}")
 
