@@ -215,7 +215,28 @@ def test_offline_ingestion_reproduces_the_live_facts(
     assert summary["unknown"] == []
 
 
+def wait_for_hosts_in_new_run(lab: SurveyLab, after_run: int, hosts: int) -> None:
+    """Return once a run newer than after_run has stored results for at least `hosts` hosts:
+    interrupting on progress, not after a fixed sleep, keeps the test honest on any machine."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        store = lab.open_store()
+        try:
+            runs = [r for r in store.get_survey_runs() if r["id"] > after_run]
+        finally:
+            store.dispose()
+        if runs and runs[-1]["hosts"] >= hosts:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no run after {after_run} reached {hosts} hosts in 120 s")
+
+
 def test_interrupted_survey_keeps_its_hosts_and_retry_completes_it(lab: SurveyLab) -> None:
+    store = lab.open_store()
+    try:
+        last_run = max((r["id"] for r in store.get_survey_runs()), default=0)
+    finally:
+        store.dispose()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -236,7 +257,7 @@ def test_interrupted_survey_keeps_its_hosts_and_retry_completes_it(lab: SurveyLa
         env=lab.env,
         cwd=lab.root,
     )
-    time.sleep(6)
+    wait_for_hosts_in_new_run(lab, last_run, hosts=10)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
