@@ -4,10 +4,12 @@ the links inside the county node, and the one isolation breach."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from govnet.model.inventory import ResolvedHost, Role
+from govnet.model.policy import load_policy
 from govnet_lab.district import BreachTruth
 from govnet_lab.generate.devices import acl_number, iter_p2p
 from govnet_lab.generate.networks import (
@@ -35,6 +37,16 @@ from govnet_lab.model import (
     VpnInstance,
 )
 from govnet_lab.vendors import get_vendor
+
+
+@functools.cache
+def get_catalogue_targets() -> dict[str, str]:
+    """Each catalogue system's route target as the bundled policy designs it."""
+    policy = load_policy(None)
+    if policy.migration is None:
+        return {}
+    asn = policy.migration.extranet_asn
+    return {s.key: f"{asn}:{s.vpn_id}" for s in policy.catalogue if s.vpn_id is not None}
 
 
 class LineBuilder(LinePlanner):
@@ -140,10 +152,13 @@ class LineBuilder(LinePlanner):
         system = self._unit_system(plan.unit)
         vpn = f"zw-{system.key if self._is_carrier_of(system) else plan.unit.split('-', 1)[-1]}"
         plan.vpn_instance = vpn
-        number = 100 + self.unit_index.get(plan.unit, 0)
+        # A system's VPN has the provincial design's RD and targets (<extranet AS>:<vpn_id> of
+        # the catalogue, policy.yaml `migration`); a department's own, one of the county's.
+        target = get_catalogue_targets().get(vpn.removeprefix("zw-"), "") or (
+            f"{COUNTY_AS}:{100 + self.unit_index.get(plan.unit, 0)}"
+        )
         for dev in (device, core):
             if dev is not None and dev.get_vpn_instance(vpn) is None:
-                target = f"{COUNTY_AS}:{number}"
                 dev.vpn_instances.append(
                     VpnInstance(vpn, target, [target], [target], f"{plan.unit} 专用网络区")
                 )
