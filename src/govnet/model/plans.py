@@ -16,7 +16,7 @@ class Check:
     """One machine-checkable assertion on a device's facts, before (step 0) or after a step."""
 
     host: str
-    kind: str  # interface, route, nat
+    kind: str  # interface, route, nat, vpn
     step: int  # 0: pre-check (the baseline from the snapshot)
     interface: str | None = None
     vpn: str | None = None
@@ -26,6 +26,8 @@ class Check:
     admin_up: bool | None = None
     address: str | None = None  # interface: carries this address
     present: bool = True  # route / nat: there, or gone
+    route_distinguisher: str | None = None  # vpn: the instance has this RD...
+    route_target: str | None = None  # ...and imports and exports this target
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,11 @@ class Check:
             via = f" via {self.next_hop}" if self.next_hop else ""
             return f"{self.host}: 路由 {self.prefix}{vpn}{via} " + (
                 "存在 present" if self.present else "不存在 absent"
+            )
+        if self.kind == "vpn":
+            return (
+                f"{self.host}: VPN {self.vpn} RD {self.route_distinguisher}，"
+                f"RT {self.route_target} 收发齐全 complete"
             )
         return f"{where}: NAT outbound " + ("存在 present" if self.present else "已删除 absent")
 

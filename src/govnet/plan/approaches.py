@@ -50,6 +50,12 @@ class Approaches(Steps):
                     f"{network.key}：{host} 上的 VPN {clash[0]} 已使用 RD {rd}，须先调整目录 vpn_id"
                 )
                 return
+        create: dict[str, bool] = {}
+        for host in (uplink.pe, uplink.ce):
+            state = self._vpn_state(network, host, name, rd)
+            if state is None:
+                return
+            create[host] = state
         link = self._allocate_link()
         pe_ip, ce_ip = list(link.hosts())[:2]
         by_host: dict[str, list[IPv4Network]] = {}
@@ -76,15 +82,13 @@ class Approaches(Steps):
         ]
         for host, port, mine, theirs, peer_host, side in sides:
             limit = self._dialect(host).description_max
-            facts = self._facts(host)
-            existing = {v.name for v in (facts.vpn_instances if facts else ())}
             sub = f"{port}.{vlan}"
             routes = remote if side == "CE" else []
             ctx = {
                 "side": side.lower(),
                 "vpn": {
                     "name": name,
-                    "create": name not in existing,
+                    "create": create[host],
                     "description": to_description(f"专用网络区 {network.name}", limit),
                     "rd": rd,
                     "rt": rd,
@@ -102,7 +106,10 @@ class Approaches(Steps):
                 "bgp": self._bgp(host, side, theirs, uplink),
                 "rebind": [],
             }
-            checks = [Check(host, "interface", 0, sub, name, up=True, address=f"{mine}/30")]
+            checks = [
+                Check(host, "vpn", 0, vpn=name, route_distinguisher=rd, route_target=rd),
+                Check(host, "interface", 0, sub, name, up=True, address=f"{mine}/30"),
+            ]
             checks += [Check(host, "route", 0, sub, name, str(p), str(theirs)) for p in routes]
             self._add_step(
                 host,
@@ -121,6 +128,50 @@ class Approaches(Steps):
                 f"（RD/RT {rd}），否则切换后业务不通：切换前与上级主管部门确认"
             )
         )
+
+    def _vpn_state(self, network: Verdict, host: str, name: str, rd: str) -> bool | None:
+        """Whether the step creates the VPN instance (True) or finds it whole (False); None
+        when the plan is blocked. An instance of that name without its RD or targets is
+        half-built (an interrupted push leaves one): it is created again in full, never taken
+        as existing; one that other interfaces already use, or with another RD, is left to
+        an engineer."""
+        facts = self._facts(host)
+        vpn = next((v for v in (facts.vpn_instances if facts else ()) if v.name == name), None)
+        if vpn is None:
+            return True
+        if vpn.route_distinguisher not in (None, rd):
+            self.blocked.append(
+                f"{network.key}：{host} 上已有 VPN {name}，其 RD 为 {vpn.route_distinguisher}"
+                f"（应为 {rd}）：须人工核对后处理"
+            )
+            return None
+        missing = [
+            what
+            for what, there in (
+                ("RD", vpn.route_distinguisher == rd),
+                ("入方向 RT", rd in vpn.import_targets),
+                ("出方向 RT", rd in vpn.export_targets),
+            )
+            if not there
+        ]
+        if not missing:
+            return False
+        bound = [i.name for i in (facts.interfaces if facts else ()) if i.vpn_instance == name]
+        if bound:
+            self.blocked.append(
+                f"{network.key}：{host} 上的 VPN {name} 不完整（缺少 {'、'.join(missing)}），"
+                f"且已有接口 {'、'.join(bound)} 绑定：可能是中断的推送留下的，"
+                "须先运行 govnet push status 查明并恢复"
+            )
+            return None
+        self.risks.append(
+            Risk(
+                f"{host} 上的 VPN {name} 不完整（缺少 {'、'.join(missing)}），视为未建："
+                "本计划重新完整配置，回退时删除；可能是中断的推送留下的，"
+                "请运行 govnet push status 核对"
+            )
+        )
+        return True
 
     def _bgp(self, host: str, side: str, peer: IPv4Address, uplink: Uplink) -> Any:
         if self.migration.routing != "bgp":

@@ -52,9 +52,28 @@ def evaluate_checks(
                 if n.interface == check.interface and n.kind in ("outbound", "easy_ip")
             ]
             out.append((check, bool(rules) == check.present, f"{len(rules)} NAT rule(s)"))
+        elif check.kind == "vpn":
+            out.append(_evaluate_vpn(check, host))
         else:
             out.append((check, False, f"unknown check kind {check.kind}"))
     return out
+
+
+def _evaluate_vpn(check: Check, host: HostFacts) -> tuple[Check, bool, str]:
+    """A VPN instance is there only when whole: an instance without its RD or targets (an
+    interrupted push leaves one) carries no traffic, however up its interfaces are."""
+    vpn = next((v for v in host.vpn_instances if v.name == check.vpn), None)
+    if vpn is None:
+        return check, False, "VPN instance not found"
+    target = check.route_target
+    held = (
+        check.route_distinguisher is None or vpn.route_distinguisher == check.route_distinguisher
+    ) and (target is None or (target in vpn.import_targets and target in vpn.export_targets))
+    seen = (
+        f"RD {vpn.route_distinguisher or 'none'}, import {', '.join(vpn.import_targets) or 'none'}"
+        f", export {', '.join(vpn.export_targets) or 'none'}"
+    )
+    return check, held, seen
 
 
 def get_plan_digest(plan: Plan) -> str:
