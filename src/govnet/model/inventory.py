@@ -43,6 +43,37 @@ CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 HOSTNAME_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+HOSTNAME_RULE = "1-128 letters, digits, '.', '-' or '_', starting with a letter or digit"
+# Characters that make a name look like another (or reorder the text around it) on a screen.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+
+
+def get_hostname_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a host (it becomes a file name, a Nornir key, a line of a
+    report), or None when it can: the whole name must match :data:`HOSTNAME_KEY`.
+
+    >>> get_hostname_problem("jlp-dsj-core1") is None
+    True
+    >>> get_hostname_problem("r1\\n").split(";")[0]
+    'has a control character (U+000A)'
+    >>> get_hostname_problem("r1\\u202egpj").split(";")[0]
+    'has a bidi control character (U+202E)'
+    """
+    if HOSTNAME_KEY.fullmatch(name):
+        return None
+    rule = f"a host name is {HOSTNAME_RULE}"
+    for char in name:
+        code = f"U+{ord(char):04X}"
+        if char in _BIDI:
+            return f"has a bidi control character ({code}); {rule}"
+        if char in _ZERO_WIDTH:
+            return f"has a zero-width character ({code}); {rule}"
+        if CONTROL_CHARS.match(char):
+            return f"has a control character ({code}); {rule}"
+        if char in "[]":
+            return f"has a bracket (markup on a terminal); {rule}"
+    return f"is not {rule}" if name else "is empty"
 
 
 def _check_text(value: str) -> str:

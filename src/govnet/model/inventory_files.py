@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from govnet.model.divisions import DivisionTree, Level, get_level, get_parent_code
 from govnet.model.inventory import (
-    HOSTNAME_KEY,
     KNOWN_PLATFORMS,
     LINES_FILE,
     NORNIR_CONFIG,
@@ -30,6 +29,7 @@ from govnet.model.inventory import (
     NornirEntry,
     ResolvedHost,
     Unit,
+    get_hostname_problem,
 )
 from govnet.model.problems import (
     Problem,
@@ -78,15 +78,10 @@ def _load_mapping(doc: YamlDoc | None, model: type[Frozen]) -> tuple[dict[str, A
     problems: list[Problem] = []
     for name, item in doc.data.items():
         name = str(name)
-        if not HOSTNAME_KEY.match(name):
-            problems.append(
-                Problem(
-                    doc.label,
-                    "name must be letters, digits, '.', '-' or '_'",
-                    doc.line_of((name,)),
-                    name,
-                )
-            )
+        problem = get_hostname_problem(name)
+        if problem is not None:
+            shown = name if name.isprintable() else repr(name)
+            problems.append(Problem(doc.label, f"name {problem}", doc.line_of((name,)), shown))
             continue
         try:
             loaded[name] = model.model_validate(item if item is not None else {})
