@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from govnet.model.facts import HostFacts, HostSnapshot
@@ -80,16 +81,23 @@ class SurveyStore(StoreBase):
         return self.add_snapshots(run_id, [snapshot])[0]
 
     def add_snapshots(self, run_id: int, snapshots: Sequence[HostSnapshot]) -> list[int]:
-        """Record hosts of a running survey in one transaction, with raw outputs and facts."""
-        with self.session() as session:
-            run = session.get(SurveyRun, run_id, with_for_update=self.dialect != "sqlite")
-            if run is None:
-                raise StoreError(f"survey run {run_id} does not exist")
-            if run.status != "running":
-                raise SnapshotClosedError(
-                    f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
-                )
-            return add_snapshots(session, run_id, snapshots) if snapshots else []
+        """Record hosts of a running survey in one transaction, with raw outputs and facts.
+
+        A value the database refuses (too long for its column, say) is a StoreError naming
+        the database's reason only: the statement's parameters hold device text."""
+        try:
+            with self.session() as session:
+                run = session.get(SurveyRun, run_id, with_for_update=self.dialect != "sqlite")
+                if run is None:
+                    raise StoreError(f"survey run {run_id} does not exist")
+                if run.status != "running":
+                    raise SnapshotClosedError(
+                        f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
+                    )
+                return add_snapshots(session, run_id, snapshots) if snapshots else []
+        except DBAPIError as exc:
+            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+            raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
 
     def finish_survey_run(self, run_id: int, status: str = "complete") -> None:
         with self.session() as session:
