@@ -125,6 +125,21 @@ class Platforms:
         """The command whose output is the running configuration (``config`` topic)."""
         return self._plan(platform).config_command
 
+    def is_config_complete(self, platform: str, text: str) -> bool:
+        """Whether a saved running configuration ends with its last line (``config_end:``
+        in platform.yaml: Huawei's ``return``, IOS's ``end``), so a file cut short is not
+        taken for a whole configuration; True when the platform names no last line."""
+        end = self._plan(platform).config_end
+        lines = text.rstrip().rsplit("\n", 1)
+        return end is None or end.fullmatch(lines[-1].strip()) is not None
+
+    def may_be_empty(self, platform: str, command: str) -> bool:
+        """Whether an empty answer to ``command`` is normal (``empty_ok:``, an empty table)."""
+        for plan in self._plan(platform).commands:
+            if plan.command == command or (plan.pattern and plan.pattern.fullmatch(command)):
+                return plan.empty_ok
+        return False
+
     def get_config_commands(self) -> set[str]:
         """How every platform prints its running configuration."""
         return {p.config_command for p in self.plans.values() if p.config_command}

@@ -134,6 +134,7 @@ class Platform:
     session: SessionSpec | None = None
     push: PushSpec | None = None
     dialect: Dialect | None = None  # None: govnet plans nothing for this platform
+    config_end: re.Pattern[str] | None = None  # the running configuration's last line
 
 
 def any_of(patterns: Iterable[str]) -> re.Pattern[str] | None:
@@ -389,6 +390,7 @@ class _Compiler:
             self.spec.session,
             self.spec.push,
             dialect,
+            re.compile(self.spec.config_end) if self.spec.config_end else None,
         )
 
     def compile_dialect(self, hooks: Path | None) -> Dialect | None:

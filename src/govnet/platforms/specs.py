@@ -285,6 +285,7 @@ class PlatformSpec(_Spec):
     extends: str | None = None
     errors: tuple[str, ...] | None = None  # regexes: the device refused the command
     empty_answers: tuple[str, ...] | None = None  # regexes: "nothing configured"
+    config_end: str | None = None  # regex: the running configuration's last line
     interface_names: dict[str, str] | None = None  # abbreviation -> full name prefix
     interface_kinds: dict[str, str] | None = None  # full name prefix -> kind
 
@@ -293,4 +294,11 @@ class PlatformSpec(_Spec):
     def _regexes(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         for pattern in value or ():
             check_regex(pattern)
+        return value
+
+    @field_validator("config_end")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_regex(value)
         return value
