@@ -21,6 +21,7 @@ import re
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,6 +40,42 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]| \x1b\[1D")
 TAIL = 512  # bytes from the end of the buffer where the prompt is looked for
 
 
+# What device text may not carry into the store or onto a terminal: escape sequences (CSI:
+# colours, cursor moves, clearing the screen; OSC: window titles, hyperlinks; the two-byte
+# others), then any other C0 control but tab and line ends, DEL and the C1 controls.
+CONTROL_SEQUENCES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b\n]{0,512}(?:\x07|\x1b\\)"
+    r"|\x1b[ -/]*[0-~]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
+CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL", "\x9b": "CSI"}
+
+
+def remove_controls(text: str) -> tuple[str, str | None]:
+    """The text without control bytes and escape sequences, and a note of what went (None
+    when nothing did): NUL aborts a PostgreSQL insert, ESC sequences drive a terminal.
+
+    >>> remove_controls("Gi0/1\\x00 up\\x1b]0;pwned\\x07\\x1b[2J\\tok\\r\\n")
+    ('Gi0/1 up\\tok\\r\\n', '3 control sequences removed (2 ESC, 1 NUL)')
+    >>> remove_controls("区政府\\n")
+    ('区政府\\n', None)
+    """
+    found: Counter[str] = Counter()
+
+    def drop(match: re.Match[str]) -> str:
+        found[CONTROL_NAMES.get(match.group()[0], f"U+{ord(match.group()[0]):04X}")] += 1
+        return ""
+
+    cleaned = CONTROL_SEQUENCES.sub(drop, text)
+    if not found:
+        return text, None
+    kinds = ", ".join(f"{n} {name}" for name, n in sorted(found.items()))
+    total = sum(found.values())
+    return cleaned, f"{total} control sequence{'s' if total > 1 else ''} removed ({kinds})"
+
+
 class ErrorCategory(StrEnum):
     AUTH = "auth"
     TIMEOUT = "timeout"
@@ -46,6 +83,8 @@ class ErrorCategory(StrEnum):
     DISCONNECTED = "disconnected"
     PARSE = "parse"
     UNSUPPORTED_PLATFORM = "unsupported_platform"
+    NO_OUTPUT = "no_output"  # offline: nothing saved, or an empty or cut-off file
+    STORE = "store"  # the store refused the host's record (kept as failed, with the reason)
     UNKNOWN = "unknown"
 
 
@@ -59,20 +98,26 @@ class HostStatus(StrEnum):
 class RawText:
     text: str
     encoding: str  # utf-8 or gb18030
+    note: str | None = field(default=None, compare=False, repr=False)  # what decoding removed
 
     @classmethod
     def from_bytes(cls, data: bytes) -> RawText:
-        """Decode device output: UTF-8 if it is valid UTF-8, else GB18030, never an error.
+        """Decode device output: UTF-8 if it is valid UTF-8, else GB18030, never an error;
+        control bytes and escape sequences removed (:func:`remove_controls`, noted).
 
         >>> RawText.from_bytes("区政府".encode("utf-8"))
         RawText(text='区政府', encoding='utf-8')
         >>> RawText.from_bytes("区政府".encode("gbk"))
         RawText(text='区政府', encoding='gb18030')
+        >>> RawText.from_bytes(b"Gi0/1\\x00\\n").note
+        '1 control sequence removed (1 NUL)'
         """
         try:
-            return cls(data.decode("utf-8"), "utf-8")
+            text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            return cls(data.decode("gb18030", "replace"), "gb18030")
+            text, encoding = data.decode("gb18030", "replace"), "gb18030"
+        text, note = remove_controls(text)
+        return cls(text, encoding, note)
 
 
 @dataclass(frozen=True)
