@@ -9,10 +9,15 @@ survey decodes them (UTF-8, else GB18030), so both give the same facts.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govnet.model.inventory import get_hostname_problem
 from govnet.model.problems import UsageError
+from govnet.platforms import Platforms
 from govnet.survey.collect import RawText
 
 PLATFORM_FILE = "platform"
@@ -41,33 +46,150 @@ def command_to_filename(command: str) -> str:
 
 def read_saved_hosts(folder: Path) -> list[SavedHost]:
     """Every host saved under ``folder``, its files read and decoded; which file is which
-    command is the collector specs' call (a file is matched to a command, never guessed)."""
+    command is the collector specs' call (a file is matched to a command, never guessed).
+
+    Nothing is trusted: a link (it may point at any readable file: an SSH key, the process
+    environment) or anything but a regular file is refused, and so is a name that is not a
+    host name by the inventory's rules, before anything is read into the store."""
     if not folder.is_dir():
-        raise OfflineError(f"{folder}: not a folder of saved outputs")
+        raise OfflineError(f"{show_path(folder)}: not a folder of saved outputs")
     hosts: dict[str, SavedHost] = {}
     for path in sorted(folder.iterdir()):
-        if path.is_dir():
-            host = hosts.setdefault(path.name, SavedHost(path.name, None))
+        kind = _get_kind(path)
+        if kind not in ("file", "folder"):
+            raise OfflineError(f"{show_path(path)}: {kind}; saved outputs are regular files")
+        if kind == "folder":
+            host = hosts.setdefault(_get_hostname(path, path.name), SavedHost(path.name, None))
             host.platform = _read_platform(path / PLATFORM_FILE) or host.platform
             for file in sorted(path.iterdir()):
-                if file.is_file() and file.name != PLATFORM_FILE:
+                if _get_kind(file) != "file":
+                    raise OfflineError(
+                        f"{show_path(file)}: {_get_kind(file)} in a host's folder;"
+                        " saved outputs are regular files"
+                    )
+                if file.name != PLATFORM_FILE:
                     host.files[file.name.removesuffix(".txt")] = RawText.from_bytes(
-                        file.read_bytes()
+                        read_regular_file(file)
                     )
         elif path.suffix == CONFIG_SUFFIX:
-            host = hosts.setdefault(path.stem, SavedHost(path.stem, None))
+            name = _get_hostname(path, path.stem)
+            host = hosts.setdefault(name, SavedHost(name, None))
             host.platform = _read_platform(folder / f"{path.stem}.{PLATFORM_FILE}") or host.platform
-            host.config = RawText.from_bytes(path.read_bytes())
+            host.config = RawText.from_bytes(read_regular_file(path))
     return list(hosts.values())
 
 
+def show_path(path: Path) -> str:
+    """A path for a one-line message: characters that would not print shown escaped.
+
+    >>> show_path(Path("saved/r1\\u202e.cfg"))
+    'saved/r1\\\\u202e.cfg'
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))
+
+
+def _get_kind(path: Path) -> str:
+    """What is at ``path`` itself (a link is not followed): file, folder or what else."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        raise OfflineError(f"{show_path(path)}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link (not followed: copy the file itself)"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device file" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file"
+
+
+def _get_hostname(path: Path, name: str) -> str:
+    problem = get_hostname_problem(name)
+    if problem is not None:
+        raise OfflineError(f"{show_path(path)}: host name {problem}")
+    return name
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file, opened without following a link and without waiting on
+    a FIFO, so what was checked is what is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        reason = "a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+        raise OfflineError(f"{show_path(path)}: cannot be read ({reason})") from None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OfflineError(f"{show_path(path)}: not a regular file")
+        return file.read()
+
+
 def _read_platform(path: Path) -> str | None:
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
-    words = path.read_text(encoding="utf-8", errors="replace").split()
-    if len(words) != 1:
-        raise OfflineError(f"{path}: expected one word (the platform), found {len(words)}")
+    if _get_kind(path) != "file":
+        raise OfflineError(f"{show_path(path)}: {_get_kind(path)}; the platform file is a file")
+    words = read_regular_file(path).decode("utf-8", errors="replace").split()
+    if len(words) != 1 or not words[0].isprintable():
+        raise OfflineError(
+            f"{show_path(path)}: expected one word (the platform), found {len(words)}"
+            if len(words) != 1
+            else f"{show_path(path)}: the platform has characters that do not print"
+        )
     return words[0]
+
+
+def get_saved_outputs(
+    collectors: Platforms, platform: str, host: SavedHost
+) -> tuple[dict[str, RawText], list[str]]:
+    """The saved files as command outputs, and the names of files no command matches."""
+    outputs: dict[str, RawText] = {}
+    unused = []
+    for stem, raw in host.files.items():
+        command = collectors.get_command_for_file(platform, stem)
+        if command is None:
+            unused.append(stem)
+        else:
+            outputs[command] = raw
+    config_command = collectors.get_config_command(platform)
+    if host.config is not None and config_command is not None:
+        outputs.setdefault(config_command, host.config)
+    return outputs, unused
+
+
+def get_saved_problems(
+    collectors: Platforms, platform: str, host: SavedHost, outputs: dict[str, RawText]
+) -> list[str]:
+    """What makes saved outputs less than a survey: nothing saved, a command's file missing
+    (a host folder holds every command; a lone .cfg the configuration only), an empty file
+    where the command always answers, a configuration without its last line (cut short)."""
+    if not outputs:
+        return [f"nothing saved for platform {platform} (no file matches one of its commands)"]
+    problems = []
+    config_command = collectors.get_config_command(platform)
+    expected = collectors.get_commands(platform) if host.files else [config_command]
+    missing = [c for c in expected if c is not None and c not in outputs]
+    if missing:
+        problems.append(f"not saved: {', '.join(missing)}")
+    empty = [
+        c
+        for c, raw in outputs.items()
+        if not raw.text.strip() and not collectors.may_be_empty(platform, c)
+    ]
+    if empty:
+        problems.append(f"empty: {', '.join(empty)}")
+    config = outputs.get(config_command or "")
+    if (
+        config is not None
+        and config.text.strip()
+        and not collectors.is_config_complete(platform, config.text)
+    ):
+        problems.append(f"{config_command}: cut short (its last line is missing)")
+    return problems
 
 
 def write_saved_host(

@@ -33,12 +33,13 @@ from govnet.survey.collect import (
     Credentials,
     ErrorCategory,
     HostStatus,
-    RawText,
     Target,
     collect_host,
+    get_error_message,
+    remove_controls,
 )
 from govnet.survey.nornir import inventory_to_nornir
-from govnet.survey.offline import SavedHost, read_saved_hosts
+from govnet.survey.offline import get_saved_outputs, get_saved_problems, read_saved_hosts
 
 DEFAULT_WORKERS = 20
 BATCH_SIZE = 50  # hosts per store transaction
@@ -128,6 +129,7 @@ def to_snapshot(
     outputs = {cmd: (raw.text, raw.encoding) for cmd, raw in collected.outputs.items()}
     facts = None
     problems: list[str] = []
+    decoding = [f"{cmd}: {raw.note}" for cmd, raw in collected.outputs.items() if raw.note]
     category = collected.error.value if collected.error else None
     if collected.outputs and platform is not None:
         facts, parse_problems = collectors.parse(platform, {c: t for c, (t, _) in outputs.items()})
@@ -140,8 +142,10 @@ def to_snapshot(
     else:
         status = HostStatus.OK
     message = collected.message
-    if problems:
-        message = "; ".join(([message] if message else []) + problems)[:2000]
+    if problems or decoding:
+        message = "; ".join(([message] if message else []) + problems + decoding)[:2000]
+    if message is not None:  # exceptions may quote the device
+        message = remove_controls(message)[0]
     return HostSnapshot(
         hostname,
         status.value,
@@ -201,6 +205,8 @@ class _Writer:
             return
         try:
             self.store.add_snapshots(self.run_id, batch)
+        except Exception:  # one host's record may be what the store refuses: one at a time
+            batch = [kept for s in batch if (kept := self._add_one(s)) is not None]
         except BaseException as exc:
             self.error = exc
             return
@@ -219,6 +225,33 @@ class _Writer:
                 )
             if self.on_host is not None:
                 self.on_host(snapshot)
+
+    def _add_one(self, snapshot: HostSnapshot) -> HostSnapshot | None:
+        """Record one host; if the store refuses its outputs or facts, record it failed with
+        the reason instead, so the run goes on. None when even that fails (the error is kept
+        and ends the run)."""
+        if self.error is not None:
+            return None
+        try:
+            self.store.add_snapshots(self.run_id, [snapshot])
+            return snapshot
+        except Exception as exc:
+            reason = remove_controls(get_error_message(exc))[0]
+        failed = HostSnapshot(
+            snapshot.hostname,
+            HostStatus.FAILED.value,
+            snapshot.platform,
+            snapshot.unit_key,
+            ErrorCategory.STORE.value,
+            f"the store refused its record: {reason}",
+            snapshot.duration_s,
+        )
+        try:
+            self.store.add_snapshots(self.run_id, [failed])
+        except BaseException as exc:
+            self.error = exc
+            return None
+        return failed
 
 
 @contextlib.contextmanager
@@ -239,6 +272,18 @@ def stopping_on_signals(stop: threading.Event) -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def _close(store: Store, run_id: int, writer: _Writer, status: str) -> None:
+    """Write what is queued and finish the run: 'incomplete' when the store failed, so a
+    run is never left 'running' by an error (the error is raised after)."""
+    try:
+        writer.close()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            store.finish_survey_run(run_id, "incomplete")
+        raise
+    store.finish_survey_run(run_id, status)
 
 
 def get_campaign_name(now: dt.datetime | None = None) -> str:
@@ -303,6 +348,10 @@ def run_offline_survey(
             unused: list[str] = []
             if platform in platforms:
                 collected.outputs, unused = get_saved_outputs(collectors, platform, host)
+                lacking = get_saved_problems(collectors, platform, host, collected.outputs)
+                if lacking:
+                    collected.error = ErrorCategory.NO_OUTPUT
+                    collected.message = "; ".join(lacking)
             else:
                 collected.error = ErrorCategory.UNSUPPORTED_PLATFORM
                 collected.message = (
@@ -327,8 +376,7 @@ def run_offline_survey(
                 )
             )
     finally:
-        writer.close()
-        store.finish_survey_run(run_id, "complete")
+        _close(store, run_id, writer, "complete")
     seen = {s.hostname for s in saved}
     return SurveySummary(
         run_id,
@@ -342,24 +390,6 @@ def run_offline_survey(
         not_found=sorted(set(known) - seen),
         unknown=unknown,
     )
-
-
-def get_saved_outputs(
-    collectors: Platforms, platform: str, host: SavedHost
-) -> tuple[dict[str, RawText], list[str]]:
-    """The saved files as command outputs, and the names of files no command matches."""
-    outputs: dict[str, RawText] = {}
-    unused = []
-    for stem, raw in host.files.items():
-        command = collectors.get_command_for_file(platform, stem)
-        if command is None:
-            unused.append(stem)
-        else:
-            outputs[command] = raw
-    config_command = collectors.get_config_command(platform)
-    if host.config is not None and config_command is not None:
-        outputs.setdefault(config_command, host.config)
-    return outputs, unused
 
 
 def run_survey(
@@ -424,10 +454,9 @@ def run_survey(
     except KeyboardInterrupt:  # a second Ctrl-C: stop waiting for the hosts in flight
         stop.set()
     finally:
-        writer.close()
         if stop.is_set():
             status = "incomplete"
-        store.finish_survey_run(run_id, status)
+        _close(store, run_id, writer, status)
     return SurveySummary(
         run_id,
         campaign,
