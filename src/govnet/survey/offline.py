@@ -62,10 +62,16 @@ def read_saved_hosts(folder: Path) -> list[SavedHost]:
             host = hosts.setdefault(_get_hostname(path, path.name), SavedHost(path.name, None))
             host.platform = _read_platform(path / PLATFORM_FILE) or host.platform
             for file in sorted(path.iterdir()):
-                if _get_kind(file) != "file":
+                file_kind = _get_kind(file)
+                if file_kind != "file":
+                    kind_text = "a folder" if file_kind == "folder" else file_kind
                     raise OfflineError(
-                        f"{show_path(file)}: {_get_kind(file)} in a host's folder;"
-                        " saved outputs are regular files"
+                        f"{show_path(file)}: {kind_text} in a"
+                        " host's folder; saved outputs are regular files"
+                    )
+                if not file.name.isprintable():  # it names a command: stored, shown
+                    raise OfflineError(
+                        f"{show_path(file)}: the name has characters that do not print"
                     )
                 if file.name != PLATFORM_FILE:
                     host.files[file.name.removesuffix(".txt")] = RawText.from_bytes(
