@@ -143,7 +143,7 @@ def to_snapshot(
         status = HostStatus.OK
     message = collected.message
     if problems or decoding:
-        message = "; ".join(([message] if message else []) + problems + decoding)[:2000]
+        message = "; ".join(([message] if message else []) + decoding + problems)[:2000]
     if message is not None:  # exceptions may quote the device
         message = remove_controls(message)[0]
     return HostSnapshot(
