@@ -62,7 +62,7 @@ def get_hostname_problem(name: str) -> str | None:
     """
     if HOSTNAME_KEY.fullmatch(name):
         return None
-    rule = f"a host name is {HOSTNAME_RULE}"
+    rule = f"names are {HOSTNAME_RULE}"
     for char in name:
         code = f"U+{ord(char):04X}"
         if char in _BIDI:
