@@ -5,6 +5,10 @@ Layout (DESIGN.md): ``DIR/<hostname>/<command>.txt`` with the command's spaces a
 configuration. The platform comes from the inventory, else from ``DIR/<hostname>/platform``
 or ``DIR/<hostname>.platform`` (one word). Files are read as bytes and decoded as a live
 survey decodes them (UTF-8, else GB18030), so both give the same facts.
+
+Saved files are trusted no more than a device: links and anything but regular files are
+refused, names must be host names by the inventory's rule, and what is missing, empty or cut
+short is said (:func:`get_saved_problems`), so such a host never ends ``ok``.
 """
 
 from __future__ import annotations

@@ -339,6 +339,7 @@ def run_offline_survey(
     writer = _Writer(store, run_id, on_host)
     started = time.monotonic()
     unknown = []
+    status = "incomplete"  # until every saved host is queued
     try:
         for host in saved:
             began = time.monotonic()
@@ -375,13 +376,14 @@ def run_offline_survey(
                     round(time.monotonic() - began, 3),
                 )
             )
+        status = "complete"
     finally:
-        _close(store, run_id, writer, "complete")
+        _close(store, run_id, writer, status)
     seen = {s.hostname for s in saved}
     return SurveySummary(
         run_id,
         campaign,
-        "complete",
+        status,
         len(saved),
         writer.summary_status,
         writer.summary_error,
