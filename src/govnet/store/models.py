@@ -357,7 +357,7 @@ class Push(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
     hostname: Mapped[str] = mapped_column(String(128), index=True)
-    action: Mapped[str] = mapped_column(String(16))  # apply, rollback
+    action: Mapped[str] = mapped_column(String(16))  # apply, rollback, recover
     made_by: Mapped[str] = mapped_column(String(100))
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column()
@@ -366,3 +366,20 @@ class Push(Base):
     backup: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    holder: Mapped[str | None] = mapped_column(String(200))  # user@machine pid N
+    typed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # lines sent
+
+
+class DeviceLock(Base):
+    """The lease one push, rollback or recovery holds on a device while it runs: one writer
+    per device, across processes and machines. Renewed while the push runs; a lease past
+    ``expires_at``, or whose process is gone on its machine, is stale and may be taken."""
+
+    __tablename__ = "device_locks"
+    hostname: Mapped[str] = mapped_column(String(128), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    machine: Mapped[str] = mapped_column(String(128))
+    pid: Mapped[int] = mapped_column(Integer)
+    push_id: Mapped[int | None] = mapped_column(Integer)
+    acquired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()

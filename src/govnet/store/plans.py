@@ -1,13 +1,17 @@
-"""Plans and pushes: each plan's hosts' shares as pushed, every push with its backup."""
+"""Plans and pushes: each plan's hosts' shares as pushed, every push with its backup, the
+lines typed so far (the journal), and the lease one push at a time holds on a device."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Collection
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 
 from govnet.store.base import StoreBase, StoreError, get_os_user
-from govnet.store.models import Plan, Push, utcnow
+from govnet.store.models import DeviceLock, Plan, Push, utcnow
 
 
 class PlanStore(StoreBase):
@@ -48,9 +52,16 @@ class PlanStore(StoreBase):
         return plans[0] if plans else None
 
     def start_push(
-        self, plan_id: int, hostname: str, action: str, backup: str | None, detail: dict[str, Any]
+        self,
+        plan_id: int,
+        hostname: str,
+        action: str,
+        backup: str | None,
+        detail: dict[str, Any],
+        holder: str | None = None,
     ) -> int:
-        """Record a push as it starts (result ``running``), with the backup taken first."""
+        """Record a push as it starts (result ``running``), with the backup taken first;
+        the device's lease, if ``holder`` holds it, names the push from now on."""
         with self.session() as session:
             row = Push(
                 plan_id=plan_id,
@@ -60,10 +71,23 @@ class PlanStore(StoreBase):
                 result="running",
                 backup=backup,
                 detail=detail,
+                holder=holder,
+                typed=0,
             )
             session.add(row)
             session.flush()
+            if holder is not None:
+                session.execute(
+                    update(DeviceLock)
+                    .where(DeviceLock.hostname == hostname, DeviceLock.holder == holder)
+                    .values(push_id=row.id)
+                )
             return row.id
+
+    def journal_push(self, push_id: int, typed: int) -> None:
+        """How many of the push's lines have been sent to the device so far."""
+        with self.session() as session:
+            session.execute(update(Push).where(Push.id == push_id).values(typed=typed))
 
     def finish_push(
         self,
@@ -82,7 +106,10 @@ class PlanStore(StoreBase):
             row.finished_at = utcnow()
 
     def get_pushes(
-        self, plan_id: int | None = None, hostname: str | None = None
+        self,
+        plan_id: int | None = None,
+        hostname: str | None = None,
+        results: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
         with self.session() as session:
             query = select(Push).order_by(Push.id)
@@ -90,5 +117,81 @@ class PlanStore(StoreBase):
                 query = query.where(Push.plan_id == plan_id)
             if hostname is not None:
                 query = query.where(Push.hostname == hostname)
+            if results is not None:
+                query = query.where(Push.result.in_(list(results)))
             columns = [attr.key for attr in inspect(Push).column_attrs]
             return [{c: getattr(p, c) for c in columns} for p in session.scalars(query)]
+
+    def take_device_lock(
+        self,
+        hostname: str,
+        holder: str,
+        machine: str,
+        pid: int,
+        lease: dt.timedelta,
+        is_stale: Callable[[dict[str, Any]], bool],
+    ) -> dict[str, Any] | None:
+        """Take the device's lease; None when taken, else the live lease that holds it. A
+        stale lease (``is_stale``) is taken over only if nobody changed it meanwhile."""
+        now = utcnow()
+        mine = {"holder": holder, "machine": machine, "pid": pid, "push_id": None}
+        try:
+            with self.session() as session:
+                session.add(
+                    DeviceLock(hostname=hostname, acquired_at=now, expires_at=now + lease, **mine)
+                )
+        except IntegrityError:
+            pass
+        else:
+            return None
+        for held in self.get_device_locks(hostname):
+            if not is_stale(held):
+                return held
+            with self.session() as session:
+                taken = session.execute(
+                    update(DeviceLock)
+                    .where(
+                        DeviceLock.hostname == hostname,
+                        DeviceLock.holder == held["holder"],
+                        DeviceLock.acquired_at == held["acquired_at"],
+                    )
+                    .values(acquired_at=now, expires_at=now + lease, **mine)
+                )
+                if getattr(taken, "rowcount", 0) == 1:
+                    return None
+        held_now = self.get_device_locks(hostname)
+        if not held_now:  # released between the two steps: try once more
+            return self.take_device_lock(hostname, holder, machine, pid, lease, is_stale)
+        return held_now[0]
+
+    def renew_device_lock(self, hostname: str, holder: str, lease: dt.timedelta) -> bool:
+        """Push the lease's end further; False when ``holder`` no longer holds it."""
+        with self.session() as session:
+            renewed = session.execute(
+                update(DeviceLock)
+                .where(DeviceLock.hostname == hostname, DeviceLock.holder == holder)
+                .values(expires_at=utcnow() + lease)
+            )
+            return getattr(renewed, "rowcount", 0) == 1
+
+    def release_device_lock(self, hostname: str, holder: str) -> None:
+        with self.session() as session:
+            session.execute(
+                delete(DeviceLock).where(
+                    DeviceLock.hostname == hostname, DeviceLock.holder == holder
+                )
+            )
+
+    def get_device_locks(self, hostname: str | None = None) -> list[dict[str, Any]]:
+        """The leases held now (live or stale), times in UTC."""
+        with self.session() as session:
+            query = select(DeviceLock).order_by(DeviceLock.hostname)
+            if hostname is not None:
+                query = query.where(DeviceLock.hostname == hostname)
+            columns = [attr.key for attr in inspect(DeviceLock).column_attrs]
+            rows = [{c: getattr(lock, c) for c in columns} for lock in session.scalars(query)]
+        for row in rows:  # SQLite gives back naive datetimes
+            for key in ("acquired_at", "expires_at"):
+                if row[key].tzinfo is None:
+                    row[key] = row[key].replace(tzinfo=dt.UTC)
+        return rows
