@@ -14,7 +14,16 @@ A push with ``commit``:
 6. saves the configuration only once the checks hold (or the backup is restored).
 
 ``rollback`` pushes the plan's rollback file the same way: the device must be as the last
-successful push left it, and afterwards must equal that push's backup.
+successful push left it, and afterwards must equal that push's backup; hosts are rolled back
+in the reverse of their apply order (a host whose steps come later is rolled back first).
+
+A commit holds the device's lease in the store for its whole run (one writer per device) and
+journals itself before the first line is typed, then counts the lines as they go. Ctrl-C and
+SIGTERM stop it at a line boundary and restore the backup. A push left unfinished (killed,
+crashed, or a rollback that could not restore) blocks every later command on that device,
+named in the refusal, until `govnet push recover` (:mod:`.recover`) has restored its backup.
+The lines typed are the plan's stored ones; a plan's ``configs/<host>.cfg`` edited since is
+refused, not ignored.
 
 NAPALM is not used: none of its drivers for these platforms offers a commit-confirm the lab
 (or a VRP5 AR router) supports, so the rollback file is the safety net, verified by reading
@@ -23,30 +32,45 @@ the device back, not assumed.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govnet.model.facts import HostFacts
 from govnet.model.inventory import ResolvedHost
 from govnet.model.plans import Check
-from govnet.model.problems import UsageError
 from govnet.plan import evaluate_checks
-from govnet.platforms import Dialect, Platforms, PushSpec, any_of
-from govnet.store import Store
-from govnet.survey.collect import (
-    Budget,
-    Cli,
-    Credentials,
-    Target,
-    close_quickly,
-    collect_host,
-    connect,
-    get_error_message,
+from govnet.platforms import Platforms
+from govnet.push.device import (
+    Device,
+    DeviceError,
+    PushError,
+    get_config_diff,
+    get_device,
+    get_intended_diff,
 )
+from govnet.push.journal import (
+    INCOMPLETE,
+    Lease,
+    Stop,
+    Stopped,
+    check_device_free,
+    holding,
+    stopping_on_signals,
+)
+from govnet.store import Store
+from govnet.survey.collect import Budget, Credentials
+
+__all__ = [
+    "Device",
+    "DeviceError",
+    "HostPart",
+    "PushError",
+    "PushResult",
+    "get_config_diff",
+    "get_intended_diff",
+    "push_host",
+]
 
 APPLY, ROLLBACK = "apply", "rollback"
 # How a push ends. Only a commit is recorded; "dry_run" is never stored.
@@ -55,11 +79,10 @@ APPLIED = "applied"  # the lines went in, the checks hold, the configuration is 
 REFUSED = "refused"  # nothing was typed: drift, a failed pre-check, order, device unreadable
 FAILED = "failed"  # a line was refused; rolled back to the backup
 ROLLED_BACK = "rolled_back"  # a post-check failed; rolled back to the backup
-INCOMPLETE = "rollback_incomplete"  # rolled back, but the device still differs from the backup
-
-
-class PushError(UsageError):
-    """The push cannot start (unknown plan, host not in the plan); the message says why."""
+# INCOMPLETE, "rollback_incomplete": rolled back, but the device still differs from the backup
+INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM: stopped at a line boundary, backup restored
+RECOVER = "recover"  # the action of `govnet push recover`
+RECOVERED = "recovered"  # an unfinished push whose backup `govnet push recover` restored
 
 
 @dataclass(frozen=True)
@@ -77,6 +100,7 @@ class HostPart:
     post: tuple[Check, ...]
     survey_run: int
     parts: dict[str, Any]  # every host's part, by host: the order of pushes
+    path: str  # the plan's folder, where configs/<host>.cfg was written
 
 
 def get_plan_row(store: Store, ref: str) -> dict[str, Any]:
@@ -119,7 +143,25 @@ def get_host_part(store: Store, ref: str, host: str) -> HostPart:
         tuple(Check(**c) for c in part["post"]),
         int(row["detail"]["survey_run"]),
         parts,
+        str(row["path"]),
     )
+
+
+def check_written_config(part: HostPart, rollback: bool) -> None:
+    """Refuse when the plan's ``configs/<host>[.rollback].cfg`` no longer holds the stored
+    lines: push types what the plan stored, so an edit there must not pass unnoticed."""
+    lines = part.rollback if rollback else part.config
+    path = Path(part.path) / "configs" / f"{part.host}{'.rollback' if rollback else ''}.cfg"
+    try:
+        written = path.read_text(encoding="utf-8") if path.is_file() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PushError(f"{path}: cannot read it ({exc})") from None
+    if written is not None and written != "\n".join(lines) + "\n":
+        raise PushError(
+            f"{path} differs from the lines stored with plan {part.plan_id}: push types only"
+            " what the plan stored; undo the edit, or change the inventory or policy and make"
+            f" the plan again (`govnet plan {part.unit}`)"
+        )
 
 
 @dataclass
@@ -139,6 +181,7 @@ class PushResult:
     checks: list[tuple[Check, bool, str]] = field(default_factory=list)
     rollback_notes: list[str] = field(default_factory=list)
     saved: bool = False
+    signal: int | None = None  # the Ctrl-C (2) or SIGTERM (15) that stopped the push
 
     @property
     def ok(self) -> bool:
@@ -163,155 +206,40 @@ class PushResult:
             ],
             "rollback_notes": self.rollback_notes,
             "saved": self.saved,
+            "signal": self.signal,
         }
-
-
-class DeviceError(Exception):
-    """The device could not be read or configured (login, timeout, lost session)."""
-
-
-@dataclass
-class Device:
-    """One router as push talks to it: read it as a survey does, type lines, save."""
-
-    target: Target
-    collectors: Platforms
-    credentials: Credentials
-    budget: Budget
-
-    @property
-    def spec(self) -> PushSpec:
-        spec = self.collectors.get_push(self.target.platform)
-        assert spec is not None  # checked before a Device is made
-        return spec
-
-    @property
-    def dialect(self) -> Dialect:
-        dialect = self.collectors.get_dialect(self.target.platform)
-        assert dialect is not None  # checked before a Device is made
-        return dialect
-
-    def read(self) -> tuple[str, HostFacts]:
-        """The running configuration and the facts, from the collector commands."""
-        from govnet.survey import to_snapshot
-
-        platform = self.target.platform
-        collected = collect_host(
-            self.target,
-            self.collectors.get_session(platform),
-            self.collectors.get_commands(platform),
-            self.credentials,
-            self.budget,
-            followups=lambda texts: self.collectors.get_followup_commands(platform, texts),
-        )
-        if collected.error is not None:
-            raise DeviceError(f"cannot read {self.target.name}: {collected.message}")
-        snapshot = to_snapshot(self.target.name, platform, None, collected, self.collectors, None)
-        command = self.collectors.get_config_command(platform)
-        config = collected.outputs.get(command) if command else None
-        if config is None or snapshot.facts is None:
-            raise DeviceError(f"{self.target.name} gave no running configuration")
-        return config.text, snapshot.facts
-
-    @contextmanager
-    def cli(self, doing: str) -> Iterator[Cli]:
-        """A logged-in CLI session; any failure in it is a DeviceError saying what was done."""
-        conn: Any = None
-        try:
-            session = self.collectors.get_session(self.target.platform)
-            assert session is not None  # checked before a Device is made
-            conn = connect(self.target, self.credentials, self.budget, session.device_type)
-            cli = Cli(conn.remote_conn, self.budget.command)
-            cli.start(session, self.credentials.secret or self.credentials.password)
-            yield cli
-        except DeviceError:
-            raise
-        except Exception as exc:
-            raise DeviceError(
-                f"{self.target.name}: session lost while {doing}: {get_error_message(exc)}"
-            ) from None
-        finally:
-            if conn is not None:
-                close_quickly(conn)
-
-    def configure(self, lines: Sequence[str], *, stop_at_refusal: bool) -> list[str]:
-        """Type ``lines`` in configuration mode; the refused ones, as 'line: answer'."""
-        spec = self.spec
-        refused, notices = any_of(spec.refused), any_of(spec.notices)
-        rejected: list[str] = []
-        with self.cli("configuring") as cli:
-            answer = cli.send(spec.configure, spec.questions)
-            if refused is not None and _is_refusal(answer, refused, notices):
-                raise DeviceError(f"{spec.configure!r} refused: {answer.strip()}")
-            for line in lines:
-                answer = cli.send(line, spec.questions)
-                if refused is not None and _is_refusal(answer, refused, notices):
-                    rejected.append(f"{line.strip()}: {' '.join(answer.split())}")
-                    if stop_at_refusal:
-                        break
-            cli.send(spec.end, spec.questions)
-        return rejected
-
-    def save(self) -> bool:
-        """Write the running configuration to startup; False when the device did not say so."""
-        try:
-            with self.cli("saving") as cli:
-                return (
-                    re.search(self.spec.saved, cli.send(self.spec.save, self.spec.questions))
-                    is not None
-                )
-        except DeviceError:
-            return False
-
-
-def _is_refusal(answer: str, refused: re.Pattern[str], notices: re.Pattern[str] | None) -> bool:
-    """Whether an answer to a configuration line says the line was refused.
-
-    >>> _is_refusal("Error: The VPN instance does not exist.", re.compile(r"^\\s*Error:"), None)
-    True
-    >>> _is_refusal("Info: ...removed!", re.compile(r"^\\s*Error:"), None)
-    False
-    """
-    for line in answer.splitlines():
-        if refused.search(line) and not (notices is not None and notices.search(line)):
-            return True
-    return False
-
-
-def get_config_diff(
-    dialect: Dialect, before: str, after: str, volatile: Iterable[str] = ()
-) -> list[str]:
-    """What tells two running configurations apart, as hier_config's diff ([] when equal);
-    lines matching ``volatile`` (byte counts, timestamps) are left out."""
-    drop = any_of(volatile)
-
-    def tree(text: str) -> Any:
-        lines = [ln for ln in text.splitlines() if drop is None or not drop.search(ln)]
-        return dialect.get_hconfig(lines)
-
-    return list(tree(before).unified_diff(tree(after)))
-
-
-def get_intended_diff(dialect: Dialect, running: str, lines: Sequence[str]) -> list[str]:
-    """running -> running + the plan's lines, as hier_config sees it (the dry run shows it)."""
-    exits = {"quit", "exit", "exit-address-family", "return", "end"}
-    change = [ln for ln in lines if ln.strip() not in exits]
-    before = dialect.get_hconfig(running)
-    return list(before.unified_diff(before.future(dialect.get_hconfig(change))))
 
 
 def get_pending_hosts(part: HostPart, pushes: Sequence[dict[str, Any]]) -> list[str]:
     """Hosts whose steps come before this host's first step and that are not pushed yet."""
     first = min(part.steps)
-    state: dict[str, str] = {}
-    for push in pushes:  # in order: the last word on each host counts
-        if push["result"] == APPLIED:
-            state[push["hostname"]] = push["action"]
+    state = get_push_states(pushes)
     return [
         host
         for host, other in part.parts.items()
         if host != part.host and min(other["steps"]) < first and state.get(host) != APPLY
     ]
+
+
+def get_dependent_hosts(part: HostPart, pushes: Sequence[dict[str, Any]]) -> list[str]:
+    """Hosts whose steps come after this host's first step and that are still applied: they
+    depend on this host's part, so they are rolled back first (the reverse of apply order)."""
+    first = min(part.steps)
+    state = get_push_states(pushes)
+    return [
+        host
+        for host, other in part.parts.items()
+        if host != part.host and min(other["steps"]) > first and state.get(host) == APPLY
+    ]
+
+
+def get_push_states(pushes: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Each host's last successful apply or rollback of a plan, from its pushes in order."""
+    state: dict[str, str] = {}
+    for push in pushes:  # in order: the last word on each host counts
+        if push["result"] == APPLIED and push["action"] in (APPLY, ROLLBACK):
+            state[push["hostname"]] = push["action"]
+    return state
 
 
 OnStep = Callable[[str], None]
@@ -333,37 +261,35 @@ def push_host(
     """Push (or, with ``rollback``, undo) one host's share of a plan; see the module doc.
     ``hosts``: the inventory's devices by name (how to reach them)."""
     part = get_host_part(store, ref, host)
-    collectors = platforms
-    spec = collectors.get_push(part.platform)
-    if (
-        spec is None
-        or collectors.get_session(part.platform) is None
-        or collectors.get_dialect(part.platform) is None
-    ):
-        raise PushError(
-            f"govnet does not configure platform {part.platform!r} (push:, session: and"
-            f" dialect: in collectors/{part.platform}/platform.yaml)"
-        )
-    known = hosts.get(host)
-    if known is None:
-        raise PushError(f"{host} is not in the inventory")
-    if known.platform != part.platform:
-        raise PushError(
-            f"{host} is {known.platform} in the inventory but {part.platform} in plan"
-            f" {part.plan_id}: make the plan again"
-        )
-    device = Device(
-        Target(host, known.address, known.port, known.platform),
-        collectors,
-        credentials,
-        budget or Budget(),
-    )
+    device = get_device(platforms, hosts, host, part.platform, part.plan_id, credentials, budget)
+    check_written_config(part, rollback)
+    if not commit:
+        check_device_free(store, host, leased=False)
+        return _push(store, device, part, rollback, None, None, on_step)
+    with holding(store, host) as lease:
+        check_device_free(store, host, leased=True)
+        with stopping_on_signals(Stop(lease=lease)) as stop:
+            return _push(store, device, part, rollback, lease, stop, on_step)
+
+
+def _push(
+    store: Store,
+    device: Device,
+    part: HostPart,
+    rollback: bool,
+    lease: Lease | None,
+    stop: Stop | None,
+    on_step: OnStep | None,
+) -> PushResult:
+    """The push itself; ``lease`` and ``stop`` given for a commit."""
+    host, spec, commit = part.host, device.spec, lease is not None
     action = ROLLBACK if rollback else APPLY
     lines = list(part.rollback if rollback else part.config)
     result = PushResult(part.plan_id, part.unit, host, action, commit, lines=lines)
     say = on_step or (lambda _text: None)
     pushes = store.get_pushes(part.plan_id)
     mine = [p for p in pushes if p["hostname"] == host and p["result"] == APPLIED]
+    mine = [p for p in mine if p["action"] in (APPLY, ROLLBACK)]
     if rollback:
         last = mine[-1] if mine else None
         if last is None or last["action"] != APPLY:
@@ -374,7 +300,7 @@ def push_host(
             raise PushError(
                 f"plan {part.plan_id} is already applied on {host} (push {mine[-1]['id']})"
             )
-        config_command = collectors.get_config_command(part.platform) or ""
+        config_command = device.collectors.get_config_command(part.platform) or ""
         snapshot = store.get_running_configs(part.survey_run, [config_command])
         if host not in snapshot:
             raise PushError(f"survey run {part.survey_run} has no running configuration of {host}")
@@ -396,7 +322,17 @@ def push_host(
             " survey it again and make the plan again",
             running,
         )
-    if not rollback:
+    if rollback:
+        dependents = get_dependent_hosts(part, pushes)
+        if dependents:
+            return _refuse(
+                store,
+                result,
+                f"roll back {', '.join(dependents)} first: their steps come after step"
+                f" {min(part.steps)} on {host} and are still applied",
+                running,
+            )
+    else:
         pending = get_pending_hosts(part, pushes)
         if pending:
             return _refuse(
@@ -411,30 +347,45 @@ def push_host(
         if failed:
             result.checks = prechecks
             return _refuse(store, result, "pre-check failed: " + "; ".join(failed), running)
-    if not commit:
+    if lease is None or stop is None:
         return result
 
-    result.push_id = store.start_push(part.plan_id, host, action, running, {"lines": lines})
+    push_id = store.start_push(
+        part.plan_id, host, action, running, {"lines": lines}, holder=lease.holder
+    )
+    result.push_id = push_id
+    typed = 0
+
+    def journal(count: int) -> None:
+        nonlocal typed
+        typed = count
+        store.journal_push(push_id, count)
+
     say(f"typing {len(lines)} line(s) on {host}")
     try:
-        result.rejected = device.configure(lines, stop_at_refusal=not rollback)
+        stop.check()
+        result.rejected = device.configure(
+            lines, stop_at_refusal=not rollback, stop=stop, on_line=journal
+        )
         if result.rejected and not rollback:
             reason = f"{host} refused: {result.rejected[0]}"
-            return _restore(store, device, part, result, running, FAILED, reason)
+            return restore(store, device, part, result, running, FAILED, reason)
+        stop.check()
         say(f"checking {host}")
         after, facts = device.read()
+        stop.check()
         result.checks = evaluate_checks(part.pre if rollback else part.post, {host: facts})
         failed = [f"{c.text} (seen: {seen})" for c, held, seen in result.checks if not held]
         if rollback:
             left = get_config_diff(device.dialect, goal, after, spec.volatile)
             if left:
                 reason = f"the rollback lines left {len(left)} line(s) unlike the backup"
-                return _restore(store, device, part, result, goal, APPLIED, reason)
+                return restore(store, device, part, result, goal, APPLIED, reason)
             if failed:  # the configuration is back; what still differs is not configuration
                 result.reason = "configuration restored, but: " + "; ".join(failed)
         elif failed:
             reason = "check failed: " + "; ".join(failed)
-            return _restore(store, device, part, result, running, ROLLED_BACK, reason)
+            return restore(store, device, part, result, running, ROLLED_BACK, reason)
         say(f"saving {host}")
         result.saved = device.save()
         result.result = APPLIED
@@ -442,24 +393,38 @@ def push_host(
             result.reason = "done and checked, but saving the configuration failed: save it"
         _finish(store, result, after)
         return result
-    except KeyboardInterrupt:
-        result.result = INCOMPLETE
-        result.reason = (
-            f"interrupted: {host} may be half-configured; its backup is in push"
-            f" {result.push_id} (`govnet push {part.plan_id} --host {host}` shows the drift)"
-        )
-        _finish(store, result, None)
+    except Stopped as stopped:
+        result.signal = stopped.signum
+        reason = f"{stopped} after {typed} of {len(lines)} line(s)"
+        say(f"{reason}: restoring {host}'s backup")
+        if typed == 0 and not result.rejected:
+            result.result, result.reason = INTERRUPTED, f"{reason}: nothing was changed"
+            _finish(store, result, running)
+            return result
+        try:
+            return restore(store, device, part, result, running, INTERRUPTED, reason)
+        except DeviceError as exc:
+            return _incomplete(store, result, f"{reason}; then {exc}")
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once, the push left unfinished
+        _incomplete(store, result, "interrupted twice")
         raise
     except DeviceError as exc:
         try:  # the device may be half-configured: back to the backup if it answers
-            return _restore(
+            return restore(
                 store, device, part, result, goal if rollback else running, FAILED, str(exc)
             )
         except DeviceError as again:
-            reason = f"{exc}; then {again}: the device may be half-configured, backup in push"
-            result.result, result.reason = INCOMPLETE, f"{reason} {result.push_id}"
-            _finish(store, result, None)
-            return result
+            return _incomplete(store, result, f"{exc}; then {again}")
+
+
+def _incomplete(store: Store, result: PushResult, reason: str) -> PushResult:
+    result.result = INCOMPLETE
+    result.reason = (
+        f"{reason}: {result.host} may be half-configured; `govnet push recover --host"
+        f" {result.host} --commit` restores the backup of push {result.push_id}"
+    )
+    _finish(store, result, None)
+    return result
 
 
 def _refuse(store: Store, result: PushResult, reason: str, running: str | None) -> PushResult:
@@ -480,7 +445,7 @@ def _finish(store: Store, result: PushResult, after: str | None) -> None:
     store.finish_push(result.push_id, result.result, result.reason, after, detail)
 
 
-def _restore(
+def restore(
     store: Store,
     device: Device,
     part: HostPart,
@@ -517,7 +482,8 @@ def _restore(
     result.result = INCOMPLETE
     result.reason = (
         f"{reason}; the device still differs from the backup in {len(left)} line(s)"
-        f" (backup in push {result.push_id}): restore it by hand"
+        f" (backup in push {result.push_id}): `govnet push recover --host {result.host}"
+        " --commit` tries again, else restore it by hand"
     )
     result.drift = left
     _finish(store, result, now)

@@ -1,0 +1,216 @@
+"""One router as a push talks to it: read it as a survey does, type lines, save; and the
+hier_config comparisons a push makes (drift, intended change)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from govnet.model.facts import HostFacts
+from govnet.model.inventory import ResolvedHost
+from govnet.model.problems import UsageError
+from govnet.platforms import Dialect, Platforms, PushSpec, any_of
+from govnet.push.journal import Stop, Stopped
+from govnet.survey.collect import (
+    Budget,
+    Cli,
+    Credentials,
+    Target,
+    close_quickly,
+    collect_host,
+    connect,
+    get_error_message,
+)
+
+
+class PushError(UsageError):
+    """The push cannot start (unknown plan, host not in the plan); the message says why."""
+
+
+class DeviceError(Exception):
+    """The device could not be read or configured (login, timeout, lost session)."""
+
+
+@dataclass
+class Device:
+    """One router as push talks to it: read it as a survey does, type lines, save."""
+
+    target: Target
+    collectors: Platforms
+    credentials: Credentials
+    budget: Budget
+
+    @property
+    def spec(self) -> PushSpec:
+        spec = self.collectors.get_push(self.target.platform)
+        assert spec is not None  # checked before a Device is made
+        return spec
+
+    @property
+    def dialect(self) -> Dialect:
+        dialect = self.collectors.get_dialect(self.target.platform)
+        assert dialect is not None  # checked before a Device is made
+        return dialect
+
+    def read(self) -> tuple[str, HostFacts]:
+        """The running configuration and the facts, from the collector commands."""
+        from govnet.survey import to_snapshot
+
+        platform = self.target.platform
+        collected = collect_host(
+            self.target,
+            self.collectors.get_session(platform),
+            self.collectors.get_commands(platform),
+            self.credentials,
+            self.budget,
+            followups=lambda texts: self.collectors.get_followup_commands(platform, texts),
+        )
+        if collected.error is not None:
+            raise DeviceError(f"cannot read {self.target.name}: {collected.message}")
+        snapshot = to_snapshot(self.target.name, platform, None, collected, self.collectors, None)
+        command = self.collectors.get_config_command(platform)
+        config = collected.outputs.get(command) if command else None
+        if config is None or snapshot.facts is None:
+            raise DeviceError(f"{self.target.name} gave no running configuration")
+        return config.text, snapshot.facts
+
+    @contextmanager
+    def cli(self, doing: str) -> Iterator[Cli]:
+        """A logged-in CLI session; any failure in it is a DeviceError saying what was done."""
+        conn: Any = None
+        try:
+            session = self.collectors.get_session(self.target.platform)
+            assert session is not None  # checked before a Device is made
+            conn = connect(self.target, self.credentials, self.budget, session.device_type)
+            cli = Cli(conn.remote_conn, self.budget.command)
+            cli.start(session, self.credentials.secret or self.credentials.password)
+            yield cli
+        except (DeviceError, Stopped):
+            raise
+        except Exception as exc:
+            raise DeviceError(
+                f"{self.target.name}: session lost while {doing}: {get_error_message(exc)}"
+            ) from None
+        finally:
+            if conn is not None:
+                close_quickly(conn)
+
+    def configure(
+        self,
+        lines: Sequence[str],
+        *,
+        stop_at_refusal: bool,
+        stop: Stop | None = None,
+        on_line: Callable[[int], None] | None = None,
+    ) -> list[str]:
+        """Type ``lines`` in configuration mode; the refused ones, as 'line: answer'.
+        ``stop`` is checked before each line (:class:`Stopped` leaves configuration mode
+        first); ``on_line`` gets the count of lines sent after each one."""
+        spec = self.spec
+        refused, notices = any_of(spec.refused), any_of(spec.notices)
+        rejected: list[str] = []
+        with self.cli("configuring") as cli:
+            answer = cli.send(spec.configure, spec.questions)
+            if refused is not None and _is_refusal(answer, refused, notices):
+                raise DeviceError(f"{spec.configure!r} refused: {answer.strip()}")
+            for count, line in enumerate(lines, 1):
+                if stop is not None:
+                    try:
+                        stop.check()
+                    except Stopped:
+                        cli.send(spec.end, spec.questions)
+                        raise
+                answer = cli.send(line, spec.questions)
+                if on_line is not None:
+                    on_line(count)
+                if refused is not None and _is_refusal(answer, refused, notices):
+                    rejected.append(f"{line.strip()}: {' '.join(answer.split())}")
+                    if stop_at_refusal:
+                        break
+            cli.send(spec.end, spec.questions)
+        return rejected
+
+    def save(self) -> bool:
+        """Write the running configuration to startup; False when the device did not say so."""
+        try:
+            with self.cli("saving") as cli:
+                return (
+                    re.search(self.spec.saved, cli.send(self.spec.save, self.spec.questions))
+                    is not None
+                )
+        except DeviceError:
+            return False
+
+
+def _is_refusal(answer: str, refused: re.Pattern[str], notices: re.Pattern[str] | None) -> bool:
+    """Whether an answer to a configuration line says the line was refused.
+
+    >>> _is_refusal("Error: The VPN instance does not exist.", re.compile(r"^\\s*Error:"), None)
+    True
+    >>> _is_refusal("Info: ...removed!", re.compile(r"^\\s*Error:"), None)
+    False
+    """
+    for line in answer.splitlines():
+        if refused.search(line) and not (notices is not None and notices.search(line)):
+            return True
+    return False
+
+
+def get_config_diff(
+    dialect: Dialect, before: str, after: str, volatile: Iterable[str] = ()
+) -> list[str]:
+    """What tells two running configurations apart, as hier_config's diff ([] when equal);
+    lines matching ``volatile`` (byte counts, timestamps) are left out."""
+    drop = any_of(volatile)
+
+    def tree(text: str) -> Any:
+        lines = [ln for ln in text.splitlines() if drop is None or not drop.search(ln)]
+        return dialect.get_hconfig(lines)
+
+    return list(tree(before).unified_diff(tree(after)))
+
+
+def get_intended_diff(dialect: Dialect, running: str, lines: Sequence[str]) -> list[str]:
+    """running -> running + the plan's lines, as hier_config sees it (the dry run shows it)."""
+    exits = {"quit", "exit", "exit-address-family", "return", "end"}
+    change = [ln for ln in lines if ln.strip() not in exits]
+    before = dialect.get_hconfig(running)
+    return list(before.unified_diff(before.future(dialect.get_hconfig(change))))
+
+
+def get_device(
+    platforms: Platforms,
+    hosts: Mapping[str, ResolvedHost],
+    host: str,
+    platform: str,
+    plan_id: int,
+    credentials: Credentials,
+    budget: Budget | None,
+) -> Device:
+    """The inventory's device ``host``, checked to be pushable as the plan's ``platform``."""
+    if (
+        platforms.get_push(platform) is None
+        or platforms.get_session(platform) is None
+        or platforms.get_dialect(platform) is None
+    ):
+        raise PushError(
+            f"govnet does not configure platform {platform!r} (push:, session: and"
+            f" dialect: in collectors/{platform}/platform.yaml)"
+        )
+    known = hosts.get(host)
+    if known is None:
+        raise PushError(f"{host} is not in the inventory")
+    if known.platform != platform:
+        raise PushError(
+            f"{host} is {known.platform} in the inventory but {platform} in plan"
+            f" {plan_id}: make the plan again"
+        )
+    return Device(
+        Target(host, known.address, known.port, known.platform),
+        platforms,
+        credentials,
+        budget or Budget(),
+    )
