@@ -82,14 +82,22 @@ def plan(
         out.print("no unit has anything to change")
 
 
+PUSH_WORDS = ("status", "recover")  # `govnet push status`, `govnet push recover --host H`
+
+
 @app.command()
 @handles_errors
 def push(
     ctx: typer.Context,
     plan_ref: Annotated[
-        str, typer.Argument(metavar="PLAN", help="Plan id, plan folder, or unit key (latest).")
+        str,
+        typer.Argument(
+            metavar="PLAN|status|recover",
+            help="Plan id, plan folder, or unit key (latest); `status`: unfinished and"
+            " running pushes; `recover`: restore the backup of --host's unfinished push.",
+        ),
     ],
-    host: Annotated[str, typer.Option("--host", help="The device to push to.")],
+    host: Annotated[str | None, typer.Option("--host", help="The device to push to.")] = None,
     commit: Annotated[
         bool, typer.Option("--commit", help="Really configure the device (default: dry run).")
     ] = False,
@@ -99,30 +107,69 @@ def push(
     as_json: JsonOpt = False,
 ) -> None:
     """Push one host's share of a plan: a dry run (drift, pre-checks, the lines, the diff)
-    unless --commit; then backup, apply, post-checks, automatic rollback on failure."""
-    from govnet.app.push import push as push_to_host
-
+    unless --commit; then lease and journal, backup, apply, post-checks, automatic rollback
+    on failure, Ctrl-C or SIGTERM. `push status` lists unfinished pushes; `push recover --host
+    H --commit` restores the backup of H's."""
     project = get_options(ctx).get_project()
-    result = push_to_host(
-        project,
-        plan_ref,
-        host,
-        get_credentials(),
-        commit=commit,
-        rollback=rollback,
-        on_step=None if as_json else lambda text: err.print(f"  {text}", markup=False),
-    )
+    if plan_ref == "status":
+        if host is not None or commit or rollback:
+            raise UserError("`govnet push status` takes no --host, --commit or --rollback")
+        show_push_status(project, as_json)
+        return
+    if host is None:
+        raise UserError(f"name the device: govnet push {plan_ref} --host HOST")
+    on_step = None if as_json else lambda text: err.print(f"  {text}", markup=False)
+    if plan_ref == "recover":
+        from govnet.app.push import recover
+
+        if rollback:
+            raise UserError("`govnet push recover` takes no --rollback")
+        result = recover(project, host, get_credentials(), commit=commit, on_step=on_step)
+    else:
+        from govnet.app.push import push as push_to_host
+
+        result = push_to_host(
+            project,
+            plan_ref,
+            host,
+            get_credentials(),
+            commit=commit,
+            rollback=rollback,
+            on_step=on_step,
+        )
     if as_json:
         print_json(result.to_dict())
     else:
         render_push(result)
+    if result.signal is not None:
+        raise typer.Exit(128 + result.signal)  # 130 after Ctrl-C, 143 after SIGTERM
     if not result.ok:
         raise typer.Exit(EXIT_ERROR)
 
 
+def show_push_status(project: Any, as_json: bool) -> None:
+    from govnet.app.push import push_status
+
+    status = push_status(project)
+    if as_json:
+        print_json(status.to_dict())
+        return
+    data = status.to_dict()
+    for row in data["unfinished"]:
+        out.print(f"unfinished: {row['host']}: {row['text']}", markup=False)
+        out.print(f"  recover: govnet push recover --host {row['host']} --commit", markup=False)
+    for lock in data["running"]:
+        out.print(f"running: {lock['host']}: {lock['text']}", markup=False)
+    if not data["unfinished"] and not data["running"]:
+        out.print("no push unfinished or running", markup=False)
+
+
 def render_push(result: Any) -> None:
-    what = "rollback of plan" if result.action == "rollback" else "plan"
-    out.print(f"{what} {result.plan_id} ({result.unit}) on {result.host}", markup=False)
+    what = {"rollback": "rollback of plan", "recover": "recovery after plan"}
+    out.print(
+        f"{what.get(result.action, 'plan')} {result.plan_id} ({result.unit}) on {result.host}",
+        markup=False,
+    )
     if result.drift:
         out.print("differences from what the plan expects:", markup=False)
         for line in result.drift[:40]:
