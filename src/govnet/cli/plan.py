@@ -171,16 +171,18 @@ def render_push(result: Any) -> None:
         markup=False,
     )
     if result.drift:
-        out.print("differences from what the plan expects:", markup=False)
+        expected = "the backup" if result.action == "recover" else "what the plan expects"
+        out.print(f"differences from {expected}:", markup=False)
         for line in result.drift[:40]:
             out.print(f"  {line}", markup=False)
     if result.result == "dry_run" or not result.ok:
         out.print("lines to type:", markup=False)
         for line in result.lines:
             out.print(f"  {line}", markup=False)
-        out.print("running -> intended:", markup=False)
-        for line in result.diff or ["(no change)"]:
-            out.print(f"  {line}", markup=False)
+        if result.action != "recover":  # its lines are the diff toward the backup
+            out.print("running -> intended:", markup=False)
+            for line in result.diff or ["(no change)"]:
+                out.print(f"  {line}", markup=False)
     for line in result.rejected:
         out.print(f"refused: {line}", markup=False)
     for check, held, seen in result.checks:
