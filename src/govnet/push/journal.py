@@ -41,7 +41,10 @@ def get_machine() -> str:
 
 
 def is_running(pid: int) -> bool:
-    """Whether a process ``pid`` exists on this machine (zombies count as gone)."""
+    """Whether a process ``pid`` exists on this machine (zombies count as gone). On Windows
+    os.kill would end it: there the lease's expiry alone says it is gone."""
+    if os.name == "nt":
+        return True
     if pid <= 0:
         return False
     try:
@@ -199,13 +202,16 @@ def check_device_free(store: Store, hostname: str, *, leased: bool) -> None:
         raise DeviceBusyError(f"{hostname} is busy: {describe_lock(busy[0])}; try again later")
 
 
+def get_started_at(row: dict[str, Any]) -> dt.datetime:
+    """When a push started, in UTC (SQLite gives back naive datetimes)."""
+    started: dt.datetime = row["started_at"]
+    return started.replace(tzinfo=dt.UTC) if started.tzinfo is None else started
+
+
 def describe_push(row: dict[str, Any]) -> str:
     """'push 7 (apply of plan 3 by ops, started 2026-12-03 15:40:01 UTC, 4 of 15 line(s)
     typed) was interrupted'"""
-    started = row["started_at"]
-    if started.tzinfo is None:
-        started = started.replace(tzinfo=dt.UTC)
-    when = started.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    when = get_started_at(row).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     total = len(row["detail"].get("lines") or [])
     how = "was interrupted" if row["result"] == RUNNING else f"ended {row['result']}"
     return (

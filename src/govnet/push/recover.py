@@ -31,6 +31,7 @@ from govnet.push.device import DeviceError, get_config_diff, get_device
 from govnet.push.journal import (
     describe_lock,
     describe_push,
+    get_started_at,
     get_unfinished_pushes,
     holding,
     is_stale,
@@ -55,7 +56,7 @@ class PushStatus:
                     "result": row["result"],
                     "made_by": row["made_by"],
                     "holder": row["holder"],
-                    "started_at": row["started_at"],
+                    "started_at": get_started_at(row),
                     "typed": row["typed"],
                     "lines": len(row["detail"].get("lines") or []),
                     "reason": row["reason"],
