@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from govnet.cli.common import (
     ClassificationOpt,
@@ -139,7 +140,7 @@ def exits(
                 f"{e.host} {e.interface}" if e.host else "(ledger only)",
                 e.kind,
                 ", ".join(e.signs),
-                "[red]own[/]" if e.own_exit else "unified",
+                Text("own", style="red") if e.own_exit else "unified",
                 e.circuit_id or "-",
                 f"{e.monthly_fee:g}" if e.monthly_fee else "-",
             )

@@ -1,12 +1,18 @@
 """What every command shares: the root Typer app and its global options, the consoles
 (only the command line prints), user errors turned into one message and an exit code, JSON
-output and the credentials prompt."""
+output and the credentials prompt.
+
+Text from devices and inventories reaches the terminal as it is written, never as rich markup
+(a description holding ``[/]`` or ``[link=...]``) nor as control sequences (ESC, BEL, CR,
+backspace, C1, bidi overrides): the consoles read no markup unless a caller asks for it, and
+every string they render goes through :func:`visible` first."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,10 +44,42 @@ EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
-out = Console(highlight=False, soft_wrap=True)
+# What a terminal acts on rather than shows: C0 but tab and newline, DEL, C1, the line and
+# paragraph separators, and the characters that reorder or hide text (bidi, zero-width, BOM).
+UNSAFE_CHARS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
 
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+def visible(text: str) -> str:
+    r"""``text`` with every character a terminal would act on shown as its escape instead.
+
+    >>> visible("ge0/0 \x1b]0;owned\x07 [/] \u202eevil")
+    'ge0/0 \\x1b]0;owned\\x07 [/] \\u202eevil'
+    """
+    return UNSAFE_CHARS.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class SafeConsole(Console):
+    """A console that shows every string it renders (printed, a table cell, a title) with
+    :func:`visible`, reads markup only when asked (``markup=True``) and never emoji codes."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        super().__init__(stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible(text), **kwargs)
+
+
+out = SafeConsole()
+
+
+err = SafeConsole(stderr=True)
 
 
 app = typer.Typer(
@@ -227,4 +265,6 @@ def render_view(view: View) -> None:
         elif all(style is None for _, style in block.spans):
             out.print("".join(text for text, _ in block.spans), markup=False)
         else:
-            out.print(Text.assemble(*[(t, s) if s else t for t, s in block.spans]))
+            out.print(
+                Text.assemble(*[(visible(t), s) if s else visible(t) for t, s in block.spans])
+            )

@@ -1,0 +1,119 @@
+"""The attack on what govnet prints and writes: device and inventory text on the terminal,
+formula cells in CSV files, store passwords in messages, the store file's mode, secrets in
+``connection_options`` and circuit ids that differ only in case or width.
+
+Each test names the attack and the defence in its docstring; run this file to see them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from govnet.app.project import init_project
+from govnet_cli import run_govnet
+
+HOST = "jlp-dsj-core1"  # a Huawei router of the example district
+# What a hostile or careless hand writes in an interface description: rich markup, a
+# hyperlink, a terminal title (OSC), clear screen (CSI), a bell, a backspace.
+HOSTILE_DESCRIPTION = "A[/]B [link=http://x]y[/link] \x1b]0;title\x07 \x1b[2J :smile: \x08Z"
+SHOWN_DESCRIPTION = "A[/]B [link=http://x]y[/link] \\x1b]0;title\\x07 \\x1b[2J :smile: \\x08Z"
+# What a spreadsheet runs when a CSV cell starts with it (inventory text, unit and line).
+FORMULAS = {
+    "name": '=HYPERLINK("http://evil.example","大数据局")',  # a unit's name
+    "circuit_id": "-2+3+cmd|'/Ccalc'!A0",  # a line's circuit id
+    "network": "@SUM(1+1)*cmd|' /C calc'!A0",  # a line's network
+}
+FORMULA_STARTS = ("=", "+", "-", "@", "\r")
+
+
+def yaml_quote(field: str) -> str:
+    return "'" + FORMULAS[field].replace("'", "''") + "'"
+
+
+def huawei_config(description: str) -> str:
+    return (
+        f"sysname {HOST}\n#\ninterface GigabitEthernet0/0/1\n description {description}\n"
+        " ip address 10.50.1.1 255.255.255.0\n#\nreturn\n"
+    )
+
+
+@dataclass
+class Project:
+    root: Path
+    env: dict[str, str]
+
+    def govnet(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_govnet(self.root, self.env, *args, timeout=120)
+
+
+def make_project(root: Path) -> Project:
+    init_project(root)
+    env = {"PATH": os.environ["PATH"], "HOME": str(root), "COLUMNS": "400"}
+    return Project(root, env)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The example district with formulas in its inventory text, surveyed offline twice
+    (run 1 a plain description, run 2 the hostile one) and classified."""
+    project = make_project(tmp_path_factory.mktemp("output") / "county")
+    units = project.root / "inventory/units.yaml"
+    text = units.read_text(encoding="utf-8")
+    text = text.replace("name: 重庆市九龙坡区大数据应用发展管理局", f"name: {yaml_quote('name')}")
+    units.write_text(text, encoding="utf-8")
+    lines = project.root / "inventory/lines.yaml"
+    text = lines.read_text(encoding="utf-8")
+    text = text.replace("circuit_id: CQ-DX-DF-2018-0006", f"circuit_id: {yaml_quote('circuit_id')}")
+    text = text.replace(
+        "circuit_id: CQ-LT-MPLS-2021-0315\n    unit: jlp-dsj\n    network: 电子政务外网",
+        f"circuit_id: CQ-LT-MPLS-2021-0315\n    unit: jlp-dsj\n    network: {yaml_quote('network')}",
+    )
+    lines.write_text(text, encoding="utf-8")
+    saved = project.root / "saved"
+    saved.mkdir()
+    for description in ("uplink", HOSTILE_DESCRIPTION):
+        (saved / f"{HOST}.cfg").write_text(huawei_config(description), encoding="utf-8")
+        done = project.govnet("survey", "--offline", str(saved), "--host", HOST)
+        assert done.returncode == 0, done.stderr
+    for args in (("inventory", "load"), ("classify",)):
+        done = project.govnet(*args)
+        assert done.returncode == 0, done.stderr
+    return project
+
+
+# --- the terminal ------------------------------------------------------------------------
+
+
+def assert_no_control(text: str) -> None:
+    assert not {"\x1b", "\x07", "\x08", "\x9b", "\x9d"} & set(text), repr(text)
+
+
+def test_device_description_with_markup_and_escapes_prints_literally(hostile: Project) -> None:
+    """Markup and terminal escapes in a description: `survey show` prints them as text."""
+    done = hostile.govnet("survey", "show", HOST)
+    assert done.returncode == 0, done.stderr
+    assert_no_control(done.stdout)
+    assert SHOWN_DESCRIPTION in done.stdout
+
+
+def test_survey_diff_shows_the_hostile_description_as_text(hostile: Project) -> None:
+    """The same description in a run-to-run diff: printed as text, nothing run."""
+    done = hostile.govnet("survey", "diff", "1", "2")
+    assert done.returncode == 0, done.stderr
+    assert_no_control(done.stdout)
+    assert SHOWN_DESCRIPTION in done.stdout
+    assert "uplink" in done.stdout
+
+
+def test_an_error_naming_hostile_text_prints_it_escaped(hostile: Project) -> None:
+    """A host name with escapes and markup in an error message: shown escaped, one line."""
+    done = hostile.govnet("survey", "show", "r1\x1b[2J\x1b]8;;http://x\x07[/]")
+    assert done.returncode == 1
+    assert_no_control(done.stderr)
+    assert "r1\\x1b[2J\\x1b]8;;http://x\\x07[/]" in done.stderr
+    assert "Traceback" not in done.stderr
