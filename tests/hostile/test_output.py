@@ -7,6 +7,7 @@ Each test names the attack and the defence in its docstring; run this file to se
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 from dataclasses import dataclass
@@ -69,10 +70,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Project:
     lines = project.root / "inventory/lines.yaml"
     text = lines.read_text(encoding="utf-8")
     text = text.replace("circuit_id: CQ-DX-DF-2018-0006", f"circuit_id: {yaml_quote('circuit_id')}")
-    text = text.replace(
-        "circuit_id: CQ-LT-MPLS-2021-0315\n    unit: jlp-dsj\n    network: 电子政务外网",
-        f"circuit_id: CQ-LT-MPLS-2021-0315\n    unit: jlp-dsj\n    network: {yaml_quote('network')}",
-    )
+    second = "circuit_id: CQ-LT-MPLS-2021-0315\n    unit: jlp-dsj\n    network: "
+    text = text.replace(second + "电子政务外网", second + yaml_quote("network"))
     lines.write_text(text, encoding="utf-8")
     saved = project.root / "saved"
     saved.mkdir()
@@ -117,3 +116,34 @@ def test_an_error_naming_hostile_text_prints_it_escaped(hostile: Project) -> Non
     assert_no_control(done.stderr)
     assert "r1\\x1b[2J\\x1b]8;;http://x\\x07[/]" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- CSV files ---------------------------------------------------------------------------
+
+
+def read_cells(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [cell for row in csv.reader(handle) for cell in row]
+
+
+def assert_neutralised(files: list[Path]) -> int:
+    """Every cell of every file opens as text in a spreadsheet; the number of formula cells."""
+    formula_cells = 0
+    for path in files:
+        for cell in read_cells(path):
+            assert not cell.startswith(FORMULA_STARTS), f"{path.name}: {cell!r}"
+            formula_cells += cell.startswith("\t") and cell[1:].startswith(FORMULA_STARTS)
+    return formula_cells
+
+
+def test_formula_text_in_the_inventory_is_neutralised_in_every_report_csv(
+    hostile: Project,
+) -> None:
+    """Unit names and ledger text starting = + - @ in every report CSV: a leading tab."""
+    done = hostile.govnet("report", "all", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    files = sorted((hostile.root / "reports").rglob("*.csv"))
+    assert len(files) >= 5
+    assert assert_neutralised(files) >= 3
+    cells = {c for path in files for c in read_cells(path)}
+    assert {"\t" + text for text in FORMULAS.values()} <= cells  # each there whole

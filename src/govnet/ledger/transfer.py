@@ -26,7 +26,7 @@ from govnet.ledger.columns import (
 from govnet.ledger.files import lines_to_yaml, load_project
 from govnet.ledger.sheets import Source, file_error, find_header, header_to_columns, read_table
 from govnet.model.divisions import DivisionTree
-from govnet.model.files import write_atomically_with
+from govnet.model.files import neutralise_csv_cell, write_atomically_with
 from govnet.model.inventory import (
     LINES_FILE,
     Line,
@@ -206,10 +206,7 @@ def _cell_to_csv(value: object) -> str:
         return float_to_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value)
-    # Excel runs a CSV cell that starts like a formula; a leading tab keeps it text (and the
-    # import strips it again).
-    return "\t" + text if text[:1] in ("=", "+", "-", "@") else text
+    return neutralise_csv_cell(str(value))  # a leading tab: the import strips it again
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -11,6 +11,9 @@ collectors); its copy wins:
 
 >>> resolve(None, "playbooks/policy.yaml") == get_bundled_root() / "playbooks/policy.yaml"
 True
+
+A CSV cell is written so a spreadsheet shows it rather than runs it: text starting like a
+formula gets a leading tab (:func:`neutralise_csv_cell`), which a ledger import strips again.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ __all__ = [
     "get_bundled_data",
     "get_bundled_root",
     "get_umask",
+    "neutralise_csv_cell",
     "resolve",
     "search_path",
     "write_atomically",
@@ -59,6 +63,27 @@ def search_path(root: Path | None, relative: str | Path) -> list[Path]:
     bundled = get_bundled_root() / relative
     own = [root / relative] if root is not None and root / relative != bundled else []
     return [*own, bundled]
+
+
+# What makes Excel or LibreOffice run a cell as a formula (or a DDE call): =, +, -, @ first,
+# or a tab or CR before one (OWASP's list).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def neutralise_csv_cell(text: str) -> str:
+    r"""``text`` as a CSV cell a spreadsheet opens as text, never as a formula: a cell that
+    starts like one gets a leading tab. Only text is given to it: a number written as a
+    number (``-12.5``) is a number; text that looks like one (a circuit id ``-0042``) stays
+    text.
+
+    >>> neutralise_csv_cell('=HYPERLINK("http://x","y")')
+    '\t=HYPERLINK("http://x","y")'
+    >>> neutralise_csv_cell("@SUM(A1)"), neutralise_csv_cell("-0042"), neutralise_csv_cell("九龙坡")
+    ('\t@SUM(A1)', '\t-0042', '九龙坡')
+    """
+    if text[:1] in FORMULA_STARTS:
+        return "\t" + text
+    return text
 
 
 def get_umask() -> int:

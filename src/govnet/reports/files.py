@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from govnet.model.files import write_atomically
+from govnet.model.files import neutralise_csv_cell, write_atomically
 from govnet.model.problems import UsageError
 from govnet.reports.base import ReportSpec
 from govnet.reports.bundle import Reports
@@ -47,13 +47,23 @@ def get_report_dir(reports: Path, day: dt.date) -> Path:
 
 
 def rows_to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
-    """CSV with a header row; UTF-8 with a byte-order mark so Excel reads the Chinese."""
+    r"""CSV with a header row; UTF-8 with a byte-order mark so Excel reads the Chinese. Text
+    from inventories and devices never runs as a formula (:func:`neutralise_csv_cell`);
+    numbers are written as numbers.
+
+    >>> rows_to_csv([{"unit": "=HYPERLINK(1)", "saving": -1200.5}]).splitlines()
+    ['\ufeffunit,saving', '\t=HYPERLINK(1),-1200.5']
+    """
     buffer = io.StringIO()
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: _to_cell(v) for k, v in row.items()} for row in rows)
     return "\ufeff" + buffer.getvalue()
+
+
+def _to_cell(value: Any) -> Any:
+    return neutralise_csv_cell(value) if isinstance(value, str) else value
 
 
 def write_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
