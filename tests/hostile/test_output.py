@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
 from govnet.app.project import init_project
+from govnet.cli import app
 from govnet_cli import run_govnet
 
 HOST = "jlp-dsj-core1"  # a Huawei router of the example district
@@ -147,3 +150,47 @@ def test_formula_text_in_the_inventory_is_neutralised_in_every_report_csv(
     assert assert_neutralised(files) >= 3
     cells = {c for path in files for c in read_cells(path)}
     assert {"\t" + text for text in FORMULAS.values()} <= cells  # each there whole
+
+
+# --- store passwords -----------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def run_in_process(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """govnet in this process (fast): exit code, stdout and stderr together."""
+    result = runner.invoke(app, list(args), env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout + result.stderr
+
+
+@pytest.mark.postgres
+def test_a_store_password_is_never_printed_in_any_url_form(pg_url: str, tmp_path: Path) -> None:
+    """A store password as user:pw@, ?password=, libpq keywords, with a raw '@': never shown."""
+    root = make_project(tmp_path / "county").root
+    server = make_url(pg_url)  # the test server trusts every password: each form connects
+    where, db = f"{server.host}:{server.port}", server.database
+    secret = "Xq7s3cretPw"
+    forms = {
+        f"postgresql://postgres:{secret}@{where}/{db}": ("upgraded", "status", "load"),
+        f"postgresql://postgres@{where}/{db}?password={secret}": ("upgraded", "status", "load"),
+        f"postgresql://postgres@{server.host}:1/{db}?password={secret}": ("unreachable",),
+        f"host={server.host} port={server.port} password={secret} dbname={db}": ("refused",),
+        f"postgresql://postgres:p@{secret}@{where}/{db}": ("refused",),
+    }
+    for url, outcomes in forms.items():
+        for outcome in outcomes:
+            args = {
+                "upgraded": ("db", "upgrade"),
+                "status": ("db", "status", "--json"),
+                "load": ("inventory", "load"),
+            }.get(outcome, ("db", "status"))
+            code, output = run_in_process("--project", str(root), "--db", url, *args)
+            assert secret not in output, (url, args, output)
+            assert (code == 0) == (outcome in ("upgraded", "status", "load")), output
+            assert "***" in output, output
+        code, output = run_in_process(
+            "--project", str(root), "db", "status", env={"GOVNET_DB_URL": url}
+        )
+        assert secret not in output, (url, output)

@@ -32,8 +32,9 @@ from govnet import __version__
 from govnet.app.project import Project, ProjectError
 from govnet.model.divisions import DivisionImportError, Level
 from govnet.model.problems import Problem, ProblemsError, UsageError
+from govnet.model.redact import get_url_secrets, scrub
 from govnet.reports.base import View, ViewTable
-from govnet.store import StoreError
+from govnet.store import DB_URL_ENV, StoreError
 
 if TYPE_CHECKING:
     from govnet.survey.collect import Credentials
@@ -107,8 +108,17 @@ class UserError(Exception):
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# The store URL's passwords (--db, else $GOVNET_DB_URL): never in a message, whatever quotes it.
+_secrets: list[str] = []
+
+
+def hide_secrets(url: str | None) -> None:
+    """Keep ``url``'s passwords out of every error and problem printed from now on."""
+    _secrets[:] = get_url_secrets(url) if url else []
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    err.print(f"error: {message}", markup=False)
+    err.print(f"error: {scrub(message, _secrets)}", markup=False)
     raise typer.Exit(code)
 
 
@@ -135,7 +145,7 @@ def handles_errors(func: F) -> F:
 
 def print_problems(problems: list[Problem]) -> None:
     for problem in problems:
-        err.print(str(problem), markup=False)
+        err.print(scrub(str(problem), _secrets), markup=False)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     err.print(f"{errors} error(s), {warnings} warning(s)", markup=False)
@@ -224,6 +234,7 @@ def main_callback(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
 ) -> None:
+    hide_secrets(db or os.environ.get(DB_URL_ENV))
     ctx.obj = Options(project, db)
 
 

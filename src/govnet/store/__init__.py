@@ -42,5 +42,7 @@ def open_store(url: str, migrate: bool = True) -> Store:
         try:
             store.ensure_schema()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate store {store.display_url}: {exc}") from None
+            raise StoreError(
+                f"cannot migrate store {store.display_url}: {store.scrub(exc)}"
+            ) from None
     return store

@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from govnet.model.redact import get_url_secrets, has_unencoded_at, redact_url, scrub
+
 DB_URL_ENV = "GOVNET_DB_URL"
 
 
@@ -62,10 +64,20 @@ class StoreBase:
     """A connection to one store; use :meth:`session` for a unit of work."""
 
     def __init__(self, url: str) -> None:
+        self._url_text = url
+        self._secrets = get_url_secrets(url)
+        if has_unencoded_at(url):
+            raise StoreError(
+                f"store URL {self.display_url}: its user or password holds an '@':"
+                " write it as %40 (postgresql://user:p%40ss@host/db)"
+            )
         try:
             parsed = make_url(url)
-        except ArgumentError as exc:
-            raise StoreError(f"store URL is not valid: {exc}") from None
+        except ArgumentError:
+            raise StoreError(
+                f"store URL is not valid: {self.display_url} (write it as"
+                " postgresql://user:password@host:port/database, or sqlite:///path)"
+            ) from None
         self.url = parsed
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite" and parsed.database:
@@ -74,15 +86,20 @@ class StoreBase:
         try:
             self.engine: Engine = create_engine(parsed, **kwargs)
         except (ArgumentError, ImportError) as exc:
-            raise StoreError(f"cannot use store {self.display_url}: {exc}") from None
+            raise StoreError(f"cannot use store {self.display_url}: {self.scrub(exc)}") from None
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def display_url(self) -> str:
-        """The URL with any password hidden, safe for logs and messages."""
-        return self.url.render_as_string(hide_password=True)
+        """The URL with any password hidden (every form: user:password@, ?password=, the
+        libpq keyword form), safe for logs and messages."""
+        return redact_url(self._url_text)
+
+    def scrub(self, error: object) -> str:
+        """A driver's message with the URL's passwords hidden, should it quote one."""
+        return scrub(str(error), self._secrets)
 
     @property
     def dialect(self) -> str:
@@ -119,7 +136,8 @@ class StoreBase:
             with self.engine.connect() as conn:
                 yield conn
         except OperationalError as exc:
-            raise StoreError(f"cannot reach store {self.display_url}: {exc.orig}") from None
+            message = self.scrub(exc.orig)
+            raise StoreError(f"cannot reach store {self.display_url}: {message}") from None
 
     @contextmanager
     def locked(self, name: str) -> Iterator[None]:
@@ -153,7 +171,7 @@ class StoreBase:
             session.commit()
         except OperationalError as exc:
             session.rollback()
-            raise StoreError(f"store {self.display_url}: {exc.orig}") from None
+            raise StoreError(f"store {self.display_url}: {self.scrub(exc.orig)}") from None
         except BaseException:
             session.rollback()
             raise
