@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 
 from govnet.app.project import init_project
 from govnet.cli import app
+from govnet.store import open_store
 from govnet_cli import run_govnet
 
 HOST = "jlp-dsj-core1"  # a Huawei router of the example district
@@ -194,3 +196,23 @@ def test_a_store_password_is_never_printed_in_any_url_form(pg_url: str, tmp_path
             "--project", str(root), "db", "status", env={"GOVNET_DB_URL": url}
         )
         assert secret not in output, (url, output)
+
+
+# --- the store file ------------------------------------------------------------------------
+
+
+def test_a_new_sqlite_store_is_readable_by_its_owner_alone(tmp_path: Path) -> None:
+    """The store holds running configurations: it and its -wal/-shm are made 0600."""
+    database = tmp_path / ".govnet" / "govnet.db"
+    old = os.umask(0o022)  # what most accounts have: new files readable by everyone
+    try:
+        store = open_store(f"sqlite:///{database}")
+        try:
+            store.sync_inventory({}, "digest")  # a write: the WAL is there while it is open
+            files = sorted(tmp_path.glob(".govnet/govnet.db*"))
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in files if "lock" not in p.name}
+        finally:
+            store.dispose()
+    finally:
+        os.umask(old)
+    assert modes == {"govnet.db": 0o600, "govnet.db-shm": 0o600, "govnet.db-wal": 0o600}

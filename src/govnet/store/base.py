@@ -82,6 +82,7 @@ class StoreBase:
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(parsed.database)
             kwargs["connect_args"] = {"timeout": 30}
         try:
             self.engine: Engine = create_engine(parsed, **kwargs)
@@ -180,6 +181,20 @@ class StoreBase:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _create_private(database: str) -> None:
+    """A new SQLite store file readable by its owner alone (0600): it holds the routers'
+    running configurations. SQLite gives its -wal and -shm files the same mode. An existing
+    file keeps the mode it has."""
+    if database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create store {database}: {exc.strerror or exc}") from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
