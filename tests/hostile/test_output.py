@@ -216,3 +216,42 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_alone(tmp_path: Path) -> No
     finally:
         os.umask(old)
     assert modes == {"govnet.db": 0o600, "govnet.db-shm": 0o600, "govnet.db-wal": 0o600}
+
+
+# --- secrets and ports in the inventory ----------------------------------------------------
+
+
+def test_secrets_in_connection_options_are_refused_and_never_echoed(tmp_path: Path) -> None:
+    """Passwords in connection_options (and their extras, at any depth): refused, not shown."""
+    root = make_project(tmp_path / "county").root
+    groups = root / "inventory/groups.yaml"
+    groups.write_text(
+        groups.read_text(encoding="utf-8")
+        + "  connection_options:\n    netmiko:\n      password: Pw1s3cret\n"
+        + "      extras:\n        conn_timeout: 20\n        secret: Pw2s3cret\n"
+        + "        ssh:\n          key-passphrase: Pw3s3cret\n",
+        encoding="utf-8",
+    )
+    hosts = root / "inventory/hosts.yaml"
+    text = hosts.read_text(encoding="utf-8")
+    hosts.write_text(text.replace("  port: 20003\n", "  port: 20003\n  password: Pw4s3cret\n"))
+    code, output = run_in_process("--project", str(root), "inventory", "check")
+    assert code == 1
+    assert "s3cret" not in output, output
+    for field in ("connection_options.netmiko.password", "jlp-dsj-inet1: password"):
+        assert f"{field}: credentials never go in inventory files" in output, output
+    extras = [line for line in output.splitlines() if "connection_options.netmiko.extras" in line]
+    assert [line.split(": ", 1)[0] for line in extras] == ["inventory/groups.yaml:11"]
+    assert "extras: secret: credentials never go" in extras[0]
+
+
+@pytest.mark.parametrize("word", ["true", "yes", "on", "false"])
+def test_a_yaml_boolean_port_is_refused_not_read_as_port_1(tmp_path: Path, word: str) -> None:
+    """`port: true` (YAML reads yes/on as true): refused naming the host, never port 1."""
+    root = make_project(tmp_path / "county").root
+    hosts = root / "inventory/hosts.yaml"
+    text = hosts.read_text(encoding="utf-8")
+    hosts.write_text(text.replace("  port: 20001\n", f"  port: {word}\n"), encoding="utf-8")
+    code, output = run_in_process("--project", str(root), "inventory", "check")
+    assert code == 1
+    assert "inventory/hosts.yaml:16: jlp-dsj-core1: port: must be a port number" in output

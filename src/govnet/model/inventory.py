@@ -26,8 +26,10 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from govnet.model.divisions import DivisionTree, Level
+from govnet.model.problems import SECRET_ERROR
 
 NORNIR_CONFIG = "nornir_config.yaml"
 UNITS_FILE = "inventory/units.yaml"
@@ -253,27 +255,64 @@ class HostData(Frozen):
     role: Role
 
 
-class ConnectionOptions(Frozen):
-    hostname: Address | None = None
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
-    platform: str | None = None
-    extras: dict[str, Any] = Field(default_factory=dict)
+def _no_bool_port(value: Any) -> Any:
+    """YAML reads ``true``/``yes``/``on`` as a boolean, which int() would take as port 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a port number (1-65535), not {str(value).lower()}")
+    return value
+
+
+Port = Annotated[int, BeforeValidator(_no_bool_port), Field(ge=1, le=65535)]
+_CREDENTIALS = "credentials never go in inventory files: set GOVNET_USERNAME and GOVNET_PASSWORD"
+# Connection arguments that carry a secret (netmiko's, paramiko's, any driver's), however
+# spelled: password, passwd, secret, passphrase, token, api_key, private_key, pkey...
+_SECRET_KEY = re.compile(
+    r"(?:^|_)(?:pass(?:word|wd|phrase)?|secret|token|api_?key|private_?key|pkey|credentials?)$"
+)
 
 
 def _no_credentials(value: Any) -> Any:
     if value is not None:
-        raise ValueError(
-            "credentials never go in inventory files: set GOVNET_USERNAME and GOVNET_PASSWORD"
-        )
+        raise PydanticCustomError(SECRET_ERROR, _CREDENTIALS)  # the value is not repeated
+    return value
+
+
+def _no_secret_extras(value: dict[str, Any], path: str = "") -> dict[str, Any]:
+    """Connection ``extras`` hold no secret, at any depth.
+
+    >>> _no_secret_extras({"conn_timeout": 20, "key_file": "~/.ssh/id_ed25519"})
+    {'conn_timeout': 20, 'key_file': '~/.ssh/id_ed25519'}
+    >>> _no_secret_extras({"ssh": {"enable-Secret": "x"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: ssh.enable-Secret: credentials never go in inventory files: set ...
+    """
+    for key, item in value.items():
+        where = f"{path}{key}"
+        if _SECRET_KEY.search(str(key).lower().replace("-", "_")):
+            raise ValueError(f"{where}: {_CREDENTIALS} (GOVNET_SECRET for an enable secret)")
+        if isinstance(item, dict):
+            _no_secret_extras(item, f"{where}.")
     return value
 
 
 Credential = Annotated[None, BeforeValidator(_no_credentials)]
 
 
+class ConnectionOptions(Frozen):
+    hostname: Address | None = None
+    port: Port | None = None
+    platform: str | None = None
+    extras: Annotated[dict[str, Any], AfterValidator(_no_secret_extras)] = Field(
+        default_factory=dict
+    )
+    username: Credential = None
+    password: Credential = None
+
+
 class NornirEntry(Frozen):
     hostname: Address | None = None
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    port: Port | None = None
     platform: str | None = None
     groups: list[str] = Field(default_factory=list)
     connection_options: dict[str, ConnectionOptions] = Field(default_factory=dict)
@@ -291,7 +330,7 @@ class Group(NornirEntry):
 
 class Defaults(Frozen):
     hostname: Address | None = None
-    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    port: Port | None = None
     platform: str | None = None
     connection_options: dict[str, ConnectionOptions] = Field(default_factory=dict)
     data: dict[str, Any] = Field(default_factory=dict)

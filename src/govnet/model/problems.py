@@ -188,6 +188,10 @@ def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and ("[" in part or part.startswith("function-"))
 
 
+# The pydantic error type of a value that must not be shown (a password in an inventory).
+SECRET_ERROR = "secret"
+
+
 def _message_of(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -198,6 +202,8 @@ def _message_of(error: Mapping[str, Any]) -> str:
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     value = error.get("input")
+    if kind == SECRET_ERROR:
+        return message  # the value is a password: never repeated
     if kind not in ("missing",) and not isinstance(value, (dict, list)):
         message = f"{message} (got {value!r})"
     return message
