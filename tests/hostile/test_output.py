@@ -255,3 +255,33 @@ def test_a_yaml_boolean_port_is_refused_not_read_as_port_1(tmp_path: Path, word:
     code, output = run_in_process("--project", str(root), "inventory", "check")
     assert code == 1
     assert "inventory/hosts.yaml:16: jlp-dsj-core1: port: must be a port number" in output
+
+
+# --- circuit ids -------------------------------------------------------------------------
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def test_circuit_ids_differing_only_in_case_or_width_are_duplicates(tmp_path: Path) -> None:
+    """A ledger repeating a circuit id in other case or full-width: both rows named, refused."""
+    root = make_project(tmp_path / "county").root
+    ledger = tmp_path / "ledger.csv"
+    code, output = run_in_process("--project", str(root), "inventory", "export", str(ledger))
+    assert code == 0, output
+    with ledger.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    first, second = rows[1], rows[2]
+    rows.append([first[0].lower(), *first[1:]])  # row 36
+    rows.append([full_width(second[0]), *second[1:]])  # row 37
+    with ledger.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    before = (root / "inventory/lines.yaml").read_bytes()
+    code, output = run_in_process("--project", str(root), "inventory", "import", str(ledger))
+    assert code == 1
+    duplicates = [line for line in output.splitlines() if "duplicate circuit id" in line]
+    assert len(duplicates) == 2, output
+    assert f"row {len(rows) - 1}" in duplicates[0] and "(also row 2 " in duplicates[0]
+    assert f"row {len(rows)}" in duplicates[1] and "(also row 3 " in duplicates[1]
+    assert (root / "inventory/lines.yaml").read_bytes() == before

@@ -6,6 +6,7 @@ ever see files that passed.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -425,6 +426,16 @@ def _check_hosts(
     return problems
 
 
+def get_circuit_key(circuit_id: str) -> str:
+    """What makes two circuit ids the same circuit: letters in any case, full-width or
+    half-width (NFKC, then casefold), as a carrier's bill and a hand-typed sheet write it.
+
+    >>> get_circuit_key("ＣＱ－ＤＸ－００１") == get_circuit_key("cq-dx-001")
+    True
+    """
+    return unicodedata.normalize("NFKC", circuit_id).casefold()
+
+
 def check_lines(
     lines: list[Line],
     units: list[Unit],
@@ -450,17 +461,20 @@ def check_lines(
         def at(name: str, _index: int = index) -> int | None:
             return _index_line(doc, "lines", _index, name)
 
-        if line.circuit_id in seen:
+        key = get_circuit_key(line.circuit_id)
+        if key in seen:
+            first = lines[seen[key]].circuit_id
+            differs = "" if first == line.circuit_id else f" {first}: only case or width differ"
             problems.append(
                 Problem(
                     label,
-                    f"duplicate circuit id (also lines[{seen[line.circuit_id]}])",
+                    f"duplicate circuit id (also lines[{seen[key]}]{differs})",
                     at("circuit_id"),
                     entry,
                     "circuit_id",
                 )
             )
-        seen.setdefault(line.circuit_id, index)
+        seen.setdefault(key, index)
         unit = by_id.get(line.unit)
         if unit is None and known_units is not None and line.unit not in known_units:
             problems.append(
