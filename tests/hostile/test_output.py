@@ -8,6 +8,7 @@ Each test names the attack and the defence in its docstring; run this file to se
 from __future__ import annotations
 
 import csv
+import json
 import os
 import stat
 import subprocess
@@ -25,9 +26,14 @@ from govnet_cli import run_govnet
 
 HOST = "jlp-dsj-core1"  # a Huawei router of the example district
 # What a hostile or careless hand writes in an interface description: rich markup, a
-# hyperlink, a terminal title (OSC), clear screen (CSI), a bell, a backspace.
-HOSTILE_DESCRIPTION = "A[/]B [link=http://x]y[/link] \x1b]0;title\x07 \x1b[2J :smile: \x08Z"
-SHOWN_DESCRIPTION = "A[/]B [link=http://x]y[/link] \\x1b]0;title\\x07 \\x1b[2J :smile: \\x08Z"
+# hyperlink, a terminal title (OSC), clear screen (CSI, 7-bit and C1), a bell, a backspace, a
+# right-to-left override. The survey may drop control bytes before the store; what it keeps
+# must reach the terminal as text.
+HOSTILE_DESCRIPTION = (
+    "A[/]B [link=http://x]y[/link] \x1b]0;title\x07 \x1b[2J \x9b2J :smile: \x08Z \u202eevil"
+)
+MARKUP = "A[/]B [link=http://x]y[/link]"
+UNSAFE = {"\x1b", "\x07", "\x08", "\x9b", "\x9d", "\u202e"}
 # What a spreadsheet runs when a CSV cell starts with it (inventory text, unit and line).
 FORMULAS = {
     "name": '=HYPERLINK("http://evil.example","大数据局")',  # a unit's name
@@ -93,24 +99,35 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Project:
 # --- the terminal ------------------------------------------------------------------------
 
 
-def assert_no_control(text: str) -> None:
-    assert not {"\x1b", "\x07", "\x08", "\x9b", "\x9d"} & set(text), repr(text)
+def assert_shown_as_text(output: str) -> None:
+    """The description's markup printed as written, its escapes visible or gone, not sent."""
+    assert not UNSAFE & set(output), repr(output)
+    assert MARKUP in output
+    assert "]0;title" in output and "[2J" in output and ":smile:" in output
 
 
 def test_device_description_with_markup_and_escapes_prints_literally(hostile: Project) -> None:
     """Markup and terminal escapes in a description: `survey show` prints them as text."""
     done = hostile.govnet("survey", "show", HOST)
     assert done.returncode == 0, done.stderr
-    assert_no_control(done.stdout)
-    assert SHOWN_DESCRIPTION in done.stdout
+    assert_shown_as_text(done.stdout)
+
+
+def test_json_output_carries_no_raw_terminal_controls(hostile: Project) -> None:
+    """C1 CSI and bidi characters in JSON output: written as \\u escapes, the same data."""
+    done = hostile.govnet("survey", "show", HOST, "--json")
+    assert done.returncode == 0, done.stderr
+    assert not UNSAFE & set(done.stdout), repr(done.stdout)
+    facts = json.loads(done.stdout)["facts"]
+    description = next(i["description"] for i in facts["interfaces"] if i["description"])
+    assert MARKUP in description and "\u202eevil" in description
 
 
 def test_survey_diff_shows_the_hostile_description_as_text(hostile: Project) -> None:
     """The same description in a run-to-run diff: printed as text, nothing run."""
     done = hostile.govnet("survey", "diff", "1", "2")
     assert done.returncode == 0, done.stderr
-    assert_no_control(done.stdout)
-    assert SHOWN_DESCRIPTION in done.stdout
+    assert_shown_as_text(done.stdout)
     assert "uplink" in done.stdout
 
 
@@ -118,7 +135,7 @@ def test_an_error_naming_hostile_text_prints_it_escaped(hostile: Project) -> Non
     """A host name with escapes and markup in an error message: shown escaped, one line."""
     done = hostile.govnet("survey", "show", "r1\x1b[2J\x1b]8;;http://x\x07[/]")
     assert done.returncode == 1
-    assert_no_control(done.stderr)
+    assert not UNSAFE & set(done.stderr), repr(done.stderr)
     assert "r1\\x1b[2J\\x1b]8;;http://x\\x07[/]" in done.stderr
     assert "Traceback" not in done.stderr
 

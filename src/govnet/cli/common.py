@@ -66,6 +66,10 @@ def _escape_char(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match[0]):04x}"
+
+
 class SafeConsole(Console):
     """A console that shows every string it renders (printed, a table cell, a title) with
     :func:`visible`, reads markup only when asked (``markup=True``) and never emoji codes."""
@@ -153,8 +157,10 @@ def print_problems(problems: list[Problem]) -> None:
 
 def print_json(data: Any) -> None:
     """JSON on stdout, indented, as is (rich's highlighter takes minutes and gigabytes on a
-    whole country's coverage)."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    whole country's coverage); the characters a terminal would act on that JSON leaves as
+    they are (C1, DEL, bidi) written as ``\\uXXXX``: the same data, nothing run."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+    sys.stdout.write(UNSAFE_CHARS.sub(_json_escape, text))
     sys.stdout.write("\n")
     sys.stdout.flush()
 
