@@ -12,6 +12,8 @@ store shows URLs through :func:`redact_url` and cleans driver messages with
 'host=db user=gov password=*** dbname=govnet'
 >>> redact_url("postgresql://gov:p@ss@db/govnet")
 'postgresql://gov:***@db/govnet'
+>>> redact_url("sqlite:////home/li:wei@corp/govnet.db")
+'sqlite:////home/li:wei@corp/govnet.db'
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def redact_url(url: str) -> str:
     scheme, rest = match.groups()
     rest = _QUERY_SECRET.sub(rf"\g<1>{HIDDEN}", rest)
     at = rest.rfind("@")
-    if at >= 0:
+    if at >= 0 and not _is_file(scheme):
         user, colon, _password = rest[:at].partition(":")
         if colon:
             rest = f"{user}:{HIDDEN}{rest[at:]}"
@@ -66,7 +68,7 @@ def get_url_secrets(url: str) -> list[str]:
         found += [m[2] for m in _QUERY_SECRET.finditer(rest)]
         rest = _QUERY_SECRET.sub("", rest)
         at = rest.rfind("@")
-        if at >= 0 and ":" in rest[:at]:
+        if at >= 0 and ":" in rest[:at] and not _is_file(match[1]):
             found.append(rest[:at].partition(":")[2])
     secrets = {s for value in found for s in (value, unquote(value)) if s}
     return sorted(secrets, key=lambda s: (-len(s), s))
@@ -92,7 +94,14 @@ def has_unencoded_at(url: str) -> bool:
     (True, False)
     """
     match = _SCHEME.fullmatch(url)
-    return match is not None and match[2].split("?", 1)[0].count("@") > 1
+    if match is None or _is_file(match[1]):
+        return False
+    return match[2].split("?", 1)[0].count("@") > 1
+
+
+def _is_file(scheme: str) -> bool:
+    """SQLite: the rest is a path, which may hold ':' and '@' (no user, no password)."""
+    return scheme.lower().startswith("sqlite")
 
 
 def _unquote_keyword(value: str) -> str:
