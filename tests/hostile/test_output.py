@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -169,6 +170,8 @@ def test_formula_text_in_the_inventory_is_neutralised_in_every_report_csv(
     assert assert_neutralised(files) >= 3
     cells = {c for path in files for c in read_cells(path)}
     assert {"\t" + text for text in FORMULAS.values()} <= cells  # each there whole
+    fees = [float(c) for c in cells if re.fullmatch(r"-?\d+\.\d+", c)]
+    assert len(fees) > 10  # numbers are written as numbers, no tab before them
 
 
 # --- store passwords -----------------------------------------------------------------------
