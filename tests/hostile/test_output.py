@@ -55,6 +55,17 @@ def huawei_config(description: str) -> str:
     )
 
 
+runner = CliRunner()
+
+
+def run_in_process(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """govnet in this process (fast): exit code, stdout and stderr together."""
+    result = runner.invoke(app, list(args), env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout + result.stderr
+
+
 @dataclass
 class Project:
     root: Path
@@ -87,13 +98,14 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Project:
     lines.write_text(text, encoding="utf-8")
     saved = project.root / "saved"
     saved.mkdir()
+    here = ("--project", str(project.root))
     for description in ("uplink", HOSTILE_DESCRIPTION):
         (saved / f"{HOST}.cfg").write_text(huawei_config(description), encoding="utf-8")
-        done = project.govnet("survey", "--offline", str(saved), "--host", HOST)
-        assert done.returncode == 0, done.stderr
+        code, output = run_in_process(*here, "survey", "--offline", str(saved), "--host", HOST)
+        assert code == 0, output
     for args in (("inventory", "load"), ("classify",)):
-        done = project.govnet(*args)
-        assert done.returncode == 0, done.stderr
+        code, output = run_in_process(*here, *args)
+        assert code == 0, output
     return project
 
 
@@ -163,8 +175,10 @@ def test_formula_text_in_the_inventory_is_neutralised_in_every_report_csv(
     hostile: Project,
 ) -> None:
     """Unit names and ledger text starting = + - @ in every report CSV: a leading tab."""
-    done = hostile.govnet("report", "all", "--format", "csv")
-    assert done.returncode == 0, done.stderr
+    code, output = run_in_process(
+        "--project", str(hostile.root), "report", "all", "--format", "csv"
+    )
+    assert code == 0, output
     files = sorted((hostile.root / "reports").rglob("*.csv"))
     assert len(files) >= 5
     assert assert_neutralised(files) >= 3
@@ -175,16 +189,6 @@ def test_formula_text_in_the_inventory_is_neutralised_in_every_report_csv(
 
 
 # --- store passwords -----------------------------------------------------------------------
-
-runner = CliRunner()
-
-
-def run_in_process(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """govnet in this process (fast): exit code, stdout and stderr together."""
-    result = runner.invoke(app, list(args), env=env)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout + result.stderr
 
 
 @pytest.mark.postgres
