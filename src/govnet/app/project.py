@@ -16,6 +16,7 @@ from govnet.model.inventory import NORNIR_CONFIG, Inventory, find_project
 from govnet.model.inventory_files import get_inventory, load_inventory
 from govnet.model.policy import Policy, load_policy
 from govnet.model.problems import Problem, ProblemsError
+from govnet.model.redact import redact_url
 from govnet.store import Store, SyncResult, get_db_url, open_store
 
 if TYPE_CHECKING:
@@ -89,8 +90,8 @@ class Project:
 
     @property
     def display_db_url(self) -> str:
-        """The store URL with any password hidden."""
-        return Store(self.db_url).display_url
+        """The store URL with any password hidden (naming it creates no store)."""
+        return redact_url(self.db_url)
 
     def has_store(self) -> bool:
         """Whether a store is already there, so checks never create one as a side effect."""

@@ -82,7 +82,6 @@ class StoreBase:
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            _create_private(parsed.database)
             kwargs["connect_args"] = {"timeout": 30}
         try:
             self.engine: Engine = create_engine(parsed, **kwargs)
@@ -90,6 +89,9 @@ class StoreBase:
             raise StoreError(f"cannot use store {self.display_url}: {self.scrub(exc)}") from None
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            if parsed.database:  # made 0600 when first connected to, not when named
+                database = parsed.database
+                event.listen(self.engine, "do_connect", lambda *_: _create_private(database))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
