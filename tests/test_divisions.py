@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import tarfile
 from collections import Counter
 from pathlib import Path
@@ -13,8 +14,8 @@ from govnet.model.divisions import (
     DivisionImportError,
     DivisionTree,
     Level,
+    VillageFile,
     get_bundled_info,
-    iter_village_file,
 )
 
 
@@ -66,7 +67,7 @@ def test_villages_read_from_the_npm_tarball(tmp_path: Path) -> None:
         "code,name,streetCode,provinceCode,cityCode,areaCode\n"
         "500107102201,华岩村委会,500107102,50,5001,500107\n",
     )
-    villages = list(iter_village_file(tgz))
+    villages = list(VillageFile(tgz))
     assert [(v.code, v.name, v.level, v.parent_code) for v in villages] == [
         ("500107102201", "华岩村委会", Level.VILLAGE, "500107102000")
     ]
@@ -75,19 +76,39 @@ def test_villages_read_from_the_npm_tarball(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("code;name\n", "header must have the columns 'code' and 'name'"),
         (
             "code,name\n500107102000,华岩镇\n",
-            "villages.csv:2: column .code.: .500107102000. is not",
+            r"villages.csv:2: column 'code': 500107102000 \(华岩镇\) is a town-level",
         ),
-        ("code,name\n500107102201,\n", "column 'name' is empty"),
+        ("code,name\n500107102201,\n", "villages.csv:2: column 'name': empty"),
+        (
+            "code,name\n5001071022,x\n",
+            "villages.csv:2: column 'code': '5001071022' is not a 12-digit",
+        ),
+        ("code,name\n500107999001,x\n", "its town 500107999 is not in the NBS data"),
+        (
+            "code,name,streetCode\n500107102201,x,500107101\n",
+            "column 'streetCode': '500107101' is not the town",
+        ),
+        ("code,name\n500107102201,x\n500107102201,y\n", "villages.csv:3: .* listed again"),
     ],
 )
-def test_bad_village_files(tmp_path: Path, text: str, message: str) -> None:
+def test_rows_that_are_not_villages_are_skipped_and_named(
+    tmp_path: Path, tree: DivisionTree, text: str, message: str
+) -> None:
     path = tmp_path / "villages.csv"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(DivisionImportError, match=message):
-        list(iter_village_file(path))
+    path.write_text(text + "500107102202,华岩村\n", encoding="utf-8")
+    villages = VillageFile(path, towns=tree)
+    assert [v.code for v in villages][-1] == "500107102202"
+    assert len(villages.skipped) == 1
+    assert re.search(message, str(villages.skipped[0]))
+
+
+def test_a_file_without_the_columns_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "villages.csv"
+    path.write_text("code;name\n", encoding="utf-8")
+    with pytest.raises(DivisionImportError, match="header must have the columns 'code' and 'name'"):
+        list(VillageFile(path))
 
 
 def test_tarball_without_villages(tmp_path: Path) -> None:
@@ -95,4 +116,4 @@ def test_tarball_without_villages(tmp_path: Path) -> None:
     with tarfile.open(tgz, "w:gz"):
         pass
     with pytest.raises(DivisionImportError, match=r"no package/dist/villages\.csv"):
-        list(iter_village_file(tgz))
+        list(VillageFile(tgz))

