@@ -186,6 +186,29 @@ class DivisionTree:
     def get_children(self, code: str) -> list[Division]:
         return [self.divisions[c] for c in sorted(self.children.get(to_full_code(code), []))]
 
+    def is_county_level(self, code: str) -> bool:
+        """Whether a division is a county, or stands for one: a prefecture-level city without
+        counties, whose towns sit straight under it (东莞 441900, 中山 442000, 儋州 460400)."""
+        division = self.get(code)
+        if division is None or division.level not in (Level.COUNTY, Level.CITY):
+            return False
+        if division.level is Level.COUNTY:
+            return True
+        return any(get_level(c) is Level.TOWN for c in self.children.get(division.code, ()))
+
+    def get_district(self, code: str) -> Division | None:
+        """The county-level division that ``code`` names as one district: a county, a city
+        without counties (its towns under the city), or a city whose only county bears its
+        name (嘉峪关市 620200, whose towns the NBS lists under 620201 嘉峪关市); else None."""
+        division = self.get(code)
+        if division is None or self.is_county_level(division.code):
+            return division
+        if division.level is Level.CITY:
+            children = self.get_children(division.code)
+            if len(children) == 1 and children[0].name == division.name:
+                return children[0]
+        return None
+
     def get_path(self, code: str) -> list[Division]:
         """The division and its ancestors, province first."""
         path: list[Division] = []

@@ -30,6 +30,7 @@ from govnet.model.inventory import (
     NornirEntry,
     ResolvedHost,
     Unit,
+    UnitKind,
     get_hostname_problem,
 )
 from govnet.model.problems import (
@@ -244,6 +245,8 @@ def _check_units(
             )
             continue
         allowed = UNIT_LEVELS[unit.kind]
+        if unit.kind is UnitKind.COUNTY and tree.is_county_level(division.code):
+            continue  # a county, or a city without counties (东莞市: its towns under it)
         if division.level not in allowed:
             want = " or ".join(sorted(level.value for level in allowed))
             problems.append(

@@ -127,10 +127,14 @@ def get_ancestor_codes(code: str) -> list[str]:
     ['500000000000', '500100000000', '500107000000', '500107102000', '500107102201']
     >>> get_ancestor_codes("500107000000")
     ['500000000000', '500100000000', '500107000000']
+    >>> get_ancestor_codes("441900003001")  # 东莞市: towns straight under the city
+    ['440000000000', '441900000000', '441900003000', '441900003001']
     """
-    out = []
+    out: list[str] = []
     for digits in LEVEL_DIGITS.values():
-        out.append(code[:digits].ljust(12, "0"))
+        ancestor = code[:digits].ljust(12, "0")
+        if not out or ancestor != out[-1]:  # a city without counties is its towns' county
+            out.append(ancestor)
         if not code[digits:].strip("0"):
             break
     return out

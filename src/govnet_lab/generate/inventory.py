@@ -93,21 +93,26 @@ _KIND_CODE = {
 
 
 def _get_county_names(county: str, tree: DivisionTree) -> tuple[str, str]:
-    """(prefix as unit names start, e.g. 潍坊市潍城区 / 重庆市九龙坡区; the county's own name)."""
+    """(prefix as unit names start, e.g. 潍坊市潍城区 / 重庆市九龙坡区 / 东莞市; the county's own
+    name)."""
     path = [d.name for d in tree.get_path(county)]
+    if len(path) == 2 or path[1] == path[-1]:  # 东莞市 (no counties); 嘉峪关市 (one, its name)
+        return path[-1], path[-1]
     city = path[0] if len(path) < 3 or path[1] in ("市辖区", "县") else path[1]
     return city + path[-1], path[-1]
 
 
 def check_county(county: str, tree: DivisionTree) -> str:
+    """The 12-digit code of the district ``county`` names: a county, or a city without
+    counties (东莞 441900, 中山 442000, 儋州 460400; 嘉峪关 620200 is its county 620201)."""
     try:
         code = to_full_code(county)
     except ValueError as exc:
         raise LabMismatchError(str(exc)) from exc
-    division = tree.get(code)
-    if division is None or division.level is not Level.COUNTY:
+    division = tree.get_district(code)
+    if division is None:
         raise LabMismatchError(f"{county} is not a county-level division in the bundled data")
-    return code
+    return division.code
 
 
 def _dump_yaml(header: str, data: Any) -> str:
@@ -192,9 +197,14 @@ def synthesize_inventory(
             key, name, _, flags = departments[index]
             unit = f"{short}-{key}"
             city = prefix[: -len(county_name)]
-            full_name = (
-                city + name.format(county=county_name) if "{county}" in name else prefix + name
-            )
+            if "{county}" in name:  # 潍坊市公安局潍城区分局; a city without counties: 东莞市公安局
+                full_name = (
+                    city + name.format(county=county_name)
+                    if city
+                    else prefix + name.split("{county}")[0]
+                )
+            else:
+                full_name = prefix + name
             units.append(
                 {
                     "id": unit,
