@@ -39,6 +39,7 @@ LEVEL_DIGITS: dict[Level, int] = {
     Level.VILLAGE: 12,
 }
 _LEVEL_BY_DIGITS = {digits: level for level, digits in LEVEL_DIGITS.items()}
+_PARENT_DIGITS = dict(zip(LEVEL_DIGITS, (0, *LEVEL_DIGITS.values()), strict=False))
 
 
 class DivisionCodeError(ValueError):
@@ -73,11 +74,23 @@ def get_level(code: str) -> Level:
     >>> get_level("11")
     <Level.PROVINCE: 'province'>
     """
-    full = to_full_code(code)
-    for level, digits in LEVEL_DIGITS.items():
-        if full[digits:].strip("0") == "":
-            return level
-    raise AssertionError("unreachable: a 12-digit code is at most village level")
+    return get_level_of_full_code(to_full_code(code))
+
+
+def get_level_of_full_code(code: str) -> Level:
+    """``get_level`` of a code already in its 12-digit form, unchecked: for loops over the
+    hundreds of thousands of codes a tree holds.
+
+    >>> get_level_of_full_code("441900003000"), get_level_of_full_code("441900000000")
+    (<Level.TOWN: 'town'>, <Level.CITY: 'city'>)
+    """
+    if code[9:] != "000":
+        return Level.VILLAGE
+    if code[6:9] != "000":
+        return Level.TOWN
+    if code[4:6] != "00":
+        return Level.COUNTY
+    return Level.CITY if code[2:4] != "00" else Level.PROVINCE
 
 
 def to_short_code(code: str) -> str:
@@ -99,12 +112,9 @@ def get_parent_code(code: str) -> str | None:
     >>> get_parent_code("500000000000") is None
     True
     """
-    level = get_level(code)
-    levels = list(LEVEL_DIGITS)
-    index = levels.index(level)
-    if index == 0:
-        return None
-    return to_full_code(code)[: LEVEL_DIGITS[levels[index - 1]]].ljust(12, "0")
+    full = to_full_code(code)
+    digits = _PARENT_DIGITS[get_level_of_full_code(full)]
+    return None if digits == 0 else full[:digits].ljust(12, "0")
 
 
 def get_town_type(code: str) -> str:
@@ -168,10 +178,12 @@ class DivisionTree:
         if division.code in self.divisions:
             self.divisions[division.code] = division
             return
-        self.divisions[division.code] = division
-        parent = division.parent_code
-        if parent is not None:
-            self.children.setdefault(parent, []).append(division.code)
+        code = division.code
+        self.divisions[code] = division
+        digits = _PARENT_DIGITS[get_level_of_full_code(code)]  # codes here are 12 digits
+        if digits:
+            parent = code[:digits].ljust(12, "0")
+            self.children.setdefault(parent, []).append(code)
 
     def get(self, code: str) -> Division | None:
         try:

@@ -9,9 +9,12 @@ it an access class; when only the ledger shows its extranet line (no surveyed de
 it is counted and marked ``ledger``. A town (village) is covered when a unit located in it is
 connected.
 
-Counting is one pass over units and one over the towns and villages below the root, adding
-to each ancestor (at most four per code), so the whole country's 41,000 towns take well under
-a second (benchmarks/coverage.py).
+Counting is one pass over units and a few over the codes of the towns and villages below the
+root: each division's own counts are gathered at its town, then each town's added to the at
+most three divisions above it. The whole country's 41,000 towns take well under a second
+(benchmarks/coverage.py); with its 620,000 villages imported, the report down to towns takes
+seconds, and the villages need not become divisions of the tree to be counted
+(benchmarks/coverage_villages.py).
 
 The report: coverage.csv and coverage.json, the sheet 覆盖情况, the page's coverage tree
 (nested ``<details>`` down to every town, a strip of towns) and the terminal table.
@@ -22,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import takewhile
+from itertools import chain, takewhile
 from typing import TYPE_CHECKING, Any
 
 from govnet.model.divisions import (
@@ -32,6 +35,7 @@ from govnet.model.divisions import (
     DivisionTree,
     Level,
     get_level,
+    get_level_of_full_code,
     to_full_code,
 )
 from govnet.model.labels import LEVEL_NAMES, percent
@@ -165,58 +169,48 @@ def get_coverage(
     units: Iterable[UnitPlace],
     root: str = "",
     deepest: Level = Level.TOWN,
+    villages: Iterable[str] = (),
 ) -> list[CoverageRow]:
     """One row per division from ``root`` ("" for the whole country) down to ``deepest``, in
-    tree order (each division followed by those below it)."""
+    tree order (each division followed by those below it). ``villages``: 12-digit codes of
+    villages the tree does not hold, counted in the totals, never rows (the store's villages
+    when the rows stop above them, without building 620,000 divisions for a count)."""
     root = to_full_code(root) if root else ""
-    counts: Counter[str] = Counter()
-    connected: Counter[str] = Counter()
-    by_ledger: Counter[str] = Counter()
-    covered_places: set[str] = set()
+    prefix = root[: LEVEL_DIGITS[get_level_of_full_code(root)]] if root else ""
+    own: Counter[str] = Counter()  # units at each division, then rolled up to those above
+    own_connected: Counter[str] = Counter()
+    own_by_ledger: Counter[str] = Counter()
     for unit in units:
-        path = get_ancestor_codes(unit.division_code)
-        if root and root not in path:
-            continue
-        for code in path:
-            counts[code] += 1
-            if unit.connected_by is not None:
-                connected[code] += 1
-                if unit.connected_by == LEDGER:
-                    by_ledger[code] += 1
+        code = unit.division_code
+        if not code.startswith(prefix):
+            continue  # outside the root
+        own[code] += 1
         if unit.connected_by is not None:
-            covered_places.update(c for c in path if c[6:9] != "000")  # its town and village
-    towns: Counter[str] = Counter()
-    towns_covered: Counter[str] = Counter()
-    villages: Counter[str] = Counter()
-    villages_covered: Counter[str] = Counter()
-    for division in _walk(tree, root, Level.VILLAGE, include_root=True):
-        level = division.level
-        if level is Level.TOWN:
-            total, done = towns, towns_covered
-        elif level is Level.VILLAGE:
-            total, done = villages, villages_covered
-        else:
-            continue
-        is_covered = division.code in covered_places
-        for code in get_ancestor_codes(division.code):
-            total[code] += 1
-            if is_covered:
-                done[code] += 1
+            own_connected[code] += 1
+            if unit.connected_by == LEDGER:
+                own_by_ledger[code] += 1
+    paths = _Paths()
+    counts, connected, by_ledger = (paths.roll_up(c) for c in (own, own_connected, own_by_ledger))
+    # the towns and villages a connected unit is in
+    covered_places = {c for c in own_connected if c[6:9] != "000"}
+    covered_places.update([c[:9] + "000" for c in covered_places if c[9:] != "000"])
+    towns, towns_covered, village_count, villages_covered = _count_places(
+        tree, villages, root, covered_places, deepest is Level.VILLAGE
+    )
     rows: list[CoverageRow] = []
     deepest_digits = LEVEL_DIGITS[deepest]
     parents: dict[int, str] = {0: ""} if not root else {}
-    base = _depth_of(root)
-    for division in _walk(tree, root, deepest, include_root=True):
+    for division, depth in _walk(tree, root, deepest, include_root=True):
         code = division.code
-        depth = _depth_of(code) - base
         parents[depth] = code
-        if LEVEL_DIGITS[division.level] > deepest_digits:
+        level = get_level_of_full_code(code)
+        if LEVEL_DIGITS[level] > deepest_digits:
             continue
         rows.append(
             CoverageRow(
                 code,
                 division.name,
-                division.level,
+                level,
                 parents.get(depth - 1) if depth > 0 else None,
                 depth,
                 counts[code],
@@ -224,7 +218,7 @@ def get_coverage(
                 by_ledger[code],
                 towns[code],
                 towns_covered[code],
-                villages[code],
+                village_count[code],
                 villages_covered[code],
             )
         )
@@ -233,6 +227,74 @@ def get_coverage(
         sums = [sum(getattr(r, f) for r in top) for f in _COUNTS]
         rows.insert(0, CoverageRow("", COUNTRY, None, None, 0, *sums))
     return rows
+
+
+class _Paths:
+    """``get_ancestor_codes`` remembered: a village's path is its town's and itself."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, list[str]] = {}
+
+    def get(self, code: str) -> list[str]:
+        path = self.paths.get(code)
+        if path is None:
+            if code[9:] != "000":
+                path = [*self.get(code[:9] + "000"), code]
+            else:
+                path = get_ancestor_codes(code)
+            self.paths[code] = path
+        return path
+
+    def roll_up(self, own: Counter[str]) -> Counter[str]:
+        """Each division's count added to itself and every division above it (villages'
+        gathered at their town first: a few thousand paths walked, not 600,000)."""
+        total = Counter(own)
+        gathered: Counter[str] = Counter()  # added to a division and every one above it
+        for code, count in own.items():
+            if code[9:] != "000":
+                gathered[code[:9] + "000"] += count
+            else:
+                path = self.get(code)
+                if len(path) > 1:
+                    gathered[path[-2]] += count
+        for code, count in gathered.items():
+            for above in self.get(code):
+                total[above] += count
+        return total
+
+
+def _count_places(
+    tree: DivisionTree, extra: Iterable[str], root: str, covered: set[str], each_village: bool
+) -> tuple[Counter[str], Counter[str], Counter[str], Counter[str]]:
+    """Towns and villages (and of them, covered) below ``root``, at each division above them
+    (and at each village when ``each_village``). Villages are counted per town first, then
+    each town is added to its at most three divisions above: the whole country's 620,000
+    villages in a few passes over the codes, not a walk of the tree."""
+    prefix = root[: LEVEL_DIGITS[get_level_of_full_code(root)]] if root else ""
+    divisions = tree.divisions
+    codes = [c for c in chain(divisions, (c for c in extra if c not in divisions))]
+    if prefix:
+        codes = [c for c in codes if c.startswith(prefix)]
+    town_codes = [c for c in codes if c[9:] == "000" and c[6:9] != "000"]
+    # a village whose town the tree lacks is in no division's total
+    village_codes = [c for c in codes if c[9:] != "000" and c[:9] + "000" in divisions]
+    villages = Counter(c[:9] + "000" for c in village_codes)  # per town, then rolled up
+    villages_covered = Counter(c[:9] + "000" for c in village_codes if c in covered)
+    towns: Counter[str] = Counter()
+    towns_covered: Counter[str] = Counter()
+    for town in town_codes:
+        is_covered = town in covered
+        in_town, done_in_town = villages[town], villages_covered[town]
+        for code in get_ancestor_codes(town):
+            towns[code] += 1
+            towns_covered[code] += is_covered
+            if code != town:
+                villages[code] += in_town
+                villages_covered[code] += done_in_town
+    if each_village:
+        villages.update(village_codes)
+        villages_covered.update(c for c in village_codes if c in covered)
+    return towns, towns_covered, villages, villages_covered
 
 
 COUNTRY = "全国"
@@ -247,36 +309,31 @@ _COUNTS = (
 )
 
 
-def _depth_of(code: str) -> int:
-    return len(get_ancestor_codes(code)) if code else 0
-
-
 def _walk(
     tree: DivisionTree, root: str, deepest: Level, include_root: bool = False
-) -> Iterator[Division]:
-    """Divisions below ``root`` to ``deepest``, each before those below it."""
+) -> Iterator[tuple[Division, int]]:
+    """Divisions below ``root`` to ``deepest``, each before those below it, with its depth
+    below the root (the root 0; the whole country's provinces 1)."""
     limit = LEVEL_DIGITS[deepest]
     if include_root and root:
         division = tree.get(root)
         if division is not None:
-            yield division
-    stack = [c.code for c in reversed(_children(tree, root))]
+            yield division, 0
+    children = tree.children
+    stack = [(c.code, 1) for c in reversed(_children(tree, root))]
     while stack:
-        code = stack.pop()
+        code, depth = stack.pop()
         division = tree.divisions.get(code) or tree.get(code)
         if division is None:
             continue
-        yield division
-        if LEVEL_DIGITS[division.level] < limit:
-            stack.extend(c.code for c in reversed(_children(tree, code)))
+        yield division, depth
+        if LEVEL_DIGITS[get_level_of_full_code(code)] < limit and code in children:
+            stack.extend((c, depth + 1) for c in sorted(children[code], reverse=True))
 
 
 def _children(tree: DivisionTree, code: str) -> list[Division]:
-    if not code:
-        return sorted(
-            (d for d in tree.divisions.values() if d.level is Level.PROVINCE),
-            key=lambda d: d.code,
-        )
+    if not code:  # the provinces: codes ending in ten zeros
+        return [tree.divisions[c] for c in sorted(tree.divisions) if c.endswith("0" * 10)]
     return tree.get_children(code)
 
 
@@ -336,13 +393,16 @@ def coverage_from_store(
     else:
         root = get_root_code(p.division_code for p in places)
     significant = root[: LEVEL_DIGITS[get_level(root)]] if root else ""
-    villages = [Division(c, n) for c, n in store.get_imported_divisions(significant)]
-    if villages:
-        tree = tree.copy_with(villages)
+    imported = store.get_imported_divisions(significant)
+    villages: list[str] = []
+    if deepest is Level.VILLAGE:  # rows for them: into the tree
+        tree = tree.copy_with(Division(c, n) for c, n in imported)
+    else:  # counted only
+        villages = [code for code, _ in imported]
     runs = [r["id"] for r in store.get_classify_runs()]
     run_id = classify_run_id if classify_run_id is not None else (runs[-1] if runs else None)
     name = tree.get_full_name(root) if root else COUNTRY
-    rows = get_coverage(tree, places, root, deepest)
+    rows = get_coverage(tree, places, root, deepest, villages)
     return CoverageReport(root, name, deepest, run_id, result.survey_run_id, rows)
 
 
