@@ -19,6 +19,7 @@ from conftest import FIXTURES
 from govnet.model.divisions import DivisionTree, Level
 from govnet.model.inventory import UnitKind
 from govnet.model.inventory_files import get_inventory
+from govnet.model.problems import ProblemsError
 from govnet.reports.coverage import UnitPlace, get_coverage
 from govnet.store import open_store
 from govnet_cli import run_govnet, run_govnet_json
@@ -88,6 +89,22 @@ def test_a_city_without_counties_is_a_lab_district(
     truth = yaml.safe_load((tmp_path / TRUTH_FILE).read_text(encoding="utf-8"))
     towns = [d.code for d in tree.get_descendants(district.code, Level.TOWN)]
     assert [t["code"] for t in truth["towns"]] == towns and len(towns) >= 5
+
+
+def test_a_city_with_counties_is_still_no_district(tree: DivisionTree, tmp_path: Path) -> None:
+    """A county unit moved to 深圳市 (a city with districts): refused, naming the file and field."""
+    generate_lab(tmp_path, "441900", 1, 24, None)
+    units = tmp_path / "inventory" / "units.yaml"
+    units.write_text(
+        units.read_text(encoding="utf-8").replace("'441900000000'", "'440300000000'", 1)
+    )
+    with pytest.raises(ProblemsError) as caught:
+        get_inventory(tmp_path, tree)
+    messages = [str(p) for p in caught.value.problems]
+    assert any(
+        "units.yaml" in m and "a county unit needs a county-level code" in m and "深圳市" in m
+        for m in messages
+    ), messages
 
 
 def test_coverage_counts_a_city_without_counties_once(tree: DivisionTree) -> None:
