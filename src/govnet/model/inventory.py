@@ -79,10 +79,28 @@ def get_hostname_problem(name: str) -> str | None:
 
 
 def _check_text(value: str) -> str:
-    """Text that may reach a device config or a report: one line, no control characters."""
+    """Text that may reach a device config or a report: one line, no control characters, and
+    nothing that reorders or hides what a reader sees (bidi controls, zero-width characters)
+    in a cell of an official's workbook.
+
+    >>> _check_text("人社局\u202e")
+    Traceback (most recent call last):
+    ...
+    ValueError: has a bidi control character (U+202E), which reorders what a reader sees
+    """
     value = value.strip()
     if CONTROL_CHARS.search(value):
         raise ValueError("must be one line with no control characters")
+    for char in value:
+        if char in _BIDI:
+            raise ValueError(
+                f"has a bidi control character (U+{ord(char):04X}), which reorders what a"
+                " reader sees"
+            )
+        if char in _ZERO_WIDTH:
+            raise ValueError(
+                f"has a zero-width character (U+{ord(char):04X}), which hides what a reader sees"
+            )
     return value
 
 
