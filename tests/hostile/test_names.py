@@ -34,3 +34,23 @@ def test_unit_and_line_text_with_bidi_or_zero_width_characters_is_refused(
     assert any("units.yaml" in e and "name" in e and "U+202E" in e for e in errors), errors
     assert any("lines.yaml" in e and "network" in e and "U+200B" in e for e in errors), errors
     assert "\u202e" not in done.stderr and "\u200b" not in done.stderr  # shown as code points
+
+
+def test_a_village_name_with_a_bidi_or_control_character_is_skipped_and_named(
+    example_project: Path,
+) -> None:
+    """A villages.csv row whose name holds U+202E or a control character: that row is skipped
+    and named by line and code point, the clean rows imported."""
+    villages = example_project / "villages.csv"
+    villages.write_text(
+        "code,name\n"
+        "500107001001,正常社区居民委员会\n"
+        "500107001002,假\u202e会员委民居区社\n"
+        "500107001003,坏\x1b[2J村\n",
+        encoding="utf-8",
+    )
+    done = run_govnet(example_project, dict(os.environ), "divisions", "import", str(villages))
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 villages/communities" in done.stdout, done.stdout
+    assert "villages.csv:3: column 'name'" in done.stdout and "U+202E" in done.stdout
+    assert "villages.csv:4: column 'name'" in done.stdout and "U+001B" in done.stdout

@@ -30,7 +30,6 @@ from govnet.ledger.columns import (
 )
 from govnet.ledger.sheets import Column, Source, is_empty
 from govnet.model.inventory import (
-    CONTROL_CHARS,
     UNITS_FILE,
     Line,
     Unit,
@@ -39,6 +38,7 @@ from govnet.model.labels import CARRIER_LABELS, KIND_LABELS
 from govnet.model.problems import (
     Problem,
 )
+from govnet.model.text import CONTROL_CHARS
 
 # --- reading cells ----------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from govnet.model.files import get_bundled_data
 from govnet.model.inventory import (
-    CONTROL_CHARS,
     Carrier,
     Line,
     LineKind,
@@ -26,6 +25,7 @@ from govnet.model.problems import (
     load_yaml,
     validation_to_problems,
 )
+from govnet.model.text import CONTROL_CHARS
 
 COLUMNS_FILE = "inventory/ledger_columns.yaml"
 DEFAULT_COLUMNS_LABEL = "govnet/data/ledger_columns.yaml"

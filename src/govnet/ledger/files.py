@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from govnet.ledger.columns import FIELDS
 from govnet.model.divisions import DivisionTree
 from govnet.model.inventory import (
-    CONTROL_CHARS,
     LINES_FILE,
     UNITS_FILE,
     Line,
@@ -31,6 +30,7 @@ from govnet.model.problems import (
     has_errors,
     load_yaml,
 )
+from govnet.model.text import CONTROL_CHARS
 
 # --- the project --------------------------------------------------------------------------------
 

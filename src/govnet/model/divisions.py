@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from govnet.model.files import get_bundled_data
+from govnet.model.text import get_hidden_char_problem
 
 
 class Level(StrEnum):
@@ -407,6 +408,8 @@ class VillageFile:
             )
         if not name:
             return "name", f"empty for village {code}"
+        if problem := get_hidden_char_problem(name):
+            return "name", f"village {code}: {problem}"
         if self.towns is not None and code[:9] + "000" not in self.towns.divisions:
             return "code", f"village {code} ({name}): its town {code[:9]} is not in the NBS data"
         if int(code) in seen:

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from govnet.model.divisions import DivisionTree, Level
 from govnet.model.problems import SECRET_ERROR
+from govnet.model.text import BIDI, CONTROL_CHARS, ZERO_WIDTH, get_hidden_char_problem
 
 NORNIR_CONFIG = "nornir_config.yaml"
 UNITS_FILE = "inventory/units.yaml"
@@ -41,14 +42,10 @@ KNOWN_PLATFORMS = frozenset(
     {"huawei", "huawei_vrpv8", "hp_comware", "cisco_ios", "cisco_xe", "ruijie_os", "zte_zxros"}
 )
 
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line breaks
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 HOSTNAME_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 HOSTNAME_RULE = "1-128 letters, digits, '.', '-' or '_', starting with a letter or digit"
-# Characters that make a name look like another (or reorder the text around it) on a screen.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 
 
 def get_hostname_problem(name: str) -> str | None:
@@ -67,9 +64,9 @@ def get_hostname_problem(name: str) -> str | None:
     rule = f"names are {HOSTNAME_RULE}"
     for char in name:
         code = f"U+{ord(char):04X}"
-        if char in _BIDI:
+        if char in BIDI:
             return f"has a bidi control character ({code}); {rule}"
-        if char in _ZERO_WIDTH:
+        if char in ZERO_WIDTH:
             return f"has a zero-width character ({code}); {rule}"
         if CONTROL_CHARS.match(char):
             return f"has a control character ({code}); {rule}"
@@ -91,16 +88,8 @@ def _check_text(value: str) -> str:
     value = value.strip()
     if CONTROL_CHARS.search(value):
         raise ValueError("must be one line with no control characters")
-    for char in value:
-        if char in _BIDI:
-            raise ValueError(
-                f"has a bidi control character (U+{ord(char):04X}), which reorders what a"
-                " reader sees"
-            )
-        if char in _ZERO_WIDTH:
-            raise ValueError(
-                f"has a zero-width character (U+{ord(char):04X}), which hides what a reader sees"
-            )
+    if problem := get_hidden_char_problem(value):
+        raise ValueError(problem)
     return value
 
 
