@@ -126,7 +126,7 @@ def run_demo(directory: Path, keep_lab: bool = False) -> Iterator[Event]:
             f" (not compliant): {', '.join(u.unit for u in own)}"
         )
         yield Step(9, "cutover plans for every unit with something to change (govnet plan --all)")
-        written = make_plans(project, [], None)
+        written = make_plans(project, [], None).written
         steps_total = sum(len(w.plan.steps) for w in written)
         saving = sum(w.plan.annual_saving for w in written)
         yield Say(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network
 from pathlib import Path
 
+from govnet.app.classify import SurveyGaps, check_survey, get_survey_gaps
 from govnet.app.project import Project
 from govnet.model.plans import Plan
 from govnet.plan import (
@@ -17,6 +18,7 @@ from govnet.plan import (
     PlanInput,
     get_host_parts,
     get_plan_digest,
+    get_unsurveyed_hosts,
     make_plan,
     write_plan,
 )
@@ -28,14 +30,26 @@ class WrittenPlan:
     plan: Plan
     path: Path
     plan_id: int
+    missing_hosts: tuple[str, ...] = ()  # devices it concerns that the survey did not read
+
+
+@dataclass(frozen=True)
+class Plans:
+    written: list[WrittenPlan]
+    gaps: SurveyGaps  # what the survey behind them lacks
 
 
 def make_plans(
-    project: Project, units: Sequence[str], classify_run_id: int | None = None
-) -> list[WrittenPlan]:
+    project: Project,
+    units: Sequence[str],
+    classify_run_id: int | None = None,
+    allow_incomplete: bool = False,
+) -> Plans:
     """Plans for ``units`` (every unit with something to do when empty) from a stored
     classification (the latest by default) and its snapshot: each written under
-    ``reports/plans/`` and recorded, its links kept from every later plan's."""
+    ``reports/plans/`` and recorded, its links kept from every later plan's. An unfinished
+    survey is refused unless ``allow_incomplete``; then each plan is blocked on the devices
+    it concerns that were not read."""
     policy = project.load_policy()
     platforms = project.load_platforms()
     dialects = platforms.get_dialects()
@@ -54,6 +68,8 @@ def make_plans(
             )
             raise PlanError(f"{which}: run `govnet classify` first")
         snapshot = store.get_snapshot(run["survey_run_id"])
+        gaps = get_survey_gaps(store, snapshot)
+        check_survey(gaps, allow_incomplete, "the plans")
         configs = store.get_running_configs(run["survey_run_id"], platforms.get_config_commands())
         taken: set[IPv4Network] = set()
         for row in store.get_plans():
@@ -78,6 +94,7 @@ def make_plans(
             plan = make_plan(inp, unit, taken)
             if not units and not plan.steps and not plan.blocked:
                 continue
+            missing = tuple(get_unsurveyed_hosts(inp, unit))
             path = write_plan(plan, reports, get_os_user(), made_at, runbooks, dialects)
             taken.update(plan.links)
             plan_id = store.add_plan(
@@ -95,7 +112,8 @@ def make_plans(
                     "cancel": [c.circuit_id or c.key for c in plan.cancel],
                     "survey_run": plan.survey_run_id,
                     "parts": get_host_parts(plan, dialects),
+                    "missing_hosts": list(missing),
                 },
             )
-            written.append(WrittenPlan(plan, path, plan_id))
-    return written
+            written.append(WrittenPlan(plan, path, plan_id, missing))
+    return Plans(written, gaps)

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from govnet.cli.common import (
+    AllowIncompleteOpt,
     ClassificationOpt,
     JsonOpt,
     UserError,
@@ -19,6 +20,7 @@ from govnet.cli.common import (
     out,
     print_json,
     render_view,
+    warn_survey_gaps,
 )
 from govnet.model.labels import TARGET_LABELS
 from govnet.model.verdicts import Breach
@@ -56,17 +58,21 @@ def classify(
         str,
         typer.Option(help="What to list: networks, lines, all, or none (summary only)."),
     ] = "networks",
+    allow_incomplete: AllowIncompleteOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Give every business network and line a target with its evidence (stored)."""
-    from govnet.app.classify import classify_project
+    from govnet.app.classify import classify_checked
 
     if show not in ("networks", "lines", "all", "none"):
         raise UserError(f"--show {show!r}: use networks, lines, all or none")
-    stored = classify_project(get_options(ctx).get_project(), run)
+    stored, gaps = classify_checked(get_options(ctx).get_project(), run, allow_incomplete)
     result = stored.result
+    warn_survey_gaps(gaps)
     if as_json:
-        print_json(_classification_json(result, stored.classify_run_id))
+        print_json(
+            {**_classification_json(result, stored.classify_run_id), "survey": gaps.to_dict()}
+        )
         return
     render_breaches(result.breaches)
     counts = Table(

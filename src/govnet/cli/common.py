@@ -37,6 +37,7 @@ from govnet.reports.base import View, ViewTable
 from govnet.store import DB_URL_ENV, StoreError
 
 if TYPE_CHECKING:
+    from govnet.app.classify import SurveyGaps
     from govnet.survey.collect import Credentials
 
 EXIT_ERROR = 1
@@ -219,6 +220,16 @@ DivisionOpt = Annotated[
 ]
 
 
+AllowIncompleteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-incomplete",
+        help="Use an unfinished survey (interrupted or still running); every output names"
+        " the hosts it lacks.",
+    ),
+]
+
+
 ClassificationOpt = Annotated[
     int | None,
     typer.Option("--classification", help="A stored classification (default: the latest)."),
@@ -265,6 +276,15 @@ def get_credentials() -> Credentials:
     from govnet.survey.collect import Credentials  # paramiko: only for the commands that log in
 
     return Credentials(username, password, os.environ.get("GOVNET_SECRET") or None)
+
+
+def warn_survey_gaps(gaps: SurveyGaps) -> None:
+    """An unfinished survey used with --allow-incomplete: said, with every host it lacks."""
+    if gaps.complete:
+        return
+    err.print(f"warning: {gaps.describe()}; used anyway (--allow-incomplete)", markup=False)
+    if gaps.missing:
+        err.print(f"  hosts without a result: {', '.join(gaps.missing)}", markup=False)
 
 
 def render_view(view: View) -> None:

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from govnet.cli.common import (
     EXIT_ERROR,
+    AllowIncompleteOpt,
     ClassificationOpt,
     JsonOpt,
     UserError,
@@ -19,6 +20,7 @@ from govnet.cli.common import (
     handles_errors,
     out,
     print_json,
+    warn_survey_gaps,
 )
 
 
@@ -33,6 +35,7 @@ def plan(
         bool, typer.Option("--all", help="Every unit with something to change.")
     ] = False,
     classification: ClassificationOpt = None,
+    allow_incomplete: AllowIncompleteOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Cutover plans per department: plan.md/html, configs, rollback, checks.yaml."""
@@ -42,7 +45,11 @@ def plan(
         raise UserError("name one or more units, or --all")
     if units and all_units:
         raise UserError("name units or use --all, not both")
-    written = make_plans(get_options(ctx).get_project(), units or [], classification)
+    plans = make_plans(
+        get_options(ctx).get_project(), units or [], classification, allow_incomplete
+    )
+    written = plans.written
+    warn_survey_gaps(plans.gaps)
     if as_json:
         print_json(
             [
@@ -56,6 +63,8 @@ def plan(
                     "cancel": [c.circuit_id or c.key for c in w.plan.cancel],
                     "monthly_saving": w.plan.monthly_saving,
                     "annual_saving": w.plan.annual_saving,
+                    "missing_hosts": list(w.missing_hosts),
+                    "survey": plans.gaps.to_dict(),
                 }
                 for w in written
             ]
@@ -78,6 +87,10 @@ def plan(
     out.print(table)
     for w in written:
         out.print(f"  {w.plan.unit}: {w.path / 'plan.md'}", markup=False)
+        if w.missing_hosts:
+            out.print(
+                f"    blocked: no survey result for {', '.join(w.missing_hosts)}", markup=False
+            )
     if not written:
         out.print("no unit has anything to change")
 

@@ -21,7 +21,7 @@ from govnet.plan.document import (
     plan_to_markdown,
     write_plan,
 )
-from govnet.plan.planner import make_plan
+from govnet.plan.planner import get_unsurveyed_hosts, make_plan
 from govnet.plan.steps import PlanInput
 from govnet.plan.templates import (
     APPROACHES,
@@ -42,6 +42,7 @@ __all__ = [
     "get_plan_digest",
     "get_plan_dir",
     "get_template_env",
+    "get_unsurveyed_hosts",
     "make_plan",
     "plan_to_markdown",
     "render_approach",

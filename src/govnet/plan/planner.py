@@ -39,6 +39,20 @@ class _Planner(Approaches):
                 self._cancel_line(line)
 
 
+def get_unsurveyed_hosts(inp: PlanInput, unit: str) -> list[str]:
+    """The unit's devices, and those its lines and networks run through, that the snapshot
+    holds no result for (an unfinished survey): a plan must not pass over them in silence."""
+    c = inp.classification
+    named = [h.hostname for h in inp.snapshot.hosts if h.unit == unit]
+    for v in [*c.lines, *c.networks]:
+        if v.unit == unit:
+            named += [v.host] if v.host else []
+            named += [ref.partition(":")[0] for ref in v.interfaces]
+    named += [ln.a_device for ln in inp.snapshot.lines if ln.unit == unit and ln.a_device]
+    unsurveyed = {h.hostname for h in inp.snapshot.hosts if h.status is None}
+    return [h for h in dict.fromkeys(named) if h in unsurveyed]
+
+
 def make_plan(inp: PlanInput, unit: str, taken: Iterable[IPv4Network] = ()) -> Plan:
     """The cutover plan of one unit, from a classification and its snapshot.
 
@@ -49,6 +63,11 @@ def make_plan(inp: PlanInput, unit: str, taken: Iterable[IPv4Network] = ()) -> P
         raise PlanError(f"unknown unit {unit!r}: not in the surveyed inventory")
     planner = _Planner(inp, unit, taken)
     planner.plan()
+    for host in get_unsurveyed_hosts(inp, unit):
+        planner.blocked.append(
+            f"设备 {host} 在采集批次 {inp.snapshot.survey_run_id or '—'} 中没有结果（采集未完成）："
+            "涉及它的步骤无法生成，须补采（govnet survey --retry-failed）后重新分类、生成方案"
+        )
     record = units[unit]
     return Plan(
         unit,

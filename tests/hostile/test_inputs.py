@@ -1,0 +1,166 @@
+"""Honest inputs and hostile files: each case an attack a careless or hostile user can make,
+answered by one clear line, a non-zero exit, no traceback and nothing half-written.
+
+Surveys are the real store's runs, left exactly as an interrupted or still running survey
+leaves them (the survey's own code writes them); files are built here byte by byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from govnet.model.divisions import get_bundled_tree
+from govnet.model.facts import HostSnapshot
+from govnet.model.inventory_files import get_inventory
+from govnet.platforms import load_platforms
+from govnet.store import open_store
+from govnet_cli import run_govnet
+from govnet_lab.district import load_district
+from govnet_lab.facts import get_device_facts, get_running_config
+from govnet_lab.generate import generate_lab
+
+COUNTY, SEED, SIZE = "370702", 3, 60
+MIGRATED = "c370702-renshe"  # 金保 (vertical) + an internet line of its own: steps on 3 hosts
+
+
+def no_traceback(done: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stdout, done.stdout
+
+
+def one_error(done: subprocess.CompletedProcess[str]) -> str:
+    """The one error line of a refused command (non-zero, no traceback)."""
+    assert done.returncode != 0, (done.stdout, done.stderr)
+    no_traceback(done)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr
+    return errors[0]
+
+
+# --- unfinished surveys -----------------------------------------------------------------------
+
+
+@dataclass
+class District:
+    root: Path
+    env: dict[str, str]
+    full: dict[str, Any]  # the plan of MIGRATED from the whole survey
+
+    def govnet(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_govnet(self.root, self.env, *args, timeout=120)
+
+    def json(self, *args: str) -> Any:
+        done = self.govnet(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def survey(self, campaign: str, skip: set[str], status: str | None) -> int:
+        """A survey run of every router but ``skip``, recorded as the survey records it:
+        ``status`` None leaves it running (its process, this one, alive)."""
+        inventory = get_inventory(self.root, get_bundled_tree())
+        platforms = load_platforms(self.root)
+        devices = load_district(self.root / ".govnet/lab/district.json").devices
+        units = {h.name: h.unit for h in inventory.hosts}
+        store = open_store(f"sqlite:///{self.root}/.govnet/govnet.db")
+        try:
+            store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
+            run = store.start_survey_run("ssh", campaign)
+            snapshots = [
+                HostSnapshot(
+                    d.hostname,
+                    "ok",
+                    d.platform,
+                    units[d.hostname],
+                    outputs={
+                        str(platforms.get_config_command(d.platform)): (
+                            get_running_config(d),
+                            "utf-8",
+                        )
+                    },
+                    facts=get_device_facts(d),
+                )
+                for d in devices
+                if d.hostname not in skip
+            ]
+            store.add_snapshots(run, snapshots)
+            if status is not None:
+                store.finish_survey_run(run, status)
+            return run
+        finally:
+            store.dispose()
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
+    root = tmp_path_factory.mktemp("inputs") / "county"
+    generate_lab(root, COUNTY, SEED, SIZE, None)
+    district = District(root, dict(os.environ), {})
+    district.survey("whole", set(), "complete")
+    district.json("classify")
+    district.full = district.json("plan", MIGRATED)[0]
+    assert len(district.full["hosts"]) == 3 and not district.full["blocked"]
+    yield district
+
+
+def test_an_interrupted_survey_is_refused_by_classify_and_plan(district: District) -> None:
+    """An interrupted survey (hosts missing) fed to classify and plan: refused by name and count."""
+    ce = district.full["hosts"][1]
+    run = district.survey("cut", {ce}, "incomplete")
+    error = one_error(district.govnet("classify"))
+    assert f"survey run {run} is incomplete: 1 of {SIZE} host(s) have no result ({ce})" in error
+    assert "--retry-failed" in error and "--allow-incomplete" in error
+    # a classification made anyway: the plan refuses it in the same words
+    district.json("classify", "--allow-incomplete")
+    error = one_error(district.govnet("plan", MIGRATED))
+    assert f"survey run {run} is incomplete" in error and "--allow-incomplete" in error
+
+
+def test_a_survey_still_running_is_refused(district: District) -> None:
+    """A survey still running (its process alive) read by classify: refused, said to be running."""
+    run = district.survey("live", {"jlp-none"}, None)
+    error = one_error(district.govnet("classify"))
+    assert f"survey run {run} is still running" in error and "wait for it" in error
+    store = open_store(f"sqlite:///{district.root}/.govnet/govnet.db")
+    try:
+        store.finish_survey_run(run, "complete")  # so the later tests read a finished one
+    finally:
+        store.dispose()
+
+
+def test_allow_incomplete_names_the_missing_hosts_everywhere(district: District) -> None:
+    """An incomplete survey used on purpose: every output names the missing host; plan blocked."""
+    ce = district.full["hosts"][1]
+    run = district.survey("half", {ce}, "incomplete")
+
+    classified = district.govnet("classify", "--allow-incomplete", "--show", "none")
+    assert classified.returncode == 0, classified.stderr
+    assert f"survey run {run} is incomplete: 1 of {SIZE} host(s) have no result" in (
+        classified.stderr
+    )
+    assert f"hosts without a result: {ce}" in classified.stderr
+    as_json = district.json("classify", "--allow-incomplete")
+    assert as_json["survey"] == {
+        "run": run,
+        "status": "incomplete",
+        "complete": False,
+        "missing_hosts": [ce],
+    }
+
+    planned = district.json("plan", MIGRATED, "--allow-incomplete")[0]
+    assert planned["missing_hosts"] == [ce] and planned["survey"]["missing_hosts"] == [ce]
+    assert ce not in planned["hosts"] and planned["steps"] < district.full["steps"]
+    assert any(ce in b and "没有结果" in b for b in planned["blocked"])
+    text = (Path(planned["path"]) / "plan.md").read_text(encoding="utf-8")
+    assert "暂不能实施" in text and f"设备 {ce} 在采集批次 {run} 中没有结果" in text
+    terminal = district.govnet("plan", MIGRATED, "--allow-incomplete")
+    assert terminal.returncode == 0, terminal.stderr
+    assert f"blocked: no survey result for {ce}" in terminal.stdout
+    assert f"hosts without a result: {ce}" in terminal.stderr
