@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,9 +42,9 @@ def one_error(done: subprocess.CompletedProcess[str]) -> str:
     """The one error line of a refused command (non-zero, no traceback)."""
     assert done.returncode != 0, (done.stdout, done.stderr)
     no_traceback(done)
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, done.stderr
-    return errors[0]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    return lines[0]
 
 
 # --- unfinished surveys -----------------------------------------------------------------------
@@ -164,3 +166,54 @@ def test_allow_incomplete_names_the_missing_hosts_everywhere(district: District)
     assert terminal.returncode == 0, terminal.stderr
     assert f"blocked: no survey result for {ce}" in terminal.stdout
     assert f"hosts without a result: {ce}" in terminal.stderr
+
+
+# --- stores that are not what they seem -------------------------------------------------------
+
+
+def test_a_store_from_a_newer_govnet_is_one_line_without_upgrade_advice(
+    example_project: Path,
+) -> None:
+    """A store migrated by a newer govnet: every command says so in one line, never 'db upgrade'."""
+    env = dict(os.environ)
+    db = example_project / ".govnet" / "govnet.db"
+    open_store(f"sqlite:///{db}").dispose()
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
+    conn.close()
+    for args in (("db", "status"), ("db", "upgrade"), ("classify",)):
+        error = one_error(run_govnet(example_project, env, *args))
+        assert "made by a newer govnet" in error and "0099_from_the_future" in error, args
+        assert "db upgrade" not in error, args
+    conn = sqlite3.connect(db)
+    try:  # nothing migrated
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("0099_from_the_future",)
+        ]
+    finally:
+        conn.close()
+
+
+def test_random_bytes_as_the_store_is_one_line(example_project: Path) -> None:
+    """Random bytes where the store should be: one line 'not a govnet store', the file untouched."""
+    db = example_project / ".govnet" / "govnet.db"
+    db.parent.mkdir()
+    noise = random.Random(22).randbytes(8192)
+    db.write_bytes(noise)
+    for args in (("db", "status"), ("inventory", "load")):
+        error = one_error(run_govnet(example_project, dict(os.environ), *args))
+        assert "is not a govnet store" in error, args
+    assert db.read_bytes() == noise
+
+
+@pytest.mark.parametrize(("port", "given"), [("abc", "--db"), ("2x", "env")])
+def test_a_store_url_with_a_bad_port_is_one_line(
+    example_project: Path, port: str, given: str
+) -> None:
+    """--db or GOVNET_DB_URL with a port that is no number: one line, no traceback."""
+    url = f"postgresql://govnet:s3cret@127.0.0.1:{port}/govnet"
+    env = dict(os.environ, GOVNET_DB_URL=url) if given == "env" else dict(os.environ)
+    option = ("--db", url) if given == "--db" else ()
+    error = one_error(run_govnet(example_project, env, *option, "survey", "runs"))
+    assert "store" in error and "port" in error and "s3cret" not in error

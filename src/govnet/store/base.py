@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from govnet.model.redact import get_url_secrets, has_unencoded_at, redact_url, scrub
@@ -57,6 +57,12 @@ def _alembic_config() -> Config:
     return cfg
 
 
+def _get_revisions() -> set[str]:
+    """Every schema revision this govnet's migrations know."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
 _LOCK_KEYS = {"schema": 0x676F76_01, "inventory": 0x676F76_02}  # advisory lock keys
 
 
@@ -77,6 +83,10 @@ class StoreBase:
             raise StoreError(
                 f"store URL is not valid: {self.display_url} (write it as"
                 " postgresql://user:password@host:port/database, or sqlite:///path)"
+            ) from None
+        except ValueError:  # int() of the port
+            raise StoreError(
+                f"store URL is not valid: {self.display_url}: its port is not a number"
             ) from None
         self.url = parsed
         kwargs: dict[str, Any] = {}
@@ -109,8 +119,20 @@ class StoreBase:
         return self.engine.dialect.name
 
     def get_revision(self) -> str | None:
-        with self._connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        """The store's schema revision (None: an empty store); StoreError for a file that is
+        not a database, or a schema this govnet does not know (a newer govnet's)."""
+        try:
+            with self._connect() as conn:
+                revision = MigrationContext.configure(conn).get_current_revision()
+        except DatabaseError as exc:  # random bytes, another program's file
+            raise StoreError(f"{self.display_url} is not a govnet store: {exc.orig}") from None
+        if revision is not None and revision not in _get_revisions():
+            raise StoreError(
+                f"store {self.display_url} was made by a newer govnet (schema revision "
+                f"{revision}; this govnet knows up to {self.get_head()}): use that govnet or "
+                "a newer one, this one cannot read it"
+            )
+        return revision
 
     @staticmethod
     def get_head() -> str:
