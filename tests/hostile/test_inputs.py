@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,27 @@ from govnet_lab.generate import generate_lab
 
 COUNTY, SEED, SIZE = "370702", 3, 60
 MIGRATED = "c370702-renshe"  # 金保 (vertical) + an internet line of its own: steps on 3 hosts
+
+
+def run_limited(
+    root: Path, env: dict[str, str], *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """govnet with 2 GiB of address space and a deadline: an attack that would eat the
+    machine's memory or hang fails the test instead."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-c", "from govnet.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=limit,
+    )
 
 
 def no_traceback(done: subprocess.CompletedProcess[str]) -> None:
@@ -217,3 +240,78 @@ def test_a_store_url_with_a_bad_port_is_one_line(
     option = ("--db", url) if given == "--db" else ()
     error = one_error(run_govnet(example_project, env, *option, "survey", "runs"))
     assert "store" in error and "port" in error and "s3cret" not in error
+
+
+# --- hostile YAML and files that are not files ------------------------------------------------
+
+HOSTS = "inventory/hosts.yaml"
+BOMB = "".join(  # 10 ** 9 strings from 700 bytes
+    [f"a0: &a0 [{', '.join(['x'] * 10)}]\n"]
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)]
+)
+
+
+def check_refused(root: Path, file: str, message: str) -> None:
+    done = run_limited(root, dict(os.environ), "inventory", "check")
+    assert done.returncode != 0 and not done.stdout
+    no_traceback(done)
+    assert done.stderr.splitlines()[0].startswith(file), done.stderr
+    assert message in done.stderr.splitlines()[0], done.stderr
+
+
+@pytest.mark.parametrize("file", [HOSTS, "inventory/groups.yaml", "playbooks/policy.yaml"])
+def test_yaml_nested_20000_deep_is_refused_in_one_line(example_project: Path, file: str) -> None:
+    """YAML nested 20,000 deep (the parser recurses): refused by file and line, no traceback."""
+    path = example_project / file
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("a: " + "[" * 20_000 + "]" * 20_000 + "\n", encoding="utf-8")
+    if file.startswith("playbooks"):
+        done = run_limited(example_project, dict(os.environ), "classify")
+        no_traceback(done)
+        assert done.returncode != 0 and f"{file}:1: not read: nested deeper" in done.stderr
+    else:
+        check_refused(example_project, f"{file}:1: ", "nested deeper than 100 levels")
+
+
+def test_a_yaml_alias_bomb_is_refused_in_one_line(example_project: Path) -> None:
+    """A YAML alias bomb (10**9 values from 700 bytes) as hosts.yaml: refused at once, no hang."""
+    hosts = example_project / HOSTS
+    text = hosts.read_text(encoding="utf-8")
+    hosts.write_text(BOMB, encoding="utf-8")
+    check_refused(example_project, f"{HOSTS}:", "alias bomb")
+    # ordinary aliases, one per host, are no bomb: the inventory still loads
+    assert text.count("  groups: [huawei]\n") > 3
+    line = "  groups: [huawei]\n"
+    first = text.index(line) + len(line)
+    text = text[:first].replace(line, "  groups: &hw [huawei]\n") + text[first:].replace(
+        line, "  groups: *hw\n"
+    )
+    hosts.write_text(text, encoding="utf-8")
+    done = run_govnet(example_project, dict(os.environ), "inventory", "check")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_hosts_yaml_that_is_no_regular_file_is_refused(example_project: Path, kind: str) -> None:
+    """hosts.yaml as a FIFO or a link to /dev/zero: refused at once, no hang, no memory eaten."""
+    hosts = example_project / HOSTS
+    hosts.unlink()
+    if kind == "fifo":
+        os.mkfifo(hosts)
+    else:
+        hosts.symlink_to(kind)
+    check_refused(example_project, f"{HOSTS}: ", "not a regular file")
+
+
+def test_a_yaml_file_past_the_size_limit_is_refused(
+    example_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hosts.yaml past the size limit: refused by name, never read whole into memory."""
+    from govnet.model import problems
+
+    monkeypatch.setattr(problems, "MAX_YAML_BYTES", 1000)
+    (example_project / HOSTS).write_text("# padding\n" * 200, encoding="utf-8")
+    doc, found = problems.load_yaml(example_project / HOSTS, HOSTS)
+    assert doc is None and [str(p) for p in found] == [
+        f"{HOSTS}: not read: larger than 1,000 bytes"
+    ]

@@ -25,10 +25,14 @@ from govnet.model.inventory_files import (
     load_nornir_config,
 )
 from govnet.model.problems import (
+    MAX_YAML_BYTES,
+    FileLimitError,
     Problem,
     ProblemsError,
+    check_yaml_text,
     has_errors,
     load_yaml,
+    read_text_file,
 )
 from govnet.model.text import CONTROL_CHARS
 
@@ -74,9 +78,10 @@ def load_project(root: Path, tree: DivisionTree) -> _Project:
 def _read_broken_lines(root: Path) -> dict[str, Line | None]:
     """A lines.yaml that does not validate, by circuit id, as far as it can be read."""
     try:
-        text = (root / LINES_FILE).read_text(encoding="utf-8")
+        text = read_text_file(root / LINES_FILE, MAX_YAML_BYTES)
+        check_yaml_text(text, aliases=False)  # a hostile file: too deep, or an alias bomb
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, FileLimitError):
         return {}
     items = data.get("lines") if isinstance(data, dict) else None
     current: dict[str, Line | None] = {}

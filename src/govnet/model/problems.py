@@ -6,6 +6,8 @@ first, so an engineer fixes a file in one go.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,21 +108,108 @@ class _ValueError(Exception):
         self.reason, self.line, self.text = reason, line, str(text)
 
 
-def load_yaml(path: Path, label: str) -> tuple[YamlDoc | None, list[Problem]]:
-    """Parse a YAML file, rejecting duplicate keys (PyYAML would keep only the last)."""
+# Limits a hand-written file never reaches and a hostile one does: a file as large as
+# the largest ledger a country would keep, nesting far deeper than any govnet file has (the
+# parser recurses, and 200,000 levels crash it), and aliases that expand to far more values
+# than the file spells out (the "billion laughs").
+MAX_YAML_BYTES = 128 * 1024 * 1024
+MAX_YAML_DEPTH = 100
+YAML_EXPANSION = 2  # values read may be 2 x the file's size (+ 100,000): merges, not bombs
+
+
+class FileLimitError(Exception):
+    """A file beyond a limit, or not a regular file: the message says which (and where)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def read_text_file(path: Path, limit: int) -> str:
+    """A regular file's UTF-8 text, at most ``limit`` bytes: a FIFO, a device (/dev/zero),
+    a folder or a larger file is an OSError or FileLimitError, never a hang."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, without a writer
     try:
-        text = path.read_text(encoding="utf-8")
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(mode)
+                else "a FIFO (named pipe)"
+                if stat.S_ISFIFO(mode)
+                else "a device"
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket"
+                if stat.S_ISSOCK(mode)
+                else "not a regular file"
+            )
+            raise FileLimitError(f"{kind}, not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise FileLimitError(f"larger than {limit:,} bytes")
+    return data.decode("utf-8")
+
+
+def check_yaml_text(text: str, aliases: bool = True) -> None:
+    """Walk the parser's events (it keeps its own stack, so any depth is safe) before the
+    composer, which recurses, sees the document: FileLimitError if nested too deep (or, with
+    ``aliases`` False, if it has any alias); yaml.YAMLError if it is not YAML."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event: Any = loader.get_event()  # type: ignore[no-untyped-call]
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise FileLimitError(f"nested deeper than {MAX_YAML_DEPTH} levels", line)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent) and not aliases:
+                raise FileLimitError("an alias (*name) where none is expected", line)
+    finally:
+        loader.dispose()
+
+
+class _Budget:
+    """How many values the aliases of a document may expand to."""
+
+    def __init__(self, text: str) -> None:
+        self.left = YAML_EXPANSION * len(text) + 100_000
+
+    def spend(self, node: yaml.Node) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise FileLimitError(
+                "its aliases (*name) expand to far more values than the file holds: an alias bomb?",
+                node.start_mark.line + 1,
+            )
+
+
+def load_yaml(path: Path, label: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Parse a YAML file, rejecting duplicate keys (PyYAML would keep only the last), and
+    files beyond the limits above."""
+    try:
+        text = read_text_file(path, MAX_YAML_BYTES)
     except FileNotFoundError:
         return None, [Problem(label, "file not found")]
     except UnicodeDecodeError as exc:
         return None, [Problem(label, f"not UTF-8 text (byte {exc.start})")]
     except OSError as exc:
         return None, [Problem(label, f"cannot read: {exc.strerror}")]
+    except FileLimitError as exc:
+        return None, [Problem(label, f"not read: {exc}")]
     loader = _Loader(text)
     try:
+        check_yaml_text(text)
         node = loader.get_single_node()
         lines: dict[PathKey, int] = {}
-        data = _node_to_data(loader, node, (), lines) if node is not None else None
+        budget = _Budget(text)
+        data = _node_to_data(loader, node, (), lines, budget) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -132,14 +221,21 @@ def load_yaml(path: Path, label: str) -> tuple[YamlDoc | None, list[Problem]]:
         return None, [Problem(label, msg, exc.line)]
     except _ValueError as exc:
         return None, [Problem(label, f"{exc.text!r}: {exc.reason}", exc.line)]
+    except FileLimitError as exc:
+        return None, [Problem(label, f"not read: {exc}", exc.line)]
     finally:
         loader.dispose()
     return YamlDoc(path, label, data, lines), []
 
 
 def _node_to_data(
-    loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int]
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: PathKey,
+    lines: dict[PathKey, int],
+    budget: _Budget,
 ) -> Any:
+    budget.spend(node)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -155,11 +251,11 @@ def _node_to_data(
             first_line[key] = line
             key_path = (*path, str(key))
             lines[key_path] = line
-            result[key] = _node_to_data(loader, value_node, key_path, lines)
+            result[key] = _node_to_data(loader, value_node, key_path, lines, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _node_to_data(loader, item, (*path, index), lines)
+            _node_to_data(loader, item, (*path, index), lines, budget)
             for index, item in enumerate(node.value)
         ]
     try:
