@@ -14,11 +14,13 @@ import resource
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from govnet.model.divisions import get_bundled_tree
@@ -315,3 +317,91 @@ def test_a_yaml_file_past_the_size_limit_is_refused(
     assert doc is None and [str(p) for p in found] == [
         f"{HOSTS}: not read: larger than 1,000 bytes"
     ]
+
+
+# --- spreadsheets -----------------------------------------------------------------------------
+
+LEDGER = "inventory/lines.yaml"
+HEADER = [
+    "电路编号",
+    "单位名称",
+    "网络名称",
+    "线路运营商",
+    "线路类型",
+    "月租费（元）",
+    "年租费（元）",
+    "Z端",
+]
+
+
+def write_ledger(path: Path, fee_formulas: bool) -> Path:
+    """Two lines of jlp-dsj; the annual fees are formulas (=monthly*12) when asked."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.title = "台账"
+    sheet.append(HEADER)
+    for row, circuit in ((2, "CQ-T-0001"), (3, "CQ-T-0002")):
+        annual: object = f"=F{row}*12" if fee_formulas else 1800 * 12
+        sheet.append([circuit, "jlp-dsj", "政务外网", "电信", "MSTP", 1800, annual, "市大数据局"])
+    workbook.save(path)
+    return path
+
+
+def test_formulas_without_saved_values_do_not_import_as_empty_fees(
+    example_project: Path, tmp_path: Path
+) -> None:
+    """An xlsx whose fee formulas were never calculated: refused naming sheet and cells, not
+    imported with every fee lost."""
+    before = (example_project / LEDGER).read_bytes()
+    path = write_ledger(tmp_path / "ledger.xlsx", fee_formulas=True)
+    done = run_govnet(example_project, dict(os.environ), "inventory", "import", str(path))
+    assert done.returncode != 0, done.stdout
+    no_traceback(done)
+    assert "sheet '台账': 2 formula cell(s) have no saved value (G2, G3)" in done.stderr
+    assert (example_project / LEDGER).read_bytes() == before
+    # the same formulas with the results a spreadsheet program saves: imported, fees kept
+    calculated = tmp_path / "calculated.xlsx"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(calculated, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                for row in (2, 3):
+                    data = data.replace(
+                        f"<f>F{row}*12</f><v />".encode(),
+                        f"<f>F{row}*12</f><v>21600</v>".encode(),
+                    )
+            new.writestr(info, data)
+    done = run_govnet(example_project, dict(os.environ), "inventory", "import", str(calculated))
+    assert done.returncode == 0, done.stderr
+    text = (example_project / LEDGER).read_text(encoding="utf-8")
+    assert text.count("annual_fee: 21600.00") == 2, text
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_expands(
+    example_project: Path, tmp_path: Path
+) -> None:
+    """An xlsx of 5 MB whose sheet expands to 1 GiB (one cell): refused from the zip directory,
+    in one line, without the memory."""
+    small = write_ledger(tmp_path / "small.xlsx", fee_formulas=False)
+    bomb = tmp_path / "bomb.xlsx"
+    with (
+        zipfile.ZipFile(small) as old,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as new,
+    ):
+        for info in old.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                new.writestr(info, old.read(info))
+                continue
+            head, cell, tail = old.read(info).partition(b"<t>CQ-T-0001</t>")
+            assert cell
+            with new.open(info.filename, "w", force_zip64=True) as part:
+                part.write(head + b"<t>")
+                chunk = b"A" * (1 << 24)
+                for _ in range(64):
+                    part.write(chunk)
+                part.write(b"CQ-T-0001</t>" + tail)
+    assert bomb.stat().st_size < 8 << 20
+    done = run_limited(example_project, dict(os.environ), "inventory", "import", str(bomb))
+    assert done.returncode != 0
+    no_traceback(done)
+    assert "expands to 1,024 MiB" in done.stderr and "zip bomb" in done.stderr, done.stderr

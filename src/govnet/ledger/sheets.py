@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -21,9 +22,20 @@ from govnet.ledger.columns import (
     normalize_header,
 )
 from govnet.model.problems import (
+    FileLimitError,
     Problem,
     ProblemsError,
+    read_text_file,
 )
+
+# A ledger of every line of a province is a few MiB; these are far beyond any real one and
+# far below what would take the machine's memory (an .xlsx is a zip: 5 MiB can expand to
+# gigabytes, and openpyxl holds a workbook's shared strings in memory).
+MAX_XLSX_EXPANDED = 512 * 1024 * 1024
+MAX_CSV_BYTES = 256 * 1024 * 1024
+_CELL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}c"
+_FORMULA = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}f"
+_VALUE = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}v"
 
 # --- reading a spreadsheet --------------------------------------------------------------------
 
@@ -89,6 +101,54 @@ def _sheet_to_rows(sheet: Any, limit: int | None = None) -> list[list[object]]:
     return [list(row) for row in (rows if limit is None else islice(rows, limit))]
 
 
+def _check_expansion(path: Path, label: str) -> None:
+    """Refuse a workbook whose parts expand past the limit, from the zip's own directory,
+    before any part is inflated (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip: load_workbook says so in its own words
+    if expanded > MAX_XLSX_EXPANDED:
+        raise file_error(
+            label,
+            f"the workbook expands to {expanded / 2**20:,.0f} MiB (the limit is "
+            f"{MAX_XLSX_EXPANDED / 2**20:,.0f} MiB): not a ledger, or a zip bomb; "
+            "not read",
+        )
+
+
+def _find_uncalculated(sheet: Any) -> list[str]:
+    """Cells holding a formula with no saved result (a workbook written by a program that
+    does not calculate, such as a script): read with their values they are empty."""
+    from xml.etree.ElementTree import iterparse
+
+    found: list[str] = []
+    with sheet._get_source() as source:  # the sheet's XML part, streamed
+        for _event, element in iterparse(source):
+            if element.tag != _CELL:
+                continue
+            if element.find(_FORMULA) is not None:
+                value = element.find(_VALUE)
+                if value is None or not (value.text or "").strip():
+                    found.append(str(element.get("r", "?")))
+            element.clear()
+    return found
+
+
+def _check_calculated(sheet: Any, label: str) -> None:
+    cells = _find_uncalculated(sheet)
+    if not cells:
+        return
+    shown = ", ".join(cells[:8]) + (f" and {len(cells) - 8} more" if len(cells) > 8 else "")
+    raise file_error(
+        label,
+        f"sheet {sheet.title!r}: {len(cells)} formula cell(s) have no saved value ({shown}):"
+        " the file was written by a program that does not calculate formulas, so they would"
+        " import empty; open it in Excel or WPS and save it again (or paste the values)",
+    )
+
+
 def _read_workbook(
     path: Path, label: str, sheet: str | None, aliases: Mapping[str, str], accepted: str
 ) -> tuple[str, list[list[object]]]:
@@ -100,6 +160,7 @@ def _read_workbook(
             "this is an old Excel 97-2003 workbook or a password-protected one: open it in "
             "Excel or WPS and save it as an unprotected .xlsx (Excel 工作簿)",
         )
+    _check_expansion(path, label)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file; all mean the same
@@ -122,7 +183,11 @@ def _read_workbook(
                 any_data = any_data or any(not is_empty(c) for r in head_rows for c in r)
                 if find_header(head_rows, aliases) is None:
                     continue
-                return candidate.title, _sheet_to_rows(candidate)
+                rows = _sheet_to_rows(candidate)
+                _check_calculated(candidate, label)
+                return candidate.title, rows
+            except ProblemsError:
+                raise
             except Exception as exc:  # a damaged sheet part
                 raise file_error(
                     label, f"sheet {candidate.title!r} cannot be read ({_describe(exc)})"
@@ -139,7 +204,10 @@ def _read_workbook(
 
 
 def _read_csv(path: Path, label: str) -> list[list[object]]:
-    data = path.read_bytes()
+    try:
+        data = read_text_file(path, MAX_CSV_BYTES, decode=False)
+    except FileLimitError as exc:
+        raise file_error(label, f"not read: {exc}") from None
     if data.startswith(ZIP_MAGIC):
         raise file_error(label, "this is an Excel .xlsx workbook named .csv: rename it to .xlsx")
     if data.startswith(XLS_MAGIC):

@@ -11,7 +11,7 @@ import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import yaml
 from pydantic import ValidationError
@@ -125,7 +125,19 @@ class FileLimitError(Exception):
         self.line = line
 
 
-def read_text_file(path: Path, limit: int) -> str:
+@overload
+def read_text_file(path: Path, limit: int) -> str: ...
+
+
+@overload
+def read_text_file(path: Path, limit: int, decode: Literal[True]) -> str: ...
+
+
+@overload
+def read_text_file(path: Path, limit: int, decode: Literal[False]) -> bytes: ...
+
+
+def read_text_file(path: Path, limit: int, decode: bool = True) -> str | bytes:
     """A regular file's UTF-8 text, at most ``limit`` bytes: a FIFO, a device (/dev/zero),
     a folder or a larger file is an OSError or FileLimitError, never a hang."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, without a writer
@@ -150,7 +162,7 @@ def read_text_file(path: Path, limit: int) -> str:
         os.close(fd)
     if len(data) > limit:
         raise FileLimitError(f"larger than {limit:,} bytes")
-    return data.decode("utf-8")
+    return data.decode("utf-8") if decode else data
 
 
 def check_yaml_text(text: str, aliases: bool = True) -> None:
