@@ -16,6 +16,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from govnet.model.inventory_files import get_inventory
 from govnet.platforms import load_platforms
 from govnet.store import open_store
 from govnet_cli import run_govnet
+from govnet_lab.control import get_free_port_run, stop_lab
 from govnet_lab.district import load_district
 from govnet_lab.facts import get_device_facts, get_running_config
 from govnet_lab.generate import generate_lab
@@ -38,13 +40,16 @@ MIGRATED = "c370702-renshe"  # 金保 (vertical) + an internet line of its own: 
 
 
 def run_limited(
-    root: Path, env: dict[str, str], *args: str, timeout: float = 60
+    root: Path, env: dict[str, str], *args: str, timeout: float = 60, file_size: int = -1
 ) -> subprocess.CompletedProcess[str]:
     """govnet with 2 GiB of address space and a deadline: an attack that would eat the
-    machine's memory or hang fails the test instead."""
+    machine's memory or hang fails the test instead. ``file_size``: no file it writes may
+    grow past it (a full disk, as write() sees it: EFBIG, treated as ENOSPC)."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        if file_size >= 0:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
 
     return subprocess.run(
         [sys.executable, "-c", "from govnet.cli import main; main()", *args],
@@ -405,3 +410,104 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_expands(
     assert done.returncode != 0
     no_traceback(done)
     assert "expands to 1,024 MiB" in done.stderr and "zip bomb" in done.stderr, done.stderr
+
+
+# --- writing where it cannot -------------------------------------------------------------------
+
+
+@contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted on ``folder`` for the block: a disk that really fills
+    (ENOSPC). Needs root; skips where it cannot mount."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    folder.mkdir(parents=True, exist_ok=True)
+    command = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)]
+    mounted = subprocess.run(command, capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_while_writing_reports_is_one_line_and_nothing_half_written(
+    district: District,
+) -> None:
+    """The disk fills while `report all` writes: one line naming the file; every file left
+    is whole, no temporary file remains."""
+    with small_disk(district.root / "reports", "64k") as reports:
+        error = one_error(district.govnet("report", "all"))
+        assert error.startswith("error: no space writing ") and "No space left" in error, error
+        assert "nothing was left half-written" in error
+        left = list(reports.rglob("*"))
+        assert not [p for p in left if p.name.startswith(".")], left  # no temporary file
+        for path in left:
+            if path.suffix == ".json":
+                json.loads(path.read_text(encoding="utf-8"))
+            elif path.suffix == ".html":
+                assert path.read_text(encoding="utf-8").rstrip().endswith("</html>")
+            elif path.suffix == ".xlsx":
+                openpyxl.load_workbook(path).close()
+
+
+def test_a_full_disk_while_writing_plans_is_one_line_and_nothing_half_written(
+    district: District,
+) -> None:
+    """The disk fills while plans are written: one line; each plan folder whole or absent."""
+    with small_disk(district.root / "reports" / "plans", "96k") as plans:
+        error = one_error(district.govnet("plan", "--all", "--classification", "1"))
+        assert error.startswith("error: no space writing ") and "No space left" in error, error
+        folders = list(plans.iterdir())
+        assert folders and not [p for p in folders if p.name.startswith(".")], folders
+        for folder in folders:
+            assert (folder / "plan.md").is_file() and (folder / "checks.yaml").is_file(), folder
+
+
+def test_init_onto_a_file_is_one_line(tmp_path: Path) -> None:
+    """`govnet init` onto a file, or below one: one line, the file untouched."""
+    file = tmp_path / "notes.txt"
+    file.write_text("mine\n", encoding="utf-8")
+    error = one_error(run_govnet(tmp_path, dict(os.environ), "init", str(file)))
+    assert f"{file} is a file, not a folder" in error
+    error = one_error(run_govnet(tmp_path, dict(os.environ), "init", str(file / "project")))
+    assert f"{file} is a file, not a folder" in error
+    assert file.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_survey_export_onto_a_file_or_into_proc_is_refused(district: District) -> None:
+    """`survey export` onto a file, into /proc or into a folder in use: refused in one line,
+    nothing written; into a new folder it is whole."""
+    file = district.root / "notes.txt"
+    file.write_text("mine\n", encoding="utf-8")
+    used = district.root / "used"
+    used.mkdir()
+    (used / "keep.txt").write_text("keep\n", encoding="utf-8")
+    for target, message in (
+        (file, "is a file, not a folder"),
+        (Path("/proc/govnet-export"), "a system folder"),
+        (Path("/proc/self"), "a system folder"),
+        (used, "is not empty"),
+    ):
+        error = one_error(district.govnet("survey", "export", str(target), "--run", "1"))
+        assert message in error, (target, error)
+    assert file.read_text(encoding="utf-8") == "mine\n"
+    assert [p.name for p in used.iterdir()] == ["keep.txt"]
+    done = district.govnet("survey", "export", str(district.root / "saved"), "--run", "1")
+    assert done.returncode == 0, done.stderr
+    assert len(list((district.root / "saved").iterdir())) == SIZE
+
+
+def test_lab_up_with_no_devices_is_refused(tmp_path: Path) -> None:
+    """`govnet lab up --devices 0`: refused (it started 30 routers), nothing started."""
+    project = tmp_path / "lab"
+    port = str(get_free_port_run(30))  # were it started, on ports no one else uses
+    args = ("lab", "up", "--project", str(project), "--devices", "0", "--first-port", port)
+    try:
+        done = run_govnet(tmp_path, dict(os.environ), *args)
+        assert one_error(done) == "error: a district needs at least 6 routers, not 0"
+        assert not (project / "nornir_config.yaml").exists()
+    finally:
+        if (project / ".govnet" / "lab" / "lab.pid").exists():
+            stop_lab(project)

@@ -138,6 +138,11 @@ class Project:
 def init_project(target: Path, force: bool = False) -> list[Path]:
     """Copy the example project into ``target``; refuses to overwrite unless ``force``."""
     source = get_bundled_root()
+    if target.exists() and not target.is_dir():
+        raise ProjectError(f"{target} is a file, not a folder: nothing written")
+    blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ProjectError(f"{blocker} is a file, not a folder: cannot make {target}")
     existing = [target / name for name in SCAFFOLD if (target / name).exists()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)

@@ -9,6 +9,7 @@ from typing import Any
 
 from govnet.app.project import Project
 from govnet.model.facts import FactChange, HostFacts, get_fact_changes
+from govnet.model.files import writing_folder
 from govnet.model.problems import UsageError
 from govnet.survey import SurveyOptions, SurveySummary, run_offline_survey, run_survey
 from govnet.survey.collect import Credentials, RawText
@@ -114,19 +115,44 @@ def diff_runs(project: Project, run_a: int, run_b: int) -> list[tuple[str, FactC
     return changes
 
 
+SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def check_export_target(folder: Path) -> None:
+    """An export goes into a new (or empty) folder of an ordinary file system: never over a
+    file, into files already there, or into the kernel's /proc, /sys or /dev."""
+    resolved = folder.resolve()
+    if any(resolved == s or s in resolved.parents for s in SYSTEM_FOLDERS):
+        raise UsageError(f"{folder}: a system folder (/proc, /sys, /dev) takes no export")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} is a file, not a folder: nothing written")
+    blocker = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise UsageError(f"{blocker} is a file, not a folder: cannot make {folder}")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise UsageError(f"{folder} is not empty: export into a new or empty folder")
+
+
 def export_run(project: Project, folder: Path, run: int | None = None) -> tuple[int, int]:
-    """A run's raw outputs in the offline layout; (hosts written, the run)."""
+    """A run's raw outputs in the offline layout; (hosts written, the run). The folder is
+    filled aside and put in place whole, so a failure leaves nothing half-written."""
+    check_export_target(folder)
     with project.store() as store:
         chosen = _pick_run(store.get_survey_runs(), run)
         count = 0
-        for result in store.get_host_results(chosen["id"]):
-            outputs = store.get_raw_outputs_with_encoding(chosen["id"], result["hostname"])
-            if outputs:
-                write_saved_host(
-                    folder,
-                    result["hostname"],
-                    result["platform"],
-                    {c: RawText(t, e) for c, (t, e) in outputs.items()},
-                )
-                count += 1
+        try:
+            with writing_folder(folder) as work:
+                for result in store.get_host_results(chosen["id"]):
+                    hostname = result["hostname"]
+                    outputs = store.get_raw_outputs_with_encoding(chosen["id"], hostname)
+                    if outputs:
+                        write_saved_host(
+                            work,
+                            hostname,
+                            result["platform"],
+                            {c: RawText(t, e) for c, (t, e) in outputs.items()},
+                        )
+                        count += 1
+        except (PermissionError, FileNotFoundError, NotADirectoryError) as exc:
+            raise UsageError(f"cannot write the export to {folder}: {exc.strerror}") from None
     return count, int(chosen["id"])

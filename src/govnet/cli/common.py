@@ -10,6 +10,7 @@ every string they render goes through :func:`visible` first."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -127,6 +128,11 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise typer.Exit(code)
 
 
+# A full disk (or quota, or file size limit) while writing: the writers leave nothing half
+# written (govnet.model.files), so it is said in one line like any other user-side problem.
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the library's user-facing errors into messages and exit codes."""
@@ -137,6 +143,14 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_ERROR) from None
     except (ProjectError, StoreError, UserError, UsageError, DivisionImportError) as exc:
         fail(str(exc))
+    except OSError as exc:
+        if exc.errno not in _NO_SPACE:
+            raise
+        where = f" writing {exc.filename}" if exc.filename else ""
+        fail(
+            f"no space{where} ({exc.strerror}): nothing was left half-written;"
+            " free some space and run it again"
+        )
 
 
 def handles_errors(func: F) -> F:

@@ -118,9 +118,19 @@ def write_atomically_with(path: Path, save: Callable[[Path], object]) -> None:
         else:
             temp.chmod(0o666 & ~get_umask())
         os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise _naming(exc, path) from exc
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The error with the file it was writing (a failed write() names none: disk full)."""
+    if exc.filename is not None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, str(path))
 
 
 @contextmanager
@@ -140,6 +150,9 @@ def writing_folder(target: Path) -> Iterator[Path]:
         work.rename(target)
         if old.exists():
             shutil.rmtree(old)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise _naming(exc, target) from exc
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -94,7 +94,11 @@ def generate_lab(
     else:
         code = county or DEFAULT_COUNTY
         texts = synthesize_inventory(
-            code, seed, devices or DEFAULT_DEVICES, tree, first_port or FIRST_PORT
+            code,
+            seed,
+            DEFAULT_DEVICES if devices is None else devices,  # 0 is a mistake, not "default"
+            tree,
+            FIRST_PORT if first_port is None else first_port,
         )
         chosen = parse_fault_spec(faults or "", list(yaml.safe_load(texts[1])), seed)
         write_project(project_root, *texts)
