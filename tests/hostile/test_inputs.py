@@ -27,6 +27,7 @@ import pytest
 from govnet.model.divisions import get_bundled_tree
 from govnet.model.facts import HostSnapshot
 from govnet.model.inventory_files import get_inventory
+from govnet.model.problems import ProblemsError
 from govnet.platforms import load_platforms
 from govnet.store import open_store
 from govnet_cli import run_govnet
@@ -511,3 +512,20 @@ def test_lab_up_with_no_devices_is_refused(tmp_path: Path) -> None:
     finally:
         if (project / ".govnet" / "lab" / "lab.pid").exists():
             stop_lab(project)
+
+
+def test_a_csv_ledger_past_the_size_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSV ledger past the size limit: refused by name, never read whole into memory."""
+    from govnet.ledger import sheets
+
+    monkeypatch.setattr(sheets, "MAX_CSV_BYTES", 1000)
+    path = tmp_path / "ledger.csv"
+    path.write_text("电路编号,单位名称\n" + "CQ-T-0001,jlp-dsj\n" * 100, encoding="utf-8")
+    columns = {"circuit_id": ["电路编号"], "unit": ["单位名称"]}
+    with pytest.raises(ProblemsError) as excinfo:
+        sheets.read_table(path, "ledger.csv", None, columns)
+    assert [str(p) for p in excinfo.value.problems] == [
+        "ledger.csv: not read: larger than 1,000 bytes"
+    ]

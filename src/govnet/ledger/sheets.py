@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -118,12 +119,28 @@ def _check_expansion(path: Path, label: str) -> None:
         )
 
 
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(sheet: Any) -> bool:
+    """Whether the sheet's XML has any formula element: a byte scan, a fraction of parsing."""
+    tail = b""
+    with sheet._get_source() as source:
+        while chunk := source.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
 def _find_uncalculated(sheet: Any) -> list[str]:
     """Cells holding a formula with no saved result (a workbook written by a program that
     does not calculate, such as a script): read with their values they are empty."""
     from xml.etree.ElementTree import iterparse
 
     found: list[str] = []
+    if not _has_formulas(sheet):
+        return found
     with sheet._get_source() as source:  # the sheet's XML part, streamed
         for _event, element in iterparse(source):
             if element.tag != _CELL:
