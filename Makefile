@@ -1,12 +1,13 @@
 # govnet: two commands do everything.
 #   make demo   set up .venv, run the whole job on the example district, say where output is
-#   make test   set up .venv, then lint, type-check and run the tests
+#   make test   set up .venv, then lint, type-check and run the tests (but the slow suites:
+#               make test-slow runs those; CI runs both)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint check-format format typecheck pytest clean
+.PHONY: setup demo test test-slow lint check-format format typecheck pytest clean
 
 setup: $(STAMP)
 
@@ -32,7 +33,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+# The slow suites (lab pushes killed and resumed, sharded collectors, whole districts end to
+# end): CI runs them after `make test`.
+test-slow: $(STAMP)
+	$(BIN)/pytest -m slow
 
 test: lint typecheck pytest
 

@@ -603,6 +603,7 @@ def test_ctrl_z_leaves_config_and_quit_closes(lab: Lab) -> None:
 # --- govnet lab up / status / down ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_lab_lifecycle_in_a_new_folder_leaves_nothing_behind(tmp_path: Path) -> None:
     root = tmp_path / "weicheng"
     paths = get_lab_paths(root)

@@ -116,6 +116,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         stop_lab(root)
 
 
+@pytest.mark.slow
 def test_a_department_is_migrated_and_rolled_back_over_ssh(lab: Lab) -> None:
     jinbao = f"{MIGRATED}:jinbao"
     before = network(lab.first, jinbao)

@@ -44,6 +44,9 @@ def classified(root: Path, env: dict[str, str]) -> dict[str, Any]:
     return {k: result[k] for k in ("breaches", "networks", "lines", "units", "findings")}
 
 
+pytestmark = pytest.mark.slow  # two collectors and a lab of 200 routers: about a minute
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("shards") / "county"

@@ -129,6 +129,7 @@ def dongguan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
         stop_lab(root)
 
 
+@pytest.mark.slow
 def test_dongguan_on_the_lab_surveyed_classified_and_covered(
     dongguan: tuple[Path, dict[str, str]],
 ) -> None:
