@@ -189,6 +189,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert pushed is not None, stdout
     assert re.search(rf"{pushed[2]}:\w+: migrated", stdout), stdout
     assert "survey run 3: 30/30 hosts" in stdout and "undo with: govnet" in stdout
+    assert "push status: 0 unfinished, 0 running" in stdout  # every lease let go
     store = open_store(f"sqlite:///{tmp_path}/demo/.govnet/govnet.db")
     try:
         pushes = store.get_pushes(int(pushed[1]))

@@ -20,7 +20,7 @@ from govnet.app.classify import classify_project
 from govnet.app.inventory import check_inventory, export_ledger_file, load_inventory
 from govnet.app.plan import WrittenPlan, make_plans
 from govnet.app.project import Project, init_project
-from govnet.app.push import push
+from govnet.app.push import push, push_status
 from govnet.app.reports import load_reports, write_reports
 from govnet.app.survey import get_campaign_hosts, survey
 from govnet.model.problems import ProblemsError, UsageError
@@ -236,6 +236,13 @@ def _push(
         )
         if not result.ok:
             raise UsageError(f"the demo push to {host} failed: {result.reason}")
+    status = push_status(project)  # each push journalled and its device lease let go
+    yield Say(
+        f"      push status: {len(status.unfinished)} unfinished,"
+        f" {len(status.running)} running (govnet push status)"
+    )
+    if status.unfinished or status.running:
+        raise UsageError("the demo's pushes left a push unfinished: see govnet push status")
     summary = survey(project, credentials)
     yield Say(f"      survey run {summary.run_id}: {summary.done}/{summary.hosts} hosts")
     after = classify_project(project).result
