@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from govnet.model.pids import is_running
 from govnet.model.problems import UsageError
 from govnet.store import Store, get_os_user
 
@@ -38,26 +39,6 @@ class DeviceBusyError(UsageError):
 
 def get_machine() -> str:
     return socket.gethostname()[:128] or "unknown"
-
-
-def is_running(pid: int) -> bool:
-    """Whether a process ``pid`` exists on this machine (zombies count as gone). On Windows
-    os.kill would end it: there the lease's expiry alone says it is gone."""
-    if os.name == "nt":
-        return True
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True  # no /proc: the signal said it exists
 
 
 def is_stale(lock: dict[str, Any], now: dt.datetime | None = None) -> bool:
