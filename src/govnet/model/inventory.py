@@ -30,7 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from govnet.model.divisions import DivisionTree, Level
 from govnet.model.problems import SECRET_ERROR
-from govnet.model.text import BIDI, CONTROL_CHARS, ZERO_WIDTH, get_hidden_char_problem
+from govnet.model.text import CONTROL_CHARS, find_hidden_char, get_hidden_char_problem
 
 NORNIR_CONFIG = "nornir_config.yaml"
 UNITS_FILE = "inventory/units.yaml"
@@ -62,16 +62,10 @@ def get_hostname_problem(name: str) -> str | None:
     if HOSTNAME_KEY.fullmatch(name):
         return None
     rule = f"names are {HOSTNAME_RULE}"
-    for char in name:
-        code = f"U+{ord(char):04X}"
-        if char in BIDI:
-            return f"has a bidi control character ({code}); {rule}"
-        if char in ZERO_WIDTH:
-            return f"has a zero-width character ({code}); {rule}"
-        if CONTROL_CHARS.match(char):
-            return f"has a control character ({code}); {rule}"
-        if char in "[]":
-            return f"has a bracket (markup on a terminal); {rule}"
+    if found := find_hidden_char(name):
+        return f"has a {found[0]} ({found[1]}); {rule}"
+    if "[" in name or "]" in name:
+        return f"has a bracket (markup on a terminal); {rule}"
     return f"is not {rule}" if name else "is empty"
 
 
