@@ -28,6 +28,7 @@ class Topic(StrEnum):
     ROUTES = "routes"
     NEIGHBOURS = "neighbours"
     NAT = "nat"
+    ARP = "arp"
     CONFIG = "config"
 
 
@@ -39,6 +40,8 @@ class DeviceInfo:
     serial: str | None = None
     uptime_s: int | None = None
     hostname: str | None = None  # the sysname the device calls itself
+    local_as: int | None = None  # the BGP process's own AS (``bgp 65001``, ``router bgp``)
+    router_id: str | None = None  # BGP/global router ID as configured or shown
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,8 @@ class Interface:
     oper_up: bool | None = None
     kind: str | None = None  # physical, subinterface, loopback, vlan, tunnel, dialer, cellular
     vpn_instance: str | None = None
-    addresses: tuple[str, ...] = ()  # "10.1.1.2/30", primary first
+    addresses: tuple[str, ...] = ()  # "10.1.1.2/30", primary first; "10.1.1.2": mask unknown
+    vlan: int | None = None  # the 802.1Q VLAN a sub-interface terminates (dot1q vid)
 
     @property
     def parent(self) -> str | None:
@@ -58,11 +62,13 @@ class Interface:
     def get_ipv4(self) -> list[IPv4Interface]:
         """The addresses that read as IPv4 (with their prefix), skipping any that do not.
 
-        >>> Interface("Vlanif10", addresses=("10.0.0.1/24", "fe80::1/64")).get_ipv4()
+        >>> Interface("Vlanif10", addresses=("10.0.0.1/24", "fe80::1/64", "10.9.9.9")).get_ipv4()
         [IPv4Interface('10.0.0.1/24')]
         """
         found = []
         for text in self.addresses:
+            if "/" not in text:
+                continue  # an address whose mask the text did not give: not a /32
             try:
                 found.append(IPv4Interface(text))
             except ValueError:
@@ -84,8 +90,11 @@ class Route:
     prefix: str  # "0.0.0.0/0"
     protocol: str  # static, direct, local, bgp, ospf, ...
     next_hops: tuple[str, ...] = ()
-    interface: str | None = None
+    interface: str | None = None  # NULL0 for a black hole
     vpn_instance: str | None = None
+    preference: int | None = None  # the route's preference / administrative distance
+    configured: bool | None = None  # True: the configuration states it (a static route)
+    active: bool | None = None  # True: a routing table shows it; False: configured, not there
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,18 @@ class NatRule:
 
 
 @dataclass(frozen=True)
+class ArpEntry:
+    """One ARP table row: an address seen (or set) on an interface. No dynamic entry through
+    an interface is evidence nothing answers behind it (a zombie line)."""
+
+    address: str  # "10.1.1.2"
+    mac: str | None = None  # "00e0-fc12-3456" as lower-case dotted groups of four
+    interface: str | None = None
+    vpn_instance: str | None = None
+    kind: str | None = None  # dynamic, static, interface (the router's own address)
+
+
+@dataclass(frozen=True)
 class HostFacts:
     """Everything one survey learned about one host; empty topics stay empty, never guessed."""
 
@@ -119,6 +140,7 @@ class HostFacts:
     routes: tuple[Route, ...] = ()
     neighbours: tuple[Neighbour, ...] = ()
     nat: tuple[NatRule, ...] = ()
+    arp: tuple[ArpEntry, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (tuples become lists)."""
@@ -146,6 +168,7 @@ class HostFacts:
             many(Route, "routes"),
             many(Neighbour, "neighbours"),
             many(NatRule, "nat"),
+            many(ArpEntry, "arp"),
         )
 
     def get_interface(self, name: str) -> Interface | None:

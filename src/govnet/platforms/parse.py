@@ -40,6 +40,7 @@ from typing import Any
 import textfsm  # type: ignore[import-untyped]
 
 from govnet.model.facts import (
+    ArpEntry,
     DeviceInfo,
     HostFacts,
     Interface,
@@ -311,8 +312,18 @@ class _Run:
             (NatRule(**_known(e)) for e in self.facts["nat"].values()),
             key=lambda n: (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses),
         )
+        arp = sorted(
+            (ArpEntry(**_known(e)) for e in self.facts["arp"].values()),
+            key=lambda a: (a.vpn_instance or "", _natural(a.address)),
+        )
         return HostFacts(
-            device, tuple(interfaces), tuple(vpns), tuple(routes), tuple(neighbours), tuple(nat)
+            device,
+            tuple(interfaces),
+            tuple(vpns),
+            tuple(routes),
+            tuple(neighbours),
+            tuple(nat),
+            tuple(arp),
         )
 
 

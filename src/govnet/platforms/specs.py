@@ -31,7 +31,7 @@ class SpecError(ProblemsError):
 
 # --- the facts a record can produce -----------------------------------------------------------
 
-FactName = Literal["device", "interface", "vpn_instance", "route", "neighbour", "nat"]
+FactName = Literal["device", "interface", "vpn_instance", "route", "neighbour", "nat", "arp"]
 FACT_TYPES: dict[str, type[Any]] = {
     "device": facts.DeviceInfo,
     "interface": facts.Interface,
@@ -39,6 +39,7 @@ FACT_TYPES: dict[str, type[Any]] = {
     "route": facts.Route,
     "neighbour": facts.Neighbour,
     "nat": facts.NatRule,
+    "arp": facts.ArpEntry,
 }
 # Rows with equal key fields are one fact; later values fill or replace earlier ones.
 DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
@@ -48,6 +49,7 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "route": ("vpn_instance", "prefix", "protocol"),
     "neighbour": ("protocol", "vpn_instance", "peer", "interface", "remote_interface"),
     "nat": ("kind", "interface", "acl", "pool", "addresses"),
+    "arp": ("vpn_instance", "address"),
 }
 ValueKind = Literal["str", "int", "bool", "tuple", "any"]  # any: lookup tables
 
