@@ -76,16 +76,17 @@ class Platforms:
         return plan
 
     def get_commands(self, platform: str) -> list[str]:
-        """Every fixed command the specs need, once each, in run order (paging is the
+        """Every fixed command a live survey sends, once each, in run order (paging is the
         collector's business). Commands with a placeholder come from
-        :meth:`get_followup_commands` once these have answered."""
-        return [c.command for c in self._plan(platform).commands if not c.placeholders]
+        :meth:`get_followup_commands` once these have answered; commands marked
+        ``live: false`` are read from saved text only."""
+        return [c.command for c in self._plan(platform).commands if c.live and not c.placeholders]
 
     def get_followup_commands(self, platform: str, outputs: Mapping[str, str]) -> list[str]:
         """The per-VPN-instance commands (``display ip routing-table vpn-instance X``) for
         the VPN instances that ``outputs`` of :meth:`get_commands` show; [] if none."""
         plan = self._plan(platform)
-        templated = [c for c in plan.commands if c.placeholders]
+        templated = [c for c in plan.commands if c.placeholders and c.live]
         if not templated:
             return []
         found = find_names(plan, outputs, "vpn_instance")

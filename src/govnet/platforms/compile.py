@@ -52,16 +52,49 @@ from govnet.platforms.transforms import PlatformTables, Step, Value
 _local = threading.local()
 
 
-def get_template(path: Path) -> textfsm.TextFSM:
+class TolerantFSM(textfsm.TextFSM):  # type: ignore[misc]
+    """A TextFSM that never gives up on an output: a line its template sends to ``Error``
+    (ntc-templates end their states with ``^. -> Error``) is skipped and kept in
+    :attr:`skipped`, and the parse goes on with the next line in the same state. One
+    unexpected line (a VRP8 legend, a new column) so costs that line, not the output."""
+
+    skipped: list[str]
+    _cur_state: Any
+    _cur_state_name: str
+    states: dict[str, Any]
+
+    def Reset(self) -> None:
+        super().Reset()
+        self.skipped = []
+
+    def _CheckLine(self, line: str) -> None:
+        for rule in self._cur_state:
+            matched = self._CheckRule(rule, line)
+            if not matched:
+                continue
+            if rule.line_op == "Error":
+                self.skipped.append(line)
+                return
+            for value in matched.groupdict():
+                self._AssignVar(matched, value)
+            if self._Operations(rule, line):
+                if rule.new_state:
+                    if rule.new_state not in ("End", "EOF"):
+                        self._cur_state = self.states[rule.new_state]
+                    self._cur_state_name = rule.new_state
+                break
+
+
+def get_template(path: Path) -> TolerantFSM:
     """The compiled template at ``path``: once per thread (a TextFSM object holds parse
     state, so threads never share one), reset for each use."""
-    cache: dict[Path, textfsm.TextFSM] | None = getattr(_local, "templates", None)
+    cache: dict[Path, TolerantFSM] | None = getattr(_local, "templates", None)
     if cache is None:
         cache = _local.templates = {}
     fsm = cache.get(path)
     if fsm is None:
         with path.open(encoding="utf-8") as handle:
-            fsm = textfsm.TextFSM(handle)
+            fsm = TolerantFSM(handle)
         cache[path] = fsm
     else:
         fsm.Reset()
@@ -112,6 +145,7 @@ class CommandPlan:
     empty_ok: bool
     parsers: tuple[ParserPlan, ...]
     file_pattern: re.Pattern[str]  # the saved-output file stem (spaces as "_")
+    live: bool = True  # sent in a live survey (false: read from saved text only)
 
     def expand(self, values: Mapping[str, Sequence[str]]) -> list[str]:
         """The concrete commands for every value of the (single) placeholder."""
@@ -330,6 +364,7 @@ class _Compiler:
         dialect = self.compile_dialect(hooks)
         order: list[str] = []
         empty_ok: dict[str, bool] = {}
+        live: dict[str, bool] = {}  # live unless every file naming it says `live: false`
         parsers: dict[str, list[ParserPlan]] = {}
         table_names = {
             str(record.table)
@@ -359,6 +394,7 @@ class _Compiler:
                 empty_ok[command.command] = empty_ok.get(command.command, False) or (
                     command.empty_ok
                 )
+                live[command.command] = live.get(command.command, False) or command.live
                 parser = self.compile_parser(topic_file, where, command, table_names, table_fields)
                 if parser is not None:
                     parsers[command.command].append(parser)
@@ -375,6 +411,7 @@ class _Compiler:
                 empty_ok[c],
                 tuple(parsers[c]),
                 _command_pattern(c.replace(" ", "_"), r"\S+?"),
+                live[c],
             )
             for c in order
         )

@@ -49,9 +49,16 @@ from govnet.model.facts import (
     Route,
     VpnInstance,
 )
-from govnet.platforms.compile import CommandPlan, ParserPlan, Platform, RecordPlan, get_template
+from govnet.platforms.compile import (
+    CommandPlan,
+    FieldPlan,
+    ParserPlan,
+    Platform,
+    RecordPlan,
+    get_template,
+)
 from govnet.platforms.specs import FACT_TYPES
-from govnet.platforms.transforms import TransformError, kind_of_interface
+from govnet.platforms.transforms import TransformError, kind_of_interface, take_dropped
 
 __all__ = ["ParseProblem", "find_names", "parse_outputs"]
 
@@ -59,11 +66,19 @@ __all__ = ["ParseProblem", "find_names", "parse_outputs"]
 @dataclass(frozen=True)
 class ParseProblem:
     """Something one command's output did not give: ``unsupported`` (the device answered
-    with its vendor error) or ``parse`` (the text did not fit the template)."""
+    with its vendor error), ``parse`` (the text did not fit the template at all), or
+    ``lines`` (``lines`` lines or values of an otherwise read output were not understood:
+    skipped one by one, the rest of the output still counts)."""
 
     command: str
     kind: str
     message: str
+    lines: int = 0
+
+    @property
+    def is_partial(self) -> bool:
+        """Whether this loses more than single lines (the host is then ``partial``)."""
+        return self.kind != "lines"
 
 
 def parse_outputs(
@@ -116,15 +131,27 @@ class _Run:
         self.only = only
         self.problems: list[ParseProblem] = []
         self._seen: set[tuple[str, str]] = set()
+        self._skipped: dict[str, list[str]] = {}
         self.tables: dict[str, dict[_Key, _Entry]] = {}
         self.ambiguous: dict[str, set[tuple[_Key, str]]] = {}
         self.facts: dict[str, dict[_Key, _Entry]] = {name: {} for name in FACT_TYPES}
 
-    def problem(self, command: str, kind: str, message: str) -> None:
+    def problem(self, command: str, kind: str, message: str, lines: int = 0) -> None:
         if self.only is not None or (command, message) in self._seen:
             return
         self._seen.add((command, message))
-        self.problems.append(ParseProblem(command, kind, message))
+        self.problems.append(ParseProblem(command, kind, message, lines))
+
+    def not_understood(self, command: str, what: Sequence[str]) -> None:
+        """Lines or values skipped one by one (said once per command when the run ends)."""
+        if what and self.only is None:
+            self._skipped.setdefault(command, []).extend(what)
+
+    def _say_skipped(self) -> None:
+        for command, what in self._skipped.items():
+            first = " ".join(what[0].split())[:120]
+            message = f"{len(what)} line(s) or value(s) not understood, first: {first!r}"
+            self.problem(command, "lines", message, len(what))
 
     def wanted(self, record: RecordPlan, tables: set[str]) -> bool:
         if self.only is None:
@@ -150,6 +177,7 @@ class _Run:
             for record in parser.records:
                 if record.fact is not None and self.wanted(record, tables_needed):
                     self._apply(record, rows, output, self.facts[record.fact])
+        self._say_skipped()
         return self._build()
 
     def _match(self) -> list[_Output]:
@@ -167,6 +195,8 @@ class _Run:
                     if match is not None:
                         index, variables = i, match.groupdict()
                         break
+            if index is None:
+                index, variables = _abbreviated(self.plan.commands, key)
             if index is not None:
                 plan = self.plan.commands[index]
                 found.append((index, key, _Output(command, plan, variables, text)))
@@ -192,10 +222,13 @@ class _Run:
             return []
         results: list[tuple[_Output, ParserPlan, list[list[Any]]]] = []
         rows_seen = False
+        skipped: list[str] = []
         for parser in parsers:
             fsm = get_template(parser.template)
             try:
                 rows: list[list[Any]] = fsm.ParseText(text)
+                if len(fsm.skipped) > len(skipped):
+                    skipped = list(fsm.skipped)
             except textfsm.TextFSMError as exc:
                 self.problem(output.command, "parse", f"{parser.label}: {exc}"[:500])
                 continue
@@ -205,6 +238,8 @@ class _Run:
                 continue
             rows_seen = rows_seen or bool(rows)
             results.append((output, parser, rows))
+        if rows_seen:  # else the whole output is one parse problem (below)
+            self.not_understood(output.command, skipped)
         if (
             parsers
             and not rows_seen
@@ -232,24 +267,22 @@ class _Run:
             ):
                 continue
             values: dict[str, Any] = {}
-            try:
-                for field in fields:
-                    values[field.name] = _coerce(field.get(row, variables), field.kind, field.name)
-                skip = False
-                for field in lookups:
-                    found = self._look_up(field.lookup, tuple(values.get(b) for b in field.by))
-                    if found is None and field.drop_missing:
-                        skip = True
-                        break
-                    values[field.name] = _coerce(
-                        field.get(found, variables), field.kind, field.name
-                    )
-            except TransformError as exc:
-                self.problem(output.command, "parse", str(exc)[:300])
-                continue
-            except Exception as exc:  # a spec step that cannot take this value: never a crash
-                self.problem(output.command, "parse", f"{type(exc).__name__}: {exc}"[:300])
-                continue
+            bad: list[str] = []
+            failed: set[str] = set()
+            skip = False
+            for field in fields:
+                values[field.name] = _value(field, row, variables, bad, failed)
+            for field in lookups:
+                found = self._look_up(field.lookup, tuple(values.get(b) for b in field.by))
+                if found is None and field.drop_missing:
+                    skip = True
+                    break
+                values[field.name] = _value(field, found, variables, bad, failed)
+            bad += take_dropped()
+            if bad:
+                self.not_understood(output.command, bad)
+                if failed.intersection(record.key):
+                    continue  # an identity not understood: the row cannot be placed
             if skip or any(values.get(name) is None for name in record.required):
                 continue
             key = tuple(values.get(name) for name in record.key)
@@ -298,6 +331,13 @@ class _Run:
         routes = _settle_routes(
             [Route(**_known(e)) for e in self.facts["route"].values()], interfaces
         )
+        shown = {r.vpn_instance for r in routes if r.active}
+        routes = [  # configured, yet missing from a routing table that was read: inactive
+            dataclasses.replace(r, active=False)
+            if r.configured and r.active is None and r.vpn_instance in shown
+            else r
+            for r in routes
+        ]
         neighbours = sorted(
             (Neighbour(**_known(e)) for e in self.facts["neighbour"].values()),
             key=lambda n: (
@@ -325,6 +365,55 @@ class _Run:
             tuple(nat),
             tuple(arp),
         )
+
+
+def _value(
+    field: FieldPlan,
+    row: Any,
+    variables: Mapping[str, str],
+    bad: list[str],
+    failed: set[str],
+) -> Any:
+    """One field's value, or unknown when the text's value cannot be taken: that value
+    alone is lost (said in ``bad``), never the row."""
+    try:
+        return _coerce(field.get(row, variables), field.kind, field.name)
+    except TransformError as exc:
+        bad.append(f"{field.name}: {exc}")
+    except Exception as exc:  # a spec step that cannot take this value: never a crash
+        bad.append(f"{field.name}: {type(exc).__name__}: {exc}")
+    failed.add(field.name)
+    return () if field.kind == "tuple" else None
+
+
+def _abbreviated(commands: Sequence[CommandPlan], typed: str) -> tuple[int | None, dict[str, str]]:
+    """The one spec command ``typed`` abbreviates word by word (``dis ip int br``,
+    ``sh run``), as the device's CLI completes it; (None, {}) when none or several do, or
+    when an output modifier (``| include``) means the text is not the whole answer.
+
+    >>> from types import SimpleNamespace as C
+    >>> plans = [C(command="display ip interface brief"), C(command="display interface brief")]
+    >>> _abbreviated(plans, "dis ip int br"), _abbreviated(plans, "dis int")
+    ((0, {}), (None, {}))
+    """
+    words = typed.lower().split()
+    if not words or "|" in typed:
+        return None, {}
+    found: list[tuple[int, dict[str, str]]] = []
+    for index, plan in enumerate(commands):
+        spec = plan.command.split()
+        if len(spec) != len(words):
+            continue
+        variables: dict[str, str] = {}
+        for word, given, original in zip(spec, words, typed.split(), strict=True):
+            name = word[1:-1] if word.startswith("{") and word.endswith("}") else None
+            if name is not None:
+                variables[name] = original
+            elif not word.lower().startswith(given):
+                break
+        else:
+            found.append((index, variables))
+    return found[0] if len(found) == 1 else (None, {})
 
 
 def _known(entry: Mapping[str, Any]) -> dict[str, Any]:

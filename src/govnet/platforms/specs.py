@@ -155,6 +155,7 @@ class CommandSpec(_Spec):
     ntc: str | None = None  # an ntc-templates file name
     textfsm: str | None = None  # a template beside the spec
     empty_ok: bool = False  # output without any row is normal (empty tables)
+    live: bool = True  # false: read from saved text only, never sent in a live survey
     records: tuple[RecordSpec, ...] = ()
 
     @model_validator(mode="after")

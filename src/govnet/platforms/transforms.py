@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -80,6 +81,34 @@ def _to_prefix(text: str) -> str:
     return f"{match.group(1)}.{match.group(2)}.{match.group(3)}.{match.group(4)}/{length}"
 
 
+def _to_prefix_or_address(text: str) -> str:
+    """As :func:`_to_prefix`, but an address given without a mask stays a bare address
+    (its length unknown, never taken for a /32).
+
+    >>> _to_prefix_or_address("10.1.1.2 255.255.255.0"), _to_prefix_or_address("10.1.1.2")
+    ('10.1.1.2/24', '10.1.1.2')
+    """
+    if "/" not in text and " " not in text.strip():
+        return _to_address(text.strip())
+    return _to_prefix(text)
+
+
+_MAC_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def _to_mac(text: str) -> str:
+    """A MAC address in any vendor's spelling as ``xxxx-xxxx-xxxx`` (lower case).
+
+    >>> _to_mac("0000.0C07.AC01"), _to_mac("00:e0:fc:12:34:56"), _to_mac("00e0-fc12-3456")
+    ('0000-0c07-ac01', '00e0-fc12-3456', '00e0-fc12-3456')
+    """
+    digits = "".join(_MAC_HEX.findall(text))
+    if len(digits) != 12 or not re.fullmatch(r"[0-9a-fA-F]{2,4}([-.:][0-9a-fA-F]{2,4})*", text):
+        raise TransformError(f"not a MAC address: {text!r}")
+    digits = digits.lower()
+    return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"
+
+
 def _to_address(text: str) -> str:
     try:
         return str(ipaddress.IPv4Address(text))
@@ -148,22 +177,46 @@ Value = Any  # None, a str/int/bool, or a list of those
 Step = Callable[[Value], Value]
 
 
+_local = threading.local()
+
+
+def take_dropped() -> list[str]:
+    """The list items transforms dropped in this thread since the last call (each a bad
+    value that cost only itself), emptied."""
+    dropped: list[str] = getattr(_local, "dropped", [])
+    _local.dropped = []
+    return dropped
+
+
 def _each(func: Callable[[Any], Any]) -> Step:
-    """Apply ``func`` to a value or to each item of a list (flattening list results)."""
+    """Apply ``func`` to a value or to each item of a list (flattening list results). A list
+    item ``func`` cannot take is dropped alone (see :func:`take_dropped`); only when no item
+    is left does the error count for the whole value."""
 
     def step(value: Value) -> Value:
         if value is None:
             return None
         if isinstance(value, list):
             out: list[Any] = []
+            failed: list[TransformError] = []
             for item in value:
                 if item is None:
                     continue
-                result = func(item)
+                try:
+                    result = func(item)
+                except TransformError as exc:
+                    failed.append(exc)
+                    continue
                 if isinstance(result, list):
                     out.extend(result)
                 elif result is not None:
                     out.append(result)
+            if failed:
+                if not out:
+                    raise failed[0]
+                if not hasattr(_local, "dropped"):
+                    _local.dropped = []
+                _local.dropped.extend(str(exc) for exc in failed)
             return out or None
         return func(value)
 
@@ -223,7 +276,15 @@ TRANSFORMS: dict[str, _TransformDef] = {
         lambda _, t: _each(_to_prefix),
         "'a.b.c.d m.m.m.m' or 'a.b.c.d/len' -> 'a.b.c.d/len'",
     ),
+    "prefix_or_address": _TransformDef(
+        "none",
+        lambda _, t: _each(_to_prefix_or_address),
+        "as prefix, but a bare 'a.b.c.d' (no mask given) stays bare",
+    ),
     "address": _TransformDef("none", lambda _, t: _each(_to_address), "check an IPv4 address"),
+    "mac": _TransformDef(
+        "none", lambda _, t: _each(_to_mac), "MAC in any spelling -> 'xxxx-xxxx-xxxx'"
+    ),
     "int": _TransformDef("none", lambda _, t: _each(_to_int), "whole number"),
     "asn": _TransformDef("none", lambda _, t: _each(_to_asn), "AS number, plain or asdot"),
     "duration": _TransformDef(

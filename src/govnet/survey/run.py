@@ -129,15 +129,17 @@ def to_snapshot(
     outputs = {cmd: (raw.text, raw.encoding) for cmd, raw in collected.outputs.items()}
     facts = None
     problems: list[str] = []
+    partial = False  # lost more than single lines (see ParseProblem.is_partial)
     decoding = [f"{cmd}: {raw.note}" for cmd, raw in collected.outputs.items() if raw.note]
     category = collected.error.value if collected.error else None
     if collected.outputs and platform is not None:
         facts, parse_problems = collectors.parse(platform, {c: t for c, (t, _) in outputs.items()})
         problems += [f"{p.command}: {p.kind}: {p.message}" for p in parse_problems]
-        category = category or (ErrorCategory.PARSE.value if parse_problems else None)
+        partial = any(p.is_partial for p in parse_problems)
+        category = category or (ErrorCategory.PARSE.value if partial else None)
     if collected.error is not None and not collected.outputs:
         status = HostStatus.FAILED
-    elif collected.error is not None or problems:
+    elif collected.error is not None or partial:
         status = HostStatus.PARTIAL
     else:
         status = HostStatus.OK
