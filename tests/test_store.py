@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from govnet.model.divisions import DivisionTree
+from govnet.model.facts import (
+    ArpEntry,
+    DeviceInfo,
+    HostFacts,
+    HostSnapshot,
+    Interface,
+    NatRule,
+    Neighbour,
+    Route,
+    VpnInstance,
+)
 from govnet.model.inventory_files import get_inventory
 from govnet.store import SnapshotClosedError, Store, StoreError, open_store
 from govnet.store.models import (
@@ -302,5 +314,207 @@ def test_a_push_is_recorded_from_its_start(db_url: str) -> None:
         assert store.get_pushes(plan, "r2") == [] and store.get_plan(plan + 1) is None
         with pytest.raises(StoreError):
             store.finish_push(push + 1, "applied", None, None, {})
+    finally:
+        store.dispose()
+
+
+# --- the facts real device text gives (issue 17) -------------------------------------
+
+
+def _real_text_facts() -> HostFacts:
+    """Every fact field, the new ones set in each of their forms (a bare address, a 4-byte
+    AS, a route configured but not active, a black hole, ARP entries of each kind)."""
+    return HostFacts(
+        device=DeviceInfo(
+            vendor="huawei",
+            model="AR6280",
+            os_version="V300R019C10SPC200",
+            serial="2102351931P0J3000011",
+            uptime_s=4_294_967_296,
+            hostname="JLP-SW-CE1",
+            local_as=4_200_000_001,
+            router_id="10.255.0.1",
+        ),
+        interfaces=(
+            Interface(
+                "GigabitEthernet0/0/1.100",
+                description="金税三期专网",
+                admin_up=True,
+                oper_up=False,
+                kind="subinterface",
+                vpn_instance="jinshui",
+                addresses=("10.50.1.2/30", "10.50.9.1"),  # the second: no mask in the text
+                vlan=100,
+            ),
+            Interface("LoopBack0", oper_up=True, kind="loopback", addresses=("10.255.0.1/32",)),
+            Interface("GigabitEthernet0/0/2", addresses=("2001:db8::1/64",)),
+            Interface("NULL0"),
+        ),
+        vpn_instances=(
+            VpnInstance("jinshui", "65001:100", ("65001:100",), ("65001:100", "65001:1")),
+        ),
+        routes=(
+            Route("0.0.0.0/0", "static", ("202.98.1.1",), "GigabitEthernet0/0/2", None, 60, True),
+            Route("10.0.0.0/8", "static", (), "NULL0", None, 255, True, False),
+            Route("10.50.0.0/16", "bgp", ("10.50.1.1",), None, "jinshui", 255, None, True),
+            Route("10.50.1.0/30", "direct", (), "GigabitEthernet0/0/1.100", "jinshui", 0),
+            Route("10.50.1.2/32", "local", (), "GigabitEthernet0/0/1.100", "jinshui", 0),
+            Route("172.16.0.0/12", "ospf", ("10.50.1.1", "10.50.1.5"), active=True),
+        ),
+        neighbours=(
+            Neighbour("bgp", "10.50.1.1", 4_200_000_002, "established", vpn_instance="jinshui"),
+            Neighbour(
+                "ospf", "10.50.1.1", None, "full", "GigabitEthernet0/0/1.100", None, "1.1.1.1"
+            ),
+        ),
+        nat=(NatRule("easy_ip", "GigabitEthernet0/0/2", "2000", None, ("202.98.1.2",)),),
+        arp=(
+            ArpEntry(
+                "10.50.1.2", "00e0-fc12-3456", "GigabitEthernet0/0/1.100", "jinshui", "interface"
+            ),
+            ArpEntry(
+                "10.50.1.1", "5489-98ab-cdef", "GigabitEthernet0/0/1.100", "jinshui", "dynamic"
+            ),
+            ArpEntry("202.98.1.1", "0001-0002-0003", "GigabitEthernet0/0/2", None, "static"),
+            ArpEntry("202.98.1.9"),  # an incomplete entry: no MAC, nothing else known
+        ),
+    )
+
+
+def test_real_text_facts_round_trip(db_url: str) -> None:
+    """Every fact field, and each host's count of lines not understood, is stored and read
+    back as it was given: one host at a time, and a whole snapshot (which leaves out direct
+    and local routes by design)."""
+    facts = _real_text_facts()
+    other = HostFacts(
+        device=DeviceInfo(vendor="cisco", local_as=65001),
+        interfaces=(Interface("GigabitEthernet0/1.20", vlan=20, addresses=("192.0.2.1",)),),
+        arp=(ArpEntry("192.0.2.2", "0011-2233-4455", "GigabitEthernet0/1.20", kind="dynamic"),),
+    )
+    store = open_store(db_url)
+    try:
+        run = store.start_survey_run("offline:/real")
+        ids = store.add_snapshots(
+            run,
+            [
+                HostSnapshot("jlp-sw-ce1", "ok", "huawei", facts=facts, unparsed_lines=7),
+                HostSnapshot("jlp-x-r1", "partial", "cisco_ios", facts=other, unparsed_lines=0),
+                HostSnapshot("jlp-y-r1", "failed", "hp_comware", error_category="auth"),
+            ],
+        )
+        assert len(ids) == 3
+        assert store.get_host_facts(run, "jlp-sw-ce1") == facts
+        assert store.get_host_facts(run, "jlp-x-r1") == other
+        unparsed = {h["hostname"]: h["unparsed_lines"] for h in store.get_host_results(run)}
+        assert unparsed == {"jlp-sw-ce1": 7, "jlp-x-r1": 0, "jlp-y-r1": None}
+        store.finish_survey_run(run)
+
+        hosts = {h.hostname: h for h in store.get_snapshot(run).hosts}
+        no_connected = tuple(r for r in facts.routes if r.protocol not in ("direct", "local"))
+        assert hosts["jlp-sw-ce1"].facts == replace(facts, routes=no_connected)
+        assert hosts["jlp-x-r1"].facts == other
+        assert hosts["jlp-y-r1"].facts is None
+    finally:
+        store.dispose()
+
+
+def test_campaign_hosts_say_how_many_lines_were_not_understood(db_url: str) -> None:
+    store = open_store(db_url)
+    try:
+        run = store.start_survey_run("ssh", "c1")
+        store.add_host_result(run, "r1", "ok", unparsed_lines=12)
+        store.add_host_result(run, "r2", "ok")
+        hosts = store.get_campaign_hosts("c1")
+        assert (hosts["r1"]["unparsed_lines"], hosts["r2"]["unparsed_lines"]) == (12, None)
+    finally:
+        store.dispose()
+
+
+def _migrate(store: Store, direction: str, revision: str) -> None:
+    """Alembic up or down to ``revision``, the way `govnet db upgrade` runs it."""
+    from alembic import command
+
+    store._migrate(getattr(command, direction), revision)
+
+
+def test_0006_upgrades_a_store_holding_facts_and_downgrades(db_url: str) -> None:
+    """A store made by the govnet before 0006, with a host's facts in it, upgrades: its facts
+    read back whole, every new field unknown; new facts can then be stored. The downgrade
+    drops what 0005 cannot hold (addresses without a mask among them) and keeps the rest."""
+    from sqlalchemy import MetaData, insert
+
+    store = Store(db_url)
+    try:
+        _migrate(store, "upgrade", "0005_push_journal")
+        assert store.get_revision() == "0005_push_journal"
+        old = MetaData()
+        old.reflect(store.engine)
+        assert "arp_entries" not in old.tables
+        assert "unparsed_lines" not in old.tables["host_results"].columns
+        with store.engine.begin() as conn:
+
+            def add(table: str, **values: object) -> int:
+                target = old.tables[table]
+                query = insert(target).values(**values).returning(target.c.id)
+                return int(conn.execute(query).scalar_one())
+
+            now = dt.datetime.now(dt.UTC)
+            run = add("survey_runs", source="ssh", started_at=now, status="running", started_by="t")
+            host = add("host_results", run_id=run, hostname="r1", status="ok", started_at=now)
+            add("device_facts", host_result_id=host, vendor="h3c", model="MSR3620")
+            iface = add(
+                "interfaces",
+                host_result_id=host,
+                name="GigabitEthernet0/1",
+                canonical_name="GigabitEthernet0/1",
+                kind="physical",
+            )
+            add(
+                "interface_addresses",
+                interface_id=iface,
+                family=4,
+                address="10.1.1.2",
+                prefix_length=30,
+            )
+            add(
+                "routes",
+                host_result_id=host,
+                prefix="0.0.0.0/0",
+                protocol="static",
+                next_hops=["10.1.1.1"],
+            )
+        before = HostFacts(
+            device=DeviceInfo(vendor="h3c", model="MSR3620"),
+            interfaces=(
+                Interface("GigabitEthernet0/1", kind="physical", addresses=("10.1.1.2/30",)),
+            ),
+            routes=(Route("0.0.0.0/0", "static", ("10.1.1.1",)),),
+        )
+
+        assert store.upgrade() == ("0005_push_journal", Store.get_head())
+        assert store.get_host_facts(run, "r1") == before
+        assert store.get_host_results(run)[0]["unparsed_lines"] is None
+        new = _real_text_facts()
+        store.add_snapshots(run, [HostSnapshot("r2", "ok", facts=new, unparsed_lines=3)])
+        assert store.get_host_facts(run, "r2") == new
+
+        _migrate(store, "downgrade", "0005_push_journal")
+        assert store.get_revision() == "0005_push_journal"
+        inspector = inspect(store.engine)
+        assert "arp_entries" not in inspector.get_table_names()
+        assert "vlan" not in {c["name"] for c in inspector.get_columns("interfaces")}
+        with store.engine.connect() as conn:
+            kept = conn.execute(
+                text("SELECT address, prefix_length FROM interface_addresses ORDER BY id")
+            ).all()
+        bare = [a for i in new.interfaces for a in i.addresses if "/" not in a]
+        assert bare and all(address not in bare for address, _ in kept)
+        assert ("10.1.1.2", 30) in [tuple(row) for row in kept]
+
+        assert store.upgrade() == ("0005_push_journal", Store.get_head())  # and up again
+        assert store.get_host_facts(run, "r1") == before
+        if store.dialect == "sqlite":  # off while batch mode copied tables, on again after
+            with store.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         store.dispose()

@@ -188,6 +188,7 @@ class HostSnapshot:
     duration_s: float | None = None
     outputs: dict[str, tuple[str, str]] = field(default_factory=dict)  # command: (text, encoding)
     facts: HostFacts | None = None
+    unparsed_lines: int | None = None  # output lines no parser understood; None: not counted
 
 
 @dataclass(frozen=True)

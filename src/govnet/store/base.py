@@ -144,12 +144,20 @@ class StoreBase:
     def upgrade(self) -> tuple[str | None, str]:
         """Migrate to the newest schema; returns (revision before, revision after)."""
         before = self.get_revision()
-        cfg = _alembic_config()
-        # collectors starting together on a new store
-        with self.locked("schema"), self._connect() as conn, conn.begin():
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        self._migrate(command.upgrade, "head")
         return before, self.get_head()
+
+    def _migrate(self, step: Any, revision: str) -> None:
+        """Alembic's ``step`` (command.upgrade, command.downgrade) to ``revision``, under the
+        schema lock (collectors starting together on a new store), in one transaction."""
+        cfg = _alembic_config()
+        with self.locked("schema"), self._connect() as conn:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                step(cfg, revision)
+            if self.dialect == "sqlite":  # the migration turned them off (migrations/env.py)
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
     def ensure_schema(self) -> None:
         if self.get_revision() != self.get_head():

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from govnet.model.facts import (
+    ArpEntry,
     DeviceInfo,
     HostFacts,
     HostSnapshot,
@@ -21,6 +22,7 @@ from govnet.model.facts import (
 )
 from govnet.store.models import (
     AddressFact,
+    ArpFact,
     DeviceFact,
     HostResult,
     InterfaceFact,
@@ -47,6 +49,7 @@ def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapsho
                     "error_category": s.error_category,
                     "message": s.message,
                     "duration_s": s.duration_s,
+                    "unparsed_lines": s.unparsed_lines,
                 }
                 for s in snapshots
             ],
@@ -75,6 +78,8 @@ def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapsho
                 "serial": d.serial,
                 "uptime_s": d.uptime_s,
                 "hostname": d.hostname,
+                "local_as": d.local_as,
+                "router_id": d.router_id,
             }
         )
         for i in facts.interfaces:
@@ -88,6 +93,7 @@ def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapsho
                 "kind": i.kind,
                 "parent": i.parent,
                 "vpn_instance": i.vpn_instance,
+                "vlan": i.vlan,
             }
             interfaces.append((row, i.addresses))
         for v in facts.vpn_instances:
@@ -110,6 +116,9 @@ def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapsho
                     "protocol": r.protocol,
                     "next_hops": list(r.next_hops),
                     "interface": r.interface,
+                    "preference": r.preference,
+                    "configured": r.configured,
+                    "active": r.active,
                 }
             )
         for n in facts.neighbours:
@@ -137,6 +146,17 @@ def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapsho
                     "addresses": list(nat.addresses),
                 }
             )
+        for a in facts.arp:
+            rows[ArpFact].append(
+                {
+                    "host_result_id": hid,
+                    "address": a.address,
+                    "mac": a.mac,
+                    "interface": a.interface,
+                    "vpn_instance": a.vpn_instance,
+                    "kind": a.kind,
+                }
+            )
     for model, values in rows.items():
         session.execute(insert(model), values)
     if interfaces:
@@ -145,18 +165,36 @@ def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapsho
             [row for row, _ in interfaces],
         )
         addresses = [
-            {
-                "interface_id": iid,
-                "family": 4,
-                "address": address.split("/")[0],
-                "prefix_length": int(address.split("/")[1]),
-            }
+            {"interface_id": iid, **_address_row(address)}
             for iid, (_, addrs) in zip(interface_ids, interfaces, strict=True)
             for address in addrs
         ]
         if addresses:
             session.execute(insert(AddressFact), addresses)
     return ids
+
+
+def _address_row(text: str) -> dict[str, Any]:
+    """An interface address as the columns keep it; a bare address (the text gave no mask)
+    keeps no prefix length, never an invented /32.
+
+    >>> _address_row("10.1.1.2/30")
+    {'family': 4, 'address': '10.1.1.2', 'prefix_length': 30}
+    >>> _address_row("10.1.1.2")
+    {'family': 4, 'address': '10.1.1.2', 'prefix_length': None}
+    >>> _address_row("2001:db8::1/64")["family"]
+    6
+    """
+    address, _, length = text.partition("/")
+    return {
+        "family": 6 if ":" in address else 4,
+        "address": address,
+        "prefix_length": int(length) if length else None,
+    }
+
+
+def _address_text(address: str, prefix_length: int | None) -> str:
+    return address if prefix_length is None else f"{address}/{prefix_length}"
 
 
 def get_facts(session: Session, host_result_id: int) -> HostFacts:
@@ -168,7 +206,16 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
 
     device = next(
         (
-            DeviceInfo(d.vendor, d.model, d.os_version, d.serial, d.uptime_s, d.hostname)
+            DeviceInfo(
+                vendor=d.vendor,
+                model=d.model,
+                os_version=d.os_version,
+                serial=d.serial,
+                uptime_s=d.uptime_s,
+                hostname=d.hostname,
+                local_as=d.local_as,
+                router_id=d.router_id,
+            )
             for d in rows(DeviceFact)
         ),
         DeviceInfo(),
@@ -182,18 +229,19 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
             .order_by(AddressFact.id)
         )
         for a in session.scalars(query):
-            addresses[a.interface_id].append(f"{a.address}/{a.prefix_length}")
+            addresses[a.interface_id].append(_address_text(a.address, a.prefix_length))
     return HostFacts(
         device=device,
         interfaces=tuple(
             Interface(
-                i.name,
-                i.description,
-                i.admin_up,
-                i.oper_up,
-                i.kind,
-                i.vpn_instance,
-                tuple(addresses[i.id]),
+                name=i.name,
+                description=i.description,
+                admin_up=i.admin_up,
+                oper_up=i.oper_up,
+                kind=i.kind,
+                vpn_instance=i.vpn_instance,
+                addresses=tuple(addresses[i.id]),
+                vlan=i.vlan,
             )
             for i in interface_rows
         ),
@@ -208,7 +256,16 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
             for v in rows(VpnInstanceFact)
         ),
         routes=tuple(
-            Route(r.prefix, r.protocol, tuple(r.next_hops), r.interface, r.vpn_instance)
+            Route(
+                prefix=r.prefix,
+                protocol=r.protocol,
+                next_hops=tuple(r.next_hops),
+                interface=r.interface,
+                vpn_instance=r.vpn_instance,
+                preference=r.preference,
+                configured=r.configured,
+                active=r.active,
+            )
             for r in rows(RouteFact)
         ),
         neighbours=tuple(
@@ -227,6 +284,16 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
         nat=tuple(
             NatRule(n.kind, n.interface, n.acl, n.pool, tuple(n.addresses)) for n in rows(NatFact)
         ),
+        arp=tuple(
+            ArpEntry(
+                address=a.address,
+                mac=a.mac,
+                interface=a.interface,
+                vpn_instance=a.vpn_instance,
+                kind=a.kind,
+            )
+            for a in rows(ArpFact)
+        ),
     )
 
 
@@ -237,7 +304,8 @@ def get_many_facts(
 
     Reads each fact table in one pass over the given runs, so a province's snapshot costs a
     handful of queries, not one per host. Connected and local routes are left out: they
-    repeat the interfaces' own addresses and are most of every routing table.
+    repeat the interfaces' own addresses and are most of every routing table. ARP entries
+    are kept: whether anything answers behind an interface is evidence classification reads.
     """
     if not host_result_ids:
         return {}
@@ -265,6 +333,8 @@ def get_many_facts(
         DeviceFact.serial,
         DeviceFact.uptime_s,
         DeviceFact.hostname,
+        DeviceFact.local_as,
+        DeviceFact.router_id,
     ):
         devices[hid] = DeviceInfo(*values)
     addresses: dict[int, list[str]] = defaultdict(list)
@@ -276,9 +346,9 @@ def get_many_facts(
         .order_by(AddressFact.id)
     )
     for iid, address, length in session.execute(query):
-        addresses[iid].append(f"{address}/{length}")
+        addresses[iid].append(_address_text(address, length))
     interfaces: dict[int, list[Interface]] = defaultdict(list)
-    for hid, iid, name, desc, admin, oper, kind, vpn in scan(
+    for hid, iid, name, desc, admin, oper, kind, vpn, vlan in scan(
         InterfaceFact.host_result_id,
         InterfaceFact.id,
         InterfaceFact.name,
@@ -287,9 +357,10 @@ def get_many_facts(
         InterfaceFact.oper_up,
         InterfaceFact.kind,
         InterfaceFact.vpn_instance,
+        InterfaceFact.vlan,
     ):
         interfaces[hid].append(
-            Interface(name, desc, admin, oper, kind, vpn, tuple(addresses.pop(iid, ())))
+            Interface(name, desc, admin, oper, kind, vpn, tuple(addresses.pop(iid, ())), vlan)
         )
     vpns: dict[int, list[VpnInstance]] = defaultdict(list)
     for hid, name, rd, imports, exports, desc in scan(
@@ -302,16 +373,21 @@ def get_many_facts(
     ):
         vpns[hid].append(VpnInstance(name, rd, tuple(imports), tuple(exports), desc))
     routes: dict[int, list[Route]] = defaultdict(list)
-    for hid, prefix, protocol, hops, iface, vpn in scan(
+    for hid, prefix, protocol, hops, iface, vpn, preference, configured, active in scan(
         RouteFact.host_result_id,
         RouteFact.prefix,
         RouteFact.protocol,
         RouteFact.next_hops,
         RouteFact.interface,
         RouteFact.vpn_instance,
+        RouteFact.preference,
+        RouteFact.configured,
+        RouteFact.active,
         where=RouteFact.protocol.not_in(("direct", "local")),
     ):
-        routes[hid].append(Route(prefix, protocol, tuple(hops), iface, vpn))
+        routes[hid].append(
+            Route(prefix, protocol, tuple(hops), iface, vpn, preference, configured, active)
+        )
     neighbours: dict[int, list[Neighbour]] = defaultdict(list)
     for hid, *values in scan(
         NeighbourFact.host_result_id,
@@ -335,6 +411,16 @@ def get_many_facts(
         NatFact.addresses,
     ):
         nat[hid].append(NatRule(kind, iface, acl, pool, tuple(addrs)))
+    arp: dict[int, list[ArpEntry]] = defaultdict(list)
+    for hid, *values in scan(
+        ArpFact.host_result_id,
+        ArpFact.address,
+        ArpFact.mac,
+        ArpFact.interface,
+        ArpFact.vpn_instance,
+        ArpFact.kind,
+    ):
+        arp[hid].append(ArpEntry(*values))
     return {
         hid: HostFacts(
             devices.get(hid, DeviceInfo()),
@@ -343,6 +429,7 @@ def get_many_facts(
             tuple(routes.get(hid, ())),
             tuple(neighbours.get(hid, ())),
             tuple(nat.get(hid, ())),
+            tuple(arp.get(hid, ())),
         )
         for hid in host_result_ids
     }

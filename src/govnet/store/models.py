@@ -166,6 +166,8 @@ class HostResult(Base):
     message: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     duration_s: Mapped[float | None] = mapped_column(Float)
+    # lines of the outputs the parsers did not understand; None: not counted
+    unparsed_lines: Mapped[int | None] = mapped_column(Integer)
     run: Mapped[SurveyRun] = relationship(back_populates="hosts")
 
 
@@ -196,6 +198,8 @@ class DeviceFact(_FactMixin, Base):
     serial: Mapped[str | None] = mapped_column(String(100))
     uptime_s: Mapped[int | None] = mapped_column(BigInteger)
     hostname: Mapped[str | None] = mapped_column(String(128))  # the device's own sysname
+    local_as: Mapped[int | None] = mapped_column(BigInteger)  # 4-byte AS numbers
+    router_id: Mapped[str | None] = mapped_column(String(45))
 
 
 class InterfaceFact(_FactMixin, Base):
@@ -208,6 +212,7 @@ class InterfaceFact(_FactMixin, Base):
     kind: Mapped[str | None] = mapped_column(String(16))
     parent: Mapped[str | None] = mapped_column(String(100))
     vpn_instance: Mapped[str | None] = mapped_column(String(100))
+    vlan: Mapped[int | None] = mapped_column(Integer)  # the dot1q VLAN a sub-interface ends
     addresses: Mapped[list[AddressFact]] = relationship(back_populates="interface")
 
 
@@ -217,7 +222,7 @@ class AddressFact(Base):
     interface_id: Mapped[int] = mapped_column(ForeignKey("interfaces.id"), index=True)
     family: Mapped[int] = mapped_column(Integer)
     address: Mapped[str] = mapped_column(String(45))
-    prefix_length: Mapped[int] = mapped_column(Integer)
+    prefix_length: Mapped[int | None] = mapped_column(Integer)  # None: the text gave no mask
     interface: Mapped[InterfaceFact] = relationship(back_populates="addresses")
 
 
@@ -237,6 +242,9 @@ class RouteFact(_FactMixin, Base):
     protocol: Mapped[str] = mapped_column(String(16))
     next_hops: Mapped[list[Any]] = mapped_column(default=list)
     interface: Mapped[str | None] = mapped_column(String(100))
+    preference: Mapped[int | None] = mapped_column(Integer)
+    configured: Mapped[bool | None] = mapped_column(Boolean)  # a configuration line states it
+    active: Mapped[bool | None] = mapped_column(Boolean)  # a routing table shows it
 
 
 class NeighbourFact(_FactMixin, Base):
@@ -258,6 +266,15 @@ class NatFact(_FactMixin, Base):
     acl: Mapped[str | None] = mapped_column(String(64))
     pool: Mapped[str | None] = mapped_column(String(64))
     addresses: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ArpFact(_FactMixin, Base):
+    __tablename__ = "arp_entries"
+    address: Mapped[str] = mapped_column(String(45))
+    mac: Mapped[str | None] = mapped_column(String(32))  # "00e0-fc12-3456"
+    interface: Mapped[str | None] = mapped_column(String(100))
+    vpn_instance: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str | None] = mapped_column(String(16))  # dynamic, static, interface
 
 
 # --- judgements (each tied to the snapshot it was computed from) -------------------------

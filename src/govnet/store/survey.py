@@ -66,6 +66,7 @@ class SurveyStore(StoreBase):
         message: str | None = None,
         duration_s: float | None = None,
         raw_outputs: Mapping[str, str] | None = None,
+        unparsed_lines: int | None = None,
     ) -> int:
         """Record one host of a running survey; a finished run refuses (append-only)."""
         snapshot = HostSnapshot(
@@ -77,6 +78,7 @@ class SurveyStore(StoreBase):
             message,
             duration_s,
             {cmd: (text, "utf-8") for cmd, text in (raw_outputs or {}).items()},
+            unparsed_lines=unparsed_lines,
         )
         return self.add_snapshots(run_id, [snapshot])[0]
 
@@ -168,6 +170,7 @@ class SurveyStore(StoreBase):
                     "message": host.message,
                     "platform": host.platform,
                     "duration_s": host.duration_s,
+                    "unparsed_lines": host.unparsed_lines,
                 }
             return latest
 
