@@ -193,7 +193,7 @@ class HostSnapshot:
 
 @dataclass(frozen=True)
 class FactChange:
-    topic: str  # interfaces, addresses, vpn_instances, routes, nat, neighbours
+    topic: str  # interfaces, addresses, vpn_instances, routes, nat, neighbours, arp
     key: str  # what changed: interface name, "vpn prefix", ...
     change: str  # added, removed, changed
     before: str | None = None
@@ -207,6 +207,22 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
     >>> b = HostFacts(interfaces=(Interface("Gi0/1", vpn_instance="zw"),))
     >>> [(c.topic, c.key, c.change) for c in get_fact_changes(a, b)]
     [('interfaces', 'Gi0/1', 'changed'), ('addresses', 'Gi0/1 10.0.0.1/30', 'removed')]
+
+    A route's preference counts, and an ARP entry by VPN and address (its MAC, interface):
+
+    >>> a = HostFacts(
+    ...     routes=(Route("0.0.0.0/0", "static", ("10.0.0.2",), preference=60),),
+    ...     arp=(ArpEntry("10.0.0.2", "00e0-fc12-3456", "Gi0/1"),),
+    ... )
+    >>> b = HostFacts(
+    ...     routes=(Route("0.0.0.0/0", "static", ("10.0.0.2",), preference=1),),
+    ...     arp=(ArpEntry("10.0.0.2", "00e0-fc12-9999", "Gi0/1", "zw"),),
+    ... )
+    >>> for c in get_fact_changes(a, b):
+    ...     print(c.topic, c.key, c.change, c.before, "->", c.after)
+    routes global 0.0.0.0/0 static changed via 10.0.0.2 preference 60 -> via 10.0.0.2 preference 1
+    arp global 10.0.0.2 removed 00e0-fc12-3456 Gi0/1 -> None
+    arp zw 10.0.0.2 added None -> 00e0-fc12-9999 Gi0/1
     """
     changes: list[FactChange] = []
 
@@ -243,7 +259,8 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
         return f"{r.vpn_instance or 'global'} {r.prefix} {r.protocol}"
 
     def route_value(r: Route) -> str:
-        return f"via {','.join(r.next_hops) or '-'} {r.interface or ''}".rstrip()
+        value = f"via {','.join(r.next_hops) or '-'} {r.interface or ''}".rstrip()
+        return value if r.preference is None else f"{value} preference {r.preference}"
 
     compare(
         "routes",
@@ -259,5 +276,14 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
         "neighbours",
         {f"{n.protocol} {n.peer}": n.state or "" for n in before.neighbours},
         {f"{n.protocol} {n.peer}": n.state or "" for n in after.neighbours},
+    )
+
+    def arp_value(a: ArpEntry) -> str:
+        return f"{a.mac or '-'} {a.interface or ''}".rstrip()
+
+    compare(
+        "arp",
+        {f"{a.vpn_instance or 'global'} {a.address}": arp_value(a) for a in before.arp},
+        {f"{a.vpn_instance or 'global'} {a.address}": arp_value(a) for a in after.arp},
     )
     return changes
