@@ -120,10 +120,18 @@ def survey_callback(
                 "failed": summary.failed,
                 "not_found": summary.not_found,
                 "unknown": summary.unknown,
+                "unparsed": progress.get_unparsed(),
             }
         )
     else:
         render_survey_summary(summary)
+        unparsed = progress.get_unparsed()
+        if unparsed["lines"]:
+            out.print(
+                f"{unparsed['lines']} output line(s) of {unparsed['hosts']} host(s) not"
+                " understood: `govnet survey show HOST` says which host has how many",
+                markup=False,
+            )
     if summary.status != "complete":
         raise typer.Exit(EXIT_INTERRUPTED)
     if summary.any_failed:
@@ -181,7 +189,8 @@ def survey_show(
         return
     out.print(
         f"{hostname} in run {view.run}: {result['status']}"
-        + (f" ({result['error_category']}: {result['message']})" if result["message"] else ""),
+        + (f" ({result['error_category']}: {result['message']})" if result["message"] else "")
+        + _unparsed_note(result.get("unparsed_lines")),
         markup=False,
     )
     if facts is None:
@@ -252,6 +261,19 @@ def survey_export(
     out.print(f"{count} host(s) of run {chosen} written to {folder}")
 
 
+def _unparsed_note(count: int | None) -> str:
+    """How much of a host's output no parser understood (nothing when not counted).
+
+    >>> _unparsed_note(3), _unparsed_note(0), _unparsed_note(None)
+    ('; 3 output line(s) not understood', '; every output line understood', '')
+    """
+    if count is None:
+        return ""
+    if count == 0:
+        return "; every output line understood"
+    return f"; {count} output line(s) not understood"
+
+
 class SurveyProgress:
     """Progress fed from the store writer's thread: done, failed (by cause), rate, time left.
 
@@ -273,6 +295,7 @@ class SurveyProgress:
         self.log_every = log_every
         self.to_log = not quiet and not err.is_terminal
         self.failed: Counter[str] = Counter()
+        self.unparsed_hosts = self.unparsed_lines = 0  # output lines no parser understood
         self.started = self.logged = 0.0
         self.run_id, self.total, self.done = 0, 0, 0
         self.progress = Progress(
@@ -311,6 +334,10 @@ class SurveyProgress:
 
         if snapshot.status != "ok":
             self.failed[snapshot.error_category or snapshot.status] += 1
+        unparsed = getattr(snapshot, "unparsed_lines", None)
+        if unparsed:
+            self.unparsed_hosts += 1
+            self.unparsed_lines += unparsed
         self.done += 1
         now = time.monotonic()
         rate = self.done / max(now - self.started, 1e-6)
@@ -319,6 +346,10 @@ class SurveyProgress:
         if self.to_log and (now - self.logged >= self.log_every or self.done == self.total):
             self.logged = now
             err.print(self.get_line(now - self.started, rate), markup=False)
+
+    def get_unparsed(self) -> dict[str, int]:
+        """Output lines no parser understood so far, and on how many hosts."""
+        return {"hosts": self.unparsed_hosts, "lines": self.unparsed_lines}
 
     def get_line(self, elapsed: float, rate: float) -> str:
         """One log line: where the run is and when it will end."""
@@ -329,6 +360,11 @@ class SurveyProgress:
             f"survey run {self.run_id}: {self.done}/{self.total}"
             f" ({self.done / max(self.total, 1):.0%}), failed {failed}"
             + (f" ({causes})" if causes else "")
+            + (
+                f", {self.unparsed_lines} line(s) not understood on {self.unparsed_hosts} host(s)"
+                if self.unparsed_lines
+                else ""
+            )
             + f", {rate:.1f} hosts/s, {_minutes(elapsed)} elapsed, ~{_minutes(left)} left"
         )
 
