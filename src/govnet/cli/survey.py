@@ -196,7 +196,12 @@ def survey_show(
     if facts is None:
         return
     d = facts.device
-    out.print(f"{d.vendor or '?'} {d.model or '?'} {d.os_version or ''} serial {d.serial or '?'}")
+    out.print(
+        f"{d.vendor or '?'} {d.model or '?'} {d.os_version or ''} serial {d.serial or '?'}"
+        + (f", AS {d.local_as}" if d.local_as is not None else "")
+        + (f", router ID {d.router_id}" if d.router_id else ""),
+        markup=False,
+    )
     table = Table()
     table.add_column("interface", no_wrap=True)
     table.add_column("state", no_wrap=True)
@@ -212,7 +217,7 @@ def survey_show(
     out.print(
         f"vpn instances: {', '.join(v.name for v in facts.vpn_instances) or 'none'}; "
         f"routes: {len(facts.routes)}; neighbours: {len(facts.neighbours)}; "
-        f"nat rules: {len(facts.nat)}",
+        f"nat rules: {len(facts.nat)}; arp entries: {len(facts.arp)}",
         markup=False,
     )
 
