@@ -94,7 +94,7 @@ def test_an_unexpected_line_and_a_bad_value_cost_only_themselves(platforms: Plat
         platforms,
         0.1,
     )
-    assert snapshot.status == "ok"
+    assert snapshot.status == "ok" and snapshot.unparsed_lines == 2
     assert "2 line(s) or value(s) not understood" in (snapshot.message or "")
 
 

@@ -130,6 +130,7 @@ def to_snapshot(
     facts = None
     problems: list[str] = []
     partial = False  # lost more than single lines (see ParseProblem.is_partial)
+    unparsed: int | None = None  # lines and values not understood, one by one
     decoding = [f"{cmd}: {raw.note}" for cmd, raw in collected.outputs.items() if raw.note]
     category = collected.error.value if collected.error else None
     if collected.outputs and platform is not None:
@@ -137,6 +138,7 @@ def to_snapshot(
         problems += [f"{p.command}: {p.kind}: {p.message}" for p in parse_problems]
         partial = any(p.is_partial for p in parse_problems)
         category = category or (ErrorCategory.PARSE.value if partial else None)
+        unparsed = sum(p.lines for p in parse_problems)
     if collected.error is not None and not collected.outputs:
         status = HostStatus.FAILED
     elif collected.error is not None or partial:
@@ -158,6 +160,7 @@ def to_snapshot(
         duration_s,
         outputs,
         facts,
+        unparsed,
     )
 
 
