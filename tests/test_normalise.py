@@ -242,8 +242,8 @@ def test_missing_commands_leave_their_topics_unknown(
     only_config = {"display current-configuration": outputs["display current-configuration"]}
     facts, problems = collectors.parse("huawei", only_config)
     assert problems == []
-    assert facts.routes == () and facts.neighbours == ()
-    # The configuration alone tells addresses, descriptions and VPNs, not the states.
+    assert facts.routes == () and all(n.state is None for n in facts.neighbours)
+    # The configuration alone tells addresses, descriptions, VPNs and BGP peers, not states.
     assert [(i.name, i.addresses, i.description) for i in facts.interfaces] == [
         (i.name, i.addresses, i.description) for i in get_device_facts(device).interfaces
     ]
