@@ -17,6 +17,7 @@ from ipaddress import IPv4Network
 from typing import TYPE_CHECKING, Any
 
 from govnet.model.facts import (
+    ArpEntry,
     DeviceInfo,
     HostFacts,
     Interface,
@@ -25,7 +26,7 @@ from govnet.model.facts import (
     Route,
     VpnInstance,
 )
-from govnet_lab.model import Device, Fault, NatKind, get_routing_table
+from govnet_lab.model import Device, Fault, InterfaceKind, NatKind, get_routing_table
 from govnet_lab.render import render
 from govnet_lab.vendors import get_vendor
 
@@ -61,6 +62,7 @@ def get_device_facts(device: Device) -> HostFacts:
                 key=lambda n: (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses),
             )
         ),
+        tuple(sorted(_arp(device), key=lambda a: (a.vpn_instance or "", _natural(a.address)))),
     )
 
 
@@ -117,6 +119,8 @@ def _device(device: Device) -> DeviceInfo:
         serial=device.serial,
         uptime_s=device.uptime_s // 60 * 60,  # every vendor prints minutes at best
         hostname=device.sysname,
+        local_as=device.bgp_as,
+        router_id=str(device.router_id) if device.router_id and device.bgp_as is not None else None,
     )
 
 
@@ -130,6 +134,7 @@ def _interfaces(device: Device) -> tuple[Interface, ...]:
             kind=i.kind.value,
             vpn_instance=i.vpn_instance,
             addresses=(str(i.address),) if i.address else (),
+            vlan=i.dot1q,
         )
         for i in device.interfaces
     )
@@ -151,8 +156,13 @@ def _vpn_instances(device: Device) -> tuple[VpnInstance, ...]:
 def _routes(device: Device) -> tuple[Route, ...]:
     routes: list[Route] = []
     for vpn in [None, *(v.name for v in device.vpn_instances)]:
+        statics = {s.prefix: s for s in device.static_routes if s.vpn_instance == vpn}
+        shown = set()
         for r in get_routing_table(device, vpn):
             connected = r.protocol == "direct"
+            static = statics.get(r.prefix) if r.protocol == "static" else None
+            if static is not None:
+                shown.add(r.prefix)
             routes.append(
                 Route(
                     str(r.prefix),
@@ -160,8 +170,18 @@ def _routes(device: Device) -> tuple[Route, ...]:
                     () if connected or r.next_hop is None else (str(r.next_hop),),
                     r.interface,
                     vpn,
+                    preference=r.preference,
+                    configured=True if static is not None else None,
+                    active=True,
                 )
             )
+        for prefix, s in statics.items():  # configured, not in the table: inactive
+            if prefix not in shown:
+                hops = (str(s.next_hop),) if s.next_hop else ()
+                pref = s.preference if s.preference != 60 else None  # printed only when not 60
+                routes.append(
+                    Route(str(prefix), "static", hops, s.interface, vpn, pref, True, False)
+                )
     return tuple(routes)
 
 
@@ -205,6 +225,24 @@ def _nat(device: Device) -> tuple[NatRule, ...]:
             addresses = ()
         rules.append(NatRule(r.kind.value, interface, r.acl, pool, addresses))
     return tuple(rules)
+
+
+def _arp(device: Device) -> list[ArpEntry]:
+    """The ARP table as the vendor prints it: learnt entries, and the router's own
+    addresses on interfaces that are up (not loopbacks) where the vendor lists them."""
+    vendor = get_vendor(device.platform)
+    found: dict[tuple[str | None, str], ArpEntry] = {}
+    if vendor.arp_shows_own:
+        for i in device.interfaces:
+            if i.address is not None and i.oper_up and i.kind is not InterfaceKind.LOOPBACK:
+                vpn = i.vpn_instance
+                found[(vpn, str(i.address.ip))] = ArpEntry(
+                    str(i.address.ip), i.mac, i.name, vpn, "interface"
+                )
+    for e in device.arp:
+        vpn = e.vpn_instance if vendor.arp_shows_vpn else None
+        found[(vpn, str(e.address))] = ArpEntry(str(e.address), e.mac, e.interface, vpn, "dynamic")
+    return list(found.values())
 
 
 def _natural(name: str) -> tuple[tuple[int, int | str], ...]:

@@ -328,10 +328,9 @@ class _Run:
             (VpnInstance(**_known(e)) for e in self.facts["vpn_instance"].values()),
             key=lambda v: v.name,
         )
-        routes = _settle_routes(
-            [Route(**_known(e)) for e in self.facts["route"].values()], interfaces
-        )
-        shown = {r.vpn_instance for r in routes if r.active}
+        read = [Route(**_known(e)) for e in self.facts["route"].values()]
+        shown = {r.vpn_instance for r in read if r.active}  # tables read (stack routes too)
+        routes = _settle_routes(read, interfaces)
         routes = [  # configured, yet missing from a routing table that was read: inactive
             dataclasses.replace(r, active=False)
             if r.configured and r.active is None and r.vpn_instance in shown

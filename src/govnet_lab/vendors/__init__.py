@@ -93,6 +93,8 @@ class Vendor:
     # what the oracle's facts take from this vendor's output (govnet_lab.facts)
     neighbour_protocol: str = "lldp"  # the neighbour discovery protocol it shows
     ospf_peer_is_router_id: bool = False  # its OSPF peer list shows router IDs, not addresses
+    arp_shows_own: bool = True  # its ARP table lists its own addresses (Comware's does not)
+    arp_shows_vpn: bool = True  # its ARP table says each entry's VPN instance / VRF
     # How its NAT listing shows a rule: (pool, interface).
     nat_as_shown: Callable[[Device, NatRule], tuple[str | None, str | None]] = _as_configured
 

@@ -681,4 +681,8 @@ VENDOR = Vendor(
     first_acl=2000,
     factory_sysname="H3C",
     nat_as_shown=get_nat_as_shown,
+    # `display arp` lists learnt and static entries only, by VLAN/VSI, never a VPN instance
+    # (ntc-templates tests/hp_comware/display_arp/hp_comware_display_arp.raw)
+    arp_shows_own=False,
+    arp_shows_vpn=False,
 )
