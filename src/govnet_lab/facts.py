@@ -154,15 +154,28 @@ def _vpn_instances(device: Device) -> tuple[VpnInstance, ...]:
 
 
 def _routes(device: Device) -> tuple[Route, ...]:
+    """Every route of every table, and each configured static route the table lacks (its
+    next hop unreachable, its interface down) as configured and inactive."""
     routes: list[Route] = []
     for vpn in [None, *(v.name for v in device.vpn_instances)]:
-        statics = {s.prefix: s for s in device.static_routes if s.vpn_instance == vpn}
-        shown = set()
+        statics = [s for s in device.static_routes if s.vpn_instance == vpn]
+        shown: set[int] = set()
         for r in get_routing_table(device, vpn):
             connected = r.protocol == "direct"
-            static = statics.get(r.prefix) if r.protocol == "static" else None
+            static = None
+            if r.protocol == "static":
+                static = next(
+                    (
+                        i
+                        for i, s in enumerate(statics)
+                        if s.prefix == r.prefix
+                        and s.next_hop == r.next_hop
+                        and (s.interface is None or s.interface == r.interface)
+                    ),
+                    None,
+                )
             if static is not None:
-                shown.add(r.prefix)
+                shown.add(static)
             routes.append(
                 Route(
                     str(r.prefix),
@@ -175,12 +188,12 @@ def _routes(device: Device) -> tuple[Route, ...]:
                     active=True,
                 )
             )
-        for prefix, s in statics.items():  # configured, not in the table: inactive
-            if prefix not in shown:
+        for i, s in enumerate(statics):  # configured, not in the table: inactive
+            if i not in shown:
                 hops = (str(s.next_hop),) if s.next_hop else ()
                 pref = s.preference if s.preference != 60 else None  # printed only when not 60
                 routes.append(
-                    Route(str(prefix), "static", hops, s.interface, vpn, pref, True, False)
+                    Route(str(s.prefix), "static", hops, s.interface, vpn, pref, True, False)
                 )
     return tuple(routes)
 
@@ -258,4 +271,6 @@ def _route_order(r: Route) -> tuple[Any, ...]:
         int(net.network_address),
         net.prefixlen,
         r.protocol,
+        r.next_hops,
+        r.interface or "",
     )

@@ -15,10 +15,9 @@ from govnet.classify.lines import (
     Line,
     compile_patterns,
     interfaces_of,
-    physical_port,
 )
 from govnet.classify.rules import get_rule_tests
-from govnet.model.facts import HostFacts, Interface
+from govnet.model.facts import HostFacts, Interface, physical_port
 from govnet.model.policy import Category, Policy, System
 from govnet.model.snapshot import CORE_ROLE, HostRecord, LedgerLine, Snapshot
 from govnet.model.verdicts import Evidence, Finding

@@ -2,8 +2,10 @@
 lacks, or both reconciled) with everything read about it, and the small helpers that read
 interface names, NAT rules and routes.
 
->>> vlan_of("GigabitEthernet0/0/1.200"), vlan_of("GigabitEthernet0/0/1")
+>>> vlan_of(Interface("GigabitEthernet0/0/1.200")), vlan_of(Interface("GigabitEthernet0/0/1"))
 (200, None)
+>>> vlan_of(Interface("GigabitEthernet0/0/1.1", vlan=3104))
+3104
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from govnet.model.facts import HostFacts, Interface, NatRule, Route
+from govnet.model.facts import HostFacts, Interface, NatRule, Route, split_subinterface
 from govnet.model.policy import Category, System, Target, Zone
 from govnet.model.snapshot import LedgerLine
 from govnet.model.verdicts import Evidence
@@ -28,13 +30,13 @@ def compile_patterns(patterns: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(joined, re.IGNORECASE) if joined else None
 
 
-def physical_port(name: str) -> str:
-    return name.split(".", 1)[0]
-
-
-def vlan_of(name: str) -> int | None:
-    tail = name.rpartition(".")[2] if "." in name else ""
-    return int(tail) if tail.isdigit() else None
+def vlan_of(iface: Interface) -> int | None:
+    """The VLAN a sub-interface terminates: as configured, else its number (the usual
+    convention, ``GE0/0/1.100`` for VLAN 100), else None."""
+    if iface.vlan is not None:
+        return iface.vlan
+    parts = split_subinterface(iface.name)
+    return parts[1] if parts else None
 
 
 def interfaces_of(facts: HostFacts) -> dict[str, Interface]:

@@ -61,6 +61,7 @@ class Reader(Reconciler):
         for iface in mine:
             if iface.kind in WAN_KINDS and iface.kind not in line.exit_signs:
                 line.exit_signs.append(iface.kind)
+        inactive = []
         for route in host.facts.routes:
             if route.protocol in ("direct", "local"):
                 continue
@@ -72,6 +73,9 @@ class Reader(Reconciler):
                     continue
             via = route.interface in names or any(h in net for h in hops for net in subnets)
             if not via:
+                continue
+            if not route.forwards:  # configured, not in the table: carries nothing
+                inactive.append(route)
                 continue
             line.routes_via.append(route)
             for name, blocks in self.blocks.items():
@@ -85,6 +89,9 @@ class Reader(Reconciler):
                     line.exit_signs.append("default_route")
         for route in line.routes_via[:5]:
             line.evidence.append(Evidence("routes", route_text(route), line.host, route.interface))
+        for route in inactive[:5]:
+            text = f"{route_text(route)} (configured, not in the routing table: inactive)"
+            line.evidence.append(Evidence("routes", text, line.host, route.interface))
         if len(line.routes_via) > 5:
             line.evidence.append(
                 Evidence("routes", f"and {len(line.routes_via) - 5} more routes", line.host)
@@ -118,8 +125,8 @@ class Reader(Reconciler):
                 if system is not None:
                     line.device_system = system
                     line.device_system_why = f"VPN instance {iface.vpn_instance}"
-        elif "." in iface.name:
-            vlan = vlan_of(iface.name)
+        elif iface.parent is not None:
+            vlan = vlan_of(iface)
             zone = next((z for z, _, vlans in self.zone_patterns if vlan in vlans), None)
         if zone is None:
             return

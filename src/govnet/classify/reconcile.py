@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from govnet.classify.index import Index
-from govnet.classify.lines import UNASSIGNED, Line, physical_port
+from govnet.classify.lines import UNASSIGNED, Line
+from govnet.model.facts import physical_port, split_subinterface
 from govnet.model.snapshot import CORE_ROLE
 from govnet.model.verdicts import Evidence, Finding
 
@@ -92,7 +93,7 @@ class Reconciler(Index):
                 continue
             line.surveyed, line.port = True, port
             self.by_port[(host.hostname, port)] = line
-            if "." in port:
+            if split_subinterface(port) is not None:
                 self.claimed_subs[host.hostname].append(port)
 
     def _device_lines(self) -> None:

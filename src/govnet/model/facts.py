@@ -12,11 +12,37 @@ and states in lower case, ``None`` for a VPN instance / VRF means the global tab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Interface
 from typing import Any
+
+_SUBINTERFACE = re.compile(r"(.*\d)\.(\d+)")
+
+
+def split_subinterface(name: str) -> tuple[str, int] | None:
+    """(parent, number) of a sub-interface name, or None: the dot is the one before the
+    trailing number, never one inside the type (``2.5GE0/0/1`` is a port).
+
+    >>> split_subinterface("GigabitEthernet0/0/1.100"), split_subinterface("2.5GE0/0/1.7")
+    (('GigabitEthernet0/0/1', 100), ('2.5GE0/0/1', 7))
+    >>> split_subinterface("2.5GE0/0/1") is None, split_subinterface("Dialer1:0") is None
+    (True, True)
+    """
+    match = _SUBINTERFACE.fullmatch(name)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def physical_port(name: str) -> str:
+    """The port a name is on: a sub-interface's parent, else the name itself.
+
+    >>> physical_port("GigabitEthernet0/0/1.100"), physical_port("2.5GE0/0/1")
+    ('GigabitEthernet0/0/1', '2.5GE0/0/1')
+    """
+    parts = split_subinterface(name)
+    return parts[0] if parts else name
 
 
 class Topic(StrEnum):
@@ -57,7 +83,8 @@ class Interface:
 
     @property
     def parent(self) -> str | None:
-        return self.name.split(".", 1)[0] if "." in self.name else None
+        parts = split_subinterface(self.name)
+        return parts[0] if parts else None
 
     def get_ipv4(self) -> list[IPv4Interface]:
         """The addresses that read as IPv4 (with their prefix), skipping any that do not.
@@ -95,6 +122,12 @@ class Route:
     preference: int | None = None  # the route's preference / administrative distance
     configured: bool | None = None  # True: the configuration states it (a static route)
     active: bool | None = None  # True: a routing table shows it; False: configured, not there
+
+    @property
+    def forwards(self) -> bool:
+        """Whether the router forwards by it: every route a table shows, or that nothing
+        says is missing (``active`` False: configured, yet not in the table read)."""
+        return self.active is not False
 
 
 @dataclass(frozen=True)
@@ -256,7 +289,10 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
     )
 
     def route_key(r: Route) -> str:
-        return f"{r.vpn_instance or 'global'} {r.prefix} {r.protocol}"
+        key = f"{r.vpn_instance or 'global'} {r.prefix} {r.protocol}"
+        if r.active is False:  # a configured route beside the active one: its own key
+            key += f" inactive via {','.join(r.next_hops) or r.interface or '-'}"
+        return key
 
     def route_value(r: Route) -> str:
         value = f"via {','.join(r.next_hops) or '-'} {r.interface or ''}".rstrip()

@@ -40,7 +40,8 @@ def evaluate_checks(
             found = [
                 r
                 for r in host.routes
-                if r.prefix == check.prefix
+                if r.forwards
+                and r.prefix == check.prefix
                 and r.vpn_instance == check.vpn
                 and (check.next_hop is None or check.next_hop in r.next_hops)
             ]

@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from govnet.model.facts import HostFacts, Interface
+from govnet.model.facts import HostFacts, Interface, physical_port
 from govnet.model.plans import Cancel, Check, Risk, Step
 from govnet.model.policy import Category, Policy, Target
 from govnet.model.snapshot import CORE_ROLE, Snapshot
@@ -140,7 +140,7 @@ class Steps:
         if facts is None:
             return
         for name in dict.fromkeys(interfaces):
-            iface = self._iface(host, name) or self._iface(host, name.split(".", 1)[0])
+            iface = self._iface(host, name) or self._iface(host, physical_port(name))
             if iface is None or (host, iface.name, None, None) in self.prechecks:
                 continue
             self.prechecks[(host, iface.name, None, None)] = Check(
@@ -153,7 +153,11 @@ class Steps:
                 address=iface.addresses[0] if iface.addresses else None,
             )
             for route in facts.routes:
-                if route.interface == iface.name and route.protocol not in ("direct", "local"):
+                if (
+                    route.interface == iface.name
+                    and route.protocol not in ("direct", "local")
+                    and route.forwards
+                ):
                     self.prechecks[(host, iface.name, route.vpn_instance, route.prefix)] = Check(
                         host,
                         "route",
@@ -180,9 +184,9 @@ class Steps:
                 record = self.hosts.get(host)
                 if record is None or record.role != CORE_ROLE or host == line.host:
                     continue
-                addr = self._global_address(host, name.split(".", 1)[0])
+                addr = self._global_address(host, physical_port(name))
                 if ce_addr is not None and addr is not None and ce_addr.ip in addr.network:
-                    pe, pe_port, pe_addr = host, name.split(".", 1)[0], addr
+                    pe, pe_port, pe_addr = host, physical_port(name), addr
                     break
             return Uplink(line.host, line.interface, pe, pe_port, pe_addr)
         return None

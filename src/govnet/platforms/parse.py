@@ -328,7 +328,7 @@ class _Run:
             (VpnInstance(**_known(e)) for e in self.facts["vpn_instance"].values()),
             key=lambda v: v.name,
         )
-        read = [Route(**_known(e)) for e in self.facts["route"].values()]
+        read = _fold_configured([Route(**_known(e)) for e in self.facts["route"].values()])
         shown = {r.vpn_instance for r in read if r.active}  # tables read (stack routes too)
         routes = _settle_routes(read, interfaces)
         routes = [  # configured, yet missing from a routing table that was read: inactive
@@ -490,6 +490,50 @@ def _is_stack_route(address: int, length: int) -> bool:
     )
 
 
+def _fold_configured(routes: list[Route]) -> list[Route]:
+    """A static route the configuration states (keyed by its next hop and interface, see
+    the specs) is the table's route to that prefix when that route goes by the same next hop
+    (or, with none, the same interface): one route, configured and active. A configured
+    route no table route matches stays a route of its own (a floating static, or one whose
+    interface is down), never a second next hop of the active one.
+
+    >>> table = Route("0.0.0.0/0", "static", ("10.0.0.1",), "GE0/0/1", active=True)
+    >>> backup = Route("0.0.0.0/0", "static", ("10.9.9.1",), preference=70, configured=True)
+    >>> main = Route("0.0.0.0/0", "static", ("10.0.0.1",), preference=60, configured=True)
+    >>> [(r.next_hops, r.configured, r.active) for r in _fold_configured([table, backup, main])]
+    [(('10.0.0.1',), True, True), (('10.9.9.1',), True, None)]
+    """
+    others: list[Route] = []
+    stated: list[Route] = []
+    for route in routes:
+        (stated if route.configured and route.active is None else others).append(route)
+    if not stated:
+        return routes
+    found: dict[tuple[str | None, str, str], list[int]] = {}
+    for index, route in enumerate(others):
+        found.setdefault((route.vpn_instance, route.prefix, route.protocol), []).append(index)
+    for route in stated:
+        match = next(
+            (
+                i
+                for i in found.get((route.vpn_instance, route.prefix, route.protocol), [])
+                if (route.next_hops and set(route.next_hops) <= set(others[i].next_hops))
+                or (not route.next_hops and route.interface == others[i].interface)
+            ),
+            None,
+        )
+        if match is None:
+            others.append(route)
+            continue
+        active = others[match]
+        others[match] = dataclasses.replace(
+            active,
+            configured=True,
+            preference=active.preference if active.preference is not None else route.preference,
+        )
+    return others
+
+
 def _settle_routes(routes: Iterable[Route], interfaces: Sequence[Interface]) -> list[Route]:
     """Routes as a routing table means them (see the module docstring), sorted."""
     own: dict[tuple[str | None, int], str] = {}
@@ -507,7 +551,8 @@ def _settle_routes(routes: Iterable[Route], interfaces: Sequence[Interface]) -> 
     for route, ints in parsed_routes:
         vpn = route.vpn_instance
         if ints is None:
-            settled.append(((vpn is not None, vpn or "", -1, 0, route.protocol), route))
+            order = (vpn is not None, vpn or "", -1, 0, route.protocol)
+            settled.append(((*order, route.next_hops, route.interface or ""), route))
             continue
         address, length = ints
         if _is_stack_route(address, length):
@@ -534,6 +579,7 @@ def _settle_routes(routes: Iterable[Route], interfaces: Sequence[Interface]) -> 
             )
             if via is not None:
                 route = dataclasses.replace(route, interface=via)
-        settled.append(((vpn is not None, vpn or "", address, length, route.protocol), route))
+        order = (vpn is not None, vpn or "", address, length, route.protocol)
+        settled.append(((*order, route.next_hops, route.interface or ""), route))
     settled.sort(key=lambda s: s[0])
     return [route for _, route in settled]

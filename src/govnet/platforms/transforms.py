@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from govnet.model.facts import split_subinterface
+
 
 class TransformError(ValueError):
     """A value a transform cannot take: a parse problem of the command, never a crash."""
@@ -50,7 +52,7 @@ def expand_interface(name: str, table: Mapping[str, str]) -> str:
 def kind_of_interface(name: str, table: Mapping[str, str]) -> str | None:
     """``subinterface`` for dotted names, else the kind the platform table gives the name's
     alphabetic part, else None (unknown, not guessed)."""
-    if "." in name:
+    if split_subinterface(name) is not None:
         return "subinterface"
     match = _NAME_PARTS.match(name)
     return table.get(match.group(1).strip()) if match else None
