@@ -169,11 +169,20 @@ class Platform:
     push: PushSpec | None = None
     dialect: Dialect | None = None  # None: govnet plans nothing for this platform
     config_end: re.Pattern[str] | None = None  # the running configuration's last line
+    detect: re.Pattern[str] | None = None  # any line saying the text is this platform's
+    log_prompt: re.Pattern[str] | None = None  # a prompt in a saved session log
 
 
 def any_of(patterns: Iterable[str]) -> re.Pattern[str] | None:
     joined = "|".join(f"(?:{p})" for p in patterns)
     return re.compile(joined, re.MULTILINE) if joined else None
+
+
+def _log_prompt(spec: PlatformSpec) -> re.Pattern[str] | None:
+    """A saved session log's prompt: ``session_log.prompt``, else the live ``session.prompt``."""
+    if spec.session_log is not None:
+        return re.compile(spec.session_log.prompt)
+    return re.compile(spec.session.prompt) if spec.session is not None else None
 
 
 def _ntc_dir() -> Path:
@@ -428,6 +437,8 @@ class _Compiler:
             self.spec.push,
             dialect,
             re.compile(self.spec.config_end) if self.spec.config_end else None,
+            any_of(self.spec.detect or ()),
+            _log_prompt(self.spec),
         )
 
     def compile_dialect(self, hooks: Path | None) -> Dialect | None:

@@ -203,6 +203,19 @@ class SessionSpec(_Spec):
         return value
 
 
+class SessionLogSpec(_Spec):
+    """How a saved session log (a terminal's whole session) shows the prompt, for a platform
+    read only from files (no ``session:``); the others use ``session.prompt``."""
+
+    prompt: str  # regex matched at a line's start; a group ``host`` (if any) is the host name
+
+    @field_validator("prompt")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        check_regex(value)
+        return value
+
+
 class PushSpec(_Spec):
     """How ``govnet push`` drives configuration mode and reads its answers."""
 
@@ -291,8 +304,10 @@ class PlatformSpec(_Spec):
     config_end: str | None = None  # regex: the running configuration's last line
     interface_names: dict[str, str] | None = None  # abbreviation -> full name prefix
     interface_kinds: dict[str, str] | None = None  # full name prefix -> kind
+    detect: tuple[str, ...] | None = None  # regexes (multiline): text that says "this platform"
+    session_log: SessionLogSpec | None = None  # a saved session's prompt (default: session's)
 
-    @field_validator("errors", "empty_answers")
+    @field_validator("errors", "empty_answers", "detect")
     @classmethod
     def _regexes(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         for pattern in value or ():
