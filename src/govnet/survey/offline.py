@@ -1,10 +1,22 @@
-"""Saved outputs instead of SSH: a folder per host of command files, or one config per host.
+"""Saved outputs instead of SSH: a folder per host of command files, one config per host, or
+whole terminal sessions.
 
 Layout (DESIGN.md): ``DIR/<hostname>/<command>.txt`` with the command's spaces as ``_``
 (``display_ip_routing-table.txt``), or ``DIR/<hostname>.cfg`` holding the running
-configuration. The platform comes from the inventory, else from ``DIR/<hostname>/platform``
-or ``DIR/<hostname>.platform`` (one word). Files are read as bytes and decoded as a live
-survey decodes them (UTF-8, else GB18030), so both give the same facts.
+configuration, or ``DIR/<anything>.log``: a session log (PuTTY, SecureCRT, Xshell, ``script``)
+holding any number of commands of any number of hosts, split at the prompts
+(:mod:`govnet.survey.saved_text`): every host prompting in it is a saved host, named by its
+prompt (refused, as a folder's name is, if not a host name), its commands kept as typed. A host
+in two logs (or in a log and a folder) is said in its record, never merged silently: a
+command saved twice keeps the output read last (files in name order). When no output states
+a hostname (sysname), the prompt's name is the host's hostname fact.
+
+The platform comes from the inventory, else from ``DIR/<hostname>/platform`` or
+``DIR/<hostname>.platform`` (one word), else from the text itself (``detect:`` of each
+platform.yaml, narrowed by a log's prompt shape); when the text cannot tell, the host is
+recorded failed with a one-line reason naming the file, and the run goes on. Files are read as
+bytes and decoded as a live survey decodes them (UTF-8, else GB18030), so both give the same
+facts.
 
 Saved files are trusted no more than a device: links and anything but regular files are
 refused, names must be host names by the inventory's rule, and what is missing, empty or cut
@@ -13,19 +25,28 @@ short is said (:func:`get_saved_problems`), so such a host never ends ``ok``.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from govnet.model.facts import HostFacts
 from govnet.model.inventory import get_hostname_problem
 from govnet.model.problems import UsageError
 from govnet.platforms import Platforms
 from govnet.survey.collect import RawText
+from govnet.survey.saved_text import (
+    clean_terminal_text,
+    detect_platform,
+    get_prompt_patterns,
+    split_session_log,
+)
 
 PLATFORM_FILE = "platform"
 CONFIG_SUFFIX = ".cfg"
+LOG_SUFFIX = ".log"
 
 
 class OfflineError(UsageError, ValueError):
@@ -38,6 +59,24 @@ class SavedHost:
     platform: str | None  # from the files; the inventory's wins when it knows the host
     files: dict[str, RawText] = field(default_factory=dict)  # file stem -> its text
     config: RawText | None = None  # DIR/<hostname>.cfg
+    typed: dict[str, RawText] = field(default_factory=dict)  # a log's command as typed -> text
+    logs: list[str] = field(default_factory=list)  # the session logs naming this host
+    shapes: set[str] | None = None  # platforms whose prompt the logs show (None: no log)
+    notes: list[str] = field(default_factory=list)  # said in the host's record
+    origins: list[str] = field(default_factory=list)  # where it was saved, for messages
+
+    @property
+    def from_prompt(self) -> bool:
+        """Its name comes from a prompt (a log), not from a file name."""
+        return bool(self.logs)
+
+    def get_text(self) -> str:
+        """All its saved text, for telling the platform."""
+        return "\n".join(
+            r.text
+            for r in [*self.files.values(), *self.typed.values()]
+            + ([self.config] if self.config is not None else [])
+        )
 
 
 def command_to_filename(command: str) -> str:
@@ -48,13 +87,15 @@ def command_to_filename(command: str) -> str:
     return "_".join(command.split()) + ".txt"
 
 
-def read_saved_hosts(folder: Path) -> list[SavedHost]:
+def read_saved_hosts(folder: Path, collectors: Platforms | None = None) -> list[SavedHost]:
     """Every host saved under ``folder``, its files read and decoded; which file is which
     command is the collector specs' call (a file is matched to a command, never guessed).
 
     Nothing is trusted: a link (it may point at any readable file: an SSH key, the process
     environment) or anything but a regular file is refused, and so is a name that is not a
-    host name by the inventory's rules, before anything is read into the store."""
+    host name by the inventory's rules, before anything is read into the store. Session logs
+    (``*.log``) are split with the prompts of ``collectors``' platforms (none given: a log is
+    refused)."""
     if not folder.is_dir():
         raise OfflineError(f"{show_path(folder)}: not a folder of saved outputs")
     hosts: dict[str, SavedHost] = {}
@@ -64,6 +105,7 @@ def read_saved_hosts(folder: Path) -> list[SavedHost]:
             raise OfflineError(f"{show_path(path)}: {kind}; saved outputs are regular files")
         if kind == "folder":
             host = hosts.setdefault(_get_hostname(path, path.name), SavedHost(path.name, None))
+            _add_origin(host, f"{path.name}/")
             host.platform = _read_platform(path / PLATFORM_FILE) or host.platform
             for file in sorted(path.iterdir()):
                 file_kind = _get_kind(file)
@@ -85,8 +127,73 @@ def read_saved_hosts(folder: Path) -> list[SavedHost]:
             name = _get_hostname(path, path.stem)
             host = hosts.setdefault(name, SavedHost(name, None))
             host.platform = _read_platform(folder / f"{path.stem}.{PLATFORM_FILE}") or host.platform
+            _add_origin(host, path.name)
             host.config = RawText.from_bytes(read_regular_file(path))
+        elif path.suffix == LOG_SUFFIX:
+            if collectors is None:
+                raise OfflineError(f"{show_path(path)}: a session log needs the platforms' prompts")
+            _read_session_log(path, collectors, hosts)
     return list(hosts.values())
+
+
+def _add_origin(host: SavedHost, origin: str) -> None:
+    if host.origins:
+        host.notes.append(
+            f"saved in {' and '.join(host.origins)} and {origin}: read together"
+            " (a command saved twice: the later file's output)"
+        )
+    host.origins.append(origin)
+
+
+def _read_session_log(path: Path, collectors: Platforms, hosts: dict[str, SavedHost]) -> None:
+    """Every host of one session log into ``hosts`` (see the module's docstring)."""
+    data = read_regular_file(path)
+    try:
+        decoded, encoding = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        decoded, encoding = data.decode("gb18030", "replace"), "gb18030"
+    text, _ = clean_terminal_text(decoded)
+    log = split_session_log(text, get_prompt_patterns(collectors))
+    if not log.hosts:
+        raise OfflineError(
+            f"{show_path(path)}: no prompt of a known platform"
+            f" ({', '.join(collectors.get_platforms())}) in this session log"
+        )
+    for name in log.hosts:
+        host = hosts.setdefault(_get_hostname(path, name), SavedHost(name, None))
+        _add_origin(host, path.name)
+        host.logs.append(path.name)
+        shapes = log.shapes.get(name, set())
+        host.shapes = shapes if host.shapes is None else host.shapes & shapes
+        outputs, again = log.get_outputs(name)
+        for command, output in outputs.items():
+            host.typed[command] = RawText(output, encoding)
+        if again:
+            host.notes.append(f"{path.name}: typed again, the last answer kept: {', '.join(again)}")
+
+
+def get_saved_platform(collectors: Platforms, host: SavedHost) -> tuple[str | None, str | None]:
+    """The platform of a host whose files and inventory name none, told by its text (and
+    its prompt's shape), and a note saying so; or None and the one-line reason, naming the
+    file, why it cannot be told."""
+    shapes = host.shapes if host.shapes else None
+    platform, why = detect_platform(collectors, host.get_text(), shapes)
+    where = " and ".join(host.origins) or host.hostname
+    if platform is not None:
+        return platform, f"platform {platform} told by the text of {where} ({why})"
+    return None, (
+        f"{where}: cannot tell the platform ({why}): give it in the inventory or in"
+        f" {host.hostname}.platform"
+    )
+
+
+def with_prompt_hostname(facts: HostFacts, host: SavedHost) -> HostFacts:
+    """The facts with the prompt's name as hostname when no output stated one (a log)."""
+    if not host.from_prompt or facts.device.hostname is not None:
+        return facts
+    return dataclasses.replace(
+        facts, device=dataclasses.replace(facts.device, hostname=host.hostname)
+    )
 
 
 def show_path(path: Path) -> str:
@@ -168,7 +275,38 @@ def get_saved_outputs(
     config_command = collectors.get_config_command(platform)
     if host.config is not None and config_command is not None:
         outputs.setdefault(config_command, host.config)
+    for typed, raw in host.typed.items():
+        outputs[typed] = raw
+        if get_spec_command(collectors, platform, typed) is None:
+            unused.append(typed)
     return outputs, unused
+
+
+def get_spec_command(collectors: Platforms, platform: str, typed: str) -> str | None:
+    """The spec command a command typed in a log stands for (words may be shortened; a
+    placeholder word takes any name), or None."""
+    words = typed.lower().split()
+    for plan in collectors.plans[platform].commands:
+        full = plan.command.lower().split()
+        if len(words) == len(full) and all(
+            f.startswith("{") or f.startswith(w) for w, f in zip(words, full, strict=True)
+        ):
+            return plan.command
+    return None
+
+
+def is_abbreviation(typed: str, command: str) -> bool:
+    """Whether ``typed`` is ``command`` with words shortened (``dis ip int b``).
+
+    >>> is_abbreviation("dis ip int b", "display ip interface brief")
+    True
+    >>> is_abbreviation("display ip", "display ip interface brief")
+    False
+    """
+    words, full = typed.lower().split(), command.lower().split()
+    if len(words) != len(full):
+        return False
+    return all(f.startswith(w) for w, f in zip(words, full, strict=True))
 
 
 def get_saved_problems(
@@ -182,17 +320,23 @@ def get_saved_problems(
     problems = []
     config_command = collectors.get_config_command(platform)
     expected = collectors.get_commands(platform) if host.files else [config_command]
+    if host.typed and not host.files and host.config is None:
+        expected = []  # a session log holds what was typed: no command is owed
     missing = [c for c in expected if c is not None and c not in outputs]
     if missing:
         problems.append(f"not saved: {', '.join(missing)}")
     empty = [
         c
         for c, raw in outputs.items()
-        if not raw.text.strip() and not collectors.may_be_empty(platform, c)
+        if not raw.text.strip()
+        and (c not in host.typed or get_spec_command(collectors, platform, c) is not None)
+        and not collectors.may_be_empty(platform, get_spec_command(collectors, platform, c) or c)
     ]
     if empty:
         problems.append(f"empty: {', '.join(empty)}")
     config = outputs.get(config_command or "")
+    if config is None and config_command is not None:  # typed abbreviated in a log
+        config = next((r for c, r in outputs.items() if is_abbreviation(c, config_command)), None)
     if (
         config is not None
         and config.text.strip()

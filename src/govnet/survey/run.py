@@ -39,7 +39,14 @@ from govnet.survey.collect import (
     remove_controls,
 )
 from govnet.survey.nornir import inventory_to_nornir
-from govnet.survey.offline import get_saved_outputs, get_saved_problems, read_saved_hosts
+from govnet.survey.offline import (
+    SavedHost,
+    get_saved_outputs,
+    get_saved_platform,
+    get_saved_problems,
+    read_saved_hosts,
+    with_prompt_hostname,
+)
 
 DEFAULT_WORKERS = 20
 BATCH_SIZE = 50  # hosts per store transaction
@@ -123,9 +130,11 @@ def to_snapshot(
     collected: Collected,
     collectors: Platforms,
     duration_s: float | None,
+    saved: SavedHost | None = None,
 ) -> HostSnapshot:
     """Parse what a host gave and decide its status: ok, partial (some commands failed or
-    were not understood) or failed (nothing usable)."""
+    were not understood) or failed (nothing usable). A host ``saved`` in a session log is
+    given its prompt's name as hostname when no output states one."""
     outputs = {cmd: (raw.text, raw.encoding) for cmd, raw in collected.outputs.items()}
     facts = None
     problems: list[str] = []
@@ -135,6 +144,8 @@ def to_snapshot(
     category = collected.error.value if collected.error else None
     if collected.outputs and platform is not None:
         facts, parse_problems = collectors.parse(platform, {c: t for c, (t, _) in outputs.items()})
+        if saved is not None:
+            facts = with_prompt_hostname(facts, saved)
         problems += [f"{p.command}: {p.kind}: {p.message}" for p in parse_problems]
         partial = any(p.is_partial for p in parse_problems)
         category = category or (ErrorCategory.PARSE.value if partial else None)
@@ -332,7 +343,7 @@ def run_offline_survey(
 ) -> SurveySummary:
     """Ingest saved outputs into a new run, exactly as a live survey of them would."""
     platforms = collectors.get_platforms()
-    saved = read_saved_hosts(folder)
+    saved = read_saved_hosts(folder, collectors)
     known = {h.name: h for h in inventory.hosts}
     if options.hosts:
         saved = [s for s in saved if s.hostname in set(options.hosts)]
@@ -352,7 +363,14 @@ def run_offline_survey(
             platform = inventory_host.platform if inventory_host else host.platform
             collected = Collected()
             unused: list[str] = []
-            if platform in platforms:
+            told: str | None = None  # how the text told the platform, or why it could not
+            if platform is None:
+                platform, told = get_saved_platform(collectors, host)
+            if platform is None:
+                collected.error = ErrorCategory.UNSUPPORTED_PLATFORM
+                collected.message = told
+                told = None
+            elif platform in platforms:
                 collected.outputs, unused = get_saved_outputs(collectors, platform, host)
                 lacking = get_saved_problems(collectors, platform, host, collected.outputs)
                 if lacking:
@@ -365,11 +383,16 @@ def run_offline_survey(
                     f" {host.hostname}/platform"
                 )
             notes = [collected.message] if collected.message else []
+            notes += ([told] if told else []) + host.notes
             if inventory_host is None:
                 unknown.append(host.hostname)
                 notes.append("not in the inventory (no unit yet)")
-            if unused:
-                notes.append(f"files matching no command: {', '.join(unused)}")
+            files = [u for u in unused if u not in host.typed]
+            if files:
+                notes.append(f"files matching no command: {', '.join(files)}")
+            if len(files) < len(unused):
+                typed = ", ".join(u for u in unused if u in host.typed)
+                notes.append(f"typed commands no spec reads: {typed}")
             collected.message = "; ".join(notes) or None
             writer.put(
                 to_snapshot(
@@ -379,6 +402,7 @@ def run_offline_survey(
                     collected,
                     collectors,
                     round(time.monotonic() - began, 3),
+                    host,
                 )
             )
         status = "complete"
