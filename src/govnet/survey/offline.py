@@ -277,22 +277,25 @@ def get_saved_outputs(
         outputs.setdefault(config_command, host.config)
     for typed, raw in host.typed.items():
         outputs[typed] = raw
-        if get_spec_command(collectors, platform, typed) is None:
-            unused.append(typed)
+        if raw.text.strip() and get_spec_command(collectors, platform, typed) is None:
+            unused.append(typed)  # (`quit`, `screen-length 0 temporary`: nothing to say)
     return outputs, unused
 
 
 def get_spec_command(collectors: Platforms, platform: str, typed: str) -> str | None:
     """The spec command a command typed in a log stands for (words may be shortened; a
-    placeholder word takes any name), or None."""
+    placeholder word takes any name), or None: what the parser reads it as."""
     words = typed.lower().split()
+    found = []
     for plan in collectors.plans[platform].commands:
         full = plan.command.lower().split()
+        if full == words:
+            return plan.command
         if len(words) == len(full) and all(
             f.startswith("{") or f.startswith(w) for w, f in zip(words, full, strict=True)
         ):
-            return plan.command
-    return None
+            found.append(plan.command)
+    return found[0] if len(set(found)) == 1 else None  # as the parser: one command, or none
 
 
 def is_abbreviation(typed: str, command: str) -> bool:
