@@ -243,3 +243,15 @@ def test_a_host_in_two_logs_is_said_not_merged_silently(tmp_path: Path) -> None:
     assert "saved in a.log and b.log" in results[IOS]["message"]
     got = facts[IOS]
     assert got is not None and got.neighbours and got.device.os_version
+
+
+def test_the_corpus_reads_a_session_log_sample_as_offline_ingestion_does() -> None:
+    """``tests/real`` samples may be whole sessions (``session_log:``): one host, its
+    platform told by the text when the manifest gives none."""
+    from real.corpus import Sample, parse_sample
+
+    sample = Sample("comware-capture", None, TEXT, {}, "comware_display_ip_routing-table.txt", ())
+    facts = parse_sample(load_platforms(), sample)
+    assert facts["device"]["hostname"] == "HS125X"
+    routes = {(r["prefix"], tuple(r["next_hops"])) for r in facts["routes"]}
+    assert ("10.211.0.0/16", ("10.6.12.86",)) in routes  # the capture's last line

@@ -18,9 +18,15 @@ from typing import Any
 
 import yaml
 
-from govnet.model.facts import HostFacts
 from govnet.platforms import Platforms
 from govnet.platforms.specs import DEFAULT_KEYS
+from govnet.survey.offline import with_prompt_hostname
+from govnet.survey.saved_text import (
+    clean_terminal_text,
+    detect_platform,
+    get_prompt_patterns,
+    split_session_log,
+)
 
 ROOT = Path(__file__).resolve().parent
 MANIFEST = "MANIFEST.yaml"
@@ -136,9 +142,24 @@ def parse_sample(platforms: Platforms, sample: Sample) -> dict[str, Any]:
 
 
 def parse_session_log(platforms: Platforms, sample: Sample) -> dict[str, Any]:
-    """A session log's facts: split at its prompts into one host's outputs (the splitter
-    arrives with the offline work; until then a session log states nothing)."""
-    return HostFacts().to_dict()
+    """A session log's facts: split at its prompts (``govnet.survey.saved_text``, as offline
+    ingestion splits it) into one host's outputs, typed commands as typed; the platform from
+    the manifest, else told by the text and the prompt's shape; the prompt's name is the
+    hostname when no output states one."""
+    assert sample.session_log is not None
+    text, _ = clean_terminal_text(sample.read(sample.session_log))
+    log = split_session_log(text, get_prompt_patterns(platforms))
+    if len(log.hosts) != 1:
+        raise ValueError(f"{sample.name}: a sample is one host; the log has {log.hosts}")
+    (host,) = log.hosts
+    outputs, _ = log.get_outputs(host)
+    platform = sample.platform
+    if platform is None:
+        platform, why = detect_platform(platforms, "\n".join(outputs.values()), log.shapes[host])
+        if platform is None:
+            raise ValueError(f"{sample.name}: {why}")
+    facts, _ = platforms.parse(platform, outputs)
+    return with_prompt_hostname(facts, host).to_dict()
 
 
 @dataclass

@@ -187,13 +187,11 @@ def get_saved_platform(collectors: Platforms, host: SavedHost) -> tuple[str | No
     )
 
 
-def with_prompt_hostname(facts: HostFacts, host: SavedHost) -> HostFacts:
-    """The facts with the prompt's name as hostname when no output stated one (a log)."""
-    if not host.from_prompt or facts.device.hostname is not None:
+def with_prompt_hostname(facts: HostFacts, name: str | None) -> HostFacts:
+    """The facts with a saved prompt's host name as hostname when no output stated one."""
+    if name is None or facts.device.hostname is not None:
         return facts
-    return dataclasses.replace(
-        facts, device=dataclasses.replace(facts.device, hostname=host.hostname)
-    )
+    return dataclasses.replace(facts, device=dataclasses.replace(facts.device, hostname=name))
 
 
 def show_path(path: Path) -> str:

@@ -144,8 +144,8 @@ def to_snapshot(
     category = collected.error.value if collected.error else None
     if collected.outputs and platform is not None:
         facts, parse_problems = collectors.parse(platform, {c: t for c, (t, _) in outputs.items()})
-        if saved is not None:
-            facts = with_prompt_hostname(facts, saved)
+        if saved is not None and saved.from_prompt:
+            facts = with_prompt_hostname(facts, saved.hostname)
         problems += [f"{p.command}: {p.kind}: {p.message}" for p in parse_problems]
         partial = any(p.is_partial for p in parse_problems)
         category = category or (ErrorCategory.PARSE.value if partial else None)
