@@ -317,7 +317,8 @@ def test_diff_shows_a_change_made_on_a_router(lab: SurveyLab, first_run: dict[st
 
 def test_offline_config_files_and_unknown_hosts(lab: SurveyLab, tmp_path: Path) -> None:
     """One .cfg per host gives what a configuration tells; a host the inventory lacks is
-    surveyed with no unit and reported; a host with no platform is failed, not guessed."""
+    surveyed with no unit and reported; a host with no platform is read as the platform its
+    text says, and failed, not guessed, when the text says none."""
     from govnet_lab.render import render
 
     device = next(
@@ -333,9 +334,10 @@ def test_offline_config_files_and_unknown_hosts(lab: SurveyLab, tmp_path: Path) 
     (saved / "stranger-r1.cfg").write_text(config, encoding="utf-8")
     (saved / "stranger-r1.platform").write_text("hp_comware\n", encoding="utf-8")
     (saved / "nameless-r2.cfg").write_text(config, encoding="utf-8")
+    (saved / "nameless-r3.cfg").write_text("#\n sysname nameless-r3\n#\nreturn\n", encoding="utf-8")
     result = lab.govnet("survey", "--offline", str(saved), "--json")
     summary = json.loads(result.stdout)
-    assert summary["unknown"] == ["nameless-r2", "stranger-r1"]
+    assert summary["unknown"] == ["nameless-r2", "nameless-r3", "stranger-r1"]
     store = lab.open_store()
     try:
         results = {h["hostname"]: h for h in store.get_host_results(summary["run"])}
@@ -346,8 +348,14 @@ def test_offline_config_files_and_unknown_hosts(lab: SurveyLab, tmp_path: Path) 
     assert results[device.hostname]["status"] == "ok"
     assert results["stranger-r1"]["unit_key"] is None
     assert "not in the inventory" in results["stranger-r1"]["message"]
-    assert results["nameless-r2"]["status"] == "failed"
-    assert results["nameless-r2"]["error_category"] == "unsupported_platform"
+    assert results["nameless-r2"]["platform"] == "hp_comware"
+    assert (
+        "platform hp_comware told by the text of nameless-r2.cfg"
+        in (results["nameless-r2"]["message"])
+    )
+    assert results["nameless-r3"]["status"] == "failed"
+    assert results["nameless-r3"]["error_category"] == "unsupported_platform"
+    assert results["nameless-r3"]["message"].startswith("nameless-r3.cfg: cannot tell the platform")
     assert {enc for _, enc in outputs.values()} == {"gb18030"}
     assert facts is not None
     addressed = {i.name: i.addresses for i in facts.interfaces if i.addresses}

@@ -75,7 +75,10 @@ def survey_callback(
         Path | None,
         typer.Option(
             "--offline",
-            help="Read saved outputs (DIR/<host>/<command>.txt or DIR/<host>.cfg), not SSH.",
+            help=(
+                "Read saved outputs (DIR/<host>/<command>.txt, DIR/<host>.cfg or session"
+                " logs DIR/*.log), not SSH."
+            ),
             file_okay=False,
         ),
     ] = None,
