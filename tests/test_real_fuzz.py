@@ -75,11 +75,12 @@ def mangled_text(draw: st.DrawFn, command: str) -> str:
     truncated, duplicated, mixed."""
     texts = get_texts()
     answers = get_answers(command)
-    picked = draw(st.lists(st.sampled_from(range(len(texts))), max_size=2))
-    if answers and draw(st.integers(0, 3)):
-        picked.insert(0, draw(st.sampled_from(answers)))
+    any_text = st.integers(0, len(texts) - 1)
+    picked: list[int] = draw(st.lists(any_text, max_size=2))
+    if answers and draw(st.integers(0, 3)) > 0:
+        picked.insert(0, draw(st.sampled_from(list(answers))))
     if not picked:
-        picked = [draw(st.sampled_from(range(len(texts))))]
+        picked = [draw(any_text)]
     lines = [line for i in picked for line in texts[i]]
     if not lines:
         return ""
@@ -115,9 +116,10 @@ def _stated_addresses(facts: HostFacts) -> Iterator[str]:
 
 def _stated_interfaces(facts: HostFacts) -> Iterator[str]:
     yield from (i.name for i in facts.interfaces)
-    for thing in (*facts.routes, *facts.neighbours, *facts.nat, *facts.arp):
-        if thing.interface:
-            yield thing.interface
+    for things in (facts.routes, facts.neighbours, facts.nat, facts.arp):
+        for thing in things:
+            if thing.interface:
+                yield thing.interface
 
 
 def _is_written(address: str, text: str) -> bool:

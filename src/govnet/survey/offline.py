@@ -154,6 +154,11 @@ def _read_session_log(path: Path, collectors: Platforms, hosts: dict[str, SavedH
         decoded, encoding = data.decode("gb18030", "replace"), "gb18030"
     text, _ = clean_terminal_text(decoded)
     log = split_session_log(text, get_prompt_patterns(collectors))
+    for name in log.refused:  # as a folder of that name would be
+        raise OfflineError(
+            f"{show_path(path)}: prompt {show_path(Path(name))}: host name"
+            f" {get_hostname_problem(name)}"
+        )
     if not log.hosts:
         raise OfflineError(
             f"{show_path(path)}: no prompt of a known platform"

@@ -7,14 +7,15 @@ backspaces or cursor moves that erased them, other backspaces applied (a typed c
 corrections), then control characters and escape sequences removed as from any device text.
 
 A line is a prompt when it starts with a match of a platform's prompt (``session_log.prompt``
-in platform.yaml, else ``session.prompt``) whose name is a valid host name; what follows on the
-line is the command typed, as typed (``dis cur`` stays abbreviated: the parser matches it word
-by word). The name is the regex's group ``host`` if it has one, else the prompt without its
-view marks (``<R1>``, ``[~R1]``, ``R1(config)#`` -> ``R1``); a system-view prompt
-``[R1-GigabitEthernet0/0/1]`` is R1's when R1 is a name of the log. Output lines that look like a
-prompt (VRP's ``[V200R010C10SPC700]`` heading a configuration) are told apart: a name is a host
-of the log only if a command was typed at it, and it prompts at least twice or is the log's
-only name.
+in platform.yaml, else ``session.prompt``); what follows on the line is the command typed, as
+typed (``dis cur`` stays abbreviated: the parser matches it word by word). The name is the
+regex's group ``host`` if it has one, else the prompt without its view marks (``<R1>``,
+``[~R1]``, ``R1(config)#`` -> ``R1``); a system-view prompt ``[R1-GigabitEthernet0/0/1]`` is
+R1's when R1 is a name of the log. Output lines that look like a prompt (VRP's
+``[V200R010C10SPC700]`` heading a configuration) are told apart: a name is a host of the log
+only if a command was typed at it, and it prompts at least twice or is the log's only name. A
+host whose name is not a host name by the inventory's rule is refused
+(:attr:`SessionLog.refused`), as a folder of that name is.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ PAGING = re.compile(
     re.IGNORECASE,
 )
 _BACKSPACE = re.compile(r"[^\x08\n]\x08")
-_SUB_VIEW = re.compile(r"[A-Za-z0-9][\w.-]*-[\w./:-]+")  # R1-GigabitEthernet0/0/1
 _VIEW_MARKS = re.compile(r"^[<\[][~*]?|[>\]#]$|\([^()]*\)(?=[>\]#]?$)")
 
 
@@ -54,6 +54,7 @@ class SessionLog:
 
     commands: list[LoggedCommand] = field(default_factory=list)
     shapes: dict[str, set[str]] = field(default_factory=dict)  # host -> platforms
+    refused: list[str] = field(default_factory=list)  # prompting names that are no host name
 
     @property
     def hosts(self) -> list[str]:
@@ -124,14 +125,13 @@ def split_session_log(text: str, prompts: Mapping[str, re.Pattern[str]]) -> Sess
             candidates.append((number, *found))
     names = {name for _, name, _, _ in candidates}
     owner = {name: _get_owner(name, names) for name in names}
-    owner = {n: o for n, o in owner.items() if get_hostname_problem(o) is None}
-    candidates = [c for c in candidates if c[1] in owner]
     count: dict[str, int] = {}
     for _, name, _, _ in candidates:
         count[owner[name]] = count.get(owner[name], 0) + 1
     typed = {owner[name] for _, name, command, _ in candidates if command}
     hosts = {h for h, n in count.items() if h in typed and (n >= 2 or len(count) == 1)}
-    log = SessionLog()
+    log = SessionLog(refused=sorted(h for h in hosts if get_hostname_problem(h) is not None))
+    hosts -= set(log.refused)
     prompt_lines = [(n, owner[x], cmd, p) for n, x, cmd, p in candidates if owner[x] in hosts]
     for index, (number, host, command, platforms) in enumerate(prompt_lines):
         shapes = log.shapes.setdefault(host, set(platforms))
@@ -159,7 +159,7 @@ def _match_prompt(
             continue
         name = _get_prompt_name(match)
         command = " ".join(line[match.end() :].split())
-        if get_hostname_problem(name) is not None and not _SUB_VIEW.fullmatch(name):
+        if not name or any(c.isspace() for c in name):
             continue
         if found is None:
             found = (name, command)
