@@ -28,13 +28,15 @@ from govnet.model.inventory import get_hostname_problem
 from govnet.platforms import Platforms
 from govnet.survey.collect import remove_controls
 
-# A pager's prompt and what erased it: backspaces, or cursor-left / erase-line sequences.
-_ERASE = r"(?:\x08|\x1b\[\d*[DK])"
+# A pager's prompt and what erased it: backspaces, cursor-left / erase-line sequences, or a
+# carriage return and spaces.
+_ERASE = r"(?:\x08|\x1b\[\d*[DK]|\r)"
 PAGING = re.compile(
     r"[ \t]*(?:-{2,}[ \t]*More[ \t]*-{2,}|<--- More --->)[ \t]*"
     rf"(?:(?:{_ERASE}+[ \t]*)*{_ERASE})?",
     re.IGNORECASE,
 )
+_SPACE = re.compile(r"\s")
 _BACKSPACE = re.compile(r"[^\x08\n]\x08")
 _VIEW_MARKS = re.compile(r"^[<\[][~*]?|[>\]#]$|\([^()]*\)(?=[>\]#]?$)")
 
@@ -82,11 +84,12 @@ def clean_terminal_text(text: str) -> tuple[str, str | None]:
     >>> clean_terminal_text(" --More-- \\x08\\x08\\x08\\x08\\x08\\x08\\x08\\x08\\x08\\x08"
     ...                     "          \\x08\\x08\\x08\\x08\\x08\\x08\\x08\\x08\\x08\\x08Gi0/1")
     ('Gi0/1', None)
+    >>> clean_terminal_text("a\\n  ---- More ----\\r                \\r b\\n")
+    ('a\\n b\\n', None)
     >>> clean_terminal_text("<R1>dis\\x08\\x08\\x08display cu\\x08ur")
     ('<R1>display cur', None)
     """
-    text = re.sub(r"\r+\n", "\n", text).replace("\r", "\n")
-    text = PAGING.sub("", text)
+    text = PAGING.sub("", re.sub(r"\r+\n", "\n", text)).replace("\r", "\n")
     while "\x08" in text:
         cleaned = _BACKSPACE.sub("", text)
         if cleaned == text:
@@ -159,7 +162,7 @@ def _match_prompt(
             continue
         name = _get_prompt_name(match)
         command = " ".join(line[match.end() :].split())
-        if not name or any(c.isspace() for c in name):
+        if not name or _SPACE.search(name):
             continue
         if found is None:
             found = (name, command)
