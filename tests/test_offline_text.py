@@ -255,3 +255,44 @@ def test_the_corpus_reads_a_session_log_sample_as_offline_ingestion_does() -> No
     assert facts["device"]["hostname"] == "HS125X"
     routes = {(r["prefix"], tuple(r["next_hops"])) for r in facts["routes"]}
     assert ("10.211.0.0/16", ("10.6.12.86",)) in routes  # the capture's last line
+
+
+def test_system_views_and_a_configuration_heading_are_not_hosts() -> None:
+    """VRP's system-view prompts ([R1-GigabitEthernet0/0/1], VRP8 [~R1]) are R1's, and the
+    `[V200R010C10SPC700]` heading a configuration is output, not a prompt (framing around
+    the lab's rendering of a VRP5 configuration)."""
+    config = (FIXTURES / "huawei/display_current-configuration.txt").read_text(encoding="utf-8")
+    assert config.startswith("[V200R010C10SPC700]\n")
+    text = (
+        f"<R1>display current-configuration\n{config}<R1>system-view\n"
+        "Enter system view, return user view with Ctrl+Z.\n"
+        "[R1]interface GigabitEthernet0/0/1\n"
+        f"[R1-GigabitEthernet0/0/1]display this\n{config}"
+        "[R1-GigabitEthernet0/0/1]return\n<R1>\n"
+        "[~R1]display current-configuration\n[~R1]\n"
+    )
+    log = split_session_log(text, get_prompt_patterns(load_platforms()))
+    assert log.hosts == ["R1"]
+    assert [c.command for c in log.commands] == [
+        "display current-configuration",
+        "system-view",
+        "interface GigabitEthernet0/0/1",
+        "display this",
+        "return",
+        "display current-configuration",
+    ]
+    assert log.commands[0].output == config
+    assert log.shapes == {"R1": {"huawei"}}  # [~R1] is VRP8's alone
+
+
+def test_a_prompt_that_is_no_host_name_is_refused(tmp_path: Path) -> None:
+    from govnet.survey.offline import OfflineError, read_saved_hosts
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    version = read("huawei_display_version.txt")
+    (saved / "s.log").write_text(
+        f"<政务外网R1>display version\n{version}<政务外网R1>quit\n", encoding="utf-8"
+    )
+    with pytest.raises(OfflineError, match=r"^.*s\.log: prompt 政务外网R1: host name is not"):
+        read_saved_hosts(saved, load_platforms())
