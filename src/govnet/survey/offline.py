@@ -137,12 +137,15 @@ def read_saved_hosts(folder: Path, collectors: Platforms | None = None) -> list[
 
 
 def _add_origin(host: SavedHost, origin: str) -> None:
-    if host.origins:
-        host.notes.append(
-            f"saved in {' and '.join(host.origins)} and {origin}: read together"
+    """Where the host was saved; saved in two places, its record says so (never merged
+    silently)."""
+    host.origins.append(origin)
+    if len(host.origins) > 1:
+        note = (
+            f"saved in {' and '.join(host.origins)}: read together"
             " (a command saved twice: the later file's output)"
         )
-    host.origins.append(origin)
+        host.notes = [n for n in host.notes if not n.startswith("saved in ")] + [note]
 
 
 def _read_session_log(path: Path, collectors: Platforms, hosts: dict[str, SavedHost]) -> None:
