@@ -242,8 +242,11 @@ def test_missing_commands_leave_their_topics_unknown(
     only_config = {"display current-configuration": outputs["display current-configuration"]}
     facts, problems = collectors.parse("huawei", only_config)
     assert problems == []
-    assert facts.routes == () and all(n.state is None for n in facts.neighbours)
-    # The configuration alone tells addresses, descriptions, VPNs and BGP peers, not states.
+    assert all(n.state is None for n in facts.neighbours)
+    # The configuration alone tells addresses, descriptions, VPNs, BGP peers and the static
+    # routes it configures, not states: whether a route is active takes a routing table.
+    assert all(r.configured and r.active is None for r in facts.routes)
+    assert {r.protocol for r in facts.routes} <= {"static"}
     assert [(i.name, i.addresses, i.description) for i in facts.interfaces] == [
         (i.name, i.addresses, i.description) for i in get_device_facts(device).interfaces
     ]
