@@ -124,6 +124,9 @@ class RecordPlan:
     filters: tuple[tuple[int, re.Pattern[str], bool], ...]  # column, regex, must match
     fields: tuple[FieldPlan, ...]
     lookups: tuple[FieldPlan, ...]
+    # a routing table: its routes are stated `active: true`, so the output, answered, is
+    # that table read (a configured route missing from it is inactive), rows or none
+    reads_table: bool = False
 
     @property
     def merges(self) -> dict[str, str]:
@@ -609,6 +612,10 @@ class _Compiler:
             tuple(filters),
             tuple(fields),
             tuple(lookups),
+            record.fact == "route"
+            and "active" in record.fields
+            and record.fields["active"].from_ is None
+            and record.fields["active"].value is True,
         )
 
 

@@ -132,6 +132,8 @@ class _Run:
         self.problems: list[ParseProblem] = []
         self._seen: set[tuple[str, str]] = set()
         self._skipped: dict[str, list[str]] = {}
+        self.tables_read: set[str | None] = set()  # VPN instances (None: global) whose
+        # routing table was answered: a configured route missing from it is inactive
         self.tables: dict[str, dict[_Key, _Entry]] = {}
         self.ambiguous: dict[str, set[tuple[_Key, str]]] = {}
         self.facts: dict[str, dict[_Key, _Entry]] = {name: {} for name in FACT_TYPES}
@@ -177,6 +179,8 @@ class _Run:
             for record in parser.records:
                 if record.fact is not None and self.wanted(record, tables_needed):
                     self._apply(record, rows, output, self.facts[record.fact])
+                if record.reads_table:
+                    self.tables_read.add(output.variables.get("vpn_instance"))
         self._say_skipped()
         return self._build()
 
@@ -329,7 +333,7 @@ class _Run:
             key=lambda v: v.name,
         )
         read = _fold_configured([Route(**_known(e)) for e in self.facts["route"].values()])
-        shown = {r.vpn_instance for r in read if r.active}  # tables read (stack routes too)
+        shown = self.tables_read | {r.vpn_instance for r in read if r.active}
         routes = _settle_routes(read, interfaces)
         routes = [  # configured, yet missing from a routing table that was read: inactive
             dataclasses.replace(r, active=False)
