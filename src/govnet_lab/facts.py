@@ -156,6 +156,7 @@ def _vpn_instances(device: Device) -> tuple[VpnInstance, ...]:
 def _routes(device: Device) -> tuple[Route, ...]:
     """Every route of every table, and each configured static route the table lacks (its
     next hop unreachable, its interface down) as configured and inactive."""
+    printed = get_vendor(device.platform).shown_preference
     routes: list[Route] = []
     for vpn in [None, *(v.name for v in device.vpn_instances)]:
         statics = [s for s in device.static_routes if s.vpn_instance == vpn]
@@ -183,7 +184,7 @@ def _routes(device: Device) -> tuple[Route, ...]:
                     () if connected or r.next_hop is None else (str(r.next_hop),),
                     r.interface,
                     vpn,
-                    preference=r.preference,
+                    preference=r.preference if printed is None else printed(r, device),
                     configured=True if static is not None else None,
                     active=True,
                 )

@@ -30,7 +30,7 @@ from govnet_lab.shell import Mode
 
 if TYPE_CHECKING:
     from govnet_lab.configure.syntax import ConfigSyntax
-    from govnet_lab.model import Device, NatRule
+    from govnet_lab.model import Device, NatRule, RouteEntry
     from govnet_lab.render.common import Command, Syntax
     from govnet_lab.session import Session
     from govnet_lab.shell import Chunk
@@ -95,6 +95,10 @@ class Vendor:
     ospf_peer_is_router_id: bool = False  # its OSPF peer list shows router IDs, not addresses
     arp_shows_own: bool = True  # its ARP table lists its own addresses (Comware's does not)
     arp_shows_vpn: bool = True  # its ARP table says each entry's VPN instance / VRF
+    # A table route's preference as its routing table prints it; None: the model's own value
+    # (VRP's and Comware's defaults). IOS prints its administrative distance, and none at all
+    # on a connected line.
+    shown_preference: Callable[[RouteEntry, Device], int | None] | None = None
     # How its NAT listing shows a rule: (pool, interface).
     nat_as_shown: Callable[[Device, NatRule], tuple[str | None, str | None]] = _as_configured
 

@@ -100,6 +100,14 @@ def _distance(route: RouteEntry, device: Device) -> int:
     return 200 if peer is not None and peer.remote_as == device.bgp_as else 20
 
 
+def _shown_distance(route: RouteEntry, device: Device) -> int | None:
+    """The distance a table line shows (_route_line): none on a connected line, nor on a
+    static route "directly connected" to its interface."""
+    if route.next_hop is None or route.protocol == "direct":
+        return None
+    return _distance(route, device)
+
+
 _XE_RELEASE_NAMES = {"16.9": "Fuji", "16.12": "Gibraltar", "17.3": "Amsterdam"}
 
 
@@ -917,4 +925,5 @@ VENDOR = Vendor(
     pooled_county_exit=False,  # the county's exit NATs with overload on the interface
     neighbour_protocol="cdp",
     nat_as_shown=get_nat_as_shown,
+    shown_preference=_shown_distance,
 )
