@@ -122,6 +122,9 @@ class Route:
     preference: int | None = None  # the route's preference / administrative distance
     configured: bool | None = None  # True: the configuration states it (a static route)
     active: bool | None = None  # True: a routing table shows it; False: configured, not there
+    # The VPN instance the next hop is in when it is not the route's own table (a leak
+    # between tables); the global/public table is written ``_public_`` (VRP's own name).
+    next_hop_vpn: str | None = None
 
     @property
     def forwards(self) -> bool:
@@ -256,6 +259,14 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
     routes global 0.0.0.0/0 static changed via 10.0.0.2 preference 60 -> via 10.0.0.2 preference 1
     arp global 10.0.0.2 removed 00e0-fc12-3456 Gi0/1 -> None
     arp zw 10.0.0.2 added None -> 00e0-fc12-9999 Gi0/1
+
+    A next hop moved to another table (a leak between a VPN and the public one) is a change:
+
+    >>> a = HostFacts(routes=(Route("0.0.0.0/0", "static", ("10.0.0.2",), vpn_instance="zw"),))
+    >>> from dataclasses import replace
+    >>> b = HostFacts(routes=(replace(a.routes[0], next_hop_vpn="_public_"),))
+    >>> [(c.key, c.before, c.after) for c in get_fact_changes(a, b)]
+    [('zw 0.0.0.0/0 static', 'via 10.0.0.2', 'via 10.0.0.2 vpn _public_')]
     """
     changes: list[FactChange] = []
 
@@ -296,6 +307,8 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
 
     def route_value(r: Route) -> str:
         value = f"via {','.join(r.next_hops) or '-'} {r.interface or ''}".rstrip()
+        if r.next_hop_vpn is not None:
+            value += f" vpn {r.next_hop_vpn}"
         return value if r.preference is None else f"{value} preference {r.preference}"
 
     compare(

@@ -2,7 +2,8 @@
 facts after the specs (``govnet.platforms.parse``): configured static routes folded into the
 table's route by the same next hop, the IP stack's own routes dropped, own-address /32s as
 ``local``, no next hop on connected routes, recursive next hops resolved to an interface, and
-a stable order. Parsed by hand, not with ipaddress: this runs for every route of a survey."""
+a stable order. A next hop in another table (``Route.next_hop_vpn``) is never taken for one
+of this table's subnets. Parsed by hand, not with ipaddress: this runs for every route."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from typing import Any
 
 from govnet.model.facts import Interface, Route
 
-__all__ = ["fold_configured", "settle_routes"]
+__all__ = ["PUBLIC", "fold_configured", "settle_routes"]
 
 _CONNECTED = ("direct", "local")
+PUBLIC = "_public_"  # Route.next_hop_vpn of a next hop in the global (public) table
 
 
 def _ints(prefix: str) -> tuple[int, int] | None:
@@ -57,6 +59,18 @@ def fold_configured(routes: list[Route]) -> list[Route]:
     >>> main = Route("0.0.0.0/0", "static", ("10.0.0.1",), preference=60, configured=True)
     >>> [(r.next_hops, r.configured, r.active) for r in fold_configured([table, backup, main])]
     [(('10.0.0.1',), True, True), (('10.9.9.1',), True, None)]
+
+    A route whose next hop is in another table (``next_hop_vpn``) is that table's route only
+    when the table says the same, or nothing (VRP and Comware tables never print it): a
+    configured leak is never folded into a route by a hop of its own table, nor one of its
+    own table into a leak. The folded route keeps what the configuration said.
+
+    >>> leak = dataclasses.replace(main, next_hop_vpn="_public_")
+    >>> [(r.next_hop_vpn, r.configured) for r in fold_configured([table, leak])]
+    [('_public_', True)]
+    >>> shown = dataclasses.replace(table, next_hop_vpn="BLU")
+    >>> [(r.next_hop_vpn, r.configured, r.active) for r in fold_configured([shown, main])]
+    [('BLU', None, True), (None, True, None)]
     """
     others: list[Route] = []
     stated: list[Route] = []
@@ -72,8 +86,11 @@ def fold_configured(routes: list[Route]) -> list[Route]:
             (
                 i
                 for i in found.get((route.vpn_instance, route.prefix, route.protocol), [])
-                if (route.next_hops and set(route.next_hops) <= set(others[i].next_hops))
-                or (not route.next_hops and route.interface == others[i].interface)
+                if (
+                    (route.next_hops and set(route.next_hops) <= set(others[i].next_hops))
+                    or (not route.next_hops and route.interface == others[i].interface)
+                )
+                and others[i].next_hop_vpn in (None, route.next_hop_vpn)
             ),
             None,
         )
@@ -85,6 +102,7 @@ def fold_configured(routes: list[Route]) -> list[Route]:
             active,
             configured=True,
             preference=active.preference if active.preference is not None else route.preference,
+            next_hop_vpn=route.next_hop_vpn or active.next_hop_vpn,
         )
     return others
 
@@ -105,6 +123,8 @@ def settle_routes(routes: Iterable[Route], interfaces: Sequence[Interface]) -> l
     settled: list[tuple[tuple[Any, ...], Route]] = []
     for route, ints in parsed_routes:
         vpn = route.vpn_instance
+        if route.next_hop_vpn is not None and route.next_hop_vpn == (vpn or PUBLIC):
+            route = dataclasses.replace(route, next_hop_vpn=None)  # its own table, said again
         if ints is None:
             order = (vpn is not None, vpn or "", -1, 0, route.protocol)
             settled.append(((*order, route.next_hops, route.interface or ""), route))
@@ -122,7 +142,8 @@ def settle_routes(routes: Iterable[Route], interfaces: Sequence[Interface]) -> l
                 elif any(n < 31 and address in (net, net | _host_mask(n)) for net, n, _ in subnets):
                     continue  # the subnet's network/broadcast host route
             route = dataclasses.replace(route, protocol=protocol, interface=interface, next_hops=())
-        elif route.interface is None and route.next_hops:
+        elif route.interface is None and route.next_hops and route.next_hop_vpn is None:
+            # (a next hop in another table is not in this table's subnets)
             hop = _ints(route.next_hops[0] + "/32")
             via = next(
                 (
