@@ -323,7 +323,8 @@ def test_a_push_is_recorded_from_its_start(db_url: str) -> None:
 
 def _real_text_facts() -> HostFacts:
     """Every fact field, the new ones set in each of their forms (a bare address, a 4-byte
-    AS, a route configured but not active, a black hole, ARP entries of each kind)."""
+    AS, a route configured but not active, a black hole, a next hop in the public table, ARP
+    entries of each kind)."""
     return HostFacts(
         device=DeviceInfo(
             vendor="huawei",
@@ -357,6 +358,17 @@ def _real_text_facts() -> HostFacts:
             Route("0.0.0.0/0", "static", ("202.98.1.1",), "GigabitEthernet0/0/2", None, 60, True),
             Route("10.0.0.0/8", "static", (), "NULL0", None, 255, True, False),
             Route("10.50.0.0/16", "bgp", ("10.50.1.1",), None, "jinshui", 255, None, True),
+            Route(
+                "10.60.0.0/16",
+                "static",
+                ("202.98.1.1",),
+                None,
+                "jinshui",
+                60,
+                True,
+                None,
+                "_public_",
+            ),
             Route("10.50.1.0/30", "direct", (), "GigabitEthernet0/0/1.100", "jinshui", 0),
             Route("10.50.1.2/32", "local", (), "GigabitEthernet0/0/1.100", "jinshui", 0),
             Route("172.16.0.0/12", "ospf", ("10.50.1.1", "10.50.1.5"), active=True),

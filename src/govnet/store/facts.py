@@ -119,6 +119,7 @@ def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapsho
                     "preference": r.preference,
                     "configured": r.configured,
                     "active": r.active,
+                    "next_hop_vpn": r.next_hop_vpn,
                 }
             )
         for n in facts.neighbours:
@@ -265,6 +266,7 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
                 preference=r.preference,
                 configured=r.configured,
                 active=r.active,
+                next_hop_vpn=r.next_hop_vpn,
             )
             for r in rows(RouteFact)
         ),
@@ -373,7 +375,7 @@ def get_many_facts(
     ):
         vpns[hid].append(VpnInstance(name, rd, tuple(imports), tuple(exports), desc))
     routes: dict[int, list[Route]] = defaultdict(list)
-    for hid, prefix, protocol, hops, iface, vpn, preference, configured, active in scan(
+    for hid, prefix, protocol, hops, iface, vpn, preference, configured, active, hop_vpn in scan(
         RouteFact.host_result_id,
         RouteFact.prefix,
         RouteFact.protocol,
@@ -383,10 +385,13 @@ def get_many_facts(
         RouteFact.preference,
         RouteFact.configured,
         RouteFact.active,
+        RouteFact.next_hop_vpn,
         where=RouteFact.protocol.not_in(("direct", "local")),
     ):
         routes[hid].append(
-            Route(prefix, protocol, tuple(hops), iface, vpn, preference, configured, active)
+            Route(
+                prefix, protocol, tuple(hops), iface, vpn, preference, configured, active, hop_vpn
+            )
         )
     neighbours: dict[int, list[Neighbour]] = defaultdict(list)
     for hid, *values in scan(

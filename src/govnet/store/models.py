@@ -245,6 +245,7 @@ class RouteFact(_FactMixin, Base):
     preference: Mapped[int | None] = mapped_column(Integer)
     configured: Mapped[bool | None] = mapped_column(Boolean)  # a configuration line states it
     active: Mapped[bool | None] = mapped_column(Boolean)  # a routing table shows it
+    next_hop_vpn: Mapped[str | None] = mapped_column(String(100))  # "_public_": global table
 
 
 class NeighbourFact(_FactMixin, Base):

@@ -1,5 +1,6 @@
 """real text facts: local AS and router ID, sub-interface VLAN, addresses without a mask,
-route preference / configured / active, ARP entries, and each host's lines not understood
+route preference / configured / active / next hop VPN, ARP entries, and each host's lines
+not understood
 
 Revision ID: 0006_real_text_facts
 Revises: 0005_push_journal
@@ -31,6 +32,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("preference", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("configured", sa.Boolean(), nullable=True))
         batch.add_column(sa.Column("active", sa.Boolean(), nullable=True))
+        batch.add_column(sa.Column("next_hop_vpn", sa.String(length=100), nullable=True))
     op.create_table(
         "arp_entries",
         sa.Column("address", sa.String(length=45), nullable=False),
@@ -67,6 +69,7 @@ def downgrade() -> None:
         batch.drop_index(batch.f("ix_arp_entries_host_result_id"))
     op.drop_table("arp_entries")
     with op.batch_alter_table("routes") as batch:
+        batch.drop_column("next_hop_vpn")
         batch.drop_column("active")
         batch.drop_column("configured")
         batch.drop_column("preference")
