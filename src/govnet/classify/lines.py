@@ -55,8 +55,17 @@ def nat_text(rule: NatRule) -> str:
 
 
 def route_text(route: Route) -> str:
+    """A route as evidence says it.
+
+    >>> route_text(Route("0.0.0.0/0", "static", ("10.1.1.1",), vpn_instance="zw",
+    ...                  next_hop_vpn="_public_"))
+    'static 0.0.0.0/0 (vpn zw) via 10.1.1.1 in the global table'
+    """
     where = "global" if route.vpn_instance is None else f"vpn {route.vpn_instance}"
     via = ", ".join(route.next_hops) or "-"
+    if route.next_hop_vpn is not None:  # the next hop is in another table: a leak between them
+        other = "the global table" if route.next_hop_vpn == "_public_" else route.next_hop_vpn
+        via += f" in {other}"
     out = f" out {route.interface}" if route.interface else ""
     return f"{route.protocol} {route.prefix} ({where}) via {via}{out}"
 
