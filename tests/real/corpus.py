@@ -38,6 +38,7 @@ TOPICS = {
     "neighbours": "neighbour",
     "nat": "nat",
     "arp": "arp",
+    "ospf": "ospf",
 }
 # Not read from the text: the platform says it (DeviceInfo.vendor).
 NOT_READ = {("device", "vendor")}

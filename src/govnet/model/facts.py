@@ -167,6 +167,18 @@ class ArpEntry:
 
 
 @dataclass(frozen=True)
+class OspfArea:
+    """What the configuration puts in one OSPF area: a network statement's prefix, or an
+    interface enabled in it directly (IOS `ip ospf N area A`, VRP `ospf enable N area A`)."""
+
+    area: str  # dotted decimal, "0.0.0.0" (IOS `area 0` normalised)
+    process: int | None = None
+    prefix: str | None = None  # network statement as a.b.c.d/len (wildcard -> length)
+    interface: str | None = None
+    vpn_instance: str | None = None  # VRP/Comware `ospf 2 vpn-instance X`, IOS `router ospf 2 vrf X`
+
+
+@dataclass(frozen=True)
 class HostFacts:
     """Everything one survey learned about one host; empty topics stay empty, never guessed."""
 
@@ -177,6 +189,7 @@ class HostFacts:
     neighbours: tuple[Neighbour, ...] = ()
     nat: tuple[NatRule, ...] = ()
     arp: tuple[ArpEntry, ...] = ()
+    ospf: tuple[OspfArea, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (tuples become lists)."""
@@ -205,6 +218,7 @@ class HostFacts:
             many(Neighbour, "neighbours"),
             many(NatRule, "nat"),
             many(ArpEntry, "arp"),
+            many(OspfArea, "ospf"),
         )
 
     def get_interface(self, name: str) -> Interface | None:
@@ -229,7 +243,7 @@ class HostSnapshot:
 
 @dataclass(frozen=True)
 class FactChange:
-    topic: str  # interfaces, addresses, vpn_instances, routes, nat, neighbours, arp
+    topic: str  # interfaces, addresses, vpn_instances, routes, nat, neighbours, arp, ospf
     key: str  # what changed: interface name, "vpn prefix", ...
     change: str  # added, removed, changed
     before: str | None = None
@@ -267,6 +281,17 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
     >>> b = HostFacts(routes=(replace(a.routes[0], next_hop_vpn="_public_"),))
     >>> [(c.key, c.before, c.after) for c in get_fact_changes(a, b)]
     [('zw 0.0.0.0/0 static', 'via 10.0.0.2', 'via 10.0.0.2 vpn _public_')]
+
+    An OSPF network or interface counts by VPN, process and what it puts in; its area is
+    the value:
+
+    >>> a = HostFacts(ospf=(OspfArea("0.0.0.0", 1, "10.1.1.0/24"),))
+    >>> b = HostFacts(ospf=(OspfArea("0.0.0.1", 1, "10.1.1.0/24"), OspfArea("0.0.0.0", 1,
+    ...     interface="Gi0/1", vpn_instance="zw")))
+    >>> for c in get_fact_changes(a, b):
+    ...     print(c.topic, c.key, c.change, c.before, "->", c.after)
+    ospf global 1 10.1.1.0/24 changed area 0.0.0.0 -> area 0.0.0.1
+    ospf zw 1 Gi0/1 added None -> area 0.0.0.0
     """
     changes: list[FactChange] = []
 
@@ -334,5 +359,15 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
         "arp",
         {f"{a.vpn_instance or 'global'} {a.address}": arp_value(a) for a in before.arp},
         {f"{a.vpn_instance or 'global'} {a.address}": arp_value(a) for a in after.arp},
+    )
+
+    def ospf_key(o: OspfArea) -> str:
+        what = o.prefix or o.interface or "-"
+        return f"{o.vpn_instance or 'global'} {o.process if o.process is not None else '-'} {what}"
+
+    compare(
+        "ospf",
+        {ospf_key(o): f"area {o.area}" for o in before.ospf},
+        {ospf_key(o): f"area {o.area}" for o in after.ospf},
     )
     return changes

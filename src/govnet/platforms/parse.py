@@ -46,6 +46,7 @@ from govnet.model.facts import (
     Interface,
     NatRule,
     Neighbour,
+    OspfArea,
     Route,
     VpnInstance,
 )
@@ -360,6 +361,16 @@ class _Run:
             (ArpEntry(**_known(e)) for e in self.facts["arp"].values()),
             key=lambda a: (a.vpn_instance or "", _natural(a.address)),
         )
+        ospf = sorted(
+            (OspfArea(**_known(e)) for e in self.facts["ospf"].values()),
+            key=lambda o: (
+                o.vpn_instance or "",
+                o.process if o.process is not None else -1,
+                _natural(o.area),
+                _natural(o.prefix or ""),
+                _natural(o.interface or ""),
+            ),
+        )
         return HostFacts(
             device,
             tuple(interfaces),
@@ -368,6 +379,7 @@ class _Run:
             tuple(neighbours),
             tuple(nat),
             tuple(arp),
+            tuple(ospf),
         )
 
 

@@ -31,7 +31,7 @@ class SpecError(ProblemsError):
 
 # --- the facts a record can produce -----------------------------------------------------------
 
-FactName = Literal["device", "interface", "vpn_instance", "route", "neighbour", "nat", "arp"]
+FactName = Literal["device", "interface", "vpn_instance", "route", "neighbour", "nat", "arp", "ospf"]
 FACT_TYPES: dict[str, type[Any]] = {
     "device": facts.DeviceInfo,
     "interface": facts.Interface,
@@ -40,6 +40,7 @@ FACT_TYPES: dict[str, type[Any]] = {
     "neighbour": facts.Neighbour,
     "nat": facts.NatRule,
     "arp": facts.ArpEntry,
+    "ospf": facts.OspfArea,
 }
 # Rows with equal key fields are one fact; later values fill or replace earlier ones.
 DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
@@ -50,6 +51,7 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "neighbour": ("protocol", "vpn_instance", "peer", "interface", "remote_interface"),
     "nat": ("kind", "interface", "acl", "pool", "addresses"),
     "arp": ("vpn_instance", "address"),
+    "ospf": ("vpn_instance", "process", "area", "prefix", "interface"),
 }
 ValueKind = Literal["str", "int", "bool", "tuple", "any"]  # any: lookup tables
 

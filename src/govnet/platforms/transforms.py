@@ -118,6 +118,48 @@ def _to_address(text: str) -> str:
         raise TransformError(f"not an IPv4 address: {text!r}") from exc
 
 
+_WILDCARD_LENGTHS = {
+    str(ipaddress.IPv4Network(f"0.0.0.0/{n}").hostmask): n for n in range(33)
+}
+
+
+def _to_wildcard_prefix(text: str) -> str:
+    """A network statement's ``a.b.c.d w.w.w.w`` (wildcard: the bits that may vary) as
+    ``a.b.c.d/len``; the address is kept as written.
+
+    >>> _to_wildcard_prefix("10.1.1.0 0.0.0.255"), _to_wildcard_prefix("10.1.1.1  0.0.0.0")
+    ('10.1.1.0/24', '10.1.1.1/32')
+    >>> _to_wildcard_prefix("10.1.1.0 0.0.255.0")
+    Traceback (most recent call last):
+    ...
+    govnet.platforms.transforms.TransformError: not an address with a wildcard: '10.1.1.0 0.0.255.0'
+    """
+    parts = text.split()
+    length = _WILDCARD_LENGTHS.get(parts[1]) if len(parts) == 2 else None
+    if length is None:
+        raise TransformError(f"not an address with a wildcard: {text!r}")
+    return f"{_to_address(parts[0])}/{length}"
+
+
+def _to_ospf_area(text: str) -> str:
+    """An OSPF area in dotted decimal; a plain number (IOS ``area 0``) becomes its dotted form.
+
+    >>> _to_ospf_area("0"), _to_ospf_area("0.0.0.1"), _to_ospf_area("258")
+    ('0.0.0.0', '0.0.0.1', '0.0.1.2')
+    >>> _to_ospf_area("backbone")
+    Traceback (most recent call last):
+    ...
+    govnet.platforms.transforms.TransformError: not an OSPF area: 'backbone'
+    """
+    text = text.strip()
+    try:
+        if text.isdigit():
+            return str(ipaddress.IPv4Address(int(text)))
+        return str(ipaddress.IPv4Address(text))
+    except ValueError as exc:
+        raise TransformError(f"not an OSPF area: {text!r}") from exc
+
+
 def _to_int(text: str) -> int:
     try:
         return int(text)
@@ -286,6 +328,14 @@ TRANSFORMS: dict[str, _TransformDef] = {
     "address": _TransformDef("none", lambda _, t: _each(_to_address), "check an IPv4 address"),
     "mac": _TransformDef(
         "none", lambda _, t: _each(_to_mac), "MAC in any spelling -> 'xxxx-xxxx-xxxx'"
+    ),
+    "wildcard_prefix": _TransformDef(
+        "none",
+        lambda _, t: _each(_to_wildcard_prefix),
+        "'a.b.c.d w.w.w.w' (wildcard mask) -> 'a.b.c.d/len'",
+    ),
+    "ospf_area": _TransformDef(
+        "none", lambda _, t: _each(_to_ospf_area), "OSPF area '0' or '0.0.0.0' -> '0.0.0.0'"
     ),
     "int": _TransformDef("none", lambda _, t: _each(_to_int), "whole number"),
     "asn": _TransformDef("none", lambda _, t: _each(_to_asn), "AS number, plain or asdot"),
