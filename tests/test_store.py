@@ -19,6 +19,7 @@ from govnet.model.facts import (
     Interface,
     NatRule,
     Neighbour,
+    OspfArea,
     Route,
     VpnInstance,
 )
@@ -390,6 +391,12 @@ def _real_text_facts() -> HostFacts:
             ArpEntry("202.98.1.1", "0001-0002-0003", "GigabitEthernet0/0/2", None, "static"),
             ArpEntry("202.98.1.9"),  # an incomplete entry: no MAC, nothing else known
         ),
+        ospf=(
+            OspfArea("0.0.0.0", 1, "10.255.0.1/32"),
+            OspfArea("0.0.0.1", 2, "10.50.1.0/30", vpn_instance="jinshui"),
+            OspfArea("0.0.0.0", 2, interface="GigabitEthernet0/0/1.100", vpn_instance="jinshui"),
+            OspfArea("0.0.0.10"),  # an area stated with nothing in it yet
+        ),
     )
 
 
@@ -402,6 +409,7 @@ def test_real_text_facts_round_trip(db_url: str) -> None:
         device=DeviceInfo(vendor="cisco", local_as=65001),
         interfaces=(Interface("GigabitEthernet0/1.20", vlan=20, addresses=("192.0.2.1",)),),
         arp=(ArpEntry("192.0.2.2", "0011-2233-4455", "GigabitEthernet0/1.20", kind="dynamic"),),
+        ospf=(OspfArea("0.0.0.0", 10, "192.0.2.0/24", vpn_instance="x"),),
     )
     store = open_store(db_url)
     try:
@@ -462,6 +470,7 @@ def test_0006_upgrades_a_store_holding_facts_and_downgrades(db_url: str) -> None
         old = MetaData()
         old.reflect(store.engine)
         assert "arp_entries" not in old.tables
+        assert "ospf_areas" not in old.tables
         assert "unparsed_lines" not in old.tables["host_results"].columns
         with store.engine.begin() as conn:
 
@@ -514,6 +523,7 @@ def test_0006_upgrades_a_store_holding_facts_and_downgrades(db_url: str) -> None
         assert store.get_revision() == "0005_push_journal"
         inspector = inspect(store.engine)
         assert "arp_entries" not in inspector.get_table_names()
+        assert "ospf_areas" not in inspector.get_table_names()
         assert "vlan" not in {c["name"] for c in inspector.get_columns("interfaces")}
         with store.engine.connect() as conn:
             kept = conn.execute(

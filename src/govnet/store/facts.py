@@ -17,6 +17,7 @@ from govnet.model.facts import (
     Interface,
     NatRule,
     Neighbour,
+    OspfArea,
     Route,
     VpnInstance,
 )
@@ -28,6 +29,7 @@ from govnet.store.models import (
     InterfaceFact,
     NatFact,
     NeighbourFact,
+    OspfFact,
     RawOutput,
     RouteFact,
     VpnInstanceFact,
@@ -156,6 +158,17 @@ def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapsho
                     "interface": a.interface,
                     "vpn_instance": a.vpn_instance,
                     "kind": a.kind,
+                }
+            )
+        for o in facts.ospf:
+            rows[OspfFact].append(
+                {
+                    "host_result_id": hid,
+                    "area": o.area,
+                    "process": o.process,
+                    "prefix": o.prefix,
+                    "interface": o.interface,
+                    "vpn_instance": o.vpn_instance,
                 }
             )
     for model, values in rows.items():
@@ -296,6 +309,16 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
             )
             for a in rows(ArpFact)
         ),
+        ospf=tuple(
+            OspfArea(
+                area=o.area,
+                process=o.process,
+                prefix=o.prefix,
+                interface=o.interface,
+                vpn_instance=o.vpn_instance,
+            )
+            for o in rows(OspfFact)
+        ),
     )
 
 
@@ -426,6 +449,16 @@ def get_many_facts(
         ArpFact.kind,
     ):
         arp[hid].append(ArpEntry(*values))
+    ospf: dict[int, list[OspfArea]] = defaultdict(list)
+    for hid, *values in scan(
+        OspfFact.host_result_id,
+        OspfFact.area,
+        OspfFact.process,
+        OspfFact.prefix,
+        OspfFact.interface,
+        OspfFact.vpn_instance,
+    ):
+        ospf[hid].append(OspfArea(*values))
     return {
         hid: HostFacts(
             devices.get(hid, DeviceInfo()),
@@ -435,6 +468,7 @@ def get_many_facts(
             tuple(neighbours.get(hid, ())),
             tuple(nat.get(hid, ())),
             tuple(arp.get(hid, ())),
+            tuple(ospf.get(hid, ())),
         )
         for hid in host_result_ids
     }

@@ -278,6 +278,15 @@ class ArpFact(_FactMixin, Base):
     kind: Mapped[str | None] = mapped_column(String(16))  # dynamic, static, interface
 
 
+class OspfFact(_FactMixin, Base):
+    __tablename__ = "ospf_areas"
+    area: Mapped[str] = mapped_column(String(15))  # "0.0.0.0"
+    process: Mapped[int | None] = mapped_column(Integer)
+    prefix: Mapped[str | None] = mapped_column(String(49))  # network statement, a.b.c.d/len
+    interface: Mapped[str | None] = mapped_column(String(100))
+    vpn_instance: Mapped[str | None] = mapped_column(String(100))
+
+
 # --- judgements (each tied to the snapshot it was computed from) -------------------------
 
 

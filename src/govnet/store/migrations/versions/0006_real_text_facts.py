@@ -1,6 +1,6 @@
 """real text facts: local AS and router ID, sub-interface VLAN, addresses without a mask,
-route preference / configured / active / next hop VPN, ARP entries, and each host's lines
-not understood
+route preference / configured / active / next hop VPN, ARP entries, OSPF areas, and each
+host's lines not understood
 
 Revision ID: 0006_real_text_facts
 Revises: 0005_push_journal
@@ -59,12 +59,40 @@ def upgrade() -> None:
         batch.create_index(
             batch.f("ix_arp_entries_host_result_id"), ["host_result_id"], unique=False
         )
+    op.create_table(
+        "ospf_areas",
+        sa.Column("area", sa.String(length=15), nullable=False),
+        sa.Column("process", sa.Integer(), nullable=True),
+        sa.Column("prefix", sa.String(length=49), nullable=True),
+        sa.Column("interface", sa.String(length=100), nullable=True),
+        sa.Column("vpn_instance", sa.String(length=100), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("host_result_id", sa.Integer(), nullable=False),
+        sa.Column("raw_output_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["host_result_id"],
+            ["host_results.id"],
+            name=op.f("fk_ospf_areas_host_result_id_host_results"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["raw_output_id"],
+            ["raw_outputs.id"],
+            name=op.f("fk_ospf_areas_raw_output_id_raw_outputs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ospf_areas")),
+    )
+    with op.batch_alter_table("ospf_areas") as batch:
+        batch.create_index(batch.f("ix_ospf_areas_host_result_id"), ["host_result_id"], unique=False)
 
 
 def downgrade() -> None:
-    """Back to 0005. What that schema cannot hold is lost: the ARP entries, the new columns,
+    """Back to 0005. What that schema cannot hold is lost: the ARP entries, the OSPF areas,
+    the new columns,
     and the addresses stored without a mask (0005 requires a prefix length; inventing one
     would be a fact no device stated)."""
+    with op.batch_alter_table("ospf_areas") as batch:
+        batch.drop_index(batch.f("ix_ospf_areas_host_result_id"))
+    op.drop_table("ospf_areas")
     with op.batch_alter_table("arp_entries") as batch:
         batch.drop_index(batch.f("ix_arp_entries_host_result_id"))
     op.drop_table("arp_entries")
