@@ -13,7 +13,7 @@ surveys to it; benchmarks use it to fill big stores without SSH or parsing.
 from __future__ import annotations
 
 import re
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING, Any
 
 from govnet.model.facts import (
@@ -23,6 +23,7 @@ from govnet.model.facts import (
     Interface,
     NatRule,
     Neighbour,
+    OspfArea,
     Route,
     VpnInstance,
 )
@@ -63,6 +64,18 @@ def get_device_facts(device: Device) -> HostFacts:
             )
         ),
         tuple(sorted(_arp(device), key=lambda a: (a.vpn_instance or "", _natural(a.address)))),
+        tuple(
+            sorted(
+                _ospf(device),
+                key=lambda o: (
+                    o.vpn_instance or "",
+                    o.process if o.process is not None else -1,
+                    _natural(o.area),
+                    _natural(o.prefix or ""),
+                    _natural(o.interface or ""),
+                ),
+            )
+        ),
     )
 
 
@@ -224,6 +237,21 @@ def _neighbours(device: Device) -> tuple[Neighbour, ...]:
             for n in device.lldp_neighbours
         ]
     return tuple(found)
+
+
+def _ospf(device: Device) -> set[OspfArea]:
+    """What every vendor's configuration prints (``_ospf_config`` and Comware's
+    ``config_text``): per process, a network statement for each neighbour's interface
+    subnet (wildcard mask), in the neighbour's area; IOS spells area 0 as ``0``."""
+    found: set[OspfArea] = set()
+    for n in device.ospf_neighbours:
+        iface = device.get_interface(n.interface)
+        if iface is not None and iface.address is not None:
+            net = iface.address.network
+            area = str(IPv4Address(int(n.area))) if n.area.isdigit() else n.area
+            prefix = f"{net.network_address}/{net.prefixlen}"
+            found.add(OspfArea(area, n.process, prefix))
+    return found
 
 
 def _nat(device: Device) -> tuple[NatRule, ...]:

@@ -55,6 +55,7 @@ class Topic(StrEnum):
     NEIGHBOURS = "neighbours"
     NAT = "nat"
     ARP = "arp"
+    OSPF = "ospf"
     CONFIG = "config"
 
 
