@@ -176,7 +176,8 @@ class OspfArea:
     process: int | None = None
     prefix: str | None = None  # network statement as a.b.c.d/len (wildcard -> length)
     interface: str | None = None
-    vpn_instance: str | None = None  # VRP/Comware `ospf 2 vpn-instance X`, IOS `router ospf 2 vrf X`
+    # VRP/Comware `ospf 2 vpn-instance X`, IOS `router ospf 2 vrf X`
+    vpn_instance: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ class SpecError(ProblemsError):
 
 # --- the facts a record can produce -----------------------------------------------------------
 
-FactName = Literal["device", "interface", "vpn_instance", "route", "neighbour", "nat", "arp", "ospf"]
+FactName = Literal[
+    "device", "interface", "vpn_instance", "route", "neighbour", "nat", "arp", "ospf"
+]
 FACT_TYPES: dict[str, type[Any]] = {
     "device": facts.DeviceInfo,
     "interface": facts.Interface,

@@ -118,9 +118,7 @@ def _to_address(text: str) -> str:
         raise TransformError(f"not an IPv4 address: {text!r}") from exc
 
 
-_WILDCARD_LENGTHS = {
-    str(ipaddress.IPv4Network(f"0.0.0.0/{n}").hostmask): n for n in range(33)
-}
+_WILDCARD_LENGTHS = {str(ipaddress.IPv4Network(f"0.0.0.0/{n}").hostmask): n for n in range(33)}
 
 
 def _to_wildcard_prefix(text: str) -> str:

@@ -82,7 +82,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ospf_areas")),
     )
     with op.batch_alter_table("ospf_areas") as batch:
-        batch.create_index(batch.f("ix_ospf_areas_host_result_id"), ["host_result_id"], unique=False)
+        batch.create_index(
+            batch.f("ix_ospf_areas_host_result_id"), ["host_result_id"], unique=False
+        )
 
 
 def downgrade() -> None:
