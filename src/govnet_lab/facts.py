@@ -12,7 +12,6 @@ surveys to it; benchmarks use it to fill big stores without SSH or parsing.
 
 from __future__ import annotations
 
-import re
 from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,11 @@ from govnet.model.facts import (
     OspfArea,
     Route,
     VpnInstance,
+    arp_order,
+    nat_order,
+    natural_key,
+    neighbour_order,
+    ospf_order,
 )
 from govnet_lab.model import Device, Fault, InterfaceKind, NatKind, get_routing_table
 from govnet_lab.render import render
@@ -42,40 +46,13 @@ def get_device_facts(device: Device) -> HostFacts:
     """The model as HostFacts, in the documented order (govnet.platforms)."""
     return HostFacts(
         _device(device),
-        tuple(sorted(_interfaces(device), key=lambda i: _natural(i.name))),
+        tuple(sorted(_interfaces(device), key=lambda i: natural_key(i.name))),
         tuple(sorted(_vpn_instances(device), key=lambda v: v.name)),
         tuple(sorted(_routes(device), key=_route_order)),
-        tuple(
-            sorted(
-                _neighbours(device),
-                key=lambda n: (
-                    n.protocol,
-                    n.vpn_instance or "",
-                    _natural(n.peer),
-                    _natural(n.interface or ""),
-                    n.remote_interface or "",
-                ),
-            )
-        ),
-        tuple(
-            sorted(
-                _nat(device),
-                key=lambda n: (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses),
-            )
-        ),
-        tuple(sorted(_arp(device), key=lambda a: (a.vpn_instance or "", _natural(a.address)))),
-        tuple(
-            sorted(
-                _ospf(device),
-                key=lambda o: (
-                    o.vpn_instance or "",
-                    o.process if o.process is not None else -1,
-                    _natural(o.area),
-                    _natural(o.prefix or ""),
-                    _natural(o.interface or ""),
-                ),
-            )
-        ),
+        tuple(sorted(_neighbours(device), key=neighbour_order)),
+        tuple(sorted(_nat(device), key=nat_order)),
+        tuple(sorted(_arp(device), key=arp_order)),
+        tuple(sorted(_ospf(device), key=ospf_order)),
     )
 
 
@@ -285,11 +262,6 @@ def _arp(device: Device) -> list[ArpEntry]:
         vpn = e.vpn_instance if vendor.arp_shows_vpn else None
         found[(vpn, str(e.address))] = ArpEntry(str(e.address), e.mac, e.interface, vpn, "dynamic")
     return list(found.values())
-
-
-def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key putting GigabitEthernet0/0/2 before GigabitEthernet0/0/10."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p)
 
 
 def _route_order(r: Route) -> tuple[Any, ...]:

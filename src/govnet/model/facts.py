@@ -180,6 +180,50 @@ class OspfArea:
     vpn_instance: str | None = None
 
 
+# --- the documented order of every tuple (govnet.platforms), so two reads compare equal ---
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting ``GE0/0/2`` before ``GE0/0/10`` (numbers compared as numbers).
+
+    >>> sorted(["GE0/0/10", "GE0/0/2"], key=natural_key)
+    ['GE0/0/2', 'GE0/0/10']
+    """
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(name) if part
+    )
+
+
+def neighbour_order(n: Neighbour) -> tuple[Any, ...]:
+    return (
+        n.protocol,
+        n.vpn_instance or "",
+        natural_key(n.peer),
+        natural_key(n.interface or ""),
+        n.remote_interface or "",
+    )
+
+
+def nat_order(n: NatRule) -> tuple[Any, ...]:
+    return (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses)
+
+
+def arp_order(a: ArpEntry) -> tuple[Any, ...]:
+    return (a.vpn_instance or "", natural_key(a.address))
+
+
+def ospf_order(o: OspfArea) -> tuple[Any, ...]:
+    return (
+        o.vpn_instance or "",
+        o.process if o.process is not None else -1,
+        natural_key(o.area),
+        natural_key(o.prefix or ""),
+        natural_key(o.interface or ""),
+    )
+
+
 @dataclass(frozen=True)
 class HostFacts:
     """Everything one survey learned about one host; empty topics stay empty, never guessed."""

@@ -32,7 +32,6 @@ by (kind, interface, ACL, pool, addresses).
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +48,11 @@ from govnet.model.facts import (
     OspfArea,
     Route,
     VpnInstance,
+    arp_order,
+    nat_order,
+    natural_key,
+    neighbour_order,
+    ospf_order,
 )
 from govnet.platforms.compile import (
     CommandPlan,
@@ -329,7 +333,7 @@ class _Run:
             if "kind" not in fields:
                 fields["kind"] = kind_of_interface(fields["name"], plan.tables.interface_kinds)
             interfaces.append(Interface(**fields))
-        interfaces.sort(key=lambda i: _natural(i.name))
+        interfaces.sort(key=lambda i: natural_key(i.name))
         vpns = sorted(
             (VpnInstance(**_known(e)) for e in self.facts["vpn_instance"].values()),
             key=lambda v: v.name,
@@ -344,33 +348,11 @@ class _Run:
             for r in routes
         ]
         neighbours = sorted(
-            (Neighbour(**_known(e)) for e in self.facts["neighbour"].values()),
-            key=lambda n: (
-                n.protocol,
-                n.vpn_instance or "",
-                _natural(n.peer),
-                _natural(n.interface or ""),
-                n.remote_interface or "",
-            ),
+            (Neighbour(**_known(e)) for e in self.facts["neighbour"].values()), key=neighbour_order
         )
-        nat = sorted(
-            (NatRule(**_known(e)) for e in self.facts["nat"].values()),
-            key=lambda n: (n.kind, n.interface or "", n.acl or "", n.pool or "", n.addresses),
-        )
-        arp = sorted(
-            (ArpEntry(**_known(e)) for e in self.facts["arp"].values()),
-            key=lambda a: (a.vpn_instance or "", _natural(a.address)),
-        )
-        ospf = sorted(
-            (OspfArea(**_known(e)) for e in self.facts["ospf"].values()),
-            key=lambda o: (
-                o.vpn_instance or "",
-                o.process if o.process is not None else -1,
-                _natural(o.area),
-                _natural(o.prefix or ""),
-                _natural(o.interface or ""),
-            ),
-        )
+        nat = sorted((NatRule(**_known(e)) for e in self.facts["nat"].values()), key=nat_order)
+        arp = sorted((ArpEntry(**_known(e)) for e in self.facts["arp"].values()), key=arp_order)
+        ospf = sorted((OspfArea(**_known(e)) for e in self.facts["ospf"].values()), key=ospf_order)
         return HostFacts(
             device,
             tuple(interfaces),
@@ -467,12 +449,3 @@ def _coerce(value: Any, kind: str, name: str) -> Any:
     if isinstance(value, bool):
         raise TransformError(f"{name}: text expected, got {value!r}")
     return str(value)
-
-
-_DIGITS = re.compile(r"(\d+)")
-
-
-def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(name) if part
-    )
