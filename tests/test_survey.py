@@ -5,8 +5,10 @@ the same facts, and an interrupted survey is completed by --retry-failed.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import platform
 import re
 import signal
 import subprocess
@@ -28,6 +30,7 @@ from govnet_lab.model import Device, Fault, get_routing_table
 from govnet_lab.server import read_credentials
 
 ROUTERS = 200
+SYS_TGKILL = {"x86_64": 234, "aarch64": 131}[platform.machine()]  # Linux syscall numbers
 # 5% of 200: two hosts of most faults, one of the rest
 FAULTS = "bad_password=2,silent=2,drop=2,gbk=1,unsupported=1,odd_prompt=1,slow=1"
 EXPECTED_STATUS: dict[Fault, tuple[str, str | None]] = {
@@ -229,6 +232,17 @@ def wait_for_hosts_in_new_run(lab: SurveyLab, after_run: int, hosts: int) -> Non
             return
         time.sleep(0.1)
     raise AssertionError(f"no run after {after_run} reached {hosts} hosts in 120 s")
+
+
+def interrupt_another_thread(pid: int) -> None:
+    """Send SIGINT to a thread of ``pid`` other than its main one. A Ctrl-C is meant for the
+    process, and Linux hands it to whichever of its threads it likes; Python runs the handler
+    only in the main thread, so the hard case is the signal landing on a worker."""
+    threads = sorted(int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid)
+    assert threads, "the survey runs its hosts in threads"
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(SYS_TGKILL, pid, threads[-1], signal.SIGINT) != 0:
+        raise OSError(ctypes.get_errno(), "tgkill")
 
 
 def test_interrupted_survey_keeps_its_hosts_and_retry_completes_it(lab: SurveyLab) -> None:

@@ -290,6 +290,30 @@ def stopping_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def run_beside_signals(work: Callable[[], object], poll: float = 0.2) -> None:
+    """Run ``work`` in a thread while the main thread waits in short, timed slices.
+
+    Linux may deliver a Ctrl-C to any thread of the process; Python runs its handler only when
+    the main thread next executes, and a main thread blocked in an untimed join (as nornir's
+    runner is, until every host is done) would not notice the first Ctrl-C before the end of
+    the run. A timed wait wakes at least every ``poll`` seconds, so the handler runs at once.
+    An exception in ``work`` is raised here."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the main thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="govnet-survey-runner", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(poll)
+    if failure:
+        raise failure[0]
+
+
 def _close(store: Store, run_id: int, writer: _Writer, status: str) -> None:
     """Write what is queued and finish the run: 'incomplete' when the store failed, so a
     run is never left 'running' by an error (the error is raised after)."""
@@ -479,8 +503,9 @@ def run_survey(
             if names:
                 nornir = inventory_to_nornir(inventory, options.workers)
                 wanted = set(names)
-                nornir.filter(filter_func=lambda h: h.name in wanted).run(
-                    task=task, name="govnet survey", on_failed=True
+                chosen = nornir.filter(filter_func=lambda h: h.name in wanted)
+                run_beside_signals(
+                    lambda: chosen.run(task=task, name="govnet survey", on_failed=True)
                 )
     except KeyboardInterrupt:  # a second Ctrl-C: stop waiting for the hosts in flight
         stop.set()
