@@ -7,10 +7,16 @@ into a :class:`ProbeRequest` and prints a :class:`Probe` the way its routers pri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from govnet_lab.model import Device
+    from govnet_lab.render.common import Syntax
 
 
 class Outcome(StrEnum):
@@ -32,6 +38,9 @@ class ProbeRequest:
     max_ttl: int = 30  # traceroute
     first_ttl: int = 1  # traceroute
     probes_per_hop: int = 3  # traceroute
+    # IOS `source IFNAME`: the interface as typed; the data plane resolves it on the device
+    # (to ``source``, its address) or refuses it as the device does.
+    source_interface: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,10 +72,33 @@ class Probe:
     reply_ttl: int = 255  # the TTL of the echo reply as it arrives
     reason: str = ""  # why it failed, in words (for tests and the lab's own answer)
     path: tuple[str, ...] = field(default=())  # hostnames along the forward path, source first
+    # The least time between two ICMP unreachables the router without a route sends (0: no
+    # limit). IOS limits them to one per 500 ms by default ("ip icmp rate-limit
+    # unreachable"), which is why a real IOS ping prints "U.U.U" and a traceroute "!H  *  !H".
+    unreachable_interval_ms: int = 0
 
 
 class ProbeSyntaxError(ValueError):
-    """The command is not valid for this vendor: ``str(exc)`` is the vendor's error text."""
+    """The command is not valid for this vendor: ``str(exc)`` is the vendor's error text.
+
+    ``word`` is the index (in the words typed) of the word the vendor puts its caret under,
+    None where it prints no caret line. The reader has no device, so the caret line (which
+    depends on the prompt) is added by :meth:`text_for`, through the renderer's own helper.
+    """
+
+    def __init__(self, text: str, word: int | None = None) -> None:
+        super().__init__(text)
+        self.word = word
+
+    def text_for(self, device: Device, syntax: Syntax, raw: str) -> str:
+        """The error as the device prints it after ``raw``: the caret line, then the text."""
+        from govnet_lab.render.common import _error
+
+        spans = [m.start() for m in re.finditer(r"\S+", raw)]
+        column: int | None = None
+        if self.word is not None:
+            column = spans[self.word] if self.word < len(spans) else len(raw.rstrip())
+        return _error(device, syntax, raw, column, str(self))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from govnet_lab.shell import Mode
 
 if TYPE_CHECKING:
     from govnet_lab.configure.syntax import ConfigSyntax
+    from govnet_lab.dataplane.probe import Probes
     from govnet_lab.model import Device, NatRule, RouteEntry
     from govnet_lab.render.common import Command, Syntax
     from govnet_lab.session import Session
@@ -101,6 +102,9 @@ class Vendor:
     shown_preference: Callable[[RouteEntry, Device], int | None] | None = None
     # How its NAT listing shows a rule: (pool, interface).
     nat_as_shown: Callable[[Device, NatRule], tuple[str | None, str | None]] = _as_configured
+
+    # how it types and prints ping and traceroute (govnet_lab.dataplane answers them)
+    probes: Probes | None = None
 
 
 class UnknownPlatform(KeyError):

@@ -32,6 +32,7 @@ from govnet_lab.render.common import (
 )
 from govnet_lab.shell import Chunk
 from govnet_lab.vendors import Vendor, _vrp
+from govnet_lab.vendors._probe_vrp import COMWARE_PROBES
 
 if TYPE_CHECKING:
     from govnet_lab.configure.session import ConfigSession
@@ -685,4 +686,5 @@ VENDOR = Vendor(
     # (ntc-templates tests/hp_comware/display_arp/hp_comware_display_arp.raw)
     arp_shows_own=False,
     arp_shows_vpn=False,
+    probes=COMWARE_PROBES,
 )

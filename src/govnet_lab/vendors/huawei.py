@@ -37,6 +37,7 @@ from govnet_lab.render.common import (
 )
 from govnet_lab.shell import Chunk, ChunkKind, Mode
 from govnet_lab.vendors import Vendor, _vrp
+from govnet_lab.vendors._probe_vrp import HUAWEI_PROBES
 
 if TYPE_CHECKING:
     from govnet_lab.configure.session import ConfigSession
@@ -818,4 +819,5 @@ VENDOR = Vendor(
     factory_sysname="Huawei",
     ospf_peer_is_router_id=True,  # `display ospf peer brief` shows the router ID
     nat_as_shown=get_nat_as_shown,
+    probes=HUAWEI_PROBES,
 )

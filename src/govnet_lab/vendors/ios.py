@@ -42,6 +42,7 @@ from govnet_lab.render.common import (
 )
 from govnet_lab.shell import Chunk, Mode, abbreviates
 from govnet_lab.vendors import Vendor
+from govnet_lab.vendors._probe_ios import PROBES
 
 if TYPE_CHECKING:
     from govnet_lab.configure.session import ConfigSession
@@ -926,4 +927,5 @@ VENDOR = Vendor(
     neighbour_protocol="cdp",
     nat_as_shown=get_nat_as_shown,
     shown_preference=_shown_distance,
+    probes=PROBES,
 )
