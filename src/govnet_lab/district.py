@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from govnet.model.files import write_atomically
-from govnet_lab.model import Device
+from govnet_lab.model import Device, Link, Server
 
 FORMAT_VERSION = 1
 
@@ -116,6 +116,30 @@ class Disagreement:
 
 
 @dataclass
+class FlowTruth:
+    """Traffic a unit's business needs (or must never have), and whether it works now.
+
+    ``works`` is what the generator built: it differs from ``must_work`` only where the
+    district has a deliberate fault of design (the isolation breach). The flow is sent from
+    ``host`` (the unit's router), from ``source`` in its ``vpn_instance``, to ``destination``;
+    ``path`` is the routers it crosses when it works, ``host`` first.
+    """
+
+    id: str
+    unit: str
+    kind: str  # extranet_public | extranet_dedicated | internet | vertical | isolation
+    host: str
+    vpn_instance: str | None
+    source: str  # address
+    destination: str  # address
+    destination_name: str
+    must_work: bool
+    works: bool
+    path: list[str]
+    reason: str
+
+
+@dataclass
 class GroundTruth:
     networks: list[NetworkTruth] = field(default_factory=list)
     lines: list[LineTruth] = field(default_factory=list)
@@ -123,6 +147,7 @@ class GroundTruth:
     breaches: list[BreachTruth] = field(default_factory=list)
     towns: list[TownTruth] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
+    flows: list[FlowTruth] = field(default_factory=list)
 
 
 @dataclass
@@ -131,9 +156,16 @@ class District:
     seed: int
     devices: list[Device]
     truth: GroundTruth
+    # What the district's lines reach beyond the county (the city's extranet core, the
+    # internet, each vertical system's upstream node, the intranet node): lab-only routers,
+    # in no inventory. Links join ports of every router; servers answer ping on their LANs.
+    upstream: list[Device] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)
 
     def get_device(self, hostname: str) -> Device | None:
-        return next((d for d in self.devices if d.hostname == hostname), None)
+        """A county router or an upstream one, by hostname."""
+        return next((d for d in (*self.devices, *self.upstream) if d.hostname == hostname), None)
 
 
 class DistrictFileError(ValueError):

@@ -188,6 +188,43 @@ class Device:
         return next((v for v in self.vpn_instances if v.name == name), None)
 
 
+@dataclass
+class Link:
+    """A patch cable or a carrier's circuit between two router ports (physical port names).
+
+    A carrier circuit (MSTP/SDH/MPLS) is a thing of its own: it can stop passing one VLAN
+    while the sub-interfaces at both ends stay up, as real ones do, or pass traffic one way
+    only. Ends are written "host:port".
+    """
+
+    a: str
+    b: str
+    circuit: str | None = None  # the carrier's circuit id, for a leased line
+    dropped_vlans: list[int] = field(default_factory=list)  # VLANs the carrier does not pass
+    one_way: bool = False  # passes a → b only
+
+    def get_peer(self, end: str) -> str | None:
+        """The other end of this link from ``end`` ("host:port"), or None if not an end."""
+        return self.b if end == self.a else self.a if end == self.b else None
+
+    def passes(self, from_end: str, vlan: int | None) -> bool:
+        """Whether a frame sent at ``from_end`` with this VLAN tag reaches the other end."""
+        if self.one_way and from_end != self.a:
+            return False
+        return vlan is None or vlan not in self.dropped_vlans
+
+
+@dataclass
+class Server:
+    """A host on a router's LAN that answers ping: a business system's server, an internet
+    site, a portal. Its gateway is the router interface whose subnet it sits in."""
+
+    name: str
+    address: IPv4Address
+    host: str  # the router
+    interface: str
+
+
 @dataclass(frozen=True)
 class RouteEntry:
     """One line of a routing table, as every vendor's renderer needs it."""

@@ -6,13 +6,14 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from copy import deepcopy
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from typing import Any
 
 from govnet.model.inventory import Inventory, ResolvedHost, Role
 from govnet_lab.generate.inventory import get_county_code
 from govnet_lab.generate.networks import EXTRANET_PUBLIC, ISP_BLOCKS, LOOPBACK_BLOCK
-from govnet_lab.model import ArpEntry, Device, Interface, InterfaceKind, LldpNeighbour
+from govnet_lab.model import ArpEntry, Device, Interface, InterfaceKind, Link, LldpNeighbour
 from govnet_lab.vendors import get_platforms, get_vendor, get_vendors
 
 # Real vendors' unicast MAC prefixes, for far ends outside the lab (ARP entries).
@@ -55,6 +56,20 @@ def as_platform(device: Device, platform: str) -> Device:
     return copy
 
 
+@dataclass(frozen=True)
+class FarEnd:
+    """The end of a line outside the county (the city, a carrier, a vertical system's node):
+    the upstream step (govnet_lab.generate.upstream) builds a router there."""
+
+    reach: str  # what it reaches: "city", "isp:<carrier>", "system:<key>"
+    host: str  # the county router
+    interface: str  # its interface (a sub-interface when the line is tagged)
+    address: IPv4Interface  # the far end's address
+    vpn_instance: str | None  # the county side's VPN instance
+    mac: str | None  # the far end's MAC, as the county router's ARP shows it
+    circuit: str | None
+
+
 class DeviceBuilder:
     """Holds the allocators while one district is generated; makes routers and links."""
 
@@ -82,6 +97,9 @@ class DeviceBuilder:
             for i in range((len(inventory.units) + 255) // 256)
         ]
         self.unit_as = {u.id: _private_as(i) for i, u in enumerate(inventory.units)}
+        self.links: dict[tuple[str, str], Link] = {}  # by its two ends, sorted
+        self.far_ends: list[FarEnd] = []
+        self.lan_ports: dict[str, str] = {}  # router → its port on its unit's LAN
 
     def rng(self, *parts: object) -> random.Random:
         """A generator of its own per decision, so adding one choice moves no other."""
@@ -138,9 +156,10 @@ class DeviceBuilder:
         if host.role is not Role.FIREWALL:
             lan = self._get_lan(host.unit)
             position = sum(1 for d in self.devices.values() if d.unit == host.unit) + 1
+            self.lan_ports[host.name] = next(ports)
             device.interfaces.append(
                 Interface(
-                    next(ports),
+                    self.lan_ports[host.name],
                     description=rng.choice(("内网LAN", "To-LAN-Core-SW", "至单位内网核心交换机")),
                     address=IPv4Interface(f"{lan.network_address + position}/{lan.prefixlen}"),
                     mac=self._next_mac(host.name),
@@ -186,8 +205,11 @@ class DeviceBuilder:
         peer_name: str | None = None,
         peer_description: str | None = None,
         peer_is_first: bool = True,
+        reach: str | None = None,
+        circuit: str | None = None,
     ) -> tuple[IPv4Address, IPv4Address]:
-        """One point-to-point link; with a lab peer, both ends (LLDP, ARP) agree."""
+        """One point-to-point link; with a lab peer, both ends (LLDP, ARP) agree. Without one,
+        ``reach`` says what is at the far end (see FarEnd); the link is recorded either way."""
         first, second = list(subnet.hosts())[:2]
         mine, theirs = (second, first) if peer_is_first else (first, second)
         iface = self._ensure_interface(device, name)
@@ -219,9 +241,23 @@ class DeviceBuilder:
                     )
                 device.arp.append(ArpEntry(theirs, other.mac, name, vpn))
                 peer.arp.append(ArpEntry(mine, iface.mac, peer_name, vpn))
-        elif up:
+            self._add_link(f"{device.hostname}:{name}", f"{peer.hostname}:{peer_name}", circuit)
+            return mine, theirs
+        mac: str | None = None
+        if up:
             rng = self.rng("arp", device.hostname, name)
             oui = rng.choice(_PEER_OUIS)  # a real vendor's unicast prefix, not random bits
             mac = f"{oui}{rng.randrange(256):02x}-{rng.randrange(65536):04x}"
             device.arp.append(ArpEntry(theirs, mac, name, vpn))
+        if reach is not None:
+            far = IPv4Interface(f"{theirs}/{subnet.prefixlen}")
+            self.far_ends.append(FarEnd(reach, device.hostname, name, far, vpn, mac, circuit))
         return mine, theirs
+
+    def _add_link(self, one: str, other: str, circuit: str | None) -> Link:
+        """The link between two ports (sub-interfaces name their physical port), made once."""
+        a, b = (end.split(".", 1)[0] for end in (one, other))
+        key = (min(a, b), max(a, b))
+        if key not in self.links:
+            self.links[key] = Link(a, b, circuit)
+        return self.links[key]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import functools
 import itertools
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
-from govnet.model.inventory import ResolvedHost, Role
+from govnet.model.inventory import Inventory, ResolvedHost, Role
 from govnet.model.policy import load_policy
 from govnet_lab.district import BreachTruth
 from govnet_lab.generate.devices import acl_number, iter_p2p
@@ -49,8 +50,28 @@ def get_catalogue_targets() -> dict[str, str]:
     return {s.key: f"{asn}:{s.vpn_id}" for s in policy.catalogue if s.vpn_id is not None}
 
 
+@dataclass(frozen=True)
+class Dedicated:
+    """A unit's dedicated-zone VPN as built: where its business subnet is and what it reaches;
+    the upstream step carries the VPN from the county PE to the city (Option A)."""
+
+    unit: str
+    ce: str
+    pe: Device | None
+    vpn: str
+    business: IPv4Network
+    remote: list[IPv4Network]
+
+
 class LineBuilder(LinePlanner):
     """Builds every planned line on its routers."""
+
+    def __init__(self, inventory: Inventory, seed: int) -> None:
+        super().__init__(inventory, seed)
+        self.uplinks: dict[str, str] = {}  # county core → its first uplink to the city
+        self.attached: dict[str, str] = {}  # unit → the county core its extranet line ends on
+        self.dedicated: list[Dedicated] = []
+        self.exit_chain: list[str] = []  # county core → firewall → internet router
 
     def _build_line(self, plan: LinePlan, cores: list[ResolvedHost]) -> None:
         if plan.host is None or plan.ledger_only:
@@ -78,8 +99,17 @@ class LineBuilder(LinePlanner):
         subnet = next(self.extranet_p2p)
         desc = "至市电子政务外网市级节点" + ("（主用）" if "core1" in device.hostname else "")
         _, city = self._p2p(
-            device, plan.interface, subnet, desc, up=not plan.zombie, bandwidth=bandwidth
+            device,
+            plan.interface,
+            subnet,
+            desc,
+            up=not plan.zombie,
+            bandwidth=bandwidth,
+            reach="city",
+            circuit=plan.circuit_id,
         )
+        if not plan.zombie:
+            self.uplinks.setdefault(device.hostname, plan.interface)
         device.bgp_as = COUNTY_AS
         device.bgp_peers.append(BgpPeer(city, CITY_AS, description="City-ZWWW-Node"))
         for prefix in ("59.255.0.0/16", "10.0.0.0/8"):
@@ -120,7 +150,11 @@ class LineBuilder(LinePlanner):
             peer=core,
             peer_name=core_public,
             peer_description=f"To-{device.hostname}",
+            reach="city",
+            circuit=plan.circuit_id,
         )
+        if core is not None:
+            self.attached.setdefault(plan.unit, core.hostname)
         if zoned:
             self._ensure_interface(device, plan.interface).description = rng.choice(
                 ("至区电子政务外网（主干）", "To-ZWWW-Trunk")
@@ -175,6 +209,8 @@ class LineBuilder(LinePlanner):
             peer=core,
             peer_name=core_dedicated,
             peer_description=f"To-{device.hostname}-{vpn}",
+            reach="city",
+            circuit=plan.circuit_id,
         )
         plan.interfaces.append(f"{plan.host}:{dedicated_if}")
         if core is not None and core_dedicated is not None:
@@ -188,6 +224,7 @@ class LineBuilder(LinePlanner):
             vpn_instance=vpn,
         )
         remote = [IPv4Network(p) for p in system.prefixes] or [IPv4Network("10.250.0.0/16")]
+        self.dedicated.append(Dedicated(plan.unit, device.hostname, core, vpn, business, remote))
         self._route_pair(
             device,
             core,
@@ -247,7 +284,14 @@ class LineBuilder(LinePlanner):
         if plan.device_only:
             desc = rng.choice(("自租宽带", "Internet-Backup", "临时互联网出口"))
         _, isp = self._p2p(
-            device, plan.interface, subnet, desc, up=not plan.zombie, bandwidth=bandwidth
+            device,
+            plan.interface,
+            subnet,
+            desc,
+            up=not plan.zombie,
+            bandwidth=bandwidth,
+            reach=f"isp:{carrier}",
+            circuit=plan.circuit_id,
         )
         device.static_routes.append(StaticRoute(IPv4Network("0.0.0.0/0"), isp))
         acl = acl_number(device.platform, len(device.acls))
@@ -256,7 +300,11 @@ class LineBuilder(LinePlanner):
             permit = list(self.lan_summary)
         device.acls.append(Acl(acl, permit))
         if plan.unit == self.core_unit and get_vendor(device.platform).pooled_county_exit:
-            pool_start = subnet.broadcast_address + 2
+            # The pool is the carrier's block after the line's own /30: two /30s taken from
+            # the carrier's allocator, so no later line of that carrier is given them too.
+            pool = next(self.isp_p2p[carrier])
+            next(self.isp_p2p[carrier])
+            pool_start = pool.network_address + 1
             device.nat_rules.append(
                 NatRule(
                     NatKind.OUTBOUND,
@@ -297,7 +345,15 @@ class LineBuilder(LinePlanner):
         else:
             desc = vertical_desc(system, rng)
         _, upstream = self._p2p(
-            device, plan.interface, subnet, desc, vpn=vpn, up=not plan.zombie, bandwidth=bandwidth
+            device,
+            plan.interface,
+            subnet,
+            desc,
+            vpn=vpn,
+            up=not plan.zombie,
+            bandwidth=bandwidth,
+            reach=f"system:{system.key}",
+            circuit=plan.circuit_id,
         )
         prefixes = [IPv4Network(p) for p in system.prefixes] or [IPv4Network("172.18.0.0/16")]
         if system.upstream_as is not None and not plan.zombie and rng.random() < 0.4:
@@ -337,6 +393,7 @@ class LineBuilder(LinePlanner):
             + [d for d in node if d.role == Role.FIREWALL.value][:1]
             + [d for d in node if d.role == Role.INTERNET.value][:1]
         )
+        self.exit_chain = [d.hostname for d in chain]
         for a, b in itertools.pairwise(chain):
             a_if, b_if = next(self.free_ports[a.hostname]), next(self.free_ports[b.hostname])
             mine, theirs = self._p2p(
@@ -369,6 +426,7 @@ class LineBuilder(LinePlanner):
             "临时接入电子政务外网",
             peer=core,
             peer_name=core_port,
+            reach="city",
         )
         device.static_routes.append(StaticRoute(EXTRANET_PUBLIC, pe))
         self.breaches.append(
