@@ -23,6 +23,7 @@ from pathlib import Path
 
 import asyncssh
 
+from govnet_lab.dataplane import Network
 from govnet_lab.district import load_district
 from govnet_lab.model import Device, Fault
 from govnet_lab.session import PAGE_LINES, Session
@@ -69,8 +70,10 @@ class LabServer:
         host: str = "127.0.0.1",
         slow_delay: float = SLOW_DELAY_S,
         page_lines: int = PAGE_LINES,
+        network: Network | None = None,
     ) -> None:
         self.devices = list(devices)
+        self.network = network  # the data plane ping and traceroute ask (None: no probes)
         self.host = host
         self.slow_delay = slow_delay
         self.page_lines = page_lines
@@ -143,7 +146,7 @@ class LabServer:
             writer.close()
 
     def get_session(self, device: Device) -> Session:
-        return Session(device, self._password, page_lines=self.page_lines)
+        return Session(device, self._password, page_lines=self.page_lines, network=self.network)
 
     async def _serve(self, device: Device, process: asyncssh.SSHServerProcess[bytes]) -> None:
         encoding = "gbk" if Fault.GBK in device.faults else "utf-8"
@@ -250,9 +253,12 @@ def read_credentials(path: Path) -> tuple[str, str]:
         raise ValueError(f"{path}: no {exc.args[0]}=... line") from None
 
 
-def load_devices(district: Path) -> list[Device]:
-    """The devices of a district.json (govnet_lab.district)."""
-    return list(load_district(district).devices)
+def load_network(path: Path) -> tuple[list[Device], Network]:
+    """The county's routers of a district.json, and the data plane over them and the
+    upstream routers: one set of objects, so a configuration typed in changes what a ping
+    sees."""
+    district = load_district(path)
+    return list(district.devices), Network(district)
 
 
 async def serve_forever(server: LabServer) -> None:
@@ -281,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
     limit = raise_open_file_limit()
     username, password = read_credentials(args.creds)
-    devices = load_devices(args.district)
+    devices, network = load_network(args.district)
     log.info("open file limit %d; district %s", limit, args.district)
     server = LabServer(
         devices,
@@ -291,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host,
         slow_delay=args.slow_delay,
         page_lines=args.page_lines,
+        network=network,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(server))

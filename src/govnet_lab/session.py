@@ -13,8 +13,10 @@ from __future__ import annotations
 import secrets
 
 from govnet_lab.configure import ConfigSession, ExecInConfig
+from govnet_lab.dataplane import Network, ProbeSyntaxError
 from govnet_lab.model import Device
 from govnet_lab.render import UnknownCommand, render
+from govnet_lab.render.common import _accepts
 from govnet_lab.shell import Chunk, ChunkKind, Mode, to_crlf
 from govnet_lab.vendors import get_vendor
 
@@ -30,8 +32,10 @@ class Session:
         secret: str,
         *,
         page_lines: int = PAGE_LINES,
+        network: Network | None = None,
     ) -> None:
         self.device = device
+        self.network = network  # the data plane ping and traceroute ask
         self.vendor = get_vendor(device.platform)
         self._secret = secret
         self.page_lines = page_lines  # 0: paging off (the session disabled it)
@@ -142,7 +146,29 @@ class Session:
         handled = self.vendor.session_command(self, words)
         if handled is not None:
             return handled
+        probed = self._probe(line, words)
+        if probed is not None:
+            return probed
         return self._show(line)
+
+    def _probe(self, line: str, words: list[str]) -> list[Chunk] | None:
+        """ping and traceroute, answered by the data plane in the vendor's words; None when
+        the line is neither (or the lab runs without a data plane)."""
+        probes = self.vendor.probes
+        if self.network is None or probes is None:
+            return None
+        if any(_accepts(w, words[0]) for w in probes.ping_words):
+            read, show = probes.read_ping, probes.show_ping
+        elif any(_accepts(w, words[0]) for w in probes.trace_words):
+            read, show = probes.read_trace, probes.show_trace
+        else:
+            return None
+        try:
+            request = read(words)
+        except ProbeSyntaxError as exc:
+            return [self.output(exc.text_for(self.device, self.vendor.show_syntax, line))]
+        # Probes print as they go on a real router, never behind a More prompt.
+        return [self.output(show(self.network.probe(self.device.hostname, request)))]
 
     def _execute_config(self, line: str) -> list[Chunk]:
         assert self._config is not None

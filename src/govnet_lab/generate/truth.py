@@ -18,12 +18,12 @@ from govnet_lab.district import (
     UnitExitsTruth,
     to_jsonable,
 )
-from govnet_lab.generate.lines import LineBuilder
+from govnet_lab.generate.flows import FlowPlanner
 from govnet_lab.generate.plans import LinePlan
 from govnet_lab.model import NatKind
 
 
-class DistrictBuilder(LineBuilder):
+class DistrictBuilder(FlowPlanner):
     """Builds one district from an inventory and a seed: routers, lines, ground truth."""
 
     def build(self) -> District:
@@ -45,9 +45,16 @@ class DistrictBuilder(LineBuilder):
         for plan in self.plans:
             self._build_line(plan, cores)
         self._add_breach(cores)
+        self._build_upstream()
         truth = self._get_truth()
         return District(
-            to_full_code(self.county), self.seed, [self.devices[h.name] for h in hosts], truth
+            to_full_code(self.county),
+            self.seed,
+            [self.devices[h.name] for h in hosts],
+            truth,
+            list(self.upstream.values()),
+            list(self.links.values()),
+            [r.server for r in self.servers.values()],
         )
 
     # --- ground truth --------------------------------------------------------------------
@@ -108,6 +115,7 @@ class DistrictBuilder(LineBuilder):
             )
         truth.exits = self._get_exits()
         truth.towns = self._get_towns()
+        truth.flows = self._get_flows()
         return truth
 
     def _line_target(self, plan: LinePlan, is_breach: bool) -> tuple[str, str]:
@@ -237,6 +245,12 @@ TRUTH_HEADER = """\
 # disagreements     deliberate ledger/device mismatches: ledger_only (the ledger names a
 #                   device interface that does not exist) and device_only (a live line the
 #                   ledger lacks).
+# flows             traffic each unit needs (or must never have), sent as a ping from `host`
+#                   (the unit's router) from `source` in `vpn_instance` to a server:
+#                   kind (extranet_public | extranet_dedicated | internet | vertical |
+#                   intranet | isolation), must_work (policy), works (as built: differs only
+#                   for the isolation breach), path (the routers it crosses, host first, when
+#                   it works). The lab's data plane answers the same question from live state.
 # faults            hosts the lab makes misbehave (`--faults`): host -> faults, e.g. silent,
 #                   bad_password; a survey must record each with the matching error.
 """

@@ -1,0 +1,268 @@
+"""The lab as a network: every business flow of the ground truth works or fails as the truth
+says, by the data plane's own answer and by pinging over SSH from the flow's router in its
+vendor's syntax; traceroute shows the truth's path; a change that breaks a flow (a return
+route removed, a line shut, a carrier dropping the dedicated zone's VLAN) fails exactly the
+flows it should.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from ipaddress import IPv4Address
+from pathlib import Path
+
+import pytest
+from netmiko import ConnectHandler
+
+from govnet_lab.configure import apply_lines
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.dataplane import Network, Outcome, ProbeRequest
+from govnet_lab.district import District, FlowTruth, load_district
+from govnet_lab.generate import generate_lab
+from govnet_lab.model import Device, InterfaceKind
+from govnet_lab.server import read_credentials
+
+# Three districts: different counties, seeds and sizes, so every vendor is a unit's router,
+# a county core and a PE somewhere (checked below, not assumed).
+DISTRICTS = [("370702", 1, 30), ("500112", 4, 80), ("510104", 5, 60)]
+
+
+def build(county: str, seed: int, routers: int) -> District:
+    with tempfile.TemporaryDirectory() as root:
+        return load_district(generate_lab(Path(root), county, seed, routers, None))
+
+
+@pytest.fixture(scope="module", params=DISTRICTS, ids=[d[0] for d in DISTRICTS])
+def district(request: pytest.FixtureRequest) -> District:
+    return build(*request.param)
+
+
+def answer(network: Network, flow: FlowTruth) -> tuple[bool, list[str]]:
+    probe = network.check_flow(flow)
+    return probe.outcome is Outcome.REPLY, list(probe.path)
+
+
+def test_every_flow_works_or_fails_as_the_truth_says(district: District) -> None:
+    network = Network(district)
+    assert len({f.id for f in district.truth.flows}) == len(district.truth.flows)
+    kinds = {f.kind for f in district.truth.flows}
+    assert {"extranet_public", "extranet_dedicated", "internet", "vertical"} <= kinds
+    assert any(not f.must_work for f in district.truth.flows)  # isolation is in the truth
+    wrong = []
+    for flow in district.truth.flows:
+        works, path = answer(network, flow)
+        if works != flow.works or (works and path != flow.path):
+            reason = network.check_flow(flow).reason
+            wrong.append(f"{flow.id}: truth {flow.works} {flow.path}, lab {works} {path} {reason}")
+    assert wrong == []
+
+
+def test_the_districts_use_every_vendor() -> None:
+    platforms = set()
+    for args in DISTRICTS:
+        d = build(*args)
+        platforms |= {d.get_device(f.host).platform for f in d.truth.flows}  # type: ignore[union-attr]
+    assert platforms == {"huawei", "hp_comware", "cisco_ios"}
+
+
+def test_the_breach_is_the_one_flow_that_works_against_policy(district: District) -> None:
+    against = [f for f in district.truth.flows if f.works != f.must_work]
+    assert [f.kind for f in against] == ["isolation"]
+    assert Network(district).check_flow(against[0]).outcome is Outcome.REPLY
+
+
+def affected(district: District, before: dict[str, bool]) -> set[str]:
+    network = Network(district)
+    return {f.id for f in district.truth.flows if answer(network, f)[0] != before[f.id]}
+
+
+def baseline(district: District) -> dict[str, bool]:
+    network = Network(district)
+    return {f.id: answer(network, f)[0] for f in district.truth.flows}
+
+
+def static_undo(device: Device, prefix: str, mask: str, length: int, hop: str) -> str:
+    if device.platform == "cisco_ios":
+        return f"no ip route {prefix} {mask} {hop}"
+    if device.platform == "hp_comware":
+        return f"undo ip route-static {prefix} {length} {hop}"
+    return f"undo ip route-static {prefix} {mask} {hop}"
+
+
+def test_removing_a_return_route_fails_exactly_that_units_flows() -> None:
+    district = build(*DISTRICTS[1])
+    before = baseline(district)
+    # A unit routed statically by its county core: the core's route back to its LAN.
+    for flow in district.truth.flows:
+        if flow.kind != "extranet_public" or len(flow.path) != 3 or not flow.works:
+            continue
+        core = district.get_device(flow.path[1])
+        assert core is not None
+        lan = next(
+            (
+                r
+                for r in core.static_routes
+                if r.vpn_instance is None
+                and r.prefix.prefixlen > 0  # the unit's own LAN, not the default route
+                and IPv4Address(flow.source) in r.prefix
+            ),
+            None,
+        )
+        if lan is not None:
+            break
+    else:
+        pytest.fail("no unit is routed statically by its core")
+    line = static_undo(
+        core,
+        str(lan.prefix.network_address),
+        str(lan.prefix.netmask),
+        lan.prefix.prefixlen,
+        str(lan.next_hop),
+    )
+    assert apply_lines(core, [line]) == []
+    unit_flows = {
+        f.id
+        for f in district.truth.flows
+        if f.works and f.source == flow.source and core.hostname in f.path
+    }
+    assert flow.id in unit_flows
+    assert affected(district, before) == unit_flows
+
+
+def test_a_carrier_dropping_the_dedicated_vlan_fails_only_the_dedicated_flow() -> None:
+    district = build(*DISTRICTS[1])
+    before = baseline(district)
+    flow = next(f for f in district.truth.flows if f.kind == "extranet_dedicated" and f.works)
+    device = district.get_device(flow.host)
+    assert device is not None
+    sub = next(i for i in device.interfaces if i.vpn_instance == flow.vpn_instance and i.dot1q)
+    port = f"{device.hostname}:{sub.name.split('.')[0]}"
+    link = next(ln for ln in district.links if port in (ln.a, ln.b))
+    link.dropped_vlans.append(sub.dot1q)  # type: ignore[arg-type]
+    assert sub.oper_up  # the sub-interface stays up, as real ones do: only traffic tells
+    assert affected(district, before) == {flow.id}
+
+
+def test_leaving_the_business_lan_in_the_global_table_fails_the_dedicated_flow() -> None:
+    district = build(*DISTRICTS[1])
+    flow = next(f for f in district.truth.flows if f.kind == "extranet_dedicated" and f.works)
+    network = Network(district)
+    moved = ProbeRequest(IPv4Address(flow.destination), None, IPv4Address(flow.source))
+    device = district.get_device(flow.host)
+    assert device is not None
+    terminal = next(i for i in device.interfaces if i.address and str(i.address.ip) == flow.source)
+    terminal.vpn_instance = None  # the LAN never bound to the VPN: the old, global table
+    assert network.probe(flow.host, moved).outcome is not Outcome.REPLY
+    assert network.check_flow(flow).outcome is Outcome.TIMEOUT  # its VPN address is gone
+
+
+def test_shutting_a_units_line_fails_its_flows_over_that_line() -> None:
+    district = build(*DISTRICTS[0])
+    before = baseline(district)
+    flow = next(f for f in district.truth.flows if f.kind == "vertical" and f.works)
+    device = district.get_device(flow.host)
+    assert device is not None
+    upstream = district.get_device(flow.path[1])
+    assert upstream is not None
+    iface = next(
+        i
+        for i in device.interfaces
+        if i.kind is InterfaceKind.PHYSICAL
+        and i.address
+        and any(u.address and u.address.network == i.address.network for u in upstream.interfaces)
+    )
+    iface.admin_up = False
+    over = {f.id for f in district.truth.flows if f.works and f.path[:2] == flow.path[:2]}
+    assert affected(district, before) == over
+
+
+# --- over SSH ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[District, str, str]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "county"
+        county, seed, routers = DISTRICTS[0]
+        start_lab(
+            root,
+            county=county,
+            seed=seed,
+            devices=routers,
+            first_port=get_free_port_run(routers),
+            timeout=60,
+        )
+        try:
+            paths = get_lab_paths(root)
+            username, password = read_credentials(paths.credentials)
+            yield load_district(paths.district), username, password
+        finally:
+            stop_lab(root)
+
+
+def ping_command(device: Device, flow: FlowTruth) -> str:
+    if device.platform == "cisco_ios":
+        vrf = f"vrf {flow.vpn_instance} " if flow.vpn_instance else ""
+        return f"ping {vrf}{flow.destination} source {flow.source}"
+    vpn = f"-vpn-instance {flow.vpn_instance} " if flow.vpn_instance else ""
+    return f"ping {vpn}-a {flow.source} {flow.destination}"
+
+
+def trace_command(device: Device, flow: FlowTruth) -> str:
+    if device.platform == "cisco_ios":
+        vrf = f"vrf {flow.vpn_instance} " if flow.vpn_instance else ""
+        return f"traceroute {vrf}{flow.destination} source {flow.source}"
+    vpn = f"-vpn-instance {flow.vpn_instance} " if flow.vpn_instance else ""
+    return f"tracert {vpn}-a {flow.source} {flow.destination}"
+
+
+def replied(output: str) -> bool:
+    """Whether every echo came back, as the vendor's own summary line says."""
+    ios = re.search(r"Success rate is (\d+) percent", output)
+    if ios:
+        return ios.group(1) == "100"
+    loss = re.search(r"([\d.]+)% packet loss", output)
+    assert loss, output
+    return float(loss.group(1)) == 0.0
+
+
+def test_pinging_over_ssh_from_each_flows_router_agrees_with_the_truth(
+    served: tuple[District, str, str],
+) -> None:
+    district, username, password = served
+    network = Network(district)
+    by_host: dict[str, list[FlowTruth]] = {}
+    for flow in district.truth.flows:
+        by_host.setdefault(flow.host, []).append(flow)
+    wrong = []
+    traced = 0
+    for host, flows in by_host.items():
+        device = district.get_device(host)
+        assert device is not None
+        conn = ConnectHandler(
+            device_type=device.platform,
+            host="127.0.0.1",
+            port=device.port,
+            username=username,
+            password=password,
+            secret=password,
+            fast_cli=True,
+        )
+        try:
+            for flow in flows:
+                output = conn.send_command(ping_command(device, flow), read_timeout=30)
+                if replied(output) != flow.works:
+                    wrong.append(f"{flow.id}: truth {flow.works}, ping said:\n{output}")
+                if flow.works and traced < 6:  # traceroute shows the truth's path
+                    traced += 1
+                    text = conn.send_command(trace_command(device, flow), read_timeout=60)
+                    hops = network.check_flow(flow).hops
+                    shown = re.findall(r"^\s*\d+\s+(\d+\.\d+\.\d+\.\d+)", text, re.MULTILINE)
+                    if shown != [str(h.address) for h in hops]:
+                        wrong.append(f"{flow.id}: traceroute {shown}, path {flow.path}:\n{text}")
+        finally:
+            conn.disconnect()
+    assert traced > 0
+    assert wrong == []
