@@ -252,12 +252,12 @@ def test_pinging_over_ssh_from_each_flows_router_agrees_with_the_truth(
         )
         try:
             for flow in flows:
-                output = conn.send_command(ping_command(device, flow), read_timeout=30)
+                output = str(conn.send_command(ping_command(device, flow), read_timeout=30))
                 if replied(output) != flow.works:
                     wrong.append(f"{flow.id}: truth {flow.works}, ping said:\n{output}")
                 if flow.works and traced < 6:  # traceroute shows the truth's path
                     traced += 1
-                    text = conn.send_command(trace_command(device, flow), read_timeout=60)
+                    text = str(conn.send_command(trace_command(device, flow), read_timeout=60))
                     hops = network.check_flow(flow).hops
                     shown = re.findall(r"^\s*\d+\s+(\d+\.\d+\.\d+\.\d+)", text, re.MULTILINE)
                     if shown != [str(h.address) for h in hops]:
