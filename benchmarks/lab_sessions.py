@@ -9,6 +9,12 @@ before and after. The baseline, measured in the same run with the same client, h
 ports, is a bare asyncssh server that echoes each line and answers with a prompt: the SSH
 cost any server pays, so the difference is the lab's own (sessions, rendering, paging).
 The client runs on the same 2 cores, so the wall times include its share.
+
+Then the data plane: every business flow of the ground truth is pinged over SSH from its
+router in the vendor's syntax (one session per router, all its flows), and the server's CPU
+per ping is the session's CPU less that of a plain session (login, paging off, logout), per
+ping; the same flows are also answered in process (``Network.check_flow``) for the engine's
+own cost, and the answers are checked against the truth.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from pathlib import Path
 import asyncssh
 
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet_lab.district import load_district
+from govnet_lab.dataplane import Network, Outcome
+from govnet_lab.district import District, FlowTruth, load_district
 from govnet_lab.model import Device
 from govnet_lab.server import read_credentials
 
@@ -71,8 +78,14 @@ def get_rss_mib(pid: int) -> float:
     return 0.0
 
 
-async def run_session(device: Device, user: str, password: str, generic: bool) -> int:
-    """One session; the bytes received."""
+async def run_session(
+    device: Device,
+    user: str,
+    password: str,
+    generic: bool,
+    commands: tuple[str, ...] | None = None,
+) -> int:
+    """One session (the collector commands unless ``commands`` are given); bytes received."""
     prompt = b">" if generic else f"<{device.sysname}>".encode()
     if device.platform == "cisco_ios" and not generic:
         prompt = f"{device.sysname}>".encode()
@@ -81,7 +94,7 @@ async def run_session(device: Device, user: str, password: str, generic: bool) -
     ) as conn:
         process = await conn.create_process(term_type="vt100", encoding=None)
         total = 0
-        for command in (None, *COMMANDS[device.platform]):
+        for command in (None, *(COMMANDS[device.platform] if commands is None else commands)):
             received = b""
             if command is not None:
                 process.stdin.write(command.encode() + b"\n")
@@ -178,6 +191,58 @@ def measure(
     return per_session_ms
 
 
+def ping_command(device: Device, flow: FlowTruth) -> str:
+    if device.platform == "cisco_ios":
+        vrf = f"vrf {flow.vpn_instance} " if flow.vpn_instance else ""
+        return f"ping {vrf}{flow.destination} source {flow.source}"
+    vpn = f"-vpn-instance {flow.vpn_instance} " if flow.vpn_instance else ""
+    return f"ping {vpn}-a {flow.source} {flow.destination}"
+
+
+async def run_pings(plan: list[tuple[Device, tuple[str, ...]]], user: str, password: str) -> None:
+    limit = asyncio.Semaphore(10)
+
+    async def one(device: Device, commands: tuple[str, ...]) -> int:
+        async with limit:
+            return await run_session(device, user, password, False, commands)
+
+    await asyncio.gather(*(one(d, c) for d, c in plan))
+
+
+def measure_pings(pid: int, district: District, credentials: tuple[str, str]) -> None:
+    """Server CPU per ping over SSH, and the engine's own, for every flow of the truth."""
+    devices = {d.hostname: d for d in district.devices}
+    by_host: dict[str, list[FlowTruth]] = {}
+    for flow in district.truth.flows:
+        by_host.setdefault(flow.host, []).append(flow)
+    paging = {p: c[0] for p, c in COMMANDS.items()}
+    plain: list[tuple[Device, tuple[str, ...]]] = [
+        (devices[h], (paging[devices[h].platform],)) for h in by_host
+    ]
+    pinging = [
+        (devices[h], (paging[devices[h].platform], *(ping_command(devices[h], f) for f in fs)))
+        for h, fs in by_host.items()
+    ]
+    pings = len(district.truth.flows)
+    cpu = []
+    for plan in (plain, pinging):
+        time.sleep(0.5)
+        before = get_cpu_seconds(pid)
+        asyncio.run(run_pings(plan, *credentials))
+        cpu.append(get_cpu_seconds(pid) - before)
+    network = Network(district)
+    started = time.process_time()
+    agree = sum(
+        (network.check_flow(f).outcome is Outcome.REPLY) == f.works for f in district.truth.flows
+    )
+    engine = (time.process_time() - started) / pings * 1000
+    print(
+        f"ping      {pings} flows from {len(by_host)} routers over SSH: server CPU"
+        f" {(cpu[1] - cpu[0]) / pings * 1000:5.1f} ms/ping (session less a plain one);"
+        f" the engine alone {engine:.1f} ms/ping; {agree}/{pings} answers agree with the truth"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--routers", type=int, default=1000)
@@ -199,7 +264,8 @@ def main() -> None:
             root, county="500107", seed=1, devices=args.routers, first_port=first, timeout=300
         )
         startup = time.perf_counter() - started_at
-        devices = list(load_district(paths.district).devices)
+        district = load_district(paths.district)
+        devices = list(district.devices)
         credentials = read_credentials(paths.credentials)
         mix = ", ".join(f"{n} {p}" for p, n in started.platforms.items())
         print(f"{len(devices)} routers ({mix}) on 127.0.0.1:{first}-{first + len(devices) - 1}")
@@ -214,6 +280,7 @@ def main() -> None:
         )
         try:
             lab = measure("lab", started.pid, devices, credentials, args.concurrency, False)
+            measure_pings(started.pid, district, credentials)
         finally:
             stop_lab(root)
         baseline_server = subprocess.Popen(

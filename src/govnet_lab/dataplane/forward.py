@@ -12,7 +12,7 @@ lab router changes the next packet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
@@ -108,9 +108,7 @@ class Forwarding:
         if not links:
             return None, f"nothing is connected to {here}"
         why = f"no router on {here}'s link has {address} (ARP gets no answer)"
-        for link in links:
-            far = link.get_peer(here)
-            assert far is not None
+        for link, far in self._far_ends(here, links):
             host, port = far.split(":", 1)
             peer = self.devices.get(host)
             if peer is None:
@@ -127,6 +125,20 @@ class Forwarding:
                     return None, f"{far} ({other.name}) is down"
                 return Arrival(host, other.name, other.address.ip, other.vpn_instance), ""
         return None, why
+
+    def _far_ends(self, here: str, links: list[Link]) -> Iterator[tuple[Link, str]]:
+        """The router ports a frame sent at ``here`` can reach: the other end of each link,
+        or, where that end is a LAN switch (no router), every other port on that switch."""
+        for link in links:
+            far = link.get_peer(here)
+            assert far is not None
+            if far.split(":", 1)[0] in self.devices:
+                yield link, far
+                continue
+            for other in self.links.get(far, ()):
+                end = other.get_peer(far)
+                if end is not None and end != here:
+                    yield link, end
 
     # --- a packet ----------------------------------------------------------------------------
 

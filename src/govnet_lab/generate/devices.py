@@ -256,7 +256,7 @@ class DeviceBuilder:
 
     def _add_link(self, one: str, other: str, circuit: str | None) -> Link:
         """The link between two ports (sub-interfaces name their physical port), made once."""
-        a, b = (end.split(".", 1)[0] for end in (one, other))
+        a, b = (f"{h}:{p.split('.', 1)[0]}" for h, _, p in (e.partition(":") for e in (one, other)))
         key = (min(a, b), max(a, b))
         if key not in self.links:
             self.links[key] = Link(a, b, circuit)

@@ -12,7 +12,6 @@ carry the dedicated zone upstream, and the routes that go with them.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
@@ -51,6 +50,7 @@ TRANSIT = IPv4Network("203.0.113.0/24")  # TEST-NET-3: links between carriers an
 CITY_EXIT_WAN = IPv4Network("202.98.255.248/30")  # the city exit's telecom line
 UPSTREAM_PLATFORM = "huawei"
 DEFAULT = IPv4Network("0.0.0.0/0")
+LAN_PREFIX = "lan:"  # a link end that is a unit's LAN switch, not a router port
 
 
 @dataclass(frozen=True)
@@ -204,13 +204,10 @@ class UpstreamBuilder(LineBuilder):
         self._carry_dedicated(city)
 
     def _join_lans(self) -> None:
-        """The routers of one unit share its LAN (one switch): a link between each pair."""
-        by_unit: dict[str, list[str]] = {}
+        """The routers of one unit share its LAN: each LAN port is linked to the unit's
+        switch (an end that is no router, "lan:<unit>")."""
         for host, port in self.lan_ports.items():
-            by_unit.setdefault(self.devices[host].unit, []).append(f"{host}:{port}")
-        for ends in by_unit.values():
-            for one, other in itertools.combinations(ends, 2):
-                self._add_link(one, other, None)
+            self._add_link(f"{host}:{port}", f"{LAN_PREFIX}{self.devices[host].unit}", None)
 
     def _share_between_cores(self) -> None:
         """County cores tell each other over OSPF what they have behind them: the LANs of
@@ -254,16 +251,8 @@ class UpstreamBuilder(LineBuilder):
             return  # a zombie line: nothing is routed over it
         if far.vpn_instance is not None:
             vpn = device.get_vpn_instance(far.vpn_instance)
-            if city.get_vpn_instance(far.vpn_instance) is None and vpn is not None:
-                city.vpn_instances.append(
-                    VpnInstance(
-                        vpn.name,
-                        vpn.route_distinguisher,
-                        list(vpn.import_targets),
-                        list(vpn.export_targets),
-                        vpn.description,
-                    )
-                )
+            if vpn is not None:
+                _ensure_vpn(city, vpn)
             return  # routes in the VPN: _carry_dedicated
         if far.host in self.uplinks and self.uplinks[far.host] == far.interface:
             # The county core's uplink: eBGP, the city learns what the core has behind it.
@@ -365,18 +354,9 @@ class UpstreamBuilder(LineBuilder):
             vlan = vlans.setdefault(d.vpn, 2001 + len(vlans))
             key = f"city:{d.vpn}"
             if key not in self.servers:
-                if city.get_vpn_instance(d.vpn) is None:
-                    source = (d.pe or self.devices[d.ce]).get_vpn_instance(d.vpn)
-                    assert source is not None
-                    city.vpn_instances.append(
-                        VpnInstance(
-                            source.name,
-                            source.route_distinguisher,
-                            list(source.import_targets),
-                            list(source.export_targets),
-                            source.description,
-                        )
-                    )
+                source = (d.pe or self.devices[d.ce]).get_vpn_instance(d.vpn)
+                assert source is not None
+                _ensure_vpn(city, source)
                 servers = IPv4Network(f"{d.remote[0].network_address + 256}/24")
                 self._add_server(key, city, servers, f"{d.vpn}业务服务器（专用网络区）", d.vpn)
             if d.pe is None:  # the unit's line ends on the city core itself
@@ -424,3 +404,18 @@ class UpstreamBuilder(LineBuilder):
             iface.link_up = pe_iface.link_up
         pe.arp.append(ArpEntry(city_address, other.mac, name, vpn))
         return pe_address, city_address
+
+
+def _ensure_vpn(device: Device, like: VpnInstance) -> None:
+    """The same VPN instance (name, RD, targets) on ``device``, once: the city's end of a
+    dedicated-zone VPN matches the county's."""
+    if device.get_vpn_instance(like.name) is None:
+        device.vpn_instances.append(
+            VpnInstance(
+                like.name,
+                like.route_distinguisher,
+                list(like.import_targets),
+                list(like.export_targets),
+                like.description,
+            )
+        )
