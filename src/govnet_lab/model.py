@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
+from govnet.model.facts import physical_port
+
 
 class InterfaceKind(StrEnum):
     PHYSICAL = "physical"
@@ -186,6 +188,20 @@ class Device:
 
     def get_vpn_instance(self, name: str) -> VpnInstance | None:
         return next((v for v in self.vpn_instances if v.name == name), None)
+
+
+def link_end(host: str, interface: str) -> str:
+    """A link's end for a router's interface: "host:port", a sub-interface on its port.
+
+    >>> link_end("r1", "GigabitEthernet0/0/1.200")
+    'r1:GigabitEthernet0/0/1'
+    """
+    return f"{host}:{physical_port(interface)}"
+
+
+def link_host(end: str) -> str:
+    """The router (or LAN switch) name of a link end."""
+    return end.split(":", 1)[0]
 
 
 @dataclass

@@ -16,7 +16,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 
-from govnet_lab.model import Device, Interface, Link, NatKind, RouteEntry, Server, get_routing_table
+from govnet_lab.model import (
+    Device,
+    Interface,
+    Link,
+    NatKind,
+    RouteEntry,
+    Server,
+    get_routing_table,
+    link_end,
+    link_host,
+)
 
 MAX_HOPS = 64  # a packet still travelling after this many routers is in a loop
 
@@ -43,10 +53,6 @@ class Walk:
     source: IPv4Address | None = None  # its source address after NAT on the way
     seen: list[IPv4Address] = field(default_factory=list)  # the source each arrival saw
     translations: list[tuple[str, IPv4Address, IPv4Address]] = field(default_factory=list)
-
-
-def physical(interface: str) -> str:
-    return interface.split(".", 1)[0]
 
 
 class Forwarding:
@@ -103,18 +109,18 @@ class Forwarding:
         self, device: Device, iface: Interface, address: IPv4Address
     ) -> tuple[Arrival | None, str]:
         """Where a packet sent out ``iface`` to the neighbour ``address`` arrives, or why not."""
-        here = f"{device.hostname}:{physical(iface.name)}"
+        here = link_end(device.hostname, iface.name)
         links = self.links.get(here)
         if not links:
             return None, f"nothing is connected to {here}"
         why = f"no router on {here}'s link has {address} (ARP gets no answer)"
         for link, far in self._far_ends(here, links):
-            host, port = far.split(":", 1)
+            host = link_host(far)
             peer = self.devices.get(host)
             if peer is None:
                 continue
             for other in peer.interfaces:
-                if physical(other.name) != port or other.dot1q != iface.dot1q:
+                if link_end(host, other.name) != far or other.dot1q != iface.dot1q:
                     continue
                 if other.address is None or other.address.ip != address:
                     continue
@@ -132,7 +138,7 @@ class Forwarding:
         for link in links:
             far = link.get_peer(here)
             assert far is not None
-            if far.split(":", 1)[0] in self.devices:
+            if link_host(far) in self.devices:
                 yield link, far
                 continue
             for other in self.links.get(far, ()):

@@ -13,7 +13,15 @@ from typing import Any
 from govnet.model.inventory import Inventory, ResolvedHost, Role
 from govnet_lab.generate.inventory import get_county_code
 from govnet_lab.generate.networks import EXTRANET_PUBLIC, ISP_BLOCKS, LOOPBACK_BLOCK
-from govnet_lab.model import ArpEntry, Device, Interface, InterfaceKind, Link, LldpNeighbour
+from govnet_lab.model import (
+    ArpEntry,
+    Device,
+    Interface,
+    InterfaceKind,
+    Link,
+    LldpNeighbour,
+    link_end,
+)
 from govnet_lab.vendors import get_platforms, get_vendor, get_vendors
 
 # Real vendors' unicast MAC prefixes, for far ends outside the lab (ARP entries).
@@ -255,8 +263,9 @@ class DeviceBuilder:
         return mine, theirs
 
     def _add_link(self, one: str, other: str, circuit: str | None) -> Link:
-        """The link between two ports (sub-interfaces name their physical port), made once."""
-        a, b = (f"{h}:{p.split('.', 1)[0]}" for h, _, p in (e.partition(":") for e in (one, other)))
+        """The link between two ends ("host:interface"; a sub-interface names its port),
+        made once."""
+        a, b = (link_end(*end.split(":", 1)) for end in (one, other))
         key = (min(a, b), max(a, b))
         if key not in self.links:
             self.links[key] = Link(a, b, circuit)

@@ -18,7 +18,7 @@ from govnet_lab.generate.upstream import (
     get_carrier_node,
     get_system_node,
 )
-from govnet_lab.model import Device
+from govnet_lab.model import Device, link_end, link_host
 
 
 class FlowPlanner(UpstreamBuilder):
@@ -182,11 +182,11 @@ class FlowPlanner(UpstreamBuilder):
 
     def _get_peer(self, host: str, interface: str) -> str | None:
         """The lab router at the other end of a port's link, if any."""
-        here = f"{host}:{interface.split('.', 1)[0]}"
+        here = link_end(host, interface)
         for link in self.links.values():
             other = link.get_peer(here)
-            if other is not None and other.split(":", 1)[0] in self.devices:
-                return other.split(":", 1)[0]
+            if other is not None and link_host(other) in self.devices:
+                return link_host(other)
         return None
 
     def _lan_address(self, device: Device) -> str | None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
+from govnet.model.facts import physical_port
 from govnet.model.inventory import Inventory, Role
 from govnet_lab.generate.devices import FarEnd, iter_p2p
 from govnet_lab.generate.lines import LineBuilder
@@ -40,6 +41,7 @@ from govnet_lab.model import (
     Server,
     StaticRoute,
     VpnInstance,
+    link_end,
 )
 
 CITY = "city-zwww-core"  # the city's e-government extranet core (PE of the dedicated zone)
@@ -143,7 +145,7 @@ class UpstreamBuilder(LineBuilder):
 
     def _far_port(self, router: Device, far: FarEnd, vpn: str | None) -> Interface:
         """The upstream port facing a county line's far end (a sub-interface when tagged)."""
-        physical = f"{far.host}:{far.interface.split('.', 1)[0]}"
+        physical = link_end(far.host, far.interface)
         if physical not in self._far_ports:
             port = next(self._ports[router.hostname])
             router.interfaces.append(
@@ -379,7 +381,7 @@ class UpstreamBuilder(LineBuilder):
         self, city: Device, pe: Device, uplink: str, vpn: str, vlan: int, done: set[tuple[str, str]]
     ) -> tuple[IPv4Address, IPv4Address]:
         """The PE's sub-interface for one VPN on its uplink, and the city's (addresses)."""
-        name = f"{uplink.split('.', 1)[0]}.{vlan}"
+        name = f"{physical_port(uplink)}.{vlan}"
         if (pe.hostname, vpn) in done:
             mine = pe.get_interface(name)
             assert mine is not None and mine.address is not None
@@ -399,7 +401,7 @@ class UpstreamBuilder(LineBuilder):
             "city", pe.hostname, name, IPv4Interface(f"{city_address}/30"), vpn, None, None
         )
         other = self._far_port(city, far, vpn)
-        pe_iface = pe.get_interface(uplink.split(".", 1)[0])
+        pe_iface = pe.get_interface(physical_port(uplink))
         if pe_iface is not None:
             iface.link_up = pe_iface.link_up
         pe.arp.append(ArpEntry(city_address, other.mac, name, vpn))
