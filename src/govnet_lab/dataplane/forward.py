@@ -46,11 +46,11 @@ class Arrival:
 class Walk:
     """One packet's journey: the routers it reached, and how it ended."""
 
+    source: IPv4Address  # its source address, as NAT on the way has left it
     arrivals: list[Arrival] = field(default_factory=list)
     delivered: bool = False  # reached its destination (a router's own address or a server)
     unreachable: bool = False  # the last router had no route and said so
     reason: str = ""
-    source: IPv4Address | None = None  # its source address after NAT on the way
     seen: list[IPv4Address] = field(default_factory=list)  # the source each arrival saw
     translations: list[tuple[str, IPv4Address, IPv4Address]] = field(default_factory=list)
 
@@ -161,7 +161,7 @@ class Forwarding:
 
         An answer: ``deliver_to`` is the router that sent the probe (the answer counts only
         there) and ``translated`` the NAT the probe met, undone on the way back."""
-        walk = Walk(source=source)
+        walk = Walk(source)
         at = Arrival(host, None, None, vpn)
         dst = destination
         for _ in range(MAX_HOPS):
@@ -187,7 +187,7 @@ class Forwarding:
             server = self.servers.get((at.host, iface.name, dst)) if direct else None
             if server is not None and deliver_to is None:
                 walk.arrivals.append(Arrival(at.host, None, dst, at.vpn, server))
-                walk.seen.append(walk.source or source)
+                walk.seen.append(walk.source)
                 walk.delivered = True
                 return walk
             arrival, why = self.across(device, iface, hop)
@@ -195,7 +195,7 @@ class Forwarding:
                 walk.reason = f"lost after {at.host} {iface.name}: {why}"
                 return walk
             walk.arrivals.append(arrival)
-            walk.seen.append(walk.source or source)
+            walk.seen.append(walk.source)
             at = arrival
         walk.reason = f"still travelling after {MAX_HOPS} routers: a loop"
         return walk
@@ -203,7 +203,6 @@ class Forwarding:
     def _translate(self, walk: Walk, device: Device, iface: Interface) -> None:
         """Source NAT on the way out of ``iface`` (easy IP, an address pool, static)."""
         source = walk.source
-        assert source is not None
         for rule in device.nat_rules:
             if rule.interface != iface.name:
                 continue
