@@ -52,6 +52,8 @@ class Index:
         self.lines: list[Line] = []
         self.by_port: dict[tuple[str, str], Line] = {}
         self.claimed_subs: dict[str, list[str]] = defaultdict(list)  # ledger-named sub-ifs
+        # host -> VPN instances it terminates as the provider edge of units' lines
+        self.pe_vpns: dict[str, set[str]] = defaultdict(set)
         self.rule_tests = [(rule, get_rule_tests(rule)) for rule in policy.rules]
         self.exceptions = {e.subject: e for e in reversed(policy.exceptions)}  # first wins
         self.decisions: dict[tuple[Any, ...], Decision] = {}  # equal signals, equal verdict

@@ -25,7 +25,8 @@ class Reader(Reconciler):
         subnets = [a.network for i in mine for a in self._addresses(i)]
         ups = [i.oper_up for i in mine if i.oper_up is not None]
         line.up = any(ups) if ups else None
-        transit = self._transit_vpns(line.host) if not line.remote else set()
+        # On another port of a PE, the VPNs it terminates for units are carried on (Option A).
+        transit = self.pe_vpns.get(line.host, set()) if not line.remote else set()
         for iface in mine:
             if iface.vpn_instance in transit:  # a PE carrying units' VPNs upstream (Option A)
                 line.evidence.append(
@@ -120,19 +121,6 @@ class Reader(Reconciler):
         if "public_address" in line.exit_signs:  # the order every exit is listed in
             line.exit_signs.remove("public_address")
             line.exit_signs.append("public_address")
-
-    def _transit_vpns(self, host: str) -> set[str]:
-        """The VPN instances ``host`` terminates as the provider edge of units' lines: on any
-        other port of it they are the same VPNs carried on, not business of its own unit."""
-        interfaces = self._interfaces(host)
-        found: set[str] = set()
-        for other in self.lines:
-            for end in other.remote:
-                name = end.split(":", 1)[1] if end.startswith(f"{host}:") else None
-                vpn = interfaces[name].vpn_instance if name in interfaces else None
-                if vpn:
-                    found.add(vpn)
-        return found
 
     def _zones_of(self, line: Line, iface: Interface) -> None:
         zone: Zone | None = None

@@ -143,6 +143,10 @@ class Reconciler(Index):
                 target = candidates[0] if len(candidates) == 1 else None
             if target is not None:
                 target.remote += [f"{host_name}:{n}" for n in names]
+                interfaces = self._interfaces(host_name)
+                self.pe_vpns[host_name].update(
+                    vpn for n in names if n in interfaces and (vpn := interfaces[n].vpn_instance)
+                )
                 target.evidence.append(
                     Evidence(
                         "interfaces",
