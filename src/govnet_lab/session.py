@@ -16,7 +16,7 @@ from govnet_lab.configure import ConfigSession, ExecInConfig
 from govnet_lab.dataplane import Network, ProbeSyntaxError
 from govnet_lab.model import Device
 from govnet_lab.render import UnknownCommand, render
-from govnet_lab.render.common import _accepts
+from govnet_lab.render.common import accepts_word
 from govnet_lab.shell import Chunk, ChunkKind, Mode, to_crlf
 from govnet_lab.vendors import get_vendor
 
@@ -157,9 +157,9 @@ class Session:
         probes = self.vendor.probes
         if self.network is None or probes is None:
             return None
-        if any(_accepts(w, words[0]) for w in probes.ping_words):
+        if any(accepts_word(w, words[0]) for w in probes.ping_words):
             read, show = probes.read_ping, probes.show_ping
-        elif any(_accepts(w, words[0]) for w in probes.trace_words):
+        elif any(accepts_word(w, words[0]) for w in probes.trace_words):
             read, show = probes.read_trace, probes.show_trace
         else:
             return None

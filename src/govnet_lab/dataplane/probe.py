@@ -92,13 +92,13 @@ class ProbeSyntaxError(ValueError):
 
     def text_for(self, device: Device, syntax: Syntax, raw: str) -> str:
         """The error as the device prints it after ``raw``: the caret line, then the text."""
-        from govnet_lab.render.common import _error
+        from govnet_lab.render.common import error_text
 
         spans = [m.start() for m in re.finditer(r"\S+", raw)]
         column: int | None = None
         if self.word is not None:
             column = spans[self.word] if self.word < len(spans) else len(raw.rstrip())
-        return _error(device, syntax, raw, column, str(self))
+        return error_text(device, syntax, raw, column, str(self))
 
 
 @dataclass(frozen=True)

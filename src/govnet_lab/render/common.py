@@ -64,14 +64,16 @@ def _keyword(word: str) -> tuple[str, int]:
     return word, 1
 
 
-def _accepts(word: str, token: str) -> bool:
+def accepts_word(word: str, token: str) -> bool:
+    """Whether a typed ``token`` is the command word ``word`` (its spec, e.g. ``dis:play``)."""
     if word.startswith("<"):
         return True
     full, shortest = _keyword(word)
     return len(token) >= shortest and full.startswith(token.lower())
 
 
-def _error(device: Device, syntax: Syntax, raw: str, column: int | None, text: str) -> str:
+def error_text(device: Device, syntax: Syntax, raw: str, column: int | None, text: str) -> str:
+    """A vendor's error after the typed line: a caret under ``column`` (None: no caret line)."""
     if column is None:
         return text
     return " " * (len(syntax.prompt(device)) + column) + "^\n" + text
@@ -83,7 +85,9 @@ def render_command(device: Device, raw: str, commands: Sequence[Command], syntax
     tokens = [t for _, t in spans]
     candidates = list(commands)
     for index, token in enumerate(tokens):
-        fits = [c for c in candidates if index < len(c.words) and _accepts(c.words[index], token)]
+        fits = [
+            c for c in candidates if index < len(c.words) and accepts_word(c.words[index], token)
+        ]
         literal = [c for c in fits if not c.words[index].startswith("<")]
         # A keyword typed shorter than its shortest abbreviation is ambiguous on the device
         # (with commands the lab does not model), so it is ambiguous here too.
@@ -91,7 +95,7 @@ def render_command(device: Device, raw: str, commands: Sequence[Command], syntax
             index < len(c.words)
             and not c.words[index].startswith("<")
             and _keyword(c.words[index])[0].startswith(token.lower())
-            and not _accepts(c.words[index], token)
+            and not accepts_word(c.words[index], token)
             for c in candidates
         )
         if literal or too_short:
@@ -102,21 +106,23 @@ def render_command(device: Device, raw: str, commands: Sequence[Command], syntax
             elif len(keywords) > 1 or too_short:
                 column = spans[index][0] if syntax.caret_for_ambiguous else None
                 text = syntax.ambiguous.replace("{command}", " ".join(tokens))
-                raise UnknownCommand(_error(device, syntax, raw, column, text))
+                raise UnknownCommand(error_text(device, syntax, raw, column, text))
             fits = literal
         if not fits:
-            raise UnknownCommand(_error(device, syntax, raw, spans[index][0], syntax.unrecognized))
+            raise UnknownCommand(
+                error_text(device, syntax, raw, spans[index][0], syntax.unrecognized)
+            )
         candidates = fits
     complete = [c for c in candidates if len(c.words) == len(tokens)]
     if not tokens or not complete:
         if not tokens:
             return ""
         column = len(raw.rstrip()) if syntax.caret_for_incomplete else None
-        raise UnknownCommand(_error(device, syntax, raw, column, syntax.incomplete))
+        raise UnknownCommand(error_text(device, syntax, raw, column, syntax.incomplete))
     chosen = complete[0]
     if chosen.gated is not None and Fault.UNSUPPORTED in device.faults:
         raise UnknownCommand(
-            _error(device, syntax, raw, spans[chosen.gated][0], syntax.unrecognized)
+            error_text(device, syntax, raw, spans[chosen.gated][0], syntax.unrecognized)
         )
     args = [t for w, t in zip(chosen.words, tokens, strict=True) if w.startswith("<")]
     return chosen.render(device, args)
