@@ -32,10 +32,11 @@ from pathlib import Path
 import asyncssh
 
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet_lab.dataplane import Network, Outcome
+from govnet_lab.dataplane import Network, Outcome, get_flow_request
 from govnet_lab.district import District, FlowTruth, load_district
 from govnet_lab.model import Device
 from govnet_lab.server import read_credentials
+from govnet_lab.vendors import get_vendor
 
 COMMANDS = {
     "huawei": (
@@ -192,11 +193,10 @@ def measure(
 
 
 def ping_command(device: Device, flow: FlowTruth) -> str:
-    if device.platform == "cisco_ios":
-        vrf = f"vrf {flow.vpn_instance} " if flow.vpn_instance else ""
-        return f"ping {vrf}{flow.destination} source {flow.source}"
-    vpn = f"-vpn-instance {flow.vpn_instance} " if flow.vpn_instance else ""
-    return f"ping {vpn}-a {flow.source} {flow.destination}"
+    """The flow's ping as the router's vendor types it."""
+    probes = get_vendor(device.platform).probes
+    assert probes is not None
+    return probes.type_ping(get_flow_request(flow))
 
 
 async def run_pings(plan: list[tuple[Device, tuple[str, ...]]], user: str, password: str) -> None:

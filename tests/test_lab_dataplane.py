@@ -18,11 +18,12 @@ from netmiko import ConnectHandler
 
 from govnet_lab.configure import apply_lines
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet_lab.dataplane import Network, Outcome, ProbeRequest
+from govnet_lab.dataplane import Network, Outcome, ProbeRequest, Probes, get_flow_request
 from govnet_lab.district import District, FlowTruth, load_district
 from govnet_lab.generate import generate_lab
 from govnet_lab.model import Device, InterfaceKind
 from govnet_lab.server import read_credentials
+from govnet_lab.vendors import get_vendor
 
 # Three districts: different counties, seeds and sizes, so every vendor is a unit's router,
 # a county core and a PE somewhere (checked below, not assumed).
@@ -202,20 +203,10 @@ def served() -> Iterator[tuple[District, str, str]]:
             stop_lab(root)
 
 
-def ping_command(device: Device, flow: FlowTruth) -> str:
-    if device.platform == "cisco_ios":
-        vrf = f"vrf {flow.vpn_instance} " if flow.vpn_instance else ""
-        return f"ping {vrf}{flow.destination} source {flow.source}"
-    vpn = f"-vpn-instance {flow.vpn_instance} " if flow.vpn_instance else ""
-    return f"ping {vpn}-a {flow.source} {flow.destination}"
-
-
-def trace_command(device: Device, flow: FlowTruth) -> str:
-    if device.platform == "cisco_ios":
-        vrf = f"vrf {flow.vpn_instance} " if flow.vpn_instance else ""
-        return f"traceroute {vrf}{flow.destination} source {flow.source}"
-    vpn = f"-vpn-instance {flow.vpn_instance} " if flow.vpn_instance else ""
-    return f"tracert {vpn}-a {flow.source} {flow.destination}"
+def get_probes(device: Device) -> Probes:
+    probes = get_vendor(device.platform).probes
+    assert probes is not None
+    return probes
 
 
 def replied(output: str) -> bool:
@@ -252,12 +243,14 @@ def test_pinging_over_ssh_from_each_flows_router_agrees_with_the_truth(
         )
         try:
             for flow in flows:
-                output = str(conn.send_command(ping_command(device, flow), read_timeout=30))
+                ping = get_probes(device).type_ping(get_flow_request(flow))
+                output = str(conn.send_command(ping, read_timeout=30))
                 if replied(output) != flow.works:
                     wrong.append(f"{flow.id}: truth {flow.works}, ping said:\n{output}")
                 if flow.works and traced < 6:  # traceroute shows the truth's path
                     traced += 1
-                    text = str(conn.send_command(trace_command(device, flow), read_timeout=60))
+                    trace = get_probes(device).type_trace(get_flow_request(flow))
+                    text = str(conn.send_command(trace, read_timeout=60))
                     hops = network.check_flow(flow).hops
                     shown = re.findall(r"^\s*\d+\s+(\d+\.\d+\.\d+\.\d+)", text, re.MULTILINE)
                     if shown != [str(h.address) for h in hops]:

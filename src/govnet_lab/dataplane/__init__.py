@@ -24,6 +24,7 @@ __all__ = [
     "ProbeRequest",
     "ProbeSyntaxError",
     "Probes",
+    "get_flow_request",
 ]
 
 ROUTER_TTL = 255  # the TTL VRP, Comware and IOS send an echo reply with
@@ -118,7 +119,9 @@ class Network:
 
     def check_flow(self, flow: FlowTruth) -> Probe:
         """One ground-truth flow, sent as a ping from its router and source address."""
-        request = ProbeRequest(
-            IPv4Address(flow.destination), flow.vpn_instance, IPv4Address(flow.source)
-        )
-        return self.probe(flow.host, request)
+        return self.probe(flow.host, get_flow_request(flow))
+
+
+def get_flow_request(flow: FlowTruth) -> ProbeRequest:
+    """The ping that checks a ground-truth flow: to its server, in its VPN, from its source."""
+    return ProbeRequest(IPv4Address(flow.destination), flow.vpn_instance, IPv4Address(flow.source))

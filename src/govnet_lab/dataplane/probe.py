@@ -116,3 +116,7 @@ class Probes:
     show_ping: Callable[[Probe], str]
     read_trace: Callable[[list[str]], ProbeRequest]
     show_trace: Callable[[Probe], str]
+    # The command that asks for a request (destination, VPN, source), as an engineer types
+    # it: what tests and benchmarks send over SSH.
+    type_ping: Callable[[ProbeRequest], str]
+    type_trace: Callable[[ProbeRequest], str]

@@ -25,6 +25,7 @@ Sources (saved outputs, tests/fixtures/probes/cisco_ios/SOURCES.yaml):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from ipaddress import AddressValueError, IPv4Address
 
 from govnet_lab.dataplane.probe import Probe, ProbeRequest, Probes, ProbeSyntaxError
@@ -176,6 +177,17 @@ def show_trace(probe: Probe) -> str:
     return "\n".join(lines)
 
 
+def typed(command: str) -> Callable[[ProbeRequest], str]:
+    """``command [vrf V] DST [source SRC]``, as IOS takes a probe."""
+
+    def line(request: ProbeRequest) -> str:
+        vrf = f" vrf {request.vpn}" if request.vpn else ""
+        source = f" source {request.source}" if request.source else ""
+        return f"{command}{vrf} {request.destination}{source}"
+
+    return line
+
+
 PROBES = Probes(
     ping_words=("pi:ng",),
     trace_words=("tr:aceroute",),
@@ -183,4 +195,6 @@ PROBES = Probes(
     show_ping=show_ping,
     read_trace=read_trace,
     show_trace=show_trace,
+    type_ping=typed("ping"),
+    type_trace=typed("traceroute"),
 )

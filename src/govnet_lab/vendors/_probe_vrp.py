@@ -38,6 +38,8 @@ Sources (saved outputs and the vendors' manuals):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from govnet_lab.dataplane.probe import Probe, ProbeRequest, Probes, ProbeSyntaxError
 from govnet_lab.vendors._probe_common import (
     Kind,
@@ -287,6 +289,17 @@ def show_comware_trace(probe: Probe) -> str:
     return "\n".join(lines)
 
 
+def typed(command: str) -> Callable[[ProbeRequest], str]:
+    """``command [-vpn-instance V] [-a SRC] DST``, as VRP and Comware take a probe."""
+
+    def line(request: ProbeRequest) -> str:
+        vpn = f" -vpn-instance {request.vpn}" if request.vpn else ""
+        source = f" -a {request.source}" if request.source else ""
+        return f"{command}{vpn}{source} {request.destination}"
+
+    return line
+
+
 HUAWEI_PROBES = Probes(
     ping_words=("pi:ng",),
     trace_words=("tr:acert",),
@@ -294,6 +307,8 @@ HUAWEI_PROBES = Probes(
     show_ping=show_huawei_ping,
     read_trace=read_huawei_trace,
     show_trace=show_huawei_trace,
+    type_ping=typed("ping"),
+    type_trace=typed("tracert"),
 )
 COMWARE_PROBES = Probes(
     ping_words=("pi:ng",),
@@ -302,4 +317,6 @@ COMWARE_PROBES = Probes(
     show_ping=show_comware_ping,
     read_trace=read_comware_trace,
     show_trace=show_comware_trace,
+    type_ping=typed("ping"),
+    type_trace=typed("tracert"),
 )
