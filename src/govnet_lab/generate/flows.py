@@ -49,7 +49,7 @@ class FlowPlanner(UpstreamBuilder):
                 path = [plan.host, get_carrier_node(self._carrier(plan)), INTERNET]
                 add(self._flow(plan, "internet", lan, None, "internet", path, "own exit"))
             elif category == "intranet":
-                add(self._isolation_flow(plan, device, lan))
+                add(self._isolation_flow(plan, lan))
                 path = [plan.host, get_system_node(plan.system.key)]
                 key = f"system:{plan.system.key}"
                 add(self._flow(plan, "intranet", lan, None, key, path, "classified business"))
@@ -138,19 +138,15 @@ class FlowPlanner(UpstreamBuilder):
         assert iface is not None and iface.address is not None
         peer = self._get_peer(plan.host, plan.interface)
         path = [plan.host, *([peer] if peer else []), CITY]
-        flow = self._flow(
+        return self._flow(
             plan, "isolation", str(iface.address.ip), None, "city", path, "the isolation breach"
         )
-        flow.must_work, flow.works = False, True
-        return flow
 
-    def _isolation_flow(self, plan: LinePlan, device: Device, lan: str) -> FlowTruth:
+    def _isolation_flow(self, plan: LinePlan, lan: str) -> FlowTruth:
         """Classified business must never reach the extranet (and here cannot)."""
-        flow = self._flow(
+        return self._flow(
             plan, "isolation", lan, None, "city", [], "classified: never the extranet", False
         )
-        flow.must_work = False
-        return flow
 
     def _flow(
         self,
@@ -163,6 +159,7 @@ class FlowPlanner(UpstreamBuilder):
         reason: str,
         works: bool = True,
     ) -> FlowTruth:
+        """A flow as built; only an isolation flow is one that must never work."""
         assert plan.host is not None
         reached = self.servers[server]
         return FlowTruth(
@@ -174,7 +171,7 @@ class FlowPlanner(UpstreamBuilder):
             source,
             str(reached.server.address),
             reached.server.name,
-            True,
+            kind != "isolation",
             works,
             path if works else [],
             reason,
