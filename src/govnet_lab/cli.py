@@ -25,6 +25,9 @@ from govnet.cli.common import (
 )
 from govnet.cli.inventory import describe_sync, render_summary
 from govnet.cli.survey import render_survey_summary
+from govnet_lab.model import Fault
+
+FAULTS = ", ".join(f.value for f in Fault)
 
 
 def register(app: typer.Typer) -> None:
@@ -74,7 +77,11 @@ def lab_up(
     ] = None,
     faults: Annotated[
         str | None,
-        typer.Option(help="Faults, e.g. 'gbk=2,slow=0.1,silent=jlp-gaj-r1' (count, share, hosts)."),
+        typer.Option(
+            help="Faults, e.g. 'gbk=2,slow=0.1,silent=jlp-gaj-r1' (count, share, hosts);"
+            f" one of: {FAULTS}. closed_vlans: the host's carrier circuits pass only the"
+            " VLANs they had, so a new sub-interface is up but carries nothing."
+        ),
     ] = None,
     first_port: Annotated[
         int | None, typer.Option(help="First port of a synthesized project (default 20001).")

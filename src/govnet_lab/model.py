@@ -35,7 +35,9 @@ class Fault(StrEnum):
     GBK = "gbk"  # output bytes are GBK, as on many Chinese-language devices
     ODD_PROMPT = "odd_prompt"  # the prompt is not the inventory hostname
     UNSUPPORTED = "unsupported"  # some display/show commands are unknown on this model
-    UNTAGGED = "untagged"  # its lines carry no VLAN tags: a new dot1q sub-interface stays down
+    # its carrier circuits pass only the VLANs configured when the district was made: a new
+    # dot1q sub-interface comes up, but nothing crosses the circuit in its VLAN
+    CLOSED_VLANS = "closed_vlans"
     STALL = "stall"  # logs in, shows its prompt, then never answers anything
     TRICKLE = "trickle"  # answers a byte at a time, and never finishes
 
@@ -217,6 +219,9 @@ class Link:
     b: str
     circuit: str | None = None  # the carrier's circuit id, for a leased line
     dropped_vlans: list[int] = field(default_factory=list)  # VLANs the carrier does not pass
+    # The only VLANs the carrier passes (untagged frames always pass); None: every VLAN. A
+    # carrier provisions a circuit's VLANs one by one: a VLAN nobody ordered is dropped.
+    allowed_vlans: list[int] | None = None
     one_way: bool = False  # passes a → b only
 
     def get_peer(self, end: str) -> str | None:
@@ -227,7 +232,10 @@ class Link:
         """Whether a frame sent at ``from_end`` with this VLAN tag reaches the other end."""
         if self.one_way and from_end != self.a:
             return False
-        return vlan is None or vlan not in self.dropped_vlans
+        if vlan is None:
+            return True
+        allowed = self.allowed_vlans is None or vlan in self.allowed_vlans
+        return allowed and vlan not in self.dropped_vlans
 
 
 @dataclass

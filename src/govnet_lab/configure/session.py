@@ -24,7 +24,7 @@ from govnet_lab.configure.patterns import (
     tokenize,
 )
 from govnet_lab.configure.syntax import SYSTEM, Handler, View
-from govnet_lab.model import Device, Fault, Interface, InterfaceKind
+from govnet_lab.model import Device, Interface, InterfaceKind
 from govnet_lab.vendors import get_vendor
 
 __all__ = ["ConfigSession", "ExecInConfig", "apply_lines", "get_config_command"]
@@ -127,7 +127,7 @@ class ConfigSession:
             iface = Interface(
                 name,
                 InterfaceKind.SUBINTERFACE,
-                link_up=parent.link_up and Fault.UNTAGGED not in self.device.faults,
+                link_up=parent.link_up,
                 mac=parent.mac,
                 bandwidth_mbps=parent.bandwidth_mbps,
             )

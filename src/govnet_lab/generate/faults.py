@@ -6,7 +6,7 @@ import random
 import re
 
 from govnet_lab.district import District
-from govnet_lab.model import Fault
+from govnet_lab.model import Device, Fault, link_end, link_host
 from govnet_lab.vendors import get_vendor
 
 
@@ -74,3 +74,21 @@ def apply_faults(district: District, faults: dict[str, set[Fault]]) -> None:
         device.faults = set(faults.get(device.hostname, set()))
         if Fault.ODD_PROMPT in device.faults:
             device.prompt_name = get_vendor(device.platform).factory_sysname
+        if Fault.CLOSED_VLANS in device.faults:
+            close_vlans(district, device)
+
+
+def close_vlans(district: District, device: Device) -> None:
+    """The carrier circuits of the device's lines pass only the VLANs their ends have now:
+    a sub-interface added later comes up, as real ones do, but its VLAN never crosses."""
+    for link in district.links:
+        if link.circuit is None or device.hostname not in (link_host(link.a), link_host(link.b)):
+            continue
+        vlans = {
+            iface.dot1q
+            for end in (link.a, link.b)
+            if (peer := district.get_device(link_host(end))) is not None
+            for iface in peer.interfaces
+            if iface.dot1q is not None and link_end(peer.hostname, iface.name) == end
+        }
+        link.allowed_vlans = sorted(vlans)
