@@ -138,7 +138,9 @@ def test_every_approach_applies_checks_and_rolls_back_on_the_lab(
             lab = hier(name, get_running_config(device))
             if diff := same(lab_view(name, lab), lab_view(name, intended.deep_copy())):
                 problems.append(f"{host}: running + change != intended: {diff}")
-            checks = [c for s in plan.steps if s.host == host for c in s.checks]
+            # State checks only: each host is changed and rolled back alone here, so the far
+            # end of a new link is never built; test_push.py pings across it over SSH.
+            checks = [c for s in plan.steps if s.host == host for c in s.checks if c.kind != "ping"]
             failed = [
                 f"{c.text} ({seen})"
                 for c, held, seen in evaluate_checks(checks, {host: get_device_facts(device)})
@@ -229,6 +231,12 @@ def test_written_plan_is_complete_and_self_contained(district: District, tmp_pat
         assert f"### 步骤 {step.number}：" in md
         assert "\n".join(to_push_lines(step.config, step.platform)) in md
     assert f"{plan.annual_saving:.2f}" in md
+    # The new link is proven with traffic, in words: once, after the CE's step, in its VPN.
+    (ping,) = [c for s in plan.steps for c in s.checks if c.kind == "ping"]
+    (ce_step,) = [s for s in plan.steps if s.approach == "dedicated_vpn" and ping in s.checks]
+    assert ping.vpn and ping.vpn in ce_step.title and ping.interface is None
+    assert f"在VPN {ping.vpn} 内以 {ping.source} 为源地址 ping {ping.destination}" in md
+    assert "至少收到 1 个回应" in md and "kind" not in md
     html = (folder / "plan.html").read_text(encoding="utf-8")
     assert "<table>" in html and "<pre><code>" in html
     assert not re.search(r"<script|<link|src=|https?://", html)

@@ -3,8 +3,9 @@
 One district (370702, seed 3, 60 routers) served by `govnet lab up`, surveyed, classified and
 planned through the CLI. A department with a vertical network and its own internet exit is
 pushed host by host, surveyed again (migrated, exit consolidated), then rolled back (the first
-snapshot returns). A department whose carrier passes no VLAN tags (the lab's `untagged`
-fault) fails its post-checks and is rolled back automatically. A device changed behind the
+snapshot returns). A department whose carrier circuit drops the new VLAN while both
+sub-interfaces stay up (the lab's `closed_vlans` fault) fails its ping check and is rolled
+back automatically. A device changed behind the
 plan's back is refused untouched.
 """
 
@@ -32,7 +33,7 @@ from govnet_lab.server import read_credentials
 
 COUNTY, SEED, SIZE = "370702", 3, 60
 MIGRATED = "c370702-renshe"  # 金保 (vertical) + an internet line of its own
-UNTAGGED = "c370702-yibao"  # 医保 (vertical); its CE's carrier passes no VLAN tags
+CLOSED = "c370702-yibao"  # 医保 (vertical); its CE's carrier passes only the VLANs it had
 DRIFTED = "c370702-jiyao"  # a zombie line to shut
 CONFIG = "display current-configuration"
 
@@ -100,7 +101,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         county=COUNTY,
         devices=SIZE,
         seed=SEED,
-        faults=f"untagged={UNTAGGED}-ce1",
+        faults=f"closed_vlans={CLOSED}-ce1",
         first_port=get_free_port_run(SIZE),
         timeout=120,
     )
@@ -132,11 +133,16 @@ def test_a_department_is_migrated_and_rolled_back_over_ssh(lab: Lab) -> None:
     code, early = lab.push(MIGRATED, hosts[1], "--commit")
     assert code == 1 and early["result"] == "refused" and hosts[0] in early["reason"]
 
+    pushed = {}
     for host in hosts:
         code, done = lab.push(MIGRATED, host, "--commit")
+        pushed[host] = done
         assert code == 0, done
         assert done["result"] == "applied" and done["saved"] is True
         assert done["checks"] and all(c["held"] for c in done["checks"])
+    # The CE's step ends with traffic: it pings the PE over the new link, in the new VPN.
+    (ping,) = [c for h in hosts for c in pushed[h]["checks"] if " ping " in c["check"]]
+    assert "VPN zw-jinbao" in ping["check"] and ping["seen"] == "sent 5, received 5"
     again = lab.govnet("push", str(lab.plans[MIGRATED]["plan"]), "--host", hosts[0], "--commit")
     assert again.returncode == 1 and "is already applied on" in again.stderr
 
@@ -210,28 +216,31 @@ def test_a_department_is_migrated_and_rolled_back_over_ssh(lab: Lab) -> None:
     assert not any(secret in json.dumps(p, default=str) for p in pushes)
 
 
-def test_a_failed_post_check_rolls_back_by_itself(lab: Lab) -> None:
-    """The CE's new sub-interface stays down (no VLAN tags on the carrier's line): the
-    post-check fails, the rollback runs, the CE's configuration is the backup again."""
-    pe, ce, *_ = lab.hosts_in_order(UNTAGGED)
-    code, done = lab.push(UNTAGGED, pe, "--commit")
+def test_a_failed_ping_check_rolls_back_by_itself(lab: Lab) -> None:
+    """The carrier drops the new VLAN while the CE's new sub-interface is up, as real ones
+    are: every state check holds, the ping over the new link gets no reply, the rollback
+    runs, the CE's configuration is the backup again."""
+    pe, ce, *_ = lab.hosts_in_order(CLOSED)
+    code, done = lab.push(CLOSED, pe, "--commit")
     assert code == 0 and done["result"] == "applied"
-    code, failed = lab.push(UNTAGGED, ce, "--commit")
+    code, failed = lab.push(CLOSED, ce, "--commit")
     assert code == 1
     assert failed["result"] == "rolled_back"
     assert "check failed" in failed["reason"] and "backup's state is back" in failed["reason"]
-    down = [c["check"] for c in failed["checks"] if not c["held"]]
-    assert any(".200" in c for c in down)  # the sub-interface, and the routes over it
-    assert all(".200" in c or "VPN zw-yibao" in c for c in down)
+    held = [c["check"] for c in failed["checks"] if c["held"]]
+    assert any(".200" in c and ": up" in c for c in held)  # the sub-interface is up...
+    down = [c for c in failed["checks"] if not c["held"]]
+    assert [c["seen"] for c in down] == ["sent 5, received 0"]  # ...but carries nothing
+    assert " ping " in down[0]["check"] and "VPN zw-yibao" in down[0]["check"]
     store = lab.store()
     try:
-        record = store.get_pushes(lab.plans[UNTAGGED]["plan"], ce)[-1]
+        record = store.get_pushes(lab.plans[CLOSED]["plan"], ce)[-1]
     finally:
         store.dispose()
     assert record["result"] == "rolled_back" and record["backup"]
     now, _facts = lab.device(ce).read()
     assert get_config_diff(lab.device(ce).dialect, record["backup"], now) == []
-    code, undone = lab.push(UNTAGGED, pe, "--rollback", "--commit")
+    code, undone = lab.push(CLOSED, pe, "--rollback", "--commit")
     assert code == 0 and undone["result"] == "applied"
 
 
@@ -264,7 +273,7 @@ def test_each_platform_saves_and_reports_a_refused_line(lab: Lab, platform: str)
         rows = store.get_inventory_rows("devices")
     finally:
         store.dispose()
-    busy = {h for unit in (MIGRATED, UNTAGGED, DRIFTED) for h in lab.hosts_in_order(unit)}
+    busy = {h for unit in (MIGRATED, CLOSED, DRIFTED) for h in lab.hosts_in_order(unit)}
     host = next(
         r["hostname"] for r in rows if r["platform"] == platform and r["hostname"] not in busy
     )

@@ -13,10 +13,13 @@ from govnet.model.verdicts import Exit, UnitAccess, Verdict
 
 @dataclass(frozen=True)
 class Check:
-    """One machine-checkable assertion on a device's facts, before (step 0) or after a step."""
+    """One machine-checkable assertion on a device, before (step 0) or after a step: on its
+    facts (interface, route, nat, vpn), or on traffic it sends (ping: from ``source`` in
+    ``vpn`` to ``destination``, ``count`` echoes; ``present``: at least one reply comes
+    back, or, False, none does)."""
 
     host: str
-    kind: str  # interface, route, nat, vpn
+    kind: str  # interface, route, nat, vpn, ping
     step: int  # 0: pre-check (the baseline from the snapshot)
     interface: str | None = None
     vpn: str | None = None
@@ -28,6 +31,9 @@ class Check:
     present: bool = True  # route / nat: there, or gone
     route_distinguisher: str | None = None  # vpn: the instance has this RD...
     route_target: str | None = None  # ...and imports and exports this target
+    source: str | None = None  # ping: the device's own address it sends from
+    destination: str | None = None  # ping: the address that must answer (or must not)
+    count: int | None = None  # ping: echoes sent
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,7 +65,26 @@ class Check:
                 f"{self.host}: VPN {self.vpn} RD {self.route_distinguisher}，"
                 f"RT {self.route_target} 收发齐全 complete"
             )
+        if self.kind == "ping":
+            table = f"VPN {self.vpn} 内" if self.vpn else "全局路由表内"
+            return (
+                f"{self.host}: 在{table}以 {self.source} 为源地址 ping {self.destination}"
+                f"（{self.count} 个报文），"
+                + ("至少收到 1 个回应 replies" if self.present else "应无任何回应 no reply")
+            )
         return f"{where}: NAT outbound " + ("存在 present" if self.present else "已删除 absent")
+
+
+@dataclass(frozen=True)
+class PingAnswer:
+    """What one ping printed, as counted by the device itself."""
+
+    sent: int
+    received: int
+
+    @property
+    def seen(self) -> str:
+        return f"sent {self.sent}, received {self.received}"
 
 
 @dataclass

@@ -111,6 +111,8 @@ class Approaches(Steps):
                 Check(host, "interface", 0, sub, name, up=True, address=f"{mine}/30"),
             ]
             checks += [Check(host, "route", 0, sub, name, str(p), str(theirs)) for p in routes]
+            if side == "CE":  # the link is whole once its second end is built: traffic
+                checks.append(self._ping(host, name, mine, theirs))  # crosses the carrier
             self._add_step(
                 host,
                 "dedicated_vpn",

@@ -6,15 +6,21 @@ import hashlib
 from collections.abc import Iterable, Mapping
 
 from govnet.model.facts import HostFacts
-from govnet.model.plans import Check, Plan
+from govnet.model.plans import Check, PingAnswer, Plan
 
 
 def evaluate_checks(
-    checks: Iterable[Check], facts: Mapping[str, HostFacts]
+    checks: Iterable[Check],
+    facts: Mapping[str, HostFacts],
+    pings: Mapping[Check, PingAnswer | str] | None = None,
 ) -> list[tuple[Check, bool, str]]:
-    """Each check against fresh facts: (check, held, what was seen)."""
+    """Each check against fresh facts, and each ping check against the answer the device
+    gave to its ping (``pings``; a text: why there is none): (check, held, what was seen)."""
     out = []
     for check in checks:
+        if check.kind == "ping":
+            out.append(_evaluate_ping(check, (pings or {}).get(check, "not pinged")))
+            continue
         host = facts.get(check.host)
         if host is None:
             out.append((check, False, "no facts for the host"))
@@ -58,6 +64,15 @@ def evaluate_checks(
         else:
             out.append((check, False, f"unknown check kind {check.kind}"))
     return out
+
+
+def _evaluate_ping(check: Check, answer: PingAnswer | str) -> tuple[Check, bool, str]:
+    """A path works when at least one echo of several comes back (one lost to ARP or a busy
+    CPU is no fault); it is closed when none does. No answer is never a pass either way."""
+    if isinstance(answer, str):
+        return check, False, answer
+    replied = answer.received > 0
+    return check, replied == check.present, answer.seen
 
 
 def _evaluate_vpn(check: Check, host: HostFacts) -> tuple[Check, bool, str]:

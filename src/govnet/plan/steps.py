@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from ipaddress import IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from govnet.model.verdicts import Classification, Verdict
 from govnet.plan.configsafe import to_interface
 from govnet.plan.templates import PlanError, get_template_env, render_approach
 from govnet.platforms import Dialect
+
+PING_COUNT = 5  # echoes per ping check: one lost to ARP resolution is no fault
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,21 @@ class Steps:
         self.steps.append(step)
         self._baseline(host, [c.interface for c in checks if c.interface])
         return step
+
+    @staticmethod
+    def _ping(host: str, vpn: str | None, source: IPv4Address, destination: IPv4Address) -> Check:
+        """A check that sends traffic: ``host`` pings ``destination`` from its own address
+        ``source`` in ``vpn`` (None: the global table) and at least one of PING_COUNT echoes
+        comes back. State checks cannot see a carrier that drops a VLAN; this can."""
+        return Check(
+            host,
+            "ping",
+            0,
+            vpn=vpn,
+            source=str(source),
+            destination=str(destination),
+            count=PING_COUNT,
+        )
 
     def _baseline(self, host: str, interfaces: Iterable[str]) -> None:
         """Pre-checks: the touched interfaces and the routes through them, as surveyed."""

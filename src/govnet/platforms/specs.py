@@ -220,6 +220,47 @@ class SessionLogSpec(_Spec):
         return value
 
 
+class PingSpec(_Spec):
+    """How a push pings from the device (checks that test traffic) and reads the answer.
+
+    ``command`` holds the placeholders {vpn}, {source}, {count} and {destination}; {vpn} is
+    ``vpn`` with {name} filled in, or nothing for the global table. ``result`` is a regex
+    (searched over the whole answer, multiline) with the named groups ``sent`` and
+    ``received``: the vendor's statistics line(s)."""
+
+    command: str
+    vpn: str
+    result: str
+    wait: float = Field(default=2.0, gt=0, le=60)  # seconds the device waits for each echo
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: str) -> str:
+        names = set(PLACEHOLDER.findall(value))
+        wanted = {"vpn", "source", "count", "destination"}
+        if names != wanted:
+            raise ValueError(
+                f"needs exactly the placeholders {sorted(wanted)}, has {sorted(names)}"
+            )
+        return value
+
+    @field_validator("vpn")
+    @classmethod
+    def _vpn(cls, value: str) -> str:
+        if set(PLACEHOLDER.findall(value)) != {"name"}:
+            raise ValueError("needs the placeholder {name}")
+        return value
+
+    @field_validator("result")
+    @classmethod
+    def _result(cls, value: str) -> str:
+        check_regex(value)
+        missing = {"sent", "received"} - set(re.compile(value).groupindex)
+        if missing:
+            raise ValueError(f"needs the named group(s) {', '.join(sorted(missing))}")
+        return value
+
+
 class PushSpec(_Spec):
     """How ``govnet push`` drives configuration mode and reads its answers."""
 
@@ -231,6 +272,7 @@ class PushSpec(_Spec):
     refused: tuple[str, ...]  # regexes: an answer line that means the line was refused
     notices: tuple[str, ...] = ()  # regexes: answer lines that only inform (never refused)
     volatile: tuple[str, ...] = ()  # regexes: running-config lines that change by themselves
+    ping: PingSpec | None = None  # None: the platform's plans test no traffic
 
     @field_validator("saved")
     @classmethod

@@ -7,7 +7,9 @@ A push with ``commit``:
    when a host whose steps come first in the plan has not been pushed yet;
 2. records the push in the store with the running configuration as its backup;
 3. types the plan's lines in configuration mode, stopping at the first line refused;
-4. reads the device again and runs the post-checks of the host's steps;
+4. reads the device again and runs the post-checks of the host's steps: state checks on
+   the facts read, ping checks by pinging from the device (its own count of replies), since
+   a sub-interface can be up while the carrier drops its VLAN;
 5. if a line was refused or a check fails, rolls back: the plan's rollback lines, then, if
    the device still differs from the backup, hier_config's remediation toward the backup,
    and reads it again to say whether the backup's state is back;
@@ -38,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from govnet.model.inventory import ResolvedHost
-from govnet.model.plans import Check
+from govnet.model.plans import Check, PingAnswer
 from govnet.plan import evaluate_checks
 from govnet.platforms import Platforms
 from govnet.push.device import (
@@ -342,7 +344,7 @@ def _push(
                 f" {min(part.steps)} on {host}",
                 running,
             )
-        prechecks = evaluate_checks(part.pre, {host: facts})
+        prechecks = evaluate_checks(part.pre, {host: facts}, _ping(device, part.pre))
         failed = [f"{c.text} (seen: {seen})" for c, held, seen in prechecks if not held]
         if failed:
             result.checks = prechecks
@@ -374,7 +376,11 @@ def _push(
         say(f"checking {host}")
         after, facts = device.read()
         stop.check()
-        result.checks = evaluate_checks(part.pre if rollback else part.post, {host: facts})
+        checks = part.pre if rollback else part.post
+        if any(c.kind == "ping" for c in checks):
+            say(f"pinging from {host}")
+        result.checks = evaluate_checks(checks, {host: facts}, _ping(device, checks))
+        stop.check()
         failed = [f"{c.text} (seen: {seen})" for c, held, seen in result.checks if not held]
         if rollback:
             left = get_config_diff(device.dialect, goal, after, spec.volatile)
@@ -415,6 +421,15 @@ def _push(
             )
         except DeviceError as again:
             return _incomplete(store, result, f"{exc}; then {again}")
+
+
+def _ping(device: Device, checks: Sequence[Check]) -> dict[Check, PingAnswer | str]:
+    """The answers to the ping checks among ``checks``, over the device's SSH (a session
+    that cannot even start answers each of them with why)."""
+    try:
+        return device.ping(checks)
+    except DeviceError as exc:
+        return dict.fromkeys((c for c in checks if c.kind == "ping"), str(exc))
 
 
 def _incomplete(store: Store, result: PushResult, reason: str) -> PushResult:

@@ -11,9 +11,12 @@ from typing import Any
 
 from govnet.model.facts import HostFacts
 from govnet.model.inventory import ResolvedHost
+from govnet.model.plans import Check, PingAnswer
 from govnet.model.problems import UsageError
+from govnet.plan.configsafe import UnsafeValue
 from govnet.platforms import Dialect, Platforms, PushSpec, any_of
 from govnet.push.journal import Stop, Stopped
+from govnet.push.ping import get_ping_command, get_ping_timeout, read_ping
 from govnet.survey.collect import (
     Budget,
     Cli,
@@ -132,6 +135,33 @@ class Device:
                         break
             cli.send(spec.end, spec.questions)
         return rejected
+
+    def ping(self, checks: Sequence[Check]) -> dict[Check, PingAnswer | str]:
+        """Run the ping of each ping check in one session: the device's own count of what
+        went out and came back, or why there is none (not understood, a value refused)."""
+        wanted = [c for c in checks if c.kind == "ping"]
+        if not wanted:
+            return {}
+        ping = self.spec.ping
+        if ping is None:
+            why = f"platform {self.target.platform} has no push: ping: in its platform.yaml"
+            return dict.fromkeys(wanted, why)
+        answers: dict[Check, PingAnswer | str] = {}
+        with self.cli("pinging") as cli:
+            command_timeout = cli.timeout
+            for check in wanted:
+                try:
+                    command = get_ping_command(ping, check)
+                except UnsafeValue as exc:
+                    answers[check] = f"not typed: {exc}"
+                    continue
+                cli.timeout = max(command_timeout, get_ping_timeout(ping, check))
+                text = cli.send(command)
+                answer = read_ping(ping, text)
+                first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "nothing")
+                answers[check] = answer or f"answer not understood: {first[:120]}"
+            cli.timeout = command_timeout
+        return answers
 
     def save(self) -> bool:
         """Write the running configuration to startup; False when the device did not say so."""
