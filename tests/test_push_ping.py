@@ -86,7 +86,7 @@ def test_each_platform_types_its_own_ping(platform: str, command: str) -> None:
     ],
 )
 def test_nothing_unchecked_reaches_the_command(bad: dict[str, object]) -> None:
-    check = Check(**{**CHECK.__dict__, **bad})  # type: ignore[arg-type]
+    check = Check(**{**CHECK.__dict__, **bad})
     with pytest.raises(UnsafeValue):
         get_ping_command(ping_spec("huawei"), check)
 
