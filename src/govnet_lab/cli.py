@@ -27,8 +27,6 @@ from govnet.cli.inventory import describe_sync, render_summary
 from govnet.cli.survey import render_survey_summary
 from govnet_lab.model import Fault
 
-FAULTS = ", ".join(f.value for f in Fault)
-
 
 def register(app: typer.Typer) -> None:
     """Add ``demo`` and ``lab`` to govnet's command line (entry point ``govnet.cli``).
@@ -41,6 +39,16 @@ def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.add_typer(lab_app, name="lab")
 
+
+FAULTS_HELP = (
+    "Faults, e.g. 'gbk=2,slow=0.1,silent=jlp-gaj-r1' (count, share, hosts). Of a router: "
+    + ", ".join(f.value for f in Fault)
+    + " (closed_vlans: the router's carrier circuits pass only the VLANs they had, so a new"
+    " sub-interface is up but carries nothing). Of the data plane, on one of the router's"
+    " lines: drop_vlan (the carrier drops its"
+    " VLAN), one_way (its circuit passes one way only), blackhole (the upstream router routes"
+    " its LAN to NULL0), no_return (no route back to its LAN)."
+)
 
 lab_app = typer.Typer(help="Simulated routers over SSH on 127.0.0.1.", no_args_is_help=True)
 lab_app.info.name = "lab"
@@ -77,11 +85,7 @@ def lab_up(
     ] = None,
     faults: Annotated[
         str | None,
-        typer.Option(
-            help="Faults, e.g. 'gbk=2,slow=0.1,silent=jlp-gaj-r1' (count, share, hosts);"
-            f" one of: {FAULTS}. closed_vlans: the host's carrier circuits pass only the"
-            " VLANs they had, so a new sub-interface is up but carries nothing."
-        ),
+        typer.Option(help=FAULTS_HELP),
     ] = None,
     first_port: Annotated[
         int | None, typer.Option(help="First port of a synthesized project (default 20001).")

@@ -120,7 +120,8 @@ class FlowTruth:
     """Traffic a unit's business needs (or must never have), and whether it works now.
 
     ``works`` is what the generator built: it differs from ``must_work`` only where the
-    district has a deliberate fault of design (the isolation breach). The flow is sent from
+    district has a deliberate fault of design (the isolation breach) or a fault of the data
+    plane breaks it (``--faults``, :class:`DataplaneFaultTruth`). The flow is sent from
     ``host`` (the unit's router), from ``source`` in its ``vpn_instance``, to ``destination``;
     ``path`` is the routers it crosses when it works, ``host`` first.
     """
@@ -140,6 +141,28 @@ class FlowTruth:
 
 
 @dataclass
+class DataplaneFaultTruth:
+    """A fault of the data plane the lab was given (``--faults``), and the flows it breaks.
+
+    A carrier's circuit (``drop_vlan``: it stops passing ``vlan``; ``one_way``: it passes
+    ``ends[0]`` to ``ends[1]`` only), or an upstream ``router``'s table ``vpn_instance``
+    (``blackhole``: a static route for ``prefix`` to NULL0; ``no_return``: its route back to
+    ``prefix`` via ``next_hop`` removed).
+    """
+
+    fault: str  # drop_vlan | one_way | blackhole | no_return
+    host: str  # the county router whose line or LAN it hits
+    circuit: str | None
+    ends: list[str]  # the circuit's ends, "host:port"
+    vlan: int | None
+    router: str | None
+    vpn_instance: str | None
+    prefix: str | None
+    next_hop: str | None
+    flows: list[str]  # ids of the flows it breaks (works false, path empty)
+
+
+@dataclass
 class GroundTruth:
     networks: list[NetworkTruth] = field(default_factory=list)
     lines: list[LineTruth] = field(default_factory=list)
@@ -148,6 +171,7 @@ class GroundTruth:
     towns: list[TownTruth] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
     flows: list[FlowTruth] = field(default_factory=list)
+    dataplane_faults: list[DataplaneFaultTruth] = field(default_factory=list)
 
 
 @dataclass

@@ -15,6 +15,7 @@ truth); ``faults`` last.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -24,6 +25,7 @@ from govnet.model.files import write_atomically
 from govnet.model.inventory import NORNIR_CONFIG, Inventory
 from govnet.model.inventory_files import get_inventory
 from govnet_lab.district import District, GroundTruth, load_district, save_district
+from govnet_lab.generate.dataplane_faults import apply_dataplane_faults, parse_dataplane_faults
 from govnet_lab.generate.devices import as_platform
 from govnet_lab.generate.faults import FaultSpecError, apply_faults, parse_fault_spec
 from govnet_lab.generate.inventory import (
@@ -74,7 +76,8 @@ def generate_lab(
 ) -> Path:
     """Build (or first synthesize) the district of a project; returns district.json's path.
 
-    Every check (county, size, ports, fault spec) runs before any file is written.
+    Every check (county, size, ports, fault spec, a data-plane fault naming a host it does
+    not fit) runs before any file is written.
     """
     tree = get_bundled_tree()
     if (project_root / NORNIR_CONFIG).exists():
@@ -90,7 +93,8 @@ def generate_lab(
             )
         if first_port is not None:
             raise LabMismatchError("the project's inventory already sets every router's port")
-        chosen = parse_fault_spec(faults or "", [h.name for h in inventory.hosts], seed)
+        names = [h.name for h in inventory.hosts]
+        texts = None
     else:
         code = county or DEFAULT_COUNTY
         texts = synthesize_inventory(
@@ -100,11 +104,18 @@ def generate_lab(
             tree,
             FIRST_PORT if first_port is None else first_port,
         )
-        chosen = parse_fault_spec(faults or "", list(yaml.safe_load(texts[1])), seed)
-        write_project(project_root, *texts)
-        inventory = get_inventory(project_root, tree)
+        names = list(yaml.safe_load(texts[1]))
+    chosen = parse_fault_spec(faults or "", names, seed)
+    requests = parse_dataplane_faults(faults or "", names)
+    if texts is not None:  # read from a scratch copy: nothing is written before faults fit
+        with tempfile.TemporaryDirectory() as scratch:
+            write_project(Path(scratch), *texts)
+            inventory = get_inventory(Path(scratch), tree)
     district = build_district(inventory, seed)
     apply_faults(district, chosen)
+    apply_dataplane_faults(district, requests, seed)  # a host it does not fit: FaultSpecError
+    if texts is not None:
+        write_project(project_root, *texts)
     path = project_root / DISTRICT_FILE
     save_district(district, path)
     write_atomically(project_root / TRUTH_FILE, truth_to_yaml(district))

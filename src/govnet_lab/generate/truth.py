@@ -249,8 +249,16 @@ TRUTH_HEADER = """\
 #                   (the unit's router) from `source` in `vpn_instance` to a server:
 #                   kind (extranet_public | extranet_dedicated | internet | vertical |
 #                   intranet | isolation), must_work (policy), works (as built: differs only
-#                   for the isolation breach), path (the routers it crosses, host first, when
-#                   it works). The lab's data plane answers the same question from live state.
+#                   for the isolation breach and flows a data-plane fault breaks, whose reason
+#                   then names it), path (the routers it crosses, host first, when it works;
+#                   empty when not). The lab's data plane answers the same from live state.
+# dataplane_faults  faults of the data plane (`--faults drop_vlan|one_way|blackhole|
+#                   no_return=...`), one line or route of `host` each: fault; circuit, ends
+#                   ("host:port") and vlan of a carrier circuit (drop_vlan: the VLAN it stops
+#                   passing; one_way: it passes ends[0] to ends[1] only); router, vpn_instance,
+#                   prefix and next_hop of an upstream router's table (blackhole: prefix routed
+#                   to NULL0; no_return: its route to prefix via next_hop removed); flows: the
+#                   ids of the flows it breaks.
 # faults            hosts the lab makes misbehave (`--faults`): host -> faults, e.g. silent,
 #                   bad_password; a survey must record each with the matching error.
 """
