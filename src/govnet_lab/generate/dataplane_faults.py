@@ -231,9 +231,10 @@ class _Faulter:
                     length = min(32, lan.prefixlen + 1)
                     prefix = IPv4Network(f"{lan_iface.address.ip}/{length}", strict=False)
                 else:
-                    others = _routes_back(upstream, table, lan, None)
-                    if len(others) != len(back):
-                        continue  # another route would still carry the LAN back
+                    back = [r for r in back if r.prefix == lan]
+                    others = [r for r in _routes_over(upstream, table, lan) if r not in back]
+                    if not back or others:
+                        continue  # none for the LAN itself, or another would carry (part of) it
                     prefix = lan
                 broken = sorted(
                     f.id
@@ -256,17 +257,23 @@ class _Faulter:
 
 
 def _routes_back(
-    device: Device, table: str | None, lan: IPv4Network, hop: IPv4Address | None
+    device: Device, table: str | None, lan: IPv4Network, hop: IPv4Address
 ) -> list[StaticRoute | LearnedRoute]:
-    """The routes (not the default) of a table covering ``lan``, via ``hop`` when given."""
+    """The routes of a table (not the default) that carry all of ``lan`` to ``hop``."""
+    return [
+        r for r in _routes_over(device, table, lan) if lan.subnet_of(r.prefix) and r.next_hop == hop
+    ]
+
+
+def _routes_over(
+    device: Device, table: str | None, lan: IPv4Network
+) -> list[StaticRoute | LearnedRoute]:
+    """The routes of a table (not the default) for any part of ``lan``."""
     routes: list[StaticRoute | LearnedRoute] = [*device.static_routes, *device.learned_routes]
     return [
         r
         for r in routes
-        if r.vpn_instance == table
-        and r.prefix.prefixlen > 0
-        and lan.subnet_of(r.prefix)
-        and (hop is None or r.next_hop == hop)
+        if r.vpn_instance == table and r.prefix.prefixlen > 0 and r.prefix.overlaps(lan)
     ]
 
 
