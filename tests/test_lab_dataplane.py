@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Iterator
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,8 @@ from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop
 from govnet_lab.dataplane import Network, Outcome, ProbeRequest, Probes, get_flow_request
 from govnet_lab.district import District, FlowTruth, load_district
 from govnet_lab.generate import generate_lab
-from govnet_lab.model import Device, InterfaceKind
+from govnet_lab.model import Device, InterfaceKind, StaticRoute, get_routing_table
+from govnet_lab.render import render
 from govnet_lab.server import read_credentials
 from govnet_lab.vendors import get_vendor
 
@@ -74,6 +75,14 @@ def test_the_breach_is_the_one_flow_that_works_against_policy(district: District
     assert Network(district).check_flow(against[0]).outcome is Outcome.REPLY
 
 
+def test_a_police_network_is_a_flow_that_must_never_work() -> None:
+    district = build(*DISTRICTS[1])
+    (police,) = [f for f in district.truth.flows if f.reason.startswith("police network")]
+    assert police.kind == "isolation" and not police.must_work and not police.works
+    assert police.unit.endswith("-gongan") and "电子政务外网" in police.destination_name
+    assert Network(district).check_flow(police).outcome is not Outcome.REPLY
+
+
 def affected(district: District, before: dict[str, bool]) -> set[str]:
     network = Network(district)
     return {f.id for f in district.truth.flows if answer(network, f)[0] != before[f.id]}
@@ -85,17 +94,23 @@ def baseline(district: District) -> dict[str, bool]:
 
 
 def static_undo(device: Device, prefix: str, mask: str, length: int, hop: str) -> str:
+    return static_line(device, IPv4Network(f"{prefix}/{length}"), hop, add=False)
+
+
+def static_line(device: Device, prefix: IPv4Network, hop: str, add: bool = True) -> str:
+    """A static route in the device's vendor's words, to add or to remove."""
+    address, mask, length = prefix.network_address, prefix.netmask, prefix.prefixlen
     if device.platform == "cisco_ios":
-        return f"no ip route {prefix} {mask} {hop}"
+        return f"{'' if add else 'no '}ip route {address} {mask} {hop}"
+    undo = "" if add else "undo "
     if device.platform == "hp_comware":
-        return f"undo ip route-static {prefix} {length} {hop}"
-    return f"undo ip route-static {prefix} {mask} {hop}"
+        return f"{undo}ip route-static {address} {length} {hop}"
+    return f"{undo}ip route-static {address} {mask} {hop}"
 
 
-def test_removing_a_return_route_fails_exactly_that_units_flows() -> None:
-    district = build(*DISTRICTS[1])
-    before = baseline(district)
-    # A unit routed statically by its county core: the core's route back to its LAN.
+def find_static_return(district: District) -> tuple[FlowTruth, Device, StaticRoute]:
+    """A unit routed statically by its county core: a flow of it, the core, and the core's
+    route back to the unit's LAN."""
     for flow in district.truth.flows:
         if flow.kind != "extranet_public" or len(flow.path) != 3 or not flow.works:
             continue
@@ -112,9 +127,46 @@ def test_removing_a_return_route_fails_exactly_that_units_flows() -> None:
             None,
         )
         if lan is not None:
-            break
-    else:
-        pytest.fail("no unit is routed statically by its core")
+            return flow, core, lan
+    pytest.fail("no unit is routed statically by its core")
+
+
+def test_a_static_route_resolves_through_another_route_but_not_the_default() -> None:
+    """A return route whose next hop is the unit router's LAN address, carried by a host route
+    to it: the flow still works, through the same routers; without the host route the static
+    route resolves through something else, or nothing (never the default route, on VRP), so the
+    unit's flows fail."""
+    district = build(*DISTRICTS[1])
+    flow, core, lan = find_static_return(district)
+    before = baseline(district)
+    network = Network(district)
+    assert lan.next_hop is not None
+    gateway = IPv4Network(f"{flow.source}/32")
+    lines = [
+        static_line(core, gateway, str(lan.next_hop)),
+        static_line(core, lan.prefix, flow.source),
+        static_line(core, lan.prefix, str(lan.next_hop), add=False),
+    ]
+    assert apply_lines(core, lines) == []
+    (recursive,) = [r for r in core.static_routes if r.prefix == lan.prefix]
+    assert recursive.next_hop == IPv4Address(flow.source)
+    assert affected(district, before) == set()
+    assert answer(network, flow) == (True, flow.path)
+    table = "show ip route" if core.platform == "cisco_ios" else "display ip routing-table"
+    assert str(recursive.prefix.network_address) in render(core, table)
+    assert apply_lines(core, [static_line(core, gateway, str(lan.next_hop), add=False)]) == []
+    routes = get_routing_table(core)
+    (default,) = [r for r in routes if r.prefix == IPv4Network("0.0.0.0/0")]
+    # Whatever else the next hop now falls in (or nothing), never the default route.
+    assert all(r.via != default.next_hop for r in routes if r.prefix == lan.prefix)
+    assert flow.id in affected(district, before)
+    assert answer(network, flow)[0] is False
+
+
+def test_removing_a_return_route_fails_exactly_that_units_flows() -> None:
+    district = build(*DISTRICTS[1])
+    before = baseline(district)
+    flow, core, lan = find_static_return(district)
     line = static_undo(
         core,
         str(lan.prefix.network_address),

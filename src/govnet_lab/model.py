@@ -260,6 +260,7 @@ class RouteEntry:
     next_hop: IPv4Address | None
     interface: str | None
     local: bool = False  # the router's own address (/32), not a connected network
+    via: IPv4Address | None = None  # a recursive static route: the neighbour it resolves to
 
 
 PREFERENCE = {"direct": 0, "static": 60, "ospf": 10, "bgp": 255}
@@ -293,6 +294,7 @@ def get_routing_table(device: Device, vpn_instance: str | None = None) -> list[R
             )
         )
     up = {i.name for i in device.interfaces if i.oper_up}
+    recursive: list[StaticRoute] = []
     for static in device.static_routes:
         if static.vpn_instance != vpn_instance:
             continue
@@ -300,6 +302,7 @@ def get_routing_table(device: Device, vpn_instance: str | None = None) -> list[R
         if static.next_hop is not None:
             via = next((name for net, name in connected if static.next_hop in net), None)
             if via is None:
+                recursive.append(static)
                 continue
             interface = interface or via
         elif interface is None or (
@@ -328,6 +331,7 @@ def get_routing_table(device: Device, vpn_instance: str | None = None) -> list[R
                     learned.interface,
                 )
             )
+    routes += _resolve_recursive(recursive, routes)
     return sorted(
         routes,
         key=lambda r: (
@@ -336,3 +340,48 @@ def get_routing_table(device: Device, vpn_instance: str | None = None) -> list[R
             PREFERENCE.get(r.protocol, 0),
         ),
     )
+
+
+def _resolve_recursive(statics: list[StaticRoute], routes: list[RouteEntry]) -> list[RouteEntry]:
+    """Static routes whose next hop is not on a connected network, resolved through the
+    other routes of the table (longest prefix, never the default route: VRP iterates a static
+    route to the default route only after ``ip route recursive-lookup default-route protocol
+    static``, off by default, Huawei "Configuring Route Iteration to the Default Route",
+    EDOC1100058916). The route keeps its configured next hop and takes the outgoing interface
+    and neighbour of the route it resolves through; one that resolves through nothing is not in
+    the table, as on a real router. Resolved routes can carry further ones (a few rounds)."""
+    resolved: list[RouteEntry] = []
+    pending = list(statics)
+    for _ in range(4):
+        progress = False
+        for static in list(pending):
+            assert static.next_hop is not None
+            carriers = [
+                r
+                for r in (*routes, *resolved)
+                if not r.local
+                and r.prefix.prefixlen > 0
+                and r.prefix != static.prefix
+                and r.interface is not None
+                and static.next_hop in r.prefix
+            ]
+            if not carriers:
+                continue
+            best = max(carriers, key=lambda r: (r.prefix.prefixlen, -r.preference))
+            neighbour = static.next_hop if best.protocol == "direct" else best.via or best.next_hop
+            resolved.append(
+                RouteEntry(
+                    static.prefix,
+                    "static",
+                    static.preference,
+                    0,
+                    static.next_hop,
+                    best.interface,
+                    via=neighbour,
+                )
+            )
+            pending.remove(static)
+            progress = True
+        if not progress:
+            break
+    return resolved

@@ -182,7 +182,7 @@ class Forwarding:
             assert iface is not None
             self._translate(walk, device, iface)
             direct = route.protocol == "direct"
-            hop = dst if direct else route.next_hop
+            hop = dst if direct else route.via or route.next_hop
             assert hop is not None
             server = self.servers.get((at.host, iface.name, dst)) if direct else None
             if server is not None and deliver_to is None:

@@ -1,6 +1,7 @@
 """The business flows of a district's ground truth: what each unit's routers must reach (the
 extranet's public zone, its dedicated-zone VPN, the internet through the exit it uses, its
-vertical system's servers) and what must never work (classified business to the extranet),
+vertical system's servers) and what must never work (classified business or a police network
+to the extranet),
 each with the routers it crosses.
 
 Written from what the generator decided, never by asking the data plane: the lab's answer is
@@ -19,6 +20,12 @@ from govnet_lab.generate.upstream import (
     get_system_node,
 )
 from govnet_lab.model import Device, link_end, link_host
+
+# Vertical networks that must stay apart from the extranet, as classified business does: the
+# police network (公安信息网) is run separately by the Ministry of Public Security and is never
+# to be joined to the e-government extranet (DOMAIN.md: "classified business and police
+# networks are never touched over the network").
+ISOLATED = {"gongan": "police network: never the extranet"}
 
 
 class FlowPlanner(UpstreamBuilder):
@@ -49,11 +56,13 @@ class FlowPlanner(UpstreamBuilder):
                 path = [plan.host, get_carrier_node(self._carrier(plan)), INTERNET]
                 add(self._flow(plan, "internet", lan, None, "internet", path, "own exit"))
             elif category == "intranet":
-                add(self._isolation_flow(plan, lan))
+                add(self._isolation_flow(plan, lan, "classified: never the extranet"))
                 path = [plan.host, get_system_node(plan.system.key)]
                 key = f"system:{plan.system.key}"
                 add(self._flow(plan, "intranet", lan, None, key, path, "classified business"))
             elif category != "internet" and plan.vpn_instance is None:
+                if plan.system.key in ISOLATED:
+                    add(self._isolation_flow(plan, lan, ISOLATED[plan.system.key]))
                 path = [plan.host, get_system_node(plan.system.key)]
                 reason = f"{plan.system.name} over its own line"
                 add(
@@ -142,11 +151,10 @@ class FlowPlanner(UpstreamBuilder):
             plan, "isolation", str(iface.address.ip), None, "city", path, "the isolation breach"
         )
 
-    def _isolation_flow(self, plan: LinePlan, lan: str) -> FlowTruth:
-        """Classified business must never reach the extranet (and here cannot)."""
-        return self._flow(
-            plan, "isolation", lan, None, "city", [], "classified: never the extranet", False
-        )
+    def _isolation_flow(self, plan: LinePlan, lan: str, reason: str) -> FlowTruth:
+        """Classified business, or a police network, must never reach the extranet (and here
+        cannot)."""
+        return self._flow(plan, "isolation", lan, None, "city", [], reason, False)
 
     def _flow(
         self,

@@ -248,7 +248,8 @@ TRUTH_HEADER = """\
 # flows             traffic each unit needs (or must never have), sent as a ping from `host`
 #                   (the unit's router) from `source` in `vpn_instance` to a server:
 #                   kind (extranet_public | extranet_dedicated | internet | vertical |
-#                   intranet | isolation), must_work (policy), works (as built: differs only
+#                   intranet | isolation: classified business or a police network to the
+#                   extranet), must_work (policy), works (as built: differs only
 #                   for the isolation breach and flows a data-plane fault breaks, whose reason
 #                   then names it), path (the routers it crosses, host first, when it works;
 #                   empty when not). The lab's data plane answers the same from live state.
