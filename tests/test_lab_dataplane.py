@@ -311,3 +311,48 @@ def test_pinging_over_ssh_from_each_flows_router_agrees_with_the_truth(
             conn.disconnect()
     assert traced > 0
     assert wrong == []
+
+
+def bgp_peers_command(device: Device, vpn: str) -> str:
+    """The command that lists a router's BGP peers in a VPN instance / VRF."""
+    if device.platform == "cisco_ios":
+        return "show ip bgp vpnv4 all summary"
+    if device.platform == "hp_comware":
+        return f"display bgp peer ipv4 vpn-instance {vpn}"
+    return "display bgp vpnv4 all peer"
+
+
+def test_bgp_sessions_follow_the_line_and_both_ends_configuration() -> None:
+    """A CE–PE BGP session in a VPN: a peer on one side only is Idle on both; shutting the
+    CE's port takes the session down on the PE too, and the routes learned over it."""
+    district = build(*DISTRICTS[2])
+    network = Network(district)
+    ce, pe, peer = next(
+        (d, core, p)
+        for d in district.devices
+        for p in d.bgp_peers
+        if p.vpn_instance is not None
+        for core in district.devices
+        if any(i.address and i.address.ip == p.address for i in core.interfaces)
+    )
+    mine = next(i for i in ce.interfaces if i.address and peer.address in i.address.network)
+    assert mine.address is not None
+    (back,) = [p for p in pe.bgp_peers if p.address == mine.address.ip]
+    vpn = back.vpn_instance
+    assert vpn is not None and peer.established and back.established
+    assert any(r.next_hop == back.address for r in get_routing_table(pe, vpn))
+
+    pe.bgp_peers.remove(back)  # the PE forgets the CE: the CE's peer cannot come up
+    assert network.note_change() == [f"{ce.hostname} BGP {peer.address}"]
+    assert not peer.established
+    pe.bgp_peers.append(back)
+    assert network.note_change() == [f"{ce.hostname} BGP {peer.address}"]
+    assert peer.established
+
+    assert apply_lines(ce, [f"interface {mine.name}", "shutdown"]) == []
+    assert sorted(network.note_change()) == sorted(
+        [f"{ce.hostname} BGP {peer.address}", f"{pe.hostname} BGP {back.address}"]
+    )
+    assert not peer.established and not back.established
+    assert not any(r.next_hop == back.address for r in get_routing_table(pe, vpn))
+    assert "Idle" in render(pe, bgp_peers_command(pe, vpn))

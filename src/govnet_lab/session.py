@@ -176,6 +176,8 @@ class Session:
             answer = self._config.feed(line)
         except ExecInConfig as exc:  # an exec command the configuration session passed back
             return self._show(exc.command)
+        if self.network is not None:
+            self.network.note_change()
         if not self._config.active:
             self._leave_config()
         return [Chunk(ChunkKind.OUTPUT, to_crlf(answer))]

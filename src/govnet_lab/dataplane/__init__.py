@@ -13,6 +13,7 @@ from ipaddress import IPv4Address
 
 from govnet_lab.dataplane.forward import Forwarding, Walk
 from govnet_lab.dataplane.probe import Hop, Outcome, Probe, ProbeRequest, Probes, ProbeSyntaxError
+from govnet_lab.dataplane.sessions import refresh_sessions
 from govnet_lab.district import District, FlowTruth
 from govnet_lab.model import Device
 
@@ -42,6 +43,13 @@ class Network:
         self.forwarding = Forwarding(
             [*district.devices, *district.upstream], district.links, district.servers
         )
+        refresh_sessions(self.forwarding)
+
+    def note_change(self) -> list[str]:
+        """A router's configuration changed: routing sessions follow (a shut line takes its
+        BGP and OSPF sessions down, a peer configured on both ends comes up). Returns the
+        sessions whose state changed."""
+        return refresh_sessions(self.forwarding)
 
     def get_device(self, host: str) -> Device:
         return self.forwarding.devices[host]

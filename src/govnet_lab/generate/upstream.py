@@ -341,11 +341,30 @@ class UpstreamBuilder(LineBuilder):
             prefix = IPv4Network(system.prefixes[0] if system.prefixes else "172.18.0.0/16")
             servers = IPv4Network(f"{prefix.network_address}/24")
             self._add_server(f"system:{key}", node, servers, f"{system.name}业务服务器")
-        self._far_port(node, far, None)
+        port = self._far_port(node, far, None)
+        self._peer_back(node, far, port, system.upstream_as)
         if far.vpn_instance is None:  # the unit's LAN is in the same table as the line
             node.static_routes.append(
                 StaticRoute(self._get_lan(self.devices[far.host].unit), self._county_address(far))
             )
+
+    def _peer_back(
+        self, node: Device, far: FarEnd, port: Interface, upstream_as: int | None
+    ) -> None:
+        """A system node peers back with a county router that runs BGP to it over this line,
+        so the session is Established from both sides (govnet_lab.dataplane.sessions)."""
+        device = self.devices[far.host]
+        if upstream_as is None or device.bgp_as is None:
+            return
+        wanted = (far.address.ip, far.vpn_instance)
+        if not any((p.address, p.vpn_instance) == wanted for p in device.bgp_peers):
+            return
+        node.bgp_as = upstream_as
+        node.bgp_peers.append(
+            BgpPeer(
+                self._county_address(far), device.bgp_as, port.vpn_instance, description=far.host
+            )
+        )
 
     def _carry_dedicated(self, city: Device) -> None:
         """Each dedicated-zone VPN from the county PE to the city core, on a sub-interface per
