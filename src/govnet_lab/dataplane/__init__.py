@@ -26,6 +26,7 @@ __all__ = [
     "ProbeSyntaxError",
     "Probes",
     "get_flow_request",
+    "settle_sessions",
 ]
 
 ROUTER_TTL = 255  # the TTL VRP, Comware and IOS send an echo reply with
@@ -128,6 +129,12 @@ class Network:
     def check_flow(self, flow: FlowTruth) -> Probe:
         """One ground-truth flow, sent as a ping from its router and source address."""
         return self.probe(flow.host, get_flow_request(flow))
+
+
+def settle_sessions(district: District) -> list[str]:
+    """Every routing session of a district as its links allow (a faulted line takes its
+    sessions down): what the generator saves, so a survey sees what the running lab shows."""
+    return Network(district).note_change()
 
 
 def get_flow_request(flow: FlowTruth) -> ProbeRequest:

@@ -24,6 +24,7 @@ from govnet.model.divisions import get_bundled_tree
 from govnet.model.files import write_atomically
 from govnet.model.inventory import NORNIR_CONFIG, Inventory
 from govnet.model.inventory_files import get_inventory
+from govnet_lab.dataplane import settle_sessions
 from govnet_lab.district import District, GroundTruth, load_district, save_district
 from govnet_lab.generate.dataplane_faults import apply_dataplane_faults, parse_dataplane_faults
 from govnet_lab.generate.devices import as_platform
@@ -114,6 +115,7 @@ def generate_lab(
     district = build_district(inventory, seed)
     apply_faults(district, chosen)
     apply_dataplane_faults(district, requests, seed)  # a host it does not fit: FaultSpecError
+    settle_sessions(district)  # after the faults: a faulted line takes its sessions down
     if texts is not None:
         write_project(project_root, *texts)
     path = project_root / DISTRICT_FILE
