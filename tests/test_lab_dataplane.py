@@ -234,11 +234,17 @@ def test_shutting_a_units_line_fails_its_flows_over_that_line() -> None:
 # --- over SSH ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[District, str, str]]:
+# Over SSH, the first district in the default run; the two larger ones with the slow suites.
+SERVED = [
+    pytest.param(d, id=d[0], marks=[pytest.mark.slow] if i else []) for i, d in enumerate(DISTRICTS)
+]
+
+
+@pytest.fixture(scope="module", params=SERVED)
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[District, str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "county"
-        county, seed, routers = DISTRICTS[0]
+        county, seed, routers = request.param
         start_lab(
             root,
             county=county,
