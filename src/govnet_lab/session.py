@@ -158,20 +158,24 @@ class Session:
         if self.network is None or probes is None:
             return None
         if any(accepts_word(w, words[0]) for w in probes.ping_words):
-            read, show = probes.read_ping, probes.show_ping
+            read, show, trace = probes.read_ping, probes.show_ping, False
         elif any(accepts_word(w, words[0]) for w in probes.trace_words):
-            read, show = probes.read_trace, probes.show_trace
+            read, show, trace = probes.read_trace, probes.show_trace, True
         else:
             return None
         try:
             request = read(words)
         except ProbeSyntaxError as exc:
             return [self.output(exc.text_for(self.device, self.vendor.show_syntax, line))]
-        # Probes print as they go on a real router, never behind a More prompt.
-        return [self.output(show(self.network.probe(self.device.hostname, request)))]
+        # Probes print as they go on a real router, never behind a More prompt; their
+        # packets count on the ports they cross.
+        probe = self.network.send(self.device.hostname, request, trace=trace)
+        return [self.output(show(probe))]
 
     def _execute_config(self, line: str) -> list[Chunk]:
         assert self._config is not None
+        if self.network is not None:  # what the old paths carried is counted first
+            self.network.before_change(self.device.hostname)
         try:
             answer = self._config.feed(line)
         except ExecInConfig as exc:  # an exec command the configuration session passed back
@@ -193,8 +197,11 @@ class Session:
         self.mode = self.vendor.after_config
 
     def _show(self, command: str) -> list[Chunk]:
+        counters = None
+        if self.network is not None:
+            counters = self.network.get_counter_reader(self.device.hostname)
         try:
-            text = render(self.device, command)
+            text = render(self.device, command, counters)
         except UnknownCommand as exc:
             text = str(exc)
         return self._paged(to_crlf(text))

@@ -9,13 +9,16 @@ a flow of the ground truth works and along which path.
 
 from __future__ import annotations
 
+import time
 from ipaddress import IPv4Address
 
+from govnet_lab.dataplane.counters import PROBE_OVERHEAD_BYTES, Clock, Counters, get_crossings
 from govnet_lab.dataplane.forward import Forwarding, Walk
 from govnet_lab.dataplane.probe import Hop, Outcome, Probe, ProbeRequest, Probes, ProbeSyntaxError
 from govnet_lab.dataplane.sessions import refresh_sessions
 from govnet_lab.district import District, FlowTruth
 from govnet_lab.model import Device
+from govnet_lab.render.common import CounterReader
 
 __all__ = [
     "Hop",
@@ -38,13 +41,15 @@ UNREACHABLE_INTERVAL_MS = {"cisco_ios": 500}
 
 
 class Network:
-    """Every router of a district (county and upstream), its links and servers."""
+    """Every router of a district (county and upstream), its links and servers, and the
+    traffic of the ground truth's flows over them (its interface counters)."""
 
-    def __init__(self, district: District) -> None:
+    def __init__(self, district: District, clock: Clock = time.monotonic) -> None:
         self.forwarding = Forwarding(
             [*district.devices, *district.upstream], district.links, district.servers
         )
         refresh_sessions(self.forwarding)
+        self.counters = Counters(self.forwarding, district.truth.flows, clock)
 
     def note_change(self) -> list[str]:
         """A router's configuration changed: routing sessions follow (a shut line takes its
@@ -52,11 +57,48 @@ class Network:
         sessions whose state changed."""
         return refresh_sessions(self.forwarding)
 
+    def before_change(self, host: str | None = None) -> None:
+        """Say the model is about to change on router ``host`` (None: anywhere, a link):
+        the counters keep what the old paths carried until now."""
+        self.counters.before_change(host)
+
+    def get_counter_reader(self, host: str) -> CounterReader:
+        """Router ``host``'s interface counters, read (brought up to now) when called."""
+        return lambda: self.counters.read(host)
+
     def get_device(self, host: str) -> Device:
         return self.forwarding.devices[host]
 
+    def send(self, host: str, request: ProbeRequest, *, trace: bool = False) -> Probe:
+        """A ping (or traceroute) typed on router ``host``: answered as :meth:`probe`, and
+        its packets counted on the ports they cross."""
+        walks: list[Walk] = []
+        probe = self._answer(host, request, walks)
+        if not walks:  # it never left the router
+            return probe
+        forward, answers = walks[0], walks[1:]
+        size = request.size + PROBE_OVERHEAD_BYTES
+        if trace:  # each TTL's probes go as far as that hop; its answer comes back
+            for ttl, answer in enumerate(answers, start=1):
+                sent = get_crossings(forward, ttl)
+                self.counters.add_packets(sent, request.probes_per_hop, size)
+                if answer.delivered:
+                    back = get_crossings(answer)
+                    self.counters.add_packets(back, request.probes_per_hop, size)
+            return probe
+        self.counters.add_packets(get_crossings(forward), request.count, size)
+        if answers and (forward.delivered or forward.unreachable):  # the reply, or the
+            # unreachable, as far as it got (a lost answer still crossed the ports before)
+            self.counters.add_packets(get_crossings(answers[-1]), request.count, size)
+        return probe
+
     def probe(self, host: str, request: ProbeRequest) -> Probe:
         """What a ping or traceroute from router ``host`` meets."""
+        return self._answer(host, request, [])
+
+    def _answer(self, host: str, request: ProbeRequest, walks: list[Walk]) -> Probe:
+        """The probe's answer; ``walks`` receives its packets' walks: the probe's, then the
+        answer from each hop."""
         device = self.get_device(host)
         vpn, dst = request.vpn, request.destination
         if vpn is not None and device.get_vpn_instance(vpn) is None:
@@ -78,12 +120,14 @@ class Network:
         forward = self.forwarding.walk(host, vpn, source, dst)
         hops: list[Hop] = []
         last: Walk | None = None
+        walks.append(forward)
         for arrival, seen in zip(forward.arrivals, forward.seen, strict=True):
             assert arrival.address is not None
             answer = self.forwarding.walk(
                 arrival.host, arrival.vpn, arrival.address, seen, host, forward.translations
             )
             last = answer
+            walks.append(answer)
             name = arrival.server.name if arrival.server is not None else arrival.host
             hops.append(Hop(arrival.address, answer.delivered, name))
         path = (host, *(a.host for a in forward.arrivals if a.server is None))

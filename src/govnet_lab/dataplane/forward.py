@@ -52,6 +52,9 @@ class Walk:
     unreachable: bool = False  # the last router had no route and said so
     reason: str = ""
     seen: list[IPv4Address] = field(default_factory=list)  # the source each arrival saw
+    # The router ports it left by, (host, interface), in order: the i-th led to the i-th
+    # arrival (or to the server), a last one beyond the arrivals to where it was lost.
+    departures: list[tuple[str, str]] = field(default_factory=list)
     translations: list[tuple[str, IPv4Address, IPv4Address]] = field(default_factory=list)
 
 
@@ -114,7 +117,7 @@ class Forwarding:
         if not links:
             return None, f"nothing is connected to {here}"
         why = f"no router on {here}'s link has {address} (ARP gets no answer)"
-        for link, far in self._far_ends(here, links):
+        for link, far in self.far_ends(here, links):
             host = link_host(far)
             peer = self.devices.get(host)
             if peer is None:
@@ -132,7 +135,7 @@ class Forwarding:
                 return Arrival(host, other.name, other.address.ip, other.vpn_instance), ""
         return None, why
 
-    def _far_ends(self, here: str, links: list[Link]) -> Iterator[tuple[Link, str]]:
+    def far_ends(self, here: str, links: list[Link]) -> Iterator[tuple[Link, str]]:
         """The router ports a frame sent at ``here`` can reach: the other end of each link,
         or, where that end is a LAN switch (no router), every other port on that switch."""
         for link in links:
@@ -181,6 +184,7 @@ class Forwarding:
             iface = device.get_interface(route.interface)
             assert iface is not None
             self._translate(walk, device, iface)
+            walk.departures.append((at.host, iface.name))
             direct = route.protocol == "direct"
             hop = dst if direct else route.via or route.next_hop
             assert hop is not None

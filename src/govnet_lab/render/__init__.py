@@ -9,21 +9,24 @@ the lab works on real routers. Each vendor's commands and their output live in i
 from __future__ import annotations
 
 from govnet_lab.model import Device
-from govnet_lab.render.common import UnknownCommand, render_command
+from govnet_lab.render.common import CounterReader, UnknownCommand, render_command
 from govnet_lab.vendors import get_vendor
 
 __all__ = ["UnknownCommand", "commands_of", "render"]
 
 
-def render(device: Device, command: str) -> str:
+def render(device: Device, command: str, counters: CounterReader | None = None) -> str:
     """The output of one user/exec-mode command as the vendor prints it.
 
     Lines are joined with ``"\\n"``; neither the echoed command nor the prompt is included.
     Raises UnknownCommand (``str(exc)`` is the vendor's error text) for anything the
-    device would reject.
+    device would reject. ``counters`` gives the router's traffic counters
+    (govnet_lab.dataplane), read only by a command that prints them; none: nothing counted.
     """
     vendor = get_vendor(device.platform)
-    return render_command(device, command, vendor.commands, vendor.show_syntax)
+    if counters is None:
+        return render_command(device, command, vendor.commands, vendor.show_syntax)
+    return render_command(device, command, vendor.commands, vendor.show_syntax, counters)
 
 
 def commands_of(platform: str) -> list[str]:

@@ -7,6 +7,7 @@ meet on real devices.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,46 @@ from ipaddress import IPv4Address, IPv4Network
 from govnet_lab.model import Device, Fault, NatKind, NatRule
 
 Renderer = Callable[[Device, list[str]], str]
+
+
+@dataclass(frozen=True)
+class InterfaceCounts:
+    """One port's traffic counters and its rates now, as the data plane counts them."""
+
+    in_packets: int = 0
+    in_bytes: int = 0
+    out_packets: int = 0
+    out_bytes: int = 0
+    in_pps: int = 0
+    in_bps: int = 0  # bits per second
+    out_pps: int = 0
+    out_bps: int = 0
+
+    def __add__(self, other: InterfaceCounts) -> InterfaceCounts:
+        return InterfaceCounts(
+            *(
+                a + b
+                for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)
+            )
+        )
+
+
+# A router's counters by interface name (a port absent carried nothing).
+CounterReader = Callable[[], dict[str, InterfaceCounts]]
+CountedRenderer = Callable[[Device, list[str], dict[str, InterfaceCounts]], str]
+
+
+def _no_counters() -> dict[str, InterfaceCounts]:
+    return {}
+
+
+class WrongArgument(Exception):
+    """A renderer's argument names nothing on the device: ``index`` is the argument's place
+    among the arguments; the device answers its "wrong parameter" error under it."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
 
 
 class UnknownCommand(Exception):
@@ -37,6 +78,8 @@ class Command:
     words: tuple[str, ...]
     render: Renderer
     gated: int | None = None
+    # A command that prints traffic counters: called with the router's counters instead.
+    counted: CountedRenderer | None = None
 
 
 @dataclass(frozen=True)
@@ -49,11 +92,17 @@ class Syntax:
     incomplete: str
     caret_for_ambiguous: bool = True
     caret_for_incomplete: bool = True
+    wrong: str | None = None  # an argument naming nothing (None: ``unrecognized``)
 
 
 def command(spec: str, render: Renderer, gated: int | None = None) -> Command:
     """A command from its space-separated word spec."""
     return Command(tuple(spec.split()), render, gated)
+
+
+def counted_command(spec: str, render: CountedRenderer) -> Command:
+    """A command printing traffic counters (with none counted where no data plane runs)."""
+    return Command(tuple(spec.split()), lambda d, a: render(d, a, {}), counted=render)
 
 
 def _keyword(word: str) -> tuple[str, int]:
@@ -79,8 +128,15 @@ def error_text(device: Device, syntax: Syntax, raw: str, column: int | None, tex
     return " " * (len(syntax.prompt(device)) + column) + "^\n" + text
 
 
-def render_command(device: Device, raw: str, commands: Sequence[Command], syntax: Syntax) -> str:
-    """The output of ``raw`` on ``device``, or UnknownCommand with the vendor's error."""
+def render_command(
+    device: Device,
+    raw: str,
+    commands: Sequence[Command],
+    syntax: Syntax,
+    counters: CounterReader = _no_counters,
+) -> str:
+    """The output of ``raw`` on ``device``, or UnknownCommand with the vendor's error;
+    ``counters`` are read only for a command that prints them."""
     spans = [(m.start(), m.group()) for m in re.finditer(r"\S+", raw)]
     tokens = [t for _, t in spans]
     candidates = list(commands)
@@ -124,8 +180,16 @@ def render_command(device: Device, raw: str, commands: Sequence[Command], syntax
         raise UnknownCommand(
             error_text(device, syntax, raw, spans[chosen.gated][0], syntax.unrecognized)
         )
-    args = [t for w, t in zip(chosen.words, tokens, strict=True) if w.startswith("<")]
-    return chosen.render(device, args)
+    places = [i for i, w in enumerate(chosen.words) if w.startswith("<")]
+    args = [tokens[i] for i in places]
+    try:
+        if chosen.counted is not None:
+            return chosen.counted(device, args, counters())
+        return chosen.render(device, args)
+    except WrongArgument as wrong:
+        column = spans[places[wrong.index]][0]
+        text = syntax.wrong or syntax.unrecognized
+        raise UnknownCommand(error_text(device, syntax, raw, column, text)) from None
 
 
 # --- text helpers -------------------------------------------------------------------------
