@@ -413,6 +413,77 @@ def check_ios_vrf_arp(d: Device, rows: list[dict[str, Any]]) -> None:
 
 Check = Callable[[Device, list[dict[str, Any]]], None]
 
+
+# The fields of each vendor's detail template: name, state, protocol, description, address,
+# MAC. Comware prints a default description (the name and " Interface"), VRP its own.
+DETAIL_FIELDS = {
+    "huawei": (
+        "interface",
+        "link_status",
+        "protocol_status",
+        "interface_description",
+        "ip_address",
+        "mac_address",
+    ),
+    "hp_comware": (
+        "interface",
+        "line_status",
+        "protocol_status",
+        "description",
+        "ip_address",
+        "hw_address",
+    ),
+    "cisco_ios": (
+        "interface",
+        "link_status",
+        "protocol_status",
+        "description",
+        "ip_address",
+        "mac_address",
+    ),
+}
+
+
+def detail_expected(d: Device, i: Interface) -> tuple[str, str, str, str, str]:
+    """What a detail block must say of an interface: state, protocol, description,
+    address, MAC, each as the vendor writes it."""
+    ios, vrp = d.platform == "cisco_ios", d.platform == "huawei"
+    if ios:
+        state = "up" if i.oper_up else "down" if i.admin_up else "administratively down"
+    else:
+        state = "UP" if i.oper_up else "DOWN" if i.admin_up else "Administratively DOWN"
+    protocol = ("up" if i.oper_up else "down") if ios else ("UP" if i.oper_up else "DOWN")
+    if i.kind is InterfaceKind.LOOPBACK and vrp:
+        protocol = "UP (spoofing)"
+    default = {
+        "huawei": f"HUAWEI, AR Series, {i.name} Interface",
+        "hp_comware": f"{i.name} Interface",
+    }
+    description = i.description or default.get(d.platform, "")
+    address = "" if i.address is None else str(i.address.with_prefixlen)
+    if ios and i.address is not None:
+        address = str(i.address.ip)
+    mac = "" if i.kind is InterfaceKind.LOOPBACK else i.mac
+    return state, protocol, description, address, mac.replace("-", ".") if ios else mac
+
+
+def check_interface_detail(only: str | None) -> Callable[[Device, list[dict[str, Any]]], None]:
+    def check(d: Device, rows: list[dict[str, Any]]) -> None:
+        name, *fields = DETAIL_FIELDS[d.platform]
+        parsed = {}
+        for r in rows:
+            values = [r[f] for f in fields]
+            for index in (3, 4):  # Comware's are lists (a secondary address, IPv6's MAC)
+                if isinstance(values[index], list):
+                    values[index] = values[index][0] if values[index] else ""
+            parsed[r[name]] = tuple(values)
+        parsed.pop("NULL0", None)  # VRP lists it last, as a real one does
+        wanted = [i for i in d.interfaces if only in (None, i.name)]
+        assert parsed == {i.name: detail_expected(d, i) for i in wanted}
+
+    return check
+
+
 CHECKS: dict[tuple[str, str], Check] = {
     ("huawei", "display version"): check_huawei_version,
     ("huawei", "display interface brief"): check_huawei_interface_brief,
@@ -442,15 +513,34 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("cisco_ios", "show ip arp"): check_ios_arp("ip_address", "mac_address"),
     ("cisco_ios", "show ip arp vrf ZW_WAI"): check_ios_vrf_arp,
 }
+# `display interface` / `show interfaces`: every interface, one by its name, one by its type
+# and number typed apart.
+for _platform, _show in (
+    ("huawei", "display interface"),
+    ("hp_comware", "display interface"),
+    ("cisco_ios", "show interfaces"),
+):
+    _port = NAMES[_platform][0] + "0"
+    CHECKS[(_platform, _show)] = check_interface_detail(None)
+    CHECKS[(_platform, f"{_show} {_port}")] = check_interface_detail(_port)
+    _spaced = _port.replace("Ethernet", "Ethernet ", 1)
+    CHECKS[(_platform, f"{_show} {_spaced}")] = check_interface_detail(_port)
 
 
-def concrete(command: str) -> str:
+def concrete(platform: str, command: str) -> str:
+    """A command's arguments filled in: an interface of ``make_device`` where the command
+    names one, else a VPN instance and a number."""
+    port = NAMES[platform][0] + "0" if platform else "ZW_WAI"
+    command = command.replace("<type> <number>", port.replace("Ethernet", "Ethernet ", 1))
+    if command.split()[1].startswith("int"):
+        command = command.replace("<name>", port)
     return command.replace("<name>", "ZW_WAI").replace("<n>", "511")
 
 
 @pytest.mark.parametrize("platform", list(get_platforms()))
 def test_every_templated_command_is_parse_checked(platform: str) -> None:
-    templated = {concrete(c) for c in commands_of(platform) if template_for(platform, concrete(c))}
+    commands = [concrete(platform, c) for c in commands_of(platform)]
+    templated = {c for c in commands if template_for(platform, c)}
     checked = {c for p, c in CHECKS if p is platform}
     assert templated == checked
 
@@ -777,4 +867,28 @@ def test_every_command_renders_for_a_bare_device(platform: str) -> None:
     )
     for full in (make_device(platform), bare):
         for command in commands_of(platform):
-            assert isinstance(render(full, concrete(command)), str)
+            typed = concrete(platform, command)
+            if full is bare and typed != concrete("", command):  # names an interface it lacks
+                with pytest.raises(UnknownCommand, match=r"(Wrong parameter|Invalid input)"):
+                    render(full, typed)
+                continue
+            assert isinstance(render(full, typed), str)
+
+
+@pytest.mark.parametrize(
+    ("platform", "line", "text"),
+    [
+        ("huawei", "display interface Gi0/0/9", "Error: Wrong parameter found at '^' position."),
+        ("hp_comware", "display interface ge 0/9", " % Wrong parameter found at '^' position."),
+        ("cisco_ios", "show interfaces gi0/0/9", "% Invalid input detected at '^' marker."),
+    ],
+)
+def test_an_interface_the_router_lacks_is_a_wrong_parameter(
+    platform: str, line: str, text: str
+) -> None:
+    device = make_device(platform)
+    prompt = len(f"<{device.sysname}>" if platform != "cisco_ios" else f"{device.sysname}#")
+    with pytest.raises(UnknownCommand) as caught:
+        render(device, line)
+    caret = prompt + line.rindex(" ") + 1
+    assert str(caught.value) == " " * caret + "^\n" + text

@@ -147,6 +147,20 @@ _SIMPLE_TYPES: dict[str, Callable[[str], Any]] = {
 IFACE_NAME = re.compile(r"^([A-Za-z][A-Za-z-]*?)-?(\d[\d/:.]*)$")
 
 
+def canonical_interface_name(types: tuple[str, ...], text: str) -> str | None:
+    """The vendor's spelling (``types``: its interface types, in order of preference) of
+    an interface name typed in any case or abbreviation; None when it names no type."""
+    m = IFACE_NAME.match(text)
+    if m is None:
+        return None
+    typed, number = m.group(1).lower(), m.group(2)
+    exact = [t for t in types if t.lower() == typed]
+    prefixed = exact or [t for t in types if t.lower().startswith(typed)]
+    if not prefixed:
+        return None
+    return prefixed[0] + number
+
+
 @dataclass(frozen=True)
 class Element:
     """One element of a pattern: a literal word or a typed capture."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from govnet_lab.configure.patterns import (
-    IFACE_NAME,
     RANK,
     Captures,
     Failure,
@@ -18,6 +17,7 @@ from govnet_lab.configure.patterns import (
     SyntaxFault,
     SyntaxKind,
     Token,
+    canonical_interface_name,
     display_width,
     first_difference,
     match_elements,
@@ -93,16 +93,7 @@ class ConfigSession:
 
     def canonical_interface_name(self, text: str) -> str | None:
         """The vendor's spelling of an interface name typed in any case or abbreviation."""
-        m = IFACE_NAME.match(text)
-        if m is None:
-            return None
-        typed, number = m.group(1).lower(), m.group(2)
-        types = self.syntax.interface_types
-        exact = [t for t in types if t.lower() == typed]
-        prefixed = exact or [t for t in types if t.lower().startswith(typed)]
-        if not prefixed:
-            return None
-        return prefixed[0] + number
+        return canonical_interface_name(self.syntax.interface_types, text)
 
     def resolve_interface(
         self, c: Captures, key: str, *, create: bool, allow_null: bool = False

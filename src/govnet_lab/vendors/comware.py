@@ -22,6 +22,7 @@ from govnet_lab.render.common import (
     Command,
     Syntax,
     command,
+    counted_command,
     duration_words,
     peer_counters,
     prefixes_from,
@@ -31,7 +32,7 @@ from govnet_lab.render.common import (
     truncate,
 )
 from govnet_lab.shell import Chunk
-from govnet_lab.vendors import Vendor, _vrp
+from govnet_lab.vendors import Vendor, _detail, _vrp
 from govnet_lab.vendors._probe_vrp import COMWARE_PROBES
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ SYNTAX = Syntax(
     unrecognized=" % Unrecognized command found at '^' position.",
     ambiguous=" % Ambiguous command found at '^' position.",
     incomplete=" % Incomplete command found at '^' position.",
+    wrong=" % Wrong parameter found at '^' position.",
 )
 
 
@@ -488,6 +490,9 @@ COMMANDS: tuple[Command, ...] = (
     command("di:splay cu:rrent-configuration", config_text),
     command("di:splay ip int:erface br:ief", ip_interface_brief_text),
     command("di:splay int:erface br:ief", interface_brief_text),
+    counted_command("di:splay int:erface", _detail.comware_text),
+    counted_command("di:splay int:erface <name>", _detail.comware_text),
+    counted_command("di:splay int:erface <type> <number>", _detail.comware_text),
     command("di:splay ip ro:uting-table", routing_table_text),
     command("di:splay ip ro:uting-table vpn:-instance <name>", vpn_routing_table_text),
     command("di:splay ip vpn:-instance", vpn_instance_text),

@@ -29,6 +29,7 @@ from govnet_lab.render.common import (
     Command,
     Syntax,
     command,
+    counted_command,
     peer_counters,
     prefixes_from,
     pseudo_mac,
@@ -36,7 +37,7 @@ from govnet_lab.render.common import (
     short_name,
 )
 from govnet_lab.shell import Chunk, ChunkKind, Mode
-from govnet_lab.vendors import Vendor, _vrp
+from govnet_lab.vendors import Vendor, _detail, _vrp
 from govnet_lab.vendors._probe_vrp import HUAWEI_PROBES
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ SYNTAX = Syntax(
     unrecognized="Error: Unrecognized command found at '^' position.",
     ambiguous="Error: Ambiguous command found at '^' position.",
     incomplete="Error: Incomplete command found at '^' position.",
+    wrong="Error: Wrong parameter found at '^' position.",
 )
 
 
@@ -617,6 +619,9 @@ COMMANDS: tuple[Command, ...] = (
     command("dis:play cu:rrent-configuration", config_text),
     command("dis:play ip int:erface br:ief", ip_interface_brief_text),
     command("dis:play int:erface br:ief", interface_brief_text),
+    counted_command("dis:play int:erface", _detail.vrp_text),
+    counted_command("dis:play int:erface <name>", _detail.vrp_text),
+    counted_command("dis:play int:erface <type> <number>", _detail.vrp_text),
     command("dis:play ip rou:ting-table", routing_table_text),
     command("dis:play ip rou:ting-table vpn-instance <name>", vpn_routing_table_text),
     command("dis:play ip vpn:-instance", vpn_instance_text),

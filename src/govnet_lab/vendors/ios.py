@@ -32,6 +32,7 @@ from govnet_lab.render.common import (
     Syntax,
     clock,
     command,
+    counted_command,
     duration_words,
     nat_inside_interfaces,
     peer_counters,
@@ -41,7 +42,7 @@ from govnet_lab.render.common import (
     short_name,
 )
 from govnet_lab.shell import Chunk, Mode, abbreviates
-from govnet_lab.vendors import Vendor
+from govnet_lab.vendors import Vendor, _detail
 from govnet_lab.vendors._probe_ios import PROBES
 
 if TYPE_CHECKING:
@@ -624,6 +625,9 @@ COMMANDS: tuple[Command, ...] = (
     command("sh:ow ver:sion", version_text),
     command("sh:ow run:ning-config", config_text),
     command("sh:ow ip int:erface br:ief", ip_interface_brief_text),
+    counted_command("sh:ow int:erfaces", _detail.ios_text),
+    counted_command("sh:ow int:erfaces <name>", _detail.ios_text),
+    counted_command("sh:ow int:erfaces <type> <number>", _detail.ios_text),
     command("sh:ow ip ro:ute", route_text),
     command("sh:ow ip ro:ute vrf <name>", vrf_route_text),
     command("sh:ow vrf", vrf_text),
