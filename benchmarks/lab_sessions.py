@@ -14,7 +14,9 @@ Then the data plane: every business flow of the ground truth is pinged over SSH 
 router in the vendor's syntax (one session per router, all its flows), and the server's CPU
 per ping is the session's CPU less that of a plain session (login, paging off, logout), per
 ping; the same flows are also answered in process (``Network.check_flow``) for the engine's
-own cost, and the answers are checked against the truth.
+own cost, and the answers are checked against the truth. Last, interface counters: what
+walking every flow costs (a full recomputation), what a configuration line costs on the router
+most flows cross, and its `display interface` right after a change.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop
 from govnet_lab.dataplane import Network, Outcome, get_flow_request
 from govnet_lab.district import District, FlowTruth, load_district
 from govnet_lab.model import Device
+from govnet_lab.render import render
 from govnet_lab.server import read_credentials
 from govnet_lab.vendors import get_vendor
 
@@ -243,6 +246,44 @@ def measure_pings(pid: int, district: District, credentials: tuple[str, str]) ->
     )
 
 
+def measure_counters(district: District) -> None:
+    """What interface counters cost in process: walking every flow (the first reading, or
+    after a change of a link), a configuration line on the router most flows cross that
+    changes nothing a packet meets (entering a view) and one that changes the router (its
+    flows nearby walked again), and its `display interface` right after such a change."""
+    network = Network(district)
+    started = time.process_time()
+    network.counters.read("")
+    everything = (time.process_time() - started) * 1000
+    busiest = max(
+        district.devices, key=lambda d: sum(d.hostname in f.path for f in district.truth.flows)
+    )
+    host, lines = busiest.hostname, 20
+    cost = []
+    for changes in (False, True):
+        walked = network.counters.walked
+        started = time.process_time()
+        for n in range(lines):
+            network.before_change(host)
+            if changes:  # a description: forwarding reads the interfaces, so it counts
+                busiest.interfaces[0].description = f"bench {n}"
+            network.counters.read(host)
+        seconds = (time.process_time() - started) / lines
+        cost.append((seconds * 1000, (network.counters.walked - walked) // lines))
+    show = {"cisco_ios": "show interfaces"}.get(busiest.platform, "display interface")
+    network.before_change(host)
+    busiest.interfaces[0].description = "bench"
+    started = time.process_time()
+    text = render(busiest, show, network.get_counter_reader(host))
+    shown = (time.process_time() - started) * 1000
+    print(
+        f"counters  every flow walked ({len(district.truth.flows)})"
+        f" {everything:.0f} ms; on {host}, the router most flows cross: a line changing nothing"
+        f" {cost[0][0]:.1f} ms, a line changing it {cost[1][0]:.1f} ms ({cost[1][1]} flows"
+        f" walked again); `{show}` after a change {shown:.0f} ms ({text.count(chr(10)) + 1} lines)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--routers", type=int, default=1000)
@@ -281,6 +322,7 @@ def main() -> None:
         try:
             lab = measure("lab", started.pid, devices, credentials, args.concurrency, False)
             measure_pings(started.pid, district, credentials)
+            measure_counters(district)
         finally:
             stop_lab(root)
         baseline_server = subprocess.Popen(

@@ -95,6 +95,7 @@ class Counters:
         self._since = clock()
         self._neighbours = _get_neighbours(forwarding)
         self.walked = 0  # flows walked so far (what a recomputation cost; for the benchmark)
+        self._pending: tuple[str, str] | None = None  # a router about to change, as it was
 
     # --- what changes them -----------------------------------------------------------------
 
@@ -106,8 +107,9 @@ class Counters:
         if host is None:
             self._stale = set(self._flows)
             return
-        near = {host, *self._neighbours.get(host, ())}
-        self._stale |= {i for i, s in self._states.items() if s.touched & near}
+        # Most lines (entering a view, a description) change nothing a packet meets: the
+        # flows go stale only if the router's forwarding state differs at the next look.
+        self._pending = host, self._fingerprint(host)
 
     def add_packets(self, crossings: Iterable[tuple[Port, int]], packets: int, size: int) -> None:
         """Count ``packets`` of ``size`` bytes (a probe's) on each port they crossed."""
@@ -143,6 +145,12 @@ class Counters:
     def _advance(self) -> None:
         """Bring every counter up to now: walk the stale flows (the model has not changed
         since they went stale), then add rate x the time since the last change or reading."""
+        if self._pending is not None:
+            host, before = self._pending
+            self._pending = None
+            if self._fingerprint(host) != before:
+                near = {host, *self._neighbours.get(host, ())}
+                self._stale |= {i for i, s in self._states.items() if s.touched & near}
         for flow_id in sorted(self._stale):
             self._walk_again(flow_id)
         self._stale.clear()
@@ -154,6 +162,22 @@ class Counters:
                 for index in range(4):
                     total[index] += rate[index] * elapsed
         self._since = now
+
+    def _fingerprint(self, host: str) -> str:
+        """Everything of a router its forwarding reads (govnet_lab.dataplane.forward)."""
+        d = self.forwarding.devices[host]
+        return repr(
+            (
+                d.interfaces,
+                d.vpn_instances,
+                d.static_routes,
+                d.learned_routes,
+                d.bgp_peers,
+                d.ospf_neighbours,
+                d.acls,
+                d.nat_rules,
+            )
+        )
 
     def _walk_again(self, flow_id: str) -> None:
         flow, state = self._flows[flow_id], self._states[flow_id]
