@@ -39,7 +39,8 @@ MIN_PPS = 20
 PPS_SPREAD = 181
 MEAN_PACKET_BYTES = 512
 # What one echo or traceroute probe adds on the wire to the data bytes the vendor counts:
-# the IPv4 header (20), the ICMP/UDP header (8) and the Ethernet header (14).
+# the IPv4 header (20), the ICMP/UDP header (8) and the Ethernet header (14). (IOS's size is
+# the whole datagram already, so its probes count 28 bytes more each than they carry.)
 PROBE_OVERHEAD_BYTES = 42
 
 IN, OUT = 0, 1
