@@ -128,7 +128,8 @@ def hop_rtt(probe: Probe, index: int) -> int:
 @dataclass(frozen=True)
 class Answer:
     """What one traceroute probe got: nothing, time exceeded / port unreachable from a hop
-    (``mark`` ""), or an ICMP unreachable (``mark`` "H")."""
+    (``mark`` ""), or an ICMP unreachable (``mark`` "H": host unreachable, ICMP code 1, what
+    a router without a route sends; each vendor prints the mark in its own words)."""
 
     address: IPv4Address | None  # None: no answer (a "*")
     ms: int = 0

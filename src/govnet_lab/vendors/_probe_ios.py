@@ -20,7 +20,8 @@ Sources (saved outputs, tests/fixtures/probes/cisco_ios/SOURCES.yaml):
   (https://www.cisco.com/c/en/us/support/docs/ios-nx-os-software/ios-software-releases-121-mainline/12778-ping-traceroute.html)
   and the IOS command reference for ping/traceroute.
 - A destination that is no address: "% Unrecognized host or address, or protocol not
-  running." (IOS's answer to a name it cannot resolve, no caret).
+  running." (IOS's answer to a name it cannot resolve, no caret; seen in IOS session logs
+  published without a licence, and the message IOS's own ping parser prints).
 """
 
 from __future__ import annotations

@@ -4,36 +4,56 @@ Both take ``-option value`` pairs in any order before the host and print a line 
 (neither shows an ICMP unreachable without ``-v``: a probe it answered reads "Request time
 out" like a lost one). Their layouts differ, so each has its own printers.
 
-Sources (saved outputs and the vendors' manuals):
+Sources. No saved VRP tracert or Comware ping/tracert output under a licence we can copy
+was found (ntc-templates, napalm-ce, napalm-huawei-vrp, ttp_templates, scrapli_community and
+hyperglass hold none), so only the VRP ping with replies is a saved fixture; the rest follows
+the vendors' manuals and outputs published without a licence (read, not copied):
 
-- VRP ping, all replies: napalm-automation-community/napalm-ce, commit
+- VRP ping, all replies: napalm-automation-community/napalm-ce (Apache-2.0), commit
   b0d5196026d5af390b14d1d3073290fd4944da19,
   test/unit/mocked_data/test_ping/normal/ping__t_2000__s_100__c_5_8_8_8_8.txt (a CE's own
-  output, tests/fixtures/probes/huawei); VRP 8 manuals print the same lines
-  (https://support.huawei.com/enterprise/en/doc/EDOC1100117312).
-- VRP ping, every echo lost: "Request time out" per echo and no round-trip line
-  (a NetEngine's output quoted in a GitHub issue found by the code search, and the AR
-  output in https://support.huawei.com/enterprise/en/doc/EDOC1000060368); options, ranges
-  and defaults: the VRP ping reference (http://a10.tagan.ru/huawei/dc/ping.html, a copy
-  of Huawei's "ping" command page: -c 5, -s 56, -t 2000 ms, "-v displays the ICMP
-  packets that are not Echo Response packets; by default they are not displayed").
-- VRP tracert: AR/eNSP outputs saved in public labs (" traceroute to  4.4.4.4(4.4.4.4),
-  max hops: 30 ,packet length: 40,press CTRL_C to break " and " 1 192.168.12.2 20 ms
-  20 ms  20 ms "; with -vpn-instance the instance's name fills the double space);
-  defaults (-w 5000 ms, -q 3, -m 30) from EDOC1100117312.
-- Comware ping and tracert: the H3C Comware 7 command reference "系统维护与调试命令"
-  (ping: "Ping 1.1.2.2 (1.1.2.2): 56 data bytes, press CTRL_C to break", "56 bytes from
-  1.1.2.2: icmp_seq=0 ttl=254 time=2.137 ms", "--- Ping statistics for 1.1.2.2 [in VPN
-  instance vpn1] ---", "5 packet(s) transmitted, 5 packet(s) received, 0.0% packet loss",
-  "round-trip min/avg/max/std-dev = ..."; tracert: "traceroute to 1.1.2.2 (1.1.2.2), 30
-  hops at most, 40 bytes each packet, press CTRL_C to break", " 1  1.1.1.2 (1.1.1.2)
-  0.661 ms ...", "* * *" for a silent hop, -w 5000 ms), the same pages in HPE's
-  FlexNetwork 7500 "Network Management and Monitoring Command Reference", and a Comware
-  "ping -a" with every echo lost ("Ping 192.168.1.1 (192.168.1.1) from 192.168.2.1: ...",
-  "Request time out", a blank line, the statistics, no round-trip line).
-- Comware's tracert prints an unreachable as BSD traceroute (which its layout is) does:
-  " !H" after the time. VRP's unreachable mark is not in any output found: the lab prints
-  it the same way after VRP's time (doubtful).
+  output, tests/fixtures/probes/huawei).
+- VRP ping, every echo lost: "Request time out" per echo, the statistics, no round-trip
+  line: the examples of Huawei's NetEngine configuration guides ("[~CE1] ping -a
+  11.11.11.11 44.44.44.44", five "Request time out", "0 packet(s) received", "100.00%
+  packet loss"). An ICMP unreachable prints the same: the Quidway S2000 command manual
+  ("-v: Show other received ICMP packets (non ECHO-RESPONSE)"; by default "Do not display
+  other ICMP packets"; "If the response message is not received until timeout, output
+  'Request time out'"). Options and defaults (-c 5, -s 56, -t 2000 ms): that manual and
+  Huawei's "ping" page as copied at http://a10.tagan.ru/huawei/dc/ping.html.
+- VRP tracert: eNSP/AR outputs in public lab notes: " traceroute to  4.4.4.4(4.4.4.4), max
+  hops: 30 ,packet length: 40,press CTRL_C to break " (two spaces where -vpn-instance puts
+  the instance: " traceroute to 1 10.1.12.11(10.1.12.11), ..." after "tracert
+  -vpn-instance 1 10.1.12.11"), " 1 192.168.12.2 20 ms  20 ms  20 ms ". A silent hop and
+  an unreachable: Huawei's own explanation of an S switch's tracert
+  (http://forum.huawei.com/enterprise/en/corpus-5802.html): "2 * * *", "3 5 ms !<10> 5ms
+  !<10> 6ms !<10>", "! indicates an ICMP Destination Unreachable packet. <10> indicates
+  that the value of the Code field in the ICMP packet is 10". So VRP marks an unreachable
+  with "!<code>" after the time; the router without a route answers host unreachable
+  (code 1), printed "!<1>" (doubtful: no real output with code 1 found; VRP may print
+  "!H" for it as BSD traceroute does and print "<n>" only for codes without a letter).
+  Defaults (-w 5000 ms, -q 3, -m 30): the Quidway manuals' tracert pages.
+- Comware ping and tracert: the H3C Comware 7 command reference, "系统维护与调试命令"
+  (a copy in grayfalcon666/netmiko-h3c-skill, commit
+  4f5e9dfd1f7367e8059e9a14d3774649c4c1ba6b, references/CMD-help/系统维护与调试/;
+  H3C's text, not under that repository's MIT licence), and the same pages in HPE's
+  FlexNetwork 7500 "Network Management and Monitoring Command Reference": "Ping 1.1.2.2
+  (1.1.2.2): 56 data bytes, press CTRL_C to break", "56 bytes from 1.1.2.2: icmp_seq=0
+  ttl=254 time=2.137 ms", "--- Ping statistics for 1.1.2.2 [in VPN instance vpn1] ---",
+  "5 packet(s) transmitted, 5 packet(s) received, 0.0% packet loss", "round-trip
+  min/avg/max/std-dev = ...", "-v: 显示接收到的非回显应答的ICMP报文。不指定该参数时，系统不显示"
+  (so an unreachable reads as a lost echo); tracert: "traceroute to 1.1.2.2 (1.1.2.2), 30
+  hops at most, 40 bytes each packet, press CTRL_C to break", " 1  192.0.2.13 (192.0.2.13)
+  0.661 ms  0.618 ms  0.579 ms", "* * *" for a hop that does not answer, -w 5000 ms. A lost
+  echo prints "Request time out": the DDR debugging examples of the same reference
+  ("Request time out", then "56 bytes from 1.2.3.4: icmp_seq=1 ...", "5 packet(s)
+  transmitted, 4 packet(s) received, 20.0% packet loss"), and a Comware 7 "ping -a" with
+  every echo lost in public notes ("Ping 192.168.1.1 (192.168.1.1) from 192.168.2.1: 56
+  data bytes, ...", five "Request time out", a blank line, the statistics, no round-trip
+  line). The reference's own field table says nothing is printed for a lost echo: the
+  outputs disagree, and they win.
+- Comware's tracert unreachable: doubtful, no output or manual found; the lab prints " !H"
+  after the time as BSD traceroute (whose layout Comware's lines are) does.
 """
 
 from __future__ import annotations
@@ -181,6 +201,8 @@ def read_comware_trace(words: list[str]) -> ProbeRequest:
 
 # --- Huawei VRP --------------------------------------------------------------------------
 
+_ICMP_CODES = {"H": 1}  # the lab's unreachable marks as ICMP codes: VRP prints "!<code>"
+
 
 def show_huawei_ping(probe: Probe) -> str:
     request = probe.request
@@ -228,7 +250,7 @@ def show_huawei_trace(probe: Probe) -> str:
             if answer.address != shown:
                 line += f" {answer.address}"
                 shown = answer.address
-            mark = f" !{answer.mark}" if answer.mark else ""
+            mark = f" !<{_ICMP_CODES[answer.mark]}>" if answer.mark else ""
             line += f" {answer.ms} ms{mark} "
         lines.append(line)
     return "\n".join(lines)
