@@ -11,6 +11,7 @@ import pytest
 from govnet_lab.model import (
     Acl,
     ArpEntry,
+    BgpOrigin,
     BgpPeer,
     Device,
     Fault,
@@ -136,8 +137,19 @@ def make_device(platform: str) -> Device:
         ],
         bgp_as=65000,
         bgp_peers=[
-            BgpPeer(IPv4Address("10.50.1.2"), 65100, vpn_instance="ZW_WAI", uptime_s=3 * 3600),
+            BgpPeer(
+                IPv4Address("10.50.1.2"),
+                65100,
+                vpn_instance="ZW_WAI",
+                uptime_s=3 * 3600,
+                export=[IPv4Network("10.20.0.0/16")],
+            ),
             BgpPeer(IPv4Address("202.100.1.1"), 4134, established=False, uptime_s=600),
+        ],
+        bgp_origins=[
+            BgpOrigin("ZW_WAI", protocol="direct"),
+            BgpOrigin(None, IPv4Network("192.168.10.0/24")),
+            BgpOrigin(None, IPv4Network("10.10.1.0/25")),
         ],
         ospf_neighbours=[
             OspfNeighbour(IPv4Address("2.2.2.2"), IPv4Address("192.168.10.2"), f"{ge}2")
@@ -691,7 +703,11 @@ def test_huawei_configuration() -> None:
         " ip binding vpn-instance ZW_WAI\n ip address 10.50.1.1 255.255.255.252",
         "interface GigabitEthernet0/0/4\n ip address 10.10.1.1 255.255.255.0\n shutdown",
         "bgp 65000\n router-id 1.1.1.1\n peer 202.100.1.1 as-number 4134",
-        " ipv4-family vpn-instance ZW_WAI\n  import-route direct\n  peer 10.50.1.2 as-number 65100",
+        " ipv4-family vpn-instance ZW_WAI\n  import-route direct\n"
+        "  peer 10.50.1.2 as-number 65100\n  peer 10.50.1.2 ip-prefix EXPORT-10.50.1.2 export",
+        " ipv4-family unicast\n  undo synchronization\n  network 192.168.10.0\n"
+        "  network 10.10.1.0 255.255.255.128\n  peer 202.100.1.1 enable",
+        "ip ip-prefix EXPORT-10.50.1.2 index 10 permit 10.20.0.0 16",
         "ospf 1 router-id 1.1.1.1\n area 0.0.0.0\n  network 192.168.10.0 0.0.0.255",
         "ip route-static 0.0.0.0 0.0.0.0 202.100.1.1\n"
         "ip route-static vpn-instance ZW_NEI 10.60.0.0 255.255.0.0 10.60.1.2\n"
@@ -714,7 +730,12 @@ def test_comware_configuration() -> None:
         " nat outbound 2001 address-group 1\n nat static enable",
         "interface GigabitEthernet0/1.200\n ip binding vpn-instance ZW_NEI\n"
         " ip address 10.60.1.1 255.255.255.252\n vlan-type dot1q vid 200",
-        " ip vpn-instance ZW_WAI\n  peer 10.50.1.2 as-number 65100",
+        " ip vpn-instance ZW_WAI\n  peer 10.50.1.2 as-number 65100\n  #\n"
+        "  address-family ipv4 unicast\n   import-route direct\n   peer 10.50.1.2 enable\n"
+        "   peer 10.50.1.2 prefix-list EXPORT-10.50.1.2 export",
+        " address-family ipv4 unicast\n  network 192.168.10.0 255.255.255.0\n"
+        "  network 10.10.1.0 255.255.255.128\n  peer 202.100.1.1 enable",
+        "ip prefix-list EXPORT-10.50.1.2 index 10 permit 10.20.0.0 16",
         " ip route-static 0.0.0.0 0 202.100.1.1",
         " ip route-static vpn-instance ZW_NEI 10.60.0.0 16 10.60.1.2",
         "acl basic 2001\n rule 0 permit source 10.10.1.0 0.0.0.255",
@@ -743,8 +764,11 @@ def test_ios_configuration() -> None:
         " ip nat inside",
         "interface GigabitEthernet0/0/4\n ip address 10.10.1.1 255.255.255.0\n"
         " ip nat inside\n shutdown",
-        " address-family ipv4 vrf ZW_WAI\n  neighbor 10.50.1.2 remote-as 65100\n"
-        "  neighbor 10.50.1.2 activate",
+        " address-family ipv4 vrf ZW_WAI\n  redistribute connected\n"
+        "  neighbor 10.50.1.2 remote-as 65100\n  neighbor 10.50.1.2 activate\n"
+        "  neighbor 10.50.1.2 prefix-list EXPORT-10.50.1.2 out\n exit-address-family",
+        " network 192.168.10.0\n network 10.10.1.0 mask 255.255.255.128\n !",
+        "ip prefix-list EXPORT-10.50.1.2 seq 5 permit 10.20.0.0/16",
         "ip nat pool POOL1 202.100.2.10 202.100.2.20 prefix-length 27",
         "ip nat inside source list 1 interface GigabitEthernet0/0/0 overload",
         "ip nat inside source list 2 pool POOL1 overload",

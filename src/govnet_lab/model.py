@@ -84,13 +84,29 @@ class StaticRoute:
 
 @dataclass
 class LearnedRoute:
-    """A route a neighbour gave us (BGP or OSPF); shown while that neighbour is up."""
+    """A route a neighbour gave us (BGP or OSPF); shown while that neighbour is up.
+
+    BGP routes are not data of their own: the data plane computes them from what each
+    speaker originates (``BgpOrigin``) over the sessions that are up (govnet_lab.dataplane.bgp).
+    """
 
     prefix: IPv4Network
     protocol: str  # "bgp" or "ospf"
     next_hop: IPv4Address
     interface: str
     vpn_instance: str | None = None
+    as_path: list[int] = field(default_factory=list)  # BGP: the ASes it crossed, nearest first
+
+
+@dataclass
+class BgpOrigin:
+    """What a BGP speaker advertises of its own in one table: a ``network`` statement's
+    prefix (advertised while exactly that prefix is in the routing table), or every route of
+    a protocol (``import-route direct|static``; IOS ``redistribute connected|static``)."""
+
+    vpn_instance: str | None
+    prefix: IPv4Network | None = None
+    protocol: str | None = None  # "direct" or "static"
 
 
 @dataclass
@@ -101,6 +117,14 @@ class BgpPeer:
     established: bool = True
     uptime_s: int = 86_400
     description: str | None = None
+    # The prefixes it may be sent (an export prefix list: ``peer X ip-prefix N export``,
+    # Comware ``prefix-list``, IOS ``neighbor X prefix-list N out``); None: everything.
+    export: list[IPv4Network] | None = None
+
+    @property
+    def export_list(self) -> str:
+        """The export prefix list's name."""
+        return f"EXPORT-{self.address}"
 
 
 @dataclass
@@ -173,6 +197,7 @@ class Device:
     learned_routes: list[LearnedRoute] = field(default_factory=list)
     bgp_as: int | None = None
     bgp_peers: list[BgpPeer] = field(default_factory=list)
+    bgp_origins: list[BgpOrigin] = field(default_factory=list)
     ospf_neighbours: list[OspfNeighbour] = field(default_factory=list)
     acls: list[Acl] = field(default_factory=list)
     nat_rules: list[NatRule] = field(default_factory=list)

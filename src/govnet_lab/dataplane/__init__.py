@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from ipaddress import IPv4Address
 
+from govnet_lab.dataplane.bgp import compute_bgp
 from govnet_lab.dataplane.counters import PROBE_OVERHEAD_BYTES, Clock, Counters, get_crossings
 from govnet_lab.dataplane.forward import Forwarding, Walk
 from govnet_lab.dataplane.probe import Hop, Outcome, Probe, ProbeRequest, Probes, ProbeSyntaxError
@@ -48,14 +49,17 @@ class Network:
         self.forwarding = Forwarding(
             [*district.devices, *district.upstream], district.links, district.servers
         )
-        refresh_sessions(self.forwarding)
         self.counters = Counters(self.forwarding, district.truth.flows, clock)
+        self.note_change()
 
     def note_change(self) -> list[str]:
         """A router's configuration changed: routing sessions follow (a shut line takes its
-        BGP and OSPF sessions down, a peer configured on both ends comes up). Returns the
-        sessions whose state changed."""
-        return refresh_sessions(self.forwarding)
+        BGP and OSPF sessions down, a peer configured on both ends comes up), and BGP routes
+        are advertised and withdrawn over them. Returns the sessions whose state changed."""
+        changed = refresh_sessions(self.forwarding)
+        if compute_bgp(self.forwarding) or changed:
+            self.counters.stale_everywhere()  # routes moved beyond the router that changed
+        return changed
 
     def before_change(self, host: str | None = None) -> None:
         """Say the model is about to change on router ``host`` (None: anywhere, a link):

@@ -112,6 +112,11 @@ class Counters:
         # flows go stale only if the router's forwarding state differs at the next look.
         self._pending = host, self._fingerprint(host)
 
+    def stale_everywhere(self) -> None:
+        """Routes changed beyond one router (a routing session, BGP advertisements): every
+        flow is walked again when next needed. Call after ``before_change``."""
+        self._stale = set(self._flows)
+
     def add_packets(self, crossings: Iterable[tuple[Port, int]], packets: int, size: int) -> None:
         """Count ``packets`` of ``size`` bytes (a probe's) on each port they crossed."""
         for port, way in crossings:

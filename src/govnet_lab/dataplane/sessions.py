@@ -38,7 +38,7 @@ def refresh_sessions(forwarding: Forwarding) -> list[str]:
 
 def is_bgp_up(forwarding: Forwarding, device: Device, peer: BgpPeer) -> bool:
     """Whether a directly connected BGP session can be Established now."""
-    iface = _facing(device, peer.address, peer.vpn_instance)
+    iface = facing_interface(device, peer.address, peer.vpn_instance)
     if iface is None or device.bgp_as is None:
         return False
     far = _both_ways(forwarding, device, iface, peer.address)
@@ -54,7 +54,7 @@ def is_bgp_up(forwarding: Forwarding, device: Device, peer: BgpPeer) -> bool:
     )
 
 
-def _facing(device: Device, address: IPv4Address, vpn: str | None) -> Interface | None:
+def facing_interface(device: Device, address: IPv4Address, vpn: str | None) -> Interface | None:
     """The up interface of ``vpn`` whose subnet holds ``address``."""
     return next(
         (

@@ -28,9 +28,9 @@ from govnet_lab.generate.networks import (
 from govnet_lab.generate.plans import LinePlan, LinePlanner
 from govnet_lab.model import (
     Acl,
+    BgpOrigin,
     BgpPeer,
     Device,
-    LearnedRoute,
     NatKind,
     NatRule,
     OspfNeighbour,
@@ -112,10 +112,6 @@ class LineBuilder(LinePlanner):
             self.uplinks.setdefault(device.hostname, plan.interface)
         device.bgp_as = COUNTY_AS
         device.bgp_peers.append(BgpPeer(city, CITY_AS, description="City-ZWWW-Node"))
-        for prefix in ("59.255.0.0/16", "10.0.0.0/8"):
-            device.learned_routes.append(
-                LearnedRoute(IPv4Network(prefix), "bgp", city, plan.interface)
-            )
 
     def _get_core(self, plan: LinePlan, cores: list[ResolvedHost]) -> Device | None:
         if not cores:
@@ -256,16 +252,25 @@ class LineBuilder(LinePlanner):
         """Routing over one CE–PE link, the same on both ends: static, or BGP both ways."""
         if use_bgp:
             device.bgp_as = self.unit_as[unit]
-            device.bgp_peers.append(BgpPeer(pe, COUNTY_AS, vpn, description="To-ZWWW-PE"))
-            for prefix in remote:
-                device.learned_routes.append(LearnedRoute(prefix, "bgp", pe, iface, vpn))
+            # Each end sends the other only what it should (export prefix lists): the CE its
+            # LAN, the PE the extranet's routes; without them a CE would pass the county its
+            # other lines' routes.
+            device.bgp_peers.append(
+                BgpPeer(pe, COUNTY_AS, vpn, description="To-ZWWW-PE", export=list(local))
+            )
+            _originate(device, local, vpn)
             if core is not None and core_iface is not None:
                 core.bgp_as = COUNTY_AS
                 core.bgp_peers.append(
-                    BgpPeer(mine, self.unit_as[unit], vpn, description=device.hostname)
+                    BgpPeer(
+                        mine,
+                        self.unit_as[unit],
+                        vpn,
+                        description=device.hostname,
+                        export=list(remote),
+                    )
                 )
-                for prefix in local:
-                    core.learned_routes.append(LearnedRoute(prefix, "bgp", mine, core_iface, vpn))
+                _originate(core, remote, vpn)
             return
         for prefix in remote:
             device.static_routes.append(StaticRoute(prefix, pe, vpn_instance=vpn))
@@ -358,13 +363,16 @@ class LineBuilder(LinePlanner):
         prefixes = [IPv4Network(p) for p in system.prefixes] or [IPv4Network("172.18.0.0/16")]
         if system.upstream_as is not None and not plan.zombie and rng.random() < 0.4:
             device.bgp_as = device.bgp_as or self.unit_as.get(plan.unit, 65100)
+            # It advertises nothing upstream (the system's node routes back statically).
             device.bgp_peers.append(
-                BgpPeer(upstream, system.upstream_as, vpn, description=f"{system.key}-upstream")
-            )
-            for prefix in prefixes:
-                device.learned_routes.append(
-                    LearnedRoute(prefix, "bgp", upstream, plan.interface, vpn)
+                BgpPeer(
+                    upstream,
+                    system.upstream_as,
+                    vpn,
+                    description=f"{system.key}-upstream",
+                    export=[],
                 )
+            )
         else:
             for prefix in prefixes:  # a zombie keeps its stale static route in the config
                 device.static_routes.append(StaticRoute(prefix, upstream, vpn_instance=vpn))
@@ -452,3 +460,11 @@ class LineBuilder(LinePlanner):
             )
         )
         self.breach_plan = self.plans[-1]
+
+
+def _originate(device: Device, prefixes: list[IPv4Network], vpn: str | None) -> None:
+    """``network`` statements for prefixes, once each (advertised while in the table)."""
+    for prefix in prefixes:
+        origin = BgpOrigin(vpn, prefix)
+        if origin not in device.bgp_origins:
+            device.bgp_origins.append(origin)

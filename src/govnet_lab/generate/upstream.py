@@ -31,6 +31,7 @@ from govnet_lab.generate.networks import (
 from govnet_lab.model import (
     Acl,
     ArpEntry,
+    BgpOrigin,
     BgpPeer,
     Device,
     Interface,
@@ -69,6 +70,9 @@ def get_system_node(key: str) -> str:
 
 def get_carrier_node(carrier: str) -> str:
     return f"isp-{carrier}"
+
+
+CITY_BLOCKS = (EXTRANET_PUBLIC, IPv4Network("10.0.0.0/8"))  # what the city node announces
 
 
 class UpstreamBuilder(LineBuilder):
@@ -185,6 +189,11 @@ class UpstreamBuilder(LineBuilder):
         self._share_between_cores()
         city = self._router(CITY, "市电子政务外网核心")
         city.bgp_as = CITY_AS
+        # The city node announces the extranet's public block and the private 10/8 to the
+        # county cores as summaries held up by routes to NULL0, as a summary is usually held.
+        for block in CITY_BLOCKS:
+            city.static_routes.append(StaticRoute(block, interface="NULL0"))
+            city.bgp_origins.append(BgpOrigin(None, block))
         self._build_internet_side(city)
         salt = int(self.county[:6]) % 200
         first = (salt * 1024) % EXTRANET_PUBLIC.num_addresses  # where county /30s start
@@ -246,7 +255,7 @@ class UpstreamBuilder(LineBuilder):
                 )
 
     def _join_city(self, city: Device, far: FarEnd) -> None:
-        iface = self._far_port(city, far, far.vpn_instance)
+        self._far_port(city, far, far.vpn_instance)
         county = self._county_address(far)
         device = self.devices[far.host]
         if not device.get_interface(far.interface).oper_up:  # type: ignore[union-attr]
@@ -258,9 +267,18 @@ class UpstreamBuilder(LineBuilder):
             return  # routes in the VPN: _carry_dedicated
         if far.host in self.uplinks and self.uplinks[far.host] == far.interface:
             # The county core's uplink: eBGP, the city learns what the core has behind it.
-            city.bgp_peers.append(BgpPeer(county, COUNTY_AS, description=far.host))
-            for lan in self._behind_core(far.host):
-                city.learned_routes.append(LearnedRoute(lan, "bgp", county, iface.name))
+            # The city sends its summaries; the core the LANs it has behind it, each originated
+            # where it is not learned over BGP already.
+            city.bgp_peers.append(
+                BgpPeer(county, COUNTY_AS, description=far.host, export=list(CITY_BLOCKS))
+            )
+            behind = self._behind_core(far.host)
+            (to_city,) = [p for p in device.bgp_peers if p.address == far.address.ip]
+            to_city.export = list(behind)
+            for lan in behind:
+                origin = BgpOrigin(None, lan)
+                if origin not in device.bgp_origins:
+                    device.bgp_origins.append(origin)
             return
         lan = self._get_lan(device.unit)
         city.static_routes.append(StaticRoute(lan, county))
@@ -360,9 +378,18 @@ class UpstreamBuilder(LineBuilder):
         if not any((p.address, p.vpn_instance) == wanted for p in device.bgp_peers):
             return
         node.bgp_as = upstream_as
+        system = next(s for s in SYSTEMS if s.upstream_as == upstream_as)
+        for prefix in (IPv4Network(p) for p in system.prefixes):  # a summary, as the city's
+            if BgpOrigin(None, prefix) not in node.bgp_origins:
+                node.static_routes.append(StaticRoute(prefix, interface="NULL0"))
+                node.bgp_origins.append(BgpOrigin(None, prefix))
         node.bgp_peers.append(
             BgpPeer(
-                self._county_address(far), device.bgp_as, port.vpn_instance, description=far.host
+                self._county_address(far),
+                device.bgp_as,
+                port.vpn_instance,
+                description=far.host,
+                export=[IPv4Network(p) for p in system.prefixes],
             )
         )
 

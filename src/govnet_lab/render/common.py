@@ -313,3 +313,22 @@ def prefixes_from(device: Device, peer: IPv4Address, vpn: str | None) -> int:
         for r in device.learned_routes
         if r.protocol == "bgp" and r.next_hop == peer and r.vpn_instance == vpn
     )
+
+
+def is_natural_mask(prefix: IPv4Network) -> bool:
+    """Whether a prefix has its classful mask (/8 below 128, /16 below 192, else /24): VRP
+    and IOS leave such a mask out of a BGP ``network`` line (``network 203.0.113.0``)."""
+    first = int(prefix.network_address) >> 24
+    return prefix.prefixlen == (8 if first < 128 else 16 if first < 192 else 24)
+
+
+def bgp_tables(device: Device) -> list[str | None]:
+    """The tables a router's BGP configuration has a family for: the public one, then each
+    VPN instance with a peer or an origin there, in the instances' order."""
+    used = {p.vpn_instance for p in device.bgp_peers} | {o.vpn_instance for o in device.bgp_origins}
+    return [None, *(v.name for v in device.vpn_instances if v.name in used)]
+
+
+def export_lists(device: Device) -> list[tuple[str, list[IPv4Network]]]:
+    """Each peer's export prefix list (name, prefixes; empty: it is sent nothing)."""
+    return [(p.export_list, p.export) for p in device.bgp_peers if p.export is not None]

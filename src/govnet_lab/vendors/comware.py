@@ -21,9 +21,11 @@ from govnet_lab.model import Device, InterfaceKind, NatKind, NatRule, get_routin
 from govnet_lab.render.common import (
     Command,
     Syntax,
+    bgp_tables,
     command,
     counted_command,
     duration_words,
+    export_lists,
     peer_counters,
     prefixes_from,
     pseudo_mac,
@@ -226,6 +228,13 @@ def _group(device: Device, pool: str | None) -> str:
 
 
 def _bgp_config(device: Device) -> list[str]:
+    """``bgp`` as Comware 7 writes it: peers, ``address-family ipv4 unicast`` with
+    ``network A M`` and ``peer X enable`` / ``peer X prefix-list N export``, each VPN
+    instance's peers and family under ``ip vpn-instance``; then ``ip prefix-list``.
+    Follows the Comware 7 BGP and routing policy command references' syntax (``network
+    ip-address [ mask-length | mask ]``, ``peer ... prefix-list ... export``, ``ip
+    prefix-list NAME index N permit A L``); no saved Comware configuration with these lines
+    was found (doubtful: the mask is written in full)."""
     if device.bgp_as is None:
         return []
     lines = [f"bgp {device.bgp_as}"]
@@ -234,16 +243,36 @@ def _bgp_config(device: Device) -> list[str]:
     public = [p for p in device.bgp_peers if p.vpn_instance is None]
     lines += [f" peer {p.address} as-number {p.remote_as}" for p in public]
     lines += [" #", " address-family ipv4 unicast"]
-    lines += [f"  peer {p.address} enable" for p in public]
-    for vpn in device.vpn_instances:
-        peers = [p for p in device.bgp_peers if p.vpn_instance == vpn.name]
-        if not peers:
-            continue
-        lines += [" #", f" ip vpn-instance {vpn.name}"]
+    lines += _family_lines(device, None, "  ")
+    for vpn in bgp_tables(device)[1:]:
+        peers = [p for p in device.bgp_peers if p.vpn_instance == vpn]
+        lines += [" #", f" ip vpn-instance {vpn}"]
         lines += [f"  peer {p.address} as-number {p.remote_as}" for p in peers]
         lines += ["  #", "  address-family ipv4 unicast"]
-        lines += [f"   peer {p.address} enable" for p in peers]
+        lines += _family_lines(device, vpn, "   ")
     lines.append("#")
+    for name, prefixes in export_lists(device):
+        for i, prefix in enumerate(prefixes):
+            address, length = prefix.network_address, prefix.prefixlen
+            lines.append(f"ip prefix-list {name} index {10 * (i + 1)} permit {address} {length}")
+        if not prefixes:  # sends nothing
+            lines.append(f"ip prefix-list {name} index 10 deny 0.0.0.0 0 less-equal 32")
+    if export_lists(device):
+        lines.append("#")
+    return lines
+
+
+def _family_lines(device: Device, vpn: str | None, indent: str) -> list[str]:
+    lines: list[str] = []
+    for origin in (o for o in device.bgp_origins if o.vpn_instance == vpn):
+        if origin.protocol is not None:
+            lines.append(f"{indent}import-route {origin.protocol}")
+        elif origin.prefix is not None:
+            lines.append(f"{indent}network {origin.prefix.network_address} {origin.prefix.netmask}")
+    for peer in (p for p in device.bgp_peers if p.vpn_instance == vpn):
+        lines.append(f"{indent}peer {peer.address} enable")
+        if peer.export is not None:
+            lines.append(f"{indent}peer {peer.address} prefix-list {peer.export_list} export")
     return lines
 
 

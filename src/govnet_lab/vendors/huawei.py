@@ -28,8 +28,11 @@ from govnet_lab.model import (
 from govnet_lab.render.common import (
     Command,
     Syntax,
+    bgp_tables,
     command,
     counted_command,
+    export_lists,
+    is_natural_mask,
     peer_counters,
     prefixes_from,
     pseudo_mac,
@@ -228,6 +231,10 @@ def _address_groups(device: Device) -> dict[str, str]:
 
 
 def _bgp_config(device: Device) -> list[str]:
+    """``bgp``, as VRP shows it (real configurations saved in public labs: peers first, then
+    ``ipv4-family unicast`` with ``undo synchronization``, ``network`` lines without a
+    classful mask, ``peer X enable``, ``peer X ip-prefix N export``; Huawei's "peer
+    ip-prefix export" command reference), then each export list as ``ip ip-prefix``."""
     if device.bgp_as is None:
         return []
     lines = [f"bgp {device.bgp_as}"]
@@ -238,15 +245,41 @@ def _bgp_config(device: Device) -> list[str]:
         lines.append(f" peer {peer.address} as-number {peer.remote_as}")
         if peer.description:
             lines.append(f" peer {peer.address} description {peer.description}")
-    lines += [" #", " ipv4-family unicast", "  undo synchronization"]
-    lines += [f"  peer {p.address} enable" for p in public]
-    for vpn in device.vpn_instances:
-        peers = [p for p in device.bgp_peers if p.vpn_instance == vpn.name]
-        if not peers:
-            continue
-        lines += [" #", f" ipv4-family vpn-instance {vpn.name}", "  import-route direct"]
-        lines += [f"  peer {p.address} as-number {p.remote_as}" for p in peers]
+    for vpn in bgp_tables(device):
+        if vpn is None:
+            lines += [" #", " ipv4-family unicast", "  undo synchronization"]
+        else:
+            lines += [" #", f" ipv4-family vpn-instance {vpn}"]
+        lines += _origin_lines(device, vpn)
+        for peer in (p for p in device.bgp_peers if p.vpn_instance == vpn):
+            if vpn is None:
+                lines.append(f"  peer {peer.address} enable")
+            else:
+                lines.append(f"  peer {peer.address} as-number {peer.remote_as}")
+            if peer.export is not None:
+                lines.append(f"  peer {peer.address} ip-prefix {peer.export_list} export")
     lines.append("#")
+    for name, prefixes in export_lists(device):
+        for i, prefix in enumerate(prefixes):
+            address, length = prefix.network_address, prefix.prefixlen
+            lines.append(f"ip ip-prefix {name} index {10 * (i + 1)} permit {address} {length}")
+        if not prefixes:  # sends nothing
+            lines.append(f"ip ip-prefix {name} index 10 deny 0.0.0.0 0 less-equal 32")
+    if export_lists(device):
+        lines.append("#")
+    return lines
+
+
+def _origin_lines(device: Device, vpn: str | None) -> list[str]:
+    lines: list[str] = []
+    for origin in device.bgp_origins:
+        if origin.vpn_instance != vpn:
+            continue
+        if origin.protocol is not None:
+            lines.append(f"  import-route {origin.protocol}")
+        elif origin.prefix is not None:
+            mask = "" if is_natural_mask(origin.prefix) else f" {origin.prefix.netmask}"
+            lines.append(f"  network {origin.prefix.network_address}{mask}")
     return lines
 
 

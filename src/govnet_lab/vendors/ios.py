@@ -30,10 +30,13 @@ from govnet_lab.model import (
 from govnet_lab.render.common import (
     Command,
     Syntax,
+    bgp_tables,
     clock,
     command,
     counted_command,
     duration_words,
+    export_lists,
+    is_natural_mask,
     nat_inside_interfaces,
     peer_counters,
     pool_rules,
@@ -318,6 +321,10 @@ def _ospf_config(device: Device) -> list[str]:
 
 
 def _bgp_config(device: Device) -> list[str]:
+    """``router bgp`` as IOS shows it: global neighbors and ``network A mask M`` (no mask for a
+    classful prefix) with ``neighbor X prefix-list N out``, each VRF's in ``address-family
+    ipv4 vrf V``; then ``ip prefix-list N seq 5 permit A/L`` (saved IOS configurations in
+    ntc-templates' tests; Cisco IP Routing: BGP Command Reference)."""
     if device.bgp_as is None:
         return []
     lines = [f"router bgp {device.bgp_as}"]
@@ -329,18 +336,39 @@ def _bgp_config(device: Device) -> list[str]:
             lines.append(f" neighbor {p.address} remote-as {p.remote_as}")
             if p.description:
                 lines.append(f" neighbor {p.address} description {p.description}")
-    for vpn in device.vpn_instances:
-        peers = [p for p in device.bgp_peers if p.vpn_instance == vpn.name]
-        if not peers:
-            continue
-        lines += [" !", f" address-family ipv4 vrf {vpn.name}"]
-        for p in peers:
-            lines += [
-                f"  neighbor {p.address} remote-as {p.remote_as}",
-                f"  neighbor {p.address} activate",
-            ]
+    lines += _ios_family(device, None, " ")
+    for vpn in bgp_tables(device)[1:]:
+        lines += [" !", f" address-family ipv4 vrf {vpn}"]
+        lines += _ios_family(device, vpn, "  ")
         lines.append(" exit-address-family")
     lines.append("!")
+    for name, prefixes in export_lists(device):
+        for i, prefix in enumerate(prefixes):
+            lines.append(f"ip prefix-list {name} seq {5 * (i + 1)} permit {prefix}")
+        if not prefixes:  # sends nothing
+            lines.append(f"ip prefix-list {name} seq 5 deny 0.0.0.0/0 le 32")
+    if export_lists(device):
+        lines.append("!")
+    return lines
+
+
+def _ios_family(device: Device, vpn: str | None, indent: str) -> list[str]:
+    lines: list[str] = []
+    for origin in (o for o in device.bgp_origins if o.vpn_instance == vpn):
+        if origin.protocol is not None:
+            word = "connected" if origin.protocol == "direct" else origin.protocol
+            lines.append(f"{indent}redistribute {word}")
+        elif origin.prefix is not None:
+            mask = "" if is_natural_mask(origin.prefix) else f" mask {origin.prefix.netmask}"
+            lines.append(f"{indent}network {origin.prefix.network_address}{mask}")
+    for p in (p for p in device.bgp_peers if p.vpn_instance == vpn):
+        if vpn is not None:
+            lines += [
+                f"{indent}neighbor {p.address} remote-as {p.remote_as}",
+                f"{indent}neighbor {p.address} activate",
+            ]
+        if p.export is not None:
+            lines.append(f"{indent}neighbor {p.address} prefix-list {p.export_list} out")
     return lines
 
 
