@@ -17,6 +17,7 @@ import pytest
 from govnet_lab.configure import ConfigSession, ExecInConfig, apply_lines, get_config_command
 from govnet_lab.model import (
     Acl,
+    BgpOrigin,
     Device,
     Interface,
     InterfaceKind,
@@ -25,6 +26,8 @@ from govnet_lab.model import (
     StaticRoute,
     get_routing_table,
 )
+from govnet_lab.render import render
+from govnet_lab.vendors import get_vendor
 
 
 @dataclass(frozen=True)
@@ -837,3 +840,95 @@ def test_acl_rules_and_global_bgp_peers(v: Vendor) -> None:
     assert [(p.address, p.remote_as, p.vpn_instance) for p in device.bgp_peers] == [
         (IPv4Address("202.98.1.5"), 4837, None)
     ]
+
+
+# What a router advertises over BGP, typed in each vendor's words: a network with a mask, one
+# with its classful mask left out, a protocol imported into a VPN's family, and one undone.
+ORIGINS = {
+    "huawei": [
+        "bgp 65001",
+        " ipv4-family unicast",
+        "  network 10.1.1.0 255.255.255.0",
+        "  network 203.0.113.0",
+        "  network 172.16.0.0 16",
+        "  undo network 172.16.0.0 16",
+        "  quit",
+        " ipv4-family vpn-instance jinshui",
+        "  import-route direct",
+        "  import-route static",
+        "  undo import-route static",
+    ],
+    "hp_comware": [
+        "bgp 65001",
+        " address-family ipv4 unicast",
+        "  network 10.1.1.0 255.255.255.0",
+        "  network 203.0.113.0 24",
+        "  network 172.16.0.0 16",
+        "  undo network 172.16.0.0 16",
+        "  quit",
+        " ip vpn-instance jinshui",
+        "  address-family ipv4 unicast",
+        "   import-route direct",
+        "   import-route static",
+        "   undo import-route static",
+    ],
+    "cisco_ios": [
+        "router bgp 65001",
+        " network 10.1.1.0 mask 255.255.255.0",
+        " network 203.0.113.0",
+        " network 172.16.0.0 mask 255.255.0.0",
+        " no network 172.16.0.0 mask 255.255.0.0",
+        " address-family ipv4 vrf jinshui",
+        "  redistribute connected",
+        "  redistribute static",
+        "  no redistribute static",
+        " exit-address-family",
+    ],
+}
+
+
+@pytest.mark.parametrize("v", VENDORS, ids=IDS)
+def test_what_bgp_advertises_is_typed_and_shown_back(v: Vendor) -> None:
+    device = make_device(v)
+    assert apply_lines(device, MIGRATION[v.platform][:-1]) == []  # the VPN exists first
+    assert apply_lines(device, ORIGINS[v.platform]) == []
+    assert device.bgp_origins == [
+        BgpOrigin(None, IPv4Network("10.1.1.0/24")),
+        BgpOrigin(None, IPv4Network("203.0.113.0/24")),
+        BgpOrigin("jinshui", protocol="direct"),
+    ]
+    # The configuration shows them, and typing its BGP lines into a blank router gives them.
+    shown = render(device, get_vendor(v.platform).running_config)
+    section = shown[shown.index("bgp 65001") :].splitlines()
+    again = make_device(v)
+    assert apply_lines(again, MIGRATION[v.platform][:-1]) == []
+    again.bgp_origins = []
+    words = ("network ", "import-route ", "redistribute ")
+    typed = [line for line in section if line.strip().startswith(words)]
+    assert len(typed) == 3
+    assert apply_lines(again, [*ORIGINS[v.platform][:1], *_family_path(v, typed)]) == []
+    assert sorted(map(repr, again.bgp_origins)) == sorted(map(repr, device.bgp_origins))
+
+
+def _family_path(v: Vendor, typed: list[str]) -> list[str]:
+    """The shown lines, each typed in its family's view."""
+    public = [t.strip() for t in typed if t.strip().startswith("network ")]
+    private = [t.strip() for t in typed if t.strip() not in public]
+    if v.platform == "huawei":
+        return [
+            " ipv4-family unicast",
+            *public,
+            " quit",
+            " ipv4-family vpn-instance jinshui",
+            *private,
+        ]
+    if v.platform == "hp_comware":
+        return [
+            " address-family ipv4 unicast",
+            *public,
+            " quit",
+            " ip vpn-instance jinshui",
+            "  address-family ipv4 unicast",
+            *private,
+        ]
+    return [*public, " address-family ipv4 vrf jinshui", *private, " exit-address-family"]

@@ -32,7 +32,7 @@ from govnet_lab.configure.operations import (
 )
 from govnet_lab.configure.patterns import Captures, Refused, SyntaxFault, SyntaxKind
 from govnet_lab.configure.syntax import SYSTEM, View
-from govnet_lab.model import InterfaceKind, NatKind, NatRule, StaticRoute
+from govnet_lab.model import BgpOrigin, InterfaceKind, NatKind, NatRule, StaticRoute
 
 if TYPE_CHECKING:
     from govnet_lab.configure.session import ConfigSession
@@ -238,6 +238,57 @@ def peer_description(s: ConfigSession, c: Captures) -> str:
 
 def undo_peer(s: ConfigSession, c: Captures) -> str:
     delete_peer(s.device, c.get("peer"), s.bgp_vpn)
+    return ""
+
+
+def _bgp_prefix(c: Captures) -> IPv4Network:
+    """A ``network`` line's prefix; without a mask, the address's classful one (VRP, IOS)."""
+    address = c.get("prefix")
+    if c.get("mask") is None:
+        first = int(address) >> 24
+        length = 8 if first < 128 else 16 if first < 192 else 24
+        return IPv4Network(f"{address}/{length}", strict=False)
+    try:
+        return IPv4Network(f"{address}/{c.get('mask')}")
+    except ValueError:
+        raise Refused("inconsistent_mask") from None
+
+
+def bgp_network(s: ConfigSession, c: Captures) -> str:
+    """``network A [M]``: advertise the prefix while it is in the routing table."""
+    origin = BgpOrigin(s.bgp_vpn, _bgp_prefix(c))
+    if origin not in s.device.bgp_origins:
+        s.device.bgp_origins.append(origin)
+    return ""
+
+
+def undo_bgp_network(s: ConfigSession, c: Captures) -> str:
+    origin = BgpOrigin(s.bgp_vpn, _bgp_prefix(c))
+    if origin in s.device.bgp_origins:
+        s.device.bgp_origins.remove(origin)
+    return ""
+
+
+def _protocol(c: Captures) -> str:
+    word = str(c.get("proto")).lower()
+    protocol = {"direct": "direct", "connected": "direct", "static": "static"}.get(word)
+    if protocol is None:
+        raise c.wrong("proto")
+    return protocol
+
+
+def import_route(s: ConfigSession, c: Captures) -> str:
+    """``import-route direct|static`` (IOS ``redistribute connected|static``)."""
+    origin = BgpOrigin(s.bgp_vpn, protocol=_protocol(c))
+    if origin not in s.device.bgp_origins:
+        s.device.bgp_origins.append(origin)
+    return ""
+
+
+def undo_import_route(s: ConfigSession, c: Captures) -> str:
+    origin = BgpOrigin(s.bgp_vpn, protocol=_protocol(c))
+    if origin in s.device.bgp_origins:
+        s.device.bgp_origins.remove(origin)
     return ""
 
 

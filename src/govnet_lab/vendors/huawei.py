@@ -700,6 +700,10 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("bgp bgp-vpn", "peer {peer:ip} description {text:text}", h.peer_description),
     ("bgp-af", "peer {peer:ip} enable", h.peer_exists),
     ("bgp bgp-vpn", "undo peer {peer:ip}", h.undo_peer),
+    ("bgp bgp-af bgp-vpn", "network {prefix:ip} [{mask:mask}]", h.bgp_network),
+    ("bgp bgp-af bgp-vpn", "undo network {prefix:ip} [{mask:mask}]", h.undo_bgp_network),
+    ("bgp bgp-af bgp-vpn", "import-route {proto:word}", h.import_route),
+    ("bgp bgp-af bgp-vpn", "undo import-route {proto:word}", h.undo_import_route),
     ("system", "acl [number] {acl:int(2000-2999)}", h.enter_acl),
     *_vrp.ACL,
 ]

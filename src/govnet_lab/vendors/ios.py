@@ -731,6 +731,10 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("bgp bgp-vpn", "neighbor {peer:ip} description {text:text}", h.peer_description),
     ("bgp-af bgp-vpn", "neighbor {peer:ip} activate", h.peer_exists),
     ("bgp bgp-vpn", "no neighbor {peer:ip}", h.undo_peer),
+    ("bgp bgp-af bgp-vpn", "network {prefix:ip} [mask {mask:dmask}]", h.bgp_network),
+    ("bgp bgp-af bgp-vpn", "no network {prefix:ip} [mask {mask:dmask}]", h.undo_bgp_network),
+    ("bgp bgp-af bgp-vpn", "redistribute {proto:word}", h.import_route),
+    ("bgp bgp-af bgp-vpn", "no redistribute {proto:word}", h.undo_import_route),
     ("bgp-af bgp-vpn", "exit-address-family", h.exit_af),
     (
         "system",
