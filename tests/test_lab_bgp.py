@@ -87,3 +87,48 @@ def test_an_export_list_decides_what_a_peer_is_sent() -> None:
     network.note_change()
     assert not learned(ce, EXTRANET)
     assert all(r.prefix != EXTRANET for r in get_routing_table(ce) if r.protocol == "bgp")
+
+
+def test_two_vpns_sharing_a_route_target_on_one_pe_see_each_others_routes() -> None:
+    """Two departments' VPN instances on one PE given the same target: each imports the
+    other's routes (their systems' prefixes, over the other's line to the city); apart again,
+    neither has them."""
+    district = build(*DISTRICTS[0])
+    network = Network(district)
+    pe, first, second = next(
+        (d, a, b)
+        for d in district.devices
+        for a in d.vpn_instances
+        for b in d.vpn_instances
+        if a.name < b.name
+        and any(o.vpn_instance == a.name for o in d.bgp_origins)
+        and any(o.vpn_instance == b.name for o in d.bgp_origins)
+    )
+
+    def originated(vpn: str) -> set[IPv4Network]:
+        return {o.prefix for o in pe.bgp_origins if o.vpn_instance == vpn and o.prefix}
+
+    def imported(vpn: str) -> set[IPv4Network]:
+        return {r.prefix for r in pe.learned_routes if r.vpn_instance == vpn and r.vpn_from}
+
+    def learned_here(vpn: str) -> set[IPv4Network]:  # from its own peers (its CE's LAN)
+        return {r.prefix for r in pe.learned_routes if r.vpn_instance == vpn and not r.vpn_from}
+
+    theirs = originated(second.name)
+    assert theirs and not theirs & originated(first.name)
+    assert imported(first.name) == imported(second.name) == set()
+    mine, others = learned_here(first.name), learned_here(second.name)
+    shared = first.export_targets[0]
+    second.import_targets.append(shared)
+    second.export_targets.append(shared)
+    network.note_change()
+    assert imported(second.name) == originated(first.name) | mine
+    assert imported(first.name) == theirs | others
+    table = {r.prefix: r for r in get_routing_table(pe, first.name)}
+    for prefix in theirs:  # forwarded out of the other department's VPN
+        interface = pe.get_interface(table[prefix].interface or "")
+        assert interface is not None and interface.vpn_instance == second.name
+    second.import_targets.remove(shared)
+    second.export_targets.remove(shared)
+    network.note_change()
+    assert imported(first.name) == imported(second.name) == set()

@@ -96,6 +96,9 @@ class LearnedRoute:
     interface: str
     vpn_instance: str | None = None
     as_path: list[int] = field(default_factory=list)  # BGP: the ASes it crossed, nearest first
+    # BGP: imported from another VPN instance of the same router whose export target this
+    # one imports (its interface and next hop are in that instance); None: learned here.
+    vpn_from: str | None = None
 
 
 @dataclass
@@ -345,7 +348,7 @@ def get_routing_table(device: Device, vpn_instance: str | None = None) -> list[R
         if learned.vpn_instance != vpn_instance or learned.interface not in up:
             continue
         live = live_peers if learned.protocol == "bgp" else live_ospf
-        if learned.next_hop in live:
+        if learned.next_hop in live or learned.vpn_from is not None:
             routes.append(
                 RouteEntry(
                     learned.prefix,

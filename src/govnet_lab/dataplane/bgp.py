@@ -53,9 +53,11 @@ class Best:
     next_hop: IPv4Address
     interface: str
     sender: str
+    vpn_from: str | None = None  # imported from this VPN instance of the same router
 
-    def rank(self) -> tuple[int, int, int]:
-        return (len(self.as_path), 0 if self.ebgp else 1, int(self.next_hop))
+    def rank(self) -> tuple[int, int, int, int]:
+        imported = 0 if self.vpn_from is None else 1
+        return (len(self.as_path), imported, 0 if self.ebgp else 1, int(self.next_hop))
 
 
 Table = tuple[str, str | None]  # (router, VPN instance)
@@ -68,6 +70,7 @@ def compute_bgp(forwarding: Forwarding) -> bool:
     for device in speakers.values():
         device.learned_routes = [r for r in device.learned_routes if r.protocol != "bgp"]
     sessions = _sessions(forwarding, speakers)
+    leaks = _leaks(speakers)
     origins = {table: _originated(speakers[table[0]], table[1]) for table in _tables(speakers)}
     best: dict[Table, dict[IPv4Network, Best]] = {}
     for _ in range(ROUNDS):
@@ -96,18 +99,69 @@ def compute_bgp(forwarding: Forwarding) -> bool:
                 if held is None or offer.rank() < held.rank():
                     mine[prefix] = offer
                     changed = True
+        for host, source, target in leaks:
+            originated = origins.get((host, target), ())
+            mine = best.setdefault((host, target), {})
+            for offer in _imported(speakers[host], source, origins, best):
+                held = mine.get(offer.prefix)
+                if offer.prefix in originated or (held is not None and held.rank() <= offer.rank()):
+                    continue
+                mine[offer.prefix] = offer
+                changed = True
         if not changed:
             break
     for (host, vpn), routes in best.items():
         own = set(origins.get((host, vpn), ()))
         speakers[host].learned_routes += [
-            LearnedRoute(b.prefix, "bgp", b.next_hop, b.interface, vpn, list(b.as_path))
+            LearnedRoute(b.prefix, "bgp", b.next_hop, b.interface, vpn, list(b.as_path), b.vpn_from)
             for b in sorted(
                 routes.values(), key=lambda b: (int(b.prefix.network_address), b.prefix.prefixlen)
             )
             if b.prefix not in own
         ]
     return any(_bgp_routes(d) != before[h] for h, d in speakers.items())
+
+
+def _leaks(speakers: dict[str, Device]) -> list[tuple[str, str, str]]:
+    """(router, from VPN, into VPN) where one instance's export target is another's import
+    target on the same router, both in BGP: the PE imports the routes locally, as it would
+    from a remote PE (RFC 4364 section 4.3.1; Cisco "Route Leaking in MPLS/VPN Networks",
+    47807: VRFs on one PE sharing a route target see each other's routes). This is how two
+    departments given the same target end up in one network."""
+    found: list[tuple[str, str, str]] = []
+    for host, device in sorted(speakers.items()):
+        in_bgp = {p.vpn_instance for p in device.bgp_peers} | {
+            o.vpn_instance for o in device.bgp_origins
+        }
+        vpns = [v for v in device.vpn_instances if v.name in in_bgp]
+        for source in vpns:
+            for target in vpns:
+                if source is not target and set(source.export_targets) & set(target.import_targets):
+                    found.append((host, source.name, target.name))
+    return found
+
+
+def _imported(
+    device: Device,
+    source: str,
+    origins: dict[Table, list[IPv4Network]],
+    best: dict[Table, dict[IPv4Network, Best]],
+) -> list[Best]:
+    """What a VPN instance gives the instances that import its target: its BGP routes learned
+    from peers, and what it originates through a next hop (a static route's; a connected
+    network has no next hop to carry over and is left out)."""
+    found = [b for b in best.get((device.hostname, source), {}).values() if b.vpn_from is None]
+    table = {r.prefix: r for r in get_routing_table(device, source) if not r.local}
+    for prefix in origins.get((device.hostname, source), ()):
+        route = table.get(prefix)
+        if route is None or route.next_hop is None or route.interface is None:
+            continue
+        if route.protocol == "direct" or route.interface.upper().startswith("NULL"):
+            continue
+        found.append(Best(prefix, (), True, route.next_hop, route.interface, device.hostname))
+    return [
+        Best(b.prefix, b.as_path, b.ebgp, b.next_hop, b.interface, b.sender, source) for b in found
+    ]
 
 
 def _bgp_routes(device: Device) -> list[LearnedRoute]:
