@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Network
 from pathlib import Path
 
 from govnet.app.classify import SurveyGaps, check_survey, get_survey_gaps
@@ -22,6 +21,9 @@ from govnet.plan import (
     make_plan,
     write_plan,
 )
+from govnet.plan.registry import Registry
+from govnet.push import APPLY, get_push_states
+from govnet.push.journal import get_unfinished_pushes
 from govnet.store import get_os_user
 
 
@@ -71,9 +73,6 @@ def make_plans(
         gaps = get_survey_gaps(store, snapshot)
         check_survey(gaps, allow_incomplete, "the plans")
         configs = store.get_running_configs(run["survey_run_id"], platforms.get_config_commands())
-        taken: set[IPv4Network] = set()
-        for row in store.get_plans():
-            taken.update(IPv4Network(n) for n in row["detail"].get("links", []))
         known = [u.key for u in snapshot.units]
         unknown = [u for u in units if u not in known]
         if unknown:
@@ -90,30 +89,53 @@ def make_plans(
         runbooks = project.search_path(RUNBOOKS)
         reports = project.root / "reports"
         written = []
-        for unit in units or known:
-            plan = make_plan(inp, unit, taken)
-            if not units and not plan.steps and not plan.blocked:
-                continue
-            missing = tuple(get_unsurveyed_hosts(inp, unit))
-            path = write_plan(plan, reports, get_os_user(), made_at, runbooks, dialects)
-            taken.update(plan.links)
-            plan_id = store.add_plan(
-                unit,
-                classify_run_id,
-                str(path),
-                get_plan_digest(plan),
-                {
-                    "links": [str(n) for n in plan.links],
-                    "hosts": plan.hosts,
-                    "steps": len(plan.steps),
-                    "blocked": len(plan.blocked),
-                    "monthly_saving": plan.monthly_saving,
-                    "annual_saving": plan.annual_saving,
-                    "cancel": [c.circuit_id or c.key for c in plan.cancel],
-                    "survey_run": plan.survey_run_id,
-                    "parts": get_host_parts(plan, dialects),
-                    "missing_hosts": list(missing),
-                },
-            )
-            written.append(WrittenPlan(plan, path, plan_id, missing))
+        with store.locked("plans"):  # one registry: a plan made elsewhere meanwhile is seen
+            registry = Registry.from_snapshot(snapshot, store.get_plan_holdings())
+            for unit in units or known:
+                plan = make_plan(inp, unit, registry)
+                if not units and not plan.steps and not plan.blocked:
+                    continue
+                missing = tuple(get_unsurveyed_hosts(inp, unit))
+                path = write_plan(plan, reports, get_os_user(), made_at, runbooks, dialects)
+                plan_id = store.add_plan(
+                    unit,
+                    classify_run_id,
+                    str(path),
+                    get_plan_digest(plan),
+                    {
+                        "links": [str(n) for n in plan.links],
+                        "hosts": plan.hosts,
+                        "steps": len(plan.steps),
+                        "blocked": len(plan.blocked),
+                        "monthly_saving": plan.monthly_saving,
+                        "annual_saving": plan.annual_saving,
+                        "cancel": [c.circuit_id or c.key for c in plan.cancel],
+                        "survey_run": plan.survey_run_id,
+                        "parts": get_host_parts(plan, dialects),
+                        "missing_hosts": list(missing),
+                    },
+                    registry.get_claims(unit),
+                )
+                written.append(WrittenPlan(plan, path, plan_id, missing))
     return Plans(written, gaps)
+
+
+def cancel_plan(project: Project, plan_id: int) -> None:
+    """Cancel a plan: the RDs, RTs, VLANs and links it took go back to the district registry.
+    Refused while any of its hosts still carries its change (applied and not rolled back) or
+    has an unfinished push: those values are on a device until it is undone."""
+    with project.store() as store:
+        if store.get_plan(plan_id) is None:
+            raise PlanError(f"no plan {plan_id} (see `govnet plan --all --json` or reports/plans/)")
+        pushes = store.get_pushes(plan_id)
+        applied = [h for h, state in get_push_states(pushes).items() if state == APPLY]
+        unfinished = [
+            p["hostname"] for p in get_unfinished_pushes(store) if p["plan_id"] == plan_id
+        ]
+        if applied or unfinished:
+            hosts = ", ".join(dict.fromkeys([*applied, *unfinished]))
+            raise PlanError(
+                f"plan {plan_id} is still on {hosts}: roll it back first"
+                f" (`govnet push {plan_id} --host HOST --rollback --commit`), then cancel it"
+            )
+        store.cancel_plan(plan_id)

@@ -36,11 +36,28 @@ def plan(
     ] = False,
     classification: ClassificationOpt = None,
     allow_incomplete: AllowIncompleteOpt = False,
+    cancel: Annotated[
+        int | None,
+        typer.Option(
+            "--cancel",
+            metavar="PLAN",
+            help="Cancel a plan: its RDs, RTs, VLANs and links go back to the district registry.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Cutover plans per department: plan.md/html, configs, rollback, checks.yaml."""
-    from govnet.app.plan import make_plans
+    from govnet.app.plan import cancel_plan, make_plans
 
+    if cancel is not None:
+        if units or all_units:
+            raise UserError("--cancel takes a plan id alone: no units, no --all")
+        cancel_plan(get_options(ctx).get_project(), cancel)
+        if as_json:
+            print_json({"plan": cancel, "status": "cancelled"})
+        else:
+            out.print(f"plan {cancel} cancelled: its values are free for other plans")
+        return
     if not units and not all_units:
         raise UserError("name one or more units, or --all")
     if units and all_units:

@@ -38,24 +38,22 @@ class Approaches(Steps):
         old = self._old_lines(network)
         name = to_name(self.migration.dedicated_vpn.format(key=system.key), "VPN instance")
         rd = to_route_target(f"{self.migration.extranet_asn}:{system.vpn_id}")
-        for host in (uplink.pe, uplink.ce):  # both sides checked before either gets a step
-            facts = self._facts(host)
-            clash = [
-                v.name
-                for v in (facts.vpn_instances if facts else ())
-                if v.route_distinguisher == rd and v.name != name
-            ]
-            if clash:
-                self.blocked.append(
-                    f"{network.key}：{host} 上的 VPN {clash[0]} 已使用 RD {rd}，须先调整目录 vpn_id"
-                )
-                return
+        clash = self.registry.get_vpn_clash(self.unit, name, rd, [rd])
+        if clash is not None:  # anywhere in the district, not only on this PE and CE
+            kind, value, holder = clash
+            self.blocked.append(
+                f"{network.key}（{network.name}）：拟用的 {kind.upper()} {value}（VPN {name}）"
+                f"已被{holder.describe()}使用，两个 VPN 的路由会相混："
+                "须先调整目录 vpn_id 或核对该 VPN"
+            )
+            return
         create: dict[str, bool] = {}
         for host in (uplink.pe, uplink.ce):
             state = self._vpn_state(network, host, name, rd)
             if state is None:
                 return
             create[host] = state
+        self.registry.hold_vpn(self.unit, name, rd, [rd])
         link = self._allocate_link()
         pe_ip, ce_ip = list(link.hosts())[:2]
         by_host: dict[str, list[IPv4Network]] = {}
@@ -73,9 +71,11 @@ class Approaches(Steps):
                 )
             )
             remote += [p for p in there if p not in remote]
-        vlan = self._free_vlan(uplink.ce, uplink.port)
-        pe_vlan_free = self._free_vlan(uplink.pe, uplink.pe_port)
-        vlan = max(vlan, pe_vlan_free)
+        vlan = self.registry.allocate_vlan(
+            self.unit,
+            [(uplink.ce, uplink.port), (uplink.pe, uplink.pe_port)],
+            self.policy.zones[Zone.DEDICATED].vlans,
+        )
         sides = [
             (uplink.pe, uplink.pe_port, pe_ip, ce_ip, uplink.ce, "PE"),
             (uplink.ce, uplink.port, ce_ip, pe_ip, uplink.pe, "CE"),
@@ -187,16 +187,6 @@ class Approaches(Steps):
             self.risks.append(Risk(f"{host}：未从配置中读到 BGP AS，本步改用静态路由"))
             return None
         return {"asn": asn, "peer": to_address(peer), "peer_asn": peer_asn}
-
-    def _free_vlan(self, host: str, port: str) -> int:
-        facts = self._facts(host)
-        used = {
-            int(i.name.rsplit(".", 1)[1])
-            for i in (facts.interfaces if facts else ())
-            if i.parent == port and i.name.rsplit(".", 1)[1].isdigit()
-        }
-        wanted = [v for v in self.policy.zones[Zone.DEDICATED].vlans if v not in used]
-        return wanted[0] if wanted else max(used | {199}) + 1
 
     def _public(self, network: Verdict, uplink: Uplink | None) -> None:
         if uplink is None or uplink.pe_address is None:

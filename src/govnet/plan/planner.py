@@ -4,12 +4,10 @@ prove them, the lines to cancel, the risks, and what cannot be planned yet and w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from ipaddress import IPv4Network
-
 from govnet.model.plans import Plan, Risk
 from govnet.model.policy import Category, Target
 from govnet.plan.approaches import Approaches
+from govnet.plan.registry import Registry
 from govnet.plan.steps import PlanInput
 from govnet.plan.templates import PlanError
 
@@ -53,15 +51,18 @@ def get_unsurveyed_hosts(inp: PlanInput, unit: str) -> list[str]:
     return [h for h in dict.fromkeys(named) if h in unsurveyed]
 
 
-def make_plan(inp: PlanInput, unit: str, taken: Iterable[IPv4Network] = ()) -> Plan:
+def make_plan(inp: PlanInput, unit: str, registry: Registry | None = None) -> Plan:
     """The cutover plan of one unit, from a classification and its snapshot.
 
-    ``taken``: CE-PE links other plans allocated (not on any device yet).
+    ``registry``: what is in use in the district (the snapshot's devices by default), plus
+    what stored plans and this run's earlier plans took; the plan's own claims are added.
     """
     units = {u.key: u for u in inp.snapshot.units}
     if unit not in units:
         raise PlanError(f"unknown unit {unit!r}: not in the surveyed inventory")
-    planner = _Planner(inp, unit, taken)
+    if registry is None:
+        registry = Registry.from_snapshot(inp.snapshot)
+    planner = _Planner(inp, unit, registry)
     planner.plan()
     for host in get_unsurveyed_hosts(inp, unit):
         planner.blocked.append(

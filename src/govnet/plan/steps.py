@@ -1,5 +1,5 @@
 """What every approach builds on: the unit's hosts and facts, its extranet uplink, steps
-with their baseline checks, lines shut and cancelled, links allocated from the pool."""
+with their baseline checks, lines shut and cancelled, links taken from the district registry."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from govnet.model.policy import Category, Policy, Target
 from govnet.model.snapshot import CORE_ROLE, Snapshot
 from govnet.model.verdicts import Classification, Verdict
 from govnet.plan.configsafe import to_interface
+from govnet.plan.registry import Registry
 from govnet.plan.templates import PlanError, get_template_env, render_approach
 from govnet.platforms import Dialect
 
@@ -38,17 +39,6 @@ class PlanInput:
     def template_env(self) -> jinja2.Environment:
         return get_template_env(self.templates)
 
-    @cached_property
-    def networks_in_use(self) -> tuple[IPv4Network, ...]:
-        """Every subnet on a surveyed interface: worked out once for all the unit's plans."""
-        return tuple(
-            a.network
-            for host in self.snapshot.hosts
-            if host.facts is not None
-            for iface in host.facts.interfaces
-            for a in iface.get_ipv4()
-        )
-
 
 @dataclass
 class Uplink:
@@ -62,7 +52,7 @@ class Uplink:
 
 
 class Steps:
-    def __init__(self, inp: PlanInput, unit: str, taken: Iterable[IPv4Network]) -> None:
+    def __init__(self, inp: PlanInput, unit: str, registry: Registry) -> None:
         self.inp = inp
         self.unit = unit
         self.policy = inp.policy
@@ -82,16 +72,13 @@ class Steps:
         self.risks: list[Risk] = []
         self.cancel: list[Cancel] = []
         self.blocked: list[str] = []
-        self.used = [*inp.networks_in_use, *taken]
+        self.registry = registry
         self.links: list[IPv4Network] = []
 
     def _allocate_link(self) -> IPv4Network:
-        for subnet in self.migration.link_pool.subnets(new_prefix=30):
-            if not any(subnet.overlaps(u) for u in self.used):
-                self.used.append(subnet)
-                self.links.append(subnet)
-                return subnet
-        raise PlanError(f"migration.link_pool {self.migration.link_pool} has no free /30")
+        link = self.registry.allocate_link(self.unit, self.migration.link_pool)
+        self.links.append(link)
+        return link
 
     def _facts(self, host: str) -> HostFacts | None:
         record = self.hosts.get(host)

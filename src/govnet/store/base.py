@@ -63,7 +63,11 @@ def _get_revisions() -> set[str]:
     return {rev.revision for rev in script.walk_revisions()}
 
 
-_LOCK_KEYS = {"schema": 0x676F76_01, "inventory": 0x676F76_02}  # advisory lock keys
+_LOCK_KEYS = {
+    "schema": 0x676F76_01,
+    "inventory": 0x676F76_02,
+    "plans": 0x676F76_03,
+}  # advisory lock keys
 
 
 class StoreBase:

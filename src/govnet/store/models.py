@@ -375,6 +375,19 @@ class Plan(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class PlanAllocation(Base):
+    """One value a plan took from the district registry (RD, RT, VLAN on one end of a
+    circuit, link subnet): held against every later plan until the plan is cancelled."""
+
+    __tablename__ = "plan_allocations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # rd, rt, vlan, link
+    value: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str | None] = mapped_column(String(300))  # VLAN: host:port
+    meaning: Mapped[str | None] = mapped_column(String(128))  # RD/RT: the VPN instance
+
+
 class Push(Base):
     """One ``govnet push --commit`` to one host: who, when, which plan, the running
     configuration before (the backup) and after, and how it ended. Written when the push

@@ -4,14 +4,17 @@ lines typed so far (the journal), and the lease one push at a time holds on a de
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
+from govnet.model.registry import Holding, Kind
 from govnet.store.base import StoreBase, StoreError, get_os_user
-from govnet.store.models import DeviceLock, Plan, Push, utcnow
+from govnet.store.models import DeviceLock, Plan, PlanAllocation, Push, utcnow
+
+CANCELLED = "cancelled"  # a plan's status once cancelled: it holds nothing in the registry
 
 
 class PlanStore(StoreBase):
@@ -22,7 +25,9 @@ class PlanStore(StoreBase):
         path: str,
         digest: str,
         detail: dict[str, Any],
+        allocations: Iterable[Holding] = (),
     ) -> int:
+        """Record a plan and the values it took from the district registry, together."""
         with self.session() as session:
             row = Plan(
                 unit_key=unit_key,
@@ -34,7 +39,58 @@ class PlanStore(StoreBase):
             )
             session.add(row)
             session.flush()
+            session.add_all(
+                PlanAllocation(
+                    plan_id=row.id,
+                    kind=str(h.kind),
+                    value=h.value,
+                    scope=h.scope,
+                    meaning=h.meaning,
+                )
+                for h in allocations
+            )
             return row.id
+
+    def get_plan_holdings(self) -> list[Holding]:
+        """What every plan not cancelled holds in the district registry. Plans stored before
+        the registry held only their links (in their detail): those count too."""
+        with self.session() as session:
+            plans = {
+                p.id: (p.unit_key, p.detail)
+                for p in session.scalars(select(Plan).where(Plan.status != CANCELLED))
+            }
+            rows = session.scalars(
+                select(PlanAllocation)
+                .where(PlanAllocation.plan_id.in_(list(plans)))
+                .order_by(PlanAllocation.id)
+            ).all()
+            held = [
+                Holding(
+                    Kind(r.kind),
+                    r.value,
+                    r.scope,
+                    r.meaning,
+                    plans[r.plan_id][0],
+                    plan_id=r.plan_id,
+                )
+                for r in rows
+            ]
+        with_rows = {h.plan_id for h in held}
+        for plan_id, (unit, detail) in plans.items():
+            if plan_id not in with_rows:
+                held += [
+                    Holding(Kind.LINK, str(n), None, None, unit, plan_id=plan_id)
+                    for n in (detail or {}).get("links", [])
+                ]
+        return held
+
+    def cancel_plan(self, plan_id: int) -> None:
+        """Mark a plan cancelled: the values it took go back to the registry."""
+        with self.session() as session:
+            row = session.get(Plan, plan_id)
+            if row is None:
+                raise StoreError(f"no plan {plan_id}")
+            row.status = CANCELLED
 
     def get_plans(self, unit_key: str | None = None) -> list[dict[str, Any]]:
         query = select(Plan).order_by(Plan.id)
