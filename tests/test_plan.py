@@ -317,6 +317,8 @@ def test_plan_cli_errors_are_one_line(tmp_path: Path) -> None:
     for args, message in (
         (["plan"], "name one or more units, or --all"),
         (["plan", "--all"], "no classification yet"),
+        (["plan", "--cancel", "7"], "no plan 7"),
+        (["plan", "--cancel", "7", "--all"], "--cancel takes a plan id alone"),
     ):
         run = subprocess.run(
             [

@@ -39,7 +39,7 @@ class Holding:
         if self.from_plan:
             plan = f"方案 {self.plan_id}" if self.plan_id is not None else "本批次方案"
             vpn = f"的 VPN {self.meaning}" if self.meaning else ""
-            return f"{plan}（单位 {self.unit or '—'}）{vpn}"
-        unit = f"（单位 {self.unit}）" if self.unit else ""
+            return f"{plan}（单位 {self.unit or '—'}）{vpn} "
+        unit = f"（单位 {self.unit}）" if self.unit else " "
         what = f"VPN {self.where}" if self.kind in (Kind.RD, Kind.RT) else f"接口 {self.where}"
-        return f"设备 {self.host}{unit} 上的 {what}"
+        return f"设备 {self.host}{unit}上的 {what} "
