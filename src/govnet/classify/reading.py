@@ -195,6 +195,8 @@ class Reader(Reconciler):
                 line.device_system_why = f"public address {address} on {iface.name}"
 
     def _find_breaches(self) -> list[Breach]:
+        """Devices carrying the classified network and anything else, or an isolated network
+        (the police network) and the extranet or the internet: critical, reported first."""
         by_host: dict[str, list[Line]] = defaultdict(list)
         for line in self.lines:
             if line.on_device and line.host is not None:
@@ -202,7 +204,14 @@ class Reader(Reconciler):
         breaches: list[Breach] = []
         for host, lines in sorted(by_host.items()):
             classified = [ln for ln in lines if self._is_classified(ln)]
-            others = [ln for ln in lines if not self._is_classified(ln)]
+            if classified:
+                others = [ln for ln in lines if not self._is_classified(ln)]
+                what = "the classified network"
+            else:
+                classified = [ln for ln in lines if ln.system is not None and ln.system.isolated]
+                others = [ln for ln in lines if self._is_exposed(ln)]
+                names = sorted({ln.system.name for ln in classified if ln.system is not None})
+                what = "the isolated network " + "、".join(names)
             if not classified or not others:
                 continue
             for ln in others:
@@ -211,7 +220,7 @@ class Reader(Reconciler):
                     0,
                     Evidence(
                         "interfaces",
-                        "the same device carries the classified network on "
+                        f"the same device carries {what} on "
                         + ", ".join(c.port or "?" for c in classified),
                         host,
                     ),
@@ -231,3 +240,8 @@ class Reader(Reconciler):
                 )
             )
         return breaches
+
+    def _is_exposed(self, line: Line) -> bool:
+        """A line of the extranet or the internet, which an isolated network must not meet."""
+        system = line.system
+        return system is not None and system.category in (Category.EXTRANET, Category.INTERNET)

@@ -117,6 +117,9 @@ class System(_Frozen):
     patterns: tuple[Regex, ...]  # Chinese, pinyin or English, matched case-insensitively
     ministry: Text | None = None
     classified: bool = False
+    # Kept apart from the extranet and the internet as classified business is (the police
+    # network): a device carrying it and either of those is an isolation breach.
+    isolated: bool = False
     national_plan: bool = False  # nationally planned above city level: retained pending the plan
     prefixes: tuple[IPv4Network, ...] = ()  # the network's own address blocks, where known
     vpn_id: Annotated[int, Field(ge=1, le=65535)] | None = None  # its dedicated-zone VPN's RD/RT

@@ -47,6 +47,7 @@ class LinePlanner(DeviceBuilder):
         self.unified_units: set[str] = set()
         self.zoned_units: set[str] = set()
         self.breach_plan: LinePlan | None = None
+        self.exposed_plans: list[LinePlan] = []  # extranet/internet lines on a police router
 
     def _plan_lines(self) -> None:
         for line in self.inventory.lines:

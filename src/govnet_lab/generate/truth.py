@@ -8,6 +8,7 @@ import yaml
 from govnet.model.divisions import Level, get_bundled_tree, to_full_code
 from govnet.model.inventory import Role
 from govnet_lab.district import (
+    BreachTruth,
     Disagreement,
     District,
     ExitTruth,
@@ -18,7 +19,7 @@ from govnet_lab.district import (
     UnitExitsTruth,
     to_jsonable,
 )
-from govnet_lab.generate.flows import FlowPlanner
+from govnet_lab.generate.flows import ISOLATED, FlowPlanner
 from govnet_lab.generate.plans import LinePlan
 from govnet_lab.model import NatKind
 
@@ -45,6 +46,7 @@ class DistrictBuilder(FlowPlanner):
         for plan in self.plans:
             self._build_line(plan, cores)
         self._add_breach(cores)
+        self._add_isolation_breaches()
         self._build_upstream()
         truth = self._get_truth()
         return District(
@@ -59,11 +61,36 @@ class DistrictBuilder(FlowPlanner):
 
     # --- ground truth --------------------------------------------------------------------
 
-    def _get_truth(self) -> GroundTruth:
-        truth = GroundTruth(breaches=self.breaches)
-        breach = self.breach_plan
+    def _add_isolation_breaches(self) -> None:
+        """A router carrying an isolated network (the police network) and the extranet or
+        the internet is a breach too: its extranet and internet lines are to be cut."""
+        classified_host = self.breach_plan.host if self.breach_plan else None
+        by_host: dict[str, list[LinePlan]] = {}
         for plan in self.plans:
-            target, reason = self._line_target(plan, plan is breach)
+            if plan.on_device and plan.host is not None and not plan.ledger_only:
+                by_host.setdefault(plan.host, []).append(plan)
+        for host, plans in sorted(by_host.items()):
+            isolated = [p for p in plans if p.system.key in ISOLATED]
+            exposed = [p for p in plans if p.system.category in ("extranet", "internet")]
+            if not isolated or not exposed or host == classified_host:
+                continue
+            self.exposed_plans.extend(exposed)
+            self.breaches.append(
+                BreachTruth(
+                    host,
+                    isolated[0].unit,
+                    list(dict.fromkeys(p.network for p in isolated + exposed)),
+                    sorted(f"{host}:{p.interface}" for p in isolated + exposed),
+                )
+            )
+
+    def _is_breach(self, plan: LinePlan) -> bool:
+        return plan is self.breach_plan or any(plan is p for p in self.exposed_plans)
+
+    def _get_truth(self) -> GroundTruth:
+        truth = GroundTruth(breaches=sorted(self.breaches, key=lambda b: b.host))
+        for plan in self.plans:
+            target, reason = self._line_target(plan, self._is_breach(plan))
             truth.lines.append(
                 LineTruth(
                     plan.circuit_id,
@@ -90,7 +117,7 @@ class DistrictBuilder(FlowPlanner):
                 )
         groups: dict[tuple[str, str], list[LinePlan]] = {}
         for plan in self.plans:
-            if plan is not breach:
+            if not self._is_breach(plan):
                 groups.setdefault((plan.unit, plan.system.key), []).append(plan)
         for (unit, key), plans in groups.items():
             target, reason = self._network_target(unit, plans)
@@ -119,6 +146,8 @@ class DistrictBuilder(FlowPlanner):
         return truth
 
     def _line_target(self, plan: LinePlan, is_breach: bool) -> tuple[str, str]:
+        if plan is not self.breach_plan and is_breach:
+            return "decommission", "police network's device linked to the extranet: disconnect"
         if is_breach:
             return "decommission", "classified device linked to the extranet: disconnect"
         if plan.zombie:
@@ -190,7 +219,7 @@ class DistrictBuilder(FlowPlanner):
                 and p.system.category == "extranet"
                 and not p.zombie
                 and not p.ledger_only
-                and p is not self.breach_plan
+                and not self._is_breach(p)
                 for p in self.plans
             )
             dedicated = unit.id in self.zoned_units
@@ -240,7 +269,8 @@ TRUTH_HEADER = """\
 #                   own_exit, and each exit: host, interface (null when only the ledger knows
 #                   it), kind (nat_outbound | easy_ip | broadband | cellular | public_address),
 #                   own_exit (false only for the county's unified exit), evidence, circuit_id.
-# breaches          devices touching the classified network and anything else (critical).
+# breaches          devices touching the classified network and anything else, or the police
+#                   network and the extranet or the internet (critical).
 # towns             every NBS town of the county: covered = a unit there reaches the extranet.
 # disagreements     deliberate ledger/device mismatches: ledger_only (the ledger names a
 #                   device interface that does not exist) and device_only (a live line the
