@@ -9,6 +9,7 @@ zombie lines and a breach. Every router is served once as each vendor (``as_plat
 
 from __future__ import annotations
 
+import copy
 import re
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from govnet.model.facts import Interface
 from govnet.model.files import search_path
 from govnet.model.inventory import Inventory
 from govnet.model.inventory_files import get_inventory
-from govnet.model.plans import Plan
+from govnet.model.plans import KEEP_DISCONNECTED, Plan
 from govnet.model.policy import Policy, load_policy
 from govnet.model.snapshot import Snapshot
 from govnet.model.verdicts import Classification
@@ -34,6 +35,7 @@ from govnet.plan import (
     APPROACHES,
     PlanInput,
     evaluate_checks,
+    get_host_parts,
     get_template_env,
     make_plan,
     render_approach,
@@ -129,6 +131,7 @@ def test_every_approach_applies_checks_and_rolls_back_on_the_lab(
         for host in plan.hosts:
             device, name = routers[host], platform
             running = get_running_config(device)
+            original = copy.deepcopy(device)
             change, rollback = plan.get_config(host), plan.get_rollback(host)
             used |= {s.approach for s in plan.steps if s.host == host}
             rejected = apply_lines(device, to_push_lines(change, name))
@@ -148,6 +151,11 @@ def test_every_approach_applies_checks_and_rolls_back_on_the_lab(
             ]
             if failed:
                 problems.append(f"{host}: post-checks fail: {failed}")
+            if host in plan.manual_hosts:  # done by hand on site: no rollback reconnects it
+                if rollback:
+                    problems.append(f"{host}: a classified/police device has a rollback")
+                routers[host] = original
+                continue
             rejected = apply_lines(device, to_push_lines(rollback, name))
             if rejected:
                 problems.append(f"{host}: the lab rejects the rollback: {rejected}")
@@ -196,6 +204,37 @@ def test_plans_match_the_district_truth(district: District) -> None:
         if s.approach == "decommission_line" and "立即断开" in s.title
     }
     assert shut == breaches
+
+
+def test_classified_and_police_devices_are_manual_and_never_reconnected(
+    district: District, tmp_path: Path
+) -> None:
+    """The lab's breach devices (the classified router with its temporary extranet link, the
+    police router carrying the extranet): every step on them is manual, on site, with the
+    secrecy office's sign-off, and no rollback line would bring the link back."""
+    inp, _, snapshot = district.plan_input(district.devices)
+    truth = yaml.safe_load((district.root / "lab" / "ground_truth.yaml").read_text())
+    breaches = {b["host"]: b for b in truth["breaches"]}
+    assert any("公安信息网" in b["touches"] for b in breaches.values())
+    assert any("电子政务内网" in b["touches"] for b in breaches.values())
+    for host, breach in breaches.items():
+        plan = make_plan(inp, breach["unit"])
+        steps = [s for s in plan.steps if s.host == host]
+        assert steps and plan.manual_hosts == [host], host
+        for step in steps:
+            assert step.manual is not None and "保密办" in step.manual and "现场" in step.manual
+            assert re.search(r"[A-Za-z_]", step.manual) is None, step.manual  # no internal code
+            assert step.rollback == [] and step.rollback_note == KEEP_DISCONNECTED
+        assert plan.get_rollback(host) == []
+        part = get_host_parts(plan, DIALECTS)[host]
+        assert part["manual"] and part["rollback"] == []
+        folder = write_plan(plan, tmp_path, "tester", "2026-01-01", RUNBOOKS, DIALECTS)
+        text = (folder / "plan.md").read_text(encoding="utf-8")
+        assert "现场手工操作" in text and "保密办签字" in text and KEEP_DISCONNECTED in text
+        assert not (folder / "configs" / f"{host}.rollback.cfg").exists()
+        assert (folder / "configs" / f"{host}.cfg").exists()  # typed by hand, from here
+    for unit in snapshot.units:  # and no other device is taken for one
+        assert set(make_plan(inp, unit.key).manual_hosts) <= set(breaches), unit.key
 
 
 def test_fees_saved_are_the_ledger_fees_of_the_lines_cancelled(district: District) -> None:

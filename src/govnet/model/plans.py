@@ -87,6 +87,10 @@ class PingAnswer:
         return f"sent {self.sent}, received {self.received}"
 
 
+# The rollback of a step on a classified or police network's device: none that reconnects it.
+KEEP_DISCONNECTED = "保持断开，不自动回退；经保密办审查同意后方可恢复连接"
+
+
 @dataclass
 class Step:
     number: int
@@ -98,6 +102,10 @@ class Step:
     config: list[str]  # hierarchical config text, one line per item
     rollback: list[str]
     checks: list[Check] = field(default_factory=list)
+    # Why it is done on site by hand, never pushed (a classified or police network's device);
+    # None: pushed by `govnet push`.
+    manual: str | None = None
+    rollback_note: str | None = None  # said instead of rollback lines (KEEP_DISCONNECTED)
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,11 @@ class Plan:
     @property
     def hosts(self) -> list[str]:
         return list(dict.fromkeys(s.host for s in self.steps))
+
+    @property
+    def manual_hosts(self) -> list[str]:
+        """Devices whose steps are done on site by hand, with the secrecy office's sign-off."""
+        return list(dict.fromkeys(s.host for s in self.steps if s.manual))
 
     @property
     def monthly_saving(self) -> float:

@@ -129,7 +129,7 @@ class Condition(_Frozen):
     """Signals that must all hold; a list means any of its values."""
 
     subject: tuple[SubjectKind, ...] | None = None  # a line or a business network
-    breach: bool | None = None  # touches the classified network and the extranet or internet
+    breach: bool | None = None  # classified (or police) network and extranet or internet
     surveyed: bool | None = None  # false: a device it depends on gave no complete answer
     zombie: bool | None = None  # interfaces down and no route through them
     in_ledger: bool | None = None

@@ -1,6 +1,7 @@
 """A plan written for people and for the push: ``reports/plans/<division>-<unit>/`` with
 plan.md (from ``playbooks/runbooks/plan.md.j2``), plan.html (one self-contained page),
-configs/<host>.cfg and .rollback.cfg as typed, and checks.yaml; written whole or not at all."""
+configs/<host>.cfg and .rollback.cfg as typed (none for a device done by hand on site),
+and checks.yaml; written whole or not at all."""
 
 from __future__ import annotations
 
@@ -119,6 +120,7 @@ def get_host_parts(plan: Plan, dialects: Dialects) -> dict[str, dict[str, Any]]:
             "platform": platform,
             "steps": [s.number for s in steps],
             "approaches": [s.approach for s in steps],
+            "manual": next((s.manual for s in steps if s.manual), None),
             "config": dialect.to_push_lines(plan.get_config(host)),
             "rollback": dialect.to_push_lines(plan.get_rollback(host)),
             "pre": [c.to_dict() for c in plan.prechecks if c.host == host],
@@ -150,9 +152,9 @@ def write_plan(
         configs = work / "configs"
         configs.mkdir()
         for host, part in get_host_parts(plan, dialects).items():
-            for name, lines in (
-                (f"{host}.cfg", part["config"]),
-                (f"{host}.rollback.cfg", part["rollback"]),
-            ):
+            files = [(f"{host}.cfg", part["config"])]
+            if not part["manual"]:  # a manual host has no rollback: it stays disconnected
+                files.append((f"{host}.rollback.cfg", part["rollback"]))
+            for name, lines in files:
                 (configs / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target

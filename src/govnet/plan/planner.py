@@ -8,6 +8,7 @@ from govnet.model.plans import Plan, Risk
 from govnet.model.policy import Category, Target
 from govnet.plan.approaches import Approaches
 from govnet.plan.registry import Registry
+from govnet.plan.safety import get_sensitive_hosts, mark_manual
 from govnet.plan.steps import PlanInput
 from govnet.plan.templates import PlanError
 
@@ -16,8 +17,8 @@ class _Planner(Approaches):
     def plan(self) -> None:
         for line in self.lines:
             if line.rule == "breach-disconnect":
-                self._shut_line(line, "涉密设备与外网相连，立即断开")
-                self.risks.insert(0, Risk(f"隔离违规：{line.key} 须立即断开并上报保密部门"))
+                self._shut_line(line, "隔离违规：涉密或公安信息网设备与外网或互联网相连，立即断开")
+                self.risks.insert(0, Risk(f"隔离违规：{line.key} 须立即断开并上报保密办"))
         uplink = self._uplink()
         for network in self.networks:
             if network.target is Target.EXTRANET_DEDICATED_VPN and network.rule not in (
@@ -64,6 +65,7 @@ def make_plan(inp: PlanInput, unit: str, registry: Registry | None = None) -> Pl
         registry = Registry.from_snapshot(inp.snapshot)
     planner = _Planner(inp, unit, registry)
     planner.plan()
+    mark_manual(planner.steps, get_sensitive_hosts(inp.classification, inp.policy))
     for host in get_unsurveyed_hosts(inp, unit):
         planner.blocked.append(
             f"设备 {host} 在采集批次 {inp.snapshot.survey_run_id or '—'} 中没有结果（采集未完成）："
