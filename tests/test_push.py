@@ -6,7 +6,8 @@ pushed host by host, surveyed again (migrated, exit consolidated), then rolled b
 snapshot returns). A department whose carrier circuit drops the new VLAN while both
 sub-interfaces stay up (the lab's `closed_vlans` fault) fails its ping check and is rolled
 back automatically. A device changed behind the
-plan's back is refused untouched.
+plan's back is refused untouched. The classified router and the police router (both breaches)
+are refused before any connection, even with --commit: their steps are done on site by hand.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from govnet_lab.server import read_credentials
 COUNTY, SEED, SIZE = "370702", 3, 60
 MIGRATED = "c370702-renshe"  # 金保 (vertical) + an internet line of its own
 CLOSED = "c370702-yibao"  # 医保 (vertical); its CE's carrier passes only the VLANs it had
-DRIFTED = "c370702-jiyao"  # a zombie line to shut
+DRIFTED = "c370702-tongji"  # a zombie line to shut
+CLASSIFIED = "c370702-jiyao"  # its classified router's temporary extranet link: the breach
+POLICE = "c370702-gongan"  # its police router carries the extranet line too: a breach
 CONFIG = "display current-configuration"
 
 
@@ -266,6 +269,36 @@ def test_a_device_changed_since_the_survey_is_refused_untouched(lab: Lab) -> Non
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("unit", [CLASSIFIED, POLICE])
+def test_a_classified_or_police_device_is_never_pushed_to(lab: Lab, unit: str) -> None:
+    """Its plan is manual: push refuses it even with --commit (and a rollback too) before
+    connecting, types nothing, records the refusal, and says what to do instead."""
+    (host,) = lab.hosts_in_order(unit)
+    device = lab.device(host)
+    before, _facts = device.read()
+    for flags in (("--commit",), ("--rollback", "--commit"), ()):
+        code, result = lab.push(unit, host, *flags)
+        assert code == 1 and result["result"] == "refused", flags
+        assert result["lines"] == [] and result["checks"] == [] and result["diff"] == []
+        reason = result["reason"]
+        assert "never configured over the network" in reason and "保密办" in reason
+        assert "on site, by hand" in reason and "plan.md" in reason
+    assert device.read()[0] == before  # nothing typed
+    store = lab.store()
+    try:
+        pushes = store.get_pushes(lab.plans[unit]["plan"], host)
+    finally:
+        store.dispose()
+    # the two commits recorded as refused, the dry run not; no backup: the device was not read
+    assert [(p["action"], p["result"], p["backup"]) for p in pushes] == [
+        ("apply", "refused", None),
+        ("rollback", "refused", None),
+    ]
+    done = lab.govnet("push", str(lab.plans[unit]["plan"]), "--host", host, "--commit")
+    assert done.returncode == 1 and "保密办" in done.stderr and "Traceback" not in done.stderr
+    assert "lines to type" not in done.stdout
+
+
 @pytest.mark.parametrize("platform", ["huawei", "hp_comware", "cisco_ios"])
 def test_each_platform_saves_and_reports_a_refused_line(lab: Lab, platform: str) -> None:
     store = lab.store()
@@ -273,7 +306,8 @@ def test_each_platform_saves_and_reports_a_refused_line(lab: Lab, platform: str)
         rows = store.get_inventory_rows("devices")
     finally:
         store.dispose()
-    busy = {h for unit in (MIGRATED, CLOSED, DRIFTED) for h in lab.hosts_in_order(unit)}
+    units = (MIGRATED, CLOSED, DRIFTED, CLASSIFIED, POLICE)
+    busy = {h for unit in units for h in lab.hosts_in_order(unit)}
     host = next(
         r["hostname"] for r in rows if r["platform"] == platform and r["hostname"] not in busy
     )

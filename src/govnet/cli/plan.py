@@ -205,7 +205,7 @@ def render_push(result: Any) -> None:
         out.print(f"differences from {expected}:", markup=False)
         for line in result.drift[:40]:
             out.print(f"  {line}", markup=False)
-    if result.result == "dry_run" or not result.ok:
+    if result.result == "dry_run" or (not result.ok and result.lines):
         out.print("lines to type:", markup=False)
         for line in result.lines:
             out.print(f"  {line}", markup=False)

@@ -103,6 +103,7 @@ class HostPart:
     survey_run: int
     parts: dict[str, Any]  # every host's part, by host: the order of pushes
     path: str  # the plan's folder, where configs/<host>.cfg was written
+    manual: str | None = None  # why its steps are done on site by hand: never pushed
 
 
 def get_plan_row(store: Store, ref: str) -> dict[str, Any]:
@@ -146,6 +147,7 @@ def get_host_part(store: Store, ref: str, host: str) -> HostPart:
         int(row["detail"]["survey_run"]),
         parts,
         str(row["path"]),
+        part.get("manual"),
     )
 
 
@@ -263,6 +265,8 @@ def push_host(
     """Push (or, with ``rollback``, undo) one host's share of a plan; see the module doc.
     ``hosts``: the inventory's devices by name (how to reach them)."""
     part = get_host_part(store, ref, host)
+    if part.manual:
+        return refuse_manual(store, part, commit, rollback)
     device = get_device(platforms, hosts, host, part.platform, part.plan_id, credentials, budget)
     check_written_config(part, rollback)
     if not commit:
@@ -421,6 +425,20 @@ def _push(
             )
         except DeviceError as again:
             return _incomplete(store, result, f"{exc}; then {again}")
+
+
+def refuse_manual(store: Store, part: HostPart, commit: bool, rollback: bool) -> PushResult:
+    """A classified or police network's device is never configured, nor rolled back, over
+    the network: refused before any connection, nothing typed; a commit is recorded."""
+    action = ROLLBACK if rollback else APPLY
+    result = PushResult(part.plan_id, part.unit, part.host, action, commit)
+    reason = (
+        f"{part.host} is never configured over the network ({part.manual}): nothing was typed"
+        " and nothing is rolled back automatically. An engineer types its steps on site, by"
+        f" hand, from {Path(part.path) / 'plan.md'}, once the secrecy office (保密办) has"
+        " signed them; a disconnected line there stays down until the secrecy office's review"
+    )
+    return _refuse(store, result, reason, None)
 
 
 def _ping(device: Device, checks: Sequence[Check]) -> dict[Check, PingAnswer | str]:
