@@ -185,6 +185,15 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     huayan = next(p.parent for p in plans if p.parent.name.endswith("-town-huayan"))
     assert "close_exit" in (huayan / "plan.md").read_text(encoding="utf-8")
     assert (huayan / "configs" / "town-huayan-ce1.rollback.cfg").read_text(encoding="utf-8")
+    # the classified router's plan: manual, on site, no automatic rollback; push refuses it
+    manual = re.search(r"jlp-jiyao-ce1 \(jlp-jiyao\): plan (\d+) is manual, on site.*", stdout)
+    assert manual is not None and "no automatic rollback" in manual[0], stdout
+    assert f"govnet push {manual[1]} --host jlp-jiyao-ce1 --commit: refused, nothing typed" in (
+        stdout
+    )
+    jiyao = next(p.parent for p in plans if p.parent.name.endswith("-jlp-jiyao"))
+    assert "保密办签字" in (jiyao / "plan.md").read_text(encoding="utf-8")
+    assert not (jiyao / "configs" / "jlp-jiyao-ce1.rollback.cfg").exists()
     pushed = re.search(r"\[10/11\] push plan (\d+) \((\S+)\)", stdout)
     assert pushed is not None, stdout
     assert re.search(rf"{pushed[2]}:\w+: migrated", stdout), stdout

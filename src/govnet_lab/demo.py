@@ -134,6 +134,8 @@ def run_demo(directory: Path, keep_lab: bool = False) -> Iterator[Event]:
             f" {saving:,.0f} CNY a year; {sum(bool(w.plan.blocked) for w in written)} plans"
             " wait for an extranet access line"
         )
+        for manual in (w for w in written if w.plan.manual_hosts):
+            yield from _refused(project, manual, credentials)
         chosen = choose_plan(written)
         if chosen is not None:
             yield Step(
@@ -191,7 +193,7 @@ def choose_plan(written: list[WrittenPlan]) -> WrittenPlan | None:
         approaches = {s.approach for s in w.plan.steps}
         return ("dedicated_vpn" in approaches, "close_exit" in approaches, -w.plan_id)
 
-    ready = [w for w in written if w.plan.steps and not w.plan.blocked]
+    ready = [w for w in written if w.plan.steps and not w.plan.blocked and not w.plan.manual_hosts]
     return max(ready, key=score) if ready else None
 
 
@@ -216,6 +218,27 @@ def _survey(project: Project, credentials: Credentials, routers: int) -> Iterato
     results = sum(summary.done for summary in summaries)
     once = "each once" if results == len(hosts) else f"{results} results"
     yield Say(f"      campaign {campaign}: {len(hosts)}/{routers} hosts, {once}")
+
+
+def _refused(project: Project, written: WrittenPlan, credentials: Credentials) -> Iterator[Event]:
+    """A classified or police network's device: its plan is manual with no automatic rollback,
+    and a push with --commit is refused before any connection (recorded as refused)."""
+    for host in written.plan.manual_hosts:
+        steps = [s for s in written.plan.steps if s.host == host]
+        yield Say(
+            f"      {host} ({written.plan.unit}): plan {written.plan_id} is manual, on site"
+            f" with the secrecy office's (保密办) sign-off, {len(steps)} step(s), no automatic"
+            f" rollback: {written.path / 'plan.md'}",
+            markup=False,
+        )
+        result = push(project, str(written.plan_id), host, credentials, commit=True)
+        if result.result != "refused" or result.lines:
+            raise UsageError(f"the demo's push to {host} was not refused: {result.result}")
+        yield Say(
+            f"      govnet push {written.plan_id} --host {host} --commit: refused, nothing typed"
+            f" (push {result.push_id})",
+            markup=False,
+        )
 
 
 def _push(
