@@ -15,6 +15,7 @@ from govnet.model.registry import Holding, Kind
 from govnet.model.snapshot import Snapshot
 from govnet.plan import PlanInput, make_plan
 from govnet.plan.registry import Registry
+from govnet.push import PushError, get_host_part
 from govnet.store import open_store
 from govnet_lab.configure import apply_lines
 from govnet_lab.generate import generate_lab
@@ -160,6 +161,9 @@ def test_a_stored_plan_holds_its_values_until_it_is_cancelled(
         assert all(h.plan_id != plan_id for h in holdings)
         made = make_plan(inp, plan.unit, Registry.from_snapshot(snapshot, holdings))
         assert vpn_steps(made) and not any(name in b for b in made.blocked)
+        # A cancelled plan is never pushed: its values may be another plan's by now.
+        with pytest.raises(PushError, match=f"plan {plan_id} is cancelled"):
+            get_host_part(store, str(plan_id), "c370702-dsj-core1")
     finally:
         store.dispose()
 

@@ -60,7 +60,7 @@ from govnet.push.journal import (
     holding,
     stopping_on_signals,
 )
-from govnet.store import Store
+from govnet.store import CANCELLED, Store
 from govnet.survey.collect import Budget, Credentials
 
 __all__ = [
@@ -127,6 +127,8 @@ def get_plan_row(store: Store, ref: str) -> dict[str, Any]:
 
 def get_host_part(store: Store, ref: str, host: str) -> HostPart:
     row = get_plan_row(store, ref)
+    if row.get("status") == CANCELLED:  # its values may belong to another plan by now
+        raise PushError(f"plan {row['id']} is cancelled: make a new plan for {row['unit_key']}")
     parts: dict[str, Any] = row["detail"].get("parts") or {}
     if not parts:
         raise PushError(f"plan {row['id']} was made by an older govnet: make it again")

@@ -15,10 +15,11 @@ from govnet.store.base import DB_URL_ENV, SnapshotClosedError, StoreError, get_d
 from govnet.store.classify import ClassificationStore
 from govnet.store.inventory import InventoryStore, SyncResult
 from govnet.store.models import Base
-from govnet.store.plans import PlanStore
+from govnet.store.plans import CANCELLED, PlanStore
 from govnet.store.survey import SurveyStore
 
 __all__ = [
+    "CANCELLED",
     "DB_URL_ENV",
     "Base",
     "SnapshotClosedError",
