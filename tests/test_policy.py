@@ -80,6 +80,7 @@ def test_a_project_policy_wins_over_the_bundled_one(project: Path) -> None:
             "required field is missing",
         ),
         ("    vlans: [200]", "    vlans: [5000]", "zones.dedicated.vlans.0", "less than or equal"),
+        ("  public_access: nat", "  public_access: snat", "migration.public_access", "'nat'"),
     ],
 )
 def test_a_broken_policy_names_file_line_and_field(
@@ -107,6 +108,23 @@ def test_a_broken_policy_names_file_line_and_field(
             "rule vertical: not in the catalogue: tax",
         ),
         ("  - id: zombie\n", "  - id: classified\n", "rule ids used twice: classified"),
+        # the public zone carries only the extranet's public blocks
+        ("  public_access: nat\n", "  public_access: renumber\n", "public_pool is not set"),
+        (
+            "  public_access_of: {}",
+            "  public_access_of: {'jlp-jw:jiaoyu': renumber}",
+            "jlp-jw:jiaoyu renumbers into the public zone but public_pool is not set",
+        ),
+        (
+            "  # public_pool: 59.255.200.0/22",
+            "  public_pool: 10.1.0.0/22",
+            "public_pool 10.1.0.0/22 is not inside the extranet's public blocks",
+        ),
+        (
+            "  # public_probe: 59.255.1.10",
+            "  public_probe: 8.8.8.8",
+            "public_probe 8.8.8.8 is not inside the extranet's public blocks",
+        ),
     ],
 )
 def test_policy_wide_mistakes_are_named(project: Path, old: str, new: str, message: str) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -213,6 +213,9 @@ class Deadline(_Frozen):
         return value
 
 
+PublicAccess = Literal["nat", "renumber"]
+
+
 class Migration(_Frozen):
     """How cutover plans build the extranet side (DOMAIN.md section 2)."""
 
@@ -222,6 +225,17 @@ class Migration(_Frozen):
     )
     link_pool: IPv4Network  # /30s for new zone sub-interfaces between CE and PE
     routing: Literal["static", "bgp"] = "static"  # CE-PE routing in a new zone VPN
+    # How a local network's private LAN reaches the public zone, which carries only the
+    # extranet's public blocks: the CE translates it to its public-zone link address (nat),
+    # or the LAN takes a new subnet from public_pool (renumber); never a static route for a
+    # private block the zone does not carry. public_access_of: per network "<unit>:<system>".
+    public_access: PublicAccess = "nat"
+    public_access_of: dict[Annotated[str, Field(pattern=r"^[^:\s]+:[^:\s]+$")], PublicAccess] = {}
+    public_pool: IPv4Network | None = None  # renumbered LANs come from here (public blocks)
+    public_probe: IPv4Address | None = None  # answers ping in the public zone (the portal)
+
+    def get_public_access(self, network: str) -> PublicAccess:
+        return self.public_access_of.get(network, self.public_access)
 
 
 class Policy(_Frozen):
@@ -253,7 +267,32 @@ class Policy(_Frozen):
         missing = sorted(set(Zone) - set(self.zones))
         if missing:
             raise ValueError(f"zones missing: {', '.join(missing)}")
+        if self.migration is not None:
+            self._check_public(self.migration)
         return self
+
+    def _check_public(self, m: Migration) -> None:
+        """The public zone carries only the extranet's public blocks: a renumbering pool or
+        a probe address outside them would route nowhere."""
+        blocks = [*self.address_blocks.extranet_public, *self.address_blocks.extranet_local]
+        named = ", ".join(map(str, blocks)) or "none"
+        if m.public_pool is not None and not any(m.public_pool.subnet_of(b) for b in blocks):
+            raise ValueError(
+                f"migration.public_pool {m.public_pool} is not inside the extranet's public"
+                f" blocks (address_blocks: {named})"
+            )
+        if m.public_probe is not None and not any(m.public_probe in b for b in blocks):
+            raise ValueError(
+                f"migration.public_probe {m.public_probe} is not inside the extranet's public"
+                f" blocks (address_blocks: {named})"
+            )
+        renumbered = [k for k, v in m.public_access_of.items() if v == "renumber"]
+        if m.public_pool is None and (m.public_access == "renumber" or renumbered):
+            who = "public_access" if m.public_access == "renumber" else renumbered[0]
+            raise ValueError(
+                f"migration: {who} renumbers into the public zone but public_pool is not set"
+                " (a block of the extranet's public range to take new subnets from)"
+            )
 
 
 def load_policy(project_root: Path | None = None) -> Policy:

@@ -17,11 +17,12 @@ from govnet.plan.configsafe import (
     to_name,
     to_route_target,
 )
-from govnet.plan.steps import Steps, Uplink
+from govnet.plan.public import PublicZone
+from govnet.plan.steps import Uplink
 from govnet.plan.templates import mask, route_context, static_context
 
 
-class Approaches(Steps):
+class Approaches(PublicZone):
     def _dedicated(self, network: Verdict, uplink: Uplink | None) -> None:
         system = self.systems.get(network.system or "")
         if uplink is None or uplink.pe is None or uplink.pe_port is None:
@@ -187,34 +188,6 @@ class Approaches(Steps):
             self.risks.append(Risk(f"{host}：未从配置中读到 BGP AS，本步改用静态路由"))
             return None
         return {"asn": asn, "peer": to_address(peer), "peer_asn": peer_asn}
-
-    def _public(self, network: Verdict, uplink: Uplink | None) -> None:
-        if uplink is None or uplink.pe_address is None:
-            self.blocked.append(
-                f"{network.key}（{network.name}）：本单位尚无可用的电子政务外网接入线路，须先开通"
-            )
-            return
-        old = self._old_lines(network)
-        remote = [
-            p
-            for ln in old
-            if ln.host and ln.interface
-            for p in self._remote_routes(ln.host, ln.interface)
-        ]
-        hop = uplink.pe_address.ip
-        host = uplink.ce
-        if remote:
-            self._add_step(
-                host,
-                "public_zone",
-                f"{network.name} 远端网段经外网公用网络区访问",
-                [network.key],
-                {"routes": [route_context(p, hop) for p in remote]},
-                [Check(host, "route", 0, uplink.port, None, str(p), str(hop)) for p in remote],
-            )
-        for line in old:
-            self._shut_line(line, f"{network.name} 并入公用网络区")
-            self._cancel_line(line)
 
     def _internet(self, uplink: Uplink | None) -> None:
         exits = [e for e in (self.access.exits if self.access else []) if e.own_exit]

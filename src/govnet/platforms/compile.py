@@ -462,6 +462,8 @@ class _Compiler:
             re.compile(spec.static_route) if spec.static_route else None,
             re.compile(spec.bgp_asn, re.MULTILINE) if spec.bgp_asn else None,
             spec.description_max,
+            re.compile(spec.acl_number, re.MULTILINE) if spec.acl_number else None,
+            spec.basic_acls,
             **({"prepare_config": found["prepare_config"]} if "prepare_config" in found else {}),
         )
 

@@ -47,6 +47,8 @@ class Dialect:
     static_route: re.Pattern[str] | None = None
     bgp_asn: re.Pattern[str] | None = None  # group 1: the device's own AS
     description_max: int = 240  # characters a description line takes
+    acl_number: re.Pattern[str] | None = None  # group 1: an ACL the configuration defines
+    basic_acls: tuple[int, int] | None = None  # the numbers a basic (source-only) ACL takes
     prepare_config: Callable[[str], str] = _unchanged  # the hooks module's, if it has one
 
     def to_push_lines(self, config: Sequence[str]) -> list[str]:
@@ -102,6 +104,20 @@ class Dialect:
         """
         m = self.bgp_asn.search(config) if self.bgp_asn is not None else None
         return int(m[1]) if m else None
+
+    def get_free_acl(self, config: str, taken: Sequence[str] = ()) -> int | None:
+        """The first basic ACL number the configuration does not define and ``taken`` does
+        not hold; None when the platform says nothing of ACLs or every number is used.
+
+        >>> Dialect("x", "generic", "exit", acl_number=re.compile(r"^acl number (\\d+)", re.M),
+        ...         basic_acls=(2000, 2999)).get_free_acl("acl number 2000\\n rule 5 permit\\n")
+        2001
+        """
+        if self.acl_number is None or self.basic_acls is None:
+            return None
+        used = {m[1] for m in self.acl_number.finditer(config)} | set(taken)
+        first, last = self.basic_acls
+        return next((n for n in range(first, last + 1) if str(n) not in used), None)
 
 
 def _indent(line: str) -> int:

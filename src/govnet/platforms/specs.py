@@ -309,6 +309,11 @@ class DialectSpec(_Spec):
     static_route: str | None = None
     bgp_asn: str | None = None  # regex, one line of the configuration: group 1 is the AS
     description_max: int = Field(ge=1, le=1000)  # characters, as the vendor's manual says
+    # regex, one line of the configuration: group 1 is the number of an ACL it defines (a
+    # plan's new ACL takes a number no line matches), and the numbers a basic (source-only)
+    # ACL may take; without them plans write no ACL (NAT to the public zone is blocked)
+    acl_number: str | None = None
+    basic_acls: tuple[int, int] | None = None
 
     @field_validator("hier_config")
     @classmethod
@@ -326,6 +331,22 @@ class DialectSpec(_Spec):
             missing = [g for g in _STATIC_GROUPS if g not in re.compile(value).groupindex]
             if missing:
                 raise ValueError(f"needs the named group(s) {', '.join(missing)}")
+        return value
+
+    @field_validator("acl_number")
+    @classmethod
+    def _acl(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_regex(value)
+            if re.compile(value).groups < 1:
+                raise ValueError("needs a group: the ACL number")
+        return value
+
+    @field_validator("basic_acls")
+    @classmethod
+    def _acl_range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] <= value[1]:
+            raise ValueError("[first, last]: two numbers, the first not above the last")
         return value
 
     @field_validator("bgp_asn")

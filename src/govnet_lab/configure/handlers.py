@@ -299,6 +299,13 @@ def enter_acl(s: ConfigSession, c: Captures) -> str:
     return ""
 
 
+def undo_acl(s: ConfigSession, c: Captures) -> str:
+    """``undo acl [number] N`` / ``no ip access-list standard N``: the ACL and its rules go."""
+    number = str(c.get("acl"))
+    s.device.acls = [a for a in s.device.acls if a.number != number]
+    return ""
+
+
 def _acl_network(c: Captures) -> IPv4Network:
     if c.get("src") is None:  # "any", or a Huawei rule without a source
         return IPv4Network("0.0.0.0/0")

@@ -567,6 +567,7 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("bgp-af bgp-vpn-af", "undo import-route {proto:word}", h.undo_import_route),
     ("system", "acl basic {acl:int(2000-2999)}", h.enter_acl),
     ("system", "acl number {acl:int(2000-2999)}", h.enter_acl),
+    ("system", "undo acl {kind:basic|number} {acl:int(2000-2999)}", h.undo_acl),
     *_vrp.ACL,
 ]
 

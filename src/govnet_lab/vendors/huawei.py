@@ -705,6 +705,7 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("bgp bgp-af bgp-vpn", "import-route {proto:word}", h.import_route),
     ("bgp bgp-af bgp-vpn", "undo import-route {proto:word}", h.undo_import_route),
     ("system", "acl [number] {acl:int(2000-2999)}", h.enter_acl),
+    ("system", "undo acl [number] {acl:int(2000-2999)}", h.undo_acl),
     *_vrp.ACL,
 ]
 

@@ -743,6 +743,8 @@ TABLE: list[tuple[str, str, Handler]] = [
     ),
     ("system", "access-list {acl:int(1-99)} {action:permit|deny} {any:any}", h.acl_rule),
     ("system", "ip access-list {type:standard|extended} {acl:word}", named_acl),
+    ("system", "no ip access-list {type:standard|extended} {acl:word}", h.undo_acl),
+    ("system", "no access-list {acl:int(1-99)}", h.undo_acl),
     ("acl", "[{seq:int(1-2147483647)}] {action:permit|deny} {src:ip} [{wild:wild}]", h.acl_rule),
     ("acl", "[{seq:int(1-2147483647)}] {action:permit|deny} {any:any}", h.acl_rule),
 ]
