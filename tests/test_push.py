@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
+from govnet.model.plans import Check, PingAnswer
 from govnet.platforms import load_platforms
 from govnet.push import Device, get_config_diff
 from govnet.store import Store, get_os_user, open_store
@@ -38,6 +40,7 @@ CLOSED = "c370702-yibao"  # 医保 (vertical); its CE's carrier passes only the 
 DRIFTED = "c370702-tongji"  # a zombie line to shut
 CLASSIFIED = "c370702-jiyao"  # its classified router's temporary extranet link: the breach
 POLICE = "c370702-gongan"  # its police router carries the extranet line too: a breach
+PUBLIC = "c370702-jiaowei"  # 教育城域网, a local network: into the public zone by NAT
 CONFIG = "display current-configuration"
 
 
@@ -245,6 +248,41 @@ def test_a_failed_ping_check_rolls_back_by_itself(lab: Lab) -> None:
     assert get_config_diff(lab.device(ce).dialect, record["backup"], now) == []
     code, undone = lab.push(CLOSED, pe, "--rollback", "--commit")
     assert code == 0 and undone["result"] == "applied"
+
+
+def test_a_local_network_reaches_the_public_zone_through_nat(lab: Lab) -> None:
+    """The education bureau's LAN (private addresses) into the public zone: the dry run's
+    pre-checks hold (the zone link answers, no NAT yet), the push adds the NAT and its ping
+    from the LAN gateway address holds, and the unit's public-zone flow of the ground truth
+    works over SSH from the LAN address, translated on the CE; the rollback gives back the
+    backup."""
+    truth = yaml.safe_load((lab.root / "lab" / "ground_truth.yaml").read_text())
+    (flow,) = [f for f in truth["flows"] if f["unit"] == PUBLIC and f["kind"] == "extranet_public"]
+    hosts = lab.hosts_in_order(PUBLIC)
+    assert flow["host"] in hosts
+    code, dry = lab.push(PUBLIC, flow["host"])
+    assert code == 0 and dry["result"] == "dry_run", dry
+    assert any("nat outbound" in line for line in dry["diff"])
+    assert not any(re.match(r"\+ ip route-static 10\.", line) for line in dry["diff"])
+    for host in hosts:
+        code, done = lab.push(PUBLIC, host, "--commit")
+        assert code == 0 and done["result"] == "applied", done
+        assert all(c["held"] for c in done["checks"]), done["checks"]
+        if host == flow["host"]:
+            (ping,) = [c for c in done["checks"] if " ping " in c["check"]]
+            assert flow["source"] in ping["check"] and ping["seen"] == "sent 5, received 5"
+            assert any("NAT outbound 存在" in c["check"] for c in done["checks"])
+    ce = lab.device(flow["host"])
+    check = Check(
+        flow["host"], "ping", 1, source=flow["source"], destination=flow["destination"], count=5
+    )
+    assert ce.ping([check])[check] == PingAnswer(5, 5)  # the flow, as the truth names it
+    _config, facts = ce.read()
+    assert any(n.kind == "easy_ip" and n.acl for n in facts.nat)
+    for host in reversed(hosts):
+        code, undone = lab.push(PUBLIC, host, "--rollback", "--commit")
+        assert code == 0 and undone["result"] == "applied", undone
+    assert ce.ping([check])[check] == PingAnswer(5, 5)
 
 
 def test_a_device_changed_since_the_survey_is_refused_untouched(lab: Lab) -> None:

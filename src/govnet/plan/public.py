@@ -54,7 +54,7 @@ class PublicZone(Steps):
         if remote:  # a private block the public zone does not carry: no route to it there
             self.risks.append(
                 Risk(
-                    f"{network.name} 原经专线访问的远端网段 {', '.join(map(str, remote))}"
+                    f"{network.name} 原经专线访问的远端网段（{', '.join(map(str, remote))}）"
                     "不在公用网络区承载的地址范围内，关闭原线路后经公用网络区不可达："
                     "其服务须由主管部门以公用网络区地址提供，切换前确认",
                     network.name,
