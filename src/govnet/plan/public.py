@@ -41,7 +41,7 @@ class PublicZone(Steps):
         if access == NAT_ACCESS:
             made = self._public_nat(network, host, hop, zone, lans)
         else:
-            made = self._public_renumber(network, uplink, zone, lans)
+            made = self._public_renumber(network, uplink, hop, lans)
         if made is None:
             return
         self._public_checks(*made, zone, hop)
@@ -122,7 +122,7 @@ class PublicZone(Steps):
         self,
         network: Verdict,
         uplink: Uplink,
-        zone: Interface,
+        hop: IPv4Address,
         lans: list[tuple[Interface, IPv4Interface]],
     ) -> tuple[Step, IPv4Address] | None:
         """The LAN takes a new subnet of the public pool: the CE's new gateway address beside
@@ -136,7 +136,7 @@ class PublicZone(Steps):
             return None
         subnet = self.registry.allocate_link(self.unit, pool, old.network.prefixlen)
         gateway = next(subnet.hosts())
-        routes = self._zone_routes(host, uplink.pe_address.ip if uplink.pe_address else gateway)
+        routes = self._zone_routes(host, hop)
         ctx: dict[str, Any] = {
             "nat": None,
             "renumber": {
