@@ -1,4 +1,4 @@
-"""`govnet lab up|down|status` and `govnet demo`: the lab's commands on govnet's command line.
+"""`govnet lab up|down|status|apply` and `govnet demo`: the lab's commands on govnet's command line.
 
 govnet loads every entry point of group ``govnet.cli`` (pyproject.toml names :func:`register`)
 and calls it after registering its own commands. Without the lab extra (no asyncssh),
@@ -130,6 +130,30 @@ def lab_down(ctx: typer.Context, project: LabProjectOpt = None) -> None:
 
     pid = stop_lab(_lab_root(ctx, project))
     out.print("lab not running" if pid is None else f"lab stopped (pid {pid})")
+
+
+@lab_app.command("apply")
+@handles_errors
+def lab_apply(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="Configuration lines, one a line.", dir_okay=False, exists=True)
+    ],
+    host: Annotated[str, typer.Option(help="The upstream router, e.g. city-zwww-core.")],
+    project: LabProjectOpt = None,
+) -> None:
+    """Type lines into an upstream router of the running lab (nobody logs in to those): play
+    the city's operator doing what a plan asks of the city."""
+    from govnet_lab.control import LabError, apply_upstream
+
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabError(f"{file}: cannot read it as UTF-8 text ({exc})") from None
+    rejected = apply_upstream(_lab_root(ctx, project), host, [x for x in lines if x.strip()])
+    if rejected:
+        raise LabError(f"{host} refused {len(rejected)} line(s): {'; '.join(rejected)}")
+    out.print(f"{host}: {len(lines)} line(s) applied")
 
 
 @lab_app.command("status")

@@ -9,6 +9,7 @@ for this district, so a stale pidfile whose pid was reused can never kill a stra
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -29,6 +30,8 @@ from govnet_lab.generate import generate_lab
 from govnet_lab.model import Device
 
 SERVER_MODULE = "govnet_lab.server"
+APPLY_FOLDER = "apply"  # under .govnet/lab: lines for an upstream router, read on SIGUSR1
+APPLY_TIMEOUT_S = 30.0
 LAB_USERNAME = "govnet"
 
 
@@ -281,3 +284,34 @@ def _port_answers(port: int, host: str = "127.0.0.1") -> bool:
             return True
     except OSError:
         return False
+
+
+def apply_upstream(
+    project_root: Path, host: str, lines: list[str], timeout: float = APPLY_TIMEOUT_S
+) -> list[str]:
+    """Type ``lines`` into an upstream router of the running lab (the city's core, say), as
+    its operator would: nobody logs in to those, so the request goes through a file and a
+    SIGUSR1 to our server, which changes its own model and answers. Returns the lines the
+    router refused; LabError when the lab does not run or does not answer."""
+    paths = get_lab_paths(project_root)
+    pid = get_running_pid(paths)
+    if pid is None:
+        raise LabError(f"the lab of {project_root} is not running: govnet lab up first")
+    folder = paths.directory / APPLY_FOLDER
+    folder.mkdir(exist_ok=True)
+    name = secrets.token_hex(8)
+    written = folder / f"{name}.tmp"
+    written.write_text(json.dumps({"host": host, "lines": lines}), encoding="utf-8")
+    written.replace(folder / f"{name}.json")  # whole, or not there
+    answer = folder / f"{name}.done"
+    os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + timeout
+    while not answer.exists():
+        if time.monotonic() > deadline:
+            raise LabError(f"the lab did not apply the lines in {timeout:.0f} s: see {paths.log}")
+        time.sleep(0.05)
+    result = json.loads(answer.read_text(encoding="utf-8"))
+    answer.unlink()
+    if result.get("error"):
+        raise LabError(str(result["error"]))
+    return [str(line) for line in result["rejected"]]

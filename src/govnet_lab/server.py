@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import codecs
 import contextlib
+import json
 import logging
 import re
 import resource
@@ -23,6 +24,8 @@ from pathlib import Path
 
 import asyncssh
 
+from govnet_lab.configure import apply_lines
+from govnet_lab.control import APPLY_FOLDER
 from govnet_lab.dataplane import Network
 from govnet_lab.district import load_district
 from govnet_lab.model import Device, Fault
@@ -261,12 +264,44 @@ def load_network(path: Path) -> tuple[list[Device], Network]:
     return list(district.devices), Network(district)
 
 
-async def serve_forever(server: LabServer) -> None:
-    """Start the server and run until SIGTERM or SIGINT."""
+def apply_requests(folder: Path, network: Network) -> None:
+    """Lines for upstream routers (govnet_lab.control.apply_upstream): each request applied
+    to the router in the data plane's model, answered in ``<name>.done``, then removed."""
+    for request in sorted(folder.glob("*.json")):
+        answer: dict[str, object]
+        try:
+            data = json.loads(request.read_text(encoding="utf-8"))
+            host, lines = str(data["host"]), [str(line) for line in data["lines"]]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            answer = {"error": f"unreadable request {request.name}: {exc}"}
+        else:
+            device = network.forwarding.devices.get(host)
+            if device is None or device.role != "upstream":
+                answer = {
+                    "error": f"{host} is not an upstream router of this lab"
+                    " (county routers are configured over SSH)"
+                }
+            else:
+                network.before_change(host)
+                rejected = apply_lines(device, lines)
+                network.note_change()
+                log.info("applied %d line(s) to %s, %d refused", len(lines), host, len(rejected))
+                answer = {"rejected": rejected}
+        done = request.with_suffix(".tmp")
+        done.write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
+        done.replace(request.with_suffix(".done"))
+        request.unlink(missing_ok=True)
+
+
+async def serve_forever(server: LabServer, requests: Path | None = None) -> None:
+    """Start the server and run until SIGTERM or SIGINT; on SIGUSR1, apply the requests for
+    upstream routers waiting in ``requests``."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if requests is not None and server.network is not None:
+        loop.add_signal_handler(signal.SIGUSR1, apply_requests, requests, server.network)
     await server.start()
     log.info("serving %d devices on %s", len(server.devices), server.host)
     await stop.wait()
@@ -300,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         network=network,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(server))
+        asyncio.run(serve_forever(server, args.district.parent / APPLY_FOLDER))
     return 0
 
 
