@@ -270,11 +270,18 @@ def test_written_plan_is_complete_and_self_contained(district: District, tmp_pat
         assert f"### 步骤 {step.number}：" in md
         assert "\n".join(to_push_lines(step.config, step.platform)) in md
     assert f"{plan.annual_saving:.2f}" in md
-    # The new link is proven with traffic, in words: once, after the CE's step, in its VPN.
-    (ping,) = [c for s in plan.steps for c in s.checks if c.kind == "ping"]
-    (ce_step,) = [s for s in plan.steps if s.approach == "dedicated_vpn" and ping in s.checks]
-    assert ping.vpn and ping.vpn in ce_step.title and ping.interface is None
-    assert f"在VPN {ping.vpn} 内以 {ping.source} 为源地址 ping {ping.destination}" in md
+    # The new links are proven with traffic, in words, in the VPN: the PE's hand-off to the
+    # city after the PE's step (once the city has done its request), the CE-PE link after
+    # the CE's.
+    pings = [c for s in plan.steps for c in s.checks if c.kind == "ping"]
+    (request,) = plan.requests
+    assert len(pings) == 2 and pings[0].host == request.pe
+    assert pings[0].destination == request.city_address.split("/")[0]
+    for ping in pings:
+        (step,) = [s for s in plan.steps if s.approach == "dedicated_vpn" and ping in s.checks]
+        assert ping.vpn and ping.vpn in step.title and ping.interface is None
+        assert f"在VPN {ping.vpn} 内以 {ping.source} 为源地址 ping {ping.destination}" in md
+    assert f"步骤 {request.before_step} 之前：市级外网运营方配合事项" in md
     assert "至少收到 1 个回应" in md and "kind" not in md
     html = (folder / "plan.html").read_text(encoding="utf-8")
     assert "<table>" in html and "<pre><code>" in html

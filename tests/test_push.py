@@ -25,13 +25,16 @@ from typing import Any
 import pytest
 import yaml
 
-from govnet.model.plans import Check, PingAnswer
+from govnet.model.plans import Check, CityRequest, PingAnswer
 from govnet.platforms import load_platforms
 from govnet.push import Device, get_config_diff
 from govnet.store import Store, get_os_user, open_store
 from govnet.survey.collect import Budget, Credentials, Target
 from govnet_cli import run_govnet, run_govnet_json
+from govnet_lab.city import get_city_lines
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.district import load_district
+from govnet_lab.generate.upstream import CITY
 from govnet_lab.server import read_credentials
 
 COUNTY, SEED, SIZE = "370702", 3, 60
@@ -61,6 +64,23 @@ class Lab:
         done = self.govnet("push", str(self.plans[unit]["plan"]), "--host", host, *flags, "--json")
         assert done.stdout, done.stderr
         return done.returncode, json.loads(done.stdout)
+
+    def play_city(self, unit: str) -> None:
+        """Do the city's side of the unit's plan, as its request asks, on the running lab's
+        city core (`govnet lab apply`): what the city's operator does before the PE step."""
+        store = self.store()
+        try:
+            plan = store.get_plan(self.plans[unit]["plan"])
+        finally:
+            store.dispose()
+        assert plan is not None
+        district = load_district(get_lab_paths(self.root).district)
+        for n, data in enumerate(plan["detail"]["city_requests"]):
+            lines = get_city_lines(district, CityRequest(**data))
+            path = self.root / f"city-{unit}-{n}.cfg"
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            done = self.govnet("lab", "apply", "--host", CITY, str(path))
+            assert done.returncode == 0 and "applied" in done.stdout, done.stderr
 
     def store(self) -> Store:
         return open_store(f"sqlite:///{self.root}/.govnet/govnet.db")
@@ -139,6 +159,7 @@ def test_a_department_is_migrated_and_rolled_back_over_ssh(lab: Lab) -> None:
     code, early = lab.push(MIGRATED, hosts[1], "--commit")
     assert code == 1 and early["result"] == "refused" and hosts[0] in early["reason"]
 
+    lab.play_city(MIGRATED)
     pushed = {}
     for host in hosts:
         code, done = lab.push(MIGRATED, host, "--commit")
@@ -146,9 +167,12 @@ def test_a_department_is_migrated_and_rolled_back_over_ssh(lab: Lab) -> None:
         assert code == 0, done
         assert done["result"] == "applied" and done["saved"] is True
         assert done["checks"] and all(c["held"] for c in done["checks"])
-    # The CE's step ends with traffic: it pings the PE over the new link, in the new VPN.
-    (ping,) = [c for h in hosts for c in pushed[h]["checks"] if " ping " in c["check"]]
-    assert "VPN zw-jinbao" in ping["check"] and ping["seen"] == "sent 5, received 5"
+    # Traffic proves each new link, in the new VPN: the PE pings the city's end of its
+    # hand-off (the city did its request), the CE pings the PE over the new link.
+    to_city, to_pe = [c for h in hosts for c in pushed[h]["checks"] if " ping " in c["check"]]
+    assert to_city["check"].startswith(hosts[0]) and to_pe["check"].startswith(hosts[1])
+    for ping in (to_city, to_pe):
+        assert "VPN zw-jinbao" in ping["check"] and ping["seen"] == "sent 5, received 5"
     again = lab.govnet("push", str(lab.plans[MIGRATED]["plan"]), "--host", hosts[0], "--commit")
     assert again.returncode == 1 and "is already applied on" in again.stderr
 
@@ -227,6 +251,13 @@ def test_a_failed_ping_check_rolls_back_by_itself(lab: Lab) -> None:
     are: every state check holds, the ping over the new link gets no reply, the rollback
     runs, the CE's configuration is the backup again."""
     pe, ce, *_ = lab.hosts_in_order(CLOSED)
+    # Before the city has done its side, the PE's ping to the city's end finds nobody: the
+    # PE's step is rolled back by itself, whatever state checks hold.
+    code, alone = lab.push(CLOSED, pe, "--commit")
+    assert code == 1 and alone["result"] == "rolled_back", alone
+    (down,) = [c for c in alone["checks"] if not c["held"]]
+    assert " ping " in down["check"] and down["seen"] == "sent 5, received 0"
+    lab.play_city(CLOSED)
     code, done = lab.push(CLOSED, pe, "--commit")
     assert code == 0 and done["result"] == "applied"
     code, failed = lab.push(CLOSED, ce, "--commit")

@@ -108,7 +108,14 @@ def test_plans_made_together_never_share_a_vlan_a_link_or_a_target(district: Dis
             assert not any(
                 h.kind is Kind.LINK and link.overlaps(ip_network(h.value)) for h in surveyed
             )
-    assert built >= 4 and len(links) == built // 2  # one /30 per VPN, two ends each
+        for request in plan.requests:  # the PE's hand-off to the city: a VLAN on its uplink
+            if request.new_subinterface:
+                end = (f"{request.pe}:{request.uplink}", str(request.vlan))
+                assert vlans.setdefault(end, unit) == unit, f"{unit} and {vlans[end]} share {end}"
+                assert not any(h.kind is Kind.VLAN and (h.scope, h.value) == end for h in surveyed)
+    handoffs = sum(r.new_subinterface for p in plans.values() for r in p.requests)
+    # one /30 per VPN between CE and PE, two ends each, and one per new hand-off to the city
+    assert built >= 4 and len(links) == built // 2 + handoffs
 
 
 def test_two_plans_that_would_take_the_same_target_cannot_both_be_made(

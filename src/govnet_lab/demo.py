@@ -29,7 +29,10 @@ from govnet.reports.files import ALL_FORMATS
 from govnet.store import SyncResult
 from govnet.survey import SurveyOptions, SurveySummary, get_campaign_name
 from govnet.survey.collect import Credentials
-from govnet_lab.control import start_lab, stop_lab
+from govnet_lab.city import get_city_lines
+from govnet_lab.control import apply_upstream, get_lab_paths, start_lab, stop_lab
+from govnet_lab.district import load_district
+from govnet_lab.generate.upstream import CITY
 from govnet_lab.server import read_credentials
 
 STEPS = 11
@@ -248,6 +251,17 @@ def _push(
     lines that tell the user how to undo it."""
     plan = chosen.plan
     hosts = sorted(plan.hosts, key=lambda h: min(s.number for s in plan.steps if s.host == h))
+    district = load_district(get_lab_paths(project.root).district)
+    for request in plan.requests:  # the city's operator does its side before the PE step
+        lines = get_city_lines(district, request)
+        refused = apply_upstream(project.root, CITY, lines)
+        if refused:
+            raise UsageError(f"the lab's {CITY} refused the city's side: {'; '.join(refused)}")
+        yield Say(
+            f"      {CITY} (the city's operator, govnet lab apply): VPN {request.vpn}, VLAN"
+            f" {request.vlan} toward {request.pe}, {len(lines)} lines, as the plan asks",
+            markup=False,
+        )
     for host in hosts:
         result = push(project, str(chosen.plan_id), host, credentials, commit=True)
         held = sum(h for _, h, _ in result.checks)

@@ -104,6 +104,7 @@ def make_plans(
                     get_plan_digest(plan),
                     {
                         "links": [str(n) for n in plan.links],
+                        "city_requests": [r.to_dict() for r in plan.requests],
                         "hosts": plan.hosts,
                         "steps": len(plan.steps),
                         "blocked": len(plan.blocked),

@@ -5,7 +5,7 @@ what cannot be planned yet. Made by :mod:`govnet.plan`, pushed by :mod:`govnet.p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from ipaddress import IPv4Network
+from ipaddress import IPv4Interface, IPv4Network
 from typing import Any
 
 from govnet.model.verdicts import Exit, UnitAccess, Verdict
@@ -109,6 +109,33 @@ class Step:
 
 
 @dataclass(frozen=True)
+class CityRequest:
+    """What the city's operator must configure on its side of a PE's hand-off (Option A)
+    before the PE's step: every value filled in. Never pushed (the city's device is not
+    ours); the PE step's ping to ``city_address`` proves it was done."""
+
+    network: str  # the business network's name, as the plan's scope shows it
+    pe: str  # the county PE and its uplink to the city
+    uplink: str
+    vlan: int
+    vpn: str
+    route_distinguisher: str
+    route_target: str
+    city_address: str  # "172.16.0.9/30": the city's end of the hand-off
+    pe_address: str  # the PE's end
+    routes: list[str]  # the CE's business prefixes, routed back to ``pe_address`` in ``vpn``
+    new_subinterface: bool  # False: the hand-off exists (surveyed), only routes are asked
+    before_step: int  # the PE step that needs it done
+
+    @property
+    def mask(self) -> str:
+        return str(IPv4Interface(self.city_address).netmask)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
 class Cancel:
     """A line to cancel with the carrier once the plan is done."""
 
@@ -147,6 +174,7 @@ class Plan:
     blocked: list[str]  # what cannot be planned yet, and why
     in_place: list[Verdict]
     links: list[IPv4Network] = field(default_factory=list)  # CE-PE /30s it allocated
+    requests: list[CityRequest] = field(default_factory=list)  # the city's side, not pushed
 
     @property
     def hosts(self) -> list[str]:

@@ -216,6 +216,39 @@ class Deadline(_Frozen):
 PublicAccess = Literal["nat", "renumber"]
 
 
+class Upstream(_Frozen):
+    """How a district's dedicated zone reaches the city (DOMAIN.md section 5): one dot1q
+    sub-interface per VPN on the PE's uplink (Option A), static routes both ways; or MP-BGP
+    VPNv4 to the city's route reflectors (declared, not planned yet)."""
+
+    handoff: Literal["option_a", "vpnv4"]
+    vlans: str = "2001-2099"  # Option A: the VLAN pool on the PE's uplink, "first-last"
+    link_pool: IPv4Network | None = None  # the hand-off /30s; default migration.link_pool
+    route_reflectors: tuple[IPv4Address, ...] = ()  # VPNv4: the city's route reflectors
+
+    @field_validator("vlans")
+    @classmethod
+    def _pool(cls, value: str) -> str:
+        first, dash, last = value.partition("-")
+        if not (first.strip().isdigit() and (not dash or last.strip().isdigit())):
+            raise ValueError(f"{value!r} is not a VLAN range such as 2001-2099")
+        low, high = int(first), int(last if dash else first)
+        if not 1 <= low <= high <= 4094:
+            raise ValueError(f"{value!r}: VLANs are 1 to 4094, the first not above the last")
+        return value
+
+    @model_validator(mode="after")
+    def _reflectors(self) -> Upstream:
+        if self.handoff == "vpnv4" and not self.route_reflectors:
+            raise ValueError("handoff vpnv4 needs route_reflectors (the city's, by address)")
+        return self
+
+    @property
+    def vlan_pool(self) -> list[int]:
+        first, _, last = self.vlans.partition("-")
+        return list(range(int(first), int(last or first) + 1))
+
+
 class Migration(_Frozen):
     """How cutover plans build the extranet side (DOMAIN.md section 2)."""
 
@@ -225,6 +258,7 @@ class Migration(_Frozen):
     )
     link_pool: IPv4Network  # /30s for new zone sub-interfaces between CE and PE
     routing: Literal["static", "bgp"] = "static"  # CE-PE routing in a new zone VPN
+    upstream: Upstream | None = None  # the PE's hand-off of the dedicated zone to the city
     # How a local network's private LAN reaches the public zone, which carries only the
     # extranet's public blocks: the CE translates it to its public-zone link address (nat),
     # or the LAN takes a new subnet from public_pool (renumber); never a static route for a

@@ -4,6 +4,7 @@ extranet's internet zone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
@@ -20,9 +21,10 @@ from govnet.plan.configsafe import (
 from govnet.plan.public import PublicZone
 from govnet.plan.steps import Uplink
 from govnet.plan.templates import mask, route_context, static_context
+from govnet.plan.upstream import UpstreamSteps
 
 
-class Approaches(PublicZone):
+class Approaches(PublicZone, UpstreamSteps):
     def _dedicated(self, network: Verdict, uplink: Uplink | None) -> None:
         system = self.systems.get(network.system or "")
         if uplink is None or uplink.pe is None or uplink.pe_port is None:
@@ -48,15 +50,15 @@ class Approaches(PublicZone):
                 "须先调整目录 vpn_id 或核对该 VPN"
             )
             return
+        upstream = self._upstream_policy(network)
+        if upstream is None:
+            return
         create: dict[str, bool] = {}
         for host in (uplink.pe, uplink.ce):
             state = self._vpn_state(network, host, name, rd)
             if state is None:
                 return
             create[host] = state
-        self.registry.hold_vpn(self.unit, name, rd, [rd])
-        link = self._allocate_link()
-        pe_ip, ce_ip = list(link.hosts())[:2]
         by_host: dict[str, list[IPv4Network]] = {}
         for ln in old:
             if ln.host and ln.interface:
@@ -72,6 +74,13 @@ class Approaches(PublicZone):
                 )
             )
             remote += [p for p in there if p not in remote]
+        business = self._business_prefixes(old)
+        handoff = self._handoff(network, uplink.pe, name, rd, remote, business, upstream)
+        if handoff is None:
+            return
+        self.registry.hold_vpn(self.unit, name, rd, [rd])
+        link = self._allocate_link()
+        pe_ip, ce_ip = list(link.hosts())[:2]
         vlan = self.registry.allocate_vlan(
             self.unit,
             [(uplink.ce, uplink.port), (uplink.pe, uplink.pe_port)],
@@ -84,7 +93,7 @@ class Approaches(PublicZone):
         for host, port, mine, theirs, peer_host, side in sides:
             limit = self._dialect(host).description_max
             sub = f"{port}.{vlan}"
-            routes = remote if side == "CE" else []
+            routes = remote if side == "CE" else business  # the PE: back to the CE's LAN
             ctx = {
                 "side": side.lower(),
                 "vpn": {
@@ -103,7 +112,9 @@ class Approaches(PublicZone):
                     "mask": mask(30),
                     "prefixlen": 30,
                 },
-                "routes": [route_context(p, theirs) for p in routes],
+                "routes": [route_context(p, theirs) for p in routes]
+                + (handoff.routes if side == "PE" else []),
+                "upstream": handoff.sub if side == "PE" else None,
                 "bgp": self._bgp(host, side, theirs, uplink),
                 "rebind": [],
             }
@@ -114,10 +125,14 @@ class Approaches(PublicZone):
             checks += [Check(host, "route", 0, sub, name, str(p), str(theirs)) for p in routes]
             if side == "CE":  # the link is whole once its second end is built: traffic
                 checks.append(self._ping(host, name, mine, theirs))  # crosses the carrier
+            else:  # the city's side is asked for before this step: its ping proves it done
+                checks += handoff.checks
+                self.requests.append(replace(handoff.request, before_step=len(self.steps) + 1))
             self._add_step(
                 host,
                 "dedicated_vpn",
-                f"{side}：建立专用网络区VPN {name}（{network.name}），子接口 {sub} VLAN {vlan}",
+                f"{side}：建立专用网络区VPN {name}（{network.name}），子接口 {sub} VLAN {vlan}"
+                + (f"，上联市级 VLAN {handoff.request.vlan}" if side == "PE" else ""),
                 [network.key],
                 ctx,
                 checks,
@@ -125,10 +140,12 @@ class Approaches(PublicZone):
         for line in old:
             self._shut_line(line, f"{network.name} 已由专用网络区VPN {name} 承载")
             self._cancel_line(line)
+        request = self.requests[-1]
         self.risks.append(
             Risk(
-                f"{network.name} 上级（市级/省级）节点须同时在外网专用网络区接入 {name}"
-                f"（RD/RT {rd}），否则切换后业务不通：切换前与上级主管部门确认"
+                f"{network.name}：市级外网运营方须在步骤 {request.before_step} 之前完成"
+                f"本方案所列的市级配合事项（VPN {name}、上联子接口 VLAN {request.vlan}、"
+                "回程路由）：未完成时该步骤到市级节点的 ping 检查失败，步骤自动回退"
             )
         )
 

@@ -104,6 +104,7 @@ def checks_to_yaml(plan: Plan) -> str:
         "classification": plan.classify_run_id,
         "pre": [c.to_dict() for c in plan.prechecks],
         "post": [c.to_dict() for s in plan.steps for c in s.checks],
+        "city_requests": [r.to_dict() for r in plan.requests],  # not pushed: asked for
     }
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 

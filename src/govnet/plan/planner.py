@@ -103,4 +103,5 @@ def make_plan(inp: PlanInput, unit: str, registry: Registry | None = None) -> Pl
             )
         ],
         planner.links,
+        planner.requests,
     )

@@ -88,14 +88,24 @@ class Registry:
             if claim not in self.made:
                 self.made.append(claim)
 
-    def allocate_vlan(self, unit: str, ends: Sequence[tuple[str, str]], pool: Sequence[int]) -> int:
+    def allocate_vlan(
+        self,
+        unit: str,
+        ends: Sequence[tuple[str, str]],
+        pool: Sequence[int],
+        *,
+        beyond: bool = True,
+    ) -> int:
         """The first VLAN of ``pool`` free on every end of the circuit (each a host and its
-        port), else the first above everything used there."""
+        port), else (``beyond``) the first above everything used there; PlanError when none
+        is free."""
         scopes = {f"{host}:{port}" for host, port in ends}
         used = {
             int(h.value) for h in self._against(unit) if h.kind is Kind.VLAN and h.scope in scopes
         }
         free = [v for v in pool if v not in used]
+        if not free and not beyond:
+            raise PlanError(f"no VLAN of the pool is free on {', '.join(sorted(scopes))}")
         vlan = free[0] if free else max(used | {199}) + 1
         if vlan > MAX_VLAN:
             raise PlanError(f"no free VLAN on {', '.join(sorted(scopes))}: every VLAN is in use")

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from govnet.model.facts import HostFacts, Interface, physical_port
-from govnet.model.plans import Cancel, Check, Risk, Step
+from govnet.model.plans import Cancel, Check, CityRequest, Risk, Step
 from govnet.model.policy import Category, Policy, Target
 from govnet.model.snapshot import CORE_ROLE, Snapshot
 from govnet.model.verdicts import Classification, Verdict
@@ -74,6 +74,7 @@ class Steps:
         self.blocked: list[str] = []
         self.registry = registry
         self.links: list[IPv4Network] = []
+        self.requests: list[CityRequest] = []  # the city's side of hand-offs, asked for
 
     def _allocate_link(self) -> IPv4Network:
         link = self.registry.allocate_link(self.unit, self.migration.link_pool)
