@@ -390,10 +390,16 @@ def test_each_platform_saves_and_reports_a_refused_line(lab: Lab, platform: str)
 
 def test_push_mistakes_are_one_line_errors(lab: Lab) -> None:
     plan = str(lab.plans[DRIFTED]["plan"])
-    cases = [
+    cases: list[tuple[tuple[str, ...], str]] = [
         (("push", "999", "--host", "x"), "error: no plan 999 (see `govnet plan`)"),
         (("push", "no-such-unit", "--host", "x"), "error: no plan for 'no-such-unit'"),
         (("push", plan, "--host", "c370702-dsj-core1"), "has no step in plan"),
+    ]
+    lines = lab.root / "city-mistake.cfg"
+    lines.write_text("interface GigabitEthernet0/0/0\n", encoding="utf-8")
+    cases += [  # `govnet lab apply` types only into upstream routers, named in one line
+        (("lab", "apply", "--host", "c370702-dsj-core1", str(lines)), "is not an upstream router"),
+        (("lab", "apply", "--host", "nowhere", str(lines)), "nowhere is not an upstream router"),
     ]
     for args, message in cases:
         done = lab.govnet(*args)
