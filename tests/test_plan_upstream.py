@@ -93,6 +93,8 @@ def test_every_new_dedicated_vpn_is_handed_to_the_city(
         checks = {(c.kind, c.interface, c.destination) for c in step.checks}
         assert ("interface", sub, None) in checks
         assert ("ping", None, str(city.ip)) in checks
+        if not r.routes:  # nothing to route back: said, never silent
+            assert any("回程路由" in risk.text and r.pe in risk.text for risk in plan.risks)
         for prefix in r.routes:  # the PE routes the CE's business prefixes back to the CE
             assert any(c.kind == "route" and c.prefix == prefix for c in step.checks), prefix
     for vlans in taken.values():

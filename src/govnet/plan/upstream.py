@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Interface, IPv4Network
 from typing import Any
 
-from govnet.model.plans import Check, CityRequest
+from govnet.model.plans import Check, CityRequest, Risk
 from govnet.model.policy import Category, Upstream
 from govnet.model.verdicts import Verdict
 from govnet.plan.configsafe import to_address, to_description, to_interface
@@ -162,6 +162,13 @@ class UpstreamSteps(Steps):
             # The city's end answers only once its operator has done the request.
             self._ping(pe, vpn, mine.ip, city),
         ]
+        if not business:
+            self.risks.append(
+                Risk(
+                    f"{network.name}：原线路设备上未见本单位业务网段（其接口不在原线路的路由表），"
+                    f"PE {pe} 与市级节点均未配置回程路由：须人工核对业务网段后补充"
+                )
+            )
         request = CityRequest(
             network.name,
             pe,
