@@ -84,7 +84,9 @@ def test_a_half_built_vpn_is_built_again_in_full_and_checked_whole(
     assert any(vpn in r.text and "不完整" in r.text for r in again.risks)
     before = get_running_config(device)
     assert apply_lines(device, to_push_lines(again.get_config(step.host), platform)) == []
-    checks = [c for s in again.steps if s.host == step.host for c in s.checks]
+    # The state checks; a ping needs the far end (the city's side, the other router), which
+    # this one-router test never builds: test_push.py pings over SSH.
+    checks = [c for s in again.steps if s.host == step.host for c in s.checks if c.kind != "ping"]
     results = evaluate_checks(checks, {step.host: get_device_facts(device)})
     assert [c.text for c, held, _ in results if not held] == []
     built = next(v for v in get_device_facts(device).vpn_instances if v.name == vpn)

@@ -25,12 +25,16 @@ from typing import Any
 import pytest
 import yaml
 
+from govnet.model.plans import CityRequest
 from govnet.platforms import load_platforms
 from govnet.push import Device
 from govnet.store import Store, open_store
 from govnet.survey.collect import Budget, Credentials, Target
 from govnet_cli import run_govnet, start_govnet
+from govnet_lab.city import get_city_lines
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.district import load_district
+from govnet_lab.generate.upstream import CITY
 from govnet_lab.server import read_credentials
 
 COUNTY, SEED, SIZE = "370702", 3, 20
@@ -170,12 +174,25 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         assert done.returncode == 0, done.stderr
         store = lab.store()
         try:
+            requests: list[dict[str, Any]] = []
             for row in json.loads(done.stdout):
                 plan = store.get_plan(row["plan"])
                 assert plan is not None
                 lab.plans[row["unit"]] = {**row, "parts": plan["detail"]["parts"]}
+                requests += plan["detail"].get("city_requests") or []
         finally:
             store.dispose()
+        # The city's operator has done every plan's side already: these tests are about the
+        # pushes (killed, resumed, raced), whose PE steps ping the city's end of the hand-off.
+        district = load_district(get_lab_paths(root).district)
+        lines = [
+            line for data in requests for line in get_city_lines(district, CityRequest(**data))
+        ]
+        if lines:
+            path = root / "city.cfg"
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            applied = lab.govnet("lab", "apply", "--host", CITY, str(path))
+            assert applied.returncode == 0, applied.stderr
         yield lab
     finally:
         for relay in lab.relays.values():
