@@ -46,9 +46,7 @@ class Network:
     traffic of the ground truth's flows over them (its interface counters)."""
 
     def __init__(self, district: District, clock: Clock = time.monotonic) -> None:
-        self.forwarding = Forwarding(
-            [*district.devices, *district.upstream], district.links, district.servers
-        )
+        self.forwarding = get_forwarding(district)
         self.counters = Counters(self.forwarding, district.truth.flows, clock)
         self.note_change()
 
@@ -179,10 +177,19 @@ class Network:
         return self.probe(flow.host, get_flow_request(flow))
 
 
+def get_forwarding(district: District) -> Forwarding:
+    """The forwarding engine over every router of a district (county and upstream)."""
+    return Forwarding([*district.devices, *district.upstream], district.links, district.servers)
+
+
 def settle_sessions(district: District) -> list[str]:
     """Every routing session of a district as its links allow (a faulted line takes its
-    sessions down): what the generator saves, so a survey sees what the running lab shows."""
-    return Network(district).note_change()
+    sessions down) and the BGP routes over them: what the generator saves, so a survey sees
+    what the running lab shows. Returns the sessions whose state changed."""
+    forwarding = get_forwarding(district)
+    changed = refresh_sessions(forwarding)
+    compute_bgp(forwarding)
+    return changed
 
 
 def get_flow_request(flow: FlowTruth) -> ProbeRequest:
