@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from govnet_lab.configure import handlers as h
 from govnet_lab.configure.patterns import Token
 from govnet_lab.configure.syntax import Handler
-from govnet_lab.render.common import clock
+from govnet_lab.render.common import clock, export_lists
 from govnet_lab.shell import Chunk, Mode, abbreviates
 
 if TYPE_CHECKING:
+    from govnet_lab.model import Device
     from govnet_lab.session import Session
 
 # --- configuration mode -------------------------------------------------------------------
@@ -91,3 +92,16 @@ def run_session_command(session: Session, words: list[str], system_view: str) ->
     if len(words) == 1 and abbreviates(words[0].lower(), "system-view", 3):
         return session.enter_config(system_view)
     return None
+
+
+def prefix_list_lines(device: Device, keyword: str) -> list[str]:
+    """Each BGP peer's export list as VRP (``ip ip-prefix``) and Comware (``ip prefix-list``)
+    write it: ``KEYWORD NAME index 10 permit A L``...; an empty list denies everything."""
+    lines: list[str] = []
+    for name, prefixes in export_lists(device):
+        for i, prefix in enumerate(prefixes):
+            address, length = prefix.network_address, prefix.prefixlen
+            lines.append(f"{keyword} {name} index {10 * (i + 1)} permit {address} {length}")
+        if not prefixes:  # sends nothing
+            lines.append(f"{keyword} {name} index 10 deny 0.0.0.0 0 less-equal 32")
+    return [*lines, "#"] if lines else []

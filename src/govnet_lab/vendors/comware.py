@@ -25,7 +25,6 @@ from govnet_lab.render.common import (
     command,
     counted_command,
     duration_words,
-    export_lists,
     peer_counters,
     prefixes_from,
     pseudo_mac,
@@ -251,15 +250,7 @@ def _bgp_config(device: Device) -> list[str]:
         lines += ["  #", "  address-family ipv4 unicast"]
         lines += _family_lines(device, vpn, "   ")
     lines.append("#")
-    for name, prefixes in export_lists(device):
-        for i, prefix in enumerate(prefixes):
-            address, length = prefix.network_address, prefix.prefixlen
-            lines.append(f"ip prefix-list {name} index {10 * (i + 1)} permit {address} {length}")
-        if not prefixes:  # sends nothing
-            lines.append(f"ip prefix-list {name} index 10 deny 0.0.0.0 0 less-equal 32")
-    if export_lists(device):
-        lines.append("#")
-    return lines
+    return lines + _vrp.prefix_list_lines(device, "ip prefix-list")
 
 
 def _family_lines(device: Device, vpn: str | None, indent: str) -> list[str]:

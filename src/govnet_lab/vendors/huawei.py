@@ -31,7 +31,6 @@ from govnet_lab.render.common import (
     bgp_tables,
     command,
     counted_command,
-    export_lists,
     is_natural_mask,
     peer_counters,
     prefixes_from,
@@ -259,15 +258,7 @@ def _bgp_config(device: Device) -> list[str]:
             if peer.export is not None:
                 lines.append(f"  peer {peer.address} ip-prefix {peer.export_list} export")
     lines.append("#")
-    for name, prefixes in export_lists(device):
-        for i, prefix in enumerate(prefixes):
-            address, length = prefix.network_address, prefix.prefixlen
-            lines.append(f"ip ip-prefix {name} index {10 * (i + 1)} permit {address} {length}")
-        if not prefixes:  # sends nothing
-            lines.append(f"ip ip-prefix {name} index 10 deny 0.0.0.0 0 less-equal 32")
-    if export_lists(device):
-        lines.append("#")
-    return lines
+    return lines + _vrp.prefix_list_lines(device, "ip ip-prefix")
 
 
 def _origin_lines(device: Device, vpn: str | None) -> list[str]:
