@@ -17,16 +17,15 @@ from netmiko import ConnectHandler
 
 from govnet.platforms import load_platforms
 from govnet_lab.configure import get_config_command
-from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.dataplane import Network, get_flow_request
 from govnet_lab.dataplane.counters import MEAN_PACKET_BYTES, get_flow_pps
 from govnet_lab.district import District, FlowTruth, load_district
 from govnet_lab.generate import generate_lab
 from govnet_lab.model import Device, InterfaceKind
 from govnet_lab.render.common import InterfaceCounts
-from govnet_lab.server import read_credentials
 from govnet_lab.session import Session
 from govnet_lab.vendors import get_vendor
+from lab_served import serve_district
 
 DISTRICTS = [("370702", 1, 30), ("500112", 4, 80), ("510104", 5, 60)]
 SECONDS = 10
@@ -254,23 +253,8 @@ SHOW = {
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[District, str, str]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "county"
-        county, seed, routers = DISTRICTS[0]
-        start_lab(
-            root,
-            county=county,
-            seed=seed,
-            devices=routers,
-            first_port=get_free_port_run(routers),
-            timeout=60,
-        )
-        try:
-            paths = get_lab_paths(root)
-            username, password = read_credentials(paths.credentials)
-            yield load_district(paths.district), username, password
-        finally:
-            stop_lab(root)
+    with serve_district(*DISTRICTS[0]) as served:
+        yield served
 
 
 def read_counters(text: str, platform: str) -> tuple[int, int]:

@@ -17,14 +17,13 @@ import pytest
 from netmiko import ConnectHandler
 
 from govnet_lab.configure import apply_lines
-from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.dataplane import Network, Outcome, ProbeRequest, Probes, get_flow_request
 from govnet_lab.district import District, FlowTruth, load_district
 from govnet_lab.generate import generate_lab
 from govnet_lab.model import Device, InterfaceKind, StaticRoute, get_routing_table
 from govnet_lab.render import render
-from govnet_lab.server import read_credentials
 from govnet_lab.vendors import get_vendor
+from lab_served import serve_district
 
 # Three districts: different counties, seeds and sizes, so every vendor is a unit's router,
 # a county core and a PE somewhere (checked below, not assumed).
@@ -242,23 +241,8 @@ SERVED = [
 
 @pytest.fixture(scope="module", params=SERVED)
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[District, str, str]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "county"
-        county, seed, routers = request.param
-        start_lab(
-            root,
-            county=county,
-            seed=seed,
-            devices=routers,
-            first_port=get_free_port_run(routers),
-            timeout=60,
-        )
-        try:
-            paths = get_lab_paths(root)
-            username, password = read_credentials(paths.credentials)
-            yield load_district(paths.district), username, password
-        finally:
-            stop_lab(root)
+    with serve_district(*request.param) as served:
+        yield served
 
 
 def get_probes(device: Device) -> Probes:

@@ -17,13 +17,12 @@ import pytest
 import yaml
 from netmiko import ConnectHandler
 
-from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.dataplane import Network, Outcome, get_flow_request
 from govnet_lab.district import DataplaneFaultTruth, District, FlowTruth, load_district
 from govnet_lab.generate import TRUTH_FILE, FaultSpecError, generate_lab
 from govnet_lab.model import Link, get_routing_table
-from govnet_lab.server import read_credentials
 from govnet_lab.vendors import get_vendor
+from lab_served import serve_district
 
 # Three districts (the same as tests/test_lab_dataplane.py): every vendor is a unit's router,
 # a county core and a PE somewhere.
@@ -162,24 +161,8 @@ SERVED = "drop_vlan=c370702-dsj-core2,one_way=c370702-dsj-inet1,blackhole=1"
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[District, str, str]]:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "county"
-        county, seed, routers = DISTRICTS[0]
-        start_lab(
-            root,
-            county=county,
-            seed=seed,
-            devices=routers,
-            faults=SERVED,
-            first_port=get_free_port_run(routers),
-            timeout=60,
-        )
-        try:
-            paths = get_lab_paths(root)
-            username, password = read_credentials(paths.credentials)
-            yield load_district(paths.district), username, password
-        finally:
-            stop_lab(root)
+    with serve_district(*DISTRICTS[0], faults=SERVED) as served:
+        yield served
 
 
 def where_it_stops(fault: DataplaneFaultTruth, path: list[str]) -> int:
