@@ -16,10 +16,11 @@ class Check:
     """One machine-checkable assertion on a device, before (step 0) or after a step: on its
     facts (interface, route, nat, vpn), or on traffic it sends (ping: from ``source`` in
     ``vpn`` to ``destination``, ``count`` echoes; ``present``: at least one reply comes
-    back, or, False, none does)."""
+    back, or, False, none does; quiet: ``interface`` carries at most ``rate`` packets per
+    second, in and out together, over ``seconds``: the old line has gone quiet)."""
 
     host: str
-    kind: str  # interface, route, nat, vpn, ping
+    kind: str  # interface, route, nat, vpn, ping, quiet
     step: int  # 0: pre-check (the baseline from the snapshot)
     interface: str | None = None
     vpn: str | None = None
@@ -34,6 +35,8 @@ class Check:
     source: str | None = None  # ping: the device's own address it sends from
     destination: str | None = None  # ping: the address that must answer (or must not)
     count: int | None = None  # ping: echoes sent
+    seconds: int | None = None  # quiet: how long the interface's counters are watched
+    rate: float | None = None  # quiet: packets per second (in + out) still called quiet
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +74,11 @@ class Check:
                 f"{self.host}: 在{table}以 {self.source} 为源地址 ping {self.destination}"
                 f"（{self.count} 个报文），"
                 + ("至少收到 1 个回应 replies" if self.present else "应无任何回应 no reply")
+            )
+        if self.kind == "quiet":
+            return (
+                f"{where}: {self.seconds} 秒内收发报文不超过每秒 {self.rate:g} 个"
+                "（线路已无业务流量）quiet"
             )
         return f"{where}: NAT outbound " + ("存在 present" if self.present else "已删除 absent")
 
@@ -135,6 +143,26 @@ class CityRequest:
         return dict(self.__dict__)
 
 
+@dataclass
+class SystemRequest:
+    """What a vertical system's operator must change on its side (the node beyond the
+    unit's old line) when the unit's business moves onto the extranet's dedicated zone:
+    route the unit's business subnets back through the extranet (its attachment in
+    ``vpn``) instead of the old line. Asked for, never pushed; done in the window just
+    before ``before_step``, whose traffic check proves it."""
+
+    network: str  # the business network's name, as the plan's scope shows it
+    system: str  # the catalogue's name of the system (卫健)
+    vpn: str  # the dedicated-zone VPN the system is reached through now
+    routes: list[str]  # the unit's business subnets, routed back through the extranet
+    old_circuit: str | None  # the old line, whose routes the operator replaces
+    old_next_hop: str | None  # the unit's end of the old line: where those routes point now
+    before_step: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
 @dataclass(frozen=True)
 class Cancel:
     """A line to cancel with the carrier once the plan is done."""
@@ -175,6 +203,8 @@ class Plan:
     in_place: list[Verdict]
     links: list[IPv4Network] = field(default_factory=list)  # CE-PE /30s it allocated
     requests: list[CityRequest] = field(default_factory=list)  # the city's side, not pushed
+    # The vertical systems' operators' side (return routes via the extranet), not pushed.
+    system_requests: list[SystemRequest] = field(default_factory=list)
 
     @property
     def hosts(self) -> list[str]:

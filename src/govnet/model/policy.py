@@ -123,6 +123,9 @@ class System(_Frozen):
     national_plan: bool = False  # nationally planned above city level: retained pending the plan
     prefixes: tuple[IPv4Network, ...] = ()  # the network's own address blocks, where known
     vpn_id: Annotated[int, Field(ge=1, le=65535)] | None = None  # its dedicated-zone VPN's RD/RT
+    # A server of the system that answers ping, agreed with its operator: cutover plans
+    # prove the business moved by pinging it from the unit's gateway address in the VPN.
+    probe: IPv4Address | None = None
 
 
 class Condition(_Frozen):
