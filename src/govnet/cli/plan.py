@@ -207,14 +207,20 @@ def render_push(result: Any) -> None:
             out.print(f"  {line}", markup=False)
     if result.result == "dry_run" or (not result.ok and result.lines):
         out.print("lines to type:", markup=False)
-        for line in result.lines:
-            out.print(f"  {line}", markup=False)
+        steps = result.steps or [(None, result.lines)]
+        for number, lines in steps:
+            if number and len(steps) > 1:  # each step's checks hold before the next is typed
+                out.print(f" step {number}:", markup=False)
+            for line in lines:
+                out.print(f"  {line}", markup=False)
         if result.action != "recover":  # its lines are the diff toward the backup
             out.print("running -> intended:", markup=False)
             for line in result.diff or ["(no change)"]:
                 out.print(f"  {line}", markup=False)
     for line in result.rejected:
         out.print(f"refused: {line}", markup=False)
+    if result.step is not None and not result.ok:
+        out.print(f"stopped at step {result.step}", markup=False)
     for check, held, seen in result.checks:
         mark = "ok  " if held else "FAIL"
         out.print(f"  {mark} {check.text}" + ("" if held else f" (seen: {seen})"), markup=False)

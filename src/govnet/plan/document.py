@@ -111,18 +111,23 @@ def checks_to_yaml(plan: Plan) -> str:
 
 def get_host_parts(plan: Plan, dialects: Dialects) -> dict[str, dict[str, Any]]:
     """Each host's share of the plan as pushed (JSON-ready, kept in the store with the plan):
-    platform, the steps, the lines typed (configuration and rollback), pre- and post-checks."""
+    platform, the steps, the lines typed (configuration and rollback, whole and per step:
+    push checks each step before it types the next), pre- and post-checks."""
     parts = {}
     for host in plan.hosts:
         steps = [s for s in plan.steps if s.host == host]
         platform = steps[0].platform
         dialect = dialects[platform]
+        step_config = [(s.number, dialect.to_push_lines(s.config)) for s in steps]
         parts[host] = {
             "platform": platform,
             "steps": [s.number for s in steps],
             "approaches": [s.approach for s in steps],
             "manual": next((s.manual for s in steps if s.manual), None),
-            "config": dialect.to_push_lines(plan.get_config(host)),
+            # the steps' lines one after another: what configs/<host>.cfg holds
+            "config": [line for _n, lines in step_config for line in lines],
+            "step_config": step_config,
+            "step_rollback": [(s.number, dialect.to_push_lines(s.rollback)) for s in steps],
             "rollback": dialect.to_push_lines(plan.get_rollback(host)),
             "pre": [c.to_dict() for c in plan.prechecks if c.host == host],
             "post": [c.to_dict() for s in steps for c in s.checks],

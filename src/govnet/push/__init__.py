@@ -6,14 +6,16 @@ A push with ``commit``:
    no longer matches the snapshot the plan was made from (drift), when a pre-check fails, or
    when a host whose steps come first in the plan has not been pushed yet;
 2. records the push in the store with the running configuration as its backup;
-3. types the plan's lines in configuration mode, stopping at the first line refused;
-4. reads the device again and runs the post-checks of the host's steps: state checks on
-   the facts read, ping checks by pinging from the device (its own count of replies), since
-   a sub-interface can be up while the carrier drops its VLAN;
-5. if a line was refused or a check fails, rolls back: the plan's rollback lines, then, if
-   the device still differs from the backup, hier_config's remediation toward the backup,
-   and reads it again to say whether the backup's state is back;
-6. saves the configuration only once the checks hold (or the backup is restored).
+3. goes step by step (:mod:`.stepwise`): types a step's lines in configuration mode,
+   stopping at the first line refused, reads the device again and runs that step's
+   post-checks before the next step is typed: state checks on the facts read, ping checks by
+   pinging from the device (its own count of replies), since a sub-interface can be up while
+   the carrier drops its VLAN; a check naming another host is run there, read-only;
+4. if a line was refused or a check fails, rolls back: the rollback lines of the steps typed
+   so far, in reverse, then, if the device still differs from the backup, hier_config's
+   remediation toward the backup, and reads it again to say whether the backup's state is
+   back; the result names the step that failed;
+5. saves the configuration only once the checks hold (or the backup is restored).
 
 ``rollback`` pushes the plan's rollback file the same way: the device must be as the last
 successful push left it, and afterwards must equal that push's backup; hosts are rolled back
@@ -40,8 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from govnet.model.inventory import ResolvedHost
-from govnet.model.plans import Check, PingAnswer
-from govnet.plan import evaluate_checks
+from govnet.model.plans import Check
 from govnet.platforms import Platforms
 from govnet.push.device import (
     Device,
@@ -60,6 +61,7 @@ from govnet.push.journal import (
     holding,
     stopping_on_signals,
 )
+from govnet.push.stepwise import PushStep, Reach, get_push_steps, get_reach, prove
 from govnet.store import CANCELLED, Store
 from govnet.survey.collect import Budget, Credentials
 
@@ -104,6 +106,17 @@ class HostPart:
     parts: dict[str, Any]  # every host's part, by host: the order of pushes
     path: str  # the plan's folder, where configs/<host>.cfg was written
     manual: str | None = None  # why its steps are done on site by hand: never pushed
+    # (step, lines, rollback lines) in order; () for a part stored before: pushed as one step
+    step_lines: tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...] = ()
+
+    @property
+    def push_steps(self) -> list[PushStep]:
+        return get_push_steps(self.step_lines, self.config, self.rollback, self.post, self.steps)
+
+    @property
+    def on_site(self) -> list[str]:
+        """The plan's hosts done by hand on site: never logged in to, not even to check."""
+        return [h for h, p in self.parts.items() if p.get("manual")]
 
 
 def get_plan_row(store: Store, ref: str) -> dict[str, Any]:
@@ -150,6 +163,20 @@ def get_host_part(store: Store, ref: str, host: str) -> HostPart:
         parts,
         str(row["path"]),
         part.get("manual"),
+        _get_step_lines(row["id"], part),
+    )
+
+
+def _get_step_lines(
+    plan_id: int, part: dict[str, Any]
+) -> tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...]:
+    """A host part's lines per step, as stored; () for a part stored before they were."""
+    config, rollback = part.get("step_config") or [], part.get("step_rollback") or []
+    if [n for n, _ in config] != [n for n, _ in rollback]:
+        raise PushError(f"plan {plan_id}'s stored steps are damaged: make the plan again")
+    return tuple(
+        (int(n), tuple(lines), tuple(undo))
+        for (n, lines), (_n, undo) in zip(config, rollback, strict=True)
     )
 
 
@@ -181,6 +208,8 @@ class PushResult:
     reason: str | None = None
     push_id: int | None = None
     lines: list[str] = field(default_factory=list)  # what is (or would be) typed
+    steps: list[tuple[int, list[str]]] = field(default_factory=list)  # the lines by step
+    step: int | None = None  # the step whose line or check failed (or that was stopped)
     diff: list[str] = field(default_factory=list)  # running -> intended, hier_config's diff
     drift: list[str] = field(default_factory=list)  # snapshot -> device now
     rejected: list[str] = field(default_factory=list)  # "line: answer"
@@ -204,11 +233,14 @@ class PushResult:
             "reason": self.reason,
             "push": self.push_id,
             "lines": self.lines,
+            "steps": [[n, lines] for n, lines in self.steps],
+            "step": self.step,
             "diff": self.diff,
             "drift": self.drift,
             "rejected": self.rejected,
             "checks": [
-                {"check": c.text, "held": held, "seen": seen} for c, held, seen in self.checks
+                {"host": c.host, "check": c.text, "held": held, "seen": seen}
+                for c, held, seen in self.checks
             ],
             "rollback_notes": self.rollback_notes,
             "saved": self.saved,
@@ -271,13 +303,14 @@ def push_host(
         return refuse_manual(store, part, commit, rollback)
     device = get_device(platforms, hosts, host, part.platform, part.plan_id, credentials, budget)
     check_written_config(part, rollback)
+    reach = get_reach(platforms, hosts, credentials, budget)
     if not commit:
         check_device_free(store, host, leased=False)
-        return _push(store, device, part, rollback, None, None, on_step)
+        return _push(store, device, part, rollback, reach, None, None, on_step)
     with holding(store, host) as lease:
         check_device_free(store, host, leased=True)
         with stopping_on_signals(Stop(lease=lease)) as stop:
-            return _push(store, device, part, rollback, lease, stop, on_step)
+            return _push(store, device, part, rollback, reach, lease, stop, on_step)
 
 
 def _push(
@@ -285,15 +318,20 @@ def _push(
     device: Device,
     part: HostPart,
     rollback: bool,
+    reach: Reach,
     lease: Lease | None,
     stop: Stop | None,
     on_step: OnStep | None,
 ) -> PushResult:
-    """The push itself; ``lease`` and ``stop`` given for a commit."""
+    """The push itself; ``lease`` and ``stop`` given for a commit. ``reach``: another
+    host a check names, read-only."""
     host, spec, commit = part.host, device.spec, lease is not None
     action = ROLLBACK if rollback else APPLY
-    lines = list(part.rollback if rollback else part.config)
+    # --rollback types the whole rollback as one step, proved by the pre-checks
+    steps = [PushStep(0, part.rollback, (), part.pre)] if rollback else part.push_steps
+    lines = [line for step in steps for line in step.lines]
     result = PushResult(part.plan_id, part.unit, host, action, commit, lines=lines)
+    result.steps = [(step.number, list(step.lines)) for step in steps]
     say = on_step or (lambda _text: None)
     pushes = store.get_pushes(part.plan_id)
     mine = [p for p in pushes if p["hostname"] == host and p["result"] == APPLIED]
@@ -350,7 +388,7 @@ def _push(
                 f" {min(part.steps)} on {host}",
                 running,
             )
-        prechecks = evaluate_checks(part.pre, {host: facts}, _ping(device, part.pre))
+        prechecks = prove(part.pre, device, facts, reach, part.on_site, say)
         failed = [f"{c.text} (seen: {seen})" for c, held, seen in prechecks if not held]
         if failed:
             result.checks = prechecks
@@ -362,42 +400,54 @@ def _push(
         part.plan_id, host, action, running, {"lines": lines}, holder=lease.holder
     )
     result.push_id = push_id
-    typed = 0
+    typed = offset = 0  # lines sent so far, over every step: the journal `push recover` reads
+    done: list[PushStep] = []  # the steps typed so far, wholly or in part
+    after = running
 
-    def journal(count: int) -> None:
+    def journal(count: int) -> None:  # ``count``: of the step being typed
         nonlocal typed
-        typed = count
-        store.journal_push(push_id, count)
+        typed = offset + count
+        store.journal_push(push_id, typed)
 
-    say(f"typing {len(lines)} line(s) on {host}")
+    def undo() -> list[str]:
+        return [line for step in reversed(done) for line in step.rollback]
+
     try:
-        stop.check()
-        result.rejected = device.configure(
-            lines, stop_at_refusal=not rollback, stop=stop, on_line=journal
-        )
-        if result.rejected and not rollback:
-            reason = f"{host} refused: {result.rejected[0]}"
-            return restore(store, device, part, result, running, FAILED, reason)
-        stop.check()
-        say(f"checking {host}")
-        after, facts = device.read()
-        stop.check()
-        checks = part.pre if rollback else part.post
-        if any(c.kind == "ping" for c in checks):
-            say(f"pinging from {host}")
-        result.checks = evaluate_checks(checks, {host: facts}, _ping(device, checks))
-        stop.check()
-        failed = [f"{c.text} (seen: {seen})" for c, held, seen in result.checks if not held]
-        if rollback:
-            left = get_config_diff(device.dialect, goal, after, spec.volatile)
-            if left:
-                reason = f"the rollback lines left {len(left)} line(s) unlike the backup"
-                return restore(store, device, part, result, goal, APPLIED, reason)
-            if failed:  # the configuration is back; what still differs is not configuration
-                result.reason = "configuration restored, but: " + "; ".join(failed)
-        elif failed:
-            reason = "check failed: " + "; ".join(failed)
-            return restore(store, device, part, result, running, ROLLED_BACK, reason)
+        for step in steps:
+            stop.check()
+            result.step, offset = step.number, typed
+            done.append(step)
+            named = "" if rollback or len(steps) == 1 else f"step {step.number}: "
+            say(f"{named}typing {len(step.lines)} line(s) on {host}")
+            rejected = device.configure(
+                step.lines,
+                stop_at_refusal=not rollback,
+                stop=stop,
+                on_line=journal,
+            )
+            result.rejected += rejected
+            if rejected and not rollback:
+                reason = f"{named}{host} refused: {rejected[0]}"
+                return restore(store, device, part, result, running, FAILED, reason, undo())
+            stop.check()
+            say(f"{named}checking {host}")
+            after, facts = device.read()
+            stop.check()
+            checks = prove(step.checks, device, facts, reach, part.on_site, say)
+            result.checks += checks
+            stop.check()
+            failed = [f"{c.text} (seen: {seen})" for c, held, seen in checks if not held]
+            if rollback:
+                left = get_config_diff(device.dialect, goal, after, spec.volatile)
+                if left:
+                    reason = f"the rollback lines left {len(left)} line(s) unlike the backup"
+                    return restore(store, device, part, result, goal, APPLIED, reason)
+                if failed:  # the configuration is back; what still differs is not configuration
+                    result.reason = "configuration restored, but: " + "; ".join(failed)
+            elif failed:
+                reason = f"{named}check failed: " + "; ".join(failed)
+                return restore(store, device, part, result, running, ROLLED_BACK, reason, undo())
+        result.step = None
         say(f"saving {host}")
         result.saved = device.save()
         result.result = APPLIED
@@ -414,7 +464,7 @@ def _push(
             _finish(store, result, running)
             return result
         try:
-            return restore(store, device, part, result, running, INTERRUPTED, reason)
+            return restore(store, device, part, result, running, INTERRUPTED, reason, undo())
         except DeviceError as exc:
             return _incomplete(store, result, f"{reason}; then {exc}")
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once, the push left unfinished
@@ -422,9 +472,8 @@ def _push(
         raise
     except DeviceError as exc:
         try:  # the device may be half-configured: back to the backup if it answers
-            return restore(
-                store, device, part, result, goal if rollback else running, FAILED, str(exc)
-            )
+            backup = goal if rollback else running
+            return restore(store, device, part, result, backup, FAILED, str(exc), undo())
         except DeviceError as again:
             return _incomplete(store, result, f"{exc}; then {again}")
 
@@ -441,15 +490,6 @@ def refuse_manual(store: Store, part: HostPart, commit: bool, rollback: bool) ->
         " signed them; a disconnected line there stays down until the secrecy office's review"
     )
     return _refuse(store, result, reason, None)
-
-
-def _ping(device: Device, checks: Sequence[Check]) -> dict[Check, PingAnswer | str]:
-    """The answers to the ping checks among ``checks``, over the device's SSH (a session
-    that cannot even start answers each of them with why)."""
-    try:
-        return device.ping(checks)
-    except DeviceError as exc:
-        return dict.fromkeys((c for c in checks if c.kind == "ping"), str(exc))
 
 
 def _incomplete(store: Store, result: PushResult, reason: str) -> PushResult:
@@ -488,15 +528,17 @@ def restore(
     backup: str,
     outcome: str,
     reason: str,
+    undo: Sequence[str] | None = None,
 ) -> PushResult:
     """Bring the device back to ``backup`` and prove it by reading it back: nothing to do if
-    it already is; else the plan's rollback lines (after an apply), then hier_config's
-    remediation toward the backup while it still differs."""
+    it already is; else, after an apply, the rollback lines (``undo``: those of the steps
+    typed, last first; else the plan's), then hier_config's remediation toward the backup
+    while it still differs."""
     spec = device.spec
     # what to try, in order; None: hier_config's remediation from what the device shows
     tries: list[tuple[str, list[str] | None]] = [("remediation", None)] * 2
     if result.action == APPLY:
-        tries.insert(0, ("rollback", list(part.rollback)))
+        tries.insert(0, ("rollback", list(part.rollback if undo is None else undo)))
     while True:
         now, _facts = device.read()
         left = get_config_diff(device.dialect, backup, now, spec.volatile)
