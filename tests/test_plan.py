@@ -27,7 +27,7 @@ from govnet.model.facts import Interface
 from govnet.model.files import search_path
 from govnet.model.inventory import Inventory
 from govnet.model.inventory_files import get_inventory
-from govnet.model.plans import KEEP_DISCONNECTED, Plan
+from govnet.model.plans import KEEP_DISCONNECTED, Check, Plan
 from govnet.model.policy import Policy, load_policy
 from govnet.model.snapshot import Snapshot
 from govnet.model.verdicts import Classification
@@ -235,6 +235,36 @@ def test_classified_and_police_devices_are_manual_and_never_reconnected(
         assert (folder / "configs" / f"{host}.cfg").exists()  # typed by hand, from here
     for unit in snapshot.units:  # and no other device is taken for one
         assert set(make_plan(inp, unit.key).manual_hosts) <= set(breaches), unit.key
+
+
+def test_each_host_part_keeps_its_steps_lines_for_a_push_step_by_step(district: District) -> None:
+    """Push types a host's steps one by one, each checked before the next: the part keeps
+    each step's lines and rollback, which add up to the whole files written to configs/; a
+    baseline check on a router the plan does not change goes with the first host pushed."""
+    inp, _, snapshot = district.plan_input(district.devices)
+    stepped = baselines = 0
+    for plan in all_plans(inp, snapshot):
+        parts = get_host_parts(plan, DIALECTS)
+        stepped += sum(len(part["steps"]) > 1 for part in parts.values())
+        for host, part in parts.items():
+            dialect = DIALECTS[part["platform"]]
+            assert part["config"] == dialect.to_push_lines(plan.get_config(host))
+            assert [n for n, _ in part["step_config"]] == part["steps"]
+            assert [n for n, _ in part["step_rollback"]] == part["steps"]
+            undo = [line for _n, lines in reversed(part["step_rollback"]) for line in lines]
+            assert undo == part["rollback"], host
+        if len(plan.hosts) < 2:
+            continue
+        elsewhere = Check(
+            "router-not-in-plan", "ping", 0, source="10.0.0.1", destination="10.0.0.2"
+        )
+        with_baseline = copy.copy(plan)
+        with_baseline.prechecks = [*plan.prechecks, elsewhere]
+        parts = get_host_parts(with_baseline, DIALECTS)
+        holding = [h for h, part in parts.items() if elsewhere.to_dict() in part["pre"]]
+        assert holding == [plan.hosts[0]], plan.unit
+        baselines += 1
+    assert stepped and baselines  # hosts of several steps, plans of several hosts: both seen
 
 
 def test_fees_saved_are_the_ledger_fees_of_the_lines_cancelled(district: District) -> None:

@@ -112,7 +112,8 @@ def checks_to_yaml(plan: Plan) -> str:
 def get_host_parts(plan: Plan, dialects: Dialects) -> dict[str, dict[str, Any]]:
     """Each host's share of the plan as pushed (JSON-ready, kept in the store with the plan):
     platform, the steps, the lines typed (configuration and rollback, whole and per step:
-    push checks each step before it types the next), pre- and post-checks."""
+    push checks each step before it types the next), pre- and post-checks (a pre-check on a
+    router the plan does not change goes with the first host pushed)."""
     parts = {}
     for host in plan.hosts:
         steps = [s for s in plan.steps if s.host == host]
@@ -129,7 +130,16 @@ def get_host_parts(plan: Plan, dialects: Dialects) -> dict[str, dict[str, Any]]:
             "step_config": step_config,
             "step_rollback": [(s.number, dialect.to_push_lines(s.rollback)) for s in steps],
             "rollback": dialect.to_push_lines(plan.get_rollback(host)),
-            "pre": [c.to_dict() for c in plan.prechecks if c.host == host],
+            "pre": [
+                c.to_dict()
+                for c in plan.prechecks
+                if c.host == host
+                or (
+                    # a baseline on a router the plan does not change (a ping from another
+                    # router): proved before the plan's first push changes anything
+                    c.host not in plan.hosts and host == plan.hosts[0]
+                )
+            ],
             "post": [c.to_dict() for s in steps for c in s.checks],
         }
     return parts
