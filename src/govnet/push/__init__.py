@@ -310,7 +310,7 @@ def _push(
     try:
         for step in steps:
             stop.check()
-            result.step, offset = step.number, typed
+            result.step, offset = None if rollback else step.number, typed
             done.append(step)
             named = "" if rollback or len(steps) == 1 else f"step {step.number}: "
             say(f"{named}typing {len(step.lines)} line(s) on {host}")
