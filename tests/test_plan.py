@@ -180,7 +180,15 @@ def test_plans_match_the_district_truth(district: District) -> None:
         connected = u.get("category") is not None
         if own_exits and connected:
             assert approaches.count("close_exit") == len(own_exits), unit.key
-            assert approaches.count("internet_zone") == 1, unit.key
+            # the CE's default toward the extranet, and each exit router's on the LAN toward
+            # the CE (its LAN keeps reaching the internet), each before its exit closes
+            hosts = [s.host for s in plan.steps if s.approach == "internet_zone"]
+            ce_routes = [h for h in hosts if h not in {e["host"] for e in own_exits}]
+            assert len(ce_routes) <= 1 and len(hosts) >= 1, unit.key
+            for exit_ in own_exits:
+                closes = [s.number for s in plan.steps if s.approach == "close_exit"]
+                makes = [s.number for s in plan.steps if s.approach == "internet_zone"]
+                assert min(makes) < min(closes), f"{unit.key}: break before make"
         if own_exits and not connected:
             assert "close_exit" not in approaches, unit.key
             assert any("外网接入" in b for b in plan.blocked), unit.key
@@ -192,8 +200,13 @@ def test_plans_match_the_district_truth(district: District) -> None:
             if network["reason"].startswith("migrated"):
                 continue  # carried in the dedicated zone, its old lines dead
             steps = [s for s in plan.steps if network["id"] in s.subjects]
-            if connected:
-                assert [s.approach for s in steps] == ["dedicated_vpn", "dedicated_vpn"], unit.key
+            shared = [b for b in plan.blocked if network["id"] in b and "同一网段" in b]
+            if connected and not shared:  # built (PE, CE), then its business moved in
+                kinds = [s.approach for s in steps]
+                assert kinds[:2] == ["dedicated_vpn", "dedicated_vpn"], unit.key
+                assert set(kinds[2:]) <= {"business_gateway", "retire_gateway", "rebind_business"}
+            elif connected:  # its gateway shares the CE's office LAN: never moved blindly
+                assert steps == [], unit.key
             else:
                 assert steps == [] and any(network["id"] in b for b in plan.blocked)
     breaches = {b["host"] for b in truth["breaches"]}

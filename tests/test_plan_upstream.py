@@ -95,7 +95,14 @@ def test_every_new_dedicated_vpn_is_handed_to_the_city(
         assert ("ping", None, str(city.ip)) in checks
         if not r.routes:  # nothing to route back: said, never silent
             assert any("回程路由" in risk.text and r.pe in risk.text for risk in plan.risks)
+        connected = [
+            IPv4Interface(c.address).network
+            for c in step.checks
+            if c.kind == "interface" and c.address
+        ]
         for prefix in r.routes:  # the PE routes the CE's business prefixes back to the CE
+            if IPv4Network(prefix) in connected:  # the CE-PE link: the PE's own subnet
+                continue
             assert any(c.kind == "route" and c.prefix == prefix for c in step.checks), prefix
     for vlans in taken.values():
         assert len(vlans) == len(set(vlans)), "two plans took one VLAN on one uplink"

@@ -90,8 +90,12 @@ def test_plans_made_together_never_share_a_vlan_a_link_or_a_target(district: Dis
     built = 0
     for unit, plan in plans.items():
         for step in vpn_steps(plan):
+            if "核验已有" in step.title:  # the VPN already runs between CE and PE: not built
+                continue
+            found = SUB.search(step.title)
+            assert found is not None, step.title
             built += 1
-            sub, vlan = SUB.search(step.title).groups()  # type: ignore[union-attr]
+            sub, vlan = found.groups()
             end = (f"{step.host}:{sub.rsplit('.', 1)[0]}", vlan)
             assert vlans.setdefault(end, unit) == unit, f"{unit} and {vlans[end]} share {end}"
             assert not any(h.kind is Kind.VLAN and (h.scope, h.value) == end for h in surveyed), (

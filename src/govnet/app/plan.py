@@ -105,6 +105,7 @@ def make_plans(
                     {
                         "links": [str(n) for n in plan.links],
                         "city_requests": [r.to_dict() for r in plan.requests],
+                        "system_requests": [r.to_dict() for r in plan.system_requests],
                         "hosts": plan.hosts,
                         "steps": len(plan.steps),
                         "blocked": len(plan.blocked),

@@ -270,6 +270,13 @@ class Migration(_Frozen):
     public_access_of: dict[Annotated[str, Field(pattern=r"^[^:\s]+:[^:\s]+$")], PublicAccess] = {}
     public_pool: IPv4Network | None = None  # renumbered LANs come from here (public blocks)
     public_probe: IPv4Address | None = None  # answers ping in the public zone (the portal)
+    # Answers ping on the internet (a carrier's DNS server, say): an own exit is closed only
+    # with the LAN shown to reach the internet through the extranet's internet zone.
+    internet_probe: IPv4Address | None = None
+    # An old line is shut only once it has gone quiet: at most quiet_rate packets per second
+    # (in and out together: keepalives, not business) over quiet_seconds of its counters.
+    quiet_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
+    quiet_rate: Annotated[float, Field(ge=0)] = 1.0
 
     def get_public_access(self, network: str) -> PublicAccess:
         return self.public_access_of.get(network, self.public_access)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
+from govnet.model.facts import Interface
 from govnet.model.plans import Check, Risk
 from govnet.model.policy import Zone
 from govnet.model.verdicts import Verdict
@@ -18,13 +19,14 @@ from govnet.plan.configsafe import (
     to_name,
     to_route_target,
 )
+from govnet.plan.lanmove import LanMoves
 from govnet.plan.public import PublicZone
 from govnet.plan.steps import Uplink
 from govnet.plan.templates import mask, route_context, static_context
 from govnet.plan.upstream import UpstreamSteps
 
 
-class Approaches(PublicZone, UpstreamSteps):
+class Approaches(PublicZone, UpstreamSteps, LanMoves):
     def _dedicated(self, network: Verdict, uplink: Uplink | None) -> None:
         system = self.systems.get(network.system or "")
         if uplink is None or uplink.pe is None or uplink.pe_port is None:
@@ -59,41 +61,47 @@ class Approaches(PublicZone, UpstreamSteps):
             if state is None:
                 return
             create[host] = state
+        moves = self._find_moves(network, uplink, old)
+        if moves is None:
+            return
         by_host: dict[str, list[IPv4Network]] = {}
         for ln in old:
             if ln.host and ln.interface:
                 by_host.setdefault(ln.host, []).extend(self._remote_routes(ln.host, ln.interface))
         remote = list(dict.fromkeys(by_host.pop(uplink.ce, [])))
-        for host, there in sorted(by_host.items()):
-            self.risks.append(
-                Risk(
-                    f"{network.name} 的原线路在 {host}，"
-                    f"与外网接入路由器 {uplink.ce} 不同："
-                    f"业务终端须改由 {uplink.ce} 接入（或在两台设备间互联）"
-                    + (f"，原远端网段 {', '.join(map(str, there))}" if there else "")
-                )
-            )
-            remote += [p for p in there if p not in remote]
+        for there in by_host.values():  # the old lines' other routers: their business moves
+            remote += [p for p in there if p not in remote]  # to the CE (lanmove)
         business = self._business_prefixes(old)
         handoff = self._handoff(network, uplink.pe, name, rd, remote, business, upstream)
         if handoff is None:
             return
         self.registry.hold_vpn(self.unit, name, rd, [rd])
-        link = self._allocate_link()
-        pe_ip, ce_ip = list(link.hosts())[:2]
-        vlan = self.registry.allocate_vlan(
-            self.unit,
-            [(uplink.ce, uplink.port), (uplink.pe, uplink.pe_port)],
-            self.policy.zones[Zone.DEDICATED].vlans,
-        )
+        reuse = None if any(create.values()) else self._existing_link(uplink, name)
+        vlan: int | None = None
+        if reuse is None:
+            link = self._allocate_link()
+            pe_ip, ce_ip = list(link.hosts())[:2]
+            vlan = self.registry.allocate_vlan(
+                self.unit,
+                [(uplink.ce, uplink.port), (uplink.pe, uplink.pe_port)],
+                self.policy.zones[Zone.DEDICATED].vlans,
+            )
+            subs = {"PE": f"{uplink.pe_port}.{vlan}", "CE": f"{uplink.port}.{vlan}"}
+        else:  # the VPN already runs between CE and PE: verified, never built twice
+            subs = {"CE": reuse[0].name, "PE": reuse[1].name}
+            ce_ip, pe_ip = reuse[0].get_ipv4()[0].ip, reuse[1].get_ipv4()[0].ip
+            link = reuse[0].get_ipv4()[0].network
+        handoff.request.routes.append(str(link))  # the CE's proof pings from its link address
         sides = [
             (uplink.pe, uplink.pe_port, pe_ip, ce_ip, uplink.ce, "PE"),
             (uplink.ce, uplink.port, ce_ip, pe_ip, uplink.pe, "CE"),
         ]
         for host, port, mine, theirs, peer_host, side in sides:
             limit = self._dialect(host).description_max
-            sub = f"{port}.{vlan}"
+            sub = subs[side]
             routes = remote if side == "CE" else business  # the PE: back to the CE's LAN
+            facts = self._facts(host)
+            have = {r.prefix for r in (facts.routes if facts else ()) if r.vpn_instance == name}
             ctx = {
                 "side": side.lower(),
                 "vpn": {
@@ -103,7 +111,9 @@ class Approaches(PublicZone, UpstreamSteps):
                     "rd": rd,
                     "rt": rd,
                 },
-                "sub": {
+                "sub": None
+                if vlan is None
+                else {
                     "name": to_interface(sub),
                     "parent": to_interface(port),
                     "vlan": vlan,
@@ -112,7 +122,7 @@ class Approaches(PublicZone, UpstreamSteps):
                     "mask": mask(30),
                     "prefixlen": 30,
                 },
-                "routes": [route_context(p, theirs) for p in routes]
+                "routes": [route_context(p, theirs) for p in routes if str(p) not in have]
                 + (handoff.routes if side == "PE" else []),
                 "upstream": handoff.sub if side == "PE" else None,
                 "bgp": self._bgp(host, side, theirs, uplink),
@@ -120,26 +130,31 @@ class Approaches(PublicZone, UpstreamSteps):
             }
             checks = [
                 Check(host, "vpn", 0, vpn=name, route_distinguisher=rd, route_target=rd),
-                Check(host, "interface", 0, sub, name, up=True, address=f"{mine}/30"),
+                Check(host, "interface", 0, sub, name, up=True, address=f"{mine}/{link.prefixlen}"),
             ]
             checks += [Check(host, "route", 0, sub, name, str(p), str(theirs)) for p in routes]
             if side == "CE":  # the link is whole once its second end is built: traffic
                 checks.append(self._ping(host, name, mine, theirs))  # crosses the carrier
+                if system.probe is not None:  # and the new path reaches the system (make)
+                    checks.append(self._ping(host, name, mine, system.probe))
             else:  # the city's side is asked for before this step: its ping proves it done
                 checks += handoff.checks
                 self.requests.append(replace(handoff.request, before_step=len(self.steps) + 1))
             self._add_step(
                 host,
                 "dedicated_vpn",
-                f"{side}：建立专用网络区VPN {name}（{network.name}），子接口 {sub} VLAN {vlan}"
+                (
+                    f"{side}：建立专用网络区VPN {name}（{network.name}），子接口 {sub} VLAN {vlan}"
+                    if vlan is not None
+                    else f"{side}：核验已有的专用网络区VPN {name}（{network.name}，子接口 {sub}），"
+                    "补充缺少的路由并以流量验证"
+                )
                 + (f"，上联市级 VLAN {handoff.request.vlan}" if side == "PE" else ""),
                 [network.key],
                 ctx,
                 checks,
             )
-        for line in old:
-            self._shut_line(line, f"{network.name} 已由专用网络区VPN {name} 承载")
-            self._cancel_line(line)
+        self._move_business(network, moves, uplink, name)
         request = self.requests[-1]
         self.risks.append(
             Risk(
@@ -148,6 +163,27 @@ class Approaches(PublicZone, UpstreamSteps):
                 "回程路由）：未完成时该步骤到市级节点的 ping 检查失败，步骤自动回退"
             )
         )
+
+    def _existing_link(self, uplink: Uplink, vpn: str) -> tuple[Interface, Interface] | None:
+        """The CE's and the PE's sub-interfaces of their access circuit already in ``vpn``,
+        addressed on one subnet and up: the VPN runs between them (DOMAIN.md: reuse it)."""
+        ce, pe = self._facts(uplink.ce), self._facts(uplink.pe or "")
+        if ce is None or pe is None:
+            return None
+        for mine in ce.interfaces:
+            if mine.parent != uplink.port or mine.vpn_instance != vpn or not mine.get_ipv4():
+                continue
+            subnet = mine.get_ipv4()[0].network
+            for theirs in pe.interfaces:
+                if (
+                    theirs.parent == uplink.pe_port
+                    and theirs.vpn_instance == vpn
+                    and any(a.network == subnet for a in theirs.get_ipv4())
+                    and mine.oper_up is not False
+                    and theirs.oper_up is not False
+                ):
+                    return mine, theirs
+        return None
 
     def _vpn_state(self, network: Verdict, host: str, name: str, rd: str) -> bool | None:
         """Whether the step creates the VPN instance (True) or finds it whole (False); None
@@ -214,6 +250,20 @@ class Approaches(PublicZone, UpstreamSteps):
                 "再将互联网访问迁至外网互联网接入区"
             )
             return
+        host = uplink.ce  # make before break: the new default first, then the exits go
+        hop = uplink.pe_address.ip
+        existing = self._dialect(host).get_static_routes(self.inp.configs.get(host, ""))
+        if not any(
+            r.prefix.prefixlen == 0 and r.vpn is None and r.next_hop == hop for r in existing
+        ):
+            self._add_step(
+                host,
+                "internet_zone",
+                "互联网访问改经电子政务外网互联网接入区（默认路由指向外网PE）",
+                [f"{self.unit}:internet"],
+                {"default": {"vpn": None, "next_hop": to_address(hop)}},
+                [Check(host, "route", 0, uplink.port, None, "0.0.0.0/0", str(hop))],
+            )
         for exit_ in exits:
             if exit_.host is None or exit_.interface is None:
                 self.blocked.append(f"自建互联网出口（{exit_.kind}）无设备证据：须现场核实后关闭")
@@ -256,6 +306,29 @@ class Approaches(PublicZone, UpstreamSteps):
                 )
                 for r in routes
             ]
+            lan = self._lan_source(exit_.host, iface.name)
+            if exit_.host != host:  # its LAN's gateway: the default now via the CE (make)
+                via = self._lan_neighbour(exit_.host, host)
+                if via is None:
+                    self.risks.append(
+                        Risk(
+                            f"内网终端的默认网关须改指外网接入路由器 {host}"
+                            f"（原经自建出口设备 {exit_.host} 上网，两者不在同一局域网）"
+                        )
+                    )
+                else:
+                    self._add_step(
+                        exit_.host,
+                        "internet_zone",
+                        f"{exit_.host} 的局域网改经外网接入路由器 {host} 上网"
+                        f"（默认路由指向 {via}）",
+                        [f"{self.unit}:internet"],
+                        {"default": {"vpn": None, "next_hop": to_address(via)}},
+                        [Check(exit_.host, "route", 0, None, None, "0.0.0.0/0", str(via))],
+                    )
+            probe = self.migration.internet_probe
+            if probe is not None and lan is not None:  # the LAN still reaches the internet
+                checks.append(self._ping(exit_.host, None, lan, probe))
             self._add_step(
                 exit_.host,
                 "close_exit",
@@ -279,24 +352,47 @@ class Approaches(PublicZone, UpstreamSteps):
             )
             if line is not None:
                 self._cancel_line(line)
-        host = uplink.ce
-        hop = uplink.pe_address.ip
-        existing = self._dialect(host).get_static_routes(self.inp.configs.get(host, ""))
-        if not any(
-            r.prefix.prefixlen == 0 and r.vpn is None and r.next_hop == hop for r in existing
-        ):
-            self._add_step(
-                host,
-                "internet_zone",
-                "互联网访问改经电子政务外网互联网接入区（默认路由指向外网PE）",
-                [f"{self.unit}:internet"],
-                {"default": {"vpn": None, "next_hop": to_address(hop)}},
-                [Check(host, "route", 0, uplink.port, None, "0.0.0.0/0", str(hop))],
-            )
         self.risks.append(
-            Risk("关闭自建出口到新默认路由生效之间互联网访问中断（数秒）：须在夜间窗口执行")
-        )
-        if any(e.host != host for e in exits if e.host):
-            self.risks.append(
-                Risk(f"内网终端的默认网关须指向外网接入路由器 {host}（原经自建出口设备上网）")
+            Risk(
+                "新默认路由先于关闭自建出口生效：关闭出口时经该出口的会话中断（数秒），须在夜间窗口执行"
             )
+        )
+
+    def _lan_source(self, host: str, exit_port: str) -> IPv4Address | None:
+        """The router's own address on its LAN (a global interface that is no line's, no
+        loopback): where its terminals' internet traffic comes from."""
+        line_ports = {(ln.host, ln.interface) for ln in self.inp.classification.lines}
+        facts = self._facts(host)
+        for iface in facts.interfaces if facts else ():
+            if (
+                iface.vpn_instance is None
+                and iface.name != exit_port
+                and iface.parent is None
+                and iface.kind != "loopback"
+                and (host, iface.name) not in line_ports
+                and iface.admin_up is not False
+            ):
+                addresses = [a for a in iface.get_ipv4() if a.network.prefixlen < 32]
+                if addresses:
+                    return addresses[0].ip
+        return None
+
+    def _lan_neighbour(self, host: str, ce: str) -> IPv4Address | None:
+        """The CE's address on a LAN it shares with ``host`` (global tables)."""
+        mine = self._facts(host)
+        theirs = self._facts(ce)
+        if mine is None or theirs is None:
+            return None
+        nets = [
+            a.network
+            for i in mine.interfaces
+            if i.vpn_instance is None
+            for a in i.get_ipv4()
+            if a.network.prefixlen < 31
+        ]
+        for iface in theirs.interfaces:
+            if iface.vpn_instance is None and iface.admin_up is not False:
+                for a in iface.get_ipv4():
+                    if a.network in nets:
+                        return a.ip
+        return None

@@ -105,6 +105,7 @@ def checks_to_yaml(plan: Plan) -> str:
         "pre": [c.to_dict() for c in plan.prechecks],
         "post": [c.to_dict() for s in plan.steps for c in s.checks],
         "city_requests": [r.to_dict() for r in plan.requests],  # not pushed: asked for
+        "system_requests": [r.to_dict() for r in plan.system_requests],
     }
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 

@@ -104,4 +104,5 @@ def make_plan(inp: PlanInput, unit: str, registry: Registry | None = None) -> Pl
         ],
         planner.links,
         planner.requests,
+        planner.system_requests,
     )

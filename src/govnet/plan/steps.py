@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from govnet.model.facts import HostFacts, Interface, physical_port
-from govnet.model.plans import Cancel, Check, CityRequest, Risk, Step
+from govnet.model.plans import Cancel, Check, CityRequest, Risk, Step, SystemRequest
 from govnet.model.policy import Category, Policy, Target
 from govnet.model.snapshot import CORE_ROLE, Snapshot
 from govnet.model.verdicts import Classification, Verdict
@@ -75,6 +75,7 @@ class Steps:
         self.registry = registry
         self.links: list[IPv4Network] = []
         self.requests: list[CityRequest] = []  # the city's side of hand-offs, asked for
+        self.system_requests: list[SystemRequest] = []  # the systems' operators' side
 
     def _allocate_link(self) -> IPv4Network:
         link = self.registry.allocate_link(self.unit, self.migration.link_pool)

@@ -16,7 +16,16 @@ from govnet.model.problems import UsageError
 from govnet.plan.configsafe import Safe, UnsafeValue, is_safe, to_address, to_interface, to_name
 from govnet.platforms import StaticRoute
 
-APPROACHES = ("dedicated_vpn", "public_zone", "internet_zone", "close_exit", "decommission_line")
+APPROACHES = (
+    "dedicated_vpn",
+    "business_gateway",
+    "rebind_business",
+    "retire_gateway",
+    "public_zone",
+    "internet_zone",
+    "close_exit",
+    "decommission_line",
+)
 TEMPLATES = Path("playbooks/templates")
 
 

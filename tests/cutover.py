@@ -1,0 +1,170 @@
+"""Playing a district's cutover plans on the lab's data plane, step by step, as a night
+window would: the city's and the systems' operators do what each plan asks of them just
+before the step that needs it, every step's lines go into its router, its checks are
+evaluated on the live state (state from the router's facts, ping by the data plane, quiet
+by the counters), and every ground-truth flow is sent again after each step.
+
+Shared by the cutover tests (in-process, every vendor) and the mutation test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Interface
+
+from govnet.model.plans import Check, PingAnswer, Plan, Step
+from govnet.plan import evaluate_checks
+from govnet.platforms import Dialect
+from govnet_lab.city import get_city_lines, get_system_lines
+from govnet_lab.configure import apply_lines
+from govnet_lab.dataplane import Network, Outcome, ProbeRequest
+from govnet_lab.district import District, FlowTruth
+from govnet_lab.facts import get_device_facts
+
+
+class FakeClock:
+    """The counters' clock, moved by the quiet checks instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Window:
+    """What happened while the plans were played."""
+
+    failed_checks: list[str] = field(default_factory=list)  # step, check, what was seen
+    broken_flows: list[str] = field(default_factory=list)  # step, flow that stopped
+    leaked_flows: list[str] = field(default_factory=list)  # step, flow that must never work
+    rejected: list[str] = field(default_factory=list)  # lines a router refused
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed_checks or self.broken_flows or self.leaked_flows or self.rejected)
+
+
+class Player:
+    """One district's lab and data plane, with the plans played on it."""
+
+    def __init__(self, district: District, dialects: dict[str, Dialect]) -> None:
+        self.district = district
+        self.dialects = dialects
+        self.clock = FakeClock()
+        self.net = Network(district, clock=self.clock)
+        self.works = {f.id: self.sends(f) for f in district.truth.flows}
+
+    def sends(self, flow: FlowTruth) -> bool:
+        return self.net.check_flow(flow).outcome is Outcome.REPLY
+
+    def type_lines(self, host: str, lines: Sequence[str]) -> list[str]:
+        device = self.district.get_device(host)
+        assert device is not None, host
+        self.net.before_change(host)
+        rejected = apply_lines(device, list(lines))
+        self.net.note_change()
+        return [f"{host}: {line}" for line in rejected]
+
+    def step(self, plan: Plan, step: Step) -> Window:
+        """The operators' requests due before ``step``, the step itself, its checks, and
+        every flow sent again."""
+        window = Window()
+        for city in (r for r in plan.requests if r.before_step == step.number):
+            window.rejected += self.type_lines(
+                "city-zwww-core", get_city_lines(self.district, city)
+            )
+        for ask in (r for r in plan.system_requests if r.before_step == step.number):
+            host, lines = get_system_lines(self.district, ask)
+            window.rejected += self.type_lines(host, lines)
+        device = self.district.get_device(step.host)
+        assert device is not None
+        window.rejected += self.type_lines(
+            step.host, self.dialects[device.platform].to_push_lines(step.config)
+        )
+        window.failed_checks += [
+            f"step {step.number} {step.host}: {text}" for text in self.check(step.checks)
+        ]
+        window.broken_flows, window.leaked_flows = self.flows(f"step {step.number}")
+        return window
+
+    def check(self, checks: Sequence[Check]) -> list[str]:
+        """The checks that do not hold, with what was seen."""
+        failed: list[str] = []
+        for check in checks:
+            if check.kind == "quiet":
+                rate = self.rate(check.host, check.interface or "")
+                if check.rate is not None and rate > check.rate:
+                    failed.append(f"{check.text} (seen: {rate} packets/s)")
+                continue
+            facts = get_device_facts(self.district.get_device(check.host))  # type: ignore[arg-type]
+            pings: dict[Check, PingAnswer | str] = {}
+            if check.kind == "ping":
+                pings[check] = self.ping(check)
+            for c, held, seen in evaluate_checks([check], {check.host: facts}, pings):
+                if not held:
+                    failed.append(f"{c.text} (seen: {seen})")
+        return failed
+
+    def ping(self, check: Check) -> PingAnswer:
+        assert check.destination and check.source
+        request = ProbeRequest(
+            IPv4Interface(check.destination).ip, check.vpn, IPv4Address(check.source)
+        )
+        count = check.count or 5
+        reply = self.net.probe(check.host, request).outcome is Outcome.REPLY
+        return PingAnswer(count, count if reply else 0)
+
+    def rate(self, host: str, port: str) -> int:
+        """Packets per second the port carries now, in and out."""
+        counts = self.net.get_counter_reader(host)().get(port)
+        return 0 if counts is None else counts.in_pps + counts.out_pps
+
+    def flows(self, when: str) -> tuple[list[str], list[str]]:
+        """Flows that worked and must work but no longer do; flows that must never work
+        and now do."""
+        broken, leaked = [], []
+        for flow in self.district.truth.flows:
+            now = self.sends(flow)
+            if flow.must_work and self.works[flow.id] and not now:
+                broken.append(f"{when}: {flow.id}")
+            if not flow.must_work and not self.works[flow.id] and now:
+                leaked.append(f"{when}: {flow.id}")
+        return broken, leaked
+
+
+def play(
+    player: Player, plans: Sequence[Plan], skip: Callable[[Plan, Step], bool] | None = None
+) -> Window:
+    """Every plan, every step in order (manual steps too: done on site, by hand)."""
+    total = Window()
+    for plan in plans:
+        started: set[str] = set()
+        for step in plan.steps:
+            if skip is not None and skip(plan, step):
+                continue
+            if step.host not in started:  # the host's pre-checks, before its first line
+                started.add(step.host)
+                pre = [c for c in plan.prechecks if c.host == step.host]
+                total.failed_checks += [
+                    f"{plan.unit} before step {step.number}: {x}" for x in player.check(pre)
+                ]
+            window = player.step(plan, step)
+            total.failed_checks += [f"{plan.unit} {x}" for x in window.failed_checks]
+            total.broken_flows += [f"{plan.unit} {x}" for x in window.broken_flows]
+            total.leaked_flows += [f"{plan.unit} {x}" for x in window.leaked_flows]
+            total.rejected += [f"{plan.unit} {x}" for x in window.rejected]
+    return total
+
+
+def get_first(window: Window) -> tuple[int | None, int | None]:
+    """The step numbers of the first failed check and the first broken flow (None: none)."""
+
+    def number(text: str) -> int:
+        return int(text.split("step ", 1)[1].split()[0].rstrip(":"))
+
+    checks = [number(x) for x in window.failed_checks]
+    flows = [number(x) for x in window.broken_flows + window.leaked_flows]
+    return (min(checks) if checks else None), (min(flows) if flows else None)
