@@ -51,17 +51,23 @@ class PublicZone(Steps):
             if ln.host and ln.interface
             for p in self._remote_routes(ln.host, ln.interface)
         ]
-        if remote:  # a private block the public zone does not carry: no route to it there
+        system = self.systems.get(network.system or "")
+        probe = system.probe if system is not None else None
+        if remote and probe is None:  # make before break: its far side is not there yet
             self.risks.append(
                 Risk(
                     f"{network.name} 原经专线访问的远端网段（{', '.join(map(str, remote))}）"
-                    "不在公用网络区承载的地址范围内，关闭原线路后经公用网络区不可达："
-                    "其服务须由主管部门以公用网络区地址提供，切换前确认",
+                    "不在公用网络区承载的地址范围内：原线路保留，本方案不关闭、不撤销。"
+                    "待主管部门以公用网络区地址提供其服务，并在目录（catalogue）中给出可 ping 的"
+                    "服务地址（probe）后，重新生成方案，经公用网络区验证可达再关闭原线路",
                     network.name,
                 )
             )
-        for line in old:
-            self._shut_line(line, f"{network.name} 并入公用网络区")
+            return
+        source = lans[0][1].ip
+        proof = [] if probe is None else [self._ping(host, None, source, probe)]
+        for line in old:  # shut only once its service answers through the public zone
+            self._shut_line(line, f"{network.name} 并入公用网络区", proof)
             self._cancel_line(line)
 
     def _public_nat(
