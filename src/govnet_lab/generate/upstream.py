@@ -12,14 +12,16 @@ carry the dedicated zone upstream, and the routes that go with them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from govnet.model.facts import physical_port
 from govnet.model.inventory import Inventory, Role
+from govnet.model.policy import load_policy
 from govnet_lab.generate.devices import FarEnd, iter_p2p
-from govnet_lab.generate.lines import LineBuilder
+from govnet_lab.generate.lines import LineBuilder, get_catalogue_targets
 from govnet_lab.generate.networks import (
     CITY_AS,
     COUNTY_AS,
@@ -54,6 +56,9 @@ CITY_EXIT_WAN = IPv4Network("202.98.255.248/30")  # the city exit's telecom line
 UPSTREAM_PLATFORM = "huawei"
 DEFAULT = IPv4Network("0.0.0.0/0")
 LAN_PREFIX = "lan:"  # a link end that is a unit's LAN switch, not a router port
+# The links between the city core and the systems' nodes: a block no county router uses.
+SYSTEM_LINKS = IPv4Network("10.252.0.0/24")
+DEDICATED_LINKS = IPv4Network("172.16.0.0/12")  # the dedicated zone's CE-PE and PE-city /30s
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,19 @@ class Reached:
 
 def get_system_node(key: str) -> str:
     return f"up-{key}"
+
+
+@functools.cache
+def get_extranet_systems() -> dict[str, str]:
+    """The catalogue's systems whose platform the city's dedicated zone carries, each with
+    its route target: those with a vpn_id, except the nationally planned ones (they keep
+    their own lines) and the isolated or classified ones (never on the extranet)."""
+    targets = get_catalogue_targets()
+    return {
+        s.key: targets[s.key]
+        for s in load_policy(None).catalogue
+        if s.key in targets and not (s.national_plan or s.isolated or s.classified)
+    }
 
 
 def get_carrier_node(carrier: str) -> str:
@@ -213,6 +231,7 @@ class UpstreamBuilder(LineBuilder):
             else:
                 self._join_system(far.reach.split(":", 1)[1], far)
         self._carry_dedicated(city)
+        self._attach_systems(city)
 
     def _join_lans(self) -> None:
         """The routers of one unit share its LAN: each LAN port is linked to the unit's
@@ -392,6 +411,31 @@ class UpstreamBuilder(LineBuilder):
                 export=[IPv4Network(p) for p in system.prefixes],
             )
         )
+
+    def _attach_systems(self, city: Device) -> None:
+        """Each carried system's node on the city's dedicated zone, as its platform is in
+        the real extranet: the city's port in the system's VPN, the node's in its global
+        table. The city routes the system's prefixes to the node; the node routes the
+        extranet's private space (the county LANs, the dedicated zone's links) back as
+        summaries, less specific than its routes per unit over the old lines, so no flow of
+        today moves until a cutover moves it (and the operator moves that unit's route)."""
+        links = iter_p2p(SYSTEM_LINKS, 0)
+        carried = get_extranet_systems()
+        for key in sorted(k for k in carried if get_system_node(k) in self.upstream):
+            node = self.upstream[get_system_node(key)]
+            system = next(s for s in SYSTEMS if s.key == key)
+            vpn, target = f"zw-{key}", carried[key]
+            _ensure_vpn(city, VpnInstance(vpn, target, [target], [target], system.name))
+            mine, theirs = self._join(city, node, next(links))
+            port = city.get_interface(self._port_of(city, mine))
+            assert port is not None
+            port.vpn_instance = vpn
+            city.static_routes.extend(
+                StaticRoute(IPv4Network(p), theirs, vpn_instance=vpn) for p in system.prefixes
+            )
+            node.static_routes.extend(
+                StaticRoute(block, mine) for block in (*self.lan_summary, DEDICATED_LINKS)
+            )
 
     def _carry_dedicated(self, city: Device) -> None:
         """Each dedicated-zone VPN from the county PE to the city core, on a sub-interface per
