@@ -121,9 +121,13 @@ class FlowTruth:
 
     ``works`` is what the generator built: it differs from ``must_work`` only where the
     district has a deliberate fault of design (the isolation breach) or a fault of the data
-    plane breaks it (``--faults``, :class:`DataplaneFaultTruth`). The flow is sent from
-    ``host`` (the unit's router), from ``source`` in its ``vpn_instance``, to ``destination``;
-    ``path`` is the routers it crosses when it works, ``host`` first.
+    plane breaks it (``--faults``, :class:`DataplaneFaultTruth`). The flow is the terminals
+    behind gateway address ``source`` (on ``host``, the unit's router, in its
+    ``vpn_instance``) reaching ``destination``; ``path`` is the routers it crosses as built,
+    ``host`` first. The lab sends it from whichever router owns ``source`` on an up interface
+    now, in that interface's table (``host`` while it still does: both up is the moment
+    before a move, on two VLANs of the LAN), so a cutover that moves the gateway into a VPN
+    on another router of the LAN and shuts the old one moves the flow with it.
     """
 
     id: str

@@ -10,6 +10,7 @@ a flow of the ground truth works and along which path.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from ipaddress import IPv4Address
 
 from govnet_lab.dataplane.bgp import compute_bgp
@@ -173,8 +174,11 @@ class Network:
         return iface.address.ip if iface is not None and iface.address is not None else None
 
     def check_flow(self, flow: FlowTruth) -> Probe:
-        """One ground-truth flow, sent as a ping from its router and source address."""
-        return self.probe(flow.host, get_flow_request(flow))
+        """One ground-truth flow, sent as a ping from its source address, by the router that
+        owns that address now (FlowTruth: a cutover may have moved the gateway)."""
+        host, vpn = self.forwarding.sender(flow.host, flow.vpn_instance, IPv4Address(flow.source))
+        request = get_flow_request(flow)
+        return self.probe(host, replace(request, vpn=vpn))
 
 
 def get_forwarding(district: District) -> Forwarding:

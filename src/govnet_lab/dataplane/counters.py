@@ -211,19 +211,20 @@ class Counters:
         """The ports a working flow's packets cross both ways (none when it does not work
         now), and every router its walks touched (those that failed too)."""
         source, destination = IPv4Address(flow.source), IPv4Address(flow.destination)
-        forward = self.forwarding.walk(flow.host, flow.vpn_instance, source, destination)
-        touched = {flow.host, *(a.host for a in forward.arrivals)}
+        host, vpn = self.forwarding.sender(flow.host, flow.vpn_instance, source)
+        forward = self.forwarding.walk(host, vpn, source, destination)
+        touched = {flow.host, host, *(a.host for a in forward.arrivals)}
         if not forward.delivered or not forward.arrivals:
             return [], touched
         last = forward.arrivals[-1]
         assert last.address is not None
         back = self.forwarding.walk(
-            last.host, last.vpn, last.address, forward.seen[-1], flow.host, forward.translations
+            last.host, last.vpn, last.address, forward.seen[-1], host, forward.translations
         )
         touched |= {a.host for a in back.arrivals}
         if not back.delivered:
             return [], touched
-        lan = self._lan_port(flow)
+        lan = self._lan_port(host, vpn, source)
         if lan == forward.departures[0]:  # the router's own address on the way out: no LAN
             lan = None
         crossings = [(lan, IN)] if lan else []
@@ -235,12 +236,14 @@ class Counters:
             crossings.append((lan, OUT))
         return crossings, touched
 
-    def _lan_port(self, flow: FlowTruth) -> Port | None:
-        """The port of the flow's source address: its LAN, where its hosts sit."""
-        device = self.forwarding.devices[flow.host]
-        for iface in device.interfaces:
-            if iface.address is not None and str(iface.address.ip) == flow.source:
-                return flow.host, iface.name
+    def _lan_port(self, host: str, vpn: str | None, source: IPv4Address) -> Port | None:
+        """The port of the flow's source address on its sender: its LAN, where its hosts sit."""
+        for iface in self.forwarding.devices[host].interfaces:
+            if iface.address is not None and (iface.address.ip, iface.vpn_instance) == (
+                source,
+                vpn,
+            ):
+                return host, iface.name
         return None
 
 

@@ -83,6 +83,21 @@ class Forwarding:
             for i in device.interfaces
         )
 
+    def sender(self, host: str, vpn: str | None, address: IPv4Address) -> tuple[str, str | None]:
+        """The router, and its table, that terminals behind gateway ``address`` send through
+        now: ``host`` while it owns the address on an up interface (in ``vpn`` first), else
+        whichever router does (a cutover moved the gateway there, say into a VPN on another
+        router of the LAN); ``host`` in ``vpn`` when nobody does (the send fails there)."""
+        owners = [
+            (name, i.vpn_instance)
+            for name, device in self.devices.items()
+            for i in device.interfaces
+            if i.address is not None and i.address.ip == address and i.oper_up
+        ]
+        if (host, vpn) in owners or not owners:
+            return host, vpn
+        return next((o for o in owners if o[0] == host), owners[0])
+
     def lookup(
         self, device: Device, vpn: str | None, destination: IPv4Address
     ) -> RouteEntry | None:

@@ -282,7 +282,9 @@ TRUTH_HEADER = """\
 #                   extranet), must_work (policy), works (as built: differs only
 #                   for the isolation breach and flows a data-plane fault breaks, whose reason
 #                   then names it), path (the routers it crosses, host first, when it works;
-#                   empty when not). The lab's data plane answers the same from live state.
+#                   empty when not). The lab's data plane answers the same from live state;
+#                   `source` is the LAN's gateway: moved to another router by a cutover, the
+#                   lab sends the flow from whichever router owns it then.
 # dataplane_faults  faults of the data plane (`--faults drop_vlan|one_way|blackhole|
 #                   no_return=...`), one line or route of `host` each: fault; circuit, ends
 #                   ("host:port") and vlan of a carrier circuit (drop_vlan: the VLAN it stops
