@@ -139,11 +139,14 @@ def lab_apply(
     file: Annotated[
         Path, typer.Argument(help="Configuration lines, one a line.", dir_okay=False, exists=True)
     ],
-    host: Annotated[str, typer.Option(help="The upstream router, e.g. city-zwww-core.")],
+    host: Annotated[
+        str,
+        typer.Option(help="The upstream router: city-zwww-core, or a system's node (up-weijian)."),
+    ],
     project: LabProjectOpt = None,
 ) -> None:
     """Type lines into an upstream router of the running lab (nobody logs in to those): play
-    the city's operator doing what a plan asks of the city."""
+    the city's operator, or a vertical system's, doing what a plan asks of them."""
     from govnet_lab.control import LabError, apply_upstream
 
     try:
