@@ -69,7 +69,7 @@ class District:
         self.root = root
         self.inventory: Inventory = get_inventory(root, get_bundled_tree())
         self.devices: list[Device] = load_district(root / ".govnet/lab/district.json").devices
-        self.policy: Policy = load_policy(None)
+        self.policy: Policy = load_policy(root)  # the lab project's: its probes
 
     def served_as(self, platform: str) -> list[Device]:
         return [as_platform(d, platform) for d in self.devices]

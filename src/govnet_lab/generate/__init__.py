@@ -7,10 +7,10 @@ where it deliberately does not. Every choice comes from ``random.Random`` seeded
 built from the seed, so the same inputs give byte-identical files.
 
 Modules, in the order a district is made: ``inventory`` (stage one, and the project's
-files), ``networks`` (blocks, AS numbers, kinds of network, descriptions), then the builder
-in four steps, each a class on the one before: ``devices`` (routers, links), ``plans``
-(which line is what), ``lines`` (each line built), ``truth`` (the district and its ground
-truth); ``faults`` last.
+files; ``policy`` its policy, with the probes of the systems built), ``networks`` (blocks, AS
+numbers, kinds of network, descriptions), then the builder in four steps, each a class on the
+one before: ``devices`` (routers, links), ``plans`` (which line is what), ``lines`` (each
+line built), ``truth`` (the district and its ground truth); ``faults`` last.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from govnet.model.divisions import get_bundled_tree
 from govnet.model.files import write_atomically
 from govnet.model.inventory import NORNIR_CONFIG, Inventory
 from govnet.model.inventory_files import get_inventory
+from govnet.model.policy import POLICY_FILE
 from govnet_lab.dataplane import settle_sessions
 from govnet_lab.district import District, GroundTruth, load_district, save_district
 from govnet_lab.generate.dataplane_faults import apply_dataplane_faults, parse_dataplane_faults
@@ -39,6 +40,7 @@ from govnet_lab.generate.inventory import (
     synthesize_inventory,
     write_project,
 )
+from govnet_lab.generate.policy import get_lab_policy_text
 from govnet_lab.generate.truth import DistrictBuilder, truth_to_yaml
 
 __all__ = [
@@ -116,8 +118,9 @@ def generate_lab(
     apply_faults(district, chosen)
     apply_dataplane_faults(district, requests, seed)  # a host it does not fit: FaultSpecError
     settle_sessions(district)  # after the faults: a faulted line takes its sessions down
-    if texts is not None:
+    if texts is not None:  # a project of its own: its policy names the lab's probes
         write_project(project_root, *texts)
+        write_atomically(project_root / POLICY_FILE, get_lab_policy_text(district))
     path = project_root / DISTRICT_FILE
     save_district(district, path)
     write_atomically(project_root / TRUTH_FILE, truth_to_yaml(district))
