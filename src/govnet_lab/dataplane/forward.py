@@ -88,13 +88,15 @@ class Forwarding:
         now: ``host`` while it owns the address on an up interface (in ``vpn`` first), else
         whichever router does (a cutover moved the gateway there, say into a VPN on another
         router of the LAN); ``host`` in ``vpn`` when nobody does (the send fails there)."""
+        if self.owns(self.devices[host], address, vpn):
+            return host, vpn  # the usual case, without looking at every router
         owners = [
             (name, i.vpn_instance)
             for name, device in self.devices.items()
             for i in device.interfaces
             if i.address is not None and i.address.ip == address and i.oper_up
         ]
-        if (host, vpn) in owners or not owners:
+        if not owners:
             return host, vpn
         return next((o for o in owners if o[0] == host), owners[0])
 
