@@ -6,11 +6,14 @@ plane, as tests/test_plan_upstream.py."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
 
 import pytest
 
+from govnet.app.project import init_project
 from govnet.model.plans import Plan, SystemRequest
 from govnet.model.policy import POLICY_FILE, load_policy
 from govnet_lab.city import get_city_lines
@@ -19,6 +22,7 @@ from govnet_lab.district import District as Lab
 from govnet_lab.district import load_district
 from govnet_lab.generate import generate_lab
 from govnet_lab.generate.upstream import CITY, get_extranet_systems, get_system_node
+from govnet_lab.server import apply_requests
 from govnet_lab.system import SystemRequestError, get_system_lines
 from test_plan import DIALECTS, District
 from test_plan_upstream import apply, plans_together
@@ -193,3 +197,27 @@ def test_the_lab_project_names_each_systems_probe(district: District) -> None:
 
 def test_the_bundled_policy_has_no_probes() -> None:
     assert not any(s.probe for s in load_policy(None).catalogue)
+
+
+def test_the_running_lab_takes_lines_for_a_system_node(district: District, tmp_path: Path) -> None:
+    """What `govnet lab apply --host up-weijian FILE` asks of the lab's server: the system's
+    node is an upstream router, so its operator's lines are typed into it."""
+    lab = load(district)
+    net = Network(lab)
+    line = "ip route-static 192.0.2.0 255.255.255.0 NULL0"
+    request = tmp_path / "one.json"
+    request.write_text(json.dumps({"host": NODE, "lines": [line]}), encoding="utf-8")
+    apply_requests(tmp_path, net)
+    answer = json.loads((tmp_path / "one.done").read_text(encoding="utf-8"))
+    assert answer == {"rejected": []}
+    assert any(r.prefix == IPv4Network("192.0.2.0/24") for r in net.get_device(NODE).static_routes)
+
+
+def test_a_projects_own_policy_is_left_alone(tmp_path: Path) -> None:
+    """The example project (`govnet init`, the demo's) keeps its policy: only a project the
+    lab synthesizes gets the lab's probes."""
+    init_project(tmp_path)
+    before = (tmp_path / POLICY_FILE).read_bytes()
+    generate_lab(tmp_path, None, SEED, None, None)
+    assert (tmp_path / POLICY_FILE).read_bytes() == before
+    assert not any(s.probe for s in load_policy(tmp_path).catalogue)
