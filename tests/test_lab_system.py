@@ -21,7 +21,8 @@ from govnet_lab.dataplane import Network, Outcome, ProbeRequest
 from govnet_lab.district import District as Lab
 from govnet_lab.district import load_district
 from govnet_lab.generate import generate_lab
-from govnet_lab.generate.upstream import CITY, get_extranet_systems, get_system_node
+from govnet_lab.generate.lines import get_extranet_systems
+from govnet_lab.generate.upstream import CITY, get_system_node
 from govnet_lab.server import apply_requests
 from govnet_lab.system import SystemRequestError, get_system_lines
 from test_plan import DIALECTS, District

@@ -50,6 +50,19 @@ def get_catalogue_targets() -> dict[str, str]:
     return {s.key: f"{asn}:{s.vpn_id}" for s in policy.catalogue if s.vpn_id is not None}
 
 
+@functools.cache
+def get_extranet_systems() -> dict[str, str]:
+    """The catalogue's systems whose platform the city's dedicated zone carries, each with
+    its route target: those with a vpn_id, except the nationally planned ones (they keep
+    their own lines) and the isolated or classified ones (never on the extranet)."""
+    targets = get_catalogue_targets()
+    return {
+        s.key: targets[s.key]
+        for s in load_policy(None).catalogue
+        if s.key in targets and not (s.national_plan or s.isolated or s.classified)
+    }
+
+
 @dataclass(frozen=True)
 class Dedicated:
     """A unit's dedicated-zone VPN as built: where its business subnet is and what it reaches;

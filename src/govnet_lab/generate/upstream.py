@@ -12,16 +12,14 @@ carry the dedicated zone upstream, and the routes that go with them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from govnet.model.facts import physical_port
 from govnet.model.inventory import Inventory, Role
-from govnet.model.policy import load_policy
 from govnet_lab.generate.devices import FarEnd, iter_p2p
-from govnet_lab.generate.lines import LineBuilder, get_catalogue_targets
+from govnet_lab.generate.lines import LineBuilder, get_extranet_systems
 from govnet_lab.generate.networks import (
     CITY_AS,
     COUNTY_AS,
@@ -71,19 +69,6 @@ class Reached:
 
 def get_system_node(key: str) -> str:
     return f"up-{key}"
-
-
-@functools.cache
-def get_extranet_systems() -> dict[str, str]:
-    """The catalogue's systems whose platform the city's dedicated zone carries, each with
-    its route target: those with a vpn_id, except the nationally planned ones (they keep
-    their own lines) and the isolated or classified ones (never on the extranet)."""
-    targets = get_catalogue_targets()
-    return {
-        s.key: targets[s.key]
-        for s in load_policy(None).catalogue
-        if s.key in targets and not (s.national_plan or s.isolated or s.classified)
-    }
 
 
 def get_carrier_node(carrier: str) -> str:
