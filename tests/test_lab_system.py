@@ -16,7 +16,7 @@ import pytest
 from govnet.app.project import init_project
 from govnet.model.plans import Plan, SystemRequest
 from govnet.model.policy import POLICY_FILE, load_policy
-from govnet_lab.city import get_city_lines
+from govnet_lab.city import SystemRequestError, get_city_lines, get_system_lines
 from govnet_lab.dataplane import Network, Outcome, ProbeRequest
 from govnet_lab.district import District as Lab
 from govnet_lab.district import load_district
@@ -24,7 +24,6 @@ from govnet_lab.generate import generate_lab
 from govnet_lab.generate.lines import get_extranet_systems
 from govnet_lab.generate.upstream import CITY, get_system_node
 from govnet_lab.server import apply_requests
-from govnet_lab.system import SystemRequestError, get_system_lines
 from test_plan import DIALECTS, District
 from test_plan_upstream import apply, plans_together
 
@@ -158,8 +157,10 @@ def test_the_flow_follows_its_gateway_and_the_operator_brings_it_back(
     request = SystemRequest("卫生健康专网", "卫健", VPN, ["10.70.7.0/25"], None, str(old_hop.ip), 4)
     node = lab.get_device(NODE)
     assert node is not None
-    lines = get_system_lines(lab, request)
-    assert lines[0] == f"undo ip route-static 10.70.7.0 255.255.255.128 {old_hop.ip}"
+    host, lines = get_system_lines(lab, request)
+    assert (
+        host == NODE and lines[0] == f"undo ip route-static 10.70.7.0 255.255.255.128 {old_hop.ip}"
+    )
     apply(net, node, lines)
     works = net.check_flow(flow)
     assert works.outcome is Outcome.REPLY, works.reason
