@@ -1,25 +1,30 @@
 """The synthesized project's policy: the bundled one, with each vertical system's probe
 address (``probe:`` of its catalogue entry) set to the server the lab built behind the
-system's node, as an operator would agree it. The text is edited, not re-dumped, so the
-policy's comments stay for whoever reads the lab project."""
+system's node, as an operator would agree it; only for the systems the lab attaches to the
+city's dedicated zone (a probe elsewhere would be pinged through the extranet in vain).
+The text is edited, not re-dumped, so the policy's comments stay for whoever reads it."""
 
 from __future__ import annotations
 
 from govnet.model.files import get_bundled_root
 from govnet.model.policy import POLICY_FILE
 from govnet_lab.district import District
+from govnet_lab.generate.lines import get_extranet_systems
 from govnet_lab.generate.upstream import get_system_node
 
 
 def get_lab_policy_text(district: District) -> str:
     """The bundled policy's text with ``probe: <server>`` in each catalogue entry whose
-    system has a node in this district (inserted after ``{key: <key>, ``)."""
+    system has a node in this district on the city's dedicated zone (inserted after
+    ``{key: <key>, ``)."""
     text = (get_bundled_root() / POLICY_FILE).read_text(encoding="utf-8")
     servers = {s.host: s.address for s in district.servers}
     for node in district.upstream:
         key = node.hostname.removeprefix(get_system_node(""))
         marker = f"{{key: {key}, "
         if node.hostname != get_system_node(key) or node.hostname not in servers:
+            continue
+        if key not in get_extranet_systems():
             continue
         if marker in text:
             text = text.replace(marker, f"{marker}probe: {servers[node.hostname]}, ", 1)
