@@ -56,6 +56,7 @@ class Player:
         self.clock = FakeClock()
         self.net = Network(district, clock=self.clock)
         self.works = {f.id: self.sends(f) for f in district.truth.flows}
+        self.stopped: set[tuple[str, str | None]] = set()  # (host, source) cut off on purpose
 
     def sends(self, flow: FlowTruth) -> bool:
         return self.net.check_flow(flow).outcome is Outcome.REPLY
@@ -87,6 +88,13 @@ class Player:
         window.failed_checks += [
             f"step {step.number} {step.host}: {text}" for text in self.check(step.checks)
         ]
+        stopped = {  # what the plan says must stop (a breach cut off): its checks prove it
+            (c.host, c.source)
+            for s in plan.steps
+            for c in s.checks
+            if c.kind == "ping" and not c.present and s.number <= step.number
+        }
+        self.stopped |= stopped
         window.broken_flows, window.leaked_flows = self.flows(f"step {step.number}")
         return window
 
@@ -129,6 +137,8 @@ class Player:
         for flow in self.district.truth.flows:
             now = self.sends(flow)
             if flow.must_work and self.works[flow.id] and not now:
+                if (flow.host, flow.source) in self.stopped:
+                    continue  # a plan cut it off on purpose, and proved it stopped
                 broken.append(f"{when}: {flow.id}")
             if not flow.must_work and not self.works[flow.id] and now:
                 leaked.append(f"{when}: {flow.id}")

@@ -89,6 +89,15 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> District:
     return District(root)
 
 
+@pytest.fixture(scope="module")
+def every_district(tmp_path_factory: pytest.TempPathFactory) -> District:
+    """A district with every approach in it: the README's county at 60 routers (a business
+    gateway moved to the CE, one rebound in place, exits, zombies, the public zone)."""
+    root = tmp_path_factory.mktemp("plan-every")
+    generate_lab(root, COUNTY, 1, SIZE, None)
+    return District(root)
+
+
 def hier(platform: str, lines: list[str] | str) -> HConfig:
     return DIALECTS[platform].get_hconfig(lines)
 
@@ -120,8 +129,9 @@ def all_plans(inp: PlanInput, snapshot: Snapshot) -> Iterator[Plan]:
 
 @pytest.mark.parametrize("platform", sorted(set(DIALECTS) & set(get_platforms())))
 def test_every_approach_applies_checks_and_rolls_back_on_the_lab(
-    district: District, platform: str
+    every_district: District, platform: str
 ) -> None:
+    district = every_district
     devices = district.served_as(platform)
     routers = {d.hostname: d for d in devices}
     inp, _, snapshot = district.plan_input(devices)
@@ -143,7 +153,13 @@ def test_every_approach_applies_checks_and_rolls_back_on_the_lab(
                 problems.append(f"{host}: running + change != intended: {diff}")
             # State checks only: each host is changed and rolled back alone here, so the far
             # end of a new link is never built; test_push.py pings across it over SSH.
-            checks = [c for s in plan.steps if s.host == host for c in s.checks if c.kind != "ping"]
+            checks = [  # state only: traffic (ping, quiet) is tests/test_cutover_flows.py's
+                c
+                for s in plan.steps
+                if s.host == host
+                for c in s.checks
+                if c.kind not in ("ping", "quiet") and c.host == host
+            ]
             failed = [
                 f"{c.text} ({seen})"
                 for c, held, seen in evaluate_checks(checks, {host: get_device_facts(device)})
@@ -199,12 +215,16 @@ def test_plans_match_the_district_truth(district: District) -> None:
             if network["reason"].startswith("migrated"):
                 continue  # carried in the dedicated zone, its old lines dead
             steps = [s for s in plan.steps if network["id"] in s.subjects]
-            shared = [b for b in plan.blocked if network["id"] in b and "同一网段" in b]
+            shared = [  # its gateway is where it cannot be moved blindly: said, never guessed
+                b
+                for b in plan.blocked
+                if network["id"] in b and ("同一网段" in b or "同一局域网" in b)
+            ]
             if connected and not shared:  # built (PE, CE), then its business moved in
                 kinds = [s.approach for s in steps]
                 assert kinds[:2] == ["dedicated_vpn", "dedicated_vpn"], unit.key
                 assert set(kinds[2:]) <= {"business_gateway", "retire_gateway", "rebind_business"}
-            elif connected:  # its gateway shares the CE's office LAN: never moved blindly
+            elif connected:  # the CE's office LAN, or a segment the CE is not on
                 assert steps == [], unit.key
             else:
                 assert steps == [] and any(network["id"] in b for b in plan.blocked)
@@ -317,6 +337,9 @@ def test_written_plan_is_complete_and_self_contained(district: District, tmp_pat
     # the CE's; the lab project's policy names each system's probe, pinged too (the new
     # path reaches the system).
     probes = {str(s.probe) for s in district.policy.catalogue if s.probe is not None}
+    migration = district.policy.migration
+    assert migration is not None and migration.internet_probe is not None
+    probes.add(str(migration.internet_probe))  # the LAN still reaches the internet
     every = [c for s in plan.steps for c in s.checks if c.kind == "ping"]
     pings = [c for c in every if c.destination not in probes]
     assert any(c.destination in probes for c in every)

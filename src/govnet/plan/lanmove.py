@@ -285,7 +285,7 @@ class LanMoves(Steps):
             SystemRequest(
                 network.name,
                 system.name if system is not None else network.name,
-                vpn,
+                str(vpn),  # plain text: the request is data, not a template value
                 list(dict.fromkeys(routes)),
                 ledger.circuit_id if ledger else move.line.key,
                 str(near) if near is not None else None,

@@ -4,8 +4,11 @@ prove them, the lines to cancel, the risks, and what cannot be planned yet and w
 
 from __future__ import annotations
 
-from govnet.model.plans import Plan, Risk
+from dataclasses import replace
+
+from govnet.model.plans import Check, Plan, Risk
 from govnet.model.policy import Category, Target
+from govnet.model.verdicts import Verdict
 from govnet.plan.approaches import Approaches
 from govnet.plan.registry import Registry
 from govnet.plan.safety import get_sensitive_hosts, mark_manual
@@ -14,10 +17,25 @@ from govnet.plan.templates import PlanError
 
 
 class _Planner(Approaches):
+    def _cut_off(self, line: Verdict) -> list[Check]:
+        """A breach disconnected is proved by traffic too: from the device's own LAN, the
+        extranet's public zone answers no more (``migration.public_probe``)."""
+        probe = self.migration.public_probe
+        source = (
+            self._lan_source(line.host, line.interface) if line.host and line.interface else None
+        )
+        if probe is None or source is None or line.host is None:
+            return []
+        return [replace(self._ping(line.host, None, source, probe), present=False)]
+
     def plan(self) -> None:
         for line in self.lines:
             if line.rule == "breach-disconnect":
-                self._shut_line(line, "隔离违规：涉密或公安信息网设备与外网或互联网相连，立即断开")
+                self._shut_line(
+                    line,
+                    "隔离违规：涉密或公安信息网设备与外网或互联网相连，立即断开",
+                    self._cut_off(line),
+                )
                 self.risks.insert(0, Risk(f"隔离违规：{line.key} 须立即断开并上报保密办"))
         uplink = self._uplink()
         for network in self.networks:

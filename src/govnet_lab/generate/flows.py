@@ -60,6 +60,12 @@ class FlowPlanner(UpstreamBuilder):
                 path = [plan.host, get_system_node(plan.system.key)]
                 key = f"system:{plan.system.key}"
                 add(self._flow(plan, "intranet", lan, None, key, path, "classified business"))
+            elif plan.terminal is not None:  # its own segment, in the line's VPN instance
+                path = [plan.host, get_system_node(plan.system.key)]
+                reason = f"{plan.system.name} over its own line, from its business segment"
+                address = plan.terminal.split("/")[0]
+                key = f"system:{plan.system.key}"
+                add(self._flow(plan, "vertical", address, plan.vpn_instance, key, path, reason))
             elif category != "internet" and plan.vpn_instance is None:
                 if plan.system.key in ISOLATED:
                     add(self._isolation_flow(plan, lan, ISOLATED[plan.system.key]))

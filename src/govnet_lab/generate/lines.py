@@ -314,8 +314,8 @@ class LineBuilder(LinePlanner):
         device.static_routes.append(StaticRoute(IPv4Network("0.0.0.0/0"), isp))
         acl = acl_number(device.platform, len(device.acls))
         permit = [self._get_lan(plan.unit)]
-        if plan.unit == self.core_unit:
-            permit = list(self.lan_summary)
+        if plan.unit == self.core_unit:  # the county's exit translates what the extranet
+            permit = [*self.lan_summary, EXTRANET_PUBLIC]  # sends, public-zone addresses too
         device.acls.append(Acl(acl, permit))
         if plan.unit == self.core_unit and get_vendor(device.platform).pooled_county_exit:
             # The pool is the carrier's block after the line's own /30: two /30s taken from
@@ -427,7 +427,8 @@ class LineBuilder(LinePlanner):
                 peer_is_first=False,
             )
             a.static_routes.append(StaticRoute(IPv4Network("0.0.0.0/0"), theirs))
-            b.static_routes.extend(StaticRoute(block, mine) for block in self.lan_summary)
+            back = [*self.lan_summary, EXTRANET_PUBLIC]  # as the city's exit routes them back
+            b.static_routes.extend(StaticRoute(block, mine) for block in back)
 
     def _add_breach(self, cores: list[ResolvedHost]) -> None:
         """Exactly one device that touches the classified network and the extranet."""

@@ -34,6 +34,9 @@ class LinePlan:
     nat_kind: NatKind | None = None
     interfaces: list[str] = field(default_factory=list)  # "host:interface" it uses
     extra_hosts: list[str] = field(default_factory=list)  # lab peers (the county core)
+    # A vertical line in its own VPN instance whose business terminals sit on a segment of
+    # that instance on the same router (their gateway, "10.249.0.1/27"): the business only.
+    terminal: str | None = None
 
 
 class LinePlanner(DeviceBuilder):

@@ -10,7 +10,10 @@ from govnet.model.files import get_bundled_root
 from govnet.model.policy import POLICY_FILE
 from govnet_lab.district import District
 from govnet_lab.generate.lines import get_extranet_systems
-from govnet_lab.generate.upstream import get_system_node
+from govnet_lab.generate.networks import EXTRANET_PUBLIC
+from govnet_lab.generate.upstream import CITY, INTERNET, get_system_node
+
+MIGRATION_MARKER = "  quiet_rate: 1.0\n"  # the last line of the bundled policy's migration
 
 
 def get_lab_policy_text(district: District) -> str:
@@ -28,4 +31,18 @@ def get_lab_policy_text(district: District) -> str:
             continue
         if marker in text:
             text = text.replace(marker, f"{marker}probe: {servers[node.hostname]}, ", 1)
+    # The public zone's portal and the internet site answer ping: plans prove a LAN still
+    # reaches them after its own exit closes, and that a disconnected breach no longer does.
+    portal = next(
+        (s.address for s in district.servers if s.host == CITY and s.address in EXTRANET_PUBLIC),
+        None,
+    )
+    site = next((s.address for s in district.servers if s.host == INTERNET), None)
+    extra = "".join(
+        f"  {name}: {address}\n"
+        for name, address in (("public_probe", portal), ("internet_probe", site))
+        if address is not None
+    )
+    if MIGRATION_MARKER in text:
+        text = text.replace(MIGRATION_MARKER, MIGRATION_MARKER + extra, 1)
     return text

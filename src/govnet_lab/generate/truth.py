@@ -3,6 +3,8 @@ perfect survey and classification must find, from what the generator decided."""
 
 from __future__ import annotations
 
+from ipaddress import IPv4Interface, IPv4Network
+
 import yaml
 
 from govnet.model.divisions import Level, get_bundled_tree, to_full_code
@@ -47,6 +49,7 @@ class DistrictBuilder(FlowPlanner):
             self._build_line(plan, cores)
         self._add_breach(cores)
         self._add_isolation_breaches()
+        self._add_business_segments()
         self._build_upstream()
         truth = self._get_truth()
         return District(
@@ -58,6 +61,36 @@ class DistrictBuilder(FlowPlanner):
             list(self.links.values()),
             [r.server for r in self.servers.values()],
         )
+
+    def _add_business_segments(self) -> None:
+        """Some vertical lines in a VPN instance of their own have their business terminals
+        on a segment of that instance (a port of the router, a /27 of 10.249.0.0/16): a
+        segment of that business only, as departments often keep one. Made after every line,
+        so no other port or address moves."""
+        block = iter(IPv4Network("10.249.0.0/16").subnets(new_prefix=27))
+        for plan in self.plans:
+            if (
+                plan.host is None
+                or plan.vpn_instance is None
+                or not plan.on_device
+                or plan.zombie
+                or plan.system.category != "vertical"
+                or plan.system.national
+                or plan.system.key in ISOLATED
+                or self.rng("segment", plan.host, plan.interface).random() >= 0.6
+            ):
+                continue
+            device = self.devices[plan.host]
+            subnet = next(block)
+            gateway = IPv4Interface(f"{subnet.network_address + 1}/{subnet.prefixlen}")
+            self._ensure_interface(
+                device,
+                next(self.free_ports[plan.host]),
+                description=f"{plan.system.name}业务终端",
+                address=gateway,
+                vpn_instance=plan.vpn_instance,
+            )
+            plan.terminal = str(gateway)
 
     # --- ground truth --------------------------------------------------------------------
 

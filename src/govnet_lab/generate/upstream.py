@@ -365,10 +365,12 @@ class UpstreamBuilder(LineBuilder):
             self._add_server(f"system:{key}", node, servers, f"{system.name}业务服务器")
         port = self._far_port(node, far, None)
         self._peer_back(node, far, port, system.upstream_as)
+        ends = (far.host, far.interface)
+        plan = next((p for p in self.plans if (p.host, p.interface) == ends), None)
+        back = [IPv4Interface(plan.terminal).network] if plan and plan.terminal else []
         if far.vpn_instance is None:  # the unit's LAN is in the same table as the line
-            node.static_routes.append(
-                StaticRoute(self._get_lan(self.devices[far.host].unit), self._county_address(far))
-            )
+            back.append(self._get_lan(self.devices[far.host].unit))
+        node.static_routes.extend(StaticRoute(n, self._county_address(far)) for n in back)
 
     def _peer_back(
         self, node: Device, far: FarEnd, port: Interface, upstream_as: int | None
