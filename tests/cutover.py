@@ -80,13 +80,18 @@ class Player:
         for ask in (r for r in plan.system_requests if r.before_step == step.number):
             host, lines = get_system_lines(self.district, ask)
             window.rejected += self.type_lines(host, lines)
+        before = [c for c in step.checks if c.before]  # the step's own conditions
+        window.failed_checks += [
+            f"step {step.number} {step.host}: {text}" for text in self.check(before)
+        ]
         device = self.district.get_device(step.host)
         assert device is not None
         window.rejected += self.type_lines(
             step.host, self.dialects[device.platform].to_push_lines(step.config)
         )
         window.failed_checks += [
-            f"step {step.number} {step.host}: {text}" for text in self.check(step.checks)
+            f"step {step.number} {step.host}: {text}"
+            for text in self.check([c for c in step.checks if not c.before])
         ]
         stopped = {  # what the plan says must stop (a breach cut off): its checks prove it
             (c.host, c.source)

@@ -71,6 +71,7 @@ def test_the_plan_as_made_breaks_nothing(root: Path) -> None:
         assert replay(root, plan) == (None, None), plan.unit
 
 
+@pytest.mark.slow  # about 70 s: every plan replayed once per mutant
 def test_a_missing_or_swapped_step_is_caught_before_a_flow_breaks(root: Path) -> None:
     uncaught, harmless, caught = [], 0, 0
     for plan in moving_plans(root):

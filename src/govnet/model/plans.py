@@ -37,6 +37,9 @@ class Check:
     count: int | None = None  # ping: echoes sent
     seconds: int | None = None  # quiet: how long the interface's counters are watched
     rate: float | None = None  # quiet: packets per second (in + out) still called quiet
+    # Checked before the step's lines are typed: a condition of the step itself (the old
+    # line is quiet before it is shut), which holds whatever steps before it did or missed.
+    before: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +50,10 @@ class Check:
 
     @property
     def text(self) -> str:
+        return ("执行前 before: " if self.before else "") + self._text
+
+    @property
+    def _text(self) -> str:
         where = f"{self.host} {self.interface or ''}".strip()
         vpn = f" (VPN {self.vpn})" if self.vpn else ""
         if self.kind == "interface":

@@ -163,12 +163,12 @@ class LanMoves(Steps):
                 self._gateway_move(network, move, uplink, vpn, probe)
             elif move.kind == REBIND:
                 self._rebind_move(network, move, vpn, probe)
-            else:
-                self.prechecks[(move.host, move.port, "quiet", None)] = self._quiet(
-                    move.host, move.port
-                )
             self.risks.append(Risk(f"{network.name}（{move.line.key}）：{DOWNTIME[move.kind]}"))
-            self._shut_line(move.line, f"{network.name} 已由专用网络区VPN {vpn} 承载")
+            self._shut_line(  # shut only once quiet: whatever moved it, or failed to
+                move.line,
+                f"{network.name} 已由专用网络区VPN {vpn} 承载",
+                guard=[self._quiet(move.host, move.port)],
+            )
             self._cancel_line(move.line)
 
     def _gateway_move(
@@ -208,13 +208,12 @@ class LanMoves(Steps):
         self._ask_system(network, move, vpn)
         after = [Check(move.host, "interface", 0, i.name, admin_up=False) for i in move.gateways]
         after += self._proofs(ce, vpn, move.gateways, probe)
-        after.append(self._quiet(move.host, move.port))
         self._add_step(
             move.host,
             "retire_gateway",
             f"业务网关迁移：业务终端交换机端口改入 VLAN {gateways[0]['vlan']}（至 {ce} "
             f"{move.lan_port}）后，关闭 {move.host} 上原网关 "
-            f"{'、'.join(i.name for i in move.gateways)}，由 {ce} 验证业务并观察原线路无流量",
+            f"{'、'.join(i.name for i in move.gateways)}，由 {ce} 验证业务",
             [network.key],
             {"interfaces": [to_interface(i.name) for i in move.gateways]},
             after,
@@ -242,12 +241,11 @@ class LanMoves(Steps):
             )
         self._ask_system(network, move, vpn)
         checks += self._proofs(move.host, vpn, move.gateways, probe)
-        checks.append(self._quiet(move.host, move.port))
         self._add_step(
             move.host,
             "rebind_business",
             f"业务网关迁移：{move.host} 上 {'、'.join(i.name for i in move.gateways)} "
-            f"改绑 VPN {vpn}（地址不变），验证业务并观察原线路无流量",
+            f"改绑 VPN {vpn}（地址不变），并验证业务",
             [network.key],
             {"vpn": to_name(vpn, "VPN instance"), "rebind": rebind},
             checks,
@@ -263,7 +261,7 @@ class LanMoves(Steps):
         return [self._ping(host, vpn, i.get_ipv4()[0].ip, probe) for i in gateways]
 
     def _quiet(self, host: str, port: str) -> Check:
-        """The old line carries nothing any more: its counters watched."""
+        """The old line carries nothing any more: its counters watched before it is shut."""
         return Check(
             host,
             "quiet",
@@ -271,6 +269,7 @@ class LanMoves(Steps):
             port,
             seconds=self.migration.quiet_seconds,
             rate=self.migration.quiet_rate,
+            before=True,
         )
 
     def _ask_system(self, network: Verdict, move: Move, vpn: str) -> None:

@@ -243,8 +243,15 @@ class Steps:
                 Risk(f"线路 {line.key} 台账无记录：须先与运营商核实电路编号和资费再申请撤销")
             )
 
-    def _shut_line(self, line: Verdict, why: str, proof: Sequence[Check] = ()) -> None:
-        """Shut an old line's port; ``proof``: traffic checks that must still hold after."""
+    def _shut_line(
+        self,
+        line: Verdict,
+        why: str,
+        proof: Sequence[Check] = (),
+        guard: Sequence[Check] = (),
+    ) -> None:
+        """Shut an old line's port; ``proof``: traffic checks that must hold after,
+        ``guard``: checks that must hold before (the line quiet)."""
         if line.host is None or line.interface is None or self._facts(line.host) is None:
             return
         iface = self._iface(line.host, line.interface)
@@ -257,7 +264,7 @@ class Steps:
                 f"关闭线路 {line.key}（{why}）",
                 [line.key],
                 {"interface": to_interface(iface.name)},
-                [Check(line.host, "interface", 0, iface.name, admin_up=False), *proof],
+                [*guard, Check(line.host, "interface", 0, iface.name, admin_up=False), *proof],
             )
 
     def _category(self, network: Verdict) -> Category | None:

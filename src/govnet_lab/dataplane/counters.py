@@ -208,33 +208,43 @@ class Counters:
             rate[2 * way + 1] += sign * state.pps * MEAN_PACKET_BYTES
 
     def _get_path(self, flow: FlowTruth) -> tuple[list[tuple[Port, int]], set[str]]:
-        """The ports a working flow's packets cross both ways (none when it does not work
-        now), and every router its walks touched (those that failed too)."""
+        """The ports a flow's packets cross, and every router its walks touched. A flow that
+        fails still sends: its terminals keep retrying, so its requests cross the links they
+        reach before they are dropped (and its answers, those they reach on the way back);
+        a line that still carries them is not quiet, whatever the flow's fate. A flow that
+        must never work (classified business to the extranet) is a rule, not a demand: it
+        carries nothing unless it works."""
         source, destination = IPv4Address(flow.source), IPv4Address(flow.destination)
         host, vpn = self.forwarding.sender(flow.host, flow.vpn_instance, source)
         forward = self.forwarding.walk(host, vpn, source, destination)
         touched = {flow.host, host, *(a.host for a in forward.arrivals)}
+        lan = self._lan_port(host, vpn, source)
+        if forward.departures and lan == forward.departures[0]:  # its own address: no LAN
+            lan = None
+        if lan is None and not self._owns(host, vpn, source):
+            return [], touched  # nobody sends it: its gateway is gone
+        crossings = [(lan, IN)] if lan else []
+        crossings += get_crossings(forward)
         if not forward.delivered or not forward.arrivals:
-            return [], touched
+            return (crossings if flow.must_work else []), touched
         last = forward.arrivals[-1]
         assert last.address is not None
         back = self.forwarding.walk(
             last.host, last.vpn, last.address, forward.seen[-1], host, forward.translations
         )
         touched |= {a.host for a in back.arrivals}
-        if not back.delivered:
-            return [], touched
-        lan = self._lan_port(host, vpn, source)
-        if lan == forward.departures[0]:  # the router's own address on the way out: no LAN
-            lan = None
-        crossings = [(lan, IN)] if lan else []
-        crossings += get_crossings(forward)
         if last.server is not None:  # the server's answer comes in where its request went out
             crossings.append((forward.departures[-1], IN))
         crossings += get_crossings(back)
+        if not back.delivered:
+            return (crossings if flow.must_work else []), touched
         if lan:
             crossings.append((lan, OUT))
         return crossings, touched
+
+    def _owns(self, host: str, vpn: str | None, source: IPv4Address) -> bool:
+        device = self.forwarding.devices[host]
+        return self.forwarding.owns(device, source, vpn)
 
     def _lan_port(self, host: str, vpn: str | None, source: IPv4Address) -> Port | None:
         """The port of the flow's source address on its sender: its LAN, where its hosts sit."""
