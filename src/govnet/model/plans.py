@@ -102,6 +102,38 @@ class PingAnswer:
         return f"sent {self.sent}, received {self.received}"
 
 
+@dataclass(frozen=True)
+class QuietAnswer:
+    """Two readings of an interface's packet counters, as the device printed them, and the
+    seconds between them (measured by push: the device's own clock is not in its answer)."""
+
+    in_before: int
+    out_before: int
+    in_after: int
+    out_after: int
+    elapsed: float
+
+    @property
+    def wrapped(self) -> bool:
+        """A counter went back: it wrapped or was cleared, so the difference means nothing."""
+        return self.in_after < self.in_before or self.out_after < self.out_before
+
+    @property
+    def rate(self) -> float:
+        """Packets per second, in and out together, between the readings."""
+        packets = self.in_after - self.in_before + self.out_after - self.out_before
+        return packets / self.elapsed if self.elapsed > 0 else float("inf")
+
+    @property
+    def seen(self) -> str:
+        if self.wrapped:
+            return (
+                f"a counter went back (in {self.in_before} -> {self.in_after}, out"
+                f" {self.out_before} -> {self.out_after}): wrapped or cleared, not read"
+            )
+        return f"{self.rate:.1f} packets/s over {self.elapsed:.3g} s"
+
+
 # The rollback of a step on a classified or police network's device: none that reconnects it.
 KEEP_DISCONNECTED = "保持断开，不自动回退；经保密办审查同意后方可恢复连接"
 

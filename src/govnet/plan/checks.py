@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from typing import TypeAlias
 
 from govnet.model.facts import HostFacts
-from govnet.model.plans import Check, PingAnswer, Plan
+from govnet.model.plans import Check, PingAnswer, Plan, QuietAnswer
+
+Traffic: TypeAlias = PingAnswer | QuietAnswer | str  # a text: why the device gave no answer
 
 
 def evaluate_checks(
     checks: Iterable[Check],
     facts: Mapping[str, HostFacts],
-    pings: Mapping[Check, PingAnswer | str] | None = None,
+    traffic: Mapping[Check, Traffic] | None = None,
 ) -> list[tuple[Check, bool, str]]:
-    """Each check against fresh facts, and each ping check against the answer the device
-    gave to its ping (``pings``; a text: why there is none): (check, held, what was seen)."""
+    """Each check against fresh facts, and each traffic check against what the device
+    answered (``traffic``: its ping's replies, or its counters read twice for a quiet
+    check): (check, held, what was seen)."""
     out = []
     for check in checks:
         if check.kind == "ping":
-            out.append(_evaluate_ping(check, (pings or {}).get(check, "not pinged")))
+            out.append(_evaluate_ping(check, (traffic or {}).get(check, "not pinged")))
+            continue
+        if check.kind == "quiet":
+            out.append(_evaluate_quiet(check, (traffic or {}).get(check, "counters not read")))
             continue
         host = facts.get(check.host)
         if host is None:
@@ -66,13 +73,31 @@ def evaluate_checks(
     return out
 
 
-def _evaluate_ping(check: Check, answer: PingAnswer | str) -> tuple[Check, bool, str]:
+def _evaluate_ping(check: Check, answer: Traffic) -> tuple[Check, bool, str]:
     """A path works when at least one echo of several comes back (one lost to ARP or a busy
     CPU is no fault); it is closed when none does. No answer is never a pass either way."""
     if isinstance(answer, str):
         return check, False, answer
+    if not isinstance(answer, PingAnswer):
+        return check, False, f"not a ping's answer: {answer.seen}"
     replied = answer.received > 0
     return check, replied == check.present, answer.seen
+
+
+def _evaluate_quiet(check: Check, answer: Traffic) -> tuple[Check, bool, str]:
+    """A line is quiet when its counters grew by at most ``rate`` packets per second, in and
+    out together. Counters not read, or gone back (wrapped, cleared), never pass; nor does a
+    quiet pre-check: before a step there is no "after" to watch, and a line a plan wants
+    quiet from the start is a plan mistake to show, not to pass."""
+    if check.step == 0:
+        return check, False, "a quiet check is a post-check only (step 0 has nothing to watch)"
+    if isinstance(answer, str):
+        return check, False, answer
+    if not isinstance(answer, QuietAnswer):
+        return check, False, f"not counters: {answer.seen}"
+    if answer.wrapped:
+        return check, False, answer.seen
+    return check, answer.rate <= (check.rate if check.rate is not None else 0.0), answer.seen
 
 
 def _evaluate_vpn(check: Check, host: HostFacts) -> tuple[Check, bool, str]:

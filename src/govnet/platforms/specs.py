@@ -261,6 +261,35 @@ class PingSpec(_Spec):
         return value
 
 
+class CountersSpec(_Spec):
+    """How a push reads one interface's packet counters (a quiet check: the old line has
+    gone quiet). ``command`` holds the placeholder {interface}; ``input`` and ``output``
+    are regexes (searched over the answer, multiline, in order: the first that matches
+    counts) with the named group ``packets``: the total since the counters were cleared.
+    Several, since one vendor prints its totals in more than one form."""
+
+    command: str
+    input: tuple[str, ...] = Field(min_length=1)
+    output: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: str) -> str:
+        names = set(PLACEHOLDER.findall(value))
+        if names != {"interface"}:
+            raise ValueError(f"needs exactly the placeholder interface, has {sorted(names)}")
+        return value
+
+    @field_validator("input", "output")
+    @classmethod
+    def _counts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            check_regex(pattern)
+            if "packets" not in re.compile(pattern).groupindex:
+                raise ValueError(f"{pattern!r} needs the named group packets")
+        return value
+
+
 class PushSpec(_Spec):
     """How ``govnet push`` drives configuration mode and reads its answers."""
 
@@ -273,6 +302,7 @@ class PushSpec(_Spec):
     notices: tuple[str, ...] = ()  # regexes: answer lines that only inform (never refused)
     volatile: tuple[str, ...] = ()  # regexes: running-config lines that change by themselves
     ping: PingSpec | None = None  # None: the platform's plans test no traffic
+    counters: CountersSpec | None = None  # None: no quiet check can be read there
 
     @field_validator("saved")
     @classmethod

@@ -10,7 +10,9 @@ A push with ``commit``:
    stopping at the first line refused, reads the device again and runs that step's
    post-checks before the next step is typed: state checks on the facts read, ping checks by
    pinging from the device (its own count of replies), since a sub-interface can be up while
-   the carrier drops its VLAN; a check naming another host is run there, read-only;
+   the carrier drops its VLAN, quiet checks by reading an interface's counters twice, some
+   seconds apart (the old line carries nothing); a check naming another host is run there,
+   read-only;
 4. if a line was refused or a check fails, rolls back: the rollback lines of the steps typed
    so far, in reverse, then, if the device still differs from the backup, hier_config's
    remediation toward the backup, and reads it again to say whether the backup's state is
@@ -283,7 +285,7 @@ def _push(
                 f" {min(part.steps)} on {host}",
                 running,
             )
-        prechecks = prove(part.pre, device, facts, reach, part.on_site, say)
+        prechecks = prove(part.pre, device, facts, reach, part.on_site, say, stop)
         failed = [f"{c.text} (seen: {seen})" for c, held, seen in prechecks if not held]
         if failed:
             result.checks = prechecks
@@ -328,7 +330,7 @@ def _push(
             say(f"{named}checking {host}")
             after, facts = device.read()
             stop.check()
-            checks = prove(step.checks, device, facts, reach, part.on_site, say)
+            checks = prove(step.checks, device, facts, reach, part.on_site, say, stop)
             result.checks += checks
             stop.check()
             failed = [f"{c.text} (seen: {seen})" for c, held, seen in checks if not held]

@@ -4,6 +4,7 @@ hier_config comparisons a push makes (drift, intended change)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,12 +12,13 @@ from typing import Any
 
 from govnet.model.facts import HostFacts
 from govnet.model.inventory import ResolvedHost
-from govnet.model.plans import Check, PingAnswer
+from govnet.model.plans import Check, PingAnswer, QuietAnswer
 from govnet.model.problems import UsageError
 from govnet.plan.configsafe import UnsafeValue
 from govnet.platforms import Dialect, Platforms, PushSpec, any_of
 from govnet.push.journal import Stop, Stopped
 from govnet.push.ping import get_ping_command, get_ping_timeout, read_ping
+from govnet.push.quiet import get_counters_command, read_counters
 from govnet.survey.collect import (
     Budget,
     Cli,
@@ -161,6 +163,63 @@ class Device:
                 first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "nothing")
                 answers[check] = answer or f"answer not understood: {first[:120]}"
             cli.timeout = command_timeout
+        return answers
+
+    def quiet(
+        self,
+        checks: Sequence[Check],
+        stop: Stop | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> dict[Check, QuietAnswer | str]:
+        """Read the counters of each quiet post-check's interface, then again once its
+        ``seconds`` have passed, all in one session (several lines are watched at once, not
+        one after another); or why they could not be read. ``stop`` is checked while
+        waiting. A quiet pre-check is never read: :func:`evaluate_checks` refuses it."""
+        wanted = [c for c in checks if c.kind == "quiet" and c.step > 0]
+        if not wanted:
+            return {}
+        spec = self.spec.counters
+        if spec is None:
+            why = f"platform {self.target.platform} has no push: counters: in its platform.yaml"
+            return dict.fromkeys(wanted, why)
+        answers: dict[Check, QuietAnswer | str] = {}
+        commands: dict[Check, str] = {}
+        for check in wanted:
+            try:
+                commands[check] = get_counters_command(spec, check)
+            except UnsafeValue as exc:
+                answers[check] = f"not typed: {exc}"
+        first: dict[Check, tuple[int, int, float]] = {}
+        with self.cli("reading counters") as cli:
+
+            def read(check: Check) -> tuple[int, int, float] | None:
+                text = cli.send(commands[check])
+                at = clock()
+                counts = read_counters(spec, text)
+                if counts is None:  # its first line with words (not VRP's "^" marker)
+                    lines = (ln.strip() for ln in text.splitlines() if re.search("[A-Za-z]", ln))
+                    said = next(lines, "nothing")
+                    answers[check] = f"no packet counters in the answer: {said[:120]}"
+                    return None
+                return counts[0], counts[1], at
+
+            for check in commands:
+                reading = read(check)
+                if reading is not None:
+                    first[check] = reading
+            for check in sorted(first, key=lambda c: c.seconds or 0):
+                in_before, out_before, since = first[check]
+                while (left := since + (check.seconds or 0) - clock()) > 0:
+                    if stop is not None:
+                        stop.check()
+                    sleep(min(left, 0.5))
+                reading = read(check)
+                if reading is not None:
+                    in_after, out_after, at = reading
+                    answers[check] = QuietAnswer(
+                        in_before, out_before, in_after, out_after, at - since
+                    )
         return answers
 
     def save(self) -> bool:

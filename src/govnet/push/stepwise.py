@@ -17,23 +17,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from govnet.model.facts import HostFacts
 from govnet.model.inventory import ResolvedHost
-from govnet.model.plans import Check, PingAnswer
+from govnet.model.plans import Check
 from govnet.plan import evaluate_checks
+from govnet.plan.checks import Traffic
 from govnet.platforms import Platforms
 from govnet.push.device import Device, DeviceError
+from govnet.push.journal import Stop
 from govnet.survey.collect import Budget, Credentials, Target
 
 Judged = tuple[Check, bool, str]
 Reach = Callable[[str], Device]  # another host's Device, or DeviceError saying why not
-# Check kinds answered by what the device does (not by its facts), and how each is asked;
-# the quiet kind (counters watched) slots in here.
-TRAFFIC: dict[str, Callable[[Device, Sequence[Check]], Mapping[Check, Any]]] = {
-    "ping": Device.ping,
-}
+Ask = Callable[[Device, Sequence[Check], Stop | None], Mapping[Check, Traffic]]
+
+
+def _ping(device: Device, checks: Sequence[Check], _stop: Stop | None) -> Mapping[Check, Traffic]:
+    return device.ping(checks)
+
+
+def _quiet(device: Device, checks: Sequence[Check], stop: Stop | None) -> Mapping[Check, Traffic]:
+    return device.quiet(checks, stop)  # waits: ``stop`` (Ctrl-C) is heard while it does
+
+
+# Check kinds answered by what the device does (not by its facts), and how each is asked:
+# a ping's replies, or an interface's counters read twice (the old line has gone quiet).
+TRAFFIC: dict[str, Ask] = {"ping": _ping, "quiet": _quiet}
 
 
 @dataclass(frozen=True)
@@ -95,10 +105,12 @@ def prove(
     reach: Reach,
     on_site: Sequence[str] = (),
     say: Callable[[str], None] | None = None,
+    stop: Stop | None = None,
 ) -> list[Judged]:
     """Each check judged, in order: on the pushed ``device`` (its ``facts`` just read, its
     traffic asked now), or on the host it names over a read-only session. ``on_site``:
-    hosts never logged in to (done by hand): their checks fail saying so."""
+    hosts never logged in to (done by hand): their checks fail saying so. ``stop``: heard
+    while a quiet check waits between its two readings."""
     here = device.target.name
     by_host: dict[str, list[Check]] = {}
     for check in checks:
@@ -106,16 +118,27 @@ def prove(
     judged: dict[Check, tuple[bool, str]] = {}
     for host, mine in by_host.items():
         if say is not None and any(c.kind in TRAFFIC for c in mine):
-            say(f"checking traffic from {host}")
+            say(f"checking traffic from {host}{_watching(mine)}")
         if host == here:
-            found = evaluate_checks(mine, {here: facts}, get_traffic(device, mine))
+            found = evaluate_checks(mine, {here: facts}, get_traffic(device, mine, stop))
         else:
-            found = _prove_elsewhere(host, mine, reach, host in on_site)
+            found = _prove_elsewhere(host, mine, reach, host in on_site, stop)
         judged.update((c, (held, seen)) for c, held, seen in found)
     return [(c, *judged[c]) for c in checks]
 
 
-def _prove_elsewhere(host: str, checks: list[Check], reach: Reach, on_site: bool) -> list[Judged]:
+def _watching(checks: Sequence[Check]) -> str:
+    """What the operator waits for: a quiet check holds the session for its seconds."""
+    quiet = [c for c in checks if c.kind == "quiet"]
+    if not quiet:
+        return ""
+    longest = max(c.seconds or 0 for c in quiet)
+    return f" (watching {len(quiet)} interface(s) for {longest} s: quiet?)"
+
+
+def _prove_elsewhere(
+    host: str, checks: list[Check], reach: Reach, on_site: bool, stop: Stop | None
+) -> list[Judged]:
     if on_site:
         why = f"{host} is never logged in to over the network: check it on site"
         return [(c, False, why) for c in checks]
@@ -124,19 +147,21 @@ def _prove_elsewhere(host: str, checks: list[Check], reach: Reach, on_site: bool
         facts = {} if all(c.kind in TRAFFIC for c in checks) else {host: other.read()[1]}
     except DeviceError as exc:
         return [(c, False, f"cannot check on {host}: {exc}") for c in checks]
-    return evaluate_checks(checks, facts, get_traffic(other, checks))
+    return evaluate_checks(checks, facts, get_traffic(other, checks, stop))
 
 
-def get_traffic(device: Device, checks: Sequence[Check]) -> dict[Check, PingAnswer | str]:
+def get_traffic(
+    device: Device, checks: Sequence[Check], stop: Stop | None = None
+) -> dict[Check, Traffic]:
     """The device's answers to the traffic checks among ``checks``, each kind in one
     session (a session that cannot even start answers each of its checks with why)."""
-    answers: dict[Check, Any] = {}
+    answers: dict[Check, Traffic] = {}
     for kind, ask in TRAFFIC.items():
         wanted = [c for c in checks if c.kind == kind]
         if not wanted:
             continue
         try:
-            answers.update(ask(device, wanted))
+            answers.update(ask(device, wanted, stop))
         except DeviceError as exc:
             answers.update(dict.fromkeys(wanted, str(exc)))
     return answers

@@ -26,7 +26,7 @@ from ipaddress import IPv4Address
 
 from govnet_lab.dataplane.forward import Forwarding, Walk
 from govnet_lab.district import FlowTruth
-from govnet_lab.model import link_host
+from govnet_lab.model import InterfaceKind, link_host
 from govnet_lab.render.common import InterfaceCounts
 
 Clock = Callable[[], float]
@@ -145,6 +145,19 @@ class Counters:
                 int(rate[3] * 8),
             )
         return counts
+
+    def get_pps(self, host: str, name: str) -> tuple[float, float]:
+        """The packets per second (in, out) router ``host``'s interface ``name`` carries now,
+        from the flows that work now: what its counters grow by each second. A physical
+        port's include its sub-interfaces', as ``display interface`` counts them."""
+        self._advance()
+        device = self.forwarding.devices[host]
+        port = device.get_interface(name)
+        names = {name}
+        if port is not None and port.kind is InterfaceKind.PHYSICAL:
+            names |= {i.name for i in device.interfaces if i.parent == name}
+        rates = [self._rates.get((host, n), [0.0, 0.0, 0.0, 0.0]) for n in names]
+        return sum(r[0] for r in rates), sum(r[2] for r in rates)
 
     # --- internals -------------------------------------------------------------------------
 
