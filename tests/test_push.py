@@ -5,13 +5,15 @@ planned through the CLI. A department with a vertical network and its own intern
 pushed host by host, surveyed again (migrated, exit consolidated), then rolled back (the first
 snapshot returns). A department whose carrier circuit drops the new VLAN while both
 sub-interfaces stay up (the lab's `closed_vlans` fault) fails its ping check and is rolled
-back automatically. A device changed behind the
+back automatically; so is a step whose line is not quiet (its counters still grow). A device
+changed behind the
 plan's back is refused untouched. The classified router and the police router (both breaches)
 are refused before any connection, even with --commit: their steps are done on site by hand.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -314,6 +316,65 @@ def test_a_local_network_reaches_the_public_zone_through_nat(lab: Lab) -> None:
         code, undone = lab.push(PUBLIC, host, "--rollback", "--commit")
         assert code == 0 and undone["result"] == "applied", undone
     assert ce.ping([check])[check] == PingAnswer(5, 5)
+
+
+def test_a_failed_quiet_check_rolls_back_by_itself(lab: Lab) -> None:
+    """The education bureau's CE step, stored again with a quiet post-check on the LAN port
+    its business flows cross (20-200 packets/s each): every other check holds, the counters
+    grow, so the step is rolled back and the backup is back. The same check as a pre-check
+    is refused, even in a dry run: before a step there is nothing to watch go quiet."""
+    truth = yaml.safe_load((lab.root / "lab" / "ground_truth.yaml").read_text())
+    (flow,) = [f for f in truth["flows"] if f["unit"] == PUBLIC and f["kind"] == "extranet_public"]
+    host = flow["host"]
+    device = load_district(get_lab_paths(lab.root).district).get_device(host)
+    assert device is not None
+    lan = next(
+        i.name for i in device.interfaces if i.address and str(i.address.ip) == flow["source"]
+    )
+    store = lab.store()
+    try:
+        row = store.get_plan(lab.plans[PUBLIC]["plan"])
+        assert row is not None
+        plans = {}
+        for when in ("post", "pre"):
+            detail = copy.deepcopy(row["detail"])
+            part = detail["parts"][host]
+            step = max(part["steps"]) if when == "post" else 0
+            quiet = Check(host, "quiet", step, interface=lan, seconds=2, rate=1.0)
+            part[when].append(quiet.to_dict())
+            detail["parts"] = {host: part}  # this host alone: no other host to push first
+            plans[when] = store.add_plan(
+                row["unit_key"], row["classify_run_id"], row["path"], row["digest"], detail
+            )
+    finally:
+        store.dispose()
+
+    def push(when: str, *flags: str) -> tuple[int, dict[str, Any]]:
+        done = lab.govnet("push", str(plans[when]), "--host", host, *flags, "--json")
+        assert done.stdout, done.stderr
+        return done.returncode, json.loads(done.stdout)
+
+    code, refused = push("pre")
+    assert code == 1 and refused["result"] == "refused", refused
+    assert "pre-check failed" in refused["reason"] and "post-check only" in refused["reason"]
+    code, failed = push("post", "--commit")
+    assert code == 1 and failed["result"] == "rolled_back", failed
+    assert "check failed" in failed["reason"] and "backup's state is back" in failed["reason"]
+    (down,) = [c for c in failed["checks"] if not c["held"]]
+    assert lan in down["check"] and "quiet" in down["check"]
+    rate, over = down["seen"].split(" packets/s over ")
+    assert float(rate) >= 20 and over.endswith(" s"), down  # a flow's packets, at least
+    assert len(failed["checks"]) > 1 and all(c["held"] for c in failed["checks"] if c != down)
+    store = lab.store()
+    try:
+        record = store.get_pushes(plans["post"], host)[-1]
+        for plan_id in plans.values():  # the copies hold nothing of the registry's
+            store.cancel_plan(plan_id)
+    finally:
+        store.dispose()
+    assert record["result"] == "rolled_back" and record["backup"]
+    now, _facts = lab.device(host).read()
+    assert get_config_diff(lab.device(host).dialect, record["backup"], now) == []
 
 
 def test_a_device_changed_since_the_survey_is_refused_untouched(lab: Lab) -> None:
