@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from govnet.model.facts import HostFacts
 from govnet.model.plans import Check, PingAnswer, QuietAnswer
@@ -102,6 +103,22 @@ def test_each_platform_reads_the_counters_of_real_outputs(
     assert block[0].strip().startswith(interface), block[0]
     read = read_counters(counters_spec(platform), "\n".join(block))
     assert read == (None if packets_in is None else (packets_in, packets_out))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"command": "display interface"},  # no {interface}
+        {"command": "display interface {interface} {vpn}"},
+        {"input": []},
+        {"input": [r"Input: (\d+) packets"]},  # no named group packets
+        {"output": ["(?P<packets>"]},  # not a regex
+    ],
+)
+def test_a_counters_spec_without_what_it_needs_is_refused(bad: dict[str, object]) -> None:
+    good = counters_spec("huawei").model_dump()
+    with pytest.raises(ValidationError):
+        CountersSpec(**{**good, **bad})
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
