@@ -321,8 +321,10 @@ def test_a_local_network_reaches_the_public_zone_through_nat(lab: Lab) -> None:
 def test_a_failed_quiet_check_rolls_back_by_itself(lab: Lab) -> None:
     """The education bureau's CE step, stored again with a quiet post-check on the LAN port
     its business flows cross (20-200 packets/s each): every other check holds, the counters
-    grow, so the step is rolled back and the backup is back. The same check as a pre-check
-    is refused, even in a dry run: before a step there is nothing to watch go quiet."""
+    grow, so the step is rolled back and the backup is back. As a pre-check ("before
+    anything changes, this line carries nothing") the same busy port refuses the push with
+    nothing typed, while a zombie line (down, no business: the truth says so), watched on
+    its own router over a read-only session, is quiet and lets it go on."""
     truth = yaml.safe_load((lab.root / "lab" / "ground_truth.yaml").read_text())
     (flow,) = [f for f in truth["flows"] if f["unit"] == PUBLIC and f["kind"] == "extranet_public"]
     host = flow["host"]
@@ -331,32 +333,44 @@ def test_a_failed_quiet_check_rolls_back_by_itself(lab: Lab) -> None:
     lan = next(
         i.name for i in device.interfaces if i.address and str(i.address.ip) == flow["source"]
     )
+    zombie = next(ln for ln in truth["lines"] if ln["zombie"] and ln["on_device"])
     store = lab.store()
     try:
         row = store.get_plan(lab.plans[PUBLIC]["plan"])
         assert row is not None
         plans = {}
-        for when in ("post", "pre"):
+        watched = {
+            "post": (host, lan),
+            "busy": (host, lan),
+            "idle": (zombie["host"], zombie["interface"]),
+        }
+        for name, (where, port) in watched.items():
             detail = copy.deepcopy(row["detail"])
             part = detail["parts"][host]
-            step = max(part["steps"]) if when == "post" else 0
-            quiet = Check(host, "quiet", step, interface=lan, seconds=2, rate=1.0)
+            when, step = ("post", max(part["steps"])) if name == "post" else ("pre", 0)
+            quiet = Check(where, "quiet", step, interface=port, seconds=2, rate=1.0)
             part[when].append(quiet.to_dict())
             detail["parts"] = {host: part}  # this host alone: no other host to push first
-            plans[when] = store.add_plan(
+            plans[name] = store.add_plan(
                 row["unit_key"], row["classify_run_id"], row["path"], row["digest"], detail
             )
     finally:
         store.dispose()
 
-    def push(when: str, *flags: str) -> tuple[int, dict[str, Any]]:
-        done = lab.govnet("push", str(plans[when]), "--host", host, *flags, "--json")
+    def push(name: str, *flags: str) -> tuple[int, dict[str, Any]]:
+        done = lab.govnet("push", str(plans[name]), "--host", host, *flags, "--json")
         assert done.stdout, done.stderr
         return done.returncode, json.loads(done.stdout)
 
-    code, refused = push("pre")
+    before, _facts = lab.device(host).read()
+    code, refused = push("busy", "--commit")
     assert code == 1 and refused["result"] == "refused", refused
-    assert "pre-check failed" in refused["reason"] and "post-check only" in refused["reason"]
+    assert "pre-check failed" in refused["reason"] and lan in refused["reason"], refused
+    (busy,) = [c for c in refused["checks"] if not c["held"]]
+    assert "quiet" in busy["check"] and float(busy["seen"].split()[0]) >= 20, busy
+    assert lab.device(host).read()[0] == before  # nothing typed
+    code, idle = push("idle")
+    assert code == 0 and idle["result"] == "dry_run", idle  # its pre-checks held, quiet too
     code, failed = push("post", "--commit")
     assert code == 1 and failed["result"] == "rolled_back", failed
     assert "check failed" in failed["reason"] and "backup's state is back" in failed["reason"]

@@ -174,12 +174,9 @@ def test_a_quiet_check_holds_on_idle_counters_and_never_without_two_readings() -
         (CHECK, QuietAnswer(100, 200, 3, 200, 10.0), False, "a counter went back"),
         (CHECK, "no packet counters in the answer: Error: Wrong", False, "no packet counters"),
         (CHECK, PingAnswer(5, 5), False, "not counters"),
-        (
-            Check(**{**CHECK.__dict__, "step": 0}),
-            QuietAnswer(1, 1, 1, 1, 10.0),
-            False,
-            "a quiet check is a post-check only",
-        ),
+        # a pre-check ("before anything changes, this line carries nothing"): judged alike
+        (Check(**{**CHECK.__dict__, "step": 0}), QuietAnswer(1, 1, 1, 1, 10.0), True, "0.0"),
+        (Check(**{**CHECK.__dict__, "step": 0}), QuietAnswer(1, 1, 90, 90, 10.0), False, "17.8"),
     ]
     for check, answer, held, seen in cases:
         ((judged, ok, said),) = evaluate_checks([check], facts, {check: answer})
@@ -302,7 +299,7 @@ def test_over_ssh_what_cannot_be_read_is_said_and_a_signal_stops_the_wait(
     answers = device.quiet([missing, unsafe, pre])
     assert str(answers[missing]).startswith("no packet counters in the answer: Error:"), answers
     assert str(answers[unsafe]).startswith("not typed: interface"), answers
-    assert pre not in answers  # never read: judged a mistake (see above)
+    assert isinstance(answers[pre], QuietAnswer), answers  # a pre-check is read like any
     watched = Check(host, "quiet", 1, interface=interface, seconds=5, rate=1.0)
     with pytest.raises(Stopped):
         device.quiet([watched], Stop(signum=2))

@@ -86,11 +86,9 @@ def _evaluate_ping(check: Check, answer: Traffic) -> tuple[Check, bool, str]:
 
 def _evaluate_quiet(check: Check, answer: Traffic) -> tuple[Check, bool, str]:
     """A line is quiet when its counters grew by at most ``rate`` packets per second, in and
-    out together. Counters not read, or gone back (wrapped, cleared), never pass; nor does a
-    quiet pre-check: before a step there is no "after" to watch, and a line a plan wants
-    quiet from the start is a plan mistake to show, not to pass."""
-    if check.step == 0:
-        return check, False, "a quiet check is a post-check only (step 0 has nothing to watch)"
+    out together. Counters not read, or gone back (wrapped, cleared), never pass. A pre-check
+    is judged the same way: "before anything changes, this line carries nothing" (a line
+    with no business to move is shut only once quiet)."""
     if isinstance(answer, str):
         return check, False, answer
     if not isinstance(answer, QuietAnswer):

@@ -172,11 +172,12 @@ class Device:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> dict[Check, QuietAnswer | str]:
-        """Read the counters of each quiet post-check's interface, then again once its
+        """Read the counters of each quiet check's interface, then again once its
         ``seconds`` have passed, all in one session (several lines are watched at once, not
         one after another); or why they could not be read. ``stop`` is checked while
-        waiting. A quiet pre-check is never read: :func:`evaluate_checks` refuses it."""
-        wanted = [c for c in checks if c.kind == "quiet" and c.step > 0]
+        waiting. A pre-check is read the same way: the line carries nothing before any
+        step is typed."""
+        wanted = [c for c in checks if c.kind == "quiet"]
         if not wanted:
             return {}
         spec = self.spec.counters
