@@ -232,6 +232,65 @@ def test_shutting_a_units_line_fails_its_flows_over_that_line() -> None:
     assert affected(district, before) == over
 
 
+def find_sub_lines(district: District) -> dict[str, tuple[FlowTruth, str]]:
+    """Per platform, a working flow in a VPN that leaves its router by an 802.1Q
+    sub-interface of that VPN (the dedicated zone's VLAN on the CE's line), and that
+    sub-interface."""
+    found: dict[str, tuple[FlowTruth, str]] = {}
+    for flow in district.truth.flows:
+        device = district.get_device(flow.host)
+        if not flow.works or flow.vpn_instance is None or device is None:
+            continue
+        if device.platform in found:
+            continue
+        for sub in device.interfaces:
+            if sub.dot1q and sub.parent and sub.vpn_instance == flow.vpn_instance:
+                found[device.platform] = (flow, sub.name)
+                break
+    return found
+
+
+BRIEF = {
+    "huawei": "display ip interface brief",
+    "hp_comware": "display ip interface brief",
+    "cisco_ios": "show ip interface brief",
+}
+
+
+def test_shutting_a_port_takes_its_sub_interfaces_down_with_it() -> None:
+    """A port shut in configuration takes its sub-interfaces down, as on the devices: the
+    flow over the sub-interface stops, its routes go, its counters and its port's stop, and
+    the brief listings show it down (its own configuration is not shut); undone, it works."""
+    district = build(*DISTRICTS[1])
+    lines = find_sub_lines(district)
+    assert set(lines) == {"huawei", "hp_comware", "cisco_ios"}, lines
+    network = Network(district)
+    for platform, (flow, name) in lines.items():
+        device = district.get_device(flow.host)
+        assert device is not None
+        sub = device.get_interface(name)
+        assert sub is not None and sub.parent is not None and sub.oper_up
+        assert answer(network, flow)[0] and min(network.counters.get_pps(flow.host, name)) > 0
+        network.before_change(flow.host)
+        assert apply_lines(device, [f"interface {sub.parent}", "shutdown"]) == []
+        network.note_change()
+        assert sub.admin_up and not sub.oper_up, platform
+        routes = get_routing_table(device, sub.vpn_instance)
+        assert not [r for r in routes if r.interface == name], platform
+        assert network.check_flow(flow).outcome is not Outcome.REPLY, platform
+        assert network.counters.get_pps(flow.host, name) == (0.0, 0.0), platform
+        assert network.counters.get_pps(flow.host, sub.parent) == (0.0, 0.0), platform
+        number = re.sub("^[A-Za-z-]+", "", name)  # Comware lists GE1/0/1.200
+        listed = render(device, BRIEF[platform]).splitlines()
+        (row,) = [r for r in listed if r and re.sub("^[A-Za-z-]+", "", r.split()[0]) == number]
+        assert "up" not in row.lower().split()[1:] and "*down" not in row, row
+        undo = "no shutdown" if platform == "cisco_ios" else "undo shutdown"
+        network.before_change(flow.host)
+        assert apply_lines(device, [f"interface {sub.parent}", undo]) == []
+        network.note_change()
+        assert sub.oper_up and answer(network, flow)[0], platform
+
+
 # --- over SSH ---------------------------------------------------------------------------
 
 

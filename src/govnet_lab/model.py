@@ -49,6 +49,9 @@ class Interface:
     description: str | None = None
     admin_up: bool = True
     link_up: bool = True  # the physical link / carrier; protocol is up when both are
+    # A sub-interface's port is up (admin and link): a shut or dark port takes its
+    # sub-interfaces down with it (see Device.follow_port). Always True on a port.
+    port_up: bool = True
     address: IPv4Interface | None = None
     vpn_instance: str | None = None  # VPN instance (Huawei/H3C) or VRF (Cisco) name
     dot1q: int | None = None  # VLAN of a sub-interface
@@ -57,7 +60,7 @@ class Interface:
 
     @property
     def oper_up(self) -> bool:
-        return self.admin_up and self.link_up
+        return self.admin_up and self.link_up and self.port_up
 
     @property
     def parent(self) -> str | None:
@@ -215,6 +218,24 @@ class Device:
 
     def get_interface(self, name: str) -> Interface | None:
         return next((i for i in self.interfaces if i.name == name), None)
+
+    def follow_port(self, port: Interface) -> None:
+        """Its 802.1Q sub-interfaces follow ``port``'s state, as on the devices (without it
+        a shut port's sub-interfaces kept forwarding in the lab): routes via them go, BGP
+        sessions over them drop, their counters stop. Comware's command reference says it
+        of a layer-3 port: "Shutting down or bringing up a Layer 3 aggregate interface shuts
+        down or brings up its subinterfaces" (HPE 7500 Layer 2 LAN command reference,
+        shutdown: support.hpe.com/techhub/eginfolib/networking/docs/switches/7500/
+        5200-1937a_l2-lan_cr/content/495503927.htm); IOS and VRP take a port's
+        sub-interfaces down with it likewise. The lab lists them down, not administratively
+        down, since their own configuration is not shut: as VRP does; for IOS no source was
+        found here (an SNMP poll in a devmon thread shows one "admin down"), so the IOS
+        listing may differ from a real one in that word."""
+        if port.kind is not InterfaceKind.PHYSICAL:
+            return
+        for sub in self.interfaces:
+            if sub.parent == port.name:
+                sub.port_up = port.oper_up
 
     def get_vpn_instance(self, name: str) -> VpnInstance | None:
         return next((v for v in self.vpn_instances if v.name == name), None)

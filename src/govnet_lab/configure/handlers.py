@@ -143,11 +143,13 @@ def no_address(s: ConfigSession, c: Captures) -> str:
 
 def shutdown(s: ConfigSession, c: Captures) -> str:
     s.interface.admin_up = False
+    s.device.follow_port(s.interface)  # its sub-interfaces go down with it
     return ""
 
 
 def no_shutdown(s: ConfigSession, c: Captures) -> str:
     s.interface.admin_up = True
+    s.device.follow_port(s.interface)
     return ""
 
 

@@ -119,6 +119,7 @@ class ConfigSession:
                 name,
                 InterfaceKind.SUBINTERFACE,
                 link_up=parent.link_up,
+                port_up=parent.oper_up,  # a shut port's new sub-interface is down too
                 mac=parent.mac,
                 bandwidth_mbps=parent.bandwidth_mbps,
             )

@@ -111,7 +111,7 @@ def _vrp_block(device: Device, iface: Interface, c: InterfaceCounts, now: float)
         ]
     # A sub-interface prints the same block: no real VRP sub-interface output was found to
     # follow for the line naming its VLAN, so none is printed (ntc-templates knows none).
-    up = stamp(booted) if iface.link_up else "-"
+    up = stamp(booted) if iface.link_up and iface.port_up else "-"
     lines += [
         f"Last physical up time   : {up}",
         f"Last physical down time : {stamp(booted - 13)}",
@@ -220,7 +220,7 @@ def _comware_block(device: Device, iface: Interface, c: InterfaceCounts, now: fl
     speed = f"{iface.bandwidth_mbps}Mbps" if iface.oper_up else "Unknown"
     duplex = "full" if iface.oper_up else "unknown"
     booted = now - device.uptime_s
-    up = stamp(booted) if iface.link_up else "-"
+    up = stamp(booted) if iface.link_up and iface.port_up else "-"
     percent = f"{min(100, c.in_bps * 100 // max(1, kbps * 1000))}%"
     out_percent = f"{min(100, c.out_bps * 100 // max(1, kbps * 1000))}%"
     return [
