@@ -20,6 +20,7 @@ from govnet.platforms.specs import CountersSpec
 from govnet.push import Device
 from govnet.push.journal import Stop, Stopped
 from govnet.push.quiet import get_counters_command, read_counters
+from govnet.push.stepwise import prove
 from govnet.survey.collect import Budget, Credentials, Target
 from govnet_lab.configure import apply_lines
 from govnet_lab.dataplane import Network
@@ -203,8 +204,7 @@ def build() -> District:
 def find_lines(district: District) -> dict[str, tuple[str, str]]:
     """Per platform, a router's line (a port that is not the LAN of a flow) carrying a
     working flow now, as the lab's data plane has it: (host, interface). A port without
-    sub-interfaces: IOS counts none of a sub-interface's own, and the lab's data plane keeps
-    a shut port's sub-interfaces forwarding."""
+    sub-interfaces: shut, it would end every line on it at once."""
     network = Network(district)
     found: dict[str, tuple[str, str]] = {}
     for flow in (f for f in district.truth.flows if f.works):
@@ -303,3 +303,38 @@ def test_over_ssh_what_cannot_be_read_is_said_and_a_signal_stops_the_wait(
     watched = Check(host, "quiet", 1, interface=interface, seconds=5, rate=1.0)
     with pytest.raises(Stopped):
         device.quiet([watched], Stop(signum=2))
+
+
+def test_a_step_watches_lines_on_its_own_router_and_on_another_one(
+    served: tuple[District, str, str],
+) -> None:
+    """Through the step-by-step push's traffic dispatch (stepwise.prove): quiet pre- and
+    post-checks on the router pushed and on another one, read-only; the truth's zombie line
+    (down, no business) is quiet, a line carrying a flow is not; a router done on site is
+    never logged in to; a signal stops the wait on the other router too."""
+    district = served[0]
+    busy_host, busy = find_lines(district)["huawei"]
+    (zombie,) = [ln for ln in district.truth.lines if ln.zombie and ln.on_device]
+    assert zombie.host is not None and zombie.interface is not None
+    assert zombie.host != busy_host
+    here = lab_device(served, busy_host)
+    checks = [
+        Check(busy_host, "quiet", 0, interface=busy, seconds=1, rate=1.0),
+        Check(zombie.host, "quiet", 0, interface=zombie.interface, seconds=1, rate=1.0),
+        Check(zombie.host, "quiet", 2, interface=zombie.interface, seconds=1, rate=1.0),
+    ]
+    said: list[str] = []
+    judged = prove(
+        checks, here, HostFacts(), lambda host: lab_device(served, host), say=said.append
+    )
+    assert [c for c, _held, _seen in judged] == checks
+    (busy_held, busy_seen), *elsewhere = [(held, seen) for _c, held, seen in judged]
+    assert not busy_held and float(busy_seen.split()[0]) >= 20, busy_seen
+    assert all(held and seen.startswith("0.0 packets/s") for held, seen in elsewhere), elsewhere
+    assert any(f"from {zombie.host} (watching 2 interface(s)" in line for line in said), said
+    judged = prove(checks[1:2], here, HostFacts(), lambda h: lab_device(served, h), [zombie.host])
+    assert [(held, seen.split(":")[0]) for _c, held, seen in judged] == [
+        (False, f"{zombie.host} is never logged in to over the network")
+    ]
+    with pytest.raises(Stopped):
+        prove(checks[1:2], here, HostFacts(), lambda h: lab_device(served, h), stop=Stop(signum=2))
