@@ -29,7 +29,7 @@ from govnet.reports.files import ALL_FORMATS
 from govnet.store import SyncResult
 from govnet.survey import SurveyOptions, SurveySummary, get_campaign_name
 from govnet.survey.collect import Credentials
-from govnet_lab.city import get_city_lines
+from govnet_lab.city import get_city_lines, get_system_lines
 from govnet_lab.control import apply_upstream, get_lab_paths, start_lab, stop_lab
 from govnet_lab.district import load_district
 from govnet_lab.generate.upstream import CITY
@@ -263,6 +263,19 @@ def _push(
             markup=False,
         )
     for host in hosts:
+        numbers = {s.number for s in plan.steps if s.host == host}
+        for ask in (r for r in plan.system_requests if r.before_step in numbers):
+            node, lines = get_system_lines(district, ask)  # in the window, just before
+            refused = apply_upstream(project.root, node, lines)
+            if refused:
+                raise UsageError(
+                    f"the lab's {node} refused the system's side: {'; '.join(refused)}"
+                )
+            yield Say(
+                f"      {node} ({ask.system} operator, govnet lab apply): routes back to"
+                f" {', '.join(ask.routes)} via the extranet (VPN {ask.vpn}), as the plan asks",
+                markup=False,
+            )
         result = push(project, str(chosen.plan_id), host, credentials, commit=True)
         held = sum(h for _, h, _ in result.checks)
         yield Say(

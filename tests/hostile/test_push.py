@@ -25,20 +25,19 @@ from typing import Any
 import pytest
 import yaml
 
-from govnet.model.plans import CityRequest
+from govnet.model.plans import CityRequest, SystemRequest
 from govnet.platforms import load_platforms
 from govnet.push import Device
 from govnet.store import Store, open_store
 from govnet.survey.collect import Budget, Credentials, Target
 from govnet_cli import run_govnet, start_govnet
-from govnet_lab.city import get_city_lines
+from govnet_lab.city import get_city_lines, get_system_lines
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.district import load_district
 from govnet_lab.generate.upstream import CITY
 from govnet_lab.server import read_credentials
 
-COUNTY, SEED, SIZE = "370702", 3, 20
-MIGRATED = "c370702-renshe"  # PE, CE and the router of the unit's own internet exit
+COUNTY, SEED, SIZE = "370702", 1, 30  # the README's county: several plans on each PE
 
 
 class Relay:
@@ -83,6 +82,7 @@ class Lab:
     env: dict[str, str]
     plans: dict[str, dict[str, Any]]
     relays: dict[str, Relay] = field(default_factory=dict)
+    migrated: str = ""  # the unit whose plan the tests push (chosen from the plans made)
 
     def govnet(self, *args: str) -> subprocess.CompletedProcess[str]:
         return run_govnet(self.root, self.env, *args)
@@ -175,11 +175,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         store = lab.store()
         try:
             requests: list[dict[str, Any]] = []
+            asked: list[dict[str, Any]] = []  # the systems' operators' side
             for row in json.loads(done.stdout):
                 plan = store.get_plan(row["plan"])
                 assert plan is not None
                 lab.plans[row["unit"]] = {**row, "parts": plan["detail"]["parts"]}
                 requests += plan["detail"].get("city_requests") or []
+                asked += plan["detail"].get("system_requests") or []
         finally:
             store.dispose()
         # The city's operator has done every plan's side already: these tests are about the
@@ -193,6 +195,26 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             applied = lab.govnet("lab", "apply", "--host", CITY, str(path))
             assert applied.returncode == 0, applied.stderr
+        for n, data in enumerate(asked):  # and every system's (routes back via the extranet)
+            node, lines = get_system_lines(district, SystemRequest(**data))
+            path = root / f"system-{n}.cfg"
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            applied = lab.govnet("lab", "apply", "--host", node, str(path))
+            assert applied.returncode == 0, applied.stderr
+        # The unit these tests push: a dedicated-zone VPN built on a PE that another unit's
+        # plan shares, and at least a CE after it.
+        lab.migrated = next(
+            unit
+            for unit, row in sorted(lab.plans.items(), key=lambda kv: -len(kv[1]["parts"]))
+            if len(row["parts"]) >= 2
+            and any(
+                u != unit
+                and row2["parts"]
+                and lab.hosts_in_order(u)[0] == lab.hosts_in_order(unit)[0]
+                for u, row2 in lab.plans.items()
+            )
+            and "dedicated_vpn" in row["parts"][lab.hosts_in_order(unit)[0]]["approaches"]
+        )
         yield lab
     finally:
         for relay in lab.relays.values():
@@ -222,10 +244,10 @@ def typed(lab: Lab, host: str, at_least: int) -> dict[str, Any]:
 @pytest.mark.slow
 def test_a_push_killed_mid_way_is_named_everywhere_and_recovered_byte_for_byte(lab: Lab) -> None:
     """kill -9 mid-push: status and every refusal name it; recover restores the backup exactly."""
-    pe = lab.hosts_in_order(MIGRATED)[0]
+    pe = lab.hosts_in_order(lab.migrated)[0]
     device = lab.device(pe)
     before, _facts = device.read()
-    process, relay = start_slowed_push(lab, MIGRATED, pe)
+    process, relay = start_slowed_push(lab, lab.migrated, pe)
     try:
         typed(lab, pe, 2)
         process.kill()
@@ -233,7 +255,7 @@ def test_a_push_killed_mid_way_is_named_everywhere_and_recovered_byte_for_byte(l
     finally:
         relay.delay = 0
     killed = lab.pushes(pe)[-1]
-    total = len(lab.plans[MIGRATED]["parts"][pe]["config"])
+    total = len(lab.plans[lab.migrated]["parts"][pe]["config"])
     assert killed["result"] == "running" and 2 <= killed["typed"] < total
     assert killed["backup"] == before
     half, _facts = device.read()
@@ -242,12 +264,13 @@ def test_a_push_killed_mid_way_is_named_everywhere_and_recovered_byte_for_byte(l
     status = lab.govnet("push", "status")
     assert status.returncode == 0
     assert (
-        f"{pe}: push {killed['id']} (apply of plan {lab.plans[MIGRATED]['plan']}" in status.stdout
+        f"{pe}: push {killed['id']} (apply of plan {lab.plans[lab.migrated]['plan']}"
+        in status.stdout
     )
     assert f"{killed['typed']} of {total} line(s) typed) was interrupted" in status.stdout
     assert f"govnet push recover --host {pe} --commit" in status.stdout
     for flags in ((), ("--commit",), ("--rollback", "--commit")):
-        code, _result, stderr = lab.push(MIGRATED, pe, *flags)
+        code, _result, stderr = lab.push(lab.migrated, pe, *flags)
         assert code == 1 and stderr.startswith(f"error: {pe}: push {killed['id']} ("), stderr
         assert "recover" in stderr and len(stderr.splitlines()) == 1
         assert "changed since" not in stderr and "nothing to roll back" not in stderr
@@ -273,10 +296,10 @@ def test_sigterm_or_ctrl_c_mid_push_stops_at_a_line_and_restores(
     lab: Lab, sig: signal.Signals, code: int
 ) -> None:
     """SIGTERM/Ctrl-C mid-push: stops at a line, restores the backup, says so, exits 143/130."""
-    pe = lab.hosts_in_order(MIGRATED)[0]
+    pe = lab.hosts_in_order(lab.migrated)[0]
     device = lab.device(pe)
     before, _facts = device.read()
-    process, relay = start_slowed_push(lab, MIGRATED, pe)
+    process, relay = start_slowed_push(lab, lab.migrated, pe)
     try:
         typed(lab, pe, 2)
         process.send_signal(sig)
@@ -296,11 +319,15 @@ def test_sigterm_or_ctrl_c_mid_push_stops_at_a_line_and_restores(
 @pytest.mark.slow
 def test_two_pushes_to_one_device_at_once_one_is_refused(lab: Lab) -> None:
     """Two pushes to one PE at once: the second is refused naming the first; store = device."""
-    pe = lab.hosts_in_order(MIGRATED)[0]
-    other = next(u for u in lab.plans if u != MIGRATED and lab.hosts_in_order(u)[0] == pe)
+    pe = lab.hosts_in_order(lab.migrated)[0]
+    other = next(
+        u
+        for u in lab.plans
+        if u != lab.migrated and lab.plans[u]["parts"] and lab.hosts_in_order(u)[0] == pe
+    )
     device = lab.device(pe)
     before, _facts = device.read()
-    first, relay = start_slowed_push(lab, MIGRATED, pe)
+    first, relay = start_slowed_push(lab, lab.migrated, pe)
     try:
         started = lab.pushes(pe)[-1]
         code, _result, stderr = lab.push(other, pe, "--commit")
@@ -313,7 +340,7 @@ def test_two_pushes_to_one_device_at_once_one_is_refused(lab: Lab) -> None:
     rows = lab.pushes(pe)
     assert rows[-1]["id"] == started["id"] and rows[-1]["result"] == "applied"
     assert rows[-1]["after"] == device.read()[0]  # the store matches the device
-    code, undone, stderr = lab.push(MIGRATED, pe, "--rollback", "--commit")
+    code, undone, stderr = lab.push(lab.migrated, pe, "--rollback", "--commit")
     assert code == 0 and undone["result"] == "applied", stderr
     assert device.read()[0] == before
 
@@ -321,18 +348,18 @@ def test_two_pushes_to_one_device_at_once_one_is_refused(lab: Lab) -> None:
 @pytest.mark.slow
 def test_rolling_back_a_pe_while_its_ce_is_applied_is_refused(lab: Lab) -> None:
     """Rolling back the PE while its CE is applied: refused naming the CE; CE then PE works."""
-    pe, ce, *_ = lab.hosts_in_order(MIGRATED)
+    pe, ce, *_ = lab.hosts_in_order(lab.migrated)
     before = lab.device(pe).read()[0]
     for host in (pe, ce):
-        code, done, stderr = lab.push(MIGRATED, host, "--commit")
+        code, done, stderr = lab.push(lab.migrated, host, "--commit")
         assert code == 0 and done["result"] == "applied", stderr
     applied = lab.device(pe).read()[0]
-    code, refused, _stderr = lab.push(MIGRATED, pe, "--rollback", "--commit")
+    code, refused, _stderr = lab.push(lab.migrated, pe, "--rollback", "--commit")
     assert code == 1 and refused["result"] == "refused"
     assert refused["reason"].startswith(f"roll back {ce} first:")
     assert lab.device(pe).read()[0] == applied
     for host in (ce, pe):
-        code, done, stderr = lab.push(MIGRATED, host, "--rollback", "--commit")
+        code, done, stderr = lab.push(lab.migrated, host, "--rollback", "--commit")
         assert code == 0 and done["result"] == "applied", stderr
     assert lab.device(pe).read()[0] == before
 

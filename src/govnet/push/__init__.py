@@ -313,8 +313,18 @@ def _push(
         for step in steps:
             stop.check()
             result.step, offset = None if rollback else step.number, typed
-            done.append(step)
             named = "" if rollback or len(steps) == 1 else f"step {step.number}: "
+            before = [c for c in step.checks if c.before and not rollback]
+            if before:  # the step's own conditions (the old line quiet before it is shut)
+                held = prove(before, device, facts, reach, part.on_site, say, stop)
+                result.checks += held
+                failed = [f"{c.text} (seen: {seen})" for c, ok, seen in held if not ok]
+                if failed:
+                    reason = f"{named}check failed before typing: " + "; ".join(failed)
+                    return restore(
+                        store, device, part, result, running, ROLLED_BACK, reason, undo()
+                    )
+            done.append(step)
             say(f"{named}typing {len(step.lines)} line(s) on {host}")
             rejected = device.configure(
                 step.lines,
@@ -330,7 +340,8 @@ def _push(
             say(f"{named}checking {host}")
             after, facts = device.read()
             stop.check()
-            checks = prove(step.checks, device, facts, reach, part.on_site, say, stop)
+            after_checks = [c for c in step.checks if not c.before or rollback]
+            checks = prove(after_checks, device, facts, reach, part.on_site, say, stop)
             result.checks += checks
             stop.check()
             failed = [f"{c.text} (seen: {seen})" for c, held, seen in checks if not held]

@@ -234,8 +234,8 @@ class Counters:
         lan = self._lan_port(host, vpn, source)
         if forward.departures and lan == forward.departures[0]:  # its own address: no LAN
             lan = None
-        if lan is None and not self._owns(host, vpn, source):
-            return [], touched  # nobody sends it: its gateway is gone
+        if not self._owns(host, vpn, source):
+            return [], touched  # nobody sends it: its gateway is gone or down
         crossings = [(lan, IN)] if lan else []
         crossings += get_crossings(forward)
         if not forward.delivered or not forward.arrivals:
