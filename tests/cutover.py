@@ -111,14 +111,15 @@ class Player:
                 rate = self.rate(check.host, check.interface or "")
                 if check.rate is not None and rate > check.rate:
                     failed.append(f"{check.text} (seen: {rate} packets/s)")
-                continue
-            facts = get_device_facts(self.district.get_device(check.host))  # type: ignore[arg-type]
-            pings: dict[Check, PingAnswer | str] = {}
-            if check.kind == "ping":
-                pings[check] = self.ping(check)
-            for c, held, seen in evaluate_checks([check], {check.host: facts}, pings):
-                if not held:
-                    failed.append(f"{c.text} (seen: {seen})")
+        others = [c for c in checks if c.kind != "quiet"]
+        facts = {  # each router's facts read once, as a push reads a device once per step
+            host: get_device_facts(self.district.get_device(host))  # type: ignore[arg-type]
+            for host in {c.host for c in others if c.kind != "ping"}
+        }
+        pings: dict[Check, PingAnswer | str] = {c: self.ping(c) for c in others if c.kind == "ping"}
+        for c, held, seen in evaluate_checks(others, facts, pings):
+            if not held:
+                failed.append(f"{c.text} (seen: {seen})")
         return failed
 
     def ping(self, check: Check) -> PingAnswer:

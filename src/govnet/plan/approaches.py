@@ -361,7 +361,6 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
     def _lan_source(self, host: str, exit_port: str) -> IPv4Address | None:
         """The router's own address on its LAN (a global interface that is no line's, no
         loopback): where its terminals' internet traffic comes from."""
-        line_ports = {(ln.host, ln.interface) for ln in self.inp.classification.lines}
         facts = self._facts(host)
         for iface in facts.interfaces if facts else ():
             if (
@@ -369,7 +368,7 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
                 and iface.name != exit_port
                 and iface.parent is None
                 and iface.kind != "loopback"
-                and (host, iface.name) not in line_ports
+                and (host, iface.name) not in self.line_ports
                 and iface.admin_up is not False
             ):
                 addresses = [a for a in iface.get_ipv4() if a.network.prefixlen < 32]
@@ -380,19 +379,12 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
     def _lan_neighbour(self, host: str, ce: str) -> IPv4Address | None:
         """The CE's address on a LAN it shares with ``host`` (global tables)."""
         mine = self._facts(host)
-        theirs = self._facts(ce)
-        if mine is None or theirs is None:
-            return None
         nets = [
             a.network
-            for i in mine.interfaces
+            for i in (mine.interfaces if mine else ())
             if i.vpn_instance is None
             for a in i.get_ipv4()
             if a.network.prefixlen < 31
         ]
-        for iface in theirs.interfaces:
-            if iface.vpn_instance is None and iface.admin_up is not False:
-                for a in iface.get_ipv4():
-                    if a.network in nets:
-                        return a.ip
-        return None
+        found = self._lan_of(ce, nets)
+        return found[1].ip if found else None

@@ -64,7 +64,6 @@ class LanMoves(Steps):
     ) -> list[Move] | None:
         """How each old line's business moves; None with the plan blocked saying why."""
         where = f"{network.key}（{network.name}）"
-        line_ports = {(ln.host, ln.interface) for ln in self.inp.classification.lines}
         moves: list[Move] = []
         for ln in old:
             if ln.host is None or ln.interface is None:
@@ -78,8 +77,8 @@ class LanMoves(Steps):
                 if i.vpn_instance == port.vpn_instance
                 and i.name != port.name
                 and i.parent != port.name
-                and (ln.host, i.name) not in line_ports
-                and (ln.host, i.parent) not in line_ports
+                and (ln.host, i.name) not in self.line_ports
+                and (ln.host, i.parent) not in self.line_ports
                 and i.kind != "loopback"
                 and i.admin_up is not False
                 and any(a.network.prefixlen < 32 for a in i.get_ipv4())
@@ -128,18 +127,9 @@ class LanMoves(Steps):
         return moves
 
     def _lan_port(self, host: str, gateways: list[Interface]) -> str | None:
-        """The CE's port on the same LAN as the gateways: global, a subnet shared with them."""
-        facts = self._facts(host)
-        wanted = [a.network for i in gateways for a in i.get_ipv4()]
-        for iface in facts.interfaces if facts else ():
-            if (
-                iface.vpn_instance is None
-                and iface.parent is None
-                and iface.kind != "loopback"
-                and any(a.network.overlaps(n) for a in iface.get_ipv4() for n in wanted)
-            ):
-                return iface.name
-        return None
+        """The CE's port on the same LAN as the gateways."""
+        found = self._lan_of(host, [a.network for i in gateways for a in i.get_ipv4()])
+        return found[0].name if found else None
 
     def _move_business(
         self,

@@ -77,6 +77,30 @@ class Steps:
         self.requests: list[CityRequest] = []  # the city's side of hand-offs, asked for
         self.system_requests: list[SystemRequest] = []  # the systems' operators' side
 
+    @cached_property
+    def line_ports(self) -> set[tuple[str | None, str | None]]:
+        """Every line's (router, port): a port that is a line is never a LAN."""
+        return {(ln.host, ln.interface) for ln in self.inp.classification.lines}
+
+    def _lan_of(
+        self, host: str, networks: Sequence[IPv4Network]
+    ) -> tuple[Interface, IPv4Interface] | None:
+        """The router's global port on the same LAN as ``networks`` (a subnet shared with
+        them), and its address there."""
+        facts = self._facts(host)
+        for iface in facts.interfaces if facts else ():
+            if (
+                iface.vpn_instance is not None
+                or iface.parent is not None
+                or iface.kind == "loopback"
+                or iface.admin_up is False
+            ):
+                continue
+            for address in iface.get_ipv4():
+                if any(address.network.overlaps(n) for n in networks):
+                    return iface, address
+        return None
+
     def _allocate_link(self) -> IPv4Network:
         link = self.registry.allocate_link(self.unit, self.migration.link_pool)
         self.links.append(link)

@@ -70,7 +70,6 @@ class UpstreamSteps(Steps):
         """The CE side's business subnets: what the old lines' routers have on their other
         interfaces in the line's table (its LAN), neither a line, nor a loopback."""
         out: list[IPv4Network] = []
-        line_ports = {(ln.host, ln.interface) for ln in self.inp.classification.lines}
         for ln in old:
             if ln.host is None or ln.interface is None:
                 continue
@@ -82,8 +81,8 @@ class UpstreamSteps(Steps):
                 if (
                     iface.name == port.name
                     or iface.parent == port.name
-                    or (ln.host, iface.name) in line_ports
-                    or (iface.parent and (ln.host, iface.parent) in line_ports)
+                    or (ln.host, iface.name) in self.line_ports
+                    or (iface.parent and (ln.host, iface.parent) in self.line_ports)
                     or iface.vpn_instance != port.vpn_instance
                 ):
                     continue

@@ -234,7 +234,7 @@ class Counters:
         lan = self._lan_port(host, vpn, source)
         if forward.departures and lan == forward.departures[0]:  # its own address: no LAN
             lan = None
-        if not self._owns(host, vpn, source):
+        if not self.forwarding.owns(self.forwarding.devices[host], source, vpn):
             return [], touched  # nobody sends it: its gateway is gone or down
         crossings = [(lan, IN)] if lan else []
         crossings += get_crossings(forward)
@@ -254,10 +254,6 @@ class Counters:
         if lan:
             crossings.append((lan, OUT))
         return crossings, touched
-
-    def _owns(self, host: str, vpn: str | None, source: IPv4Address) -> bool:
-        device = self.forwarding.devices[host]
-        return self.forwarding.owns(device, source, vpn)
 
     def _lan_port(self, host: str, vpn: str | None, source: IPv4Address) -> Port | None:
         """The port of the flow's source address on its sender: its LAN, where its hosts sit."""

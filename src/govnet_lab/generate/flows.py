@@ -60,22 +60,18 @@ class FlowPlanner(UpstreamBuilder):
                 path = [plan.host, get_system_node(plan.system.key)]
                 key = f"system:{plan.system.key}"
                 add(self._flow(plan, "intranet", lan, None, key, path, "classified business"))
-            elif plan.terminal is not None:  # its own segment, in the line's VPN instance
-                path = [plan.host, get_system_node(plan.system.key)]
-                reason = f"{plan.system.name} over its own line, from its business segment"
-                address = plan.terminal.split("/")[0]
-                key = f"system:{plan.system.key}"
-                add(self._flow(plan, "vertical", address, plan.vpn_instance, key, path, reason))
-            elif category != "internet" and plan.vpn_instance is None:
-                if plan.system.key in ISOLATED:
+            elif plan.terminal is not None or (
+                category != "internet" and plan.vpn_instance is None
+            ):  # from the LAN in the line's table, or its own segment in the line's VPN
+                if plan.terminal is None and plan.system.key in ISOLATED:
                     add(self._isolation_flow(plan, lan, ISOLATED[plan.system.key]))
                 path = [plan.host, get_system_node(plan.system.key)]
-                reason = f"{plan.system.name} over its own line"
-                add(
-                    self._flow(
-                        plan, "vertical", lan, None, f"system:{plan.system.key}", path, reason
-                    )
+                reason = f"{plan.system.name} over its own line" + (
+                    ", from its business segment" if plan.terminal else ""
                 )
+                source = plan.terminal.split("/")[0] if plan.terminal else lan
+                key = f"system:{plan.system.key}"
+                add(self._flow(plan, "vertical", source, plan.vpn_instance, key, path, reason))
         return list(flows.values())
 
     def _extranet_flows(
