@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from govnet.model.redact import get_url_secrets, has_unencoded_at, redact_url, scrub
 
 DB_URL_ENV = "GOVNET_DB_URL"
+SQLITE_BUSY_S = 30.0  # how long a SQLite store waits for another process's lock
 
 
 class StoreError(RuntimeError):
@@ -96,7 +99,7 @@ class StoreBase:
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite" and parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_S}
         try:
             self.engine: Engine = create_engine(parsed, **kwargs)
         except (ArgumentError, ImportError) as exc:
@@ -234,11 +237,34 @@ def _create_private(database: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: no corruption, much faster commits
-    cursor.close()
+    """Foreign keys on, WAL, and, with WAL, commits that need no fsync each time. Retried
+    for up to ``SQLITE_BUSY_S``: while another process's last connection cleans up the WAL
+    (or the first one recovers it), SQLite answers "database is locked" at once, without its
+    busy timeout (https://sqlite.org/wal.html, "Sometimes Queries Return SQLITE_BUSY In WAL
+    Mode"), and two collectors starting on one store meet exactly that."""
+    deadline = time.monotonic() + SQLITE_BUSY_S
+    delay = 0.01
+    while True:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")  # once per store file
+            cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: no corruption, faster
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+        finally:
+            cursor.close()
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """SQLite's SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock now."""
+    text = str(exc)
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
 
 
 def get_os_user() -> str:
