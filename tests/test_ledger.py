@@ -43,6 +43,8 @@ DEFAULT_HEADERS = [
     "年租费（元）",
     "合同开始日期",
     "合同到期日期",
+    "提前通知天数",
+    "违约/解约条款",
     "是否涉密",
     "设备",
     "接口",
@@ -115,7 +117,7 @@ def test_exported_workbook_is_laid_out_for_people(
     assert header == DEFAULT_HEADERS
     assert all(c.font.b for c in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{len(lines) + 1}"
+    assert sheet.auto_filter.ref == f"A1:Q{len(lines) + 1}"
     assert sheet.max_row == len(lines) + 1
 
     col = {name: header.index(name) for name in header}
@@ -133,8 +135,13 @@ def test_exported_workbook_is_laid_out_for_people(
     end = sheet[index + 2][col["合同到期日期"]]
     assert end.data_type == "d" and end.number_format == "yyyy-mm-dd"
     assert isinstance(end.value, dt.datetime) and end.value.date() == line.contract_end
-    classified = {c.value for c in sheet["K"][1:]}
-    assert classified <= {"是", "否", None}
+    classified = {c.value for c in sheet["M"][1:]}
+    assert classified <= {"是", "否", None} and header[12] == "是否涉密"
+    index, line = next((i, ln) for i, ln in enumerate(lines) if ln.termination_terms)
+    row = sheet[index + 2]
+    notice = row[col["提前通知天数"]]
+    assert notice.data_type == "n" and notice.value == line.notice_days
+    assert row[col["违约/解约条款"]].value == line.termination_terms
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["F"].width >= 8
 
 
@@ -289,6 +296,11 @@ def test_gbk_csv_imports(project: Path, tree: DivisionTree, tmp_path: Path) -> N
         ("开通日期", "20240131", "contract_start", dt.date(2024, 1, 31)),
         ("开通日期", "2024-01-31 00:00:00", "contract_start", dt.date(2024, 1, 31)),
         ("是否涉密", "非涉密", "classified", False),
+        ("提前通知天数", "30天", "notice_days", 30),
+        ("提前通知期", "提前 60 日", "notice_days", 60),
+        ("通知期（天）", "90", "notice_days", 90),
+        ("提前通知天数", "无", "notice_days", None),
+        ("违约条款", "按剩余月租费30%收取违约金", "termination_terms", "按剩余月租费30%收取违约金"),
         ("是否涉密", "Y", "classified", True),
         ("是否涉密", "", "classified", None),
         ("专线类型", "mpls-vpn", "kind", LineKind.MPLS_VPN),
@@ -364,7 +376,7 @@ def test_every_bad_cell_is_reported_and_nothing_written(
         (6, "A 电路编号", "duplicate circuit id (also row 3)"),
         (7, "C 网络名称", "line break"),
         (8, "J 合同到期日期", "before contract_start"),
-        (9, "L 设备", "'jlp-nosuch-ce9'"),
+        (9, "N 设备", "'jlp-nosuch-ce9'"),
     ]
     found = [(p.entry, p.field, p.message) for p in errors_of(excinfo)]
     assert len(found) == len(expected), found
@@ -386,6 +398,10 @@ def test_every_bad_cell_is_reported_and_nothing_written(
         ("合同开始日期", "2024-02-30", "not a real date"),
         ("合同开始日期", "31/01/2024", "not a date"),
         ("是否涉密", "maybe", "是 or 否"),
+        ("提前通知天数", "1个月", "not a number of calendar days"),
+        ("提前通知天数", "30个工作日", "not a number of calendar days"),
+        ("提前通知天数", "-3", "not a number of calendar days"),
+        ("提前通知天数", "5000", "less than or equal to 3650"),
         ("线路运营商", "铁通", "电信, 联通, 移动, 广电, 其他"),
         ("线路类型", "ATM", "MSTP, SDH, MPLS VPN"),
         ("电路编号", "CQ 001", "no spaces"),
@@ -413,7 +429,7 @@ def test_bad_cell_names_its_row_and_column(
         import_ledger(project, path, tree)
 
     (problem,) = errors_of(excinfo)
-    letter = "ABCDEFGHIJKLMNO"[DEFAULT_HEADERS.index(header)]
+    letter = string.ascii_uppercase[DEFAULT_HEADERS.index(header)]
     assert (problem.entry, problem.field) == ("row 2", f"column {letter} {header}")
     assert message in problem.message
 
@@ -489,7 +505,9 @@ def test_sheet_choice(project: Path, tree: DivisionTree, tmp_path: Path) -> None
     workbook.worksheets[0].append(["本台账由区大数据局维护"])
     ledger = workbook.create_sheet("专线")
     ledger.append(DEFAULT_HEADERS)
-    ledger.append(["C1", "jlp-dsj", "外网", "电信", "MSTP"] + [None] * 8 + ["区级节点"])
+    ledger.append(
+        ["C1", "jlp-dsj", "外网", "电信", "MSTP"] + [None] * 10 + ["区级节点"]
+    )  # Z端: the 16th column
     path = tmp_path / "two.xlsx"
     workbook.save(path)
 
@@ -532,11 +550,11 @@ def test_dry_run_writes_nothing_and_reports_changes(
     export_ledger(example_project, path, tree)
     workbook = openpyxl.load_workbook(path)
     sheet = workbook.worksheets[0]
-    sheet.cell(row=2, column=14, value="新的Z端")  # Z端 of the first line
+    z_end = DEFAULT_HEADERS.index("Z端") + 1
+    sheet.cell(row=2, column=z_end, value="新的Z端")  # Z端 of the first line
     sheet.delete_rows(sheet.max_row)  # the last line
-    sheet.append(
-        ["NEW-1", "jlp-dsj", "外网", "电信", "MSTP", None, 100] + [None] * 6 + ["区级节点"]
-    )
+    new_line: list[object] = ["NEW-1", "jlp-dsj", "外网", "电信", "MSTP", None, 100]
+    sheet.append(new_line + [None] * (z_end - len(new_line) - 1) + ["区级节点"])
     workbook.save(path)
     before = (example_project / LINES_FILE).read_bytes()
 
@@ -675,6 +693,8 @@ def ledger_lines(draw: st.DrawFn) -> Line:
         annual_fee=draw(st.none() | FEE),
         contract_start=start,
         contract_end=end,
+        notice_days=draw(st.none() | st.integers(0, 3650)),
+        termination_terms=draw(st.none() | TEXT),
         classified=draw(st.none() | st.booleans()),
         a_device=draw(st.none() | st.sampled_from(HOSTS)),
         a_interface=draw(st.none() | INTERFACE),

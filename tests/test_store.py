@@ -82,7 +82,10 @@ def test_inventory_sync_round_trips_and_retires(
             assert stored["monthly_fee"] == line.monthly_fee
             assert stored["annual_fee"] == line.annual_fee
             assert stored["contract_end"] == line.contract_end
+            assert stored["notice_days"] == line.notice_days
+            assert stored["termination_terms"] == line.termination_terms
             assert stored["network"] == line.network
+        assert any(ln["termination_terms"] for ln in lines)  # the example has some
         devices = {d["hostname"]: d for d in store.get_inventory_rows("devices")}
         assert {h.name for h in inventory.hosts} == set(devices)
 

@@ -95,6 +95,11 @@ def get_lab_snapshot(inventory: Inventory, devices: list[Device]) -> Snapshot:
                 ln.bandwidth_mbps,
                 float(ln.monthly_fee) if ln.monthly_fee is not None else None,
                 float(ln.annual_fee) if ln.annual_fee is not None else None,
+                ln.contract_start,
+                ln.contract_end,
+                ln.notice_days,
+                ln.termination_terms,
+                ln.z_end,
             )
             for ln in inventory.lines
         ],

@@ -259,6 +259,33 @@ def _ymd_to_date(year: str, month: str, day: str, text: str) -> dt.date:
         raise _CellError(f"not a real date: {text!r}") from None
 
 
+_DAYS = re.compile(r"^(?:提前)?(\d{1,4})(?:天|日|d|days?)?$")
+
+
+def _parse_notice_days(value: object) -> object:
+    """Days of notice from 30, "30", "30天", "30日", "提前30天". Months and working days are
+    refused: a month is 28 to 31 days and the carrier counts from the contract's own words."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _CellError(f"not a number of days: {value!r}")
+    if isinstance(value, int | float):
+        if not float(value).is_integer() or value < 0:
+            raise _CellError(f"not a whole number of days: {value!r} (write e.g. 30)")
+        return int(value)
+    text = str(value).strip()
+    if not text or _is_placeholder(text):
+        return None
+    compact = "".join(unicodedata.normalize("NFKC", text).casefold().split())
+    match = _DAYS.match(compact)
+    if match is None:
+        raise _CellError(
+            f"not a number of calendar days: {text!r} (write e.g. 30 or 30天;"
+            " count a month's notice in days as the contract does)"
+        )
+    return int(match[1])
+
+
 def _parse_classified(value: object) -> object:
     if value is None or isinstance(value, bool):
         return value
@@ -284,6 +311,7 @@ def get_parsers(units: Sequence[Unit]) -> dict[str, Parser]:
         annual_fee=_parse_fee,
         contract_start=_parse_date,
         contract_end=_parse_date,
+        notice_days=_parse_notice_days,
         classified=_parse_classified,
     )
     missing = set(FIELDS) - set(parsers)

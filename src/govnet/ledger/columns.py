@@ -36,7 +36,9 @@ FIELDS: tuple[str, ...] = tuple(Line.model_fields)
 REQUIRED_FIELDS: tuple[str, ...] = tuple(
     name for name, info in Line.model_fields.items() if info.is_required()
 )
-TEXT_FIELDS = frozenset({"circuit_id", "network", "a_device", "a_interface", "z_end", "note"})
+TEXT_FIELDS = frozenset(
+    {"circuit_id", "network", "termination_terms", "a_device", "a_interface", "z_end", "note"}
+)
 
 # Further spellings seen in real ledgers (matched after NFKC, case folding, space collapsing).
 CARRIER_ALIASES: dict[str, Carrier] = {
@@ -109,6 +111,8 @@ class LedgerColumns(BaseModel):
     annual_fee: Headers | None = None
     contract_start: Headers | None = None
     contract_end: Headers | None = None
+    notice_days: Headers | None = None
+    termination_terms: Headers | None = None
     classified: Headers | None = None
     a_device: Headers | None = None
     a_interface: Headers | None = None

@@ -99,6 +99,13 @@ def _check_division_code(value: str) -> str:
     return value
 
 
+def _no_bool_days(value: Any) -> Any:
+    """YAML reads ``yes``/``on`` as a boolean, which int() would take as 1 day."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number of days, not {str(value).lower()}")
+    return value
+
+
 def _int_to_str(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
@@ -134,6 +141,7 @@ Key = Annotated[str, AfterValidator(_check_key)]
 DivisionCode = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_check_division_code)]
 Address = Annotated[str, AfterValidator(_check_address)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+NoticeDays = Annotated[int, BeforeValidator(_no_bool_days), Field(ge=0, le=3650)]
 
 
 class Frozen(BaseModel):
@@ -217,6 +225,10 @@ class Line(Frozen):
     annual_fee: Money | None = None
     contract_start: dt.date | None = None
     contract_end: dt.date | None = None
+    # Days before the cancellation date the carrier must be told in writing (提前通知天数).
+    notice_days: NoticeDays | None = None
+    # What ending the contract early costs, as the contract words it (违约/解约条款).
+    termination_terms: LongText | None = None
     classified: bool | None = None
     a_device: Annotated[str, Field(pattern=HOSTNAME_KEY.pattern)] | None = None
     a_interface: Annotated[Text, Field(max_length=100)] | None = None
@@ -432,6 +444,8 @@ class Inventory:
                     "annual_fee": ln.annual_fee,
                     "contract_start": ln.contract_start,
                     "contract_end": ln.contract_end,
+                    "notice_days": ln.notice_days,
+                    "termination_terms": ln.termination_terms,
                     "classified": ln.classified,
                     "a_device": ln.a_device,
                     "a_interface": ln.a_interface,

@@ -3,6 +3,7 @@ survey read from each device (the store builds it; the lab builds one from its m
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -50,6 +51,11 @@ class LedgerLine:
     bandwidth_mbps: float | None = None
     monthly_fee: float | None = None
     annual_fee: float | None = None
+    contract_start: dt.date | None = None
+    contract_end: dt.date | None = None
+    notice_days: int | None = None  # days before cancelling that the carrier must be told
+    termination_terms: str | None = None  # what ending the contract early costs
+    z_end: str | None = None  # the far end, as the ledger names it
 
     @property
     def yearly_fee(self) -> float | None:

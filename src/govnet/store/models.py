@@ -126,6 +126,8 @@ class LineRow(InventoryRow, Base):
     annual_fee: Mapped[Decimal | None]
     contract_start: Mapped[dt.date | None] = mapped_column(Date)
     contract_end: Mapped[dt.date | None] = mapped_column(Date)
+    notice_days: Mapped[int | None] = mapped_column(Integer)
+    termination_terms: Mapped[str | None] = mapped_column(Text)
     classified: Mapped[bool | None] = mapped_column(Boolean)
     a_device: Mapped[str | None] = mapped_column(String(128))
     a_interface: Mapped[str | None] = mapped_column(String(100))

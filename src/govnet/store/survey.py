@@ -285,6 +285,11 @@ class SurveyStore(StoreBase):
                     LineRow.bandwidth_mbps,
                     LineRow.monthly_fee,
                     LineRow.annual_fee,
+                    LineRow.contract_start,
+                    LineRow.contract_end,
+                    LineRow.notice_days,
+                    LineRow.termination_terms,
+                    LineRow.z_end,
                 )
                 .where(LineRow.retired_at.is_(None))
                 .order_by(LineRow.id)
@@ -294,6 +299,11 @@ class SurveyStore(StoreBase):
                     *row[:9],
                     float(row[9]) if row[9] is not None else None,
                     float(row[10]) if row[10] is not None else None,
+                    contract_start=row.contract_start,
+                    contract_end=row.contract_end,
+                    notice_days=row.notice_days,
+                    termination_terms=row.termination_terms,
+                    z_end=row.z_end,
                 )
                 for row in session.execute(ledger)
             ]
