@@ -294,6 +294,7 @@ def synthesize_inventory(
             "contract_end": dt.date(start.year + 3, start.month, 1) - dt.timedelta(days=1),
             "classified": classified,
         }
+        entry = _with_contract_terms(seed, cid, entry)
         if host is not None and port is not None:
             platform = platforms[[h[0] for h in hosts].index(host)]
             entry["a_device"] = host
@@ -450,6 +451,34 @@ def synthesize_inventory(
         {"lines": lines},
     )
     return units_text, hosts_text, lines_text
+
+
+# Early-termination clauses as carriers' dedicated-line contracts word them (the penalty is
+# a share of the rent left, or a few months' rent, or the discounts given back).
+_TERMS = (
+    "合同期内提前解约的，按剩余合同期月租费总额的30%支付违约金",
+    "提前终止合同须书面通知，并按剩余月数月租费的50%支付违约金",
+    "合同期内单方解约的，退还已享受的资费优惠，并按剩余月租费的20%支付违约金",
+    "提前拆机按3个月月租费收取违约金",
+)
+
+
+def _with_contract_terms(seed: int, circuit_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """A line's contract as ledgers keep it: about one in six has none recorded (its dates
+    dropped too), the rest a notice period and most an early-termination clause. Drawn
+    from the seed and the circuit alone, so the rest of the district does not move."""
+    rng = random.Random(f"{seed}:contract:{circuit_id}")
+    if rng.random() < 1 / 6:
+        return {k: v for k, v in entry.items() if k not in ("contract_start", "contract_end")}
+    terms: dict[str, Any] = {"notice_days": rng.choice((30, 30, 60, 90))}
+    if rng.random() < 0.8:
+        terms["termination_terms"] = rng.choice(_TERMS)
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        out[key] = value
+        if key == "contract_end":
+            out.update(terms)
+    return out
 
 
 def _nth_port(platform: str, n: int) -> str:
