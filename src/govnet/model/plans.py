@@ -4,6 +4,7 @@ what cannot be planned yet. Made by :mod:`govnet.plan`, pushed by :mod:`govnet.p
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, IPv4Network
 from typing import Any
@@ -202,9 +203,17 @@ class SystemRequest:
         return dict(self.__dict__)
 
 
+# What the ledger says about a line's contract, on the plan's date.
+CONTRACT_MISSING = "missing"  # no contract end in the ledger: nothing may be assumed
+CONTRACT_ENDED = "ended"  # ended on or before the plan's date: cancelled with notice only
+CONTRACT_RUNNING = "running"  # runs past the plan's date: cancelling before its end costs
+
+
 @dataclass(frozen=True)
 class Cancel:
-    """A line to cancel with the carrier once the plan is done."""
+    """A line to cancel with the carrier once the plan's last step has proved it quiet and
+    shut it: one row of that carrier's work order (撤销工单), with the contract's terms.
+    ``on``: the plan's date, from which "ended", "running" and the dates are counted."""
 
     key: str
     circuit_id: str | None
@@ -213,6 +222,63 @@ class Cancel:
     network: str
     monthly_fee: float | None
     annual_fee: float | None
+    a_end: str | None = None  # "device interface", the unit's end
+    z_end: str | None = None
+    bandwidth_mbps: float | None = None
+    contract_start: dt.date | None = None
+    contract_end: dt.date | None = None
+    notice_days: int | None = None
+    termination_terms: str | None = None
+    on: dt.date | None = None
+
+    @property
+    def yearly_fee(self) -> float | None:
+        """The fee saved per year once cancelled: the annual fee, else twelve months."""
+        if self.annual_fee is not None:
+            return self.annual_fee
+        return None if self.monthly_fee is None else self.monthly_fee * 12
+
+    @property
+    def contract(self) -> str:
+        if self.contract_end is None:
+            return CONTRACT_MISSING
+        if self.on is not None and self.contract_end <= self.on:
+            return CONTRACT_ENDED
+        return CONTRACT_RUNNING
+
+    @property
+    def notice_by(self) -> dt.date | None:
+        """A running contract: the last day to tell the carrier for the line to end with the
+        contract (its end less the notice period); None when either is unknown."""
+        if self.contract != CONTRACT_RUNNING or self.notice_days is None:
+            return None
+        assert self.contract_end is not None
+        return self.contract_end - dt.timedelta(days=self.notice_days)
+
+    @property
+    def free_from(self) -> dt.date | None:
+        """The earliest date the line can be cancelled without penalty: the contract's end,
+        or, once the contract has ended (it runs on from period to period) or the notice
+        would come too late, the plan's date plus the notice period: notice can first be
+        given on the plan's date. None without contract data: nothing is invented."""
+        if self.contract_end is None:
+            return None
+        if self.on is None:
+            return self.contract_end
+        after_notice = self.on + dt.timedelta(days=self.notice_days or 0)
+        return max(self.contract_end, after_notice)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, dates as ISO dates, the derived dates included."""
+        data: dict[str, Any] = {
+            k: v.isoformat() if isinstance(v, dt.date) else v for k, v in self.__dict__.items()
+        }
+        data["yearly_fee"] = self.yearly_fee
+        data["contract"] = self.contract
+        for name in ("notice_by", "free_from"):
+            value = getattr(self, name)
+            data[name] = value.isoformat() if value is not None else None
+        return data
 
 
 @dataclass(frozen=True)
@@ -260,9 +326,27 @@ class Plan:
 
     @property
     def annual_saving(self) -> float:
-        return sum(
-            c.annual_fee if c.annual_fee is not None else (c.monthly_fee or 0.0) * 12
-            for c in self.cancel
+        return sum(c.yearly_fee or 0.0 for c in self.cancel)
+
+    def get_work_orders(self) -> dict[str | None, list[Cancel]]:
+        """The lines to cancel by carrier (None: a line the ledger does not know), in the
+        order first met: one work order (撤销工单) per carrier."""
+        orders: dict[str | None, list[Cancel]] = {}
+        for cancel in self.cancel:
+            orders.setdefault(cancel.carrier, []).append(cancel)
+        return orders
+
+    def get_shut_step(self, cancel: Cancel) -> Step | None:
+        """The step that shuts a line to cancel (a line, or an own internet exit, once proved
+        quiet or replaced): the carrier is asked only after it."""
+        names = {cancel.key, cancel.circuit_id}
+        return next(
+            (
+                s
+                for s in self.steps
+                if s.approach in ("decommission_line", "close_exit") and names & set(s.subjects)
+            ),
+            None,
         )
 
     def get_config(self, host: str) -> list[str]:

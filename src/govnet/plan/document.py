@@ -16,8 +16,8 @@ import yaml
 from markdown_it import MarkdownIt
 
 from govnet.model.files import writing_folder
-from govnet.model.labels import CARRIER_LABELS, CATEGORY_LABELS, TARGET_LABELS
-from govnet.model.plans import Plan
+from govnet.model.labels import CARRIER_LABELS, CATEGORY_LABELS, KIND_LABELS, TARGET_LABELS
+from govnet.model.plans import CONTRACT_ENDED, CONTRACT_MISSING, Cancel, Plan
 from govnet.model.verdicts import Verdict
 from govnet.platforms import Dialect
 
@@ -46,6 +46,7 @@ def plan_to_markdown(
     )
     env.filters["md"] = _md
     carriers = {c.value: label for c, label in CARRIER_LABELS.items()}
+    kinds = {k.value: label for k, label in KIND_LABELS.items()}
     access = plan.access
     if access is None or access.category is None:
         access_text = "未接入电子政务外网"
@@ -67,8 +68,38 @@ def plan_to_markdown(
         evidence=evidence,
         money=money,
         carrier=lambda c: carriers.get(c, c or "—"),
+        kind=lambda k: kinds.get(k, k or "—"),
+        order=get_order_cells,
         push_lines=lambda lines, platform: dialects[platform].to_push_lines(lines),
     )
+
+
+def get_order_cells(cancel: Cancel) -> dict[str, str]:
+    """A work order row's contract cells in Chinese: dates as dates, and 合同信息缺失：请核实
+    where the ledger has no contract (nothing is invented)."""
+    missing = "合同信息缺失：请核实"
+    bandwidth = cancel.bandwidth_mbps
+    cells = {
+        "bandwidth": "—" if bandwidth is None else f"{bandwidth:g}M",
+        "a_end": cancel.a_end or "—",
+        "z_end": cancel.z_end or "—",
+    }
+    if cancel.contract == CONTRACT_MISSING:
+        start = f"{cancel.contract_start} 起，" if cancel.contract_start else ""
+        terms = cancel.termination_terms or missing
+        return cells | {"term": start + missing, "notice": missing, "free": missing, "terms": terms}
+    start = str(cancel.contract_start) if cancel.contract_start else "（起始日未载明）"
+    cells["term"] = f"{start} 至 {cancel.contract_end}"
+    cells["notice"] = "未载明：请核实" if cancel.notice_days is None else f"{cancel.notice_days} 天"
+    if cancel.contract == CONTRACT_ENDED:
+        cells["free"] = f"{cancel.free_from}（合同已于 {cancel.contract_end} 到期）"
+        cells["terms"] = cancel.termination_terms or "未载明（合同已到期）"
+        return cells
+    by = f"，最迟于 {cancel.notice_by} 书面通知" if cancel.notice_by else ""
+    early = cancel.free_from != cancel.contract_end
+    cells["free"] = f"{cancel.free_from}（合同未到期{'，通知期已赶不上到期日' if early else by}）"
+    cells["terms"] = cancel.termination_terms or "未载明：请核实合同"
+    return cells
 
 
 _HTML = """<!DOCTYPE html>
@@ -106,6 +137,8 @@ def checks_to_yaml(plan: Plan) -> str:
         "post": [c.to_dict() for s in plan.steps for c in s.checks],
         "city_requests": [r.to_dict() for r in plan.requests],  # not pushed: asked for
         "system_requests": [r.to_dict() for r in plan.system_requests],
+        # the carriers' work orders: asked for once the step shutting each line has passed
+        "cancel": [c.to_dict() for c in plan.cancel],
     }
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 

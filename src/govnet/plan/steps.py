@@ -3,8 +3,9 @@ with their baseline checks, lines shut and cancelled, links taken from the distr
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
@@ -13,7 +14,16 @@ from typing import Any
 import jinja2
 
 from govnet.model.facts import HostFacts, Interface, physical_port
-from govnet.model.plans import Cancel, Check, CityRequest, Risk, Step, SystemRequest
+from govnet.model.plans import (
+    CONTRACT_MISSING,
+    CONTRACT_RUNNING,
+    Cancel,
+    Check,
+    CityRequest,
+    Risk,
+    Step,
+    SystemRequest,
+)
 from govnet.model.policy import Category, Policy, Target
 from govnet.model.snapshot import CORE_ROLE, Snapshot
 from govnet.model.verdicts import Classification, Verdict
@@ -34,6 +44,9 @@ class PlanInput:
     dialects: Mapping[str, Dialect]  # how each platform writes its configuration
     templates: Sequence[Path]  # template folders, searched in order (the project's first)
     classify_run_id: int | None = None
+    # The plan's date: what a line's contract is measured against (ended, running, the day
+    # notice must be given). Today unless given (tests pin it).
+    on: dt.date = field(default_factory=dt.date.today)
 
     @cached_property
     def template_env(self) -> jinja2.Environment:
@@ -248,24 +261,67 @@ class Steps:
         return out
 
     def _cancel_line(self, line: Verdict) -> None:
+        """Add the line to its carrier's work order with what its contract says; a contract
+        still running is a risk the department decides on (the penalty terms), one the
+        ledger knows nothing of is a risk to check: no date or term is ever assumed."""
         if any(c.key == line.key for c in self.cancel):
             return
         ledger = self.ledger.get(line.key)
-        self.cancel.append(
-            Cancel(
-                line.key,
-                ledger.circuit_id if ledger else None,
-                ledger.carrier if ledger else None,
-                ledger.kind if ledger else None,
-                line.name,
-                ledger.monthly_fee if ledger else None,
-                ledger.annual_fee if ledger else None,
-            )
-        )
         if ledger is None:
+            self.cancel.append(
+                Cancel(line.key, None, None, None, line.name, None, None, on=self.inp.on)
+            )
             self.risks.append(
                 Risk(f"线路 {line.key} 台账无记录：须先与运营商核实电路编号和资费再申请撤销")
             )
+            return
+        a_end = " ".join(p for p in (ledger.a_device, ledger.a_interface) if p) or None
+        cancel = Cancel(
+            line.key,
+            ledger.circuit_id,
+            ledger.carrier,
+            ledger.kind,
+            line.name,
+            ledger.monthly_fee,
+            ledger.annual_fee,
+            a_end=a_end,
+            z_end=ledger.z_end,
+            bandwidth_mbps=ledger.bandwidth_mbps,
+            contract_start=ledger.contract_start,
+            contract_end=ledger.contract_end,
+            notice_days=ledger.notice_days,
+            termination_terms=ledger.termination_terms,
+            on=self.inp.on,
+        )
+        self.cancel.append(cancel)
+        owner = self._unit_name()
+        if cancel.contract == CONTRACT_MISSING:
+            self.risks.append(
+                Risk(
+                    f"线路 {ledger.circuit_id} 合同信息缺失：请核实合同期限、提前通知期和违约条款"
+                    "（补入台账后重新生成方案），再向运营商申请撤销",
+                    owner,
+                )
+            )
+        elif cancel.contract == CONTRACT_RUNNING:
+            terms = ledger.termination_terms or "台账未载明违约条款：请核实合同"
+            if cancel.notice_by is None:
+                notice = "提前通知期未载明：请核实"
+            elif cancel.notice_by >= self.inp.on:
+                notice = f"最迟于 {cancel.notice_by} 书面通知运营商"
+            else:
+                notice = f"提前 {ledger.notice_days} 天通知，已赶不上合同到期日"
+            self.risks.append(
+                Risk(
+                    f"线路 {ledger.circuit_id} 合同至 {cancel.contract_end} 未到期，提前撤销须承担"
+                    f"违约责任：{terms}。免违约撤销最早为 {cancel.free_from}（{notice}）；"
+                    "提前撤销还是保留至合同到期，由本单位决定",
+                    owner,
+                )
+            )
+
+    def _unit_name(self) -> str:
+        return next((u.name for u in self.inp.snapshot.units if u.key == self.unit), self.unit)
 
     def _shut_line(
         self,
