@@ -26,6 +26,7 @@ from govnet.model.plans import (
     Plan,
 )
 from govnet.plan import PlanInput, make_plan, plan_to_markdown, write_plan
+from govnet.plan.document import get_order_cells
 from govnet_lab.facts import get_lab_snapshot, get_running_config
 from test_plan import DIALECTS, RUNBOOKS, TEMPLATES, District
 
@@ -60,6 +61,22 @@ def test_contract_dates_count_from_the_plan_date() -> None:
     assert missing.contract == CONTRACT_MISSING
     assert missing.free_from is None and missing.notice_by is None
     assert missing.to_dict()["contract_start"] == "2022-01-01"
+
+
+def test_order_cells_say_what_is_late_or_unknown() -> None:
+    base = Cancel("k", "C-1", "unicom", "mstp", "医保专网", None, 24000.0, on=ON)
+    late = replace(base, contract_start=dt.date(2024, 1, 1), contract_end=ON + 10 * DAY)
+    cells = get_order_cells(replace(late, notice_days=30))
+    assert cells["term"] == f"2024-01-01 至 {ON + 10 * DAY}" and cells["notice"] == "30 天"
+    assert cells["free"] == f"{ON + 30 * DAY}（合同未到期，通知期已赶不上到期日）"
+    assert cells["terms"] == "未载明：请核实合同"
+    cells = get_order_cells(late)  # no notice period in the ledger
+    assert cells["notice"] == "未载明：请核实"
+    assert cells["free"] == f"{ON + 10 * DAY}（合同未到期）"
+    cells = get_order_cells(replace(base, notice_days=30, termination_terms="按剩余月租30%"))
+    assert cells["term"] == cells["notice"] == cells["free"] == "合同信息缺失：请核实"
+    assert cells["terms"] == "按剩余月租30%"  # what the ledger does say is kept
+    assert (cells["a_end"], cells["z_end"], cells["bandwidth"]) == ("—", "—", "—")
 
 
 @pytest.fixture(scope="module")

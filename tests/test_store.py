@@ -86,6 +86,17 @@ def test_inventory_sync_round_trips_and_retires(
             assert stored["termination_terms"] == line.termination_terms
             assert stored["network"] == line.network
         assert any(ln["termination_terms"] for ln in lines)  # the example has some
+        run = store.start_survey_run("offline:/none")  # a plan reads the ledger from here
+        store.finish_survey_run(run)
+        ledger = {ln.circuit_id: ln for ln in store.get_snapshot(run).lines}
+        for line in inventory.lines:
+            got = ledger[line.circuit_id]
+            assert (got.contract_start, got.contract_end, got.notice_days) == (
+                line.contract_start,
+                line.contract_end,
+                line.notice_days,
+            )
+            assert (got.termination_terms, got.z_end) == (line.termination_terms, line.z_end)
         devices = {d["hostname"]: d for d in store.get_inventory_rows("devices")}
         assert {h.name for h in inventory.hosts} == set(devices)
 
