@@ -203,7 +203,11 @@ class DistrictFileError(ValueError):
 def to_jsonable(value: Any) -> Any:
     """Plain JSON data for a dataclass tree: IPv4 as strings, enums as values, sets sorted."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: to_jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.metadata.get("omit_default") and getattr(value, f.name) == f.default)
+        }
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, IPv4Address | IPv4Interface | IPv4Network):

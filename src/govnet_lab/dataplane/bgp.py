@@ -23,6 +23,12 @@ from ipaddress import IPv4Address, IPv4Network
 
 from govnet_lab.dataplane.forward import Forwarding
 from govnet_lab.dataplane.sessions import facing_interface
+from govnet_lab.dataplane.vpnv4 import (
+    Vpnv4Session,
+    get_imports,
+    get_vpnv4_sessions,
+    reaches_by_lsp,
+)
 from govnet_lab.model import Device, LearnedRoute, get_routing_table
 
 ROUNDS = 32  # a path longer than this many ASes does not occur in a district
@@ -54,6 +60,7 @@ class Best:
     interface: str
     sender: str
     vpn_from: str | None = None  # imported from this VPN instance of the same router
+    remote_vpn: str | None = None  # learned over VPNv4: the sender's VPN instance
 
     def rank(self) -> tuple[int, int, int, int]:
         imported = 0 if self.vpn_from is None else 1
@@ -70,6 +77,11 @@ def compute_bgp(forwarding: Forwarding) -> bool:
     for device in speakers.values():
         device.learned_routes = [r for r in device.learned_routes if r.protocol != "bgp"]
     sessions = _sessions(forwarding, speakers)
+    vpnv4 = [
+        (v, interface, get_imports(speakers[v.receiver], speakers[v.sender]))
+        for v in get_vpnv4_sessions(forwarding, speakers)
+        if (interface := reaches_by_lsp(forwarding, speakers[v.receiver], v.next_hop))
+    ]
     leaks = _leaks(speakers)
     origins = {table: _originated(speakers[table[0]], table[1]) for table in _tables(speakers)}
     best: dict[Table, dict[IPv4Network, Best]] = {}
@@ -99,6 +111,8 @@ def compute_bgp(forwarding: Forwarding) -> bool:
                 if held is None or offer.rank() < held.rank():
                     mine[prefix] = offer
                     changed = True
+        for v, interface, imports in vpnv4:
+            changed |= _offer_vpnv4(speakers, v, interface, imports, origins, best)
         for host, source, target in leaks:
             originated = origins.get((host, target), ())
             mine = best.setdefault((host, target), {})
@@ -113,13 +127,58 @@ def compute_bgp(forwarding: Forwarding) -> bool:
     for (host, vpn), routes in best.items():
         own = set(origins.get((host, vpn), ()))
         speakers[host].learned_routes += [
-            LearnedRoute(b.prefix, "bgp", b.next_hop, b.interface, vpn, list(b.as_path), b.vpn_from)
+            LearnedRoute(
+                b.prefix,
+                "bgp",
+                b.next_hop,
+                b.interface,
+                vpn,
+                list(b.as_path),
+                b.vpn_from,
+                b.remote_vpn,
+            )
             for b in sorted(
                 routes.values(), key=lambda b: (int(b.prefix.network_address), b.prefix.prefixlen)
             )
             if b.prefix not in own
         ]
     return any(_bgp_routes(d) != before[h] for h, d in speakers.items())
+
+
+def _offer_vpnv4(
+    speakers: dict[str, Device],
+    v: Vpnv4Session,
+    interface: str,
+    imports: list[tuple[str, str]],
+    origins: dict[Table, list[IPv4Network]],
+    best: dict[Table, dict[IPv4Network, Best]],
+) -> bool:
+    """One round of a VPNv4 session: what each of the sender's instances originates or
+    learned from its CEs, into each receiver instance that imports its targets, next hop
+    the sender's loopback (govnet_lab.dataplane.vpnv4); whether a best route changed."""
+    receiver, sender = speakers[v.receiver], speakers[v.sender]
+    assert receiver.bgp_as is not None and sender.bgp_as is not None
+    changed = False
+    for source, target in imports:
+        offers: list[tuple[IPv4Network, tuple[int, ...]]] = [
+            (p, ()) for p in origins.get((v.sender, source), ())
+        ]
+        offers += [
+            (b.prefix, b.as_path)
+            for b in best.get((v.sender, source), {}).values()
+            if b.remote_vpn is None and b.vpn_from is None and (b.ebgp or v.ebgp)
+        ]
+        mine = best.setdefault((v.receiver, target), {})
+        for prefix, path in offers:
+            as_path = (sender.bgp_as, *path) if v.ebgp else path
+            if v.ebgp and receiver.bgp_as in as_path:
+                continue
+            offer = Best(prefix, as_path, v.ebgp, v.next_hop, interface, v.sender, None, source)
+            held = mine.get(prefix)
+            if held is None or offer.rank() < held.rank():
+                mine[prefix] = offer
+                changed = True
+    return changed
 
 
 def _leaks(speakers: dict[str, Device]) -> list[tuple[str, str, str]]:
@@ -150,7 +209,11 @@ def _imported(
     """What a VPN instance gives the instances that import its target: its BGP routes learned
     from peers, and what it originates through a next hop (a static route's; a connected
     network has no next hop to carry over and is left out)."""
-    found = [b for b in best.get((device.hostname, source), {}).values() if b.vpn_from is None]
+    found = [
+        b
+        for b in best.get((device.hostname, source), {}).values()
+        if b.vpn_from is None and b.remote_vpn is None
+    ]
     table = {r.prefix: r for r in get_routing_table(device, source) if not r.local}
     for prefix in origins.get((device.hostname, source), ()):
         route = table.get(prefix)

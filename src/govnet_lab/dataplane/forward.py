@@ -108,7 +108,10 @@ class Forwarding:
         for route in get_routing_table(device, vpn):
             if route.local or destination not in route.prefix:
                 continue
-            if route.protocol in ("bgp", "ospf") and not self._neighbour_alive(device, route):
+            if route.remote_vpn is not None:
+                if route.next_hop is None or self.lookup(device, None, route.next_hop) is None:
+                    continue  # a VPNv4 route whose PE the global table no longer reaches
+            elif route.protocol in ("bgp", "ospf") and not self._neighbour_alive(device, route):
                 continue  # the session to the neighbour that gave it cannot be up
             if best is None or (route.prefix.prefixlen, -route.preference) > (
                 best.prefix.prefixlen,
@@ -195,6 +198,12 @@ class Forwarding:
                 walk.unreachable = True
                 walk.reason = f"{at.host} has no route to {dst}" + _in(at.vpn)
                 return walk
+            if route.remote_vpn is not None:  # learned over VPNv4: to the PE that sent it
+                tail = self._through_lsp(walk, at, route)
+                if tail is None:
+                    return walk
+                at = tail
+                continue
             if route.interface is None or route.interface.upper().startswith("NULL"):
                 walk.reason = f"{at.host} discards {dst} (route {route.prefix} to NULL0)"
                 return walk
@@ -220,6 +229,44 @@ class Forwarding:
             at = arrival
         walk.reason = f"still travelling after {MAX_HOPS} routers: a loop"
         return walk
+
+    def _through_lsp(self, walk: Walk, at: Arrival, route: RouteEntry) -> Arrival | None:
+        """A VPNv4 route's packet, label-switched through the global table to the PE at the
+        route's next hop (its loopback) and looked up there in the route's VPN instance
+        (RFC 4364 section 5; MPLS abstracted as govnet_lab.dataplane.vpnv4 says: every
+        router on the way, both PEs included, must have MPLS)."""
+        assert route.next_hop is not None and route.remote_vpn is not None
+        here, end = at, route.next_hop
+        for _ in range(MAX_HOPS):
+            device = self.devices[here.host]
+            hop_route = None if self.owns(device, end, None) else self.lookup(device, None, end)
+            if not device.mpls:
+                walk.reason = f"{here.host} has no MPLS: no label-switched path to {end}"
+                return None
+            if hop_route is None and self.owns(device, end, None):
+                tail = Arrival(here.host, here.interface, here.address, route.remote_vpn)
+                if walk.arrivals and walk.arrivals[-1] is here:
+                    walk.arrivals[-1] = tail
+                return tail
+            if hop_route is None or hop_route.interface is None or hop_route.remote_vpn:
+                walk.reason = f"{here.host} has no route to {end} (the VPNv4 next hop)"
+                return None
+            iface = device.get_interface(hop_route.interface)
+            if iface is None or hop_route.interface.upper().startswith("NULL"):
+                walk.reason = f"{here.host} discards {end} (route {hop_route.prefix} to NULL0)"
+                return None
+            walk.departures.append((here.host, iface.name))
+            hop = end if hop_route.protocol == "direct" else hop_route.via or hop_route.next_hop
+            assert hop is not None
+            arrival, why = self.across(device, iface, hop)
+            if arrival is None:
+                walk.reason = f"lost after {here.host} {iface.name}: {why}"
+                return None
+            walk.arrivals.append(arrival)
+            walk.seen.append(walk.source)
+            here = arrival
+        walk.reason = f"still travelling after {MAX_HOPS} routers: a loop"
+        return None
 
     def _translate(self, walk: Walk, device: Device, iface: Interface) -> None:
         """Source NAT on the way out of ``iface`` (easy IP, an address pool, static)."""

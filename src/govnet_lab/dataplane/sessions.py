@@ -12,6 +12,7 @@ from __future__ import annotations
 from ipaddress import IPv4Address
 
 from govnet_lab.dataplane.forward import Arrival, Forwarding
+from govnet_lab.dataplane.vpnv4 import get_far_peer
 from govnet_lab.model import BgpPeer, Device, Interface
 
 
@@ -37,7 +38,10 @@ def refresh_sessions(forwarding: Forwarding) -> list[str]:
 
 
 def is_bgp_up(forwarding: Forwarding, device: Device, peer: BgpPeer) -> bool:
-    """Whether a directly connected BGP session can be Established now."""
+    """Whether a BGP session can be Established now: a directly connected one, or one
+    between loopbacks (govnet_lab.dataplane.vpnv4)."""
+    if peer.connect_interface is not None:
+        return get_far_peer(forwarding, device, peer) is not None
     iface = facing_interface(device, peer.address, peer.vpn_instance)
     if iface is None or device.bgp_as is None:
         return False

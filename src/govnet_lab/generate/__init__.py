@@ -42,6 +42,7 @@ from govnet_lab.generate.inventory import (
 )
 from govnet_lab.generate.policy import get_lab_policy_text
 from govnet_lab.generate.truth import DistrictBuilder, truth_to_yaml
+from govnet_lab.generate.vpnv4 import HANDOFFS, Handoff
 
 __all__ = [
     "DISTRICT_FILE",
@@ -64,9 +65,10 @@ DISTRICT_FILE = Path(".govnet/lab/district.json")
 TRUTH_FILE = Path("lab/ground_truth.yaml")
 
 
-def build_district(inventory: Inventory, seed: int) -> District:
-    """Every router's state, consistent with the inventory except where truth records it."""
-    return DistrictBuilder(inventory, seed).build()
+def build_district(inventory: Inventory, seed: int, handoff: Handoff = "option_a") -> District:
+    """Every router's state, consistent with the inventory except where truth records it;
+    the dedicated zone handed to the city by Option A or VPNv4 (``handoff``)."""
+    return DistrictBuilder(inventory, seed, handoff).build()
 
 
 def generate_lab(
@@ -76,12 +78,15 @@ def generate_lab(
     devices: int | None,
     faults: str | None,
     first_port: int | None = None,
+    handoff: Handoff = "option_a",
 ) -> Path:
     """Build (or first synthesize) the district of a project; returns district.json's path.
 
     Every check (county, size, ports, fault spec, a data-plane fault naming a host it does
     not fit) runs before any file is written.
     """
+    if handoff not in HANDOFFS:
+        raise LabMismatchError(f"handoff {handoff!r}: choose one of {', '.join(HANDOFFS)}")
     tree = get_bundled_tree()
     if (project_root / NORNIR_CONFIG).exists():
         inventory = get_inventory(project_root, tree)
@@ -114,7 +119,7 @@ def generate_lab(
         with tempfile.TemporaryDirectory() as scratch:
             write_project(Path(scratch), *texts)
             inventory = get_inventory(Path(scratch), tree)
-    district = build_district(inventory, seed)
+    district = build_district(inventory, seed, handoff)
     apply_faults(district, chosen)
     apply_dataplane_faults(district, requests, seed)  # a host it does not fit: FaultSpecError
     settle_sessions(district)  # after the faults: a faulted line takes its sessions down

@@ -28,6 +28,7 @@ from govnet_lab.generate.networks import (
     SYSTEMS,
     UNKNOWN_SYSTEM,
 )
+from govnet_lab.generate.vpnv4 import Handoff, announce_remote, carry_vpnv4
 from govnet_lab.model import (
     Acl,
     ArpEntry,
@@ -81,8 +82,9 @@ CITY_BLOCKS = (EXTRANET_PUBLIC, IPv4Network("10.0.0.0/8"))  # what the city node
 class UpstreamBuilder(LineBuilder):
     """Builds the routers beyond the county and joins every far end to one."""
 
-    def __init__(self, inventory: Inventory, seed: int) -> None:
+    def __init__(self, inventory: Inventory, seed: int, handoff: Handoff = "option_a") -> None:
         super().__init__(inventory, seed)
+        self.handoff = handoff  # how the dedicated zone goes to the city: _carry_dedicated
         self.upstream: dict[str, Device] = {}
         self.servers: dict[str, Reached] = {}  # "city", "city:<vpn>", "internet", "system:<key>"
         self._ports: dict[str, Iterator[str]] = {}
@@ -217,6 +219,9 @@ class UpstreamBuilder(LineBuilder):
                 self._join_system(far.reach.split(":", 1)[1], far)
         self._carry_dedicated(city)
         self._attach_systems(city)
+        for d in self.dedicated if self.handoff == "vpnv4" else ():
+            if d.pe is not None and d.pe.mpls:  # carried over VPNv4: the city announces
+                announce_remote(city, d.vpn, d.remote)  # what the PE had routes to
 
     def _join_lans(self) -> None:
         """The routers of one unit share its LAN: each LAN port is linked to the unit's
@@ -426,7 +431,8 @@ class UpstreamBuilder(LineBuilder):
 
     def _carry_dedicated(self, city: Device) -> None:
         """Each dedicated-zone VPN from the county PE to the city core, on a sub-interface per
-        VPN of the PE's uplink (Option A), with the zone's servers in the VPN at the city."""
+        VPN of the PE's uplink (Option A) or over VPNv4 (govnet_lab.generate.vpnv4), with the
+        zone's servers in the VPN at the city."""
         vlans: dict[str, int] = {}
         done: set[tuple[str, str]] = set()
         for d in self.dedicated:
@@ -447,6 +453,12 @@ class UpstreamBuilder(LineBuilder):
             uplink = self.uplinks.get(d.pe.hostname)
             if uplink is None:
                 continue  # a core without an uplink carries nothing upstream
+            if self.handoff == "vpnv4":
+                port = self._far_ports[link_end(d.pe.hostname, uplink)].split(":", 1)[1]
+                ends = d.pe.get_interface(uplink), city.get_interface(port)
+                assert ends[0] is not None and ends[1] is not None
+                carry_vpnv4(city, d.pe, ends[0], ends[1], d.vpn)
+                continue
             pe_address, city_address = self._option_a(city, d.pe, uplink, d.vpn, vlan, done)
             city.static_routes.append(StaticRoute(d.business, pe_address, vpn_instance=d.vpn))
             for prefix in d.remote:
