@@ -90,6 +90,10 @@ def lab_up(
     first_port: Annotated[
         int | None, typer.Option(help="First port of a synthesized project (default 20001).")
     ] = None,
+    handoff: Annotated[
+        str | None,
+        typer.Option(help="How the dedicated zone reaches the city: option_a (default) or vpnv4."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Start the simulated routers in the background, generated from the project's inventory."""
@@ -97,7 +101,13 @@ def lab_up(
 
     root = _lab_root(ctx, project, new=True)
     started = start_lab(
-        root, county=county, seed=seed, devices=devices, faults=faults, first_port=first_port
+        root,
+        county=county,
+        seed=seed,
+        devices=devices,
+        faults=faults,
+        first_port=first_port,
+        handoff=handoff,
     )
     credentials = started.paths.credentials
     if as_json:

@@ -27,6 +27,7 @@ from govnet.model.pids import is_running
 from govnet.model.problems import UsageError
 from govnet_lab.district import load_district
 from govnet_lab.generate import generate_lab
+from govnet_lab.generate.vpnv4 import HANDOFFS, Handoff
 from govnet_lab.model import Device
 
 SERVER_MODULE = "govnet_lab.server"
@@ -88,6 +89,7 @@ def start_lab(
     faults: str | None = None,
     first_port: int | None = None,
     timeout: float = 60.0,
+    handoff: str | None = None,
 ) -> LabStarted:
     """(Re)generate the district from the project, start the server, wait for its ports.
 
@@ -98,16 +100,24 @@ def start_lab(
     paths = get_lab_paths(project_root)
     pid = get_running_pid(paths)
     if pid is not None:
-        if any(v is not None for v in (county, seed, devices, faults, first_port)):
+        if any(v is not None for v in (county, seed, devices, faults, first_port, handoff)):
             raise LabError(
                 f"the lab is already running (pid {pid}); `govnet lab down` first to change"
-                " its county, seed, size or faults"
+                " its county, seed, size, faults or hand-off"
             )
         lab = _load_devices(paths.district)
         return LabStarted(pid, True, _count_platforms(lab), sorted(d.port for d in lab), paths)
     paths.directory.mkdir(parents=True, exist_ok=True)
     try:
-        generate_lab(project_root, county, seed or 0, devices, faults, first_port)
+        generate_lab(
+            project_root,
+            county,
+            seed or 0,
+            devices,
+            faults,
+            first_port,
+            _get_handoff(handoff),
+        )
     except ValueError as exc:  # the generator's user errors: bad fault spec, county, count
         raise LabError(str(exc)) from None
     lab = _load_devices(paths.district)
@@ -315,3 +325,11 @@ def apply_upstream(
     if result.get("error"):
         raise LabError(str(result["error"]))
     return [str(line) for line in result["rejected"]]
+
+
+def _get_handoff(text: str | None) -> Handoff:
+    """``--handoff``: one of HANDOFFS (default option_a)."""
+    for handoff in HANDOFFS:
+        if (text or "option_a") == handoff:
+            return handoff
+    raise LabError(f"--handoff {text}: choose one of {', '.join(HANDOFFS)}")

@@ -338,7 +338,8 @@ def ios_named_acl(s: ConfigSession, c: Captures) -> str:
 
 
 def exit_af(s: ConfigSession, c: Captures) -> str:
-    if s.view.kind not in ("vpn-af", "bgp-af", "bgp-vpn", "bgp-vpn-af") or s.view.parent is None:
+    kinds = ("vpn-af", "bgp-af", "bgp-vpn", "bgp-vpn-af", "bgp-vpnv4")
+    if s.view.kind not in kinds or s.view.parent is None:
         raise SyntaxFault(SyntaxKind.UNRECOGNIZED, c.keywords[0][0])
     s.view = s.view.parent
     return ""

@@ -15,6 +15,7 @@ from ipaddress import IPv4Network
 from typing import TYPE_CHECKING
 
 from govnet_lab.configure import handlers as h
+from govnet_lab.configure import vpnv4 as mpls
 from govnet_lab.configure.patterns import SyntaxKind
 from govnet_lab.configure.syntax import ConfigSyntax, Handler, compile_table
 from govnet_lab.model import Device, InterfaceKind, NatKind, NatRule, get_routing_table
@@ -118,6 +119,8 @@ def silent_text(_device: Device, _: list[str]) -> str:
 
 def config_text(device: Device, _: list[str]) -> str:
     lines = ["#", f" version {device.os_version}", "#", f" sysname {device.sysname}", "#"]
+    if device.mpls:  # per-interface mpls enable / mpls ldp enable are not modelled
+        lines += [f"mpls lsr-id {device.router_id}", "#", "mpls ldp", "#"]
     for vpn in device.vpn_instances:
         lines.append(f"ip vpn-instance {vpn.name}")
         if vpn.description:
@@ -240,9 +243,18 @@ def _bgp_config(device: Device) -> list[str]:
     if device.router_id:
         lines.append(f" router-id {device.router_id}")
     public = [p for p in device.bgp_peers if p.vpn_instance is None]
-    lines += [f" peer {p.address} as-number {p.remote_as}" for p in public]
+    for p in public:
+        lines.append(f" peer {p.address} as-number {p.remote_as}")
+        if p.connect_interface is not None:
+            lines.append(f" peer {p.address} connect-interface {p.connect_interface}")
+        if p.ebgp_max_hop is not None:
+            lines.append(f" peer {p.address} ebgp-max-hop {p.ebgp_max_hop}")
     lines += [" #", " address-family ipv4 unicast"]
     lines += _family_lines(device, None, "  ")
+    vpnv4 = [p for p in public if p.vpnv4]
+    if vpnv4:  # H3C MPLS L3VPN configuration examples: address-family vpnv4 / peer enable
+        lines += [" #", " address-family vpnv4"]
+        lines += [f"  peer {p.address} enable" for p in vpnv4]
     for vpn in bgp_tables(device)[1:]:
         peers = [p for p in device.bgp_peers if p.vpn_instance == vpn]
         lines += [" #", f" ip vpn-instance {vpn}"]
@@ -261,6 +273,8 @@ def _family_lines(device: Device, vpn: str | None, indent: str) -> list[str]:
         elif origin.prefix is not None:
             lines.append(f"{indent}network {origin.prefix.network_address} {origin.prefix.netmask}")
     for peer in (p for p in device.bgp_peers if p.vpn_instance == vpn):
+        if peer.vpnv4 and vpn is None:
+            continue  # a VPNv4 peer: enabled in that family only
         lines.append(f"{indent}peer {peer.address} enable")
         if peer.export is not None:
             lines.append(f"{indent}peer {peer.address} prefix-list {peer.export_list} export")
@@ -560,6 +574,21 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("system", "acl number {acl:int(2000-2999)}", h.enter_acl),
     ("system", "undo acl {kind:basic|number} {acl:int(2000-2999)}", h.undo_acl),
     *_vrp.ACL,
+    # The VPNv4 hand-off (H3C MPLS command reference: mpls lsr-id, mpls ldp, on the
+    # interface mpls enable / mpls ldp enable; MPLS L3VPN: bgp address-family vpnv4 / peer
+    # enable; BGP: peer connect-interface, peer ebgp-max-hop).
+    ("system", "mpls lsr-id {ip:ip}", h.noop),
+    ("system", "mpls ldp", mpls.enter_ldp),
+    ("system", "undo mpls ldp", mpls.disable_mpls),
+    ("interface", "mpls enable", mpls.enable_mpls),
+    ("interface", "mpls ldp enable", h.noop),
+    ("bgp", "peer {peer:ip} connect-interface {if:iface}", mpls.peer_source),
+    ("bgp", "undo peer {peer:ip} connect-interface", mpls.undo_peer_source),
+    ("bgp", "peer {peer:ip} ebgp-max-hop [{hops:int(1-255)}]", mpls.peer_max_hop),
+    ("bgp", "undo peer {peer:ip} ebgp-max-hop", mpls.undo_peer_max_hop),
+    ("bgp", "address-family vpnv4", mpls.enter_vpnv4),
+    ("bgp-vpnv4", "peer {peer:ip} enable", mpls.peer_vpnv4),
+    ("bgp-vpnv4", "undo peer {peer:ip} enable", mpls.undo_peer_vpnv4),
 ]
 
 
@@ -576,6 +605,8 @@ def get_config_prompt(session: ConfigSession) -> str:
         "bgp-vpn": ["bgp-default", name],
         "bgp-vpn-af": ["bgp-default", "ipv4", name],
         "acl": ["acl-ipv4-basic", name],
+        "mpls-ldp": ["ldp"],
+        "bgp-vpnv4": ["bgp-default", "vpnv4"],
     }[view.kind]
     return _vrp.get_prompt(session.device.sysname, parts)
 

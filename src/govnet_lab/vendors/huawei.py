@@ -15,6 +15,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING
 
 from govnet_lab.configure import handlers as h
+from govnet_lab.configure import vpnv4 as mpls
 from govnet_lab.configure.patterns import SyntaxKind
 from govnet_lab.configure.syntax import ConfigSyntax, Handler, compile_table
 from govnet_lab.model import (
@@ -128,6 +129,9 @@ def _route_static(route_prefix: IPv4Network, vpn: str | None) -> str:
 
 def config_text(device: Device, _: list[str]) -> str:
     lines = [f"[{device.os_version}]", "#", f" sysname {device.sysname}", "#"]
+    if device.mpls:  # where VRP puts it, before the VPN instances (Huawei BGP/MPLS IP VPN
+        # configuration examples); per-interface mpls / mpls ldp are not modelled
+        lines += [f"mpls lsr-id {device.router_id}", "#", "mpls", "#", "mpls ldp", "#"]
     for vpn in device.vpn_instances:
         lines.append(f"ip vpn-instance {vpn.name}")
         if vpn.description:
@@ -244,6 +248,11 @@ def _bgp_config(device: Device) -> list[str]:
         lines.append(f" peer {peer.address} as-number {peer.remote_as}")
         if peer.description:
             lines.append(f" peer {peer.address} description {peer.description}")
+        if peer.ebgp_max_hop is not None:
+            lines.append(f" peer {peer.address} ebgp-max-hop {peer.ebgp_max_hop}")
+        if peer.connect_interface is not None:
+            lines.append(f" peer {peer.address} connect-interface {peer.connect_interface}")
+    vpnv4 = [p for p in public if p.vpnv4]
     for vpn in bgp_tables(device):
         if vpn is None:
             lines += [" #", " ipv4-family unicast", "  undo synchronization"]
@@ -257,6 +266,9 @@ def _bgp_config(device: Device) -> list[str]:
                 lines.append(f"  peer {peer.address} as-number {peer.remote_as}")
             if peer.export is not None:
                 lines.append(f"  peer {peer.address} ip-prefix {peer.export_list} export")
+        if vpn is None and vpnv4:
+            lines += [" #", " ipv4-family vpnv4", "  policy vpn-target"]
+            lines += [f"  peer {p.address} enable" for p in vpnv4]
     lines.append("#")
     return lines + _vrp.prefix_list_lines(device, "ip ip-prefix")
 
@@ -698,6 +710,23 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("system", "acl [number] {acl:int(2000-2999)}", h.enter_acl),
     ("system", "undo acl [number] {acl:int(2000-2999)}", h.undo_acl),
     *_vrp.ACL,
+    # The VPNv4 hand-off (Huawei "Configuring a BGP/MPLS IP VPN": mpls lsr-id, mpls, mpls
+    # ldp, on the interface mpls / mpls ldp; bgp: peer connect-interface, peer ebgp-max-hop,
+    # ipv4-family vpnv4 / peer enable).
+    ("system", "mpls lsr-id {ip:ip}", h.noop),
+    ("system", "mpls", mpls.enter_mpls),
+    ("system", "mpls ldp", mpls.enter_ldp),
+    ("system", "undo mpls", mpls.disable_mpls),
+    ("interface", "mpls", h.noop),
+    ("interface", "mpls ldp", h.noop),
+    ("bgp", "peer {peer:ip} connect-interface {if:iface}", mpls.peer_source),
+    ("bgp", "undo peer {peer:ip} connect-interface", mpls.undo_peer_source),
+    ("bgp", "peer {peer:ip} ebgp-max-hop [{hops:int(1-255)}]", mpls.peer_max_hop),
+    ("bgp", "undo peer {peer:ip} ebgp-max-hop", mpls.undo_peer_max_hop),
+    ("bgp", "ipv4-family vpnv4 [unicast]", mpls.enter_vpnv4),
+    ("bgp-vpnv4", "peer {peer:ip} enable", mpls.peer_vpnv4),
+    ("bgp-vpnv4", "undo peer {peer:ip} enable", mpls.undo_peer_vpnv4),
+    ("bgp-vpnv4", "[undo] policy vpn-target", h.noop),
 ]
 
 
@@ -714,6 +743,9 @@ def get_config_prompt(session: ConfigSession) -> str:
         "bgp-vpn": ["bgp", name],
         "bgp-vpn-af": ["bgp", "ipv4", name],
         "acl": ["acl-basic", name],
+        "mpls": ["mpls"],
+        "mpls-ldp": ["mpls-ldp"],
+        "bgp-vpnv4": ["bgp", "af-vpnv4"],
     }[view.kind]
     return _vrp.get_prompt(session.device.sysname, parts)
 

@@ -16,6 +16,7 @@ from ipaddress import IPv4Address, IPv4Network
 from typing import TYPE_CHECKING
 
 from govnet_lab.configure import handlers as h
+from govnet_lab.configure import vpnv4 as mpls
 from govnet_lab.configure.operations import create_acl
 from govnet_lab.configure.patterns import Captures, SyntaxKind, Token
 from govnet_lab.configure.syntax import SYSTEM, ConfigSyntax, Handler, View, compile_table
@@ -206,6 +207,8 @@ def _config_lines(device: Device) -> list[str]:
         "boot-end-marker",
         "!",
     ]
+    if device.mpls:  # per-interface "mpls ip" is not modelled (one switch per router)
+        lines += ["mpls label protocol ldp", "!"]
     for vpn in device.vpn_instances:
         lines.append(f"vrf definition {vpn.name}")
         if vpn.description:
@@ -336,7 +339,18 @@ def _bgp_config(device: Device) -> list[str]:
             lines.append(f" neighbor {p.address} remote-as {p.remote_as}")
             if p.description:
                 lines.append(f" neighbor {p.address} description {p.description}")
+            if p.ebgp_max_hop is not None:
+                lines.append(f" neighbor {p.address} ebgp-multihop {p.ebgp_max_hop}")
+            if p.connect_interface is not None:
+                lines.append(f" neighbor {p.address} update-source {p.connect_interface}")
     lines += _ios_family(device, None, " ")
+    vpnv4 = [p for p in device.bgp_peers if p.vpnv4 and p.vpn_instance is None]
+    if vpnv4:  # Cisco "Configuring MPLS Layer 3 VPNs": activate, send-community extended
+        lines += [" !", " address-family vpnv4"]
+        for p in vpnv4:
+            lines.append(f"  neighbor {p.address} activate")
+            lines.append(f"  neighbor {p.address} send-community extended")
+        lines.append(" exit-address-family")
     for vpn in bgp_tables(device)[1:]:
         lines += [" !", f" address-family ipv4 vrf {vpn}"]
         lines += _ios_family(device, vpn, "  ")
@@ -747,6 +761,22 @@ TABLE: list[tuple[str, str, Handler]] = [
     ("system", "no access-list {acl:int(1-99)}", h.undo_acl),
     ("acl", "[{seq:int(1-2147483647)}] {action:permit|deny} {src:ip} [{wild:wild}]", h.acl_rule),
     ("acl", "[{seq:int(1-2147483647)}] {action:permit|deny} {any:any}", h.acl_rule),
+    # The VPNv4 hand-off (Cisco "Configuring MPLS Layer 3 VPNs": mpls label protocol ldp,
+    # mpls ldp router-id, on the interface mpls ip; router bgp: neighbor update-source,
+    # ebgp-multihop, address-family vpnv4 / neighbor activate / send-community extended).
+    ("system", "mpls label protocol ldp", mpls.enable_mpls),
+    ("system", "mpls ldp router-id {if:iface} [force]", h.noop),
+    ("interface", "mpls ip", mpls.enable_mpls),
+    ("interface", "no mpls ip", mpls.disable_mpls),
+    ("bgp", "neighbor {peer:ip} update-source {if:iface}", mpls.peer_source),
+    ("bgp", "no neighbor {peer:ip} update-source [{if:iface}]", mpls.undo_peer_source),
+    ("bgp", "neighbor {peer:ip} ebgp-multihop [{hops:int(1-255)}]", mpls.peer_max_hop),
+    ("bgp", "no neighbor {peer:ip} ebgp-multihop [{hops:int(1-255)}]", mpls.undo_peer_max_hop),
+    ("bgp", "address-family vpnv4 [unicast]", mpls.enter_vpnv4),
+    ("bgp-vpnv4", "neighbor {peer:ip} activate", mpls.peer_vpnv4),
+    ("bgp-vpnv4", "no neighbor {peer:ip} activate", mpls.undo_peer_vpnv4),
+    ("bgp-vpnv4", "neighbor {peer:ip} send-community [{kind:extended|both|standard}]", h.noop),
+    ("bgp-vpnv4", "exit-address-family", h.exit_af),
 ]
 
 
