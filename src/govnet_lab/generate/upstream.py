@@ -28,7 +28,7 @@ from govnet_lab.generate.networks import (
     SYSTEMS,
     UNKNOWN_SYSTEM,
 )
-from govnet_lab.generate.vpnv4 import Handoff, announce_remote, carry_vpnv4
+from govnet_lab.generate.vpnv4 import Handoff, announce_remote, carry_vpn, connect_pe
 from govnet_lab.model import (
     Acl,
     ArpEntry,
@@ -435,6 +435,11 @@ class UpstreamBuilder(LineBuilder):
         zone's servers in the VPN at the city."""
         vlans: dict[str, int] = {}
         done: set[tuple[str, str]] = set()
+        for host, line in self.uplinks.items() if self.handoff == "vpnv4" else ():
+            port = self._far_ports.get(link_end(host, line), ":").split(":", 1)[1]
+            ends = self.devices[host].get_interface(line), city.get_interface(port)
+            if ends[0] is not None and ends[1] is not None and ends[0].address is not None:
+                connect_pe(city, self.devices[host], ends[0], ends[1])
         for d in self.dedicated:
             vlan = vlans.setdefault(d.vpn, 2001 + len(vlans))
             key = f"city:{d.vpn}"
@@ -453,11 +458,8 @@ class UpstreamBuilder(LineBuilder):
             uplink = self.uplinks.get(d.pe.hostname)
             if uplink is None:
                 continue  # a core without an uplink carries nothing upstream
-            if self.handoff == "vpnv4":
-                port = self._far_ports[link_end(d.pe.hostname, uplink)].split(":", 1)[1]
-                ends = d.pe.get_interface(uplink), city.get_interface(port)
-                assert ends[0] is not None and ends[1] is not None
-                carry_vpnv4(city, d.pe, ends[0], ends[1], d.vpn)
+            if self.handoff == "vpnv4":  # its session to the city: connect_pe above
+                carry_vpn(city, d.pe, d.vpn)
                 continue
             pe_address, city_address = self._option_a(city, d.pe, uplink, d.vpn, vlan, done)
             city.static_routes.append(StaticRoute(d.business, pe_address, vpn_instance=d.vpn))

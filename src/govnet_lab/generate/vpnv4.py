@@ -39,11 +39,10 @@ def get_loopback(device: Device) -> Interface:
     return found
 
 
-def carry_vpnv4(
-    city: Device, pe: Device, pe_port: Interface, city_port: Interface, vpn: str
-) -> None:
-    """VPN ``vpn`` of county PE ``pe`` carried to ``city`` over VPNv4 (idempotent: several
-    units' VPNs share the PE's session). ``pe_port``/``city_port``: the uplink's two ends."""
+def connect_pe(city: Device, pe: Device, pe_port: Interface, city_port: Interface) -> None:
+    """The VPNv4 session of county PE ``pe`` with ``city`` (the provincial network's, there
+    whether or not a VPN uses it yet), its loopbacks reached over the uplink whose two ends
+    are ``pe_port`` and ``city_port``, MPLS on both (idempotent)."""
     assert pe_port.address is not None and city_port.address is not None
     pe_lo, city_lo = get_loopback(pe), get_loopback(city)
     assert pe_lo.address is not None and city_lo.address is not None
@@ -60,6 +59,11 @@ def carry_vpnv4(
     assert city.bgp_as is not None
     _peer(pe, city_lo.address.ip, city.bgp_as, pe_lo.name, "City-RR")
     _peer(city, pe_lo.address.ip, pe.bgp_as, city_lo.name, pe.hostname)
+
+
+def carry_vpn(city: Device, pe: Device, vpn: str) -> None:
+    """VPN ``vpn`` of ``pe`` in BGP on both (the session: :func:`connect_pe`): its static and
+    connected routes redistributed, ``import-route static`` / ``import-route direct``."""
     for protocol in ("static", "direct"):
         for device in (pe, city):
             origin = BgpOrigin(vpn, protocol=protocol)
