@@ -184,12 +184,3 @@ def test_a_broken_upstream_names_its_field(
     (problem,) = caught.value.problems
     assert problem.file == POLICY_FILE and problem.field == field, problem
     assert message in problem.message and problem.line is not None
-
-
-def test_vpnv4_is_declared_but_refused_with_a_clear_reason(district: District) -> None:
-    vpnv4 = Upstream.model_validate({"handoff": "vpnv4", "route_reflectors": ["10.253.0.1"]})
-    plans = plans_together(district, vpnv4)
-    blocked = [b for p in plans for b in p.blocked if "migration.upstream.handoff" in b]
-    assert blocked and all("vpnv4" in b and "10.253.0.1" in b for b in blocked)
-    assert not any(p.requests for p in plans)
-    assert not any(s.approach == "dedicated_vpn" for p in plans for s in p.steps)

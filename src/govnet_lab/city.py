@@ -1,10 +1,11 @@
 """The operators beyond the county, played by the lab. The city's: what a plan's city
 request (govnet's ``CityRequest``) becomes when typed into the lab's city core (VRP), on its
-port facing the county PE's uplink. A vertical system's: what a plan's system request
-(``SystemRequest``) becomes on the system's node (VRP, as every upstream router of the lab):
-the routes back to the unit's business subnets move from the old line to the node's link to
-the city's dedicated zone. Tests and the demo use them to do those sides of a cutover before
-the step that needs them (``govnet lab apply`` types the lines into the running lab)."""
+port facing the county PE's uplink (Option A), or as the route reflector (VPNv4). A vertical
+system's: what a plan's system request (``SystemRequest``) becomes on the system's node
+(VRP, as every upstream router of the lab): the routes back to the unit's business subnets
+move from the old line to the node's link to the city's dedicated zone. Tests and the demo
+use them to do those sides of a cutover before the step that needs them (``govnet lab
+apply`` types the lines into the running lab)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def get_city_lines(district: District, request: CityRequest) -> list[str]:
     city = district.get_device(CITY)
     if city is None:
         raise CityRequestError(f"this lab has no {CITY}")
+    if request.handoff == "vpnv4":
+        return get_reflector_lines(city, request)
     lines: list[str] = []
     if city.get_vpn_instance(request.vpn) is None:
         rt = request.route_target
@@ -61,6 +64,31 @@ def get_city_lines(district: District, request: CityRequest) -> list[str]:
             f" {prefix.netmask} {request.pe_address}"
         )
     return lines
+
+
+def get_reflector_lines(city: Device, request: CityRequest) -> list[str]:
+    """A VPNv4 request as VRP lines on the city core (the route reflector and PE): the VPN
+    instance importing and exporting the target (created, or the target added), its routes
+    redistributed into BGP, and the session to the PE's loopback where it has none."""
+    rt, vpn = request.route_target, request.vpn
+    instance = city.get_vpn_instance(vpn)
+    lines = [f"ip vpn-instance {vpn}", " ipv4-family"]
+    if instance is None:
+        lines.append(f"  route-distinguisher {request.route_distinguisher}")
+    if instance is None or rt not in instance.export_targets:
+        lines.append(f"  vpn-target {rt} export-extcommunity")
+    if instance is None or rt not in instance.import_targets:
+        lines.append(f"  vpn-target {rt} import-extcommunity")
+    lines += ["  quit", " quit", f"bgp {city.bgp_as}"]
+    pe = IPv4Address(request.pe_address)
+    if not any(p.address == pe and p.vpn_instance is None for p in city.bgp_peers):
+        lines.append(f" peer {pe} as-number {request.pe_asn}")
+        if request.pe_asn != city.bgp_as:
+            lines.append(f" peer {pe} ebgp-max-hop 255")
+        lines += [f" peer {pe} connect-interface LoopBack0", " ipv4-family vpnv4"]
+        lines += [f"  peer {pe} enable", "  quit"]
+    lines += [f" ipv4-family vpn-instance {vpn}", "  import-route static"]
+    return [*lines, "  import-route direct"]
 
 
 class SystemRequestError(ValueError):

@@ -21,7 +21,7 @@ class Check:
     second, in and out together, over ``seconds``: the old line has gone quiet)."""
 
     host: str
-    kind: str  # interface, route, nat, vpn, ping, quiet
+    kind: str  # interface, route, nat, vpn, ping, quiet, bgp (peer ``next_hop`` Established)
     step: int  # 0: pre-check (the baseline from the snapshot)
     interface: str | None = None
     vpn: str | None = None
@@ -76,6 +76,8 @@ class Check:
                 f"{self.host}: VPN {self.vpn} RD {self.route_distinguisher}，"
                 f"RT {self.route_target} 收发齐全 complete"
             )
+        if self.kind == "bgp":
+            return f"{self.host}{vpn}: BGP 邻居 {self.next_hop} 已建立 Established"
         if self.kind == "ping":
             table = f"VPN {self.vpn} 内" if self.vpn else "全局路由表内"
             return (
@@ -158,9 +160,12 @@ class Step:
 
 @dataclass(frozen=True)
 class CityRequest:
-    """What the city's operator must configure on its side of a PE's hand-off (Option A)
-    before the PE's step: every value filled in. Never pushed (the city's device is not
-    ours); the PE step's ping to ``city_address`` proves it was done."""
+    """What the city's operator must configure on its side of a PE's hand-off before the
+    PE's step: every value filled in. Never pushed (the city's device is not ours). Option A:
+    the PE step's ping to ``city_address`` proves it was done. VPNv4 (``handoff``): the
+    route reflector ``reflector`` (``city_address``, a /32) imports and exports the VPN's
+    target and peers with the PE's loopback (``pe_address``) if ``new_peer``; the PE step's
+    BGP, route and ping checks prove it; ``uplink`` names the circuit, ``vlan`` is 0."""
 
     network: str  # the business network's name, as the plan's scope shows it
     pe: str  # the county PE and its uplink to the city
@@ -174,13 +179,22 @@ class CityRequest:
     routes: list[str]  # the CE's business prefixes, routed back to ``pe_address`` in ``vpn``
     new_subinterface: bool  # False: the hand-off exists (surveyed), only routes are asked
     before_step: int  # the PE step that needs it done
+    handoff: str = "option_a"  # or "vpnv4": the fields below
+    reflector: str | None = None  # VPNv4: the route reflector's address
+    pe_asn: int | None = None  # VPNv4: the PE's AS, as the reflector must name it
+    reflector_asn: int | None = None  # VPNv4: the reflector's AS
+    new_peer: bool = False  # VPNv4: the PE's session to the reflector is new (not surveyed)
 
     @property
     def mask(self) -> str:
         return str(IPv4Interface(self.city_address).netmask)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        if self.handoff == "option_a":  # as before VPNv4 existed
+            for key in ("handoff", "reflector", "pe_asn", "reflector_asn", "new_peer"):
+                del data[key]
+        return data
 
 
 @dataclass

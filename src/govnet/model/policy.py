@@ -222,12 +222,16 @@ PublicAccess = Literal["nat", "renumber"]
 class Upstream(_Frozen):
     """How a district's dedicated zone reaches the city (DOMAIN.md section 5): one dot1q
     sub-interface per VPN on the PE's uplink (Option A), static routes both ways; or MP-BGP
-    VPNv4 to the city's route reflectors (declared, not planned yet)."""
+    VPNv4 from the PE's loopback to the city's route reflectors, each VPN's routes carried
+    by its route target (the catalogue's ``<extranet_asn>:<vpn_id>``, the city's too)."""
 
     handoff: Literal["option_a", "vpnv4"]
     vlans: str = "2001-2099"  # Option A: the VLAN pool on the PE's uplink, "first-last"
     link_pool: IPv4Network | None = None  # the hand-off /30s; default migration.link_pool
     route_reflectors: tuple[IPv4Address, ...] = ()  # VPNv4: the city's route reflectors
+    # VPNv4: the route reflectors' AS; None: the PEs' own (migration.extranet_asn), iBGP.
+    # Another AS makes the sessions multihop eBGP between loopbacks (ebgp-max-hop).
+    reflector_asn: Annotated[int, Field(ge=1, le=4294967295)] | None = None
 
     @field_validator("vlans")
     @classmethod

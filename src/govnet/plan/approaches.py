@@ -92,6 +92,11 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
             ce_ip, pe_ip = reuse[0].get_ipv4()[0].ip, reuse[1].get_ipv4()[0].ip
             link = reuse[0].get_ipv4()[0].network
         handoff.request.routes.append(str(link))  # the CE's proof pings from its link address
+        upstream_words = (
+            f"上联市级 VLAN {handoff.request.vlan}"
+            if handoff.vpnv4 is None
+            else f"经 MP-BGP VPNv4 接入市级路由反射器 {handoff.request.reflector}"
+        )
         sides = [
             (uplink.pe, uplink.pe_port, pe_ip, ce_ip, uplink.ce, "PE"),
             (uplink.ce, uplink.port, ce_ip, pe_ip, uplink.pe, "CE"),
@@ -125,6 +130,7 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
                 "routes": [route_context(p, theirs) for p in routes if str(p) not in have]
                 + (handoff.routes if side == "PE" else []),
                 "upstream": handoff.sub if side == "PE" else None,
+                "vpnv4": handoff.vpnv4 if side == "PE" else None,
                 "bgp": self._bgp(host, side, theirs, uplink),
                 "rebind": [],
             }
@@ -139,6 +145,8 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
                     checks.append(self._ping(host, name, mine, system.probe))
             else:  # the city's side is asked for before this step: its ping proves it done
                 checks += handoff.checks
+                if handoff.vpnv4 is not None and system.probe is not None:  # (VPNv4: the
+                    checks.append(self._ping(host, name, mine, system.probe))  # system's)
                 self.requests.append(replace(handoff.request, before_step=len(self.steps) + 1))
             self._add_step(
                 host,
@@ -149,7 +157,7 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
                     else f"{side}：核验已有的专用网络区VPN {name}（{network.name}，子接口 {sub}），"
                     "补充缺少的路由并以流量验证"
                 )
-                + (f"，上联市级 VLAN {handoff.request.vlan}" if side == "PE" else ""),
+                + (f"，{upstream_words}" if side == "PE" else ""),
                 [network.key],
                 ctx,
                 checks,
@@ -159,8 +167,14 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
         self.risks.append(
             Risk(
                 f"{network.name}：市级外网运营方须在步骤 {request.before_step} 之前完成"
-                f"本方案所列的市级配合事项（VPN {name}、上联子接口 VLAN {request.vlan}、"
-                "回程路由）：未完成时该步骤到市级节点的 ping 检查失败，步骤自动回退"
+                f"本方案所列的市级配合事项（VPN {name}、"
+                + (
+                    f"上联子接口 VLAN {request.vlan}、回程路由）：未完成时该步骤到市级节点的"
+                    " ping 检查失败，步骤自动回退"
+                    if handoff.vpnv4 is None
+                    else "路由目标的导入导出、VPNv4 对端）：未完成时该步骤的 BGP、路由与 ping"
+                    "检查失败，步骤自动回退"
+                )
             )
         )
 

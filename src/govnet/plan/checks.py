@@ -68,6 +68,15 @@ def evaluate_checks(
             out.append((check, bool(rules) == check.present, f"{len(rules)} NAT rule(s)"))
         elif check.kind == "vpn":
             out.append(_evaluate_vpn(check, host))
+        elif check.kind == "bgp":
+            peers = [
+                n
+                for n in host.neighbours
+                if n.protocol == "bgp" and n.peer == check.next_hop and n.vpn_instance == check.vpn
+            ]
+            up = [n for n in peers if (n.state or "").lower() == "established"]
+            seen = ", ".join(n.state or "?" for n in peers) or "no such peer"
+            out.append((check, bool(up) == check.present, seen))
         else:
             out.append((check, False, f"unknown check kind {check.kind}"))
     return out

@@ -54,6 +54,18 @@ class PlanInput:
 
 
 @dataclass
+class Handoff:
+    """What the PE step adds for the hand-off of a VPN to the city (govnet.plan.upstream,
+    govnet.plan.vpnv4), and what the city is asked for."""
+
+    sub: dict[str, Any] | None  # Option A: the new sub-interface (None: reused, or VPNv4)
+    routes: list[dict[str, Any]]  # on the PE, in the VPN: the system's prefixes to the city
+    checks: list[Check]
+    request: CityRequest
+    vpnv4: dict[str, Any] | None = None  # VPNv4: the session and redistribution (templates)
+
+
+@dataclass
 class Uplink:
     """A unit's live extranet access: CE port, and the PE port facing it."""
 

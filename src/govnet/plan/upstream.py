@@ -1,4 +1,5 @@
-"""The PE's hand-off of a dedicated-zone VPN to the city (policy ``migration.upstream``).
+"""The PE's hand-off of a dedicated-zone VPN to the city (policy ``migration.upstream``;
+VPNv4: govnet.plan.vpnv4).
 
 A VPN built only between CE and PE goes nowhere: the district PE must hand it upstream.
 Option A: one dot1q sub-interface per VPN on the PE's uplink to the city, a /30 each, static
@@ -9,7 +10,6 @@ filled in, before the PE step, whose ping to the city's address proves it was do
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from ipaddress import IPv4Interface, IPv4Network
 from typing import Any
 
@@ -17,21 +17,12 @@ from govnet.model.plans import Check, CityRequest, Risk
 from govnet.model.policy import Category, Upstream
 from govnet.model.verdicts import Verdict
 from govnet.plan.configsafe import to_address, to_description, to_interface
-from govnet.plan.steps import Steps
+from govnet.plan.steps import Handoff
 from govnet.plan.templates import PlanError, mask, route_context
+from govnet.plan.vpnv4 import Vpnv4Steps
 
 
-@dataclass
-class Handoff:
-    """What the PE step adds for the hand-off, and what the city is asked for."""
-
-    sub: dict[str, Any] | None  # the new sub-interface (None: the surveyed one is reused)
-    routes: list[dict[str, Any]]  # on the PE, in the VPN: the system's prefixes to the city
-    checks: list[Check]
-    request: CityRequest
-
-
-class UpstreamSteps(Steps):
+class UpstreamSteps(Vpnv4Steps):
     def _upstream_policy(self, network: Verdict) -> Upstream | None:
         """The policy's hand-off, or None with the plan blocked saying why."""
         upstream = self.migration.upstream
@@ -40,13 +31,6 @@ class UpstreamSteps(Steps):
             self.blocked.append(
                 f"{where}：playbooks/policy.yaml 的 migration.upstream 未填写，"
                 "不知道专用网络区如何从区县PE接入市级节点：PE 上联无法生成"
-            )
-            return None
-        if upstream.handoff == "vpnv4":
-            self.blocked.append(
-                f"{where}：playbooks/policy.yaml 的 migration.upstream.handoff 为 vpnv4"
-                f"（至市级路由反射器 {'、'.join(map(str, upstream.route_reflectors))} 的"
-                " MP-BGP VPNv4），尚不支持自动生成：请改用 option_a（每个VPN一个子接口）"
             )
             return None
         return upstream
@@ -111,6 +95,8 @@ class UpstreamSteps(Steps):
                 "专用网络区无法接入市级节点，须先在台账中登记该上联"
             )
             return None
+        if upstream.handoff == "vpnv4":
+            return self._handoff_vpnv4(network, pe, uplink, vpn, rd, remote, business, upstream)
         facts = self._facts(pe)
         existing = next(
             (

@@ -12,6 +12,7 @@ from govnet_lab.district import District
 from govnet_lab.generate.lines import get_extranet_systems
 from govnet_lab.generate.networks import EXTRANET_PUBLIC
 from govnet_lab.generate.upstream import CITY, INTERNET, get_system_node
+from govnet_lab.generate.vpnv4 import get_loopback
 
 MIGRATION_MARKER = "  quiet_rate: 1.0\n"  # the last line of the bundled policy's migration
 
@@ -46,6 +47,27 @@ def get_lab_policy_text(district: District) -> str:
     # The lab's flows are steady (tens of packets a second each), so a few seconds of
     # counters tell a busy line from a quiet one; a real line needs the policy's 30.
     text = text.replace("  quiet_seconds: 30\n", "  quiet_seconds: 3\n", 1)
+    text = _upstream(text, district)
     if MIGRATION_MARKER in text:
         text = text.replace(MIGRATION_MARKER, MIGRATION_MARKER + extra, 1)
     return text
+
+
+UPSTREAM_MARKER = "  upstream:\n    handoff: option_a\n"
+
+
+def _upstream(text: str, district: District) -> str:
+    """A VPNv4 district's policy says so: the city core is the route reflector (its
+    loopback, its AS); an Option A district's policy is the bundled one."""
+    city = district.get_device(CITY)
+    peers = [p for d in district.devices for p in d.bgp_peers if p.vpnv4]
+    if city is None or not peers or UPSTREAM_MARKER not in text:
+        return text
+    reflector = get_loopback(city).address
+    assert reflector is not None
+    handoff = (
+        "  upstream:\n    handoff: vpnv4\n"
+        f"    route_reflectors: [{reflector.ip}]  # the lab's city core (RR and PE)\n"
+        f"    reflector_asn: {city.bgp_as}\n"
+    )
+    return text.replace(UPSTREAM_MARKER, handoff, 1)
