@@ -202,9 +202,14 @@ def render_push(result: Any) -> None:
     )
     if result.drift:
         expected = "the backup" if result.action == "recover" else "what the plan expects"
-        out.print(f"differences from {expected}:", markup=False)
+        touching = "" if result.action == "recover" else ", by hand, in what the plan touches"
+        out.print(f"differences from {expected}{touching}:", markup=False)
         for line in result.drift[:40]:
             out.print(f"  {line}", markup=False)
+    show_lines("changed by pushes recorded since (expected):", result.by_pushes)
+    show_lines(
+        "changed by hand where the plan does not touch (not blocking):", result.drift_elsewhere
+    )
     if result.result == "dry_run" or (not result.ok and result.lines):
         out.print("lines to type:", markup=False)
         steps = result.steps or [(None, result.lines)]
@@ -232,3 +237,13 @@ def render_push(result: Any) -> None:
     recorded = f" (push {result.push_id})" if result.push_id else ""
     text = f"{result.result}{recorded}" + (f": {result.reason}" if result.reason else "")
     (out if result.ok else err).print(text, markup=False)
+
+
+def show_lines(title: str, lines: list[str], most: int = 40) -> None:
+    if not lines:
+        return
+    out.print(title, markup=False)
+    for line in lines[:most]:
+        out.print(f"  {line}", markup=False)
+    if len(lines) > most:
+        out.print(f"  ... and {len(lines) - most} more (--json lists them all)", markup=False)

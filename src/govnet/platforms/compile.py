@@ -464,6 +464,10 @@ class _Compiler:
             spec.description_max,
             re.compile(spec.acl_number, re.MULTILINE) if spec.acl_number else None,
             spec.basic_acls,
+            objects={
+                kind: tuple(re.compile(p) for p in patterns)
+                for kind, patterns in spec.objects.items()
+            },
             **({"prepare_config": found["prepare_config"]} if "prepare_config" in found else {}),
         )
 

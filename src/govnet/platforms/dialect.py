@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network
 
 from hier_config import HConfig, get_hconfig
@@ -50,6 +51,46 @@ class Dialect:
     acl_number: re.Pattern[str] | None = None  # group 1: an ACL the configuration defines
     basic_acls: tuple[int, int] | None = None  # the numbers a basic (source-only) ACL takes
     prepare_config: Callable[[str], str] = _unchanged  # the hooks module's, if it has one
+    # kind (interface, vpn) -> regexes whose group `name` is an object a line names
+    objects: Mapping[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+
+    @cached_property
+    def negation(self) -> str:
+        """The word that undoes a line (``undo ``, ``no ``), as hier_config's driver says."""
+        return str(self.get_hconfig("").driver.negation_prefix)
+
+    def get_objects(self, line: str) -> set[tuple[str, str]]:
+        """The objects one configuration line names, as (kind, name): its interfaces and
+        VPN instances (``objects:``), and a static route as ("route", "vpn prefix"). A
+        negated line (``undo``/``no``) names what it removes.
+
+        >>> vrp = Dialect("x", "huawei_vrp", "quit", static_route=re.compile(
+        ...     r"ip route-static (?:vpn-instance (?P<vpn>\\S+) )?(?P<prefix>[\\d.]+) "
+        ...     r"(?P<mask>[\\d.]+)(?: (?P<iface>[A-Za-z]\\S*))?(?: (?P<nh>[\\d.]+))?"
+        ...     r"(?: preference (?P<pref>\\d+))?$"),
+        ...     objects={"vpn": (re.compile(r"^ip route-static vpn-instance (?P<name>\\S+)"),)})
+        >>> sorted(vrp.get_objects("undo ip route-static vpn-instance zw-a 10.1.0.0 16 1.1.1.1"))
+        [('route', 'zw-a 10.1.0.0/16'), ('vpn', 'zw-a')]
+        """
+        text = line.strip()
+        negation = self.negation
+        if negation and text.startswith(negation):
+            text = text[len(negation) :].strip()
+        found = {
+            (kind, m["name"])
+            for kind, patterns in self.objects.items()
+            for pattern in patterns
+            if (m := pattern.search(text)) is not None
+        }
+        route = self.static_route.match(text) if self.static_route is not None else None
+        if route is not None:
+            try:
+                prefix = IPv4Network(f"{route['prefix']}/{route['mask']}", strict=False)
+            except ValueError:
+                prefix = None
+            if prefix is not None:
+                found.add(("route", f"{route['vpn'] or ''} {prefix}".strip()))
+        return found
 
     def to_push_lines(self, config: Sequence[str]) -> list[str]:
         """Hierarchical config lines as typed into the CLI: each section left with its exit."""

@@ -326,6 +326,7 @@ class PushSpec(_Spec):
 
 
 _STATIC_GROUPS = ("vpn", "prefix", "mask", "iface", "nh", "pref")
+OBJECT_KINDS = ("interface", "vpn")  # what ``objects:`` names (routes: ``static_route``)
 
 
 class DialectSpec(_Spec):
@@ -344,6 +345,10 @@ class DialectSpec(_Spec):
     # ACL may take; without them plans write no ACL (NAT to the public zone is blocked)
     acl_number: str | None = None
     basic_acls: tuple[int, int] | None = None
+    # What a configuration line names, by kind (interface, vpn): regexes matched on one line
+    # without its indentation, group `name` the object's name. A push judges drift by the
+    # objects its plan touches (routes are named by ``static_route``: their VPN and prefix).
+    objects: dict[str, tuple[str, ...]] = {}
 
     @field_validator("hier_config")
     @classmethod
@@ -361,6 +366,18 @@ class DialectSpec(_Spec):
             missing = [g for g in _STATIC_GROUPS if g not in re.compile(value).groupindex]
             if missing:
                 raise ValueError(f"needs the named group(s) {', '.join(missing)}")
+        return value
+
+    @field_validator("objects")
+    @classmethod
+    def _objects(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for kind, patterns in value.items():
+            if kind not in OBJECT_KINDS:
+                raise ValueError(f"{kind!r}: not an object kind ({', '.join(OBJECT_KINDS)})")
+            for pattern in patterns:
+                check_regex(pattern)
+                if "name" not in re.compile(pattern).groupindex:
+                    raise ValueError(f"{pattern!r} needs the named group 'name'")
         return value
 
     @field_validator("acl_number")

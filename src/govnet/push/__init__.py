@@ -3,8 +3,10 @@
 A push with ``commit``:
 
 1. reads the device (running configuration and facts, as a survey does) and refuses when it
-   no longer matches the snapshot the plan was made from (drift), when a pre-check fails, or
-   when a host whose steps come first in the plan has not been pushed yet;
+   was changed by hand, since the snapshot the plan was made from, in what the plan touches
+   (:mod:`.drift`: other plans' pushes recorded since, and edits elsewhere, are reported and
+   do not block), when a pre-check fails, or when a host whose steps come first in the plan
+   has not been pushed yet;
 2. records the push in the store with the running configuration as its backup;
 3. goes step by step (:mod:`.stepwise`): types a step's lines in configuration mode,
    stopping at the first line refused, reads the device again and runs that step's
@@ -20,8 +22,12 @@ A push with ``commit``:
 5. saves the configuration only once the checks hold (or the backup is restored).
 
 ``rollback`` pushes the plan's rollback file the same way: the device must be as the last
-successful push left it, and afterwards must equal that push's backup; hosts are rolled back
-in the reverse of their apply order (a host whose steps come later is rolled back first).
+successful push left it, but for other plans' pushes since and hand edits the plan does not
+touch; afterwards it must equal that push's backup, or, when something else changed since,
+the device as it is without this plan's share (what its push added gone, what it removed
+back: another department's VPN pushed later on the same PE stays; hier_config's remediation,
+if needed, aims there too). Hosts are rolled back in the reverse of their apply order (a host
+whose steps come later is rolled back first).
 
 A commit holds the device's lease in the store for its whole run (one writer per device) and
 journals itself before the first line is typed, then counts the lines as they go. Ctrl-C and
@@ -54,6 +60,7 @@ from govnet.push.device import (
     get_device,
     get_intended_diff,
 )
+from govnet.push.drift import get_changes, get_pushes_since, get_share_undone, get_touched, judge
 from govnet.push.journal import (
     INCOMPLETE,
     Lease,
@@ -108,7 +115,9 @@ class PushResult:
     steps: list[tuple[int, list[str]]] = field(default_factory=list)  # the lines by step
     step: int | None = None  # the step whose line or check failed (or that was stopped)
     diff: list[str] = field(default_factory=list)  # running -> intended, hier_config's diff
-    drift: list[str] = field(default_factory=list)  # snapshot -> device now
+    drift: list[str] = field(default_factory=list)  # hand edits in what the plan touches
+    drift_elsewhere: list[str] = field(default_factory=list)  # hand edits elsewhere: no block
+    by_pushes: list[str] = field(default_factory=list)  # changes recorded pushes made since
     rejected: list[str] = field(default_factory=list)  # "line: answer"
     checks: list[tuple[Check, bool, str]] = field(default_factory=list)
     rollback_notes: list[str] = field(default_factory=list)
@@ -134,6 +143,8 @@ class PushResult:
             "step": self.step,
             "diff": self.diff,
             "drift": self.drift,
+            "drift_elsewhere": self.drift_elsewhere,
+            "by_pushes": self.by_pushes,
             "rejected": self.rejected,
             "checks": [
                 {"host": c.host, "check": c.text, "held": held, "seen": seen}
@@ -238,6 +249,7 @@ def _push(
         if last is None or last["action"] != APPLY:
             raise PushError(f"plan {part.plan_id} is not applied on {host}: nothing to roll back")
         expected, goal = str(last["after"]), str(last["backup"])
+        others = get_pushes_since(store, host, after_push=last["id"])
     else:
         if mine and mine[-1]["action"] == APPLY:
             raise PushError(
@@ -248,23 +260,35 @@ def _push(
         if host not in snapshot:
             raise PushError(f"survey run {part.survey_run} has no running configuration of {host}")
         expected, goal = snapshot[host], snapshot[host]
+        others = get_pushes_since(store, host, survey_run=part.survey_run)
 
     say(f"reading {host}")
     try:
         running, facts = device.read()
     except DeviceError as exc:
         return _refuse(store, result, str(exc), None)
-    result.drift = get_config_diff(device.dialect, expected, running, spec.volatile)
     result.diff = get_intended_diff(device.dialect, running, lines)
-    if result.drift:
+    changes = get_changes(device.dialect, expected, running, spec.volatile)
+    touched = get_touched(device.dialect, host, part.config, part.rollback, part.pre + part.post)
+    drift = judge(device.dialect, changes, touched, others, spec.volatile)
+    result.drift, result.drift_elsewhere, result.by_pushes = (
+        drift.blocking,
+        drift.elsewhere,
+        drift.by_pushes,
+    )
+    if drift.blocking:
         since = "the last push" if rollback else f"survey run {part.survey_run}"
+        named = "; ".join(drift.blocking[:5]) + ("; ..." if len(drift.blocking) > 5 else "")
         return _refuse(
             store,
             result,
-            f"{host} has changed since {since} ({len(result.drift)} line(s) differ):"
-            " survey it again and make the plan again",
+            f"{host} has changed since {since} in what plan {part.plan_id} touches"
+            f" ({len(drift.blocking)} line(s): {named}): survey it again and make the plan"
+            " again",
             running,
         )
+    if rollback and changes:  # others' pushes or edits elsewhere since: undo only this share
+        goal = get_share_undone(device.dialect, running, goal, expected, spec.volatile)
     if rollback:
         dependents = get_dependent_hosts(part, pushes)
         if dependents:
