@@ -6,8 +6,10 @@ pushed host by host, surveyed again (migrated, exit consolidated), then rolled b
 snapshot returns). A department whose carrier circuit drops the new VLAN while both
 sub-interfaces stay up (the lab's `closed_vlans` fault) fails its ping check and is rolled
 back automatically; so is a step whose line is not quiet (its counters still grow). A device
-changed behind the
-plan's back is refused untouched. The classified router and the police router (both breaches)
+changed by hand where the plan touches it is refused untouched, naming the line; a change
+elsewhere is reported and does not block. Two departments' plans sharing the county PE are
+pushed one after the other without a new survey, and rolled back each its own share. The
+classified router and the police router (both breaches)
 are refused before any connection, even with --commit: their steps are done on site by hand.
 """
 
@@ -20,106 +22,28 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from govnet.model.plans import Check, CityRequest, PingAnswer, SystemRequest
-from govnet.platforms import load_platforms
-from govnet.push import Device, get_config_diff
-from govnet.store import Store, get_os_user, open_store
-from govnet.survey.collect import Budget, Credentials, Target
-from govnet_cli import run_govnet, run_govnet_json
-from govnet_lab.city import get_city_lines, get_system_lines
+from govnet.model.plans import Check, PingAnswer
+from govnet.push import get_config_diff
+from govnet.store import get_os_user
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.district import load_district
-from govnet_lab.generate.upstream import CITY
 from govnet_lab.server import read_credentials
+from push_lab import Lab
 
 COUNTY, SEED, SIZE = "370702", 3, 60
 MIGRATED = "c370702-renshe"  # 金保 (vertical) + an internet line of its own
 CLOSED = "c370702-yibao"  # 医保 (vertical); its CE's carrier passes only the VLANs it had
 DRIFTED = "c370702-tongji"  # a zombie line to shut
+SHARING = "c370702-caizheng"  # a route on the county PE that MIGRATED's plan changes too
 CLASSIFIED = "c370702-jiyao"  # its classified router's temporary extranet link: the breach
 POLICE = "c370702-gongan"  # its police router carries the extranet line too: a breach
 PUBLIC = "c370702-jiaowei"  # 教育城域网, a local network: into the public zone by NAT
 CONFIG = "display current-configuration"
-
-
-@dataclass
-class Lab:
-    root: Path
-    env: dict[str, str]
-    plans: dict[str, dict[str, Any]]  # unit -> `govnet plan --json` row
-    first: dict[str, Any]  # the first classification
-
-    def govnet(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return run_govnet(self.root, self.env, *args)
-
-    def json(self, *args: str) -> Any:
-        return run_govnet_json(self.root, self.env, *args)
-
-    def push(self, unit: str, host: str, *flags: str) -> tuple[int, dict[str, Any]]:
-        done = self.govnet("push", str(self.plans[unit]["plan"]), "--host", host, *flags, "--json")
-        assert done.stdout, done.stderr
-        return done.returncode, json.loads(done.stdout)
-
-    def play_city(self, unit: str) -> None:
-        """Do the city's side of the unit's plan, as its request asks, on the running lab's
-        city core (`govnet lab apply`): what the city's operator does before the PE step."""
-        store = self.store()
-        try:
-            plan = store.get_plan(self.plans[unit]["plan"])
-        finally:
-            store.dispose()
-        assert plan is not None
-        district = load_district(get_lab_paths(self.root).district)
-        asked = [
-            (CITY, get_city_lines(district, CityRequest(**data)))
-            for data in plan["detail"]["city_requests"]
-        ]
-        # The systems' operators too (return routes via the extranet): in a window they do
-        # it just before the step that moves the gateway; here, before the pushes begin.
-        asked += [
-            get_system_lines(district, SystemRequest(**data))
-            for data in plan["detail"].get("system_requests", [])
-        ]
-        for n, (router, lines) in enumerate(asked):
-            path = self.root / f"asked-{unit}-{n}.cfg"
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            done = self.govnet("lab", "apply", "--host", router, str(path))
-            assert done.returncode == 0 and "applied" in done.stdout, done.stderr
-
-    def store(self) -> Store:
-        return open_store(f"sqlite:///{self.root}/.govnet/govnet.db")
-
-    def hosts_in_order(self, unit: str) -> list[str]:
-        """The plan's hosts by their first step: the order pushes must follow."""
-        store = self.store()
-        try:
-            plan = store.get_plan(self.plans[unit]["plan"])
-        finally:
-            store.dispose()
-        assert plan is not None
-        parts = plan["detail"]["parts"]
-        return sorted(parts, key=lambda h: min(parts[h]["steps"]))
-
-    def device(self, host: str) -> Device:
-        store = self.store()
-        try:
-            row = next(d for d in store.get_inventory_rows("devices") if d["hostname"] == host)
-        finally:
-            store.dispose()
-        user, password = self.env["GOVNET_USERNAME"], self.env["GOVNET_PASSWORD"]
-        return Device(
-            Target(host, row["address"], row["port"], row["platform"]),
-            load_platforms(self.root),
-            Credentials(user, password),
-            Budget(),
-        )
 
 
 def network(result: dict[str, Any], key: str) -> dict[str, Any]:
@@ -408,26 +332,82 @@ def test_a_failed_quiet_check_rolls_back_by_itself(lab: Lab) -> None:
     assert get_config_diff(lab.device(host).dialect, record["backup"], now) == []
 
 
-def test_a_device_changed_since_the_survey_is_refused_untouched(lab: Lab) -> None:
+def test_a_hand_edit_blocks_only_where_the_plan_touches(lab: Lab) -> None:
+    """Changed by hand since the survey: an interface the plan never names is reported and
+    does not block; the port the plan shuts refuses the push untouched, naming the line."""
     (host,) = lab.hosts_in_order(DRIFTED)
+    store = lab.store()
+    try:
+        plan = store.get_plan(lab.plans[DRIFTED]["plan"])
+    finally:
+        store.dispose()
+    assert plan is not None
+    lines = plan["detail"]["parts"][host]["config"]
+    shut = next(line.split()[1] for line in lines if line.startswith("interface "))
     device = lab.device(host)
     running, _facts = device.read()
-    port = next(line.split()[1] for line in running.splitlines() if line.startswith("interface "))
-    assert (
-        device.configure(
-            [f"interface {port}", " description changed by hand", " quit"], stop_at_refusal=True
-        )
-        == []
-    )
+    ports = [ln.split()[1] for ln in running.splitlines() if ln.startswith("interface ")]
+    other = next(p for p in ports if p.split(".")[0] != shut)
+
+    def edit(port: str) -> None:
+        typed = [f"interface {port}", " description changed by hand", " quit"]
+        assert device.configure(typed, stop_at_refusal=True) == []
+
+    edit(other)
+    code, dry = lab.push(DRIFTED, host)
+    assert code == 0 and dry["result"] == "dry_run" and dry["drift"] == [], dry
+    assert f"+ interface {other} / description changed by hand" in dry["drift_elsewhere"]
+    done = lab.govnet("push", str(lab.plans[DRIFTED]["plan"]), "--host", host)
+    assert done.returncode == 0 and "where the plan does not touch (not blocking)" in done.stdout
+    assert "description changed by hand" in done.stdout
+    edit(shut)
     changed, _facts = device.read()
     code, result = lab.push(DRIFTED, host, "--commit")
     assert code == 1 and result["result"] == "refused"
     assert "has changed since survey run" in result["reason"]
-    assert any("description changed by hand" in line for line in result["drift"])
+    assert f"+ interface {shut} / description changed by hand" in result["reason"]
+    assert f"+ interface {shut} / description changed by hand" in result["drift"]
+    assert all(
+        line.startswith(f"- interface {shut} / description") for line in result["drift"][:-1]
+    )
+    assert f"+ interface {other} / description changed by hand" in result["drift_elsewhere"]
     assert device.read()[0] == changed  # nothing typed
     done = lab.govnet("push", str(lab.plans[DRIFTED]["plan"]), "--host", host)
-    assert done.returncode == 1 and "description changed by hand" in done.stdout
+    assert done.returncode == 1 and f"interface {shut} / description changed" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_two_plans_on_the_county_pe_are_pushed_without_a_new_survey(lab: Lab) -> None:
+    """Two departments' plans made from one survey both change the county PE: the second
+    push finds the first one's lines, recorded as that push's (not blocking); rolling the
+    first back leaves the second's lines; rolling the second back gives the snapshot."""
+    pe = "c370702-dsj-core2"
+    first, second = MIGRATED, SHARING
+    assert lab.hosts_in_order(first)[0] == pe == lab.hosts_in_order(second)[0]
+    device = lab.device(pe)
+    before, _facts = device.read()
+    lab.play_city(first)
+    lab.play_city(second)
+    code, done = lab.push(first, pe, "--commit")
+    assert code == 0 and done["result"] == "applied", done
+    added = [ln for ln in done["lines"] if not ln.startswith(" ") and ln.strip() != "quit"]
+    code, done = lab.push(second, pe, "--commit")
+    assert code == 0 and done["result"] == "applied", done
+    assert done["drift"] == [] and done["drift_elsewhere"] == []
+    push_id = lab.store_pushes(first, pe)[-1]["id"]
+    theirs = f"push {push_id} (plan {lab.plans[first]['plan']}): + "
+    assert {f"{theirs}{line}" for line in added} <= set(done["by_pushes"]), done["by_pushes"]
+    own = [ln for ln in done["lines"] if ln.startswith("ip route-static")]
+    assert own
+
+    code, undone = lab.push(first, pe, "--rollback", "--commit")
+    assert code == 0 and undone["result"] == "applied" and undone["reason"] is None, undone
+    now, _facts = device.read()
+    assert all(line in now.splitlines() for line in own)  # the second plan's lines stay
+    assert not any("zw-jinbao" in line for line in now.splitlines())
+    code, undone = lab.push(second, pe, "--rollback", "--commit")
+    assert code == 0 and undone["result"] == "applied" and undone["reason"] is None, undone
+    assert get_config_diff(device.dialect, before, device.read()[0]) == []
 
 
 @pytest.mark.parametrize("unit", [CLASSIFIED, POLICE])
@@ -467,7 +447,7 @@ def test_each_platform_saves_and_reports_a_refused_line(lab: Lab, platform: str)
         rows = store.get_inventory_rows("devices")
     finally:
         store.dispose()
-    units = (MIGRATED, CLOSED, DRIFTED, CLASSIFIED, POLICE)
+    units = (MIGRATED, CLOSED, DRIFTED, CLASSIFIED, POLICE, SHARING)
     busy = {h for unit in units for h in lab.hosts_in_order(unit)}
     host = next(
         r["hostname"] for r in rows if r["platform"] == platform and r["hostname"] not in busy

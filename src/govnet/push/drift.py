@@ -66,12 +66,14 @@ class Touched:
 
 
 def get_tree(dialect: Dialect, text: str | Sequence[str], volatile: Iterable[str] = ()) -> Any:
-    """The configuration as hier_config's tree, ``volatile`` lines left out."""
+    """The configuration as hier_config's tree, ``volatile`` lines left out; a plan's lines
+    (a sequence) without the words that leave a section."""
     drop = any_of(volatile)
-    lines = text.splitlines() if isinstance(text, str) else list(text)
-    return dialect.get_hconfig(
-        [ln for ln in lines if (drop is None or not drop.search(ln)) and ln.strip() not in EXITS]
-    )
+    if isinstance(text, str):
+        lines = text.splitlines()
+    else:
+        lines = [ln for ln in text if ln.strip() not in EXITS]
+    return dialect.get_hconfig([ln for ln in lines if drop is None or not drop.search(ln)])
 
 
 def get_paths(tree: HConfig) -> dict[ConfigPath, bool]:
@@ -153,6 +155,7 @@ def judge(
     for push in pushes:
         if push.get("backup") and push.get("after"):
             made.append((push, get_changes(dialect, push["backup"], push["after"], volatile)))
+    sorted_: dict[tuple[str, ConfigPath], str] = {}  # (sign, path) -> where it goes
     drift = Drift()
     for change in changes:
         by = next(
@@ -164,11 +167,20 @@ def judge(
             None,
         )
         if by is not None:
-            drift.by_pushes.append(f"push {by['id']} (plan {by['plan_id']}): {change.text}")
+            where = f"push {by['id']} (plan {by['plan_id']})"
         elif touches(dialect, change, touched):
-            drift.blocking.append(change.text)
+            where = "blocking"
         else:
+            where = "elsewhere"
+        sorted_[(change.sign, change.path)] = where
+        if sorted_.get((change.sign, change.path[:-1])) == where:
+            continue  # its section is listed, gone or new as a whole, for the same reason
+        if where == "blocking":
+            drift.blocking.append(change.text)
+        elif where == "elsewhere":
             drift.elsewhere.append(change.text)
+        else:
+            drift.by_pushes.append(f"{where}: {change.text}")
     return drift
 
 
