@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ class Lab:
     env: dict[str, str]
     plans: dict[str, dict[str, Any]]  # unit -> `govnet plan --json` row
     first: dict[str, Any]  # the first classification
+    played: set[str] = field(default_factory=set)  # units whose requests were done
 
     def govnet(self, *args: str) -> subprocess.CompletedProcess[str]:
         return run_govnet(self.root, self.env, *args)
@@ -41,7 +42,11 @@ class Lab:
 
     def play_city(self, unit: str) -> None:
         """Do the city's side of the unit's plan, as its request asks, on the running lab's
-        city core (`govnet lab apply`): what the city's operator does before the PE step."""
+        city core (`govnet lab apply`): what the city's operator does before the PE step.
+        Once per unit: a system's request removes the old route, which is gone after."""
+        if unit in self.played:
+            return
+        self.played.add(unit)
         store = self.store()
         try:
             plan = store.get_plan(self.plans[unit]["plan"])

@@ -9,8 +9,8 @@ back automatically; so is a step whose line is not quiet (its counters still gro
 changed by hand where the plan touches it is refused untouched, naming the line; a change
 elsewhere is reported and does not block. Two departments' plans sharing the county PE are
 pushed one after the other without a new survey, and rolled back each its own share. The
-classified router and the police router (both breaches)
-are refused before any connection, even with --commit: their steps are done on site by hand.
+classified router and the police router (both breaches) are refused before any connection,
+even with --commit: their steps are done on site by hand.
 """
 
 from __future__ import annotations
@@ -346,11 +346,18 @@ def test_a_hand_edit_blocks_only_where_the_plan_touches(lab: Lab) -> None:
     shut = next(line.split()[1] for line in lines if line.startswith("interface "))
     device = lab.device(host)
     running, _facts = device.read()
-    ports = [ln.split()[1] for ln in running.splitlines() if ln.startswith("interface ")]
-    other = next(p for p in ports if p.split(".")[0] != shut)
+    described: dict[str, str] = {}  # each port's description, to put back afterwards
+    port = ""
+    for line in running.splitlines():
+        if line.startswith("interface "):
+            port = line.split()[1]
+        elif line.startswith(" description ") and port:
+            described[port] = line.strip()
+    assert shut in described
+    other = next(p for p in described if p.split(".")[0] != shut)
 
-    def edit(port: str) -> None:
-        typed = [f"interface {port}", " description changed by hand", " quit"]
+    def edit(port: str, text: str = "description changed by hand") -> None:
+        typed = [f"interface {port}", f" {text}", " quit"]
         assert device.configure(typed, stop_at_refusal=True) == []
 
     edit(other)
@@ -375,6 +382,9 @@ def test_a_hand_edit_blocks_only_where_the_plan_touches(lab: Lab) -> None:
     done = lab.govnet("push", str(lab.plans[DRIFTED]["plan"]), "--host", host)
     assert done.returncode == 1 and f"interface {shut} / description changed" in done.stdout
     assert "Traceback" not in done.stderr
+    edit(shut, described[shut])  # undone: the plan is pushed with the others below
+    edit(other, described[other])
+    assert get_config_diff(device.dialect, running, device.read()[0]) == []
 
 
 def test_two_plans_on_the_county_pe_are_pushed_without_a_new_survey(lab: Lab) -> None:
