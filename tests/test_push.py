@@ -8,9 +8,11 @@ sub-interfaces stay up (the lab's `closed_vlans` fault) fails its ping check and
 back automatically; so is a step whose line is not quiet (its counters still grow). A device
 changed by hand where the plan touches it is refused untouched, naming the line; a change
 elsewhere is reported and does not block. Two departments' plans sharing the county PE are
-pushed one after the other without a new survey, and rolled back each its own share. The
-classified router and the police router (both breaches) are refused before any connection,
-even with --commit: their steps are done on site by hand.
+pushed one after the other without a new survey, and rolled back each its own share.
+`push --all` pushes the district's plans in order and stops at the first failure, with a
+report (slow; the default run does one plan's dry run through it). The classified router
+and the police router (both breaches) are refused before any connection, even with
+--commit: their steps are done on site by hand.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -497,3 +500,77 @@ def test_push_mistakes_are_one_line_errors(lab: Lab) -> None:
         stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 1 and "no credentials: set GOVNET_USERNAME" in done.stderr
+
+
+def test_push_all_hosts_dry_run_writes_a_report(lab: Lab) -> None:
+    """`govnet push PLAN --all-hosts` without --commit: each host's dry run in order (a
+    host after another of the plan waits for it), nothing changed, one report written."""
+    (host,) = lab.hosts_in_order(DRIFTED)
+    before, _facts = lab.device(host).read()
+    done = lab.govnet("push", str(lab.plans[DRIFTED]["plan"]), "--all-hosts")
+    assert done.returncode == 0, done.stderr
+    assert f"plan {lab.plans[DRIFTED]['plan']} ({DRIFTED}) {host}: dry_run" in done.stdout
+    assert "dry run: nothing was changed" in done.stdout
+    (report,) = re.findall(r"^report: (.+\.md)$", done.stdout, re.M)
+    text = Path(report).read_text(encoding="utf-8")
+    assert "dry run: nothing was changed" in text and f"| {host} | 1 | dry_run |" in text
+    assert lab.device(host).read()[0] == before
+    for flags in (("--all", "1"), ("--all-hosts",), ("--all", "--host", host)):
+        done = lab.govnet("push", *flags)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, flags
+        assert len(done.stderr.splitlines()) == 1, done.stderr
+
+
+@pytest.mark.slow
+def test_push_all_stops_at_the_first_failure_with_a_report(lab: Lab) -> None:
+    """`govnet push --all`: the operators' requests listed before anything starts; the
+    on-site hosts skipped; each plan's hosts pushed in the order of their steps; the CE
+    whose carrier drops the new VLAN rolled back, and nothing after it tried; one report."""
+    for unit in lab.plans:
+        lab.play_city(unit)
+    dry = lab.json("push", "--all")
+    assert dry["ok"] is True and not dry["commit"], dry["stopped"]
+    assert {r["plan"] for r in dry["requests"]} >= {
+        lab.plans[u]["plan"] for u in (MIGRATED, CLOSED)
+    }
+    done = lab.govnet("push", "--all", "--commit", "--json")
+    assert done.returncode == 1, done.stderr
+    batch = json.loads(done.stdout)
+    rows = [(p["unit"], p["host"], p["status"]) for p in batch["pushes"]]
+    pe, ce = lab.hosts_in_order(CLOSED)
+    stop = rows.index((CLOSED, ce, "rolled_back"))
+    assert batch["stopped"]["host"] == ce and "check failed" in batch["stopped"]["reason"]
+    before, after = rows[:stop], rows[stop + 1 :]
+    assert (CLOSED, pe, "applied") in before
+    assert [h for u, h, _s in before if u == MIGRATED] == lab.hosts_in_order(MIGRATED)
+    skipped = {u for u, _h, s in before if s == "skipped"}
+    assert {CLASSIFIED, POLICE} <= skipped and skipped <= {CLASSIFIED, POLICE}
+    assert all(s in ("applied", "skipped", "already_applied") for _u, _h, s in before)
+    assert after and all(s == "not_reached" for _u, _h, s in after)
+    plans = [lab.plans[u]["plan"] for u, _h, _s in rows]
+    assert plans == sorted(plans)  # in the order `plan --all` made them
+    report = Path(batch["report"])
+    text = report.read_text(encoding="utf-8")
+    assert f"**Stopped** at plan {lab.plans[CLOSED]['plan']} ({CLOSED}) on {ce}" in text
+    assert "city operator" in text and "VLAN" in text
+    assert json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))["stopped"]
+
+
+@pytest.mark.slow
+def test_push_all_hosts_applies_every_unblocked_host_push(lab: Lab) -> None:
+    """Every plan but the one whose carrier drops its VLAN (`push PLAN... --all-hosts
+    --commit`): every host push applied or already applied, the
+    shared PE's later pushes finding the earlier ones' lines recorded as theirs."""
+    for unit in lab.plans:
+        lab.play_city(unit)
+    units = [u for u in lab.plans if u != CLOSED and lab.plans[u]["hosts"]]
+    refs = [str(lab.plans[u]["plan"]) for u in units]
+    done = lab.govnet("push", *refs, "--all-hosts", "--commit", "--json")
+    batch = json.loads(done.stdout)
+    assert done.returncode == 0 and batch["ok"] and batch["stopped"] is None, batch["stopped"]
+    statuses = {(p["unit"], p["host"]): p["status"] for p in batch["pushes"]}
+    assert {s for (u, _h), s in statuses.items() if u in (CLASSIFIED, POLICE)} == {"skipped"}
+    pushed = {k: s for k, s in statuses.items() if k[0] not in (CLASSIFIED, POLICE)}
+    assert pushed and set(pushed.values()) <= {"applied", "already_applied"}
+    shared = [p for p in batch["pushes"] if p["host"] == "c370702-dsj-core2" and p["result"]]
+    assert any(p["result"]["by_pushes"] for p in shared)

@@ -119,15 +119,23 @@ PUSH_WORDS = ("status", "recover")  # `govnet push status`, `govnet push recover
 @handles_errors
 def push(
     ctx: typer.Context,
-    plan_ref: Annotated[
-        str,
+    plan_refs: Annotated[
+        list[str] | None,
         typer.Argument(
-            metavar="PLAN|status|recover",
-            help="Plan id, plan folder, or unit key (latest); `status`: unfinished and"
-            " running pushes; `recover`: restore the backup of --host's unfinished push.",
+            metavar="PLAN...|status|recover",
+            help="Plan id, plan folder, or unit key (latest); several with --all-hosts;"
+            " `status`: unfinished and running pushes; `recover`: restore the backup of"
+            " --host's unfinished push.",
         ),
-    ],
+    ] = None,
     host: Annotated[str | None, typer.Option("--host", help="The device to push to.")] = None,
+    all_plans: Annotated[
+        bool,
+        typer.Option("--all", help="Every plan's host pushes, in order (a night window)."),
+    ] = False,
+    all_hosts: Annotated[
+        bool, typer.Option("--all-hosts", help="Every host push of the plans named, in order.")
+    ] = False,
     commit: Annotated[
         bool, typer.Option("--commit", help="Really configure the device (default: dry run).")
     ] = False,
@@ -138,17 +146,42 @@ def push(
 ) -> None:
     """Push one host's share of a plan: a dry run (drift, pre-checks, the lines, the diff)
     unless --commit; then lease and journal, backup, apply, post-checks, automatic rollback
-    on failure, Ctrl-C or SIGTERM. `push status` lists unfinished pushes; `push recover --host
-    H --commit` restores the backup of H's."""
+    on failure, Ctrl-C or SIGTERM. `push --all` (or PLAN... --all-hosts) pushes every host
+    of the plans in order and stops at the first failure, with a report under reports/.
+    `push status` lists unfinished pushes; `push recover --host H --commit` restores the
+    backup of H's."""
     project = get_options(ctx).get_project()
+    refs = plan_refs or []
+    on_step = None if as_json else lambda text: err.print(f"  {text}", markup=False)
+    if all_plans or all_hosts:
+        if all_plans and refs:
+            raise UserError("--all pushes every plan: name none (or use PLAN... --all-hosts)")
+        if all_hosts and not refs:
+            raise UserError("--all-hosts pushes the plans named: name one or more (or --all)")
+        if host is not None or rollback or any(r in PUSH_WORDS for r in refs):
+            raise UserError("--all and --all-hosts take no --host, --rollback, status or recover")
+        from govnet.app.push import push_all
+
+        batch, report = push_all(project, refs, get_credentials(), commit=commit, on_step=on_step)
+        if as_json:
+            print_json({**batch.to_dict(), "report": str(report)})
+        else:
+            render_batch(batch, report)
+        if not batch.ok:
+            raise typer.Exit(EXIT_ERROR)
+        return
+    if len(refs) != 1:
+        raise UserError("name one plan (or `status`, `recover`), or use --all")
+    (plan_ref,) = refs
     if plan_ref == "status":
         if host is not None or commit or rollback:
             raise UserError("`govnet push status` takes no --host, --commit or --rollback")
         show_push_status(project, as_json)
         return
     if host is None:
-        raise UserError(f"name the device: govnet push {plan_ref} --host HOST")
-    on_step = None if as_json else lambda text: err.print(f"  {text}", markup=False)
+        raise UserError(
+            f"name the device: govnet push {plan_ref} --host HOST (or --all-hosts: every one)"
+        )
     if plan_ref == "recover":
         from govnet.app.push import recover
 
@@ -175,6 +208,42 @@ def push(
         raise typer.Exit(128 + result.signal)  # 130 after Ctrl-C, 143 after SIGTERM
     if not result.ok:
         raise typer.Exit(EXIT_ERROR)
+
+
+def render_batch(batch: Any, report: Any) -> None:
+    if batch.requests:
+        out.print("operators' requests the plans need, each before its step:", markup=False)
+        for r in batch.requests:
+            where = f"before step {r.before_step} ({r.host or '?'})"
+            out.print(f"  plan {r.plan_id} ({r.unit}) {where}: {r.text}", markup=False)
+    out.print("host pushes, in order:", markup=False)
+    for item in batch.items:
+        reason = f": {item.reason}" if item.reason else ""
+        out.print(
+            f"  plan {item.plan_id} ({item.unit}) {item.host}: {item.status}{reason}", markup=False
+        )
+    for item in batch.items:
+        if item.result is not None:
+            show_lines(
+                f"{item.host} (plan {item.plan_id}): changed by pushes recorded since:",
+                item.result.by_pushes,
+                5,
+            )
+            show_lines(
+                f"{item.host} (plan {item.plan_id}): changed by hand elsewhere (not blocking):",
+                item.result.drift_elsewhere,
+                5,
+            )
+    if batch.stopped is not None:
+        s = batch.stopped
+        err.print(
+            f"stopped at plan {s.plan_id} ({s.unit}) on {s.host}: {s.status}: {s.reason};"
+            " everything before it is applied and checked",
+            markup=False,
+        )
+    elif not batch.commit:
+        out.print("dry run: nothing was changed; add --commit to push", markup=False)
+    out.print(f"report: {report}", markup=False)
 
 
 def show_push_status(project: Any, as_json: bool) -> None:
