@@ -210,6 +210,13 @@ def test_checks_touch_their_objects(platform: str) -> None:
         touched = get_touched(dialect, "pe", case["plan"], case["rollback"], [check])
         drift = judge(dialect, changes, touched, [])
         assert bool(drift.blocking) is blocks and bool(drift.elsewhere) is not blocks
+    # a route check: the global 10.1.0.0/16 route someone added now touches the plan
+    where, text, _blocks = case["edits"][6]
+    changes = get_changes(dialect, case["snapshot"], edit(case["snapshot"], where, text))
+    for prefix, blocks in (("10.1.0.0/16", True), ("10.1.0.0/24", False)):
+        check = Check("pe", "route", 1, prefix=prefix)
+        touched = get_touched(dialect, "pe", case["plan"], case["rollback"], [check])
+        assert bool(judge(dialect, changes, touched, []).blocking) is blocks, prefix
 
 
 @pytest.mark.parametrize("platform", list(CASES))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from typing import Any
 
 from hier_config import HConfig
@@ -122,7 +123,11 @@ def get_touched(
         if check.vpn:
             objects.add(("vpn", check.vpn))
         if check.kind == "route" and check.prefix:
-            objects.add(("route", f"{check.vpn or ''} {check.prefix}".strip()))
+            try:
+                prefix = str(IPv4Network(check.prefix, strict=False))
+            except ValueError:
+                prefix = check.prefix
+            objects.add(("route", f"{check.vpn or ''} {prefix}".strip()))
     # a sub-interface touches its port too (a port shut takes its sub-interfaces down)
     ports = {("interface", name.split(".")[0]) for kind, name in objects if kind == "interface"}
     return Touched(frozenset(sections), frozenset(paths), frozenset(objects | ports))
@@ -151,28 +156,23 @@ def judge(
     """Sort ``changes`` (baseline -> device now): made by one of ``pushes`` (the host's
     recorded pushes since the baseline, oldest first; the newest that made a change names
     it), else a hand edit that blocks when it touches the plan."""
-    made: list[tuple[Mapping[str, Any], list[Change]]] = []
+    made: list[tuple[Mapping[str, Any], set[tuple[str, ConfigPath]]]] = []
     for push in pushes:
         if push.get("backup") and push.get("after"):
-            made.append((push, get_changes(dialect, push["backup"], push["after"], volatile)))
+            theirs = get_changes(dialect, push["backup"], push["after"], volatile)
+            made.append((push, {(c.sign, c.path) for c in theirs}))
     sorted_: dict[tuple[str, ConfigPath], str] = {}  # (sign, path) -> where it goes
     drift = Drift()
     for change in changes:
-        by = next(
-            (
-                p
-                for p, theirs in reversed(made)
-                if any(c.sign == change.sign and c.path == change.path for c in theirs)
-            ),
-            None,
-        )
+        key = (change.sign, change.path)
+        by = next((p for p, theirs in reversed(made) if key in theirs), None)
         if by is not None:
             where = f"push {by['id']} (plan {by['plan_id']})"
         elif touches(dialect, change, touched):
             where = "blocking"
         else:
             where = "elsewhere"
-        sorted_[(change.sign, change.path)] = where
+        sorted_[key] = where
         if sorted_.get((change.sign, change.path[:-1])) == where:
             continue  # its section is listed, gone or new as a whole, for the same reason
         if where == "blocking":
