@@ -206,6 +206,8 @@ def run_batch(
     """Push every item in order; see the module doc."""
     say = on_step or (lambda _text: None)
     batch = Batch(commit, get_items(plans), get_requests(plans))
+    for r in batch.requests:  # said before anything starts: done by others, in the window
+        say(f"needed before step {r.before_step} of plan {r.plan_id} ({r.host}): {r.text}")
     for item in batch.items:
         if item.status == SKIPPED:
             say(f"plan {item.plan_id} ({item.unit}) on {item.host}: skipped, {item.reason}")
