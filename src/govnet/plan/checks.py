@@ -50,10 +50,12 @@ def evaluate_checks(
             )
             out.append((check, held, seen))
         elif check.kind == "route":
+            # Present: the router forwards by it. Absent: not even configured, inactive (its
+            # port shut): a route left in the configuration comes back with the port.
             found = [
                 r
                 for r in host.routes
-                if r.forwards
+                if (r.forwards or (not check.present and r.configured))
                 and r.prefix == check.prefix
                 and r.vpn_instance == check.vpn
                 and (check.next_hop is None or check.next_hop in r.next_hops)
