@@ -352,6 +352,11 @@ def test_written_plan_is_complete_and_self_contained(district: District, tmp_pat
         assert f"在VPN {ping.vpn} 内以 {ping.source} 为源地址 ping {ping.destination}" in md
     assert f"步骤 {request.before_step} 之前：市级外网运营方配合事项" in md
     assert "至少收到 1 个回应" in md and "kind" not in md
+    # A check no traffic check would back up says what it is there for (closing the exit).
+    why = [c for s in plan.steps for c in s.checks if c.why]
+    assert any(s.approach == "close_exit" for s in plan.steps for c in s.checks if c in why)
+    for c in why:
+        assert f"- [ ] {c.text}（目的：{c.why}）" in md
     html = (folder / "plan.html").read_text(encoding="utf-8")
     assert "<table>" in html and "<pre><code>" in html
     assert not re.search(r"<script|<link|src=|https?://", html)

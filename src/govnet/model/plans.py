@@ -41,6 +41,10 @@ class Check:
     # Checked before the step's lines are typed: a condition of the step itself (the old
     # line is quiet before it is shut), which holds whatever steps before it did or missed.
     before: bool = False
+    # What it is there for, when no traffic check of the plan would show that fault (a port
+    # left up, a VPN without its targets, an existing VPN changed since the survey): plan.md
+    # prints it beside the check.
+    why: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

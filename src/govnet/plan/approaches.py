@@ -21,7 +21,7 @@ from govnet.plan.configsafe import (
 )
 from govnet.plan.lanmove import LanMoves
 from govnet.plan.public import PublicZone
-from govnet.plan.steps import Uplink
+from govnet.plan.steps import WHY_EXIT, WHY_VERIFY, WHY_VPN, Uplink
 from govnet.plan.templates import mask, route_context, static_context
 from govnet.plan.upstream import UpstreamSteps
 
@@ -134,11 +134,25 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
                 "bgp": self._bgp(host, side, theirs, uplink),
                 "rebind": [],
             }
+            verify = WHY_VERIFY if vlan is None else None  # the VPN exists: its state verified
             checks = [
-                Check(host, "vpn", 0, vpn=name, route_distinguisher=rd, route_target=rd),
-                Check(host, "interface", 0, sub, name, up=True, address=f"{mine}/{link.prefixlen}"),
+                Check(
+                    host, "vpn", 0, vpn=name, route_distinguisher=rd, route_target=rd, why=WHY_VPN
+                ),
+                Check(
+                    host,
+                    "interface",
+                    0,
+                    sub,
+                    name,
+                    up=True,
+                    address=f"{mine}/{link.prefixlen}",
+                    why=verify,
+                ),
             ]
-            checks += [Check(host, "route", 0, sub, name, str(p), str(theirs)) for p in routes]
+            checks += [
+                Check(host, "route", 0, sub, name, str(p), str(theirs), why=verify) for p in routes
+            ]
             if side == "CE":  # the link is whole once its second end is built: traffic
                 checks.append(self._ping(host, name, mine, theirs))  # crosses the carrier
                 if system.probe is not None:  # and the new path reaches the system (make)
@@ -304,8 +318,8 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
                 or (r.next_hop is not None and any(r.next_hop in s for s in subnets))
             ]
             checks = [
-                Check(exit_.host, "interface", 0, iface.name, admin_up=False),
-                Check(exit_.host, "nat", 0, iface.name, present=False),
+                Check(exit_.host, "interface", 0, iface.name, admin_up=False, why=WHY_EXIT),
+                Check(exit_.host, "nat", 0, iface.name, present=False, why=WHY_EXIT),
             ]
             checks += [
                 Check(
@@ -317,6 +331,7 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
                     f"{r['prefix']}/{r['prefixlen']}",
                     r["next_hop"],
                     present=False,
+                    why=WHY_EXIT,
                 )
                 for r in routes
             ]

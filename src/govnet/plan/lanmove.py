@@ -27,7 +27,7 @@ from govnet.model.plans import Check, Risk, SystemRequest
 from govnet.model.policy import Zone
 from govnet.model.verdicts import Verdict
 from govnet.plan.configsafe import to_address, to_description, to_interface, to_name
-from govnet.plan.steps import Steps, Uplink
+from govnet.plan.steps import WHY_QUIET, Steps, Uplink
 from govnet.plan.templates import mask
 
 REBIND = "rebind"  # the gateway interface moves into the VPN on the same router
@@ -260,6 +260,7 @@ class LanMoves(Steps):
             seconds=self.migration.quiet_seconds,
             rate=self.migration.quiet_rate,
             before=True,
+            why=WHY_QUIET,
         )
 
     def _ask_system(self, network: Verdict, move: Move, vpn: str) -> None:

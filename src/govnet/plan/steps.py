@@ -34,6 +34,21 @@ from govnet.platforms import Dialect
 
 PING_COUNT = 5  # echoes per ping check: one lost to ARP resolution is no fault
 
+# What a check is there for, where no traffic check of the plan would show its fault (the
+# check mutation test, tests/test_cutover_check_mutations.py, finds no flow it keeps up).
+WHY_VPN = (
+    "RD、RT须齐全：推送中断会留下缺RT的VPN实例，经VPNv4交换路由时收不到路由，而本地的流量验证看不出"
+)
+WHY_VERIFY = "核验现网：采集后该VPN的子接口、地址或路由被改动即停止，不在改动过的VPN上迁移业务"
+WHY_SHUT = "原线路端口确已关闭（不再承载任何业务）后，方可向运营商申请撤销电路"
+WHY_QUIET = (
+    "关闭前线路须已无业务流量：无论前面的步骤是否完成（网关未迁移、终端未改入新VLAN、"
+    "上级系统回程未改），仍有流量即停止，不关闭"
+)
+WHY_EXIT = (
+    "自建互联网出口须彻底关闭：端口关闭，NAT和默认路由删除，端口日后被重新开启也不会恢复私自出网"
+)
+
 
 @dataclass(frozen=True)
 class PlanInput:
@@ -356,7 +371,11 @@ class Steps:
                 f"关闭线路 {line.key}（{why}）",
                 [line.key],
                 {"interface": to_interface(iface.name)},
-                [*guard, Check(line.host, "interface", 0, iface.name, admin_up=False), *proof],
+                [
+                    *guard,
+                    Check(line.host, "interface", 0, iface.name, admin_up=False, why=WHY_SHUT),
+                    *proof,
+                ],
             )
 
     def _category(self, network: Verdict) -> Category | None:

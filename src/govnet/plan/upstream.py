@@ -17,7 +17,7 @@ from govnet.model.plans import Check, CityRequest, Risk
 from govnet.model.policy import Category, Upstream
 from govnet.model.verdicts import Verdict
 from govnet.plan.configsafe import to_address, to_description, to_interface
-from govnet.plan.steps import Handoff
+from govnet.plan.steps import WHY_VERIFY, Handoff
 from govnet.plan.templates import PlanError, mask, route_context
 from govnet.plan.vpnv4 import Vpnv4Steps
 
@@ -142,7 +142,16 @@ class UpstreamSteps(Vpnv4Steps):
         have = {r.prefix for r in (facts.routes if facts else ()) if r.vpn_instance == vpn}
         to_city = [p for p in remote if str(p) not in have]
         checks = [
-            Check(pe, "interface", 0, name, vpn, up=True, address=str(mine)),
+            Check(
+                pe,
+                "interface",
+                0,
+                name,
+                vpn,
+                up=True,
+                address=str(mine),
+                why=WHY_VERIFY if existing is not None else None,
+            ),
             *(Check(pe, "route", 0, name, vpn, str(p), str(city)) for p in to_city),
             # The city's end answers only once its operator has done the request.
             self._ping(pe, vpn, mine.ip, city),
