@@ -41,6 +41,7 @@ class Window:
     broken_flows: list[str] = field(default_factory=list)  # step, flow that stopped
     leaked_flows: list[str] = field(default_factory=list)  # step, flow that must never work
     rejected: list[str] = field(default_factory=list)  # lines a router refused
+    failed: list[tuple[int, Check]] = field(default_factory=list)  # step number, check
 
     @property
     def ok(self) -> bool:
@@ -56,6 +57,7 @@ class Player:
         self.clock = FakeClock()
         self.net = Network(district, clock=self.clock)
         self.works = {f.id: self.sends(f) for f in district.truth.flows}
+        self.tracked = list(district.truth.flows)  # the flows sent again after each step
         self.stopped: set[tuple[str, str | None]] = set()  # (host, source) cut off on purpose
 
     def sends(self, flow: FlowTruth) -> bool:
@@ -81,18 +83,13 @@ class Player:
             host, lines = get_system_lines(self.district, ask)
             window.rejected += self.type_lines(host, lines)
         before = [c for c in step.checks if c.before]  # the step's own conditions
-        window.failed_checks += [
-            f"step {step.number} {step.host}: {text}" for text in self.check(before)
-        ]
+        self._note(window, step, self.judge(before))
         device = self.district.get_device(step.host)
         assert device is not None
         window.rejected += self.type_lines(
             step.host, self.dialects[device.platform].to_push_lines(step.config)
         )
-        window.failed_checks += [
-            f"step {step.number} {step.host}: {text}"
-            for text in self.check([c for c in step.checks if not c.before])
-        ]
+        self._note(window, step, self.judge([c for c in step.checks if not c.before]))
         stopped = {  # what the plan says must stop (a breach cut off): its checks prove it
             (c.host, c.source)
             for s in plan.steps
@@ -103,14 +100,23 @@ class Player:
         window.broken_flows, window.leaked_flows = self.flows(f"step {step.number}")
         return window
 
+    @staticmethod
+    def _note(window: Window, step: Step, failed: list[tuple[Check, str]]) -> None:
+        window.failed_checks += [f"step {step.number} {step.host}: {text}" for _, text in failed]
+        window.failed += [(step.number, c) for c, _ in failed]
+
     def check(self, checks: Sequence[Check]) -> list[str]:
         """The checks that do not hold, with what was seen."""
-        failed: list[str] = []
+        return [text for _, text in self.judge(checks)]
+
+    def judge(self, checks: Sequence[Check]) -> list[tuple[Check, str]]:
+        """The checks that do not hold, each with its text and what was seen."""
+        failed: list[tuple[Check, str]] = []
         for check in checks:
             if check.kind == "quiet":
                 rate = self.rate(check.host, check.interface or "")
                 if check.rate is not None and rate > check.rate:
-                    failed.append(f"{check.text} (seen: {rate} packets/s)")
+                    failed.append((check, f"{check.text} (seen: {rate} packets/s)"))
         others = [c for c in checks if c.kind != "quiet"]
         facts = {  # each router's facts read once, as a push reads a device once per step
             host: get_device_facts(self.district.get_device(host))  # type: ignore[arg-type]
@@ -119,7 +125,7 @@ class Player:
         pings: dict[Check, PingAnswer | str] = {c: self.ping(c) for c in others if c.kind == "ping"}
         for c, held, seen in evaluate_checks(others, facts, pings):
             if not held:
-                failed.append(f"{c.text} (seen: {seen})")
+                failed.append((c, f"{c.text} (seen: {seen})"))
         return failed
 
     def ping(self, check: Check) -> PingAnswer:
@@ -140,7 +146,7 @@ class Player:
         """Flows that worked and must work but no longer do; flows that must never work
         and now do."""
         broken, leaked = [], []
-        for flow in self.district.truth.flows:
+        for flow in self.tracked:
             now = self.sends(flow)
             if flow.must_work and self.works[flow.id] and not now:
                 if (flow.host, flow.source) in self.stopped:
@@ -163,15 +169,17 @@ def play(
                 continue
             if step.host not in started:  # the host's pre-checks, before its first line
                 started.add(step.host)
-                pre = [c for c in plan.prechecks if c.host == step.host]
+                pre = player.judge([c for c in plan.prechecks if c.host == step.host])
                 total.failed_checks += [
-                    f"{plan.unit} before step {step.number}: {x}" for x in player.check(pre)
+                    f"{plan.unit} before step {step.number}: {x}" for _, x in pre
                 ]
+                total.failed += [(step.number, c) for c, _ in pre]
             window = player.step(plan, step)
             total.failed_checks += [f"{plan.unit} {x}" for x in window.failed_checks]
             total.broken_flows += [f"{plan.unit} {x}" for x in window.broken_flows]
             total.leaked_flows += [f"{plan.unit} {x}" for x in window.leaked_flows]
             total.rejected += [f"{plan.unit} {x}" for x in window.rejected]
+            total.failed += window.failed
     return total
 
 
