@@ -1,11 +1,12 @@
-"""A route check judged on a router's facts: present means the router forwards by it;
-absent means it is not even configured (a static route left behind on a shut port is
-inactive, and comes back the day the port is opened again: the check mutation test found
-that closing an internet exit without its `undo ip route-static` line passed every check)."""
+"""Checks judged on a router's facts, where the check mutation test found them weak: a
+route that must be absent is not even configured (a static route left behind on a shut port
+is inactive, and comes back the day the port is opened again: closing an internet exit
+without its `undo ip route-static` line passed every check); a new sub-interface terminates
+its VLAN (without it the moved gateway was up, addressed, and unreachable)."""
 
 from __future__ import annotations
 
-from govnet.model.facts import HostFacts, Route
+from govnet.model.facts import HostFacts, Interface, Route
 from govnet.model.plans import Check
 from govnet.plan import evaluate_checks
 
@@ -30,3 +31,15 @@ def test_a_present_route_must_forward() -> None:
     inactive = Route(**{**DEFAULT.__dict__, "configured": True, "active": False})
     assert not held(present, inactive)
     assert held(present, DEFAULT)
+
+
+def test_a_sub_interface_must_terminate_its_vlan() -> None:
+    """The new gateway on the LAN port: up with its address, yet without its `dot1q
+    termination vid` the terminals moved into that VLAN never reach it."""
+    check = Check("ce1", "interface", 3, "GE0/0/0.200", "zw-a", up=True, vlan=200)
+    iface = Interface("GE0/0/0.200", oper_up=True, vpn_instance="zw-a")
+    judged = evaluate_checks([check], {"ce1": HostFacts(interfaces=(iface,))})
+    assert [ok for _, ok, _ in judged] == [False]
+    tagged = Interface(**{**iface.__dict__, "vlan": 200})
+    judged = evaluate_checks([check], {"ce1": HostFacts(interfaces=(tagged,))})
+    assert [(ok, seen.endswith("VLAN 200")) for _, ok, seen in judged] == [(True, True)]

@@ -45,6 +45,7 @@ class Check:
     # left up, a VPN without its targets, an existing VPN changed since the survey): plan.md
     # prints it beside the check.
     why: str | None = None
+    vlan: int | None = None  # interface: the 802.1Q VLAN the sub-interface terminates
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,8 @@ class Check:
                 parts.append("up" if self.up else "down")
             if self.address:
                 parts.append(f"地址 {self.address}")
+            if self.vlan is not None:
+                parts.append(f"VLAN {self.vlan}")
             return f"{where}{vpn}: {', '.join(parts) or '存在'}"
         if self.kind == "route":
             via = f" via {self.next_hop}" if self.next_hop else ""

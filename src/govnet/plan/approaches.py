@@ -148,6 +148,7 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
                     up=True,
                     address=f"{mine}/{link.prefixlen}",
                     why=verify,
+                    vlan=vlan,
                 ),
             ]
             checks += [

@@ -42,11 +42,13 @@ def evaluate_checks(
                 and (check.admin_up is None or iface.admin_up == check.admin_up)
                 and (check.address is None or check.address in iface.addresses)
                 and (check.vpn is None or iface.vpn_instance == check.vpn)
+                and (check.vlan is None or iface.vlan == check.vlan)
             )
             seen = (
                 f"admin {'up' if iface.admin_up else 'down'}, oper "
                 f"{'up' if iface.oper_up else 'down'}, vpn {iface.vpn_instance}, "
                 f"{', '.join(iface.addresses) or 'no address'}"
+                + (f", VLAN {iface.vlan}" if iface.vlan is not None else "")
             )
             out.append((check, held, seen))
         elif check.kind == "route":

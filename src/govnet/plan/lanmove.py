@@ -27,7 +27,7 @@ from govnet.model.plans import Check, Risk, SystemRequest
 from govnet.model.policy import Zone
 from govnet.model.verdicts import Verdict
 from govnet.plan.configsafe import to_address, to_description, to_interface, to_name
-from govnet.plan.steps import WHY_QUIET, Steps, Uplink
+from govnet.plan.steps import WHY_GATEWAY_VLAN, WHY_QUIET, Steps, Uplink
 from govnet.plan.templates import mask
 
 REBIND = "rebind"  # the gateway interface moves into the VPN on the same router
@@ -184,7 +184,19 @@ class LanMoves(Steps):
                     "prefixlen": address.network.prefixlen,
                 }
             )
-            checks.append(Check(ce, "interface", 0, name, vpn, up=True, address=str(address)))
+            checks.append(
+                Check(
+                    ce,
+                    "interface",
+                    0,
+                    name,
+                    vpn,
+                    up=True,
+                    address=str(address),
+                    vlan=vlan,
+                    why=WHY_GATEWAY_VLAN,
+                )
+            )
         self._add_step(
             ce,
             "business_gateway",

@@ -151,6 +151,7 @@ class UpstreamSteps(Vpnv4Steps):
                 up=True,
                 address=str(mine),
                 why=WHY_VERIFY if existing is not None else None,
+                vlan=vlan,
             ),
             *(Check(pe, "route", 0, name, vpn, str(p), str(city)) for p in to_city),
             # The city's end answers only once its operator has done the request.
