@@ -45,7 +45,7 @@ class Played:
 
     failed: list[tuple[int, Check]]
     flow: int | None
-    rejected: list[str]
+    refused: int | None  # the step where a router first refused a line (the push stops)
     unfollowed: list[str]
 
 
@@ -63,6 +63,7 @@ class FaultPlayer(Player):
         self.upstream = {d.hostname for d in district.upstream}
         self.tracked = follow(district, plan)
         self.broken_at: int | None = None
+        self.refused_at: int | None = None
 
     def type_lines(self, host: str, lines: Sequence[str]) -> list[str]:
         if self.typed is not None and host in self.upstream:
@@ -73,6 +74,8 @@ class FaultPlayer(Player):
         window = super().step(plan, step)
         if window.broken_flows or window.leaked_flows:
             self.broken_at = step.number
+        if window.rejected and self.refused_at is None:
+            self.refused_at = step.number
         return window
 
     def unfollowed(self) -> list[str]:
@@ -104,7 +107,8 @@ def play_fault(
     fault.lab(district)  # before the Player: the lab as the window finds it
     player = FaultPlayer(district, dialects, plan, fault.typed)
     window = play(player, [fault.plan(plan)], skip=lambda p, s: player.broken_at is not None)
-    return Played(window.failed, get_first(window)[1], window.rejected, player.unfollowed())
+    flow = get_first(window)[1]
+    return Played(window.failed, flow, player.refused_at, player.unfollowed())
 
 
 # --- the faults of one plan --------------------------------------------------------------

@@ -4,8 +4,8 @@ check is judged against what goes wrong in real cutovers (tests/cutover_faults.p
 plans that move a business (the README's district, as tests/test_cutover_mutations.py), every
 fault is played with the whole plan, and
 
-(a) where a fault breaks a flow, some check fails no later than the step where the first
-    flow breaks (the push stops and rolls back there);
+(a) where a fault breaks a flow, some check fails (or a router refuses a line of the plan)
+    no later than the step where the first flow breaks (the push stops and rolls back there);
 (b) each check, removed, either leaves another check that still catches its fault in time
     (redundant but safe: which are listed), or lets a flow break before any check fails (the
     check is necessary); a check no fault makes fail is dead weight, unless it is a pre-check
@@ -13,7 +13,9 @@ fault is played with the whole plan, and
 
 Checks only read the lab (state, pings, counters driven by the flows), so removing one is
 judged from the run with all of them; each verdict "necessary" is confirmed by playing the
-fault again with that check removed.
+fault again with that check removed. The tables (faults; checks with the fault each is
+there for, what else catches it, the verdict) are printed (-s) and written beside the test's
+tmp_path as check-mutations.md.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ def judge(check: Check, played: Played) -> tuple[str, list[str]] | None:
     if not any(c == check for _, c in catchers):
         return LATE, []
     others = list(dict.fromkeys(label(s, c) for s, c in catchers if c != check))
+    if played.refused is not None and (flow is None or played.refused <= flow):
+        others.append(f"{played.refused}: a router refused a line")
     if flow is None:
         return GUARD, others
     return (REDUNDANT if others else NECESSARY), others
@@ -118,13 +122,18 @@ def test_every_check_is_there_for_a_fault_it_catches(root: Path, tmp_path: Path)
         for fault in get_faults(plan, load_district(lab)):
             played = play_fault(load_district(lab), DIALECTS, plan, fault)
             assert played.unfollowed == [], (plan.unit, fault.name)
-            if played.rejected:  # the router refused a line: the push stops there
-                faults_out.append([plan.unit, fault.name, "—", "—", "refused by the router"])
-                continue
             first = min((s for s, _ in played.failed), default=None)
-            caught = played.flow is None or (first is not None and first <= played.flow)
+            stops = [s for s in (first, played.refused) if s is not None]  # the push stops
+            caught = played.flow is None or (bool(stops) and min(stops) <= played.flow)
             faults_out.append(
-                [plan.unit, fault.name, str(played.flow or "—"), str(first or "—"), str(caught)]
+                [
+                    plan.unit,
+                    fault.name,
+                    str(played.flow or "—"),
+                    str(first or "—"),
+                    str(played.refused or "—"),
+                    str(caught),
+                ]
             )
             if not caught:
                 uncaught.append(f"{plan.unit} {fault.name}: flow at {played.flow}, check {first}")
@@ -143,7 +152,10 @@ def test_every_check_is_there_for_a_fault_it_catches(root: Path, tmp_path: Path)
         rows += mine.values()
     report = (
         "## Faults\n\n"
-        + table(faults_out, ["plan", "fault", "first broken flow", "first failed check", "caught"])
+        + table(
+            faults_out,
+            ["plan", "fault", "first broken flow", "first failed check", "line refused", "caught"],
+        )
         + "\n\n## Checks\n\n"
         + table(
             [r.cells() for r in rows],
@@ -151,11 +163,11 @@ def test_every_check_is_there_for_a_fault_it_catches(root: Path, tmp_path: Path)
         )
     )
     counts = {v: sum(r.verdict == v for r in rows) for v in RANK}
-    harmless = sum(1 for f in faults_out if f[2] == f[3] == "—" and f[4] == "True")
+    harmless = sum(1 for f in faults_out if f[2] == f[3] == f[4] == "—")
     report += (
-        f"\n\nfaults: {len(faults_out)} (refused by a router: "
-        f"{sum(f[4] == 'refused by the router' for f in faults_out)}, no flow broken and no"
-        f" check failed: {harmless}); checks: {len(rows)} ("
+        f"\n\nfaults: {len(faults_out)} (a line refused by a router: "
+        f"{sum(f[4] != '—' for f in faults_out)}, no flow broken and nothing caught:"
+        f" {harmless}); checks: {len(rows)} ("
         + ", ".join(f"{v}: {n}" for v, n in counts.items())
         + ")\n"
     )
