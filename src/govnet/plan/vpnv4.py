@@ -86,7 +86,9 @@ class Vpnv4Steps(Steps):
                     f"{network.name}：PE {pe} 新建至市级路由反射器"
                     f" {'、'.join(str(p['address']) for p in new)} 的 MP-BGP VPNv4 会话"
                     f"（源地址环回 {source}，并启用 MPLS/LDP）：其环回地址须已在骨干路由中"
-                    "互通，市级须同时配置对端，否则会话不能建立、本步骤自动回退"
+                    "互通，市级须同时配置对端，否则会话不能建立、本步骤自动回退。该会话为此 PE 上"
+                    "所有专用网络区 VPN 共用：同批方案中其他单位的 VPN 也经它上联，回退本方案会删除"
+                    "该会话，回退前须确认此 PE 上没有其他已实施的方案"
                 )
             )
         reflector: IPv4Address = upstream.route_reflectors[0]
