@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from govnet.model.facts import HostFacts, Neighbour
+from govnet.platforms import load_platforms
 from govnet_lab.configure import apply_lines
 from govnet_lab.dataplane import Network
 from govnet_lab.district import District, load_district
+from govnet_lab.facts import get_device_facts
 from govnet_lab.generate import as_platform, generate_lab
 from govnet_lab.generate.upstream import CITY
 from govnet_lab.generate.vpnv4 import get_loopback
@@ -24,6 +27,7 @@ from govnet_lab.model import BgpPeer, Device
 from govnet_lab.render import render
 from govnet_lab.vendors import get_vendor
 from test_lab_dataplane import DISTRICTS, affected, answer, baseline
+from test_normalise import survey_outputs
 
 PLATFORMS = ("huawei", "hp_comware", "cisco_ios")
 OPTION_A_VLANS = 2001  # the first VLAN of an Option A district's sub-interfaces to the city
@@ -203,3 +207,51 @@ def test_each_vendor_takes_the_pes_lines_and_the_flows_come_back(platform: str) 
     config = render(pe, get_vendor(platform).running_config)
     for words in RENDERED[platform]:
         assert words in config, words
+
+
+# The command each vendor lists its VPNv4 sessions in, as its manuals verify a PE's session:
+# VRP and IOS also list the session in the IPv4 unicast table (the peer is enabled there by
+# default); Comware 7 only once `peer X enable` is given in a family, so only here.
+VPNV4_PEERS = {
+    "huawei": "display bgp vpnv4 all peer",
+    "hp_comware": "display bgp peer vpnv4",
+    "cisco_ios": "show ip bgp vpnv4 all summary",
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_survey_reads_each_pes_vpnv4_session_on_each_vendor(
+    vpnv4: District, platform: str
+) -> None:
+    collectors = load_platforms()
+    pes = [as_platform(d, platform) for d in vpnv4.devices if any(p.vpnv4 for p in d.bgp_peers)]
+    assert pes
+    command = VPNV4_PEERS[platform]
+    for pe in pes:
+        peer = next(p for p in pe.bgp_peers if p.vpnv4)
+        outputs = survey_outputs(collectors, pe)
+        assert command in outputs
+        facts, problems = collectors.parse(platform, outputs)
+        assert problems == []
+        # Every session as the lab's model has it (as_platform keeps VRP's interface names,
+        # which IOS would not print: only the neighbours are compared).
+        assert facts.neighbours == get_device_facts(pe).neighbours
+        session = [(n.vpn_instance, n.remote_as, n.state) for n in bgp(facts, peer.address)]
+        assert session == [(None, peer.remote_as, "established")]
+        # The VPNv4 table lists the VPNv4 session, not the IPv4-unicast-only peers.
+        listed = outputs[command]
+        assert str(peer.address) in listed
+        assert not any(
+            str(p.address) in listed for p in pe.bgp_peers if not p.vpnv4 and not p.vpn_instance
+        )
+        without = {c: t for c, t in outputs.items() if c != command}
+        facts, _ = collectors.parse(platform, without)
+        state = [n.state for n in bgp(facts, peer.address)]
+        assert state == (["established"] if platform != "hp_comware" else [None])
+        peer.established = False  # the session down: the survey says so
+        facts, problems = collectors.parse(platform, survey_outputs(collectors, pe))
+        assert problems == [] and [n.state for n in bgp(facts, peer.address)] == ["idle"]
+
+
+def bgp(facts: HostFacts, peer: IPv4Address) -> list[Neighbour]:
+    return [n for n in facts.neighbours if n.protocol == "bgp" and n.peer == str(peer)]

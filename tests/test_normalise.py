@@ -410,7 +410,7 @@ def test_a_project_copy_of_the_bundled_specs_loads(project: Path) -> None:
             "hp_comware/neighbours.yaml",
             "          router_id: ROUTER_ID\n",
             "          router: ROUTER_ID\n",
-            "commands.2.records.0.fields.router",
+            "commands.3.records.0.fields.router",
             "neighbour has no field 'router'",
         ),
         (

@@ -315,6 +315,18 @@ def prefixes_from(device: Device, peer: IPv4Address, vpn: str | None) -> int:
     )
 
 
+def vpnv4_prefixes_from(device: Device, peer: IPv4Address) -> int:
+    """How many VPNv4 routes a VPNv4 peer gave us: one per VPN and prefix it sent (the
+    routes learned over VPNv4, whichever instances imported them, counted once)."""
+    return len(
+        {
+            (r.remote_vpn, r.prefix)
+            for r in device.learned_routes
+            if r.remote_vpn is not None and r.next_hop == peer
+        }
+    )
+
+
 def is_natural_mask(prefix: IPv4Network) -> bool:
     """Whether a prefix has its classful mask (/8 below 128, /16 below 192, else /24): VRP
     and IOS leave such a mask out of a BGP ``network`` line (``network 203.0.113.0``)."""

@@ -32,6 +32,7 @@ from govnet_lab.render.common import (
     row,
     short_name,
     truncate,
+    vpnv4_prefixes_from,
 )
 from govnet_lab.shell import Chunk
 from govnet_lab.vendors import Vendor, _detail, _vrp
@@ -407,10 +408,20 @@ def vpn_instance_text(device: Device, _: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _bgp_peers(device: Device, vpn: str | None) -> str:
+def _bgp_peers(device: Device, vpn: str | None, vpnv4: bool = False) -> str:
+    """``display bgp peer ipv4 [vpn-instance V]``, or with ``vpnv4`` ``display bgp peer
+    vpnv4``: one address family's peers. On Comware 7 a peer is in no family until ``peer X
+    enable`` there (H3C BGP command reference, "peer enable"), so a VPNv4 peer of the
+    hand-off (enabled under ``address-family vpnv4`` only) is listed by ``display bgp peer
+    vpnv4``, not by ``display bgp peer ipv4`` (H3C MPLS L3VPN configuration examples verify
+    the PE-to-PE session with ``display bgp peer vpnv4``; same columns as the IPv4 table)."""
     if device.bgp_as is None:
         return ""
-    peers = [p for p in device.bgp_peers if p.vpn_instance == vpn]
+    peers = [
+        p
+        for p in device.bgp_peers
+        if p.vpn_instance == vpn and (p.vpnv4 if vpnv4 else vpn is not None or not p.vpnv4)
+    ]
     established = sum(1 for p in peers if p.established)
     lines = [
         "",
@@ -424,7 +435,13 @@ def _bgp_peers(device: Device, vpn: str | None) -> str:
     ]
     for p in peers:
         rcvd, sent = peer_counters(p.uptime_s, p.established)
-        prefixes = prefixes_from(device, p.address, vpn) if p.established else 0
+        prefixes = 0
+        if p.established:
+            prefixes = (
+                vpnv4_prefixes_from(device, p.address)
+                if vpnv4
+                else prefixes_from(device, p.address, vpn)
+            )
         state = "Established" if p.established else "Idle"
         lines.append(
             f"  {p.address!s:<15} {p.remote_as:>10} {rcvd:>8} {sent:>8} {0:>4} {prefixes:>7} "
@@ -439,6 +456,10 @@ def bgp_peer_text(device: Device, _: list[str]) -> str:
 
 def vpn_bgp_peer_text(device: Device, args: list[str]) -> str:
     return _bgp_peers(device, args[0])
+
+
+def vpnv4_bgp_peer_text(device: Device, _: list[str]) -> str:
+    return _bgp_peers(device, None, vpnv4=True)
 
 
 def ospf_peer_text(device: Device, _: list[str]) -> str:
@@ -531,6 +552,7 @@ COMMANDS: tuple[Command, ...] = (
     command("di:splay ip ro:uting-table vpn:-instance <name>", vpn_routing_table_text),
     command("di:splay ip vpn:-instance", vpn_instance_text),
     command("di:splay bg:p pe:er ipv4", bgp_peer_text),
+    command("di:splay bg:p pe:er vpnv4", vpnv4_bgp_peer_text),
     command("di:splay bg:p pe:er", bgp_peer_text),
     command("di:splay bg:p pe:er ipv4 vpn:-instance <name>", vpn_bgp_peer_text),
     command("di:splay ospf pe:er", ospf_peer_text),

@@ -38,6 +38,7 @@ from govnet_lab.render.common import (
     pseudo_mac,
     row,
     short_name,
+    vpnv4_prefixes_from,
 )
 from govnet_lab.shell import Chunk, ChunkKind, Mode
 from govnet_lab.vendors import Vendor, _detail, _vrp
@@ -474,14 +475,22 @@ def vpn_instance_text(device: Device, _: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _peer_rows(device: Device, vpn: str | None) -> list[str]:
+def _peer_rows(device: Device, vpn: str | None, vpnv4: bool = False) -> list[str]:
+    """The table's rows of one VPN instance's peers (None: the public ones; ``vpnv4``: only
+    those enabled in the VPNv4 family)."""
     lines = []
     for peer in device.bgp_peers:
-        if peer.vpn_instance != vpn:
+        if peer.vpn_instance != vpn or (vpnv4 and not peer.vpnv4):
             continue
         rcvd, sent = peer_counters(peer.uptime_s, peer.established)
         state = "Established" if peer.established else "Idle"
-        prefixes = prefixes_from(device, peer.address, vpn) if peer.established else 0
+        prefixes = 0
+        if peer.established:
+            prefixes = (
+                vpnv4_prefixes_from(device, peer.address)
+                if vpnv4
+                else prefixes_from(device, peer.address, vpn)
+            )
         lines.append(
             f"  {peer.address!s:<15} 4 {peer.remote_as:>11} {rcvd:>8} {sent:>8} {0:>5} "
             f"{_vrp.get_peer_age(peer.uptime_s):<9} {state:<11} {prefixes:>8}"
@@ -510,11 +519,17 @@ def bgp_peer_text(device: Device, _: list[str]) -> str:
 
 
 def bgp_vpnv4_peer_text(device: Device, _: list[str]) -> str:
+    """``display bgp vpnv4 all peer``: the public peers enabled in ``ipv4-family vpnv4``
+    (an IPv4-unicast-only peer is not one), then each VPN instance's peers; the total counts
+    both. As in Huawei's BGP/MPLS IP VPN configuration examples (PE1's ``display bgp vpnv4
+    all peer``: "Total number of peers : 3", the IBGP peer 2.2.2.2, then "Peer of
+    IPv4-family for vpn instance :" and "VPN-Instance vpna, Router ID ...:" with its CE)."""
     if device.bgp_as is None:
         return ""
-    established = sum(1 for p in device.bgp_peers if p.established)
-    lines = _peer_header(device, len(device.bgp_peers), established)
-    lines += _peer_rows(device, None)
+    peers = [p for p in device.bgp_peers if p.vpn_instance is not None or p.vpnv4]
+    established = sum(1 for p in peers if p.established)
+    lines = _peer_header(device, len(peers), established)
+    lines += _peer_rows(device, None, vpnv4=True)
     vpns = [v.name for v in device.vpn_instances]
     if any(p.vpn_instance for p in device.bgp_peers):
         lines += ["", "  Peer of IPv4-family for vpn instance :", ""]

@@ -44,6 +44,7 @@ from govnet_lab.render.common import (
     prefixes_from,
     row,
     short_name,
+    vpnv4_prefixes_from,
 )
 from govnet_lab.shell import Chunk, Mode, abbreviates
 from govnet_lab.vendors import Vendor, _detail
@@ -507,9 +508,18 @@ def ip_vrf_text(device: Device, _: list[str]) -> str:
 
 
 def _bgp_summary(device: Device, vpn: str | None, all_vrfs: bool) -> str:
+    """``show ip bgp summary`` (the global neighbors: ``bgp default ipv4-unicast`` is on, so
+    each is in IPv4 unicast), or with ``all_vrfs`` ``show ip bgp vpnv4 all summary``: the
+    neighbors activated in ``address-family vpnv4`` and every VRF's, one table without a
+    VRF column (Cisco "MPLS Layer 3 VPNs Configuration Guide", verifying the PE-to-PE and
+    PE-to-CE sessions); a global neighbor only in IPv4 unicast is not listed there."""
     if device.bgp_as is None:
         return "% BGP not active"
-    peers = [p for p in device.bgp_peers if all_vrfs or p.vpn_instance == vpn]
+    peers = [
+        p
+        for p in device.bgp_peers
+        if (p.vpn_instance is not None or p.vpnv4 if all_vrfs else p.vpn_instance == vpn)
+    ]
     entries = sum(1 for r in device.learned_routes if r.protocol == "bgp")
     lines = [
         f"BGP router identifier {device.router_id or '0.0.0.0'}, local AS number {device.bgp_as}",
@@ -521,7 +531,15 @@ def _bgp_summary(device: Device, vpn: str | None, all_vrfs: bool) -> str:
     ]
     for p in peers:
         rcvd, sent = peer_counters(p.uptime_s, p.established)
-        state = str(prefixes_from(device, p.address, p.vpn_instance)) if p.established else "Idle"
+        state = "Idle"
+        if p.established:  # the VPNv4 table's count for a VPNv4 peer, else its family's
+            vpnv4 = all_vrfs and p.vpn_instance is None
+            count = (
+                vpnv4_prefixes_from(device, p.address)
+                if vpnv4
+                else prefixes_from(device, p.address, p.vpn_instance)
+            )
+            state = str(count)
         age = _age(p.uptime_s) if p.established else "never"
         lines.append(
             f"{p.address!s:<15} 4 {p.remote_as:>10} {rcvd:>7} {sent:>7} {entries + 1:>8}"
@@ -676,6 +694,7 @@ COMMANDS: tuple[Command, ...] = (
     command("sh:ow ip vrf", ip_vrf_text),
     command("sh:ow ip bgp sum:mary", bgp_summary_text),
     command("sh:ow ip bgp vpnv4 all sum:mary", bgp_vpnv4_summary_text),
+    command("sh:ow bgp vpnv4 uni:cast all sum:mary", bgp_vpnv4_summary_text),
     command("sh:ow ip ospf nei:ghbor", ospf_neighbor_text),
     command("sh:ow ip nat stat:istics", nat_statistics_text, gated=2),
     command("sh:ow ip nat tr:anslations", nat_translations_text),
