@@ -498,6 +498,11 @@ def _peer_rows(device: Device, vpn: str | None, vpnv4: bool = False) -> list[str
     return lines
 
 
+_PEER_HEADING = (
+    "  Peer            V          AS  MsgRcvd  MsgSent  OutQ  Up/Down       State  PrefRcv"
+)
+
+
 def _peer_header(device: Device, peers: int, established: int) -> list[str]:
     return [
         "",
@@ -505,7 +510,7 @@ def _peer_header(device: Device, peers: int, established: int) -> list[str]:
         f" Local AS number : {device.bgp_as}",
         f" Total number of peers : {peers:<17} Peers in established state : {established}",
         "",
-        "  Peer            V          AS  MsgRcvd  MsgSent  OutQ  Up/Down       State  PrefRcv",
+        _PEER_HEADING,
         "",
     ]
 
@@ -523,7 +528,9 @@ def bgp_vpnv4_peer_text(device: Device, _: list[str]) -> str:
     (an IPv4-unicast-only peer is not one), then each VPN instance's peers; the total counts
     both. As in Huawei's BGP/MPLS IP VPN configuration examples (PE1's ``display bgp vpnv4
     all peer``: "Total number of peers : 3", the IBGP peer 2.2.2.2, then "Peer of
-    IPv4-family for vpn instance :" and "VPN-Instance vpna, Router ID ...:" with its CE)."""
+    IPv4-family for vpn instance :" and "VPN-Instance vpna, Router ID ...:" with its CE
+    under a heading of its own, as the AR and NE examples print it; some VRP8 examples leave
+    that heading out)."""
     if device.bgp_as is None:
         return ""
     peers = [p for p in device.bgp_peers if p.vpn_instance is not None or p.vpnv4]
@@ -537,7 +544,7 @@ def bgp_vpnv4_peer_text(device: Device, _: list[str]) -> str:
         rows = _peer_rows(device, name)
         if rows:
             rid = device.router_id or "0.0.0.0"
-            lines += [f" VPN-Instance {name}, Router ID {rid}:", *rows]
+            lines += [f" VPN-Instance {name}, Router ID {rid}:", _PEER_HEADING, *rows]
     return "\n".join(lines)
 
 
