@@ -1,4 +1,4 @@
-"""`govnet lab up|down|status|apply` and `govnet demo`: the lab's commands on govnet's command line.
+"""`govnet lab up|down|status|apply|flows` and `govnet demo`: the lab's commands in govnet.
 
 govnet loads every entry point of group ``govnet.cli`` (pyproject.toml names :func:`register`)
 and calls it after registering its own commands. Without the lab extra (no asyncssh),
@@ -94,6 +94,13 @@ def lab_up(
         str | None,
         typer.Option(help="How the dedicated zone reaches the city: option_a (default) or vpnv4."),
     ] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve every router of a synthesized project as this vendor: huawei,"
+            " hp_comware or cisco_ios (default: a mix, about half Huawei)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Start the simulated routers in the background, generated from the project's inventory."""
@@ -108,6 +115,7 @@ def lab_up(
         faults=faults,
         first_port=first_port,
         handoff=handoff,
+        platform=platform,
     )
     credentials = started.paths.credentials
     if as_json:
@@ -167,6 +175,35 @@ def lab_apply(
     if rejected:
         raise LabError(f"{host} refused {len(rejected)} line(s): {'; '.join(rejected)}")
     out.print(f"{host}: {len(lines)} line(s) applied")
+
+
+@lab_app.command("flows")
+@handles_errors
+def lab_flows(ctx: typer.Context, project: LabProjectOpt = None, as_json: JsonOpt = False) -> None:
+    """Every flow of the lab's ground truth, sent now by the running lab's data plane: does
+    it work, and along which routers (rehearsing a cutover: after each push, do all business
+    flows still work, and do the ones that must never work still fail?)."""
+    from govnet_lab.control import get_lab_flows
+
+    flows = get_lab_flows(_lab_root(ctx, project))
+    if as_json:
+        print_json([{**vars(f), "as_it_should": f.as_it_should} for f in flows])
+        return
+    must = [f for f in flows if f.must_work]
+    never = [f for f in flows if not f.must_work]
+    out.print(
+        f"{sum(f.works for f in must)}/{len(must)} flows that must work work;"
+        f" {sum(not f.works for f in never)}/{len(never)} that must never work do not"
+    )
+    for flow in flows:
+        state = "ok" if flow.as_it_should else ("BROKEN" if flow.must_work else "LEAKS")
+        vpn = f" in {flow.vpn_instance}" if flow.vpn_instance else ""
+        how = " > ".join(flow.path) + (f" ({flow.reason})" if flow.reason else "")
+        out.print(
+            f"{state:6} {flow.id}: {flow.source}{vpn} -> {flow.destination}"
+            f" {'works' if flow.works else flow.outcome}: {how}",
+            markup=False,
+        )
 
 
 @lab_app.command("status")

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
@@ -90,20 +91,24 @@ def start_lab(
     first_port: int | None = None,
     timeout: float = 60.0,
     handoff: str | None = None,
+    platform: str | None = None,
 ) -> LabStarted:
     """(Re)generate the district from the project, start the server, wait for its ports.
 
     The district is rebuilt at every start, so the lab always matches the inventory and the
-    options given now (a project folder without an inventory gets a synthesized one). A
-    running lab is left as it is; asking it for another district is an error.
+    options given now (a project folder without an inventory gets a synthesized one, every
+    router served as ``platform`` if given). A running lab is left as it is; asking it for
+    another district is an error.
     """
     paths = get_lab_paths(project_root)
     pid = get_running_pid(paths)
     if pid is not None:
-        if any(v is not None for v in (county, seed, devices, faults, first_port, handoff)):
+        if any(
+            v is not None for v in (county, seed, devices, faults, first_port, handoff, platform)
+        ):
             raise LabError(
                 f"the lab is already running (pid {pid}); `govnet lab down` first to change"
-                " its county, seed, size, faults or hand-off"
+                " its county, seed, size, faults, hand-off or platform"
             )
         lab = _load_devices(paths.district)
         return LabStarted(pid, True, _count_platforms(lab), sorted(d.port for d in lab), paths)
@@ -117,6 +122,7 @@ def start_lab(
             faults,
             first_port,
             _get_handoff(handoff),
+            platform,
         )
     except ValueError as exc:  # the generator's user errors: bad fault spec, county, count
         raise LabError(str(exc)) from None
@@ -303,6 +309,48 @@ def apply_upstream(
     its operator would: nobody logs in to those, so the request goes through a file and a
     SIGUSR1 to our server, which changes its own model and answers. Returns the lines the
     router refused; LabError when the lab does not run or does not answer."""
+    result = _ask(project_root, {"host": host, "lines": lines}, timeout, "apply the lines")
+    return [str(line) for line in result["rejected"]]
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """A ground-truth flow as the running lab carries it now (``govnet lab flows``)."""
+
+    id: str
+    unit: str
+    kind: str
+    must_work: bool
+    works: bool
+    outcome: str  # reply | unreachable | timeout
+    sender: str  # the router that owns the flow's gateway address now
+    sender_vpn: str | None  # the table it sends the flow in there now
+    source: str
+    destination: str
+    vpn_instance: str | None  # the flow's VPN as built
+    path: tuple[str, ...]  # routers crossed, the sender first
+    reason: str  # why it fails, in words ("" when it works)
+
+    @property
+    def as_it_should(self) -> bool:
+        return self.works == self.must_work
+
+
+def get_lab_flows(project_root: Path, timeout: float = APPLY_TIMEOUT_S) -> list[FlowState]:
+    """Every ground-truth flow of the running lab, sent now by its data plane (through the
+    same file-and-SIGUSR1 channel as :func:`apply_upstream`): what an engineer rehearsing a
+    cutover wants after each push, "all N business flows still work"."""
+    result = _ask(project_root, {"flows": True}, timeout, "send the flows")
+    return [
+        FlowState(**{**row, "path": tuple(row["path"])})  # the server's own rows
+        for row in result["flows"]
+    ]
+
+
+def _ask(
+    project_root: Path, request: dict[str, object], timeout: float, what: str
+) -> dict[str, Any]:
+    """One request to the running server: a file, a SIGUSR1, the answer file it writes."""
     paths = get_lab_paths(project_root)
     pid = get_running_pid(paths)
     if pid is None:
@@ -311,20 +359,20 @@ def apply_upstream(
     folder.mkdir(exist_ok=True)
     name = secrets.token_hex(8)
     written = folder / f"{name}.tmp"
-    written.write_text(json.dumps({"host": host, "lines": lines}), encoding="utf-8")
+    written.write_text(json.dumps(request), encoding="utf-8")
     written.replace(folder / f"{name}.json")  # whole, or not there
     answer = folder / f"{name}.done"
     os.kill(pid, signal.SIGUSR1)
     deadline = time.monotonic() + timeout
     while not answer.exists():
         if time.monotonic() > deadline:
-            raise LabError(f"the lab did not apply the lines in {timeout:.0f} s: see {paths.log}")
+            raise LabError(f"the lab did not {what} in {timeout:.0f} s: see {paths.log}")
         time.sleep(0.05)
-    result = json.loads(answer.read_text(encoding="utf-8"))
+    result: dict[str, Any] = json.loads(answer.read_text(encoding="utf-8"))
     answer.unlink()
     if result.get("error"):
         raise LabError(str(result["error"]))
-    return [str(line) for line in result["rejected"]]
+    return result
 
 
 def _get_handoff(text: str | None) -> Handoff:

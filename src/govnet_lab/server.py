@@ -20,13 +20,14 @@ import resource
 import secrets
 import signal
 from collections.abc import Sequence
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import asyncssh
 
 from govnet_lab.configure import apply_lines
 from govnet_lab.control import APPLY_FOLDER
-from govnet_lab.dataplane import Network
+from govnet_lab.dataplane import Network, Outcome
 from govnet_lab.district import load_district
 from govnet_lab.model import Device, Fault
 from govnet_lab.session import PAGE_LINES, Session
@@ -265,32 +266,72 @@ def load_network(path: Path) -> tuple[list[Device], Network]:
 
 
 def apply_requests(folder: Path, network: Network) -> None:
-    """Lines for upstream routers (govnet_lab.control.apply_upstream): each request applied
-    to the router in the data plane's model, answered in ``<name>.done``, then removed."""
+    """Requests through the lab's control channel, each answered in ``<name>.done``, then
+    removed: lines for upstream routers (govnet_lab.control.apply_upstream), applied to the
+    router in the data plane's model; or ``{"flows": true}`` (govnet_lab.control
+    .get_lab_flows): every ground-truth flow sent now, as the routers are configured now."""
     for request in sorted(folder.glob("*.json")):
         answer: dict[str, object]
         try:
             data = json.loads(request.read_text(encoding="utf-8"))
-            host, lines = str(data["host"]), [str(line) for line in data["lines"]]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            flows = data.get("flows") is True
+            if not flows:
+                host, lines = str(data["host"]), [str(line) for line in data["lines"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             answer = {"error": f"unreadable request {request.name}: {exc}"}
         else:
-            device = network.forwarding.devices.get(host)
-            if device is None or device.role != "upstream":
-                answer = {
-                    "error": f"{host} is not an upstream router of this lab"
-                    " (county routers are configured over SSH)"
-                }
+            if flows:
+                answer = {"flows": get_flow_states(network)}
             else:
-                network.before_change(host)
-                rejected = apply_lines(device, lines)
-                network.note_change()
-                log.info("applied %d line(s) to %s, %d refused", len(lines), host, len(rejected))
-                answer = {"rejected": rejected}
+                answer = _apply_upstream(network, host, lines)
         done = request.with_suffix(".tmp")
         done.write_text(json.dumps(answer, ensure_ascii=False), encoding="utf-8")
         done.replace(request.with_suffix(".done"))
         request.unlink(missing_ok=True)
+
+
+def _apply_upstream(network: Network, host: str, lines: list[str]) -> dict[str, object]:
+    device = network.forwarding.devices.get(host)
+    if device is None or device.role != "upstream":
+        return {
+            "error": f"{host} is not an upstream router of this lab"
+            " (county routers are configured over SSH)"
+        }
+    network.before_change(host)
+    rejected = apply_lines(device, lines)
+    network.note_change()
+    log.info("applied %d line(s) to %s, %d refused", len(lines), host, len(rejected))
+    return {"rejected": rejected}
+
+
+def get_flow_states(network: Network) -> list[dict[str, object]]:
+    """Every ground-truth flow as the data plane carries it now: sent by the router that
+    owns its gateway address now (``sender``: a cutover may have moved it), whether it gets
+    its reply, and the routers it crosses. A probe only: no counter moves."""
+    states: list[dict[str, object]] = []
+    for flow in network.flows:
+        sender, vpn = network.forwarding.sender(
+            flow.host, flow.vpn_instance, IPv4Address(flow.source)
+        )
+        probe = network.check_flow(flow)
+        states.append(
+            {
+                "id": flow.id,
+                "unit": flow.unit,
+                "kind": flow.kind,
+                "must_work": flow.must_work,
+                "works": probe.outcome is Outcome.REPLY,
+                "outcome": probe.outcome.value,
+                "sender": sender,
+                "sender_vpn": vpn,  # the table it is sent in there now
+                "source": flow.source,
+                "destination": flow.destination,
+                "vpn_instance": flow.vpn_instance,  # as built
+                "path": list(probe.path),
+                "reason": probe.reason,
+            }
+        )
+    return states
 
 
 async def serve_forever(server: LabServer, requests: Path | None = None) -> None:

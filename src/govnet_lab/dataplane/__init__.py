@@ -48,6 +48,7 @@ class Network:
 
     def __init__(self, district: District, clock: Clock = time.monotonic) -> None:
         self.forwarding = get_forwarding(district)
+        self.flows = list(district.truth.flows)  # the ground truth's, sent by check_flow
         self.counters = Counters(self.forwarding, district.truth.flows, clock)
         self.note_change()
 

@@ -37,6 +37,7 @@ from govnet_lab.generate.inventory import (
     LabMismatchError,
     check_county,
     get_county_code,
+    serve_hosts_as,
     synthesize_inventory,
     write_project,
 )
@@ -79,11 +80,15 @@ def generate_lab(
     faults: str | None,
     first_port: int | None = None,
     handoff: Handoff = "option_a",
+    platform: str | None = None,
 ) -> Path:
     """Build (or first synthesize) the district of a project; returns district.json's path.
 
     Every check (county, size, ports, fault spec, a data-plane fault naming a host it does
-    not fit) runs before any file is written.
+    not fit) runs before any file is written. ``platform`` serves a synthesized district's
+    every router as that vendor (:func:`as_platform`: the same design, that vendor's
+    syntax), its inventory saying so; a later build from that inventory makes each router
+    that vendor's from the start (its ports named the vendor's way).
     """
     if handoff not in HANDOFFS:
         raise LabMismatchError(f"handoff {handoff!r}: choose one of {', '.join(HANDOFFS)}")
@@ -101,8 +106,13 @@ def generate_lab(
             )
         if first_port is not None:
             raise LabMismatchError("the project's inventory already sets every router's port")
+        if platform is not None:
+            raise LabMismatchError(
+                "the project's inventory already sets every router's platform"
+                " (--platform serves a district the lab synthesizes, in an empty folder)"
+            )
         names = [h.name for h in inventory.hosts]
-        texts = None
+        texts = built = None
     else:
         code = county or DEFAULT_COUNTY
         texts = synthesize_inventory(
@@ -113,13 +123,18 @@ def generate_lab(
             FIRST_PORT if first_port is None else first_port,
         )
         names = list(yaml.safe_load(texts[1]))
+        built = texts  # the mix of vendors the district is designed with
+        if platform is not None:
+            texts = (texts[0], serve_hosts_as(texts[1], platform), texts[2])
     chosen = parse_fault_spec(faults or "", names, seed)
     requests = parse_dataplane_faults(faults or "", names)
-    if texts is not None:  # read from a scratch copy: nothing is written before faults fit
+    if built is not None:  # read from a scratch copy: nothing is written before faults fit
         with tempfile.TemporaryDirectory() as scratch:
-            write_project(Path(scratch), *texts)
+            write_project(Path(scratch), *built)
             inventory = get_inventory(Path(scratch), tree)
     district = build_district(inventory, seed, handoff)
+    if platform is not None:
+        district.devices = [as_platform(d, platform) for d in district.devices]
     apply_faults(district, chosen)
     apply_dataplane_faults(district, requests, seed)  # a host it does not fit: FaultSpecError
     settle_sessions(district)  # after the faults: a faulted line takes its sessions down

@@ -540,6 +540,20 @@ port: 22
 """
 
 
+def serve_hosts_as(hosts: str, platform: str) -> str:
+    """A synthesized hosts.yaml with every router in ``platform``'s group (its comments
+    kept): the inventory of a district served as one vendor (``govnet lab up --platform``)."""
+    if platform not in get_platforms():
+        raise ValueError(
+            f"the lab cannot serve platform {platform!r} (only {', '.join(get_platforms())})"
+        )
+    header = "".join(line + "\n" for line in hosts.splitlines() if line.startswith("#"))
+    data = yaml.safe_load(hosts)
+    for host in data.values():
+        host["groups"] = [platform]
+    return _dump_yaml(header.rstrip("\n"), data)
+
+
 def write_project(root: Path, units: str, hosts: str, lines: str) -> None:
     """A synthesized project's files: Nornir's config, groups and defaults, the inventory."""
     files = {
