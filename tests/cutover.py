@@ -9,7 +9,7 @@ Shared by the cutover tests (in-process, every vendor) and the mutation test.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface
 
@@ -21,6 +21,7 @@ from govnet_lab.configure import apply_lines
 from govnet_lab.dataplane import Network, Outcome, ProbeRequest
 from govnet_lab.district import District, FlowTruth
 from govnet_lab.facts import get_device_facts
+from govnet_lab.generate.upstream import CITY
 
 
 class FakeClock:
@@ -75,13 +76,8 @@ class Player:
         """The operators' requests due before ``step``, the step itself, its checks, and
         every flow sent again."""
         window = Window()
-        for city in (r for r in plan.requests if r.before_step == step.number):
-            window.rejected += self.type_lines(
-                "city-zwww-core", get_city_lines(self.district, city)
-            )
-        for ask in (r for r in plan.system_requests if r.before_step == step.number):
-            host, lines = get_system_lines(self.district, ask)
-            window.rejected += self.type_lines(host, lines)
+        for router, lines in get_operators_lines(self.district, plan, {step.number}):
+            window.rejected += self.type_lines(router, lines)
         before = [c for c in step.checks if c.before]  # the step's own conditions
         self._note(window, step, self.judge(before))
         device = self.district.get_device(step.host)
@@ -90,13 +86,7 @@ class Player:
             step.host, self.dialects[device.platform].to_push_lines(step.config)
         )
         self._note(window, step, self.judge([c for c in step.checks if not c.before]))
-        stopped = {  # what the plan says must stop (a breach cut off): its checks prove it
-            (c.host, c.source)
-            for s in plan.steps
-            for c in s.checks
-            if c.kind == "ping" and not c.present and s.number <= step.number
-        }
-        self.stopped |= stopped
+        self.stopped |= get_cut_off(plan, {s.number for s in plan.steps if s.number <= step.number})
         window.broken_flows, window.leaked_flows = self.flows(f"step {step.number}")
         return window
 
@@ -145,16 +135,48 @@ class Player:
     def flows(self, when: str) -> tuple[list[str], list[str]]:
         """Flows that worked and must work but no longer do; flows that must never work
         and now do."""
-        broken, leaked = [], []
-        for flow in self.tracked:
-            now = self.sends(flow)
-            if flow.must_work and self.works[flow.id] and not now:
-                if (flow.host, flow.source) in self.stopped:
-                    continue  # a plan cut it off on purpose, and proved it stopped
-                broken.append(f"{when}: {flow.id}")
-            if not flow.must_work and not self.works[flow.id] and now:
-                leaked.append(f"{when}: {flow.id}")
-        return broken, leaked
+        now = {f.id: self.sends(f) for f in self.tracked}
+        return compare_flows(self.tracked, self.works, now, self.stopped, when)
+
+
+def get_operators_lines(
+    district: District, plan: Plan, steps: Collection[int]
+) -> list[tuple[str, list[str]]]:
+    """What the city's and the systems' operators type, router by router, for the requests
+    the plan makes due before any of ``steps``: played just before the step that needs it."""
+    asked = [(CITY, get_city_lines(district, r)) for r in plan.requests if r.before_step in steps]
+    asked += [get_system_lines(district, r) for r in plan.system_requests if r.before_step in steps]
+    return asked
+
+
+def get_cut_off(plan: Plan, done: Collection[int]) -> set[tuple[str, str | None]]:
+    """(router, source) of the traffic the plan cuts off on purpose in steps ``done`` (a
+    breach closed): each proved stopped by a ping that must fail."""
+    return {
+        (c.host, c.source)
+        for s in plan.steps
+        for c in s.checks
+        if c.kind == "ping" and not c.present and s.number in done
+    }
+
+
+def compare_flows(
+    flows: Sequence[FlowTruth],
+    before: Mapping[str, bool],
+    now: Mapping[str, bool],
+    stopped: Collection[tuple[str, str | None]],
+    when: str,
+) -> tuple[list[str], list[str]]:
+    """Flows that worked ``before`` and must work but no longer do (unless a plan cut them
+    off on purpose and proved it); flows that must never work, did not, and now do."""
+    broken, leaked = [], []
+    for flow in flows:
+        cut_off = (flow.host, flow.source) in stopped
+        if flow.must_work and before[flow.id] and not now[flow.id] and not cut_off:
+            broken.append(f"{when}: {flow.id}")
+        if not flow.must_work and not before[flow.id] and now[flow.id]:
+            leaked.append(f"{when}: {flow.id}")
+    return broken, leaked
 
 
 def play(
