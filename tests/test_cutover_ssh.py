@@ -210,7 +210,9 @@ def test_every_plan_pushed_over_ssh_keeps_every_flow(
     quiet_lines(night)
     seconds = time.monotonic() - started
     print(
-        f"\n{county[0]} {platform}: {len(doing)} plans, {len(night.pushed)} host pushes"
+        f"\n{county[0]} {platform}: {len(doing)} plans"
+        f" ({sum(1 for w in night.plans if w.plan.blocked)} with something blocked),"
+        f" {len(night.pushed)} host pushes"
         f" over SSH, {len(night.by_hand)} on site, {len(end)} flows after each,"
         f" {night.pinged} pinged over SSH, {seconds:.0f} s"
     )
