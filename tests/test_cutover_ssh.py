@@ -10,8 +10,9 @@ are also pinged over SSH from the router that sends them now, in its vendor's sy
 must agree; at the end every old line the plans shut or watched carries nothing (its
 counters read twice over SSH).
 
-The 9 combinations are slow (a minute or two each); tests/test_cutover_flows.py plays the
-same plans in-process on every default run.
+The 9 combinations are slow (about 1 to 2 minutes each, 11.5 minutes in all on a shared
+2-core machine); tests/test_cutover_flows.py plays the same plans in-process on every
+default run.
 """
 
 from __future__ import annotations
@@ -210,9 +211,9 @@ def test_every_plan_pushed_over_ssh_keeps_every_flow(
     quiet_lines(night)
     seconds = time.monotonic() - started
     print(
-        f"\n{county[0]} {platform}: {len(doing)} plans"
+        f"\n{county[0]} {platform}: {len(night.plans)} plans made"
         f" ({sum(1 for w in night.plans if w.plan.blocked)} with something blocked),"
-        f" {len(night.pushed)} host pushes"
+        f" {len(doing)} with steps, {len(night.pushed)} host pushes"
         f" over SSH, {len(night.by_hand)} on site, {len(end)} flows after each,"
         f" {night.pinged} pinged over SSH, {seconds:.0f} s"
     )
