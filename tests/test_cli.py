@@ -197,6 +197,10 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     pushed = re.search(r"\[10/11\] push plan (\d+) \((\S+)\)", stdout)
     assert pushed is not None, stdout
     assert re.search(rf"{pushed[2]}:\w+: migrated", stdout), stdout
+    # after each host push the running lab sends every business flow: none broken
+    flows = re.findall(r"flows \(govnet lab flows\): (\d+)/(\d+) that must work work", stdout)
+    assert flows and all(int(n) > 0 for _, n in flows), stdout
+    assert stdout.count("none broken by the push") == len(flows)
     assert "survey run 3: 30/30 hosts" in stdout and "undo with: govnet" in stdout
     assert "push status: 0 unfinished, 0 running" in stdout  # every lease let go
     store = open_store(f"sqlite:///{tmp_path}/demo/.govnet/govnet.db")

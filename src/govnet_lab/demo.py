@@ -30,7 +30,14 @@ from govnet.store import SyncResult
 from govnet.survey import SurveyOptions, SurveySummary, get_campaign_name
 from govnet.survey.collect import Credentials
 from govnet_lab.city import get_city_lines, get_system_lines
-from govnet_lab.control import apply_upstream, get_lab_paths, start_lab, stop_lab
+from govnet_lab.control import (
+    FlowState,
+    apply_upstream,
+    get_lab_flows,
+    get_lab_paths,
+    start_lab,
+    stop_lab,
+)
 from govnet_lab.district import load_district
 from govnet_lab.generate.upstream import CITY
 from govnet_lab.server import read_credentials
@@ -262,6 +269,7 @@ def _push(
             f" {request.vlan} toward {request.pe}, {len(lines)} lines, as the plan asks",
             markup=False,
         )
+    before = {f.id: f for f in get_lab_flows(project.root)}
     for host in hosts:
         numbers = {s.number for s in plan.steps if s.host == host}
         for ask in (r for r in plan.system_requests if r.before_step in numbers):
@@ -286,6 +294,7 @@ def _push(
         )
         if not result.ok:
             raise UsageError(f"the demo push to {host} failed: {result.reason}")
+        yield Say(_flows_after(project, before, host), markup=False)
     status = push_status(project)  # each push journalled and its device lease let go
     yield Say(
         f"      push status: {len(status.unfinished)} unfinished,"
@@ -309,3 +318,21 @@ def _push(
         for h in reversed(hosts)
     )
     return [f"pushed:       plan {chosen.plan_id} ({plan.unit}); undo with: {undo}"]
+
+
+def _flows_after(project: Project, before: dict[str, FlowState], host: str) -> str:
+    """What the running lab's data plane says of every business flow after a host push
+    (``govnet lab flows``): each one that worked and must work still works, none that must
+    never work started. A flow broken or leaked stops the demo, naming it."""
+    now = get_lab_flows(project.root)
+    broken = [f for f in now if f.must_work and before[f.id].works and not f.works]
+    leaked = [f for f in now if not f.must_work and not before[f.id].works and f.works]
+    if broken or leaked:
+        named = ", ".join(f"{f.id} ({f.reason or 'works'})" for f in broken + leaked)
+        raise UsageError(f"after the push to {host} these flows are not as they must be: {named}")
+    must = [f for f in now if f.must_work]
+    return (
+        f"      flows (govnet lab flows): {sum(f.works for f in must)}/{len(must)} that must"
+        f" work work, {sum(not f.works for f in now if not f.must_work)} that must never work"
+        " do not; none broken by the push"
+    )
