@@ -220,12 +220,9 @@ class Forwarding:
                 walk.seen.append(walk.source)
                 walk.delivered = True
                 return walk
-            arrival, why = self.across(device, iface, hop)
+            arrival = self._cross(walk, device, iface, hop)
             if arrival is None:
-                walk.reason = f"lost after {at.host} {iface.name}: {why}"
                 return walk
-            walk.arrivals.append(arrival)
-            walk.seen.append(walk.source)
             at = arrival
         walk.reason = f"still travelling after {MAX_HOPS} routers: a loop"
         return walk
@@ -239,15 +236,15 @@ class Forwarding:
         here, end = at, route.next_hop
         for _ in range(MAX_HOPS):
             device = self.devices[here.host]
-            hop_route = None if self.owns(device, end, None) else self.lookup(device, None, end)
             if not device.mpls:
                 walk.reason = f"{here.host} has no MPLS: no label-switched path to {end}"
                 return None
-            if hop_route is None and self.owns(device, end, None):
+            if self.owns(device, end, None):
                 tail = Arrival(here.host, here.interface, here.address, route.remote_vpn)
                 if walk.arrivals and walk.arrivals[-1] is here:
                     walk.arrivals[-1] = tail
                 return tail
+            hop_route = self.lookup(device, None, end)
             if hop_route is None or hop_route.interface is None or hop_route.remote_vpn:
                 walk.reason = f"{here.host} has no route to {end} (the VPNv4 next hop)"
                 return None
@@ -258,15 +255,25 @@ class Forwarding:
             walk.departures.append((here.host, iface.name))
             hop = end if hop_route.protocol == "direct" else hop_route.via or hop_route.next_hop
             assert hop is not None
-            arrival, why = self.across(device, iface, hop)
+            arrival = self._cross(walk, device, iface, hop)
             if arrival is None:
-                walk.reason = f"lost after {here.host} {iface.name}: {why}"
                 return None
-            walk.arrivals.append(arrival)
-            walk.seen.append(walk.source)
             here = arrival
         walk.reason = f"still travelling after {MAX_HOPS} routers: a loop"
         return None
+
+    def _cross(
+        self, walk: Walk, device: Device, iface: Interface, hop: IPv4Address
+    ) -> Arrival | None:
+        """The packet sent out of ``iface`` toward ``hop``: where it arrives, recorded on
+        the walk, or None with the walk saying where it was lost."""
+        arrival, why = self.across(device, iface, hop)
+        if arrival is None:
+            walk.reason = f"lost after {device.hostname} {iface.name}: {why}"
+            return None
+        walk.arrivals.append(arrival)
+        walk.seen.append(walk.source)
+        return arrival
 
     def _translate(self, walk: Walk, device: Device, iface: Interface) -> None:
         """Source NAT on the way out of ``iface`` (easy IP, an address pool, static)."""
