@@ -4,7 +4,10 @@ over SSH, and the city's and the systems' operators doing what a plan asks of th
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +19,10 @@ from govnet.store import Store, open_store
 from govnet.survey.collect import Budget, Credentials, Target
 from govnet_cli import run_govnet, run_govnet_json
 from govnet_lab.city import get_city_lines, get_system_lines
-from govnet_lab.control import get_lab_paths
+from govnet_lab.control import get_lab_paths, stop_lab
 from govnet_lab.district import load_district
 from govnet_lab.generate.upstream import CITY
+from govnet_lab.server import read_credentials
 
 
 @dataclass
@@ -104,3 +108,19 @@ class Lab:
             Credentials(user, password),
             Budget(),
         )
+
+
+@contextmanager
+def planned(root: Path) -> Iterator[Lab]:
+    """The lab served at ``root`` surveyed, classified and planned (`plan --all`) through
+    the CLI with its login; stopped whatever happens."""
+    try:
+        username, password = read_credentials(get_lab_paths(root).credentials)
+        env = dict(os.environ, GOVNET_USERNAME=username, GOVNET_PASSWORD=password)
+        lab = Lab(root, env, {}, {})
+        assert lab.govnet("survey").returncode == 0
+        lab.first = lab.json("classify")
+        lab.plans = {p["unit"]: p for p in lab.json("plan", "--all")}
+        yield lab
+    finally:
+        stop_lab(root)

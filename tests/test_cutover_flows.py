@@ -23,13 +23,12 @@ DISTRICTS = [("370702", 1, 60), ("500112", 4, 80), ("510104", 5, 60)]
 PLATFORMS = ["huawei", "hp_comware", "cisco_ios"]
 
 
-@pytest.fixture(
-    scope="module",
-    params=[  # the README's county in the default run; the larger two with the slow tests
-        pytest.param(d, id=d[0], marks=[pytest.mark.slow] if i else [])
-        for i, d in enumerate(DISTRICTS)
-    ],
-)
+DISTRICT_PARAMS = [  # the README's county in the default run; the larger two with the slow tests
+    pytest.param(d, id=d[0], marks=[pytest.mark.slow] if i else []) for i, d in enumerate(DISTRICTS)
+]
+
+
+@pytest.fixture(scope="module", params=DISTRICT_PARAMS)
 def root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     county, seed, size = request.param
     path = tmp_path_factory.mktemp(f"cutover-{county}")

@@ -15,16 +15,10 @@ import pytest
 from cutover import play
 from govnet_lab.generate import generate_lab
 from govnet_lab.generate.upstream import CITY
-from test_cutover_flows import DISTRICTS, PLATFORMS, plans_for
+from test_cutover_flows import DISTRICT_PARAMS, PLATFORMS, plans_for
 
 
-@pytest.fixture(
-    scope="module",
-    params=[  # the README's county in the default run; the larger two with the slow tests
-        pytest.param(d, id=d[0], marks=[pytest.mark.slow] if i else [])
-        for i, d in enumerate(DISTRICTS)
-    ],
-)
+@pytest.fixture(scope="module", params=DISTRICT_PARAMS)
 def root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     county, seed, size = request.param
     path = tmp_path_factory.mktemp(f"cutover-vpnv4-{county}")

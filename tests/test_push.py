@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import subprocess
 import sys
@@ -33,10 +32,9 @@ import yaml
 from govnet.model.plans import Check, PingAnswer
 from govnet.push import get_config_diff
 from govnet.store import get_os_user
-from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab
 from govnet_lab.district import load_district
-from govnet_lab.server import read_credentials
-from push_lab import Lab
+from push_lab import Lab, planned
 
 COUNTY, SEED, SIZE = "370702", 3, 60
 MIGRATED = "c370702-renshe"  # 金保 (vertical) + an internet line of its own
@@ -69,16 +67,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         first_port=get_free_port_run(SIZE),
         timeout=120,
     )
-    try:
-        username, password = read_credentials(get_lab_paths(root).credentials)
-        env = dict(os.environ, GOVNET_USERNAME=username, GOVNET_PASSWORD=password)
-        lab = Lab(root, env, {}, {})
-        assert lab.govnet("survey").returncode == 0
-        lab.first = lab.json("classify")
-        lab.plans = {p["unit"]: p for p in lab.json("plan", "--all")}
+    with planned(root) as lab:
         yield lab
-    finally:
-        stop_lab(root)
 
 
 @pytest.mark.slow

@@ -19,8 +19,6 @@ Comware and IOS, with the slow tests.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,28 +28,27 @@ import yaml
 
 from govnet.model.plans import Check, PingAnswer
 from govnet.push import get_config_diff
-from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab
 from govnet_lab.district import load_district
-from govnet_lab.generate import generate_lab
 from govnet_lab.generate.upstream import CITY
-from govnet_lab.server import read_credentials
-from push_lab import Lab
+from push_lab import Lab, planned
 
 COUNTY, SEED, SIZE = "370702", 1, 60  # test_cutover_vpnv4's README county, in process
 DEDICATED = "extranet_dedicated_vpn"
 
 
 def serve(root: Path, platform: str) -> None:
-    """A vpnv4 district whose every router is served as ``platform``: the project is
-    synthesized, its inventory's platforms rewritten, and the lab built from it."""
-    generate_lab(root, COUNTY, SEED, SIZE, None, get_free_port_run(SIZE), handoff="vpnv4")
-    hosts = root / "inventory" / "hosts.yaml"
-    text, count = re.subn(
-        r"(?m)^(  groups:\n  - )\w+$", rf"\g<1>{platform}", hosts.read_text(encoding="utf-8")
+    """A vpnv4 district whose every router is served as ``platform``."""
+    start_lab(
+        root,
+        county=COUNTY,
+        seed=SEED,
+        devices=SIZE,
+        first_port=get_free_port_run(SIZE),
+        handoff="vpnv4",
+        platform=platform,
+        timeout=120,
     )
-    assert count == SIZE  # every router, or the lab would mix vendors
-    hosts.write_text(text, encoding="utf-8")
-    start_lab(root, handoff="vpnv4", timeout=120)
 
 
 @pytest.fixture(
@@ -64,16 +61,8 @@ def serve(root: Path, platform: str) -> None:
 def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp(f"push-vpnv4-{request.param}") / "county"
     serve(root, request.param)
-    try:
-        username, password = read_credentials(get_lab_paths(root).credentials)
-        env = dict(os.environ, GOVNET_USERNAME=username, GOVNET_PASSWORD=password)
-        lab = Lab(root, env, {}, {})
-        assert lab.govnet("survey").returncode == 0
-        lab.first = lab.json("classify")
-        lab.plans = {p["unit"]: p for p in lab.json("plan", "--all")}
+    with planned(root) as lab:
         yield lab
-    finally:
-        stop_lab(root)
 
 
 def detail(lab: Lab, unit: str) -> dict[str, Any]:
