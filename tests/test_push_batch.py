@@ -1,15 +1,31 @@
 """The order of `govnet push --all` (issue 23), on stored plan rows: plans in the order they
 were made (each unit's latest, none cancelled), each plan's hosts by their first step, hosts
 done on site skipped before any connection, and the operators' requests with the router of
-the step that needs them. The pushes themselves are tested over SSH in test_push.py."""
+the step that needs them; the hold points (the operators' word) right before the host push
+that needs them, with push_host replaced. The pushes themselves are tested over SSH in
+test_push.py and test_push_holds.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from govnet.push.batch import SKIPPED, get_batch_plans, get_items, get_requests
-from govnet.store import open_store
+import pytest
+
+import govnet.push.batch as batch_module
+from govnet.model.problems import UsageError
+from govnet.push import APPLIED, PushResult
+from govnet.push.batch import (
+    NOT_REACHED,
+    SKIPPED,
+    Batch,
+    get_batch_plans,
+    get_items,
+    run_batch,
+    to_markdown,
+)
+from govnet.push.holds import CONFIRMED, DECLARED, DECLINED, Hold, get_requests
+from govnet.store import get_os_user, open_store
 
 
 def part(steps: list[int], manual: str | None = None) -> dict[str, Any]:
@@ -74,3 +90,135 @@ def test_plans_in_the_order_made_and_hosts_by_their_first_step(tmp_path: Path) -
         (a, "system", 3, None),
     ]
     assert "VLAN 2002" in requests[0].text and "SD-1" in requests[1].text
+
+
+def night_plans(tmp_path: Path) -> list[dict[str, Any]]:
+    """Two plans: the first needs the city's side before its PE step (1) and a system's
+    return routes before step 3 (its CE's second step); the second a system's before its
+    only host's step 2."""
+    store = open_store(f"sqlite:///{tmp_path}/govnet.db")
+    try:
+        first = {"pe": part([1]), "ce": part([2, 3]), "inet": part([4, 5])}
+        second_ask = dict(SYSTEM, system="卫健", before_step=2)
+        store.add_plan(
+            "x",
+            None,
+            str(tmp_path / "x"),
+            "x",
+            {"parts": first, "city_requests": [CITY], "system_requests": [SYSTEM]},
+        )
+        store.add_plan(
+            "y",
+            None,
+            str(tmp_path / "y"),
+            "x",
+            {"parts": {"ce-y": part([1, 2])}, "system_requests": [second_ask]},
+        )
+        return get_batch_plans(store, [])
+    finally:
+        store.dispose()
+
+
+class Window:
+    """A commit of the night plans with push_host replaced: what happened, in order."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.events: list[str] = []
+        self.plans = night_plans(tmp_path)
+        self.store = open_store(f"sqlite:///{tmp_path}/govnet.db")
+        self.fail_on: str | None = None
+
+        def push_host(_s: Any, _p: Any, _h: Any, ref: str, host: str, *_a: Any, **_k: Any) -> Any:
+            self.events.append(f"push {host}")
+            failed = host == self.fail_on
+            return PushResult(
+                int(ref), "?", host, "apply", True, "rolled_back" if failed else APPLIED
+            )
+
+        monkeypatch.setattr(batch_module, "push_host", push_host)
+
+    def run(self, answers: dict[str, bool] | None, requests_done: bool = False) -> Batch:
+        def on_request(hold: Hold) -> bool:
+            self.events.append(f"hold {hold.host}: {'+'.join(r.kind for r in hold.requests)}")
+            assert answers is not None
+            return answers[hold.host]
+
+        try:
+            return run_batch(
+                self.store,
+                None,  # type: ignore[arg-type]
+                {},
+                self.plans,
+                None,  # type: ignore[arg-type]
+                commit=True,
+                on_request=None if answers is None else on_request,
+                requests_done=requests_done,
+            )
+        finally:
+            self.store.dispose()
+
+
+def test_hold_points_come_right_before_the_host_push_that_needs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = Window(tmp_path, monkeypatch)
+    batch = window.run({"pe": True, "ce": True, "ce-y": True})
+    # Not first: the system's return routes wait until just before the CE whose step 3
+    # moves the gateway (the PE's share is pushed before them).
+    assert window.events == [
+        "hold pe: city",
+        "push pe",
+        "hold ce: system",
+        "push ce",
+        "push inet",
+        "hold ce-y: system",
+        "push ce-y",
+    ]
+    assert batch.ok and batch.held is None
+    holds = batch.to_dict()["holds"]
+    assert [(h["host"], h["answer"]) for h in holds] == [
+        ("pe", CONFIRMED),
+        ("ce", CONFIRMED),
+        ("ce-y", CONFIRMED),
+    ]
+    assert all(h["by"] == get_os_user() and h["at"] for h in holds)
+    report = to_markdown(batch, "now")
+    assert "## Hold points, in order" in report
+    assert "| 1 | x | ce (step 2,3) | 金保系统运维方 | confirmed |" in report
+    # The operator's text is Chinese, with no internal codes, and says it is not to be early.
+    ce = batch.holds[1].requests[0].chinese
+    assert "10.249.0.0/27" in ce and "SD-1" in ce and "不可提前" in ce
+    assert "option_a" not in batch.holds[0].requests[0].chinese
+
+
+def test_no_at_a_hold_point_stops_the_batch_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = Window(tmp_path, monkeypatch)
+    batch = window.run({"pe": True, "ce": False})
+    assert window.events == ["hold pe: city", "push pe", "hold ce: system"]
+    assert not batch.ok and batch.stopped is None
+    assert batch.held is not None and batch.held.host == "ce" and batch.held.answer == DECLINED
+    assert [i.status for i in batch.items] == [APPLIED, NOT_REACHED, NOT_REACHED, NOT_REACHED]
+    assert batch.holds[3].answer == "not_reached"  # the second plan's: never asked
+    report = to_markdown(batch, "now")
+    assert "**Stopped at the hold point** plan 1 (x) before ce (step(s) 2,3): declined" in report
+
+
+def test_requests_done_declares_only_what_may_be_done_early(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = Window(tmp_path, monkeypatch)
+    batch = window.run({"ce": True, "ce-y": True}, requests_done=True)
+    assert window.events[:3] == ["push pe", "hold ce: system", "push ce"]  # the city's: early
+    assert batch.holds[0].answer == DECLARED and batch.ok
+
+
+def test_a_commit_nobody_can_answer_is_refused_before_any_push(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = Window(tmp_path, monkeypatch)
+    with pytest.raises(UsageError, match="cannot be declared done in advance") as caught:
+        window.run(None, requests_done=True)
+    assert window.events == []
+    assert "plan 1 (x) before ce" in str(caught.value) and "before pe" not in str(caught.value)

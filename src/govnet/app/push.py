@@ -11,6 +11,7 @@ from pathlib import Path
 from govnet.app.project import Project
 from govnet.push import OnStep, PushResult, push_host
 from govnet.push.batch import Batch, get_batch_plans, run_batch, to_markdown
+from govnet.push.holds import OnRequest
 from govnet.push.recover import PushStatus, get_push_status, recover_host
 from govnet.survey.collect import Budget, Credentials
 
@@ -52,10 +53,16 @@ def push_all(
     commit: bool = False,
     budget: Budget | None = None,
     on_step: OnStep | None = None,
+    on_request: OnRequest | None = None,
+    requests_done: bool = False,
 ) -> tuple[Batch, Path]:
     """Every host push of the plans named (none: every plan not cancelled), in order; see
-    :mod:`govnet.push.batch`. The report (JSON and markdown) goes under reports/<date>/;
-    its markdown's path is returned."""
+    :mod:`govnet.push.batch`. ``on_request`` is asked at each hold point (the operators'
+    requests due before the next host push): True once they are done, False (or raising)
+    stops the batch there; None: nobody can be asked, so a commit with hold points is
+    refused unless ``requests_done`` declares them all done (only those that may be done
+    early can be). The report (JSON and markdown) goes under reports/<date>/; its
+    markdown's path is returned."""
     platforms = project.load_platforms()
     hosts = {h.name: h for h in project.get_inventory().hosts}
     with project.store() as store:
@@ -69,6 +76,8 @@ def push_all(
             commit=commit,
             budget=budget,
             on_step=on_step,
+            on_request=on_request,
+            requests_done=requests_done,
         )
     now = dt.datetime.now().astimezone()
     folder = project.root / "reports" / now.date().isoformat()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -139,6 +140,18 @@ def push(
     commit: Annotated[
         bool, typer.Option("--commit", help="Really configure the device (default: dry run).")
     ] = False,
+    requests_done: Annotated[
+        bool,
+        typer.Option(
+            "--requests-done",
+            help="With --all/--all-hosts: the operators' requests that may be done early (the"
+            " city's side of a hand-off) were done before the batch: do not hold for them. A"
+            " system's return routes cannot be declared done in advance (done early, they cut"
+            " off the business still on the old line): the batch holds before the step that"
+            " needs them and asks at the terminal; without one it is refused before anything"
+            " is pushed.",
+        ),
+    ] = False,
     rollback: Annotated[
         bool, typer.Option("--rollback", help="Undo this plan's last push to the host.")
     ] = False,
@@ -162,7 +175,15 @@ def push(
             raise UserError("--all and --all-hosts take no --host, --rollback, status or recover")
         from govnet.app.push import push_all
 
-        batch, report = push_all(project, refs, get_credentials(), commit=commit, on_step=on_step)
+        batch, report = push_all(
+            project,
+            refs,
+            get_credentials(),
+            commit=commit,
+            on_step=on_step,
+            on_request=ask_operators if stdin_is_terminal() else None,
+            requests_done=requests_done,
+        )
         if as_json:
             print_json({**batch.to_dict(), "report": str(report)})
         else:
@@ -170,6 +191,8 @@ def push(
         if not batch.ok:
             raise typer.Exit(EXIT_ERROR)
         return
+    if requests_done:
+        raise UserError("--requests-done goes with --all or --all-hosts (a batch's hold points)")
     if len(refs) != 1:
         raise UserError("name one plan (or `status`, `recover`), or use --all")
     (plan_ref,) = refs
@@ -210,6 +233,34 @@ def push(
         raise typer.Exit(EXIT_ERROR)
 
 
+def stdin_is_terminal() -> bool:
+    """Someone can answer a hold point (a cron job at night cannot: it must never hang)."""
+    return sys.stdin.isatty()
+
+
+YES, NO = ("y", "yes", "是", "已完成"), ("n", "no", "否", "未完成")
+
+
+def ask_operators(hold: Any) -> bool:
+    """A hold point at the terminal: each request (who does what, where), then y or n; the
+    end of input (or Ctrl-C) is a no."""
+    err.print(f"\nhold point: {hold.describe()}", markup=False)
+    for r in hold.requests:
+        err.print(f"  {r.who}（步骤 {r.before_step} 之前，{r.host or '?'}）：", markup=False)
+        err.print(f"    {r.chinese}", markup=False)
+    while True:
+        err.print("done? [y/n] (n stops the batch here): ", end="", markup=False)
+        try:
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            return False
+        answer = line.strip().lower()
+        if not line or answer in NO:
+            return False
+        if answer in YES:
+            return True
+
+
 def render_batch(batch: Any, report: Any) -> None:
     if batch.requests:
         out.print("operators' requests the plans need, each before its step:", markup=False)
@@ -217,7 +268,12 @@ def render_batch(batch: Any, report: Any) -> None:
             where = f"before step {r.before_step} ({r.host or '?'})"
             out.print(f"  plan {r.plan_id} ({r.unit}) {where}: {r.text}", markup=False)
     out.print("host pushes, in order:", markup=False)
-    for item in batch.items:
+    for n, item in enumerate(batch.items):
+        hold = batch.holds.get(n)
+        if hold is not None:
+            who = "、".join(dict.fromkeys(r.who for r in hold.requests))
+            by = f" by {hold.by}" if hold.by else ""
+            out.print(f"  -- hold point: {who}: {hold.answer}{by}", markup=False)
         reason = f": {item.reason}" if item.reason else ""
         out.print(
             f"  plan {item.plan_id} ({item.unit}) {item.host}: {item.status}{reason}", markup=False
@@ -234,6 +290,15 @@ def render_batch(batch: Any, report: Any) -> None:
                 item.result.drift_elsewhere,
                 5,
             )
+    if batch.held is not None:
+        h = batch.held
+        err.print(
+            f"stopped at the hold point {h.describe()}: {h.answer}"
+            + (f" ({h.reason})" if h.reason else "")
+            + "; everything before it is applied and checked; once the operators are done,"
+            " run it again (applied host pushes are skipped)",
+            markup=False,
+        )
     if batch.stopped is not None:
         s = batch.stopped
         err.print(

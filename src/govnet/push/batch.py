@@ -6,8 +6,12 @@ back, failed): everything before it is applied and checked, nothing after it is 
 
 Hosts done on site by hand (classified and police networks) are skipped, saying so; hosts a
 plan already applied are skipped too. The operators' requests the plans need (the city's
-side of a hand-off, a system's return routes) are listed before anything starts: a step
-whose request was not done fails its traffic check and is rolled back, as it should be.
+side of a hand-off, a system's return routes) are listed before anything starts, and the
+batch holds before each host push whose steps need them (:mod:`govnet.push.holds`): it goes
+on once the operators say they are done (``on_request``), or, for requests that may be done
+early, once ``requests_done`` declares them done; "no" stops it there. A commit with a hold
+point and nobody to ask is refused before anything is pushed. A step whose request was not
+done anyway fails its traffic check and is rolled back, as it should be.
 """
 
 from __future__ import annotations
@@ -27,6 +31,18 @@ from govnet.push import (
     PushResult,
     get_push_states,
     push_host,
+)
+from govnet.push.holds import (
+    CONFIRMED,
+    DECLARED,
+    DECLINED,
+    LISTED,
+    STOPPED,
+    Hold,
+    OnRequest,
+    Request,
+    get_holds,
+    get_requests,
 )
 from govnet.push.part import get_plan_row
 from govnet.store import CANCELLED, Store
@@ -66,31 +82,19 @@ class BatchItem:
 
 
 @dataclass
-class Request:
-    """An operator's part a plan needs done before one of its steps (never pushed)."""
-
-    plan_id: int
-    unit: str
-    kind: str  # city, system
-    before_step: int
-    host: str | None  # the router of that step
-    text: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__, plan=self.plan_id)
-
-
-@dataclass
 class Batch:
     commit: bool
     items: list[BatchItem]
     requests: list[Request]
     stopped: BatchItem | None = None  # the push that stopped a commit
+    holds: dict[int, Hold] = field(default_factory=dict)  # by the index of the item after it
+    held: Hold | None = None  # the hold point that stopped a commit (the operators said no)
 
     @property
     def ok(self) -> bool:
         fine = (SKIPPED, ALREADY, WAITS, NOT_REACHED, APPLIED, DRY_RUN)
-        return self.stopped is None and all(i.status in fine for i in self.items)
+        done = self.stopped is None and self.held is None
+        return done and all(i.status in fine for i in self.items)
 
     def to_dict(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
@@ -100,8 +104,10 @@ class Batch:
             "commit": self.commit,
             "ok": self.ok,
             "stopped": self.stopped.to_dict() if self.stopped else None,
+            "held": self.held.to_dict() if self.held else None,
             "counts": counts,
             "requests": [r.to_dict() for r in self.requests],
+            "holds": [h.to_dict() for _, h in sorted(self.holds.items())],
             "pushes": [i.to_dict() for i in self.items],
         }
 
@@ -114,6 +120,11 @@ def to_markdown(batch: Batch, made_at: str) -> str:
         s = batch.stopped
         out += [f"**Stopped** at plan {s.plan_id} ({s.unit}) on {s.host}: {s.status}, {s.reason}"]
         out += ["", "Everything before it is applied and checked; nothing after it was tried.", ""]
+    if batch.held is not None:
+        h = batch.held
+        why = f": {h.reason}" if h.reason else ""
+        out += [f"**Stopped at the hold point** {h.describe()}: {h.answer} by {h.by}{why}"]
+        out += ["", "Everything before it is applied and checked; nothing after it was tried.", ""]
     if batch.requests:
         out += ["## Operators' requests (done before the step that needs them)", ""]
         out += [
@@ -121,6 +132,26 @@ def to_markdown(batch: Batch, made_at: str) -> str:
             f" ({r.host or '?'}): {r.text}"
             for r in batch.requests
         ]
+        out.append("")
+    if batch.holds:
+        out += [
+            "## Hold points, in order",
+            "",
+            "| plan | unit | before | who | answer | by | when |",
+        ]
+        out.append("|---|---|---|---|---|---|---|")
+        for h in (h for _, h in sorted(batch.holds.items())):
+            who = "、".join(dict.fromkeys(r.who for r in h.requests))
+            steps = ",".join(map(str, h.steps))
+            answer = h.answer + (f" ({h.reason})" if h.reason else "")
+            answer = answer.replace("|", "/").replace("\n", " ")
+            out.append(
+                f"| {h.plan_id} | {h.unit} | {h.host} (step {steps}) | {who} | {answer}"
+                f" | {h.by or ''} | {h.at or ''} |"
+            )
+        out.append("")
+        for h in (h for _, h in sorted(batch.holds.items())):
+            out += [f"- {h.describe()}:"] + [f"  - {r.chinese}" for r in h.requests]
         out.append("")
     out += ["## Pushes, in order", "", "| plan | unit | host | steps | result | push | reason |"]
     out.append("|---|---|---|---|---|---|---|")
@@ -161,37 +192,6 @@ def get_items(plans: Iterable[Mapping[str, Any]]) -> list[BatchItem]:
     return items
 
 
-def get_requests(plans: Iterable[Mapping[str, Any]]) -> list[Request]:
-    """The operators' requests of the plans, each with the step (and router) needing it."""
-    out = []
-    for row in plans:
-        detail = row["detail"]
-        parts: dict[str, Any] = detail.get("parts") or {}
-
-        def host_of(step: int, parts: dict[str, Any] = parts) -> str | None:
-            return next((h for h, p in parts.items() if step in p["steps"]), None)
-
-        for city in detail.get("city_requests") or []:
-            text = (
-                f"city operator: {city['network']}: VLAN {city['vlan']} on the uplink of"
-                f" {city['pe']} ({city['uplink']}), VPN {city['vpn']} RD"
-                f" {city['route_distinguisher']} RT {city['route_target']}, city end"
-                f" {city['city_address']}, PE end {city['pe_address']}, routes back:"
-                f" {', '.join(city['routes']) or 'none'}"
-            )
-            step = int(city["before_step"])
-            out.append(Request(row["id"], row["unit_key"], "city", step, host_of(step), text))
-        for ask in detail.get("system_requests") or []:
-            text = (
-                f"{ask['system']} operator: {ask['network']}: route"
-                f" {', '.join(ask['routes'])} back through the extranet (VPN {ask['vpn']})"
-                + (f" instead of the old line {ask['old_circuit']}" if ask["old_circuit"] else "")
-            )
-            step = int(ask["before_step"])
-            out.append(Request(row["id"], row["unit_key"], "system", step, host_of(step), text))
-    return out
-
-
 def run_batch(
     store: Store,
     platforms: Platforms,
@@ -202,20 +202,34 @@ def run_batch(
     commit: bool = False,
     budget: Budget | None = None,
     on_step: OnStep | None = None,
+    on_request: OnRequest | None = None,
+    requests_done: bool = False,
 ) -> Batch:
-    """Push every item in order; see the module doc."""
+    """Push every item in order; see the module doc. ``on_request``: asked at each hold
+    point (None: nobody to ask); ``requests_done``: the requests that may be done early
+    were, before the batch."""
     say = on_step or (lambda _text: None)
     batch = Batch(commit, get_items(plans), get_requests(plans))
+    for item in batch.items:
+        if item.status != SKIPPED:
+            state = get_push_states(store.get_pushes(item.plan_id))
+            if state.get(item.host) == APPLY:
+                item.status, item.reason = ALREADY, "applied by an earlier push"
+    pushed = [i for i in batch.items if i.status not in (SKIPPED, ALREADY)]
+    batch.holds = {
+        n: h for n, h in get_holds(batch.items, batch.requests).items() if batch.items[n] in pushed
+    }
+    if commit:
+        check_someone_answers(batch.holds.values(), on_request, requests_done)
     for r in batch.requests:  # said before anything starts: done by others, in the window
         say(f"needed before step {r.before_step} of plan {r.plan_id} ({r.host}): {r.text}")
-    for item in batch.items:
+    for n, item in enumerate(batch.items):
         if item.status == SKIPPED:
             say(f"plan {item.plan_id} ({item.unit}) on {item.host}: skipped, {item.reason}")
             continue
-        state = get_push_states(store.get_pushes(item.plan_id))
-        if state.get(item.host) == APPLY:
-            item.status, item.reason = ALREADY, "applied by an earlier push"
+        if item.status == ALREADY:
             continue
+        state = get_push_states(store.get_pushes(item.plan_id))
         earlier = [
             i.host
             for i in batch.items
@@ -224,10 +238,17 @@ def run_batch(
             and state.get(i.host) != APPLY
             and i.status != SKIPPED
         ]
+        hold = batch.holds.get(n)
+        if hold is not None and not commit:
+            hold.answer = LISTED
         if earlier and not commit:  # a dry run cannot prove what needs them done first
             item.status = WAITS
             item.reason = f"after {', '.join(earlier)}: its checks can run only then"
             continue
+        if hold is not None and commit and not wait_at(hold, on_request, requests_done, say):
+            batch.held = hold
+            item.reason = f"stopped at the hold point before it: {hold.answer}"
+            break
         say(f"plan {item.plan_id} ({item.unit}) on {item.host}")
         try:
             result = push_host(
@@ -249,3 +270,52 @@ def run_batch(
             batch.stopped = item
             break
     return batch
+
+
+def check_someone_answers(
+    holds: Iterable[Hold], on_request: OnRequest | None, requests_done: bool
+) -> None:
+    """A commit whose hold points nobody can answer (no terminal, nothing declared) is
+    refused before anything is pushed: it would otherwise stop half-way, or hang."""
+    if on_request is not None:
+        return
+    unanswered = [h for h in holds if not (requests_done and h.early)]
+    if not unanswered:
+        return
+    just_before = [h for h in unanswered if not h.early]
+    names = "; ".join(
+        f"{h.describe()}: {', '.join(dict.fromkeys(r.who for r in h.requests))}" for h in unanswered
+    )
+    if just_before:
+        how = (
+            "a system's return routes must be done just before the step that needs them"
+            " (earlier they cut off the business still on the old line), so they cannot be"
+            " declared done in advance: run it at a terminal, where each hold point asks"
+        )
+    else:
+        how = (
+            "these requests may be done early: once the operators have done them, add"
+            " --requests-done, or run it at a terminal, where each hold point asks"
+        )
+    raise UsageError(
+        f"{len(unanswered)} hold point(s) need the operators' word and nobody can be asked"
+        f" (stdin is not a terminal): {names}. Nothing was pushed; {how}"
+    )
+
+
+def wait_at(hold: Hold, on_request: OnRequest | None, requests_done: bool, say: OnStep) -> bool:
+    """The hold point before a host push: True once its requests are done (confirmed, or
+    declared done before the batch when they may be done early)."""
+    if requests_done and hold.early:
+        hold.answered(DECLARED)
+        say(f"hold point {hold.describe()}: declared done before the batch (--requests-done)")
+        return True
+    if on_request is None:  # check_someone_answers refused the batch before this
+        raise UsageError(f"hold point {hold.describe()}: nobody to ask")
+    try:
+        done = on_request(hold)
+    except Exception as exc:  # the callback's way to stop: recorded, the batch stops cleanly
+        hold.answered(STOPPED, f"{type(exc).__name__}: {exc}")
+        return False
+    hold.answered(CONFIRMED if done else DECLINED)
+    return done
