@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -22,6 +24,28 @@ def run_govnet(
         cwd=root,
         stdin=subprocess.DEVNULL,
     )
+
+
+def run_govnet_at_terminal(
+    root: Path, env: Mapping[str, str], *args: str, typed: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """govnet with a terminal as its stdin (a pseudo-terminal, as an engineer at the
+    console has), on which ``typed`` was typed ahead: each line answers one prompt."""
+    typist, terminal = pty.openpty()
+    try:
+        os.write(typist, typed.encode())
+        return subprocess.run(
+            [sys.executable, "-c", "from govnet.cli import main; main()", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=dict(env),
+            cwd=root,
+            stdin=terminal,
+        )
+    finally:
+        os.close(terminal)
+        os.close(typist)
 
 
 def run_govnet_json(root: Path, env: Mapping[str, str], *args: str) -> Any:

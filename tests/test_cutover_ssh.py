@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,8 +155,15 @@ def county(request: pytest.FixtureRequest) -> tuple[str, int, int]:
 
 @pytest.fixture
 def night(county: tuple[str, int, int], platform: str, tmp_path: Path) -> Iterator[Night]:
+    with served(county, platform, tmp_path / "county") as night:
+        yield night
+
+
+@contextmanager
+def served(county: tuple[str, int, int], platform: str, root: Path) -> Iterator[Night]:
+    """The district served at ``root`` as ``platform``, surveyed over SSH, classified and
+    planned (`plan --all`), its flows read before anything; stopped whatever happens."""
     code, seed, size = county
-    root = tmp_path / "county"
     start_lab(
         root,
         county=code,
