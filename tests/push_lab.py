@@ -17,7 +17,7 @@ from govnet.platforms import load_platforms
 from govnet.push import Device
 from govnet.store import Store, open_store
 from govnet.survey.collect import Budget, Credentials, Target
-from govnet_cli import run_govnet, run_govnet_json
+from govnet_cli import run_govnet, run_govnet_at_terminal, run_govnet_json
 from govnet_lab.city import get_city_lines, get_system_lines
 from govnet_lab.control import get_lab_paths, stop_lab
 from govnet_lab.district import load_district
@@ -35,6 +35,10 @@ class Lab:
 
     def govnet(self, *args: str) -> subprocess.CompletedProcess[str]:
         return run_govnet(self.root, self.env, *args)
+
+    def govnet_at_terminal(self, *args: str, typed: str) -> subprocess.CompletedProcess[str]:
+        """At a terminal, ``typed`` typed ahead: each line answers one hold point."""
+        return run_govnet_at_terminal(self.root, self.env, *args, typed=typed)
 
     def json(self, *args: str) -> Any:
         return run_govnet_json(self.root, self.env, *args)

@@ -9,10 +9,11 @@ back automatically; so is a step whose line is not quiet (its counters still gro
 changed by hand where the plan touches it is refused untouched, naming the line; a change
 elsewhere is reported and does not block. Two departments' plans sharing the county PE are
 pushed one after the other without a new survey, and rolled back each its own share.
-`push --all` pushes the district's plans in order and stops at the first failure, with a
-report (slow; the default run does one plan's dry run through it). The classified router
-and the police router (both breaches) are refused before any connection, even with
---commit: their steps are done on site by hand.
+`push --all` pushes the district's plans in order, each hold point confirmed at a terminal
+(the operators' requests were done first), and stops at the first failure, with a report
+(slow; the default run does one plan's dry run through it). The classified router and the
+police router (both breaches) are refused before any connection, even with --commit: their
+steps are done on site by hand.
 """
 
 from __future__ import annotations
@@ -522,9 +523,12 @@ def test_push_all_stops_at_the_first_failure_with_a_report(lab: Lab) -> None:
     assert {r["plan"] for r in dry["requests"]} >= {
         lab.plans[u]["plan"] for u in (MIGRATED, CLOSED)
     }
-    done = lab.govnet("push", "--all", "--commit", "--json")
+    # Requests played above, before anything: every hold point is confirmed at the terminal.
+    done = lab.govnet_at_terminal("push", "--all", "--commit", "--json", typed="y\n" * 50)
     assert done.returncode == 1, done.stderr
     batch = json.loads(done.stdout)
+    answered = [h["answer"] for h in batch["holds"] if h["answer"] != "not_reached"]
+    assert answered and set(answered) == {"confirmed"}, batch["holds"]
     rows = [(p["unit"], p["host"], p["status"]) for p in batch["pushes"]]
     pe, ce = lab.hosts_in_order(CLOSED)
     stop = rows.index((CLOSED, ce, "rolled_back"))
@@ -554,7 +558,9 @@ def test_push_all_hosts_applies_every_unblocked_host_push(lab: Lab) -> None:
         lab.play_city(unit)
     units = [u for u in lab.plans if u != CLOSED and lab.plans[u]["hosts"]]
     refs = [str(lab.plans[u]["plan"]) for u in units]
-    done = lab.govnet("push", *refs, "--all-hosts", "--commit", "--json")
+    done = lab.govnet_at_terminal(
+        *["push", *refs, "--all-hosts", "--commit", "--json"], typed="y\n" * 50
+    )
     batch = json.loads(done.stdout)
     assert done.returncode == 0 and batch["ok"] and batch["stopped"] is None, batch["stopped"]
     statuses = {(p["unit"], p["host"]): p["status"] for p in batch["pushes"]}

@@ -24,7 +24,7 @@ from govnet.push.batch import (
     run_batch,
     to_markdown,
 )
-from govnet.push.holds import CONFIRMED, DECLARED, DECLINED, Hold, get_requests
+from govnet.push.holds import CONFIRMED, DECLARED, DECLINED, STOPPED, Hold, get_requests
 from govnet.store import get_os_user, open_store
 
 
@@ -222,3 +222,19 @@ def test_a_commit_nobody_can_answer_is_refused_before_any_push(
         window.run(None, requests_done=True)
     assert window.events == []
     assert "plan 1 (x) before ce" in str(caught.value) and "before pe" not in str(caught.value)
+
+
+def test_a_callback_that_raises_stops_the_batch_at_its_hold_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = Window(tmp_path, monkeypatch)
+
+    def gone(hold: Hold) -> bool:
+        raise RuntimeError(f"the operator of {hold.host} cannot be reached")
+
+    window.plans = window.plans[1:]  # 卫健's alone: its hold point is the first
+    batch = run_batch(window.store, None, {}, window.plans, None, commit=True, on_request=gone)  # type: ignore[arg-type]
+    window.store.dispose()
+    assert window.events == [] and batch.held is not None
+    assert batch.held.answer == STOPPED
+    assert batch.held.reason == "RuntimeError: the operator of ce-y cannot be reached"

@@ -160,7 +160,9 @@ def push(
     """Push one host's share of a plan: a dry run (drift, pre-checks, the lines, the diff)
     unless --commit; then lease and journal, backup, apply, post-checks, automatic rollback
     on failure, Ctrl-C or SIGTERM. `push --all` (or PLAN... --all-hosts) pushes every host
-    of the plans in order and stops at the first failure, with a report under reports/.
+    of the plans in order and stops at the first failure, with a report under reports/;
+    before each host push whose steps need an operator's request it holds, shows the
+    request and waits for y/n (see --requests-done).
     `push status` lists unfinished pushes; `push recover --host H --commit` restores the
     backup of H's."""
     project = get_options(ctx).get_project()
