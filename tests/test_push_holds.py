@@ -124,7 +124,7 @@ def test_at_a_terminal_no_stops_the_batch_at_the_hold_point(project: Path) -> No
     assert done.returncode == 1 and "Traceback" not in done.stderr
     # 人社's PE went past its hold point (y) to its push, refused here: no such device.
     # Answered at the terminal: its operator's request in Chinese, then the prompt.
-    assert "市级外网运营方（步骤 1 之前，pe-x）" in done.stderr
+    assert "步骤 1（pe-x）之前：市级外网运营方：在市级节点上" in done.stderr
     assert "VLAN 2002" in done.stderr and "可提前完成" in done.stderr
     data = report_of(done.stdout)
     assert data["stopped"]["host"] == "pe-x" and data["held"] is None
@@ -134,7 +134,10 @@ def test_at_a_terminal_no_stops_the_batch_at_the_hold_point(project: Path) -> No
         project, ENV, "push", "2", "--all-hosts", "--commit", typed=typed[2:]
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert "卫健系统运维方（步骤 2 之前，ce-y）" in done.stderr and "不可提前" in done.stderr
+    assert (
+        "步骤 2（ce-y）之前：卫健系统运维方：在卫健系统的上级业务节点上" in done.stderr
+        and "不可提前" in done.stderr
+    )
     assert done.stderr.count("done? [y/n]") == 2
     assert "stopped at the hold point plan 2 (weijian) before ce-y" in done.stderr
     data = report_of(done.stdout)

@@ -248,8 +248,7 @@ def ask_operators(hold: Any) -> bool:
     end of input (or Ctrl-C) is a no."""
     err.print(f"\nhold point: {hold.describe()}", markup=False)
     for r in hold.requests:
-        err.print(f"  {r.who}（步骤 {r.before_step} 之前，{r.host or '?'}）：", markup=False)
-        err.print(f"    {r.chinese}", markup=False)
+        err.print(f"  步骤 {r.before_step}（{r.host or '?'}）之前：{r.chinese}", markup=False)
     while True:
         err.print("done? [y/n] (n stops the batch here): ", end="", markup=False)
         try:

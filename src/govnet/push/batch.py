@@ -290,7 +290,8 @@ def check_someone_answers(
         how = (
             "a system's return routes must be done just before the step that needs them"
             " (earlier they cut off the business still on the old line), so they cannot be"
-            " declared done in advance: run it at a terminal, where each hold point asks"
+            " declared done in advance (--requests-done covers the city's side only): run it"
+            " at a terminal, where each hold point asks"
         )
     else:
         how = (

@@ -199,7 +199,8 @@ def get_system_chinese(ask: Mapping[str, Any], who: str) -> str:
     old = ask["old_circuit"] or "原专线"
     near = f"（本单位一端地址 {ask['old_next_hop']}）" if ask.get("old_next_hop") else ""
     return (
-        f"{who}：将本单位业务网段 {'、'.join(ask['routes'])} 的回程路由由原线路 {old}{near}"
+        f"{who}：在{ask['system']}系统的上级业务节点上，"
+        f"将本单位业务网段 {'、'.join(ask['routes'])} 的回程路由由原线路 {old}{near}"
         f"改经电子政务外网专用网络区（VPN {ask['vpn']}），随即执行步骤 {ask['before_step']}。"
         "不可提前：提前改则仍在原线路上的业务中断。"
     )
