@@ -167,6 +167,45 @@ UNIT_LEVELS: dict[UnitKind, frozenset[Level]] = {
 }
 
 
+class ContactRole(StrEnum):
+    """Who a unit names for the consolidation, as the policy texts ask for them."""
+
+    LEADER = "leader"  # 分管负责人: signs for the unit
+    CONTACT = "contact"  # 联系人: the day-to-day contact
+    TECHNICAL = "technical"  # 技术负责人: who knows the unit's network
+
+
+# A phone as offices write it: 0536-8888888, (0536)8888888, +86 138 0000 0000, 0536-8888888转123.
+_PHONE = re.compile(r"^\+?[0-9(（][0-9()（）\- ]{3,28}[0-9](?:(?:转|ext\.?|#)[0-9]{1,6})?$")
+
+
+def _check_phone(value: str) -> str:
+    """
+    >>> _check_phone("0536-8888888转123"), _check_phone("13800000000")
+    ('0536-8888888转123', '13800000000')
+    >>> _check_phone("张三")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a phone number (digits, '-', '+', brackets, spaces; an extension after 转)
+    """
+    if not _PHONE.match(value) or sum(ch.isdigit() for ch in value) < 5:
+        raise ValueError(
+            "not a phone number (digits, '-', '+', brackets, spaces; an extension after 转)"
+        )
+    return value
+
+
+Phone = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_check_phone)]
+
+
+class Contact(Frozen):
+    """A person a unit names for the consolidation (the 分管负责人/联系人 lists)."""
+
+    role: ContactRole
+    name: Annotated[Text, Field(max_length=50)]
+    phone: Phone | None = None
+
+
 class Unit(Frozen):
     """A department, the county government, a town government or a village committee."""
 
@@ -177,6 +216,7 @@ class Unit(Frozen):
     parent: Key | None = None
     classified: bool = False
     note: Text | None = None
+    contacts: tuple[Contact, ...] = ()
 
 
 class UnitsFile(Frozen):
@@ -416,6 +456,8 @@ class Inventory:
                     "division_code": u.division_code,
                     "parent_key": u.parent,
                     "classified": u.classified,
+                    "contacts": [c.model_dump(mode="json", exclude_none=True) for c in u.contacts]
+                    or None,
                 }
                 for u in self.units
             ],

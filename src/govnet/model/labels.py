@@ -8,7 +8,7 @@ states are named in Chinese output (and English where a page offers it). No inte
 
 from __future__ import annotations
 
-from govnet.model.inventory import Carrier, LineKind
+from govnet.model.inventory import Carrier, ContactRole, LineKind, Role, UnitKind
 from govnet.model.policy import Target
 
 TARGET_LABELS: dict[Target, str] = {
@@ -46,6 +46,34 @@ KIND_LABELS: dict[LineKind, str] = {
     LineKind.BROADBAND: "宽带",
     LineKind.CELLULAR: "4G/5G",
     LineKind.OTHER: "其他",
+}
+# Words of the inventory workbook (`govnet inventory template`): each also read back on import.
+UNIT_KIND_LABELS: dict[UnitKind, str] = {
+    UnitKind.COUNTY: "县（区）政府",
+    UnitKind.DEPARTMENT: "部门",
+    UnitKind.TOWN: "乡镇（街道）",
+    UnitKind.VILLAGE: "村（社区）",
+}
+CONTACT_ROLE_LABELS: dict[ContactRole, str] = {
+    ContactRole.LEADER: "分管负责人",
+    ContactRole.CONTACT: "联系人",
+    ContactRole.TECHNICAL: "技术负责人",
+}
+ROLE_LABELS: dict[Role, str] = {
+    Role.CORE: "核心路由器",
+    Role.EDGE: "出口路由器",
+    Role.ACCESS: "接入设备",
+    Role.INTERNET: "互联网出口",
+    Role.FIREWALL: "防火墙",
+}
+PLATFORM_LABELS: dict[str, str] = {
+    "huawei": "华为 VRP",
+    "huawei_vrpv8": "华为 VRP V8",
+    "hp_comware": "华三 Comware",
+    "cisco_ios": "思科 IOS",
+    "cisco_xe": "思科 IOS XE",
+    "ruijie_os": "锐捷 RGOS",
+    "zte_zxros": "中兴 ZXROS",
 }
 LEVEL_NAMES = {
     "province": "省",

@@ -19,6 +19,8 @@ class UnitRecord:
     kind: str
     division_code: str
     classified: bool = False
+    # (role, name, phone) of each person the unit names: leader, contact, technical
+    contacts: tuple[tuple[str, str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)

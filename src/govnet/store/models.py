@@ -96,6 +96,8 @@ class UnitRow(InventoryRow, Base):
     division_code: Mapped[str] = mapped_column(String(12), index=True)
     parent_key: Mapped[str | None] = mapped_column(String(64))
     classified: Mapped[bool] = mapped_column(Boolean)
+    # [{"role": "leader", "name": ..., "phone": ...}]: the people the unit names (None: none)
+    contacts: Mapped[list[Any] | None]
 
 
 class DeviceRow(InventoryRow, Base):

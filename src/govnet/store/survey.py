@@ -237,14 +237,15 @@ class SurveyStore(StoreBase):
             with_facts = {r[0] for r in results.values() if r[1] in ("ok", "partial")}
             facts = get_many_facts(session, run_ids, with_facts)
             units = [
-                UnitRecord(*row)
-                for row in session.execute(
+                UnitRecord(key, name, kind, code, classified, _get_contacts(contacts))
+                for key, name, kind, code, classified, contacts in session.execute(
                     select(
                         UnitRow.key,
                         UnitRow.name,
                         UnitRow.kind,
                         UnitRow.division_code,
                         UnitRow.classified,
+                        UnitRow.contacts,
                     )
                     .where(UnitRow.retired_at.is_(None))
                     .order_by(UnitRow.id)
@@ -336,3 +337,8 @@ def _snapshot_run_ids(session: Session, run: SurveyRun) -> list[int]:
             select(SurveyRun.id).where(SurveyRun.campaign == run.campaign, SurveyRun.id <= run.id)
         )
     )
+
+
+def _get_contacts(stored: list[Any] | None) -> tuple[tuple[str, str, str | None], ...]:
+    """The unit's contacts as the snapshot keeps them: (role, name, phone)."""
+    return tuple((c["role"], c["name"], c.get("phone")) for c in stored or ())
