@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from govnet.app.book_import import BookImport, import_book
+from govnet.app.book_import import is_inventory_book as _is_book
 from govnet.app.project import Project
 from govnet.ledger import ImportResult, export_ledger, import_ledger
 from govnet.model.divisions import get_bundled_tree
+from govnet.model.files import write_atomically_with
 from govnet.model.inventory import Inventory, get_inventory_summary
 from govnet.model.problems import Problem, UsageError
 from govnet.store import SyncResult
@@ -47,3 +50,35 @@ def import_ledger_file(
 def export_ledger_file(project: Project, file: Path) -> int:
     """The ledger written to a spreadsheet with Chinese headers; how many lines."""
     return export_ledger(project.root, file, project.get_tree())
+
+
+def write_inventory_template(project: Project, file: Path) -> dict[str, int]:
+    """The inventory workbook (units, devices, ledger, 填写说明) with the project's rows; the
+    rows written per sheet. The inventory must be valid: its rows are what gets written."""
+    from govnet.app.book import write_template
+
+    if file.suffix.lower() != ".xlsx":
+        raise UsageError(f"{file}: name the workbook .xlsx")
+    if file.is_dir():
+        raise UsageError(f"{file} is a folder: give a file name ending in .xlsx")
+    if not file.parent.is_dir():
+        raise UsageError(f"{file}: folder {file.parent} does not exist")
+    inventory = project.get_inventory()
+    platforms = project.get_platform_names()
+    counts: dict[str, int] = {}
+
+    def save(path: Path) -> None:
+        counts.update(write_template(path, inventory, platforms, project.root))
+
+    write_atomically_with(file, save)
+    return counts
+
+
+def import_inventory_book(project: Project, file: Path, dry_run: bool = False) -> BookImport:
+    """units.yaml, the hosts file and lines.yaml replaced by the workbook's three sheets."""
+    return import_book(project, file, dry_run)
+
+
+def is_inventory_book(file: Path) -> bool:
+    """A workbook with the units or devices sheet (else a ledger alone, imported as before)."""
+    return _is_book(file)

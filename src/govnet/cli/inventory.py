@@ -124,9 +124,13 @@ def inventory_import(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Replace inventory/lines.yaml with a ledger spreadsheet (台账), if every row is valid."""
-    from govnet.app.inventory import import_ledger_file
+    """Replace inventory/lines.yaml with a ledger spreadsheet (台账), if every row is valid;
+    a workbook from `inventory template` replaces units, devices and the ledger together."""
+    from govnet.app.inventory import import_ledger_file, is_inventory_book
 
+    if is_inventory_book(file):
+        import_book_file(ctx, file, dry_run, as_json)
+        return
     result = import_ledger_file(get_options(ctx).get_project(), file, sheet, dry_run)
     if as_json:
         print_json(
@@ -159,3 +163,46 @@ def inventory_export(
 
     rows = export_ledger_file(get_options(ctx).get_project(), file)
     out.print(f"wrote {rows} lines to {file}")
+
+
+def import_book_file(ctx: typer.Context, file: Path, dry_run: bool, as_json: bool) -> None:
+    from govnet.app.inventory import import_inventory_book
+
+    project = get_options(ctx).get_project()
+    result = import_inventory_book(project, file, dry_run)
+    if as_json:
+        print_json(
+            {
+                "units": result.units,
+                "devices": result.devices,
+                "lines": result.lines,
+                "ledger_kept": result.ledger_kept,
+                "written": result.written,
+                "warnings": [p.to_dict() for p in result.warnings],
+            }
+        )
+        return
+    for problem in result.warnings:
+        err.print(str(problem), markup=False)
+    ledger = "no ledger sheet: lines kept" if result.ledger_kept else f"{result.lines} lines"
+    out.print(f"read {file}: {result.units} units, {result.devices} devices, {ledger}")
+    out.print(
+        "inventory/units.yaml, the hosts file and inventory/lines.yaml written"
+        if result.written
+        else "dry run: nothing written"
+    )
+
+
+@inventory_app.command("template")
+@handles_errors
+def inventory_template(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Workbook to write (.xlsx).")],
+) -> None:
+    """Write the inventory workbook: sheets 单位, 设备 and 专线台账 with the project's rows,
+    Chinese headers, drop-downs and a 填写说明 sheet; fill it in, then `inventory import` it."""
+    from govnet.app.inventory import write_inventory_template
+
+    counts = write_inventory_template(get_options(ctx).get_project(), file)
+    rows = ", ".join(f"{sheet} {n}" for sheet, n in counts.items())
+    out.print(f"wrote {file} (rows: {rows}); fill it in, then: govnet inventory import {file}")
