@@ -17,6 +17,7 @@ from govnet.model.policy import load_policy
 from govnet.plan import TEMPLATES, PlanInput, make_plan
 from govnet.platforms import load_platforms
 from govnet.reports.bundle import Reports
+from govnet.reports.contacts import get_unit_contacts
 from govnet.reports.coverage import CoverageReport, UnitPlace, get_coverage
 from govnet.reports.exits import Exits, get_exit_rows
 from govnet.reports.lines import Lines, get_line_rows
@@ -100,6 +101,12 @@ def reports_of(migrated: Migrated, names: dict[str, str] | None = None) -> Repor
             "exits": Exits(exits, after.classification.breaches, unit_names),
             "lines": Lines(get_line_rows(after, ledger), unit_names),
             "deadlines": states,
+            "contacts": get_unit_contacts(
+                [
+                    {**row, "name": unit_names[row["key"]]}
+                    for row in migrated.inventory.to_store_rows()["units"]
+                ]
+            ),
         },
         T0 + dt.timedelta(days=8),
     )

@@ -285,6 +285,7 @@ def check_statistics(path: Path, lines: dict[str, object]) -> None:
         "互联网出口",
         "线路与费用",
         "逾期事项",
+        "单位联系人",
     ]
     county = next(book["区划汇总"].iter_rows(min_row=4, max_row=4, values_only=True))
     assert county[:3] == ("500107000000", "九龙坡区", "县（区）")

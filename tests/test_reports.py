@@ -34,6 +34,7 @@ SHEETS = [
     "互联网出口",
     "线路与费用",
     "逾期事项",
+    "单位联系人",
 ]
 
 
@@ -81,7 +82,15 @@ def test_a_new_report_is_written_as_csv_json_a_sheet_and_a_section(classified: P
 
     page = (folder / "index.html").read_text(encoding="utf-8")
     sections = [part.split('"', 1)[0] for part in page.split('<section id="')[1:]]
-    assert sections == ["coverage", "progress", "exits", "lines", "deadlines", "devices"]
+    assert sections == [
+        "coverage",
+        "progress",
+        "exits",
+        "lines",
+        "deadlines",
+        "contacts",
+        "devices",
+    ]
     assert '<svg class="chart platforms"' in page and "<title>huawei: " in page
 
     builtin = load_reports(classified)  # the registry itself is untouched
@@ -128,11 +137,11 @@ def test_a_new_report_gets_a_command_of_its_own(classified: Project) -> None:
 
     done = govnet_with_devices(classified, "report", "all", "--format", "csv")
     assert done.returncode == 0, done.stderr
-    assert "8 files in" in done.stdout  # the registry's 7 tables, and its own
+    assert "9 files in" in done.stdout  # the registry's 8 tables, and its own
 
 
 def test_the_registry_shows_the_deadlines_with_the_progress() -> None:
     names = [r.name for r in govnet.reports.REGISTRY]
-    assert names == ["coverage", "progress", "exits", "lines", "deadlines"]
+    assert names == ["coverage", "progress", "exits", "lines", "deadlines", "contacts"]
     assert [r.name for r in get_shown("progress")] == ["progress", "deadlines"]
     assert [r.name for r in get_shown("exits")] == ["exits"]

@@ -108,7 +108,15 @@ UNIT_COLUMNS: tuple[BookColumn, ...] = (
         16,
     ),
     BookColumn("parent", "上级单位", False, "上级单位的编号或名称（部门、乡镇一般为区县政府）"),
-    BookColumn("classified", "是否涉密", False, "承载涉密业务填“是”，否则“否”或留空", NO, 10),
+    BookColumn(
+        "classified",
+        "是否涉密",
+        False,
+        "承载涉密业务填“是”，否则“否”或留空",
+        NO,
+        10,
+        choices=(YES, NO),
+    ),
     *_contact_columns(),
     BookColumn("note", "备注", False, "其他说明", "", 30),
 )

@@ -91,13 +91,14 @@ class _Sheet:
         self, message: str, row: int | None = None, name: str | None = None, warn: bool = False
     ) -> None:
         entry = f"sheet '{self.title}'" + (f" row {row + 1}" if row is not None else "")
-        column = None
-        if name is not None and name in self.columns:
-            letter = get_column_letter(self.columns[name] + 1)
-            column = f"column {letter} {self.headers[name]}"
+        column = self.label(name) if name is not None and name in self.columns else None
         self.problems.append(
             Problem(self.file, message, None, entry, column, "warning" if warn else "error")
         )
+
+    def label(self, name: str) -> str:
+        """How a problem names the column of a field: column C 单位类型."""
+        return f"column {get_column_letter(self.columns[name] + 1)} {self.headers[name]}"
 
     def cell(self, row: int, name: str) -> str | None:
         """The cell's text (numbers as people typed them: 22, not 22.0), None when empty."""
@@ -343,6 +344,11 @@ def _read_devices(
     return hosts, kept
 
 
+def _no_none(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry without its empty cells, so a missing value is named as missing."""
+    return {k: _no_none(v) if isinstance(v, dict) else v for k, v in entry.items() if v is not None}
+
+
 def _dump(header: str, data: object) -> str:
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
     return header + "\n" + body
@@ -359,12 +365,13 @@ def _merge_hosts(
         if old is None:
             merged[name] = host
             continue
-        entry = {k: v for k, v in old.items() if k not in ("hostname", "port", "platform")}
-        entry.update({k: v for k, v in host.items() if k not in ("groups", "data")})
         platform_group = host.get("groups", [])
         others = [g for g in old.get("groups") or [] if g not in platforms]
+        entry = {k: v for k, v in host.items() if k not in ("groups", "data")}
         if platform_group or others:
             entry["groups"] = platform_group + others
+        sheet_keys = ("hostname", "port", "platform", "groups", "data")
+        entry.update({k: v for k, v in old.items() if k not in sheet_keys})
         data = dict(old.get("data") or {})
         data.update(host["data"])
         entry["data"] = data
@@ -378,7 +385,21 @@ _HOST_FIELDS = {
     "platform": "platform",
     "groups": "platform",
 }
-_UNIT_ENTRY = re.compile(r"^units\[(\d+)\]")
+_UNIT_ENTRY = re.compile(r"^units\[(\d+)\](?: (.*))?$")
+
+
+def _get_unit_index(entry: str | None, units: Sequence[Mapping[str, Any]]) -> int | None:
+    """The units.yaml entry a problem names. Its index counts only the entries that loaded
+    when the check is a cross-check, so the id it also names decides (the last with that id:
+    a duplicate is reported at the second)."""
+    found = _UNIT_ENTRY.match(entry or "")
+    if found is None:
+        return None
+    index, key = int(found.group(1)), found.group(2)
+    if key is None or (index < len(units) and units[index].get("id") == key):
+        return index if index < len(units) else None
+    matches = [i for i, unit in enumerate(units) if unit.get("id") == key]
+    return matches[-1] if matches else None
 
 
 def _relocate(
@@ -394,8 +415,7 @@ def _relocate(
     name = (problem.field or "").split(".")
     if problem.file == UNITS_FILE:
         sheet, rows, data = units
-        found = _UNIT_ENTRY.match(problem.entry or "")
-        at = int(found.group(1)) if found else None
+        at = _get_unit_index(problem.entry, data)
         column = name[0]
         if column == "contacts" and at is not None and len(name) > 2 and name[1].isdigit():
             role = data[at]["contacts"][int(name[1])]["role"]
@@ -407,9 +427,7 @@ def _relocate(
     if sheet is None or at is None:
         return problem
     entry = f"sheet '{sheet.title}' row {rows[at] + 1}"
-    label = None
-    if column in sheet.columns:
-        label = f"column {get_column_letter(sheet.columns[column] + 1)} {sheet.headers[column]}"
+    label = sheet.label(column) if column in sheet.columns else None
     return Problem(sheet.file, problem.message, None, entry, label, problem.severity)
 
 
@@ -441,10 +459,70 @@ def _open(file: Path) -> Any:
         ) from None
 
 
+@dataclass(frozen=True)
+class _Read:
+    """The units and devices sheets read: entries for the files, and where each came from."""
+
+    units: list[dict[str, Any]]
+    hosts: dict[str, dict[str, Any]]
+    units_at: tuple[_Sheet, list[int], list[dict[str, Any]]]
+    devices_at: tuple[_Sheet, list[int], list[str]]
+    has_ledger: bool  # the workbook has a ledger sheet
+    ledger_rows: bool  # and something under its header
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.units_at[0].problems + self.devices_at[0].problems
+
+    def derived(self, column: str | None) -> str | None:
+        """The devices column a bad cell of ``column`` leaves empty: a device's division code
+        is its unit's when not given, so an unknown unit is not also a missing code."""
+        sheet = self.devices_at[0]
+        if column is None or "unit" not in sheet.columns or "division_code" not in sheet.columns:
+            return None
+        if column != sheet.label("unit"):
+            return None
+        return sheet.label("division_code")
+
+    def locate(self, problems: Sequence[Problem], host_file: str) -> list[Problem]:
+        return [_relocate(p, self.units_at, self.devices_at, host_file) for p in problems]
+
+
+def _read_book(file: Path, platforms: Sequence[str], groups: set[str]) -> _Read:
+    label = str(file)
+    workbook = _open(file)
+    try:
+        missing = [t for t in (UNITS_SHEET, DEVICES_SHEET) if t not in workbook.sheetnames]
+        if missing:
+            sheets = ", ".join(map(repr, workbook.sheetnames))
+            message = (
+                f"no sheet {' or '.join(map(repr, missing))} (the sheets are {sheets}): "
+                "write the workbook with `govnet inventory template`"
+            )
+            raise ProblemsError([Problem(label, message)])
+        units_sheet = _read_sheet(label, workbook, UNITS_SHEET, UNIT_COLUMNS)
+        devices_sheet = _read_sheet(label, workbook, DEVICES_SHEET, get_device_columns(platforms))
+        has_ledger = LEDGER_SHEET in workbook.sheetnames
+        ledger_rows = has_ledger and _has_ledger_rows(workbook)
+    finally:
+        workbook.close()
+    units, unit_rows = _read_units(units_sheet)
+    hosts, host_rows = _read_devices(devices_sheet, _Units(units), platforms, groups)
+    units = [_no_none(u) for u in units]
+    hosts = {name: _no_none(host) for name, host in hosts.items()}
+    return _Read(
+        units,
+        hosts,
+        (units_sheet, unit_rows, units),
+        (devices_sheet, host_rows, list(hosts)),
+        has_ledger,
+        ledger_rows,
+    )
+
+
 def import_book(project: Project, file: Path, dry_run: bool = False) -> BookImport:
     """Replace units.yaml, the hosts file and lines.yaml with the workbook's three sheets, if
     all are valid together (ProblemsError naming sheet, row and column otherwise)."""
-    label = str(file)
     root = project.root
     config, problems = load_nornir_config(root)
     if config is None:
@@ -454,73 +532,57 @@ def import_book(project: Project, file: Path, dry_run: bool = False) -> BookImpo
     groups_doc, _ = load_yaml(root / config.inventory.options.group_file, "groups")
     groups_data = groups_doc.data if groups_doc and isinstance(groups_doc.data, dict) else {}
     groups = {str(g) for g, v in groups_data.items() if isinstance(v, dict) and v.get("platform")}
-    workbook = _open(file)
-    try:
-        missing = [t for t in (UNITS_SHEET, DEVICES_SHEET) if t not in workbook.sheetnames]
-        if missing:
-            raise ProblemsError(
-                [
-                    Problem(
-                        label,
-                        f"no sheet {' or '.join(map(repr, missing))} (the sheets are "
-                        f"{', '.join(map(repr, workbook.sheetnames))}): write the workbook with "
-                        "`govnet inventory template`",
-                    )
-                ]
-            )
-        units_sheet = _read_sheet(label, workbook, UNITS_SHEET, UNIT_COLUMNS)
-        devices_sheet = _read_sheet(label, workbook, DEVICES_SHEET, get_device_columns(platforms))
-        has_ledger = LEDGER_SHEET in workbook.sheetnames
-        ledger_rows = has_ledger and _has_ledger_rows(workbook)
-    finally:
-        workbook.close()
-    units, unit_rows = _read_units(units_sheet)
-    hosts, host_rows = _read_devices(devices_sheet, _Units(units), platforms, groups)
-    problems = units_sheet.problems + devices_sheet.problems
-    if has_errors(problems):
-        raise ProblemsError(problems)
+    read = _read_book(file, platforms, groups)
     current_doc, _ = load_yaml(root / host_file, host_file)
     current = current_doc.data if current_doc and isinstance(current_doc.data, dict) else {}
     texts = {
         UNITS_FILE: _dump(
             f"# Units, imported from {file.name} (sheet {UNITS_SHEET}) by "
             "`govnet inventory import`; edit here or re-import.\n",
-            {"units": units},
+            {"units": read.units},
         ),
         host_file: _dump(
             f"# Devices, imported from {file.name} (sheet {DEVICES_SHEET}) by `govnet inventory"
             " import`.\n# Credentials never go here: GOVNET_USERNAME / GOVNET_PASSWORD.\n",
-            _merge_hosts(current, hosts, set(platforms)) or {},
+            _merge_hosts(current, read.hosts, set(platforms)) or {},
         ),
     }
+    tree = project.get_tree()
     with tempfile.TemporaryDirectory(prefix="govnet-book-") as scratch:
         work = Path(scratch)
         shutil.copyfile(root / NORNIR_CONFIG, work / NORNIR_CONFIG)
         shutil.copytree(root / "inventory", work / "inventory")
         for relative, text in texts.items():
             write_atomically(work / relative, text)
-        problems = []
-        if ledger_rows:
-            result = import_ledger(work, file, project.get_tree(), sheet=LEDGER_SHEET)
-            problems = list(result.warnings)
-        elif has_ledger:
-            write_atomically(work / LINES_FILE, "lines: []\n")
-        inventory, found = load_inventory(work, project.get_tree(), platforms)
-        names = list(hosts)
-        located = [
-            _relocate(
-                p, (units_sheet, unit_rows, units), (devices_sheet, host_rows, names), host_file
+        if has_errors(read.problems):  # the files' own checks of the rest, then stop
+            _, found = load_inventory(work, tree, platforms)
+            seen = {(p.entry, p.field) for p in read.problems}
+            seen |= {(p.entry, read.derived(p.field)) for p in read.problems}
+            located = read.locate([p for p in found if p.file != LINES_FILE], host_file)
+            raise ProblemsError(
+                read.problems + [p for p in located if (p.entry, p.field) not in seen]
             )
-            for p in found
-        ]
+        problems = read.problems  # warnings only
+        if read.ledger_rows:
+            problems += import_ledger(work, file, tree, sheet=LEDGER_SHEET).warnings
+        elif read.has_ledger:
+            write_atomically(work / LINES_FILE, "lines: []\n")
+        inventory, found = load_inventory(work, tree, platforms)
+        located = read.locate(found, host_file)
         if inventory is None:
             raise ProblemsError(located)
-        if ledger_rows or has_ledger:
+        if read.has_ledger:
             texts[LINES_FILE] = (work / LINES_FILE).read_text(encoding="utf-8")
-        lines = len(inventory.lines)
     if not dry_run:
         for relative, text in texts.items():
             write_atomically(root / relative, text)
     own = [p for p in located if p.file != LINES_FILE]  # the ledger's: by its sheet's rows
     warnings = tuple(p for p in [*problems, *own] if p.severity == "warning")
-    return BookImport(len(units), len(hosts), lines, not has_ledger, not dry_run, warnings)
+    return BookImport(
+        len(read.units),
+        len(read.hosts),
+        len(inventory.lines),
+        not read.has_ledger,
+        not dry_run,
+        warnings,
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govnet.reports import coverage, deadlines, exits, lines, progress
+from govnet.reports import contacts, coverage, deadlines, exits, lines, progress
 from govnet.reports.base import ReportSpec
 
 # The order of the workbook's sheets, the page's sections and `report all`'s files.
@@ -21,6 +21,7 @@ REGISTRY: tuple[ReportSpec[Any], ...] = (
     exits.REPORT,
     lines.REPORT,
     deadlines.REPORT,
+    contacts.REPORT,
 )
 
 
