@@ -380,3 +380,41 @@ def test_a_workbook_with_bad_cells_writes_nothing_and_names_sheet_row_column(
     assert ("sheet '设备' row 3", "column H 设备角色", "unknown device role '核心'") in found
     assert len(found) == len(raised.value.problems) == 8  # r1's unit is not also a missing code
     assert {p.name: p.read_bytes() for p in (root / "inventory").iterdir()} == before
+
+
+def test_a_bad_ledger_row_of_the_workbook_writes_nothing(tmp_path: Path) -> None:
+    """The ledger sheet is read by the ledger import itself, against the sheets' units and
+    devices: a device only the devices sheet names is known, a bad carrier is named."""
+    root = init_county(tmp_path / "kuiwen")
+    book_path = template(root)
+    book = load_workbook(book_path)
+    book[DEVICES_SHEET].append(
+        ["r1", "10.0.0.1", None, "华为 VRP (huawei)", "c370705-dsj", None, "机房", "核心路由器"]
+    )
+    ledger = book[LEDGER_SHEET]
+    row = {name: None for name in FIELDS} | {
+        "circuit_id": "SD-DX-0001",
+        "unit": "潍坊市奎文区电子政务中心",
+        "network": "电子政务外网",
+        "carrier": "铁通",
+        "kind": "MSTP",
+        "monthly_fee": 3000,
+        "a_device": "r1",
+        "z_end": "市级节点",
+    }
+    ledger.append([row[name] for name in FIELDS])
+    book.save(book_path)
+    before = files_of(root)
+    with pytest.raises(ProblemsError) as raised:
+        import_inventory_book(Project.find(root, None), book_path)
+    (problem,) = raised.value.problems
+    assert problem.entry == f"sheet '{LEDGER_SHEET}' row 2"
+    assert problem.field is not None and problem.field.endswith("线路运营商")
+    assert "铁通" in problem.message
+    assert files_of(root) == before
+    ledger.cell(row=2, column=FIELDS.index("carrier") + 1, value="电信")
+    book.save(book_path)
+    done = import_inventory_book(Project.find(root, None), book_path)
+    assert (done.units, done.devices, done.lines) == (12, 1, 1)
+    (line,) = get_inventory(root, get_bundled_tree()).lines
+    assert (line.unit, line.carrier.value, line.a_device) == ("c370705-dsj", "telecom", "r1")

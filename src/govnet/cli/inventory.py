@@ -128,7 +128,7 @@ def inventory_import(
     a workbook from `inventory template` replaces units, devices and the ledger together."""
     from govnet.app.inventory import import_ledger_file, is_inventory_book
 
-    if is_inventory_book(file):
+    if sheet is None and is_inventory_book(file):  # --sheet: that sheet as a ledger alone
         import_book_file(ctx, file, dry_run, as_json)
         return
     result = import_ledger_file(get_options(ctx).get_project(), file, sheet, dry_run)

@@ -130,7 +130,7 @@ class ContactsSpec(ReportSpec[list[UnitContacts]]):
             line = [unit.name, unit.kind_label]
             for role in ROLES:
                 people = unit.people.get(role.value, [])
-                line.append("、".join(f"{n} {p}" if p else n for n, p in people) or "-")
+                line.append("\n".join(f"{n} {p}" if p else n for n, p in people) or "-")
             cells.append(line)
         return [ViewTable("单位联系人 unit contacts", columns, cells)]
 
