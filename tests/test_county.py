@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from govnet.app.book import DEVICES_SHEET, HELP_SHEET, LEDGER_SHEET, UNIT_COLUMNS, UNITS_SHEET
 from govnet.app.county import CountyError, init_county_project
 from govnet.app.inventory import import_inventory_book, write_inventory_template
-from govnet.app.project import Project
+from govnet.app.project import Project, init_project
 from govnet.ledger import FIELDS, get_ledger_columns
 from govnet.model.divisions import Level, get_bundled_tree
 from govnet.model.inventory_files import get_inventory
@@ -418,3 +418,22 @@ def test_a_bad_ledger_row_of_the_workbook_writes_nothing(tmp_path: Path) -> None
     assert (done.units, done.devices, done.lines) == (12, 1, 1)
     (line,) = get_inventory(root, get_bundled_tree()).lines
     assert (line.unit, line.carrier.value, line.a_device) == ("c370705-dsj", "telecom", "r1")
+
+
+def test_the_example_project_round_trips_through_its_workbook(tmp_path: Path) -> None:
+    """template then import gives the same units, devices and lines; what the sheets have no
+    column for (a host's connection options) stays in the hosts file."""
+    root = tmp_path / "example"
+    init_project(root)
+    hosts_file = root / "inventory/hosts.yaml"
+    text = hosts_file.read_text(encoding="utf-8")
+    extra = "  connection_options:\n    netmiko:\n      extras: {conn_timeout: 30}\n"
+    hosts_file.write_text(text.replace("jlp-dsj-core1:\n", "jlp-dsj-core1:\n" + extra, 1))
+    before = get_inventory(root, get_bundled_tree())
+    done = import_inventory_book(Project.find(root, None), template(root))
+    assert (done.units, done.devices, done.lines) == (36, 30, 34)
+    after = get_inventory(root, get_bundled_tree())
+    assert (after.units, after.hosts, after.lines) == (before.units, before.hosts, before.lines)
+    kept = yaml.safe_load(hosts_file.read_text(encoding="utf-8"))["jlp-dsj-core1"]
+    assert kept["connection_options"] == {"netmiko": {"extras": {"conn_timeout": 30}}}
+    assert kept["groups"] == ["huawei"]
