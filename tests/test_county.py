@@ -15,11 +15,13 @@ import yaml
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from typer.testing import CliRunner, Result
 
 from govnet.app.book import DEVICES_SHEET, HELP_SHEET, LEDGER_SHEET, UNIT_COLUMNS, UNITS_SHEET
 from govnet.app.county import CountyError, init_county_project
 from govnet.app.inventory import import_inventory_book, write_inventory_template
 from govnet.app.project import Project, init_project
+from govnet.cli import app
 from govnet.ledger import FIELDS, get_ledger_columns
 from govnet.model.divisions import Level, get_bundled_tree
 from govnet.model.inventory_files import get_inventory
@@ -39,6 +41,11 @@ SEED = 3
 def govnet(root: Path, *args: str) -> Any:
     env = {"PATH": os.environ["PATH"], "HOME": str(root)}
     return run_govnet(root, env, *args)
+
+
+def cli(root: Path, *args: str) -> Result:
+    """govnet in this process (the same command line, without a new interpreter's start)."""
+    return CliRunner().invoke(app, ["--project", str(root), *args])
 
 
 def govnet_json(root: Path, *args: str) -> Any:
@@ -76,8 +83,8 @@ def choices_of(sheet: Worksheet, column: int) -> list[str] | str:
 
 def test_init_county_has_a_unit_for_every_town(tmp_path: Path) -> None:
     root = tmp_path / "kuiwen"
-    done = govnet(tmp_path, "init", str(root), "--county", COUNTY)
-    assert done.returncode == 0, done.stderr
+    done = cli(tmp_path, "init", str(root), "--county", COUNTY)
+    assert done.exit_code == 0, done.stderr
     towns = get_bundled_tree().get_descendants(COUNTY, Level.TOWN)
     assert len(towns) == 10  # 奎文区: ten streets in the NBS 2023 data
     inventory = get_inventory(root, get_bundled_tree())
@@ -93,13 +100,13 @@ def test_init_county_has_a_unit_for_every_town(tmp_path: Path) -> None:
         .read_text(encoding="utf-8")
         .startswith("# 电子政务网络整合政策（山东省潍坊市奎文区")
     )
-    checked = govnet_json(root, "inventory", "check")
-    assert checked == {"ok": True, "problems": []}
+    checked = cli(root, "inventory", "check", "--json")
+    assert json.loads(checked.stdout) == {"ok": True, "problems": []}
 
 
 def test_init_county_refuses_an_unknown_code_and_a_folder_in_use(tmp_path: Path) -> None:
-    done = govnet(tmp_path, "init", str(tmp_path / "x"), "--county", "370799")
-    assert done.returncode == 1
+    done = cli(tmp_path, "init", str(tmp_path / "x"), "--county", "370799")
+    assert done.exit_code == 1
     assert "370799 is not a county" in done.stderr and "370705 奎文区" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "x").exists()
     with pytest.raises(CountyError, match="山东省潍坊市, not a county"):
@@ -124,8 +131,8 @@ def test_init_county_refuses_an_unknown_code_and_a_folder_in_use(tmp_path: Path)
 
 def test_template_has_three_sheets_with_headers_drop_downs_and_the_units(tmp_path: Path) -> None:
     root = init_county(tmp_path / "kuiwen")
-    done = govnet(root, "inventory", "template", "book.xlsx")
-    assert done.returncode == 0, done.stderr
+    done = cli(root, "inventory", "template", str(root / "book.xlsx"))
+    assert done.exit_code == 0, done.stderr
     assert "单位 12, 设备 0, 专线台账 0" in done.stdout
     book = load_workbook(root / "book.xlsx")
     assert book.sheetnames == [UNITS_SHEET, DEVICES_SHEET, LEDGER_SHEET, HELP_SHEET]
@@ -264,11 +271,11 @@ def test_a_filled_workbook_imports_and_the_county_project_reports(tmp_path: Path
     root = init_county(tmp_path / "kuiwen")
     synthesized = synthesize_inventory(COUNTY, SEED, 16, get_bundled_tree())
     counts = fill(template(root), synthesized)
-    done = govnet(root, "inventory", "import", "book.xlsx")
-    assert done.returncode == 0, done.stderr + done.stdout
+    done = cli(root, "inventory", "import", str(root / "book.xlsx"))
+    assert done.exit_code == 0, done.stderr + done.stdout
     assert f"{counts['units']} units, 16 devices, {counts['lines']} lines" in done.stdout
-    checked = govnet_json(root, "inventory", "check")
-    assert checked == {"ok": True, "problems": []}
+    checked = cli(root, "inventory", "check", "--json")
+    assert json.loads(checked.stdout) == {"ok": True, "problems": []}
     inventory = get_inventory(root, get_bundled_tree())
     assert len(inventory.units) == counts["units"] > 12
     assert len(inventory.hosts) == counts["devices"] == 16
