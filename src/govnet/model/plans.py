@@ -5,6 +5,7 @@ what cannot be planned yet. Made by :mod:`govnet.plan`, pushed by :mod:`govnet.p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from ipaddress import IPv4Interface, IPv4Network
 from typing import Any
@@ -163,6 +164,7 @@ class Step:
     # None: pushed by `govnet push`.
     manual: str | None = None
     rollback_note: str | None = None  # said instead of rollback lines (KEEP_DISCONNECTED)
+    minutes: int = 0  # estimated time in the window, its checks and requests included
 
 
 @dataclass(frozen=True)
@@ -303,6 +305,81 @@ class Cancel:
 
 
 @dataclass(frozen=True)
+class CarrierOrder:
+    """What a carrier is asked for besides cancelling a line (one row of its work order):
+    ``vlan``: carry a new 802.1Q VLAN on a circuit before the step that builds it (a carrier
+    dropping the VLAN breaks the step's ping); ``access``: open the unit's extranet access
+    (no live extranet line: the plan cannot move its business until there is one)."""
+
+    kind: str  # "vlan" or "access"
+    network: str  # the business network it serves, as the plan's scope names it
+    carrier: str | None = None  # None: the ledger does not say (or still to be chosen)
+    circuit_id: str | None = None
+    a_end: str | None = None  # "device interface", the unit's end
+    z_end: str | None = None
+    bandwidth_mbps: float | None = None
+    vlan: int | None = None
+    before_step: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Party:
+    """Someone the plan needs: who it is (``role``, in Chinese), the organisation, the people
+    it named (role, name, phone) from the inventory, and whether it signs the plan."""
+
+    role: str
+    name: str
+    contacts: tuple[tuple[str, str, str | None], ...] = ()
+    signs: bool = True
+
+
+@dataclass(frozen=True)
+class ChangeWindow:
+    """The night the cutover is done in: an end at or before the start is on the next day."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @classmethod
+    def parse(cls, text: str) -> ChangeWindow:
+        """
+        >>> w = ChangeWindow.parse("2026-12-20 22:00-02:00")
+        >>> str(w), w.minutes
+        ('2026-12-20 22:00 至 2026-12-21 02:00', 240)
+        >>> ChangeWindow.parse("20/12 22:00")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: change window '20/12 22:00': write it as YYYY-MM-DD HH:MM-HH:MM ...
+        """
+        match = _WINDOW.match(text.strip())
+        example = "YYYY-MM-DD HH:MM-HH:MM (2026-12-20 22:00-02:00)"
+        if match is None:
+            raise ValueError(f"change window {text!r}: write it as {example}")
+        day, first, last = match.groups()
+        try:
+            start = dt.datetime.fromisoformat(f"{day} {first}")
+            end = dt.datetime.fromisoformat(f"{day} {last}")
+        except ValueError as e:
+            raise ValueError(f"change window {text!r}: {e}; write it as {example}") from None
+        if end <= start:  # past midnight
+            end += dt.timedelta(days=1)
+        return cls(start, end)
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} 至 {self.end:%Y-%m-%d %H:%M}"
+
+
+_WINDOW = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\d{2}:\d{2})\s*[-–~至]\s*(\d{2}:\d{2})$")
+
+
+@dataclass(frozen=True)
 class Risk:
     text: str
     owner: str = ""
@@ -331,6 +408,14 @@ class Plan:
     requests: list[CityRequest] = field(default_factory=list)  # the city's side, not pushed
     # The vertical systems' operators' side (return routes via the extranet), not pushed.
     system_requests: list[SystemRequest] = field(default_factory=list)
+    # The signable document: the change window, who takes part and signs, what the carriers
+    # are asked for besides cancellations, whether a classified network is touched (the
+    # secrecy office signs), and the days watched before the old lines are cancelled.
+    window: ChangeWindow | None = None
+    parties: list[Party] = field(default_factory=list)
+    orders: list[CarrierOrder] = field(default_factory=list)
+    classified: bool = False
+    observation_days: int = 7
 
     @property
     def hosts(self) -> list[str]:
@@ -356,6 +441,11 @@ class Plan:
         for cancel in self.cancel:
             orders.setdefault(cancel.carrier, []).append(cancel)
         return orders
+
+    def get_carriers(self) -> list[str | None]:
+        """Every carrier asked for something (a VLAN, an access, a cancellation), in the order
+        first met: one work order document each (None: the ledger does not say)."""
+        return list(dict.fromkeys([*(o.carrier for o in self.orders), *self.get_work_orders()]))
 
     def get_shut_step(self, cancel: Cancel) -> Step | None:
         """The step that shuts a line to cancel (a line, or an own internet exit, once proved

@@ -281,6 +281,11 @@ class Migration(_Frozen):
     # (in and out together: keepalives, not business) over quiet_seconds of its counters.
     quiet_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
     quiet_rate: Annotated[float, Field(ge=0)] = 1.0
+    # The plan document: the change window plans are made for unless `plan --window` names
+    # one ("2026-12-20 22:00-02:00"), and the days the business is watched after the cutover
+    # before the old lines are cancelled.
+    window: str | None = None
+    observation_days: Annotated[int, Field(ge=0, le=90)] = 7
 
     def get_public_access(self, network: str) -> PublicAccess:
         return self.public_access_of.get(network, self.public_access)

@@ -19,6 +19,9 @@ from govnet.model.files import writing_folder
 from govnet.model.labels import CARRIER_LABELS, CATEGORY_LABELS, KIND_LABELS, TARGET_LABELS
 from govnet.model.plans import CONTRACT_ENDED, CONTRACT_MISSING, Cancel, Plan
 from govnet.model.verdicts import Verdict
+from govnet.plan import paperwork
+from govnet.plan.evidence import to_chinese
+from govnet.plan.word import markdown_to_docx
 from govnet.platforms import Dialect
 
 RUNBOOKS = Path("playbooks/runbooks")
@@ -32,11 +35,7 @@ def _md(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def plan_to_markdown(
-    plan: Plan, made_by: str, made_at: str, runbooks: Sequence[Path], dialects: Dialects
-) -> str:
-    """plan.md: scope with evidence, risks, checks, steps with configs, lines to cancel.
-    ``runbooks``: the folders holding plan.md.j2, searched in order (the project's first)."""
+def _get_env(runbooks: Sequence[Path]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(r) for r in runbooks]),
         undefined=jinja2.StrictUndefined,
@@ -45,6 +44,11 @@ def plan_to_markdown(
         autoescape=False,
     )
     env.filters["md"] = _md
+    return env
+
+
+def _get_context(plan: Plan, made_by: str, made_at: str) -> dict[str, Any]:
+    """What plan.md.j2 and workorder.md.j2 are rendered with."""
     carriers = {c.value: label for c, label in CARRIER_LABELS.items()}
     kinds = {k.value: label for k, label in KIND_LABELS.items()}
     access = plan.access
@@ -54,12 +58,14 @@ def plan_to_markdown(
         access_text = CATEGORY_LABELS.get(access.category, access.category)
 
     def evidence(v: Verdict) -> str:
-        return "；".join(e.text for e in v.evidence[:3]) + ("…" if len(v.evidence) > 3 else "")
+        shown = [to_chinese(e) for e in v.evidence[:3]]
+        return "；".join(shown) + ("…" if len(v.evidence) > 3 else "")
 
     def money(value: float | None) -> str:
         return "—" if value is None else f"{value:.2f}"
 
-    return env.get_template("plan.md.j2").render(
+    roles = paperwork.CONTACT_ROLES
+    return dict(
         plan=plan,
         made_by=made_by,
         made_at=made_at,
@@ -70,8 +76,60 @@ def plan_to_markdown(
         carrier=lambda c: carriers.get(c, c or "—"),
         kind=lambda k: kinds.get(k, k or "—"),
         order=get_order_cells,
-        push_lines=lambda lines, platform: dialects[platform].to_push_lines(lines),
+        bandwidth=lambda mbps: "—" if mbps is None else f"{mbps:g}M",
+        contact_role=lambda role: roles.get(role, role) if role else "＿＿＿＿",
+        window_text=str(plan.window) if plan.window else "未定（待填写）",
+        timeline=paperwork.get_timeline(plan),
+        work_minutes=paperwork.get_work_minutes(plan),
+        rollback_minutes=paperwork.get_rollback_reserve(plan),
+        rollback_step=paperwork.ROLLBACK_MINUTES,
+        on_site=paperwork.ON_SITE_MINUTES,
+        fit=paperwork.get_fit(plan),
+        go=paperwork.get_go_criteria(plan),
+        rollback_criteria=paperwork.get_rollback_criteria(plan),
+        acceptance=paperwork.get_acceptance(plan),
+        workorder_files=[get_workorder_name(c) for c in plan.get_carriers()],
     )
+
+
+def get_workorder_name(carrier: str | None) -> str:
+    """A carrier's work order file, without suffix: workorder-telecom (the ledger's code)."""
+    return f"workorder-{carrier or 'unknown'}"
+
+
+def plan_to_markdown(
+    plan: Plan, made_by: str, made_at: str, runbooks: Sequence[Path], dialects: Dialects
+) -> str:
+    """plan.md: window and people, scope with evidence, risks, checks, steps with configs,
+    acceptance, lines to cancel, sign-off. ``runbooks``: the folders holding plan.md.j2,
+    searched in order (the project's first)."""
+    return (
+        _get_env(runbooks)
+        .get_template("plan.md.j2")
+        .render(
+            **_get_context(plan, made_by, made_at),
+            push_lines=lambda lines, platform: dialects[platform].to_push_lines(lines),
+        )
+    )
+
+
+def get_workorders(
+    plan: Plan, made_by: str, made_at: str, runbooks: Sequence[Path]
+) -> dict[str, str]:
+    """Each carrier's work order (workorder.md.j2) by file name: what it opens or carries
+    before the window, and the lines it cancels after the observation period."""
+    template = _get_env(runbooks).get_template("workorder.md.j2")
+    context = _get_context(plan, made_by, made_at)
+    cancels = plan.get_work_orders()
+    return {
+        get_workorder_name(carrier): template.render(
+            **context,
+            carrier_key=carrier,
+            items=[o for o in plan.orders if o.carrier == carrier],
+            cancels=cancels.get(carrier, []),
+        )
+        for carrier in plan.get_carriers()
+    }
 
 
 def get_order_cells(cancel: Cancel) -> dict[str, str]:
@@ -194,10 +252,15 @@ def write_plan(
     """Write the plan's folder whole or not at all: built aside, then swapped in."""
     target = get_plan_dir(reports, plan)
     markdown = plan_to_markdown(plan, made_by, made_at, runbooks, dialects)
-    html = markdown_to_html(markdown, f"割接方案：{plan.unit_name}")
+    title = f"割接方案：{plan.unit_name}"
+    html = markdown_to_html(markdown, title)
     with writing_folder(target) as work:
         (work / "plan.md").write_text(markdown, encoding="utf-8")
         (work / "plan.html").write_text(html, encoding="utf-8")
+        markdown_to_docx(markdown, title, work / "plan.docx")
+        for name, text in get_workorders(plan, made_by, made_at, runbooks).items():
+            (work / f"{name}.md").write_text(text, encoding="utf-8")
+            markdown_to_docx(text, name, work / f"{name}.docx")
         (work / "checks.yaml").write_text(checks_to_yaml(plan), encoding="utf-8")
         configs = work / "configs"
         configs.mkdir()

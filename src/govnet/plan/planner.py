@@ -10,6 +10,7 @@ from govnet.model.plans import Check, Plan, Risk
 from govnet.model.policy import Category, Target
 from govnet.model.verdicts import Verdict
 from govnet.plan.approaches import Approaches
+from govnet.plan.paperwork import add_paperwork
 from govnet.plan.registry import Registry
 from govnet.plan.safety import get_sensitive_hosts, mark_manual
 from govnet.plan.steps import PlanInput
@@ -90,7 +91,7 @@ def make_plan(inp: PlanInput, unit: str, registry: Registry | None = None) -> Pl
             "涉及它的步骤无法生成，须补采（govnet survey --retry-failed）后重新分类、生成方案"
         )
     record = units[unit]
-    return Plan(
+    plan = Plan(
         unit,
         record.name,
         record.division_code,
@@ -123,4 +124,10 @@ def make_plan(inp: PlanInput, unit: str, registry: Registry | None = None) -> Pl
         planner.links,
         planner.requests,
         planner.system_requests,
+        window=inp.window,
+        observation_days=planner.migration.observation_days,
     )
+    uplink = planner._uplink()
+    no_access = uplink is None or uplink.pe is None or uplink.pe_port is None
+    add_paperwork(plan, inp.snapshot, inp.classification.lines, no_access)
+    return plan

@@ -18,6 +18,7 @@ from govnet.model.plans import (
     CONTRACT_MISSING,
     CONTRACT_RUNNING,
     Cancel,
+    ChangeWindow,
     Check,
     CityRequest,
     Risk,
@@ -66,6 +67,7 @@ class PlanInput:
     # The plan's date: what a line's contract is measured against (ended, running, the day
     # notice must be given). Today unless given (tests pin it).
     on: dt.date = field(default_factory=dt.date.today)
+    window: ChangeWindow | None = None  # the night it is done in (`plan --window`)
 
     @cached_property
     def template_env(self) -> jinja2.Environment:
