@@ -9,7 +9,7 @@ from pathlib import Path
 
 from govnet.app.classify import SurveyGaps, check_survey, get_survey_gaps
 from govnet.app.project import Project
-from govnet.model.plans import Plan
+from govnet.model.plans import ChangeWindow, Plan
 from govnet.plan import (
     RUNBOOKS,
     TEMPLATES,
@@ -46,13 +46,16 @@ def make_plans(
     units: Sequence[str],
     classify_run_id: int | None = None,
     allow_incomplete: bool = False,
+    window: str | None = None,
 ) -> Plans:
     """Plans for ``units`` (every unit with something to do when empty) from a stored
     classification (the latest by default) and its snapshot: each written under
     ``reports/plans/`` and recorded, its links kept from every later plan's. An unfinished
     survey is refused unless ``allow_incomplete``; then each plan is blocked on the devices
-    it concerns that were not read."""
+    it concerns that were not read. ``window``: the change window the plans are made for
+    ("2026-12-20 22:00-02:00"; by default the policy's ``migration.window``, if any)."""
     policy = project.load_policy()
+    change_window = get_window(window, policy.migration.window if policy.migration else None)
     platforms = project.load_platforms()
     dialects = platforms.get_dialects()
     made_at = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
@@ -85,6 +88,7 @@ def make_plans(
             dialects,
             project.search_path(TEMPLATES),
             classify_run_id,
+            window=change_window,
         )
         runbooks = project.search_path(RUNBOOKS)
         reports = project.root / "reports"
@@ -120,6 +124,18 @@ def make_plans(
                 )
                 written.append(WrittenPlan(plan, path, plan_id, missing))
     return Plans(written, gaps)
+
+
+def get_window(given: str | None, default: str | None) -> ChangeWindow | None:
+    """The change window from `plan --window`, else from the policy; bad text names where."""
+    text, where = (given, "--window") if given is not None else (default, "migration.window")
+    if text is None:
+        return None
+    try:
+        return ChangeWindow.parse(text)
+    except ValueError as e:
+        source = "" if given is not None else " in playbooks/policy.yaml"
+        raise PlanError(f"{where}{source}: {e}") from None
 
 
 def cancel_plan(project: Project, plan_id: int) -> None:

@@ -37,6 +37,15 @@ def plan(
     ] = False,
     classification: ClassificationOpt = None,
     allow_incomplete: AllowIncompleteOpt = False,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            "--window",
+            metavar="'YYYY-MM-DD HH:MM-HH:MM'",
+            help="The change window (e.g. '2026-12-20 22:00-02:00'): step times, and a risk"
+            " when the work and its rollback do not fit.",
+        ),
+    ] = None,
     cancel: Annotated[
         int | None,
         typer.Option(
@@ -47,7 +56,8 @@ def plan(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Cutover plans per department: plan.md/html, configs, rollback, checks.yaml."""
+    """Cutover plans per department: plan.md/html/docx, the carriers' work orders, configs,
+    rollback, checks.yaml."""
     from govnet.app.plan import cancel_plan, make_plans
 
     if cancel is not None:
@@ -64,7 +74,7 @@ def plan(
     if units and all_units:
         raise UserError("name units or use --all, not both")
     plans = make_plans(
-        get_options(ctx).get_project(), units or [], classification, allow_incomplete
+        get_options(ctx).get_project(), units or [], classification, allow_incomplete, window
     )
     written = plans.written
     warn_survey_gaps(plans.gaps)

@@ -5,6 +5,7 @@ and checks.yaml; written whole or not at all."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -36,8 +37,15 @@ def _md(value: object) -> str:
 
 
 def _get_env(runbooks: Sequence[Path]) -> jinja2.Environment:
+    return _get_cached_env(tuple(str(r) for r in runbooks))
+
+
+@functools.lru_cache(maxsize=8)
+def _get_cached_env(runbooks: tuple[str, ...]) -> jinja2.Environment:
+    """One environment per search path: its compiled templates are kept (and recompiled
+    when a file changes), since a run writes many plans and work orders."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(r) for r in runbooks]),
+        loader=jinja2.FileSystemLoader(list(runbooks)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -67,7 +68,10 @@ def _add_inline(paragraph: Paragraph, token: Token, size: float | None = None) -
             elif first and text.startswith("[x] "):
                 text = "☑ " + text[4:]
             run = paragraph.add_run(text)
-            run.bold, run.italic = bold or None, italic or None
+            if bold:  # (only when set: each property adds XML)
+                run.bold = True
+            if italic:
+                run.italic = True
             if child.type == "code_inline":
                 run.font.name = CODE_FONT
             if size is not None:
@@ -75,14 +79,16 @@ def _add_inline(paragraph: Paragraph, token: Token, size: float | None = None) -
         first = False
 
 
-def _add_table(document: DocumentObject, rows: Sequence[tuple[bool, list[Token]]]) -> None:
+def _add_table(
+    document: DocumentObject, rows: Sequence[tuple[bool, list[Token]]], style: Any
+) -> None:
     width = max(len(cells) for _, cells in rows)
     table = document.add_table(rows=len(rows), cols=width)
-    table.style = "Table Grid"
+    table.style = style
     size = 9.0 if width <= 6 else 7.5
-    for r, (header, cells) in enumerate(rows):
-        for c, inline in enumerate(cells):
-            paragraph = table.cell(r, c).paragraphs[0]
+    for row, (header, cells) in zip(table.rows, rows, strict=True):
+        for cell, inline in zip(row.cells, cells, strict=False):  # (row.cells: once a row)
+            paragraph = cell.paragraphs[0]
             _add_inline(paragraph, inline, size)
             if header:
                 for run in paragraph.runs:
@@ -99,6 +105,7 @@ def markdown_to_docx(markdown: str, title: str, path: Path) -> None:
     row: list[Token] = []
     in_table = header = False
     heading: int | None = None
+    styles: dict[str, str] = {}  # style ids by name, looked up once
     for token in tokens:
         kind = token.type
         if kind == "heading_open":
@@ -112,7 +119,7 @@ def markdown_to_docx(markdown: str, title: str, path: Path) -> None:
         elif kind == "table_open":
             in_table, rows = True, []
         elif kind == "table_close":
-            _add_table(document, rows)
+            _add_table(document, rows, document.styles["Table Grid"])
             in_table = False
         elif kind in ("thead_open", "thead_close"):
             header = kind == "thead_open"
@@ -123,12 +130,18 @@ def markdown_to_docx(markdown: str, title: str, path: Path) -> None:
         elif kind == "inline" and in_table:
             row.append(token)
         elif kind == "inline":
-            if heading is not None:
-                paragraph = document.add_heading(level=heading)
-            elif lists:
+            if heading is not None or lists:
                 depth = len(lists)
-                style = lists[-1] + ("" if depth == 1 else f" {min(depth, 3)}")
-                paragraph = document.add_paragraph(style=style)
+                name = (
+                    f"Heading {heading}"
+                    if heading is not None
+                    else lists[-1] + ("" if depth == 1 else f" {min(depth, 3)}")
+                )
+                if name not in styles:
+                    styles[name] = document.styles[name].style_id
+                paragraph = document.add_paragraph()
+                # by id: python-docx checks a style object against every style each time
+                paragraph._p.style = styles[name]
             else:
                 paragraph = document.add_paragraph()
             _add_inline(paragraph, token)
