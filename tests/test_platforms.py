@@ -86,7 +86,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         root = project(base / name, renamed=renamed)
         survey = govnet_json(root, "survey", "--offline", str(base / "saved"))
         classified = govnet_json(root, "classify")
-        plans = govnet_json(root, "plan", "--all")
+        plans = govnet_json(root, "plan", "--all", "--window", "2026-12-20 22:00-02:00")
         configs = {
             p.relative_to(root / "reports/plans").as_posix(): p.read_text(encoding="utf-8")
             for p in sorted((root / "reports/plans").rglob("*.cfg"))
@@ -212,3 +212,18 @@ def test_a_bad_dialect_names_its_field(
     (problem,) = caught.value.problems
     assert problem.file == "collectors/x/platform.yaml"
     assert problem.field == field and message in problem.message
+
+
+def test_plan_takes_its_change_window_from_the_command_line(
+    runs: dict[str, dict[str, Any]],
+) -> None:
+    """`plan --window` reaches every plan.md and plan.docx written by the command."""
+    from docx import Document
+
+    folders = sorted((runs["original"]["root"] / "reports/plans").iterdir())
+    assert folders
+    for folder in folders:
+        md = (folder / "plan.md").read_text(encoding="utf-8")
+        assert "| 割接窗口 | 2026-12-20 22:00 至 2026-12-21 02:00 |" in md
+        text = "\n".join(p.text for p in Document(str(folder / "plan.docx")).paragraphs)
+        assert "割接窗口 2026-12-20 22:00 至 2026-12-21 02:00，共 240 分钟" in text
