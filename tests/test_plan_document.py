@@ -56,7 +56,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
         result, snapshot, configs, district.policy, DIALECTS, TEMPLATES, on=ON, window=window
     )
     plans = [make_plan(inp, unit.key) for unit in snapshot.units]
-    return Made(district, snapshot, inp, [p for p in plans if p.steps])
+    return Made(district, snapshot, inp, [p for p in plans if p.steps or p.blocked])
 
 
 def _text(path: Path) -> tuple[str, list[list[list[str]]]]:
@@ -171,6 +171,26 @@ def test_each_carrier_has_its_work_order_with_vlans_and_cancellations(
                 assert (cancel.circuit_id or cancel.key) in [r[0] for r in rows]
                 seen.add("cancel")
     assert seen == {"vlan", "cancel"}
+
+
+def test_a_unit_without_extranet_access_asks_a_carrier_to_open_one(
+    made: Made, tmp_path: Path
+) -> None:
+    """A plan blocked for want of an extranet line says so, and its work order asks for it
+    (the carrier still to be chosen): the unit's business waits for it."""
+    waiting = [p for p in made.plans if any("须先开通外网接入" in b for b in p.blocked)]
+    assert len(waiting) >= 2
+    for plan in waiting:
+        (order,) = [o for o in plan.orders if o.kind == "access"]
+        assert order.carrier is None and order.circuit_id is None
+    plan = next(p for p in waiting if not p.steps)  # nothing else to do: only the order
+    folder = write_plan(plan, tmp_path, *MADE, RUNBOOKS, DIALECTS)
+    text, tables = _text(folder / "workorder-unknown.docx")
+    assert "运营商工单：运营商待核实" in text
+    (row,) = _table(tables, "事项")[1:]
+    assert row[0] == "开通电子政务外网接入" and "另行制定割接方案" in row[7]
+    others = [p for p in made.plans if p not in waiting]
+    assert not any(o.kind == "access" for p in others for o in p.orders)
 
 
 def test_a_classified_plan_has_the_secrecy_office_sign(made: Made, tmp_path: Path) -> None:

@@ -205,14 +205,17 @@ def get_orders(
             ),
         )
     result = list(orders.values())
-    if no_access:
-        for n in plan.networks:
-            if n.target is Target.EXTRANET_DEDICATED_VPN and n.rule not in (
-                "extranet-dedicated",
-                "migrated",
-            ):
-                result.append(CarrierOrder("access", n.name))
-                break
+    if no_access:  # what waits for it: a business network for the VPN, an own internet exit
+        waiting = [
+            n.name
+            for n in plan.networks
+            if n.target is Target.EXTRANET_DEDICATED_VPN
+            and n.rule not in ("extranet-dedicated", "migrated")
+        ]
+        if plan.access is not None and plan.access.own_exit:
+            waiting.append("互联网访问（迁至外网互联网接入区）")
+        if waiting:
+            result.append(CarrierOrder("access", "、".join(waiting)))
     return result
 
 
