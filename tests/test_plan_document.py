@@ -266,7 +266,10 @@ def test_evidence_in_the_plan_is_in_chinese(made: Made) -> None:
         if get_evidence_text(e) is None
     ]
     assert not unknown
-    english = re.compile(r"\b(ledger|via|description|on device|address|route|zombie|up,)\b")
+    english = re.compile(
+        r"\b(ledger|via|description|on device|address|route|zombie|up,"
+        r"|easy_ip|nat_outbound|default_route|public_address)\b"
+    )
     for plan in made.plans:
         md = plan_to_markdown(plan, *MADE, RUNBOOKS, DIALECTS)
         scope = md[md.index("## 1. 范围") : md.index("## 2. 风险")]

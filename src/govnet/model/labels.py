@@ -109,3 +109,26 @@ def percent(value: float | None) -> str:
     ('31.6%', '-')
     """
     return "-" if value is None else f"{value:.1%}"
+
+
+# The plan document's words for what shows a unit's own internet exit (an exit's signs), and
+# for each kind of step (a migration approach: its template's name stays beside it).
+EXIT_SIGN_LABELS = {
+    "nat_outbound": "出方向地址转换（NAT）",
+    "easy_ip": "Easy IP 地址转换",
+    "default_route": "默认路由",
+    "public_address": "公网地址",
+    "dialer": "拨号接口",
+    "cellular": "4G/5G 无线接口",
+    "ledger": "仅台账登记",
+}
+APPROACH_LABELS = {
+    "dedicated_vpn": "专用网络区VPN",
+    "business_gateway": "新建业务网关",
+    "rebind_business": "业务网关改绑VPN",
+    "retire_gateway": "撤除旧业务网关",
+    "public_zone": "公用网络区接入",
+    "internet_zone": "互联网接入区",
+    "close_exit": "关闭自建互联网出口",
+    "decommission_line": "关闭线路",
+}

@@ -17,7 +17,14 @@ import yaml
 from markdown_it import MarkdownIt
 
 from govnet.model.files import writing_folder
-from govnet.model.labels import CARRIER_LABELS, CATEGORY_LABELS, KIND_LABELS, TARGET_LABELS
+from govnet.model.labels import (
+    APPROACH_LABELS,
+    CARRIER_LABELS,
+    CATEGORY_LABELS,
+    EXIT_SIGN_LABELS,
+    KIND_LABELS,
+    TARGET_LABELS,
+)
 from govnet.model.plans import CONTRACT_ENDED, CONTRACT_MISSING, Cancel, Plan
 from govnet.model.verdicts import Verdict
 from govnet.plan import paperwork
@@ -84,6 +91,8 @@ def _get_context(plan: Plan, made_by: str, made_at: str) -> dict[str, Any]:
         carrier=lambda c: carriers.get(c, c or "—"),
         kind=lambda k: kinds.get(k, k or "—"),
         order=get_order_cells,
+        sign=lambda sign: EXIT_SIGN_LABELS.get(sign, sign),
+        approach=lambda name: APPROACH_LABELS.get(name, name),
         bandwidth=lambda mbps: "—" if mbps is None else f"{mbps:g}M",
         contact_role=lambda role: roles.get(role, role) if role else "＿＿＿＿",
         window_text=str(plan.window) if plan.window else "未定（待填写）",
