@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from docx import Document
 
 from govnet.classify import classify
@@ -130,6 +131,10 @@ def test_plan_docx_has_the_window_the_minutes_the_people_and_the_sign_off(
     for name in set(dedicated) & moved:
         assert any(r[1] == name and "登录" in r[2] for r in acceptance)
     assert f"割接完成后观察 {plan.observation_days} 天" in text
+    data = yaml.safe_load((folder / "checks.yaml").read_text(encoding="utf-8"))
+    assert data["window"] == "2026-12-20 22:00 至 2026-12-21 02:00"
+    assert data["carrier_orders"] == [o.to_dict() for o in plan.orders]
+    assert data["minutes"] == {s.number: s.minutes for s in plan.steps}
     # The same words as plan.md: one source.
     md = (folder / "plan.md").read_text(encoding="utf-8")
     assert "## 7. 签字 Sign-off" in md and "7. 签字 Sign-off" in text

@@ -214,6 +214,10 @@ def checks_to_yaml(plan: Plan) -> str:
         "system_requests": [r.to_dict() for r in plan.system_requests],
         # the carriers' work orders: asked for once the step shutting each line has passed
         "cancel": [c.to_dict() for c in plan.cancel],
+        # asked of the carriers before the window: VLANs carried, an access opened
+        "carrier_orders": [o.to_dict() for o in plan.orders],
+        "window": None if plan.window is None else str(plan.window),
+        "minutes": {s.number: s.minutes for s in plan.steps},
     }
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 

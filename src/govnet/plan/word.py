@@ -12,6 +12,7 @@ from typing import Any
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
@@ -40,6 +41,12 @@ def _new_document(title: str) -> DocumentObject:
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.8))
+    footer = section.footer.paragraphs[0]  # each page names the document and its number
+    footer.add_run(f"{title}　第 ")
+    page = OxmlElement("w:fldSimple")
+    page.set(qn("w:instr"), "PAGE")
+    footer.add_run()._r.append(page)
+    footer.add_run(" 页")
     _set_font(document.styles["Normal"], BODY_FONT, 10.5)
     for level in (1, 2, 3, 4):
         _set_font(document.styles[f"Heading {level}"], HEADING_FONT)
