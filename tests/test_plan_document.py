@@ -19,7 +19,7 @@ from docx import Document
 
 from govnet.classify import classify
 from govnet.model.plans import ChangeWindow, Plan
-from govnet.model.snapshot import Snapshot, UnitRecord
+from govnet.model.snapshot import Snapshot
 from govnet.plan import PlanInput, make_plan, write_plan
 from govnet.plan import paperwork as pw
 from govnet.plan.document import get_workorder_name, plan_to_markdown
@@ -232,25 +232,10 @@ def test_a_window_too_short_is_a_risk_and_no_window_leaves_blanks(made: Made) ->
 
 
 def test_contacts_from_the_inventory_fill_the_people_table(made: Made) -> None:
-    @dataclasses.dataclass(frozen=True)
-    class WithContacts(UnitRecord):
-        contacts: tuple[tuple[str, str, str | None], ...] = ()
-
     plan = made.plans[0]
+    people = (("leader", "王分管", "0536-8888888"), ("contact", "李联系", None))
     units = [
-        WithContacts(
-            u.key,
-            u.name,
-            u.kind,
-            u.division_code,
-            u.classified,
-            (
-                ("leader", "王分管", "0536-8888888"),
-                ("contact", "李联系", None),
-            ),
-        )
-        if u.key == plan.unit
-        else u
+        dataclasses.replace(u, contacts=people) if u.key == plan.unit else u
         for u in made.snapshot.units
     ]
     snapshot = dataclasses.replace(made.snapshot, units=units)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from govnet.model.labels import CARRIER_LABELS
+from govnet.model.labels import CARRIER_LABELS, CONTACT_ROLE_LABELS
 from govnet.model.plans import CarrierOrder, Party, Plan, Risk, Step
 from govnet.model.policy import Target
 from govnet.model.snapshot import CORE_ROLE, Snapshot, UnitRecord
@@ -46,8 +46,8 @@ def carrier_label(carrier: str | None) -> str:
     return {c.value: label for c, label in CARRIER_LABELS.items()}.get(carrier, carrier)
 
 
-# The people a unit names in the inventory (units.yaml ``contacts``: role, name, phone).
-CONTACT_ROLES = {"leader": "分管负责人", "contact": "联系人", "technical": "技术负责人"}
+# What each person a unit names is to it (分管负责人, 联系人, 技术负责人), by role.
+CONTACT_ROLES = {role.value: label for role, label in CONTACT_ROLE_LABELS.items()}
 CENTRE = "电子政务中心（电子政务外网运维）"
 SECRECY = "保密办"
 
@@ -115,8 +115,8 @@ def get_fit(plan: Plan) -> str | None:
 
 
 def _people(record: UnitRecord | None) -> tuple[tuple[str, str, str | None], ...]:
-    """The contacts a unit names in the inventory (another version of it may have none)."""
-    return tuple(getattr(record, "contacts", ()) or ())
+    """The people a unit names in the inventory (units.yaml ``contacts``)."""
+    return record.contacts if record is not None else ()
 
 
 def get_parties(plan: Plan, snapshot: Snapshot) -> list[Party]:
