@@ -27,7 +27,7 @@ from govnet.ledger import (
     lines_to_yaml,
 )
 from govnet.model.divisions import DivisionTree
-from govnet.model.inventory import LINES_FILE, Carrier, Line, LineKind
+from govnet.model.inventory import LINES_FILE, Carrier, Line, LineKind, SecurityGrade
 from govnet.model.inventory_files import get_inventory
 from govnet.model.problems import Problem, ProblemsError
 
@@ -46,6 +46,9 @@ DEFAULT_HEADERS = [
     "提前通知天数",
     "违约/解约条款",
     "是否涉密",
+    "等保/分保级别",
+    "经费来源",
+    "付费单位",
     "设备",
     "接口",
     "Z端",
@@ -76,7 +79,7 @@ def errors_of(excinfo: pytest.ExceptionInfo[ProblemsError]) -> list[Problem]:
 
 
 def test_column_model_covers_every_line_field() -> None:
-    assert set(LedgerColumns.model_fields) == set(Line.model_fields)
+    assert set(LedgerColumns.model_fields) == {*Line.model_fields, "ignore"}
     assert [get_ledger_columns()[name][0] for name in FIELDS] == DEFAULT_HEADERS
 
 
@@ -117,7 +120,7 @@ def test_exported_workbook_is_laid_out_for_people(
     assert header == DEFAULT_HEADERS
     assert all(c.font.b for c in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:Q{len(lines) + 1}"
+    assert sheet.auto_filter.ref == f"A1:T{len(lines) + 1}"
     assert sheet.max_row == len(lines) + 1
 
     col = {name: header.index(name) for name in header}
@@ -376,7 +379,7 @@ def test_every_bad_cell_is_reported_and_nothing_written(
         (6, "A 电路编号", "duplicate circuit id (also row 3)"),
         (7, "C 网络名称", "line break"),
         (8, "J 合同到期日期", "before contract_start"),
-        (9, "N 设备", "'jlp-nosuch-ce9'"),
+        (9, "Q 设备", "'jlp-nosuch-ce9'"),
     ]
     found = [(p.entry, p.field, p.message) for p in errors_of(excinfo)]
     assert len(found) == len(expected), found
@@ -402,10 +405,10 @@ def test_every_bad_cell_is_reported_and_nothing_written(
         ("提前通知天数", "30个工作日", "not a number of calendar days"),
         ("提前通知天数", "-3", "not a number of calendar days"),
         ("提前通知天数", "5000", "less than or equal to 3650"),
-        ("线路运营商", "铁通", "电信, 联通, 移动, 广电, 其他"),
+        ("线路运营商", "鹏博士", "电信, 联通, 移动, 广电, 其他"),
         ("线路类型", "ATM", "MSTP, SDH, MPLS VPN"),
         ("电路编号", "CQ 001", "no spaces"),
-        ("Z端", "", "empty"),
+        ("网络名称", "", "empty"),
         ("单位名称", "九龙坡区信息中心", "2 units are named"),
         ("单位名称", "大数据局", "did you mean 重庆市九龙坡区大数据应用发展管理局 (jlp-dsj)"),
         ("单位名称", "jlp-dsjj", "did you mean 重庆市九龙坡区大数据应用发展管理局 (jlp-dsj)"),
@@ -437,8 +440,8 @@ def test_bad_cell_names_its_row_and_column(
 def test_missing_required_column_names_accepted_headers(
     project: Path, tree: DivisionTree, tmp_path: Path
 ) -> None:
-    headers = [h for h in DEFAULT_HEADERS if h not in ("线路运营商", "Z端")]
-    path = save_sheet(tmp_path / "x.xlsx", [headers, ["C1", "jlp-dsj", "外网", "MSTP"]])
+    headers = [h for h in DEFAULT_HEADERS if h not in ("线路运营商", "线路类型")]
+    path = save_sheet(tmp_path / "x.xlsx", [headers, ["C1", "jlp-dsj", "外网", "20"]])
 
     with pytest.raises(ProblemsError) as excinfo:
         import_ledger(project, path, tree)
@@ -446,7 +449,7 @@ def test_missing_required_column_names_accepted_headers(
     problems = errors_of(excinfo)
     assert [p.entry for p in problems] == ["sheet 'Sheet1' row 1"] * 2
     assert "carrier" in problems[0].message and "线路运营商 / 运营商" in problems[0].message
-    assert "z_end" in problems[1].message and "对端" in problems[1].message
+    assert "kind" in problems[1].message and "专线类型" in problems[1].message
 
 
 def _garbage(path: Path) -> None:
@@ -682,6 +685,8 @@ def ledger_lines(draw: st.DrawFn) -> Line:
     start, end = draw(st.none() | DATE), draw(st.none() | DATE)
     if start is not None and end is not None and end < start:
         start, end = end, start
+    classified = draw(st.none() | st.booleans())
+    grades = [g for g in SecurityGrade if classified is None or g.is_classified == classified]
     return Line(
         circuit_id=draw(CIRCUIT),
         unit=draw(st.sampled_from(UNITS)),
@@ -695,11 +700,14 @@ def ledger_lines(draw: st.DrawFn) -> Line:
         contract_end=end,
         notice_days=draw(st.none() | st.integers(0, 3650)),
         termination_terms=draw(st.none() | TEXT),
-        classified=draw(st.none() | st.booleans()),
+        classified=classified,
+        security_grade=draw(st.none() | st.sampled_from(grades)),
+        funding_source=draw(st.none() | TEXT),
+        payer=draw(st.none() | TEXT),
         a_device=draw(st.none() | st.sampled_from(HOSTS)),
         a_interface=draw(st.none() | INTERFACE),
-        z_end=draw(TEXT),
-        note=draw(st.none() | TEXT),
+        z_end=draw(st.none() | TEXT),
+        note=draw(st.none() | TEXT | st.lists(TEXT, min_size=2, max_size=3).map("\n".join)),
     )
 
 

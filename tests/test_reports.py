@@ -145,3 +145,22 @@ def test_the_registry_shows_the_deadlines_with_the_progress() -> None:
     assert names == ["coverage", "progress", "exits", "lines", "deadlines", "contacts"]
     assert [r.name for r in get_shown("progress")] == ["progress", "deadlines"]
     assert [r.name for r in get_shown("exits")] == ["exits"]
+
+
+def test_the_lines_sheet_shows_each_lines_grade_funding_and_payer(classified: Project) -> None:
+    reports = load_reports(classified)
+    folder, _ = write_reports(classified, reports, ALL_FORMATS)
+    sheet = openpyxl.load_workbook(folder / "statistics.xlsx")["线路与费用"]
+    header = [c.value for c in sheet[3]]
+    assert header[-3:] == ["等保/分保", "经费来源", "付费单位"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert rows["CQ-DX-DF-2018-0006"][-3:] == (
+        "等保三级",
+        "区级财政预算",
+        "重庆市九龙坡区大数据应用发展管理局",
+    )
+    assert rows["CQ-LT-MSTP-2021-0288"][-3:] == ("等保二级", "部门预算", "重庆市九龙坡区医疗保障局")
+    assert rows["CQ-LT-MPLS-2021-0315"][-3:] == (None, None, None)  # the ledger does not say
+    lines = json.loads((folder / "lines.json").read_text(encoding="utf-8"))["lines"]
+    graded = {ln["circuit_id"]: ln["security_grade"] for ln in lines if ln["security_grade"]}
+    assert graded == {"CQ-DX-DF-2018-0006": "dengbao_3", "CQ-LT-MSTP-2021-0288": "dengbao_2"}

@@ -85,7 +85,13 @@ def test_inventory_sync_round_trips_and_retires(
             assert stored["notice_days"] == line.notice_days
             assert stored["termination_terms"] == line.termination_terms
             assert stored["network"] == line.network
+            assert (stored["security_grade"], stored["funding_source"], stored["payer"]) == (
+                line.security_grade,
+                line.funding_source,
+                line.payer,
+            )
         assert any(ln["termination_terms"] for ln in lines)  # the example has some
+        assert any(ln["security_grade"] for ln in lines) and any(ln["payer"] for ln in lines)
         run = store.start_survey_run("offline:/none")  # a plan reads the ledger from here
         store.finish_survey_run(run)
         ledger = {ln.circuit_id: ln for ln in store.get_snapshot(run).lines}

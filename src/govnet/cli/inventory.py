@@ -141,10 +141,26 @@ def inventory_import(
                 "changed": result.changed,
                 "removed": result.removed,
                 "written": result.written,
+                "columns_used": [
+                    {"field": name, "column": column, "yuan_per_unit": float(scale)}
+                    for name, column, scale in result.used
+                ],
+                "columns_ignored": list(result.ignored),
+                "rows_skipped": [{"row": row, "text": text} for row, text in result.skipped],
+                "merged_filled": list(result.merged),
             }
         )
         return
     where = f"sheet '{result.sheet}' of {file}" if result.sheet else str(file)
+    for name, column, scale in result.used:
+        unit = f" (x{scale:,.0f} yuan)" if scale != 1 else ""
+        out.print(f"  read    {column} -> {name}{unit}", markup=False)
+    for column in result.ignored:
+        out.print(f"  ignored {column} (not a ledger field)", markup=False)
+    for row, text in result.skipped:
+        out.print(f"  skipped row {row}: {text}", markup=False)
+    if result.merged:
+        out.print(f"  merged cells filled down: {', '.join(result.merged)}", markup=False)
     out.print(
         f"read {result.rows} lines from {where}: {len(result.added)} added, "
         f"{len(result.changed)} changed, {len(result.removed)} removed"

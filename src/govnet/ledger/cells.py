@@ -4,37 +4,41 @@ reported by sheet, row and column."""
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils.datetime import from_excel
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from govnet.ledger.columns import (
-    CARRIER_ALIASES,
-    CLASSIFIED_WORDS,
+    FEE_FIELDS,
     FIELDS,
-    KIND_ALIASES,
+    FURNITURE,
     LINE_REF,
-    PLACEHOLDERS,
     TEXT_FIELDS,
     TOTALS,
-    normalize_word,
 )
 from govnet.ledger.sheets import Column, Source, is_empty
+from govnet.ledger.values import (
+    CellError,
+    Fee,
+    Parser,
+    cell_to_text,
+    get_bandwidth_parser,
+    get_date_parser,
+    get_fee_parser,
+    get_notice_days_parser,
+)
+from govnet.ledger.vocabulary import Vocabulary, normalize_word
 from govnet.model.inventory import (
     UNITS_FILE,
     Line,
     Unit,
 )
-from govnet.model.labels import CARRIER_LABELS, KIND_LABELS
+from govnet.model.labels import CARRIER_LABELS, KIND_LABELS, SECURITY_GRADE_LABELS
 from govnet.model.problems import (
     Problem,
 )
@@ -43,46 +47,28 @@ from govnet.model.text import CONTROL_CHARS
 # --- reading cells ----------------------------------------------------------------------------
 
 
-class _CellError(ValueError):
-    """A cell whose value cannot mean what its column asks for."""
-
-
-Parser = Callable[[object], object]
-
-
-def float_to_text(value: float) -> str:
-    """20190123.0 (a number cell) is the id "20190123"."""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-
-
-def cell_to_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        text = "TRUE" if value else "FALSE"
-    elif isinstance(value, float):
-        text = float_to_text(value)
-    elif isinstance(value, dt.datetime):
-        midnight = value.time() == dt.time()
-        text = value.date().isoformat() if midnight else value.isoformat(sep=" ")
-    elif isinstance(value, dt.date):
-        text = value.isoformat()
-    else:
-        text = str(value)
-    return text.strip() or None
-
-
 def _parse_text(value: object) -> str | None:
     text = cell_to_text(value)
     if text is not None and CONTROL_CHARS.search(text):
-        raise _CellError(
+        raise CellError(
             f"a line break or control character inside the cell ({text!r}): a ledger value "
             "may reach a device configuration, so keep it on one line"
         )
     return text
 
 
-def _get_unit_parser(units: Sequence[Unit]) -> Parser:
+def _parse_note(value: object) -> str | None:
+    """Free text over several lines (备注): line breaks kept, other control characters not."""
+    text = cell_to_text(value)
+    if text is None:
+        return None
+    text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    if CONTROL_CHARS.search(text.replace("\n", "")):
+        raise CellError(f"a control character inside the cell ({text!r}): delete it")
+    return text
+
+
+def _get_unit_parser(units: Sequence[Unit], aliases: Mapping[str, str]) -> Parser:
     by_name: dict[str, list[Unit]] = {}
     for unit in units:
         by_name.setdefault(unit.name, []).append(unit)
@@ -92,6 +78,7 @@ def _get_unit_parser(units: Sequence[Unit]) -> Parser:
         text = _parse_text(value)
         if text is None:
             return None
+        text = aliases.get(normalize_word(text), text)  # 人社局: the project's short name
         named = by_name.get(text, [])
         if len(named) == 1:
             return named[0].id
@@ -99,10 +86,10 @@ def _get_unit_parser(units: Sequence[Unit]) -> Parser:
             return text
         if named:
             which = ", ".join(u.id for u in named)
-            raise _CellError(f"{len(named)} units are named {text!r} ({which}): write the id")
+            raise CellError(f"{len(named)} units are named {text!r} ({which}): write the id")
         guess = _get_closest_unit(text, units)
         hint = f"; did you mean {guess.name} ({guess.id})?" if guess else ""
-        raise _CellError(f"unknown unit {text!r} (not a unit name or id in {UNITS_FILE}){hint}")
+        raise CellError(f"unknown unit {text!r} (not a unit name or id in {UNITS_FILE}){hint}")
 
     return parse
 
@@ -124,195 +111,58 @@ def _get_closest_unit(text: str, units: Sequence[Unit]) -> Unit | None:
     return by_key[close[0]] if close else None
 
 
-def _get_enum_parser(labels: Mapping[Any, str], aliases: Mapping[str, Any], what: str) -> Parser:
-    words: dict[str, Any] = {}
-    for member, label in labels.items():
-        words[normalize_word(label)] = member
-        words[normalize_word(str(member.value))] = member
-    words.update({normalize_word(k): v for k, v in aliases.items()})
-    accepted = ", ".join(labels.values())
+def _get_word_parser(lookup: Callable[[str], Any], what: str, accepted: Sequence[str]) -> Parser:
+    shown = ", ".join(accepted)
 
     def parse(value: object) -> object:
         text = _parse_text(value)
         if text is None:
             return None
-        member = words.get(normalize_word(text))
+        member = lookup(text)
         if member is None:
-            raise _CellError(f"unknown {what} {text!r}: use one of {accepted}")
+            raise CellError(f"unknown {what} {text!r}: use one of {shown}")
         return member
 
     return parse
 
 
-def _is_placeholder(text: str) -> bool:
-    return normalize_word(text) in PLACEHOLDERS
-
-
-_BANDWIDTH = re.compile(
-    r"^(?:(\d+)[x×*])?(\d+(?:\.\d+)?)(?:(k|m|g|兆)(?:bps|b/s|bit/s|bits/s|bit|b)?)?$"
-)
-_BANDWIDTH_WORDS = {"百兆": Decimal(100), "千兆": Decimal(1000), "万兆": Decimal(10000)}
-_BANDWIDTH_SCALE = {"k": Decimal("0.001"), "m": Decimal(1), "兆": Decimal(1), "g": Decimal(1000)}
-
-
-def _parse_bandwidth(value: object) -> object:
-    """Mbps from 100, "100M", "100 Mb/s", "1G", "2×2M" (two bundled 2M circuits: 4)."""
-    if value is None:
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    text = str(value).strip()
-    if not text or _is_placeholder(text):
-        return None
-    compact = "".join(unicodedata.normalize("NFKC", text).casefold().split())
-    if compact in _BANDWIDTH_WORDS:
-        return float(_BANDWIDTH_WORDS[compact])
-    match = _BANDWIDTH.match(compact)
-    if match is None:
-        raise _CellError(f"not a bandwidth: {text!r} (write e.g. 100, 100M, 1G or 2×2M)")
-    count, number, unit = match.groups()
-    mbps = Decimal(number) * Decimal(count or 1) * _BANDWIDTH_SCALE[unit or "m"]
-    return float(mbps)
-
-
-_MONEY = re.compile(r"^\d+(?:\.\d+)?$")
-_CENT = Decimal("0.01")
-_TOO_MUCH = Decimal(10) ** 15  # far above any fee; keeps Decimal arithmetic exact
-
-
-def _parse_fee(value: object) -> object:
-    """Yuan from 1800, 1800.5, "1,800.00", "1800元", "￥1800", "1.2万"."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _CellError(f"not an amount of money: {value!r}")
-    if isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, float):
-        amount = Decimal(repr(value))  # the number as shown, not its binary expansion
-    elif isinstance(value, Decimal):
-        amount = value
-    else:
-        text = str(value).strip()
-        if not text or _is_placeholder(text):
+def _get_classified_parser(vocabulary: Vocabulary) -> Parser:
+    def parse(value: object) -> object:
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, int | float) and value in (0, 1):
+            return bool(value)
+        text = cell_to_text(value)
+        if text is None:
             return None
-        compact = "".join(unicodedata.normalize("NFKC", text).split())
-        negative = compact.startswith("-")
-        compact = compact.lstrip("+-")
-        for prefix in ("人民币", "rmb", "RMB", "¥", "$"):
-            compact = compact.removeprefix(prefix)
-        compact = compact.removesuffix("元").replace(",", "")
-        scale = Decimal(1)
-        if compact.endswith("万"):
-            compact, scale = compact[:-1], Decimal(10000)
-        if not _MONEY.match(compact):
-            raise _CellError(f"not an amount of money: {text!r} (write e.g. 1800 or 1,800.00)")
-        amount = Decimal(compact) * scale * (-1 if negative else 1)
-    if not amount.is_finite() or abs(amount) >= _TOO_MUCH:
-        raise _CellError(f"not an amount of money a line could cost: {value}")
-    if amount < 0:
-        raise _CellError(f"a fee cannot be negative: {amount}")
-    if amount != amount.quantize(_CENT):
-        raise _CellError(f"{amount} has more than 2 decimal places (fees are in yuan, to the fen)")
-    return amount.quantize(_CENT)
+        answer = vocabulary.classified.get(normalize_word(text))
+        if answer is None:
+            raise CellError(f"not yes or no: {text!r} (write 是 or 否, or leave it empty)")
+        return answer
+
+    return parse
 
 
-_DATE = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?$"
-)
-
-
-def _parse_date(value: object) -> object:
-    """A date from an Excel date cell or 2024-01-31, 2024/1/31, 2024.1.31, 2024年1月31日."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if float(value).is_integer() and 19000101 <= value <= 21001231:
-            text = str(int(value))  # 20240131 typed as a number
-            return _ymd_to_date(text[:4], text[4:6], text[6:], text)
-        if 10000 <= value <= 100000:  # an Excel serial day that lost its date format
-            serial = from_excel(value)
-            if isinstance(serial, dt.datetime):
-                return serial.date()
-        raise _CellError(f"not a date: {value!r} (write e.g. 2024-01-31)")
-    text = str(value).strip()
-    if not text or _is_placeholder(text):
-        return None
-    compact = unicodedata.normalize("NFKC", text).casefold()
-    if re.fullmatch(r"\d{8}", compact):
-        return _ymd_to_date(compact[:4], compact[4:6], compact[6:], text)
-    match = _DATE.match(compact)
-    if match is None:
-        raise _CellError(f"not a date: {text!r} (write e.g. 2024-01-31 or 2024年1月31日)")
-    year, month, day = match.groups()
-    return _ymd_to_date(year, month, day, text)
-
-
-def _ymd_to_date(year: str, month: str, day: str, text: str) -> dt.date:
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        raise _CellError(f"not a real date: {text!r}") from None
-
-
-_DAYS = re.compile(r"^(?:提前)?(\d{1,4})(?:天|日|d|days?)?$")
-
-
-def _parse_notice_days(value: object) -> object:
-    """Days of notice from 30, "30", "30天", "30日", "提前30天". Months and working days are
-    refused: a month is 28 to 31 days and the carrier counts from the contract's own words."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise _CellError(f"not a number of days: {value!r}")
-    if isinstance(value, int | float):
-        if not float(value).is_integer() or value < 0:
-            raise _CellError(f"not a whole number of days: {value!r} (write e.g. 30)")
-        return int(value)
-    text = str(value).strip()
-    if not text or _is_placeholder(text):
-        return None
-    compact = "".join(unicodedata.normalize("NFKC", text).casefold().split())
-    match = _DAYS.match(compact)
-    if match is None:
-        raise _CellError(
-            f"not a number of calendar days: {text!r} (write e.g. 30 or 30天;"
-            " count a month's notice in days as the contract does)"
-        )
-    return int(match[1])
-
-
-def _parse_classified(value: object) -> object:
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    text = cell_to_text(value)
-    if text is None:
-        return None
-    answer = CLASSIFIED_WORDS.get(normalize_word(text))
-    if answer is None:
-        raise _CellError(f"not yes or no: {text!r} (write 是 or 否, or leave it empty)")
-    return answer
-
-
-def get_parsers(units: Sequence[Unit]) -> dict[str, Parser]:
+def get_parsers(units: Sequence[Unit], vocabulary: Vocabulary) -> dict[str, Parser]:
     parsers: dict[str, Parser] = dict.fromkeys(TEXT_FIELDS, _parse_text)
+    fee = get_fee_parser(vocabulary)
     parsers.update(
-        unit=_get_unit_parser(units),
-        carrier=_get_enum_parser(CARRIER_LABELS, CARRIER_ALIASES, "carrier"),
-        kind=_get_enum_parser(KIND_LABELS, KIND_ALIASES, "line type"),
-        bandwidth_mbps=_parse_bandwidth,
-        monthly_fee=_parse_fee,
-        annual_fee=_parse_fee,
-        contract_start=_parse_date,
-        contract_end=_parse_date,
-        notice_days=_parse_notice_days,
-        classified=_parse_classified,
+        unit=_get_unit_parser(units, vocabulary.unit_aliases),
+        carrier=_get_word_parser(vocabulary.get_carrier, "carrier", list(CARRIER_LABELS.values())),
+        kind=_get_word_parser(vocabulary.get_kind, "line type", list(KIND_LABELS.values())),
+        security_grade=_get_word_parser(
+            lambda text: vocabulary.grades.get(normalize_word(text)),
+            "security grade",
+            list(SECURITY_GRADE_LABELS.values()),
+        ),
+        bandwidth_mbps=get_bandwidth_parser(vocabulary),
+        monthly_fee=fee,
+        annual_fee=fee,
+        contract_start=get_date_parser(vocabulary, end=False),
+        contract_end=get_date_parser(vocabulary, end=True),
+        notice_days=get_notice_days_parser(vocabulary),
+        classified=_get_classified_parser(vocabulary),
+        note=_parse_note,
     )
     missing = set(FIELDS) - set(parsers)
     assert not missing, f"no cell parser for {missing}"
@@ -344,6 +194,62 @@ class _Rows:
     row_numbers: list[int]
     problems: list[tuple[tuple[int, int], Problem]]
     count: int
+    skipped: list[tuple[int, str]]  # rows that are not lines: (row, what it says)
+
+
+_PERIOD_FIELD = {"月": "monthly_fee", "年": "annual_fee"}
+_OWN_PERIOD = {"monthly_fee": "月", "annual_fee": "年"}
+_LINE_WORDS = ("unit", "network", "carrier", "kind")
+
+
+def _get_furniture(cells: Sequence[object], columns: Mapping[str, Column]) -> str | None:
+    """What a row says if it is a totals, signature or note row rather than a line (合计,
+    本页小计, 制表人：张三 审核人：李四, 填报日期, 注：...): a cell saying so, and no circuit
+    id, unit, network, carrier or kind besides it (a line always has those)."""
+    said = next(
+        (c for c in cells if isinstance(c, str) and (FURNITURE.match(c) or TOTALS.search(c))),
+        None,
+    )
+    if said is None:
+        return None
+    for name in ("circuit_id", *_LINE_WORDS):
+        column = columns.get(name)
+        value = cells[column.index] if column and column.index < len(cells) else None
+        if not is_empty(value) and value is not said:
+            return None
+    return " ".join(said.split())
+
+
+def _place_fees(
+    data: dict[str, object], columns: Mapping[str, Column], failed: set[str]
+) -> list[tuple[Column, str]]:
+    """Each fee cell in the field its period says: 5.8万元/年 in a 月租费 column is the annual
+    fee, 58000; a column headed in 万元 multiplies. Problems as (column, message)."""
+    problems: list[tuple[Column, str]] = []
+    placed: dict[str, Column] = {}
+    fees = [(name, data.pop(name)) for name in FEE_FIELDS if name in data]
+    for name, fee in fees:
+        assert isinstance(fee, Fee)
+        column = columns[name]
+        target = _PERIOD_FIELD[fee.period] if fee.period else name
+        try:
+            amount = fee.in_yuan(column.scale)
+        except CellError as exc:
+            problems.append((column, str(exc)))
+            failed.add(name)
+            continue
+        if target in placed:
+            other = placed[target]
+            message = (
+                f"a second fee per {_OWN_PERIOD[target]} in this row (also {other.label}): "
+                "keep one, or write the period each means (元/月 or 元/年)"
+            )
+            problems.append((column, message))
+            failed.add(name)
+            continue
+        placed[target] = column
+        data[target] = amount
+    return problems
 
 
 def rows_to_lines(
@@ -353,7 +259,7 @@ def rows_to_lines(
     parsers: Mapping[str, Parser],
     source: Source,
 ) -> _Rows:
-    result = _Rows([], [], [], 0)
+    result = _Rows([], [], [], 0, [])
     id_column = columns["circuit_id"]
     for index in range(start, len(rows)):
         cells = rows[index]
@@ -364,23 +270,25 @@ def rows_to_lines(
         def cell(column: Column, _cells: Sequence[object] = cells) -> object:
             return _cells[column.index] if column.index < len(_cells) else None
 
-        if is_empty(cell(id_column)) and any(
-            isinstance(c, str) and TOTALS.search(c) for c in cells
-        ):
-            continue  # 合计 / 总计: a totals row, not a line
+        said = _get_furniture(cells, columns)
+        if said is not None:
+            result.skipped.append((row, said))
+            continue  # 合计 / 制表人 / 注: not a line
         result.count += 1
         data: dict[str, object] = {}
         failed: set[str] = set()
         for name, column in columns.items():
             try:
                 value = parsers[name](cell(column))
-            except _CellError as exc:
+            except CellError as exc:
                 failed.add(name)
                 problem = source.get_problem(str(exc), row, column)
                 result.problems.append(((row, column.index), problem))
                 continue
             if value is not None:
                 data[name] = value
+        for column, message in _place_fees(data, columns, failed):
+            result.problems.append(((row, column.index), source.get_problem(message, row, column)))
         try:
             line = Line.model_validate(data)
         except ValidationError as exc:

@@ -12,11 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from govnet.model.files import get_bundled_data
-from govnet.model.inventory import (
-    Carrier,
-    Line,
-    LineKind,
-)
+from govnet.model.inventory import Line
 from govnet.model.problems import (
     Problem,
     ProblemsError,
@@ -37,45 +33,26 @@ REQUIRED_FIELDS: tuple[str, ...] = tuple(
     name for name, info in Line.model_fields.items() if info.is_required()
 )
 TEXT_FIELDS = frozenset(
-    {"circuit_id", "network", "termination_terms", "a_device", "a_interface", "z_end", "note"}
+    {
+        "circuit_id",
+        "network",
+        "termination_terms",
+        "funding_source",
+        "payer",
+        "a_device",
+        "a_interface",
+        "z_end",
+    }
 )
+FEE_FIELDS = ("monthly_fee", "annual_fee")
 
-# Further spellings seen in real ledgers (matched after NFKC, case folding, space collapsing).
-CARRIER_ALIASES: dict[str, Carrier] = {
-    "中国电信": Carrier.TELECOM,
-    "中国联通": Carrier.UNICOM,
-    "中国移动": Carrier.MOBILE,
-    "中国广电": Carrier.BROADCAST,
-}
-KIND_ALIASES: dict[str, LineKind] = {
-    "mpls-vpn": LineKind.MPLS_VPN,
-    "mplsvpn": LineKind.MPLS_VPN,
-    "裸纤": LineKind.DARK_FIBRE,
-    "互联网": LineKind.INTERNET,
-    "光宽带": LineKind.BROADBAND,
-    "4g": LineKind.CELLULAR,
-    "5g": LineKind.CELLULAR,
-    "4g-5g": LineKind.CELLULAR,
-    "无线": LineKind.CELLULAR,
-}
-CLASSIFIED_WORDS: dict[str, bool] = {
-    "是": True,
-    "涉密": True,
-    "y": True,
-    "yes": True,
-    "true": True,
-    "1": True,
-    "否": False,
-    "非涉密": False,
-    "不涉密": False,
-    "n": False,
-    "no": False,
-    "false": False,
-    "0": False,
-}
-# What people write in an optional number or date cell that has no value.
-PLACEHOLDERS = frozenset({"-", "--", "—", "——", "/", "无", "n/a", "na"})
+# Rows that are not lines: a totals row, and the signature lines under a table or the
+# 填报 lines above it (制表人：张三  审核人：李四  填报日期：2024年5月).
 TOTALS = re.compile(r"合\s*计|总\s*计|小\s*计")
+FURNITURE = re.compile(
+    r"^\s*(?:合\s*计|总\s*计|小\s*计|制\s*表|填\s*表|填\s*报|审\s*核|审\s*批|负\s*责\s*人|"
+    r"单位负责人|经办人|联系人|联系电话|注\s*[:：]|说\s*明\s*[:：]|备\s*注\s*[:：])"
+)
 
 # Line breaks and control characters: a cell value may end up in a device configuration.
 LINE_REF = re.compile(r"lines\[(\d+)\]")
@@ -114,20 +91,22 @@ class LedgerColumns(BaseModel):
     notice_days: Headers | None = None
     termination_terms: Headers | None = None
     classified: Headers | None = None
+    security_grade: Headers | None = None
+    funding_source: Headers | None = None
+    payer: Headers | None = None
     a_device: Headers | None = None
     a_interface: Headers | None = None
     z_end: Headers | None = None
     note: Headers | None = None
+    # Headers of columns the ledger does not keep, which look like one it does (主管单位 next
+    # to 单位名称): read as deliberately not imported instead of an error.
+    ignore: Headers | None = None
 
 
 def normalize_header(value: object) -> str:
     """Header text compared without spaces, bracket width or case: 带宽（M） = 带宽(m)."""
     text = unicodedata.normalize("NFKC", str(value)).casefold()
     return "".join(text.split())
-
-
-def normalize_word(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
 def _load_columns_file(
@@ -195,6 +174,23 @@ def get_ledger_columns(root: Path | None = None) -> dict[str, tuple[str, ...]]:
     if has_errors(problems):
         raise ProblemsError(problems)
     return columns
+
+
+def get_ignored_headers(root: Path | None) -> frozenset[str]:
+    """The headers a project's ledger_columns.yaml lists under ``ignore`` (normalized)."""
+    if root is None or not (root / COLUMNS_FILE).exists():
+        return frozenset()
+    own, _doc, problems = _load_columns_file(root / COLUMNS_FILE, COLUMNS_FILE)
+    if own is None:
+        raise ProblemsError(problems)
+    return frozenset(normalize_header(h) for h in own.ignore or ())
+
+
+def get_ledger_headers(root: Path | None = None) -> list[tuple[str, str, bool]]:
+    """(field, the header an export writes, required) for every column, in export order:
+    what a blank ledger template heads its columns with."""
+    columns = get_ledger_columns(root)
+    return [(name, columns[name][0], name in REQUIRED_FIELDS) for name in FIELDS]
 
 
 def columns_to_aliases(columns: Mapping[str, Sequence[str]]) -> dict[str, str]:

@@ -8,12 +8,13 @@ import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from govnet.ledger.columns import (
     HEADER_SEARCH_ROWS,
@@ -66,6 +67,7 @@ class Column:
     field: str
     index: int  # 0-based
     header: str  # as the sheet writes it
+    scale: Decimal = Decimal(1)  # a fee header in 万元: 10000 yuan a unit
 
     @property
     def label(self) -> str:
@@ -120,6 +122,46 @@ def _check_expansion(path: Path, label: str) -> None:
 
 
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_MERGE_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s+ref=\"([A-Z]{1,3}\d+:[A-Z]{1,3}\d+)\""
+)
+
+
+def _find_merged(sheet: Any) -> list[str]:
+    """The sheet's merged ranges (A3:A5), read from its XML: openpyxl's read-only sheets do
+    not keep them, and a merged range holds its value in its top-left cell only."""
+    found: list[str] = []
+    tail = b""
+    with sheet._get_source() as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            found += [m.decode() for m in _MERGE_TAG.findall(data)]
+            cut = data.rfind(b"<")  # keep an element cut by the chunk for the next round
+            tail = data[cut:] if cut >= 0 and data.find(b">", cut) < 0 else b""
+    return list(dict.fromkeys(found))
+
+
+def fill_merged(rows: list[list[object]], ranges: Sequence[str]) -> list[str]:
+    """Each merged range's value written down its first column (单位名称 merged over the rows
+    of its lines is that unit on every row); the ranges that spanned several rows."""
+    filled: list[str] = []
+    for ref in ranges:
+        first_col, first_row, _last_col, last_row = range_boundaries(ref)
+        if first_row is None or last_row is None or first_col is None or last_row == first_row:
+            continue
+        if first_row > len(rows):
+            continue
+        top = rows[first_row - 1]
+        value = top[first_col - 1] if first_col <= len(top) else None
+        if is_empty(value):
+            continue
+        for index in range(first_row, min(last_row, len(rows))):
+            row = rows[index]
+            row.extend([None] * (first_col - len(row)))
+            if is_empty(row[first_col - 1]):
+                row[first_col - 1] = value
+        filled.append(ref)
+    return filled
 
 
 def _has_formulas(sheet: Any) -> bool:
@@ -168,7 +210,7 @@ def _check_calculated(sheet: Any, label: str) -> None:
 
 def _read_workbook(
     path: Path, label: str, sheet: str | None, aliases: Mapping[str, str], accepted: str
-) -> tuple[str, list[list[object]]]:
+) -> tuple[str, list[list[object]], list[str]]:
     with path.open("rb") as handle:
         head = handle.read(len(XLS_MAGIC))
     if head == XLS_MAGIC:
@@ -202,7 +244,7 @@ def _read_workbook(
                     continue
                 rows = _sheet_to_rows(candidate)
                 _check_calculated(candidate, label)
-                return candidate.title, rows
+                return candidate.title, rows, fill_merged(rows, _find_merged(candidate))
             except ProblemsError:
                 raise
             except Exception as exc:  # a damaged sheet part
@@ -247,8 +289,9 @@ def _read_csv(path: Path, label: str) -> list[list[object]]:
 
 def read_table(
     source: Path, label: str, sheet: str | None, columns: Mapping[str, Sequence[str]]
-) -> tuple[str | None, list[list[object]]]:
-    """The sheet's name and its rows as read (index 0 is row 1); ProblemsError if unreadable."""
+) -> tuple[str | None, list[list[object]], list[str]]:
+    """The sheet's name, its rows as read (index 0 is row 1) with merged cells filled down, and
+    the merged ranges filled; ProblemsError if unreadable."""
     aliases = columns_to_aliases(columns)
     accepted = (
         f"within the first {HEADER_SEARCH_ROWS} rows the ledger needs a circuit-id column "
@@ -278,43 +321,7 @@ def read_table(
                 raise file_error(label, "the file is empty")
             if find_header(rows, aliases) is None:
                 raise file_error(label, f"no header row: {accepted}")
-            return None, rows
+            return None, rows, []
         return _read_workbook(source, label, sheet, aliases, accepted)
     except OSError as exc:
         raise file_error(label, f"cannot read: {exc.strerror or exc}") from None
-
-
-def header_to_columns(
-    rows: Sequence[Sequence[object]], at: int, aliases: Mapping[str, str], source: Source
-) -> tuple[dict[str, Column], int, list[Problem]]:
-    """The column of each field, and the index of the first data row.
-
-    A row right under the header whose cells are all header names is a second header row
-    (设备 | 接口 under a merged "A端"), read as part of the header.
-    """
-    columns: dict[str, Column] = {}
-    problems: list[Problem] = []
-    header_rows = [at]
-    below = rows[at + 1] if at + 1 < len(rows) else []
-    below_cells = [c for c in below if not is_empty(c)]
-    if below_cells and all(normalize_header(c) in aliases for c in below_cells):
-        header_rows.append(at + 1)
-    for index in header_rows:
-        for position, cell in enumerate(rows[index]):
-            if is_empty(cell):
-                continue
-            name = aliases.get(normalize_header(cell))
-            if name is None:
-                continue  # 序号, 联系人 ...: columns the ledger does not keep
-            column = Column(name, position, str(cell).strip())
-            first = columns.setdefault(name, column)
-            if first is not column and first.index != position:
-                problems.append(
-                    source.get_problem(
-                        f"a second column for {name} (the first is {first.label}): "
-                        "delete or rename one",
-                        index + 1,
-                        column,
-                    )
-                )
-    return columns, header_rows[-1] + 1, problems

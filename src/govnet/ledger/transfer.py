@@ -15,16 +15,20 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from govnet.ledger.cells import cell_to_text, float_to_text, get_parsers, relocate, rows_to_lines
+from govnet.ledger.cells import get_parsers, relocate, rows_to_lines
 from govnet.ledger.columns import (
     FIELDS,
     REQUIRED_FIELDS,
     SHEET_TITLE,
     columns_to_aliases,
+    get_ignored_headers,
     get_ledger_columns,
 )
 from govnet.ledger.files import lines_to_yaml, load_project
-from govnet.ledger.sheets import Source, file_error, find_header, header_to_columns, read_table
+from govnet.ledger.headers import read_header
+from govnet.ledger.sheets import Column, Source, file_error, find_header, read_table
+from govnet.ledger.values import cell_to_text, float_to_text
+from govnet.ledger.vocabulary import get_ledger_vocabulary
 from govnet.model.divisions import DivisionTree
 from govnet.model.files import neutralise_csv_cell, write_atomically_with
 from govnet.model.inventory import (
@@ -36,7 +40,7 @@ from govnet.model.inventory_files import (
     check_lines,
     get_inventory,
 )
-from govnet.model.labels import CARRIER_LABELS, KIND_LABELS
+from govnet.model.labels import CARRIER_LABELS, KIND_LABELS, SECURITY_GRADE_LABELS
 from govnet.model.problems import (
     Problem,
     ProblemsError,
@@ -56,6 +60,13 @@ class ImportResult:
     removed: list[str]  # in lines.yaml before, not in the file
     written: bool  # False on dry_run
     warnings: tuple[Problem, ...] = ()  # e.g. a line with no fee: imported, but worth a look
+    # Every column, read or not: (field, column as "column C 单位名称", yuan per unit) read;
+    # the labels of those not read (序号, 联系人); rows that are not lines (row, what it says:
+    # 合计, 制表人：张三); merged ranges filled down (A3:A5).
+    used: tuple[tuple[str, str, Decimal], ...] = ()
+    ignored: tuple[str, ...] = ()
+    skipped: tuple[tuple[int, str], ...] = ()
+    merged: tuple[str, ...] = ()
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -77,14 +88,16 @@ def import_ledger(
     """
     label = str(source)
     columns = get_ledger_columns(root)
-    sheet_read, rows = read_table(source, label, sheet, columns)
+    vocabulary = get_ledger_vocabulary(root)
+    sheet_read, rows, merged = read_table(source, label, sheet, columns)
     project = load_project(root, tree)
     where = Source(label, sheet_read)
 
     aliases = columns_to_aliases(columns)
     header_at = find_header(rows, aliases)
     assert header_at is not None  # read_table returns only tables with a header row
-    found, start, problems = header_to_columns(rows, header_at, aliases, where)
+    header = read_header(rows, header_at, columns, aliases, get_ignored_headers(root), where)
+    found, start, problems = header.columns, header.start, list(header.problems)
     for name in REQUIRED_FIELDS:
         if name not in found:
             message = f"no column for {name}: head one {' / '.join(columns[name])}"
@@ -92,7 +105,7 @@ def import_ledger(
     if has_errors(problems):
         raise ProblemsError(problems)
 
-    parsed = rows_to_lines(rows, start, found, get_parsers(project.units), where)
+    parsed = rows_to_lines(rows, start, found, get_parsers(project.units, vocabulary), where)
     if parsed.count == 0:
         raise ProblemsError([where.get_problem("no lines under the header row", header_at + 1)])
     located = list(parsed.problems)
@@ -128,7 +141,15 @@ def import_ledger(
         removed=removed,
         written=not dry_run,
         warnings=tuple(problems),
+        used=tuple((c.field, c.label, c.scale) for c in sorted(found.values(), key=_by_index)),
+        ignored=tuple(header.ignored),
+        skipped=tuple(parsed.skipped),
+        merged=tuple(merged),
     )
+
+
+def _by_index(column: Column) -> int:
+    return column.index
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -150,6 +171,8 @@ def _line_to_cells(line: Line, unit_labels: Mapping[str, str]) -> list[object]:
     values["kind"] = KIND_LABELS[line.kind]
     if line.classified is not None:
         values["classified"] = "是" if line.classified else "否"
+    if line.security_grade is not None:
+        values["security_grade"] = SECURITY_GRADE_LABELS[line.security_grade]
     return [values[name] for name in FIELDS]
 
 
@@ -187,6 +210,8 @@ def _write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[objec
             elif isinstance(value, str):
                 cell.value = value
                 cell.data_type = "s"  # text that starts with "=" stays text, never a formula
+                if "\n" in value:  # a 备注 over several lines shows them
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
             else:
                 cell.value = value  # type: ignore[assignment]
     for col, text in enumerate(header, start=1):

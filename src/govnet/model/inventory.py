@@ -87,6 +87,16 @@ def _check_text(value: str) -> str:
     return value
 
 
+def _check_lines_text(value: str) -> str:
+    """Free text kept as written over several lines (a ledger's 备注): each line as
+    :func:`_check_text` asks, joined by a plain line feed (Excel writes CR LF or LF).
+
+    >>> _check_lines_text("2019年扩容\\r\\n原带宽2M ")
+    '2019年扩容\\n原带宽2M'
+    """
+    return "\n".join(_check_text(part) for part in value.strip().splitlines())
+
+
 def _check_key(value: str) -> str:
     if not _KEY.match(value):
         raise ValueError("must be lowercase letters, digits, '-' or '_' (at most 64)")
@@ -137,6 +147,8 @@ def _check_address(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=200)]
 LongText = Annotated[str, AfterValidator(_check_text), Field(min_length=1, max_length=500)]
+# Several lines of free text; never reaches a device configuration.
+NoteText = Annotated[str, AfterValidator(_check_lines_text), Field(min_length=1, max_length=1000)]
 Key = Annotated[str, AfterValidator(_check_key)]
 DivisionCode = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_check_division_code)]
 Address = Annotated[str, AfterValidator(_check_address)]
@@ -245,6 +257,24 @@ class LineKind(StrEnum):
     OTHER = "other"
 
 
+class SecurityGrade(StrEnum):
+    """A line's protection grade: 等级保护 level 1-4 for a non-classified system (GB/T
+    22239-2019), or 分级保护 by the highest secrecy level it carries for a classified one
+    (BMB17: 秘密/机密/绝密). The codes are pinyin for the Chinese terms engineers use."""
+
+    DENGBAO_1 = "dengbao_1"
+    DENGBAO_2 = "dengbao_2"
+    DENGBAO_3 = "dengbao_3"
+    DENGBAO_4 = "dengbao_4"
+    FENBAO_MIMI = "fenbao_mimi"
+    FENBAO_JIMI = "fenbao_jimi"
+    FENBAO_JUEMI = "fenbao_juemi"
+
+    @property
+    def is_classified(self) -> bool:
+        return self.value.startswith("fenbao")
+
+
 CircuitId = Annotated[
     str,
     BeforeValidator(_int_to_str),
@@ -270,10 +300,14 @@ class Line(Frozen):
     # What ending the contract early costs, as the contract words it (违约/解约条款).
     termination_terms: LongText | None = None
     classified: bool | None = None
+    # 等保 level or 分保 secrecy level (SecurityGrade), 经费来源, 付费单位 as the ledger has them.
+    security_grade: SecurityGrade | None = None
+    funding_source: Text | None = None
+    payer: Text | None = None
     a_device: Annotated[str, Field(pattern=HOSTNAME_KEY.pattern)] | None = None
     a_interface: Annotated[Text, Field(max_length=100)] | None = None
-    z_end: Text
-    note: LongText | None = None
+    z_end: Text | None = None  # many ledgers leave the far end empty
+    note: NoteText | None = None
 
     @field_validator("contract_end")
     @classmethod
@@ -282,6 +316,18 @@ class Line(Frozen):
         if start is not None and end is not None and end < start:
             raise ValueError(f"{end} is before contract_start {start}")
         return end
+
+    @field_validator("security_grade")
+    @classmethod
+    def _grade_fits_secrecy(
+        cls, grade: SecurityGrade | None, info: ValidationInfo
+    ) -> SecurityGrade | None:
+        classified = info.data.get("classified")
+        if grade is not None and classified is not None and grade.is_classified != classified:
+            need = "分保 (秘密/机密/绝密)" if classified else "等保 (level 1-4)"
+            side = "classified" if classified else "not classified"
+            raise ValueError(f"the line is {side}: its grade must be {need}")
+        return grade
 
     def get_annual_fee(self) -> Decimal | None:
         """The yearly cost: the annual fee if given, else twelve months."""
@@ -489,6 +535,9 @@ class Inventory:
                     "notice_days": ln.notice_days,
                     "termination_terms": ln.termination_terms,
                     "classified": ln.classified,
+                    "security_grade": ln.security_grade.value if ln.security_grade else None,
+                    "funding_source": ln.funding_source,
+                    "payer": ln.payer,
                     "a_device": ln.a_device,
                     "a_interface": ln.a_interface,
                     "z_end": ln.z_end,

@@ -8,7 +8,7 @@ states are named in Chinese output (and English where a page offers it). No inte
 
 from __future__ import annotations
 
-from govnet.model.inventory import Carrier, ContactRole, LineKind, Role, UnitKind
+from govnet.model.inventory import Carrier, ContactRole, LineKind, Role, SecurityGrade, UnitKind
 from govnet.model.policy import Target
 
 TARGET_LABELS: dict[Target, str] = {
@@ -74,6 +74,15 @@ PLATFORM_LABELS: dict[str, str] = {
     "cisco_xe": "思科 IOS XE",
     "ruijie_os": "锐捷 RGOS",
     "zte_zxros": "中兴 ZXROS",
+}
+SECURITY_GRADE_LABELS: dict[SecurityGrade, str] = {
+    SecurityGrade.DENGBAO_1: "等保一级",
+    SecurityGrade.DENGBAO_2: "等保二级",
+    SecurityGrade.DENGBAO_3: "等保三级",
+    SecurityGrade.DENGBAO_4: "等保四级",
+    SecurityGrade.FENBAO_MIMI: "分保秘密级",
+    SecurityGrade.FENBAO_JIMI: "分保机密级",
+    SecurityGrade.FENBAO_JUEMI: "分保绝密级",
 }
 LEVEL_NAMES = {
     "province": "省",

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from govnet.model.labels import STATUS_NAMES, target_label
+from govnet.model.inventory import SecurityGrade
+from govnet.model.labels import SECURITY_GRADE_LABELS, STATUS_NAMES, target_label
 from govnet.model.policy import Target
 from govnet.reports.base import (
     COUNT,
@@ -47,6 +48,9 @@ class LineRow:
     target: str | None  # None: the latest classification does not have it
     rule: str | None
     status: str  # in_use, to_cancel, cancelled
+    security_grade: str | None = None  # a SecurityGrade value
+    funding_source: str | None = None  # 经费来源
+    payer: str | None = None  # 付费单位
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -80,6 +84,9 @@ def get_line_rows(latest: Snapshot, ledger: Iterable[LedgerLine]) -> list[LineRo
                 verdict.target.value if verdict else None,
                 verdict.rule if verdict else None,
                 status,
+                line.security_grade,
+                line.funding_source,
+                line.payer,
             )
         )
     return sorted(rows, key=lambda r: (r.unit, r.circuit_id))
@@ -130,6 +137,11 @@ STATUS_TEXTS = {
 }
 
 
+def grade_label(value: str | None) -> str | None:
+    """等保三级 / 分保机密级 for a stored grade; None when the ledger has none."""
+    return SECURITY_GRADE_LABELS[SecurityGrade(value)] if value else None
+
+
 class LinesSpec(ReportSpec[Lines]):
     name = "lines"
     help = "Every ledger line: its target, in use / to cancel / cancelled, fees and totals."
@@ -167,6 +179,7 @@ class LinesSpec(ReportSpec[Lines]):
         }
         totals = [
             [label, *[None] * 5, t["monthly_fee"], t["annual_fee"], None, f"{t['lines']} 条"]
+            + [None] * 3
             for label, t in [*sums, ("总计", every_fee)]
         ]
         columns = [
@@ -180,6 +193,9 @@ class LinesSpec(ReportSpec[Lines]):
             Column("年费（元）", MONEY),
             Column("整合目标"),
             Column("状态"),
+            Column("等保/分保"),
+            Column("经费来源"),
+            Column("付费单位"),
         ]
         cells = [
             [
@@ -193,6 +209,9 @@ class LinesSpec(ReportSpec[Lines]):
                 r["annual_fee"],
                 target_label(r["target"]),
                 STATUS_NAMES[r["status"]],
+                grade_label(r["security_grade"]),
+                r["funding_source"],
+                r["payer"],
             ]
             for r in every
         ]

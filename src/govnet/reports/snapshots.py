@@ -40,6 +40,9 @@ class LedgerLine:
     carrier: str = ""
     kind: str = ""
     bandwidth_mbps: float | None = None
+    security_grade: str | None = None  # a SecurityGrade value: 等保 level or 分保 secrecy
+    funding_source: str | None = None  # 经费来源
+    payer: str | None = None  # 付费单位
 
     @property
     def yearly(self) -> Decimal:
@@ -79,6 +82,9 @@ def get_ledger(store: Store) -> list[LedgerLine]:
             r["carrier"],
             r["kind"],
             r["bandwidth_mbps"],
+            r["security_grade"],
+            r["funding_source"],
+            r["payer"],
         )
         for r in store.get_inventory_rows("lines", include_retired=True)
     ]

@@ -131,9 +131,12 @@ class LineRow(InventoryRow, Base):
     notice_days: Mapped[int | None] = mapped_column(Integer)
     termination_terms: Mapped[str | None] = mapped_column(Text)
     classified: Mapped[bool | None] = mapped_column(Boolean)
+    security_grade: Mapped[str | None] = mapped_column(String(16))
+    funding_source: Mapped[str | None] = mapped_column(String(200))
+    payer: Mapped[str | None] = mapped_column(String(200))
     a_device: Mapped[str | None] = mapped_column(String(128))
     a_interface: Mapped[str | None] = mapped_column(String(100))
-    z_end: Mapped[str] = mapped_column(String(200))
+    z_end: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
 
 
