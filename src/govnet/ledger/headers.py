@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -119,7 +118,6 @@ def read_header(
         for position, cell in enumerate(rows[index]):
             if is_empty(cell):
                 continue
-            text = " ".join(unicodedata.normalize("NFKC", str(cell)).split())
             key = normalize_header(cell)
             name, scale, wrong = aliases.get(key), Decimal(1), None
             if name is None:
@@ -139,7 +137,7 @@ def read_header(
                         f"not a column the ledger reads, but it looks like {header} "
                         f"({field_name}): rename it {header} (a unit may follow, as in "
                         f"{header.split('（')[0]}（万元）), or if it is something else list "
-                        f"{text!r} under ignore: in {COLUMNS_FILE}",
+                        f"{' '.join(column.header.split())!r} under ignore: in {COLUMNS_FILE}",
                         index + 1,
                         column,
                     )
