@@ -324,6 +324,13 @@ def test_a_project_extends_the_vocabulary(
     assert (problem.file, problem.line, problem.field) == (VOCABULARY_FILE, 2, "carriers.unicom")
     assert "already means mobile" in problem.message
 
+    # a misspelt section or member names them too
+    (project / VOCABULARY_FILE).write_text("carrier:\n  other: [x]\nkinds:\n  fibre: [光]\n")
+    with pytest.raises(ProblemsError) as excinfo:
+        import_ledger(project, path, tree, dry_run=True)
+    found = {(p.line, p.field) for p in errors_of(excinfo)}
+    assert found == {(1, "carrier"), (4, "kinds.fibre")}
+
 
 def test_a_template_can_ask_for_the_columns_and_the_choices() -> None:
     headers = get_ledger_headers()
