@@ -26,7 +26,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from govnet.ledger import FIELDS as LEDGER_FIELDS
-from govnet.ledger import get_ledger_columns
+from govnet.ledger import get_ledger_choices, get_ledger_columns
+from govnet.ledger.columns import REQUIRED_FIELDS as LEDGER_REQUIRED
 from govnet.ledger.columns import SHEET_TITLE  # the ledger export's sheet
 from govnet.model.inventory import (
     HOSTNAME_RULE,
@@ -35,6 +36,7 @@ from govnet.model.inventory import (
     Inventory,
     LineKind,
     Role,
+    SecurityGrade,
     Unit,
 )
 from govnet.model.labels import (
@@ -43,6 +45,7 @@ from govnet.model.labels import (
     KIND_LABELS,
     PLATFORM_LABELS,
     ROLE_LABELS,
+    SECURITY_GRADE_LABELS,
     UNIT_KIND_LABELS,
 )
 
@@ -206,6 +209,7 @@ def _line_cells(inventory: Inventory, root: Path) -> tuple[list[str], list[list[
     labels: dict[type[Enum], dict[str, str]] = {
         Carrier: {k.value: v for k, v in CARRIER_LABELS.items()},
         LineKind: {k.value: v for k, v in KIND_LABELS.items()},
+        SecurityGrade: {k.value: v for k, v in SECURITY_GRADE_LABELS.items()},
     }
     rows: list[list[object]] = []
     for line in inventory.lines:
@@ -305,7 +309,7 @@ def _write_sheet(
 
 
 def _write_ledger(sheet: Worksheet, header: list[str], rows: list[list[object]]) -> None:
-    required = {"circuit_id", "unit", "network", "carrier", "kind", "z_end"}
+    required = set(LEDGER_REQUIRED)
     _write_rows(
         sheet,
         header,
@@ -317,12 +321,8 @@ def _write_ledger(sheet: Worksheet, header: list[str], rows: list[list[object]])
             for name in LEDGER_FIELDS
         ],
     )
-    lists = {
-        "carrier": _quoted(list(CARRIER_LABELS.values())),
-        "kind": _quoted(list(KIND_LABELS.values())),
-        "classified": _quoted([YES, NO]),
-        "unit": f"'{UNITS_SHEET}'!$B$2:$B${ROWS + 1}",
-    }
+    lists = {name: _quoted(words) for name, words in get_ledger_choices().items()}
+    lists["unit"] = f"'{UNITS_SHEET}'!$B$2:$B${ROWS + 1}"
     for index, name in enumerate(LEDGER_FIELDS, start=1):
         if name in lists:
             _add_list(sheet, index, lists[name], header[index - 1])
@@ -342,9 +342,16 @@ _LEDGER_HELP: dict[str, tuple[bool, str, str]] = {
     "notice_days": (False, "撤销前须提前书面通知运营商的天数", "30"),
     "termination_terms": (False, "合同中的提前解约/违约条款", ""),
     "classified": (False, "“是”或“否”", NO),
+    "security_grade": (
+        False,
+        "从下拉列表选择：等保一级至四级，涉密线路选分保秘密/机密/绝密级",
+        "等保二级",
+    ),
+    "funding_source": (False, "线路费用的经费来源", "区级财政预算"),
+    "payer": (False, "实际付费的单位", "潍坊市奎文区电子政务中心"),
     "a_device": (False, f"“{DEVICES_SHEET}”表中的设备名称（不掌握时留空）", ""),
     "a_interface": (False, "设备上的接口名，按厂商写法", "GigabitEthernet0/0/1"),
-    "z_end": (True, "线路对端位置", "市电子政务外网市级节点"),
+    "z_end": (False, "线路对端位置（不掌握时留空）", "市电子政务外网市级节点"),
     "note": (False, "其他说明", ""),
 }
 

@@ -109,6 +109,11 @@ def normalize_header(value: object) -> str:
     return "".join(text.split())
 
 
+def normalize_word(value: str) -> str:
+    """A word compared without case or width, its spaces collapsed (the workbook's sheets)."""
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+
 def _load_columns_file(
     path: Path, label: str
 ) -> tuple[LedgerColumns | None, YamlDoc | None, list[Problem]]:

@@ -1,8 +1,8 @@
 """ledger lines: security grade (等保/分保), funding source (经费来源) and payer (付费单位); the
 far end (对端) may be empty, as many ledgers leave it
 
-Revision ID: 0009_ledger_grade_funding
-Revises: 0008_line_contract_terms
+Revision ID: 0010_ledger_grade_funding
+Revises: 0009_county_unit_contacts
 Create Date: 2026-12-04 14:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_ledger_grade_funding"
-down_revision = "0008_line_contract_terms"
+revision = "0010_ledger_grade_funding"
+down_revision = "0009_county_unit_contacts"
 branch_labels = None
 depends_on = None
 
