@@ -150,6 +150,19 @@ def get_classification(project: Project, classify_run_id: int | None = None) -> 
     return result
 
 
+def get_stored_classification(
+    project: Project, classify_run_id: int | None = None
+) -> StoredClassification:
+    """:func:`get_classification` with its id (the latest by default): read, never made."""
+    if classify_run_id is None:
+        with project.store() as store:
+            runs = store.get_classify_runs()
+        if not runs:
+            raise UsageError("no classification yet: run `govnet classify` first")
+        classify_run_id = int(runs[-1]["id"])
+    return StoredClassification(classify_run_id, get_classification(project, classify_run_id))
+
+
 def explain(project: Project, subject: str, classify_run_id: int | None = None) -> Explanation:
     """The full reasoning for one network, line or unit of a stored classification."""
     result = get_classification(project, classify_run_id)

@@ -141,6 +141,9 @@ def explain_subject(c: Classification, key: str, policy: Policy | None = None) -
     for verdict in (*c.networks, *c.lines):
         if verdict.key == key:
             return _explain_verdict(c, verdict, policy)
+    for verdict in c.lines:  # a line with a circuit id, named by where it ends on a device
+        if verdict.host and f"{verdict.host}:{verdict.interface}" == key:
+            return _explain_verdict(c, verdict, policy)
     for unit in c.units:
         if unit.unit == key:
             return _explain_unit(c, unit)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from govnet.cli.common import (
@@ -14,7 +14,9 @@ from govnet.cli.common import (
     ClassificationOpt,
     JsonOpt,
     UserError,
+    WideOpt,
     app,
+    err,
     get_options,
     handles_errors,
     out,
@@ -22,8 +24,10 @@ from govnet.cli.common import (
     render_view,
     warn_survey_gaps,
 )
+from govnet.cli.tables import Cell, Col, print_table
 from govnet.model.labels import TARGET_LABELS
-from govnet.model.verdicts import Breach
+from govnet.model.verdicts import Breach, Classification, UnitAccess
+from govnet.reports.base import money
 
 
 def _classification_json(result: Any, classify_run_id: int | None) -> dict[str, Any]:
@@ -47,7 +51,19 @@ def render_breaches(breaches: list[Breach]) -> None:
     render_view(get_breach_lines(breaches))
 
 
-@app.command()
+classify_app = typer.Typer(
+    help="Give every business network and line a target with its evidence (stored);"
+    " `classify show` reads the latest without storing.",
+    invoke_without_command=True,
+)
+classify_app.info.name = "classify"
+app.add_typer(classify_app, name="classify")
+
+
+SHOW_HINT = "hint: `govnet classify show` lists the latest classification without storing a new one"
+
+
+@classify_app.callback()
 @handles_errors
 def classify(
     ctx: typer.Context,
@@ -55,16 +71,19 @@ def classify(
         int | None, typer.Option("--run", help="Survey run to classify (default: the latest).")
     ] = None,
     show: Annotated[
-        str,
-        typer.Option(help="What to list: networks, lines, all, or none (summary only)."),
-    ] = "networks",
+        str | None,
+        typer.Option(help="What to list: networks (default), lines, all, or none (summary only)."),
+    ] = None,
     allow_incomplete: AllowIncompleteOpt = False,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Give every business network and line a target with its evidence (stored)."""
     from govnet.app.classify import classify_checked
 
-    if show not in ("networks", "lines", "all", "none"):
+    if ctx.invoked_subcommand is not None:
+        return
+    if show not in (None, "networks", "lines", "all", "none"):
         raise UserError(f"--show {show!r}: use networks, lines, all or none")
     stored, gaps = classify_checked(get_options(ctx).get_project(), run, allow_incomplete)
     result = stored.result
@@ -74,37 +93,118 @@ def classify(
             {**_classification_json(result, stored.classify_run_id), "survey": gaps.to_dict()}
         )
         return
-    render_breaches(result.breaches)
-    counts = Table(
-        title=f"classification {stored.classify_run_id} of survey run {result.survey_run_id}",
-        title_justify="left",
+    render_classification(stored.classify_run_id, result, show or "networks", wide)
+    if show not in (None, "none"):
+        err.print(SHOW_HINT, markup=False)
+
+
+@classify_app.command("show")
+@handles_errors
+def classify_show(
+    ctx: typer.Context,
+    what: Annotated[
+        str, typer.Option("--what", help="What to list: networks, lines, units or all.")
+    ] = "all",
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Only this unit's networks, lines and exits.")
+    ] = None,
+    classification: ClassificationOpt = None,
+    wide: WideOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The latest stored classification (or --classification N), read only: nothing is
+    classified or stored."""
+    from govnet.app.classify import get_stored_classification
+
+    if what not in SHOWN:
+        raise UserError(f"--what {what!r}: use {', '.join(SHOWN)}")
+    stored = get_stored_classification(get_options(ctx).get_project(), classification)
+    result = stored.result
+    if unit is not None:
+        result = _of_unit(result, unit, stored.classify_run_id)
+    if as_json:
+        print_json(_classification_json(result, stored.classify_run_id))
+        return
+    render_classification(stored.classify_run_id, result, what, wide)
+
+
+SHOWN = ("networks", "lines", "units", "all")
+
+
+def _of_unit(result: Classification, unit: str, classify_run_id: int) -> Classification:
+    """The part of ``result`` about ``unit``; a unit it does not know is an error."""
+    if not any(u.unit == unit for u in result.units):
+        raise UserError(
+            f"--unit {unit!r}: no such unit in classification {classify_run_id}"
+            " (`govnet classify show --what units` lists them)"
+        )
+    return dataclasses.replace(
+        result,
+        breaches=[b for b in result.breaches if b.unit == unit],
+        networks=[v for v in result.networks if v.unit == unit],
+        lines=[v for v in result.lines if v.unit == unit],
+        units=[u for u in result.units if u.unit == unit],
+        findings=[f for f in result.findings if f.unit == unit],
     )
-    counts.add_column("target")
-    counts.add_column("networks", justify="right")
-    counts.add_column("lines", justify="right")
+
+
+def render_classification(
+    classify_run_id: int, result: Classification, show: str, wide: bool
+) -> None:
+    """Breaches, the count per target, then the networks, lines and/or units asked for."""
+    render_breaches(result.breaches)
     by_network = Counter(v.target for v in result.networks)
     by_line = Counter(v.target for v in result.lines)
-    for target, label in TARGET_LABELS.items():
-        if by_network[target] or by_line[target]:
-            counts.add_row(label, str(by_network[target]), str(by_line[target]))
-    counts.add_row("total", str(len(result.networks)), str(len(result.lines)))
-    out.print(counts)
+    counts = [
+        [label, str(by_network[target]), str(by_line[target])]
+        for target, label in TARGET_LABELS.items()
+        if by_network[target] or by_line[target]
+    ]
+    counts.append(["total", str(len(result.networks)), str(len(result.lines))])
+    print_table(
+        out,
+        [Col("target"), Col("networks", "right", keep=True), Col("lines", "right", keep=True)],
+        counts,
+        f"classification {classify_run_id} of survey run {result.survey_run_id}",
+        wide,
+    )
     subjects = {
         "networks": result.networks,
         "lines": result.lines,
         "all": [*result.networks, *result.lines],
+        "units": [],
         "none": [],
     }[show]
     if subjects:
-        table = Table(show_lines=False)
-        for column in ("id", "unit", "name", "target", "rule", "conf."):
-            table.add_column(column)
-        for v in subjects:
-            table.add_row(v.key, v.unit, v.name, v.target.value, v.rule, f"{v.confidence:.2f}")
-        out.print(table)
+        columns = [Col("id", keep=True), Col("unit", keep=True), Col("name"), Col("target")]
+        columns += [Col("rule"), Col("conf.", "right", keep=True)]
+        rows = [
+            [v.key, v.unit, v.name, v.target.value, v.rule, f"{v.confidence:.2f}"] for v in subjects
+        ]
+        print_table(out, columns, rows, wide=wide)
+    if show in ("units", "all") and result.units:
+        print_units(result.units, wide)
     for f in result.findings:
         out.print(f"  {f.kind}: {f.text}", markup=False)
     out.print("why: govnet explain ID   (a network id, circuit id, host:interface or unit)")
+
+
+def print_units(units: list[UnitAccess], wide: bool) -> None:
+    """Each unit with its access class and every internet exit, with what it costs."""
+    columns = [Col("unit", keep=True), Col("name"), Col("class", keep=True)]
+    columns += [Col("exit", keep=True), Col("kind"), Col("own"), Col("circuit", keep=True)]
+    columns += [Col("CNY/month", "right", keep=True), Col("CNY/year", "right", keep=True)]
+    rows: list[list[Cell]] = []
+    for u in units:
+        head: list[Cell] = [u.unit, u.name, u.category or "-"]
+        if not u.exits:
+            rows.append([*head, "-", "", "", "-", "-", "-"])
+        for e in u.exits:
+            where = f"{e.host}:{e.interface}" if e.host else "(ledger only)"
+            own: Cell = Text("own", style="red") if e.own_exit else "unified"
+            fees = [money(e.monthly_fee), money(e.annual_fee)]
+            rows.append([*head, where, e.kind, own, e.circuit_id or "-", *fees])
+    print_table(out, columns, rows, "units: access class A-F and internet exits", wide)
 
 
 @app.command()
@@ -115,6 +215,7 @@ def exits(
     all_units: Annotated[
         bool, typer.Option("--all", help="List every unit, not only those with an exit.")
     ] = False,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Internet exits per unit, its access class A-F, compliant or not; breaches first."""
@@ -131,26 +232,30 @@ def exits(
         )
         return
     render_breaches(result.breaches)
-    table = Table(title="internet exits (own = bypasses the extranet internet zone)")
-    for column in ("unit", "class", "exit", "kind", "signs", "own", "circuit", "CNY/month"):
-        table.add_column(column)
+    columns = [Col("unit", keep=True), Col("class", keep=True), Col("exit", keep=True)]
+    columns += [Col("kind"), Col("signs"), Col("own"), Col("circuit", keep=True)]
+    columns.append(Col("CNY/month", "right", keep=True))
+    rows: list[list[Cell]] = []
     for u in result.units:
         if not u.exits:
             if all_units:
-                table.add_row(u.unit, u.category or "-", "", "", "", "", "", "")
+                rows.append([u.unit, u.category or "-", "", "", "", "", "", ""])
             continue
         for e in u.exits:
-            table.add_row(
-                u.unit,
-                u.category or "-",
-                f"{e.host} {e.interface}" if e.host else "(ledger only)",
-                e.kind,
-                ", ".join(e.signs),
-                Text("own", style="red") if e.own_exit else "unified",
-                e.circuit_id or "-",
-                f"{e.monthly_fee:g}" if e.monthly_fee else "-",
+            rows.append(
+                [
+                    u.unit,
+                    u.category or "-",
+                    f"{e.host}:{e.interface}" if e.host else "(ledger only)",
+                    e.kind,
+                    ", ".join(e.signs),
+                    Text("own", style="red") if e.own_exit else "unified",
+                    e.circuit_id or "-",
+                    money(e.monthly_fee) if e.monthly_fee else "-",
+                ]
             )
-    out.print(table)
+    title = "internet exits (own = bypasses the extranet internet zone)"
+    print_table(out, columns, rows, title, wide)
     own = [u for u in result.units if u.own_exit]
     classes = Counter(u.category or "-" for u in result.units)
     out.print(

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from govnet import __version__
 from govnet.app.project import Project, ProjectError
+from govnet.cli.tables import Col, print_table
 from govnet.model.divisions import DivisionImportError, Level
 from govnet.model.problems import Problem, ProblemsError, UsageError
 from govnet.model.redact import get_url_secrets, scrub
@@ -244,6 +244,16 @@ AllowIncompleteOpt = Annotated[
 ]
 
 
+WideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="Tables at their full width, whatever the terminal's (for `less -S` or a file);"
+        " otherwise a table too wide for the terminal is listed as records.",
+    ),
+]
+
+
 ClassificationOpt = Annotated[
     int | None,
     typer.Option("--classification", help="A stored classification (default: the latest)."),
@@ -301,16 +311,13 @@ def warn_survey_gaps(gaps: SurveyGaps) -> None:
         err.print(f"  hosts without a result: {', '.join(gaps.missing)}", markup=False)
 
 
-def render_view(view: View) -> None:
-    """A report's terminal view: its tables drawn with rich, its lines as they are."""
+def render_view(view: View, wide: bool = False) -> None:
+    """A report's terminal view: its tables drawn so that no id, code or figure is cut
+    (:mod:`govnet.cli.tables`), its lines as they are."""
     for block in view:
         if isinstance(block, ViewTable):
-            table = Table(title=block.title, title_justify="left")
-            for column in block.columns:
-                table.add_column(column.header, justify=column.justify, no_wrap=column.no_wrap)
-            for row in block.rows:
-                table.add_row(*row)
-            out.print(table)
+            columns = [Col(c.header, c.justify, keep=c.no_wrap) for c in block.columns]
+            print_table(out, columns, block.rows, block.title, wide)
         elif not block.spans:
             out.print()
         elif all(style is None for _, style in block.spans):

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from govnet.app.project import Project, ProjectError
 from govnet.cli.common import JsonOpt, app, get_options, handles_errors, out, print_json
+from govnet.cli.tables import Col, print_table
 from govnet.model.divisions import Level
 
 divisions_app = typer.Typer(
@@ -44,14 +44,12 @@ def divisions_show(
         print_json(data)
         return
     out.print(f"{data['full_name']}  {division.code}  ({division.level.value})")
-    table = Table(show_header=True)
-    table.add_column("code")
-    table.add_column("name")
-    table.add_column("type")
-    for child, kind in zip(children, view.child_types, strict=True):
-        table.add_row(child.code, child.name, kind)
+    rows = [
+        [child.code, child.name, kind]
+        for child, kind in zip(children, view.child_types, strict=True)
+    ]
     if children:
-        out.print(table)
+        print_table(out, [Col("code", keep=True), Col("name"), Col("type")], rows)
     counts = ", ".join(f"{n} {label}" for label, n in data["counts"].items())
     listed = "children" if level is None else f"{level.value}-level divisions below"
     out.print(f"{len(children)} {listed}" + (f": {counts}" if counts else ""))

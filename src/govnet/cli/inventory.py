@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from govnet.cli.common import (
     EXIT_ERROR,
@@ -19,6 +18,7 @@ from govnet.cli.common import (
     print_json,
     print_problems,
 )
+from govnet.cli.tables import Col, print_table
 from govnet.model.problems import has_errors
 from govnet.store import SyncResult
 
@@ -94,23 +94,24 @@ def describe_sync(result: SyncResult) -> str:
 
 
 def render_summary(summary: dict[str, Any]) -> None:
-    table = Table(title="inventory", show_header=True)
-    table.add_column("what")
-    table.add_column("count", justify="right")
+    table: list[list[str]] = []
     for division in summary["divisions"]:
-        table.add_row("division", f"{division['name']} {division['code']}")
+        table.append(["division", f"{division['name']} {division['code']}"])
     for kind, n in sorted(summary["units"].items()):
-        table.add_row(f"units: {kind}", str(n))
-    table.add_row("units carrying classified business", str(summary["classified_units"]))
+        table.append([f"units: {kind}", str(n)])
+    table.append(["units carrying classified business", str(summary["classified_units"])])
     for platform, n in sorted(summary["devices"].items()):
-        table.add_row(f"devices: {platform}", str(n))
+        table.append([f"devices: {platform}", str(n)])
     for kind, n in sorted(summary["lines"].items()):
-        table.add_row(f"lines: {kind}", str(n))
-    table.add_row("ledger fees per year (CNY)", f"{summary['annual_fees']:,.2f}")
-    table.add_row(
-        "towns with a unit / all towns", f"{summary['towns_with_unit']} / {summary['towns_total']}"
+        table.append([f"lines: {kind}", str(n)])
+    table.append(["ledger fees per year (CNY)", f"{summary['annual_fees']:,.2f}"])
+    table.append(
+        [
+            "towns with a unit / all towns",
+            f"{summary['towns_with_unit']} / {summary['towns_total']}",
+        ]
     )
-    out.print(table)
+    print_table(out, [Col("what"), Col("count", "right", keep=True)], table, "inventory")
 
 
 @inventory_app.command("import")

@@ -6,7 +6,6 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from govnet.cli.common import (
     EXIT_ERROR,
@@ -14,6 +13,7 @@ from govnet.cli.common import (
     ClassificationOpt,
     JsonOpt,
     UserError,
+    WideOpt,
     app,
     err,
     get_credentials,
@@ -23,6 +23,8 @@ from govnet.cli.common import (
     print_json,
     warn_survey_gaps,
 )
+from govnet.cli.tables import Col, print_table
+from govnet.reports.base import money
 
 
 @app.command()
@@ -54,6 +56,7 @@ def plan(
             help="Cancel a plan: its RDs, RTs, VLANs and links go back to the district registry.",
         ),
     ] = None,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Cutover plans per department: plan.md/html/docx, the carriers' work orders, configs,
@@ -98,21 +101,24 @@ def plan(
             ]
         )
         return
-    table = Table(title="cutover plans", title_justify="left")
-    for column in ("plan", "unit", "steps", "devices", "blocked", "lines to cancel", "CNY/year"):
-        table.add_column(column, no_wrap=column == "unit")
+    columns = [Col("plan", keep=True), Col("unit", keep=True)]
+    columns += [Col(c, "right", keep=True) for c in ("steps", "devices", "blocked")]
+    columns += [Col("lines to cancel", "right", keep=True), Col("CNY/year", "right", keep=True)]
+    rows = []
     for w in written:
         p = w.plan
-        table.add_row(
-            str(w.plan_id),
-            p.unit,
-            str(len(p.steps)),
-            str(len(p.hosts)),
-            str(len(p.blocked)) if p.blocked else "-",
-            str(len(p.cancel)),
-            f"{p.annual_saving:,.0f}",
+        rows.append(
+            [
+                str(w.plan_id),
+                p.unit,
+                str(len(p.steps)),
+                str(len(p.hosts)),
+                str(len(p.blocked)) if p.blocked else "-",
+                str(len(p.cancel)),
+                money(p.annual_saving),
+            ]
         )
-    out.print(table)
+    print_table(out, columns, rows, "cutover plans", wide)
     for w in written:
         out.print(f"  {w.plan.unit}: {w.path / 'plan.md'}", markup=False)
         if w.missing_hosts:

@@ -22,6 +22,7 @@ from govnet.cli.common import (
     JsonOpt,
     LevelOpt,
     UserError,
+    WideOpt,
     app,
     get_options,
     handles_errors,
@@ -43,14 +44,18 @@ app.add_typer(report_app, name="report")
 
 
 def show_reports(
-    reports: Reports, shown: Sequence[ReportSpec[Any]], as_json: bool, written: list[Path]
+    reports: Reports,
+    shown: Sequence[ReportSpec[Any]],
+    as_json: bool,
+    written: list[Path],
+    wide: bool = False,
 ) -> None:
     """The first report's JSON, or every shown report's view and the files written."""
     if as_json:
         print_json(reports.data_of(shown[0]))
         return
     for report in shown:
-        render_view(report.view(reports.rows_of(report), reports.data_of(report)))
+        render_view(report.view(reports.rows_of(report), reports.data_of(report)), wide)
     for path in written:
         out.print(f"written: {path}", markup=False)
 
@@ -59,12 +64,18 @@ def add_report_command(name: str) -> None:
     """`govnet report <name> [--format csv,json] [--json]` for a report of the registry."""
     report = get_report(name)
 
-    def command(ctx: typer.Context, formats: FormatOpt = None, as_json: JsonOpt = False) -> None:
+    def command(
+        ctx: typer.Context,
+        formats: FormatOpt = None,
+        wide: WideOpt = False,
+        as_json: JsonOpt = False,
+    ) -> None:
         wanted = get_formats(formats)
         project = get_options(ctx).get_project()
         shown = get_shown(name)
         reports = load_reports(project, registry=shown)
-        show_reports(reports, shown, as_json, write_report_files(project, reports, shown, wanted))
+        written = write_report_files(project, reports, shown, wanted)
+        show_reports(reports, shown, as_json, written, wide)
 
     command.__name__ = f"report_{name.replace('-', '_')}"
     report_app.command(name, help=report.help)(handles_errors(command))
@@ -116,6 +127,7 @@ def report_coverage(
     division: DivisionOpt = None,
     formats: FormatOpt = None,
     classification: ClassificationOpt = None,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Extranet coverage per division down to towns: units that should connect, connected
@@ -124,7 +136,8 @@ def report_coverage(
     project = get_options(ctx).get_project()
     reports = load_coverage(project, classification, division, level)
     shown = [get_report("coverage")]
-    show_reports(reports, shown, as_json, write_report_files(project, reports, shown, wanted))
+    written = write_report_files(project, reports, shown, wanted)
+    show_reports(reports, shown, as_json, written, wide)
 
 
 def add_registry_commands() -> None:

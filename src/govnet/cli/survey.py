@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from govnet.cli.common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     JsonOpt,
+    WideOpt,
     app,
     err,
     get_credentials,
@@ -22,6 +22,7 @@ from govnet.cli.common import (
     out,
     print_json,
 )
+from govnet.cli.tables import Col, print_table
 
 survey_app = typer.Typer(
     help="Survey devices over SSH or from saved files.", invoke_without_command=True
@@ -143,7 +144,7 @@ def survey_callback(
 
 @survey_app.command("runs")
 @handles_errors
-def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+def survey_runs(ctx: typer.Context, wide: WideOpt = False, as_json: JsonOpt = False) -> None:
     """Every survey run: campaign, source, status, hosts."""
     from govnet.app.survey import list_runs
 
@@ -151,16 +152,11 @@ def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(runs)
         return
-    table = Table()
-    table.add_column("run", no_wrap=True)
-    table.add_column("campaign", no_wrap=True)
-    table.add_column("shard", no_wrap=True)
-    table.add_column("source", overflow="fold")
-    table.add_column("machine", overflow="fold")
-    for name in ("status", "hosts", "started", "finished"):
-        table.add_column(name, no_wrap=True)
-    for r in runs:
-        table.add_row(
+    columns = [Col("run", keep=True), Col("campaign", keep=True), Col("shard", keep=True)]
+    columns += [Col("source"), Col("machine")]
+    columns += [Col(name, keep=True) for name in ("status", "hosts", "started", "finished")]
+    rows = [
+        [
             str(r["id"]),
             r["campaign"] or "",
             r["shard"] or "",
@@ -170,8 +166,10 @@ def survey_runs(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             str(r["hosts"]),
             f"{r['started_at']:%H:%M:%S}",
             f"{r['finished_at']:%H:%M:%S}" if r["finished_at"] else "",
-        )
-    out.print(table)
+        ]
+        for r in runs
+    ]
+    print_table(out, columns, rows, wide=wide)
 
 
 @survey_app.command("show")
@@ -180,6 +178,7 @@ def survey_show(
     ctx: typer.Context,
     hostname: Annotated[str, typer.Argument(help="Inventory hostname.")],
     run: Annotated[int | None, typer.Option(help="Survey run (default: the latest).")] = None,
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """One host's status and facts from a survey run."""
@@ -205,18 +204,15 @@ def survey_show(
         + (f", router ID {d.router_id}" if d.router_id else ""),
         markup=False,
     )
-    table = Table()
-    table.add_column("interface", no_wrap=True)
-    table.add_column("state", no_wrap=True)
-    table.add_column("addresses", no_wrap=True)
-    table.add_column("vpn instance")
-    table.add_column("description", overflow="fold")
+    columns = [Col("interface", keep=True), Col("state", keep=True), Col("addresses", keep=True)]
+    columns += [Col("vpn instance", keep=True), Col("description")]
+    rows = []
     for i in facts.interfaces:
         state = "up" if i.oper_up else "admin down" if i.admin_up is False else "down"
-        table.add_row(
-            i.name, state, " ".join(i.addresses), i.vpn_instance or "", i.description or ""
+        rows.append(
+            [i.name, state, " ".join(i.addresses), i.vpn_instance or "", i.description or ""]
         )
-    out.print(table)
+    print_table(out, columns, rows, wide=wide)
     out.print(
         f"vpn instances: {', '.join(v.name for v in facts.vpn_instances) or 'none'}; "
         f"routes: {len(facts.routes)}; neighbours: {len(facts.neighbours)}; "
@@ -231,6 +227,7 @@ def survey_diff(
     ctx: typer.Context,
     run_a: Annotated[int, typer.Argument(help="The earlier run.")],
     run_b: Annotated[int, typer.Argument(help="The later run.")],
+    wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """What changed between two runs: interfaces, addresses, VPN instances, routes, NAT."""
@@ -240,19 +237,10 @@ def survey_diff(
     if as_json:
         print_json([{"host": h, **vars(c)} for h, c in changes])
         return
-    table = Table(
-        "host",
-        "topic",
-        "what",
-        "change",
-        "before",
-        "after",
-        title=f"run {run_a} -> run {run_b}: {len(changes)} change(s)",
-        title_justify="left",
-    )
-    for host, c in changes:
-        table.add_row(host, c.topic, c.key, c.change, c.before or "", c.after or "")
-    out.print(table)
+    columns = [Col("host", keep=True), Col("topic"), Col("what", keep=True), Col("change")]
+    columns += [Col("before"), Col("after")]
+    rows = [[host, c.topic, c.key, c.change, c.before or "", c.after or ""] for host, c in changes]
+    print_table(out, columns, rows, f"run {run_a} -> run {run_b}: {len(changes)} change(s)", wide)
 
 
 @survey_app.command("export")
@@ -396,17 +384,12 @@ def render_survey_summary(summary: Any) -> None:
         f" {summary.done}/{summary.hosts} hosts in {summary.seconds:.1f} s"
         f" ({summary.rate:.1f}/s)"
     )
-    table = Table(title=title, title_justify="left")
-    table.add_column("status")
-    table.add_column("error")
-    table.add_column("hosts", justify="right")
     errors = Counter((f["status"], f["category"] or "") for f in summary.failed)
     ok = summary.by_status.get("ok", 0)
-    if ok:
-        table.add_row("ok", "", str(ok))
-    for (status, category), count in sorted(errors.items()):
-        table.add_row(status, category, str(count))
-    out.print(table)
+    rows = [["ok", "", str(ok)]] if ok else []
+    rows += [[status, category, str(count)] for (status, category), count in sorted(errors.items())]
+    columns = [Col("status"), Col("error"), Col("hosts", "right", keep=True)]
+    print_table(out, columns, rows, title)
     for failure in summary.failed[:20]:
         out.print(
             f"  {failure['hostname']}: {failure['status']} {failure['category'] or ''}:"

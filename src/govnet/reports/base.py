@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
@@ -129,7 +130,19 @@ class Section:
 class ViewColumn:
     header: str
     justify: Literal["left", "center", "right"] = "left"
-    no_wrap: bool = False
+    no_wrap: bool = False  # an id, a code, money or a count: never cut nor wrapped
+
+
+def money(value: float | Decimal | None) -> str:
+    """A fee as stored, to the fen (never rounded to the yuan), thousands grouped.
+
+    >>> money(2600), money(2600.5), money(None)
+    ('2,600', '2,600.50', '-')
+    """
+    if value is None:
+        return "-"
+    exact = Decimal(str(value)).quantize(Decimal("0.01"))
+    return f"{exact:,.0f}" if exact == exact.to_integral_value() else f"{exact:,.2f}"
 
 
 @dataclass(frozen=True)

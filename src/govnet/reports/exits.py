@@ -27,6 +27,7 @@ from govnet.reports.base import (
     ViewColumn,
     ViewLine,
     ViewTable,
+    money,
 )
 from govnet.reports.snapshots import Snapshot, get_exit_key
 
@@ -222,14 +223,14 @@ class ExitsSpec(ReportSpec[Exits]):
                 row["kind"],
                 row["carrier"] or "-",
                 row["circuit_id"] or "-",
-                "-" if row["annual_fee"] is None else f"{row['annual_fee']:,.0f}",
+                money(row["annual_fee"]),
                 f"已关闭 closed (run {row['closed_in']})" if row["closed_in"] else "开放 open",
             ]
             for row in data["exits"]
         ]
         table = ViewTable(
             "自建互联网出口 own internet exits",
-            [ViewColumn(h, no_wrap=h in ("设备", "接口")) for h in headers],
+            [ViewColumn(h, no_wrap=h in ("设备", "接口", "电路", "年费")) for h in headers],
             cells,
         )
         return [*get_breach_lines(rows.breaches), table]

@@ -29,6 +29,7 @@ from govnet.reports.base import (
     ViewColumn,
     ViewLine,
     ViewTable,
+    money,
 )
 from govnet.reports.snapshots import LedgerLine, Snapshot
 
@@ -230,7 +231,7 @@ class LinesSpec(ReportSpec[Lines]):
                 row["network"],
                 row["carrier"],
                 "-" if row["bandwidth_mbps"] is None else f"{row['bandwidth_mbps']:g}M",
-                "-" if row["monthly_fee"] is None else f"{row['monthly_fee']:,.0f}",
+                money(row["monthly_fee"]),
                 row["target"] or "-",
                 STATUS_TEXTS.get(row["status"], row["status"]),
             ]
@@ -239,7 +240,7 @@ class LinesSpec(ReportSpec[Lines]):
         view: View = [
             ViewTable(
                 "专线 ledger lines",
-                [ViewColumn(h, no_wrap=h == "电路编号") for h in headers],
+                [ViewColumn(h, no_wrap=h in ("电路编号", "带宽", "月费")) for h in headers],
                 cells,
             )
         ]
@@ -247,7 +248,8 @@ class LinesSpec(ReportSpec[Lines]):
             view.append(
                 ViewLine.plain(
                     f"{STATUS_TEXTS.get(status, status)}: {total['lines']} lines,"
-                    f" {total['monthly_fee']:,.0f} CNY a month, {total['annual_fee']:,.0f} a year"
+                    f" {money(total['monthly_fee'])} CNY a month,"
+                    f" {money(total['annual_fee'])} a year"
                 )
             )
         return view

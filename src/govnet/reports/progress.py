@@ -49,6 +49,7 @@ from govnet.reports.base import (
     ViewColumn,
     ViewLine,
     ViewTable,
+    money,
 )
 from govnet.reports.charts import line_chart, stacked_bar
 from govnet.reports.coverage import REPORT as COVERAGE
@@ -387,8 +388,8 @@ def tally_texts(tally: Tally) -> list[str]:
     cells = [str(getattr(tally, name)) for _, name in VIEW_COLUMNS]
     cells.append(f"{tally.exits_closed}/{tally.exits_found}")
     cells.append(str(tally.lines_cancelled))
-    cells.append(f"{tally.annual_saved:,.0f}")
-    cells.append(f"{tally.monthly_to_save * 12:,.0f}")
+    cells.append(money(tally.annual_saved))
+    cells.append(money(tally.monthly_to_save * 12))
     return cells
 
 
