@@ -23,6 +23,7 @@ from govnet.app.classify import get_classification
 from govnet.app.project import Project
 from govnet.classify.explain import explain_subject
 from govnet.cli import app
+from govnet.cli.common import SafeConsole, visible
 from govnet.cli.tables import Col, fit_widths, print_table
 from govnet.platforms import load_platforms
 from govnet.store import open_store
@@ -79,6 +80,20 @@ def test_wide_draws_the_table_whole_whatever_the_terminal() -> None:
     output = drawn(40, wide=True)
     assert "潍坊市潍城区自然资源局 电子政务外网 专线" in output and "…" not in output
     assert max(len(line) for line in output.splitlines()) > 40
+
+
+@pytest.mark.parametrize("width", [40, 80])
+def test_a_kept_cell_is_measured_as_shown_with_its_escapes(width: int) -> None:
+    """A control character is shown as its escape (four cells for one): measured so, the id
+    still prints whole, in a table or in a record."""
+    console = SafeConsole()
+    console.file = io.StringIO()
+    console.width = width
+    hostile = "r1-ce1:ge0/0\x1b]0;x\x07" + "\x1b[2J" * 3
+    print_table(console, [Col("id", keep=True), Col("note")], [[hostile, "long " * 6]])
+    output = console.file.getvalue()
+    assert visible(hostile) in output and "\x1b" not in output, output
+    assert ("┃ id" in output) == (width == 80)
 
 
 def test_the_widest_columns_give_way_first_and_none_below_its_floor() -> None:

@@ -95,6 +95,8 @@ def print_table(
     with ``wide``, as a table at its natural width."""
     if title:
         console.print(title, markup=False)
+    # Every cell as the console shows it (a control character as its escape), and measured so.
+    rows = [[console.render_str(c) if isinstance(c, str) else c for c in row] for row in rows]
     natural, kept = get_widths(columns, rows), get_kept_widths(columns, rows)
     if wide:
         table = _table(columns, rows, natural)
@@ -130,15 +132,11 @@ def print_records(console: Console, columns: Sequence[Col], rows: Sequence[Seque
     labels = [" ".join(c.header.split()) for c in columns]
     for row in rows:
         for index, (label, cell) in enumerate(zip(labels, row, strict=True)):
-            if index and not _plain(cell):
+            text = console.render_str(cell) if isinstance(cell, str) else cell
+            if index and not text.plain:
                 continue
             indent = "" if index == 0 else "  "
-            lines = _plain(cell).split("\n") if isinstance(cell, str) else [cell]
-            first: Cell = lines[0]
-            prefix = f"{indent}{label}: "
-            if isinstance(first, Text):
-                console.print(Text.assemble(prefix, first))
-            else:
-                console.print(prefix + first, markup=False)
-            for more in lines[1:]:
-                console.print(f"{indent}    {_plain(more)}", markup=False)
+            first, *more = text.split("\n")
+            console.print(Text.assemble(f"{indent}{label}: ", first))
+            for line in more:
+                console.print(Text.assemble(f"{indent}    ", line))
