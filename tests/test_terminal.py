@@ -258,3 +258,19 @@ def test_classify_stores_and_classify_show_filters_by_unit(classified: Classifie
     assert code == 1 and "--unit 'no-such-unit': no such unit in classification" in output
     code, output = invoke(classified.root, "classify", "show", "--what", "everything")
     assert code == 1 and "--what 'everything'" in output
+
+
+def test_report_lines_at_80_columns_prints_every_circuit_with_its_exact_monthly_fee(
+    classified: Classified,
+) -> None:
+    """A report's view (drawn by render_view): no circuit id cut, no fee rounded."""
+    env = {**classified.env, "COLUMNS": "80"}
+    done = run_govnet(classified.root, env, "report", "lines")
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stdout
+    printed = {row["电路编号"]: row["月费"] for row in parse(done.stdout) if "电路编号" in row}
+    stored = run_govnet_json(classified.root, classified.env, "report", "lines")["lines"]
+    assert len(printed) == len(stored) > 10
+    for line in stored:
+        want = None if line["monthly_fee"] is None else Decimal(str(line["monthly_fee"]))
+        assert fee(printed[line["circuit_id"]]) == want, line
