@@ -7,6 +7,7 @@ explain`, every fee it prints is compared with the stored one, and nothing is st
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from govnet.platforms import load_platforms
 from govnet.store import open_store
 from govnet.survey.collect import RawText
 from govnet.survey.offline import write_saved_host
-from govnet_cli import run_govnet, run_govnet_json
+from govnet_cli import run_govnet
 from govnet_lab.control import get_free_port_run, get_lab_paths
 from govnet_lab.district import load_district
 from govnet_lab.generate import generate_lab
@@ -96,6 +97,17 @@ def test_a_kept_cell_is_measured_as_shown_with_its_escapes(width: int) -> None:
     assert ("┃ id" in output) == (width == 80)
 
 
+def test_a_text_column_wraps_at_spaces_but_never_folds_a_phone_number() -> None:
+    """Levelled evenly, both columns would be 10 cells wide and fold the numbers."""
+    console = Console(file=io.StringIO(), width=28, color_system=None, soft_wrap=True)
+    people = "张三 13912345678 李四 0536-8234567 王五 13800001111"
+    print_table(console, [Col("单位"), Col("联系人")], [["潍坊市潍城区大数据局", people]])
+    output = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "┃ 单位" in output, output
+    for number in ("13912345678", "0536-8234567", "13800001111"):
+        assert number in output, output
+
+
 def test_the_widest_columns_give_way_first_and_none_below_its_floor() -> None:
     assert fit_widths([30, 20, 12], [30, 8, 8], 50) == [30, 10, 10]
     assert fit_widths([30, 20, 12], [30, 8, 8], 45) is None
@@ -125,6 +137,12 @@ def invoke(root: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout + result.stderr
 
 
+def invoke_json(root: Path, *args: str) -> Any:
+    result = runner.invoke(app, ["--project", str(root), *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
 @pytest.fixture(scope="module")
 def classified(tmp_path_factory: pytest.TempPathFactory) -> Classified:
     """A 16-router district surveyed from the outputs its routers give, then classified."""
@@ -141,7 +159,7 @@ def classified(tmp_path_factory: pytest.TempPathFactory) -> Classified:
         code, output = invoke(root, *args)
         assert code == 0, output
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "GOVNET_DB_URL")}
-    return Classified(root, env, run_govnet_json(root, env, "classify", "show"))
+    return Classified(root, env, invoke_json(root, "classify", "show"))
 
 
 KEYS = ("id", "unit", "exit", "circuit")
@@ -269,7 +287,7 @@ def test_report_lines_at_80_columns_prints_every_circuit_with_its_exact_monthly_
     assert done.returncode == 0, done.stderr
     assert "…" not in done.stdout
     printed = {row["电路编号"]: row["月费"] for row in parse(done.stdout) if "电路编号" in row}
-    stored = run_govnet_json(classified.root, classified.env, "report", "lines")["lines"]
+    stored = invoke_json(classified.root, "report", "lines")["lines"]
     assert len(printed) == len(stored) > 10
     for line in stored:
         want = None if line["monthly_fee"] is None else Decimal(str(line["monthly_fee"]))

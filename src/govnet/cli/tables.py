@@ -2,12 +2,12 @@
 
 rich shortens a cell that does not fit with an ellipsis: at 80 columns the ids that `govnet
 explain` needs and the fees were cut to ``c370702-ds…``. Here a column is either *kept*
-(ids, codes, money, counts: never cut, never wrapped) or text (wrapped, long words folded,
-never cut). When the kept columns and a readable sliver of each text column do not fit the
-terminal, the table is stacked into records instead, one ``header: value`` line per cell,
-each value on one line whatever its length (the terminal may fold it, a copy keeps it
-whole). ``wide`` draws the table at its natural width, whatever the terminal's (for
-``less -S`` or a file)."""
+(ids, codes, money, counts: never cut, never wrapped) or text (wrapped at spaces, a word
+folded only when longer than ``WHOLE_WORD``, never cut). When the kept columns and a
+readable sliver of each text column do not fit the terminal, the table is stacked into
+records instead, one ``header: value`` line per cell, each value on one line whatever its
+length (the terminal may fold it, a copy keeps it whole). ``wide`` draws the table at its
+natural width, whatever the terminal's (for ``less -S`` or a file)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ Cell = str | Text
 # A wrapped text column narrower than this (in cells: 4 Chinese characters) reads as noise:
 # the table is stacked instead.
 MIN_TEXT = 8
+
+# A word up to this long (a phone number, an interface, an address) is not folded in a text
+# column either: the column is at least as wide as its longest such word.
+WHOLE_WORD = 16
 
 
 @dataclass(frozen=True)
@@ -49,18 +53,25 @@ def get_widths(columns: Sequence[Col], rows: Sequence[Sequence[Cell]]) -> list[i
 
 def get_kept_widths(columns: Sequence[Col], rows: Sequence[Sequence[Cell]]) -> list[int]:
     """Each column's narrowest width that cuts nothing kept: a kept column's widest cell
-    or header word (a header may wrap: it is read, not typed); 0 for text columns."""
-    return [
-        _widest([*c.header.split(), *(_plain(row[i]) for row in rows)]) if c.keep else 0
-        for i, c in enumerate(columns)
-    ]
+    or header word (a header may wrap: it is read, not typed); a text column's longest word
+    up to ``WHOLE_WORD``."""
+    kept = []
+    for i, c in enumerate(columns):
+        if c.keep:
+            kept.append(_widest([*c.header.split(), *(_plain(row[i]) for row in rows)]))
+        else:
+            words = (cell_len(w) for row in rows for w in _plain(row[i]).split())
+            kept.append(max((w for w in words if w <= WHOLE_WORD), default=0))
+    return kept
 
 
 def get_floors(columns: Sequence[Col], widths: Sequence[int], kept: Sequence[int]) -> list[int]:
     """How narrow each column may be drawn: a kept column cuts nothing kept, a text column
-    keeps ``MIN_TEXT`` cells (or its natural width when narrower)."""
+    keeps ``MIN_TEXT`` cells and its words up to ``WHOLE_WORD`` (or its natural width when
+    narrower)."""
     return [
-        k if c.keep else min(w, MIN_TEXT) for c, w, k in zip(columns, widths, kept, strict=True)
+        k if c.keep else min(w, max(k, MIN_TEXT))
+        for c, w, k in zip(columns, widths, kept, strict=True)
     ]
 
 
