@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,7 @@ def start_lab(
     timeout: float = 60.0,
     handoff: str | None = None,
     platform: str | None = None,
+    authorized_keys: Mapping[str, Path] | None = None,
 ) -> LabStarted:
     """(Re)generate the district from the project, start the server, wait for its ports.
 
@@ -149,6 +151,7 @@ def start_lab(
                 str(paths.credentials),
                 "--host-key",
                 str(paths.host_key),
+                *(f"--authorized-keys={u}={p}" for u, p in (authorized_keys or {}).items()),
             ],
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -19,7 +19,7 @@ import re
 import resource
 import secrets
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from ipaddress import IPv4Address
 from pathlib import Path
 
@@ -42,14 +42,35 @@ CONFIGURATION = re.compile(r"^(?: sysname|hostname) ", re.MULTILINE)  # ...and e
 
 
 class _DeviceAuth(asyncssh.SSHServer):
-    """Password authentication against the lab's one username and password."""
+    """Password authentication against the lab's one username and password, and public
+    keys per user: ``authorized`` maps a user to its authorized_keys file.
 
-    def __init__(self, username: str, password: str, refuse: bool) -> None:
+    The keys are set per connection in ``begin_auth`` with
+    ``SSHServerConnection.set_authorized_keys``, as asyncssh's API reference says to
+    (https://asyncssh.readthedocs.io/en/latest/api.html#asyncssh.SSHServer.begin_auth:
+    "such as loading in the set of authorized keys for that user"); a user without a file
+    has no key login, as sshd(8) with no ~/.ssh/authorized_keys."""
+
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        refuse: bool,
+        authorized: Mapping[str, asyncssh.SSHAuthorizedKeys] | None = None,
+    ) -> None:
         self._username = username.encode()
         self._password = password.encode()
         self._refuse = refuse
+        self._authorized = authorized or {}
+        self._conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
 
     def begin_auth(self, username: str) -> bool:
+        keys = self._authorized.get(username)
+        if keys is not None and self._conn is not None and not self._refuse:
+            self._conn.set_authorized_keys(keys)
         return True
 
     def password_auth_supported(self) -> bool:
@@ -59,6 +80,17 @@ class _DeviceAuth(asyncssh.SSHServer):
         user_ok = secrets.compare_digest(username.encode(), self._username)
         password_ok = secrets.compare_digest(password.encode(), self._password)
         return user_ok and password_ok and not self._refuse
+
+
+def read_authorized(specs: Sequence[str]) -> dict[str, asyncssh.SSHAuthorizedKeys]:
+    """``USER=PATH`` each: the user's authorized_keys file (OpenSSH format)."""
+    found: dict[str, asyncssh.SSHAuthorizedKeys] = {}
+    for spec in specs:
+        user, sep, path = spec.partition("=")
+        if not sep or not user or not path:
+            raise ValueError(f"--authorized-keys {spec!r}: write USER=PATH")
+        found[user] = asyncssh.read_authorized_keys(path)
+    return found
 
 
 class LabServer:
@@ -75,8 +107,10 @@ class LabServer:
         slow_delay: float = SLOW_DELAY_S,
         page_lines: int = PAGE_LINES,
         network: Network | None = None,
+        authorized: Mapping[str, asyncssh.SSHAuthorizedKeys] | None = None,
     ) -> None:
         self.devices = list(devices)
+        self._authorized = dict(authorized or {})
         self.network = network  # the data plane ping and traceroute ask (None: no probes)
         self.host = host
         self.slow_delay = slow_delay
@@ -115,7 +149,7 @@ class LabServer:
         refuse = Fault.BAD_PASSWORD in device.faults
 
         def make_auth() -> asyncssh.SSHServer:
-            return _DeviceAuth(self._username, self._password, refuse)
+            return _DeviceAuth(self._username, self._password, refuse, self._authorized)
 
         async def serve(process: asyncssh.SSHServerProcess[bytes]) -> None:
             await self._serve(device, process)
@@ -358,6 +392,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--slow-delay", type=float, default=SLOW_DELAY_S)
     parser.add_argument("--page-lines", type=int, default=PAGE_LINES)
+    parser.add_argument(
+        "--authorized-keys",
+        action="append",
+        default=[],
+        metavar="USER=PATH",
+        help="an authorized_keys file for USER (key login); repeat for more users",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
@@ -374,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         slow_delay=args.slow_delay,
         page_lines=args.page_lines,
         network=network,
+        authorized=read_authorized(args.authorized_keys),
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(server, args.district.parent / APPLY_FOLDER))

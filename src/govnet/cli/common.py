@@ -39,7 +39,7 @@ from govnet.store import DB_URL_ENV, StoreError
 
 if TYPE_CHECKING:
     from govnet.app.classify import SurveyGaps
-    from govnet.survey.collect import Credentials
+    from govnet.model.access import Credentials
 
 EXIT_ERROR = 1
 
@@ -285,21 +285,40 @@ def get_options(ctx: typer.Context) -> Options:
     return obj
 
 
-def get_credentials() -> Credentials:
-    """From GOVNET_USERNAME / GOVNET_PASSWORD (GOVNET_SECRET for IOS enable), else a prompt."""
-    username = os.environ.get("GOVNET_USERNAME")
-    password = os.environ.get("GOVNET_PASSWORD")
-    if not username or not password:
-        if not sys.stdin.isatty():
-            raise UserError(
-                "no credentials: set GOVNET_USERNAME and GOVNET_PASSWORD"
-                " (for the lab: source .govnet/lab/credentials.env)"
-            )
-        username = username or typer.prompt("username")
-        password = password or typer.prompt("password", hide_input=True)
-    from govnet.survey.collect import Credentials  # paramiko: only for the commands that log in
+def get_credentials(project: Project | None = None) -> Credentials:
+    """Each host's login: its inventory ``access:`` settings and the credentials they name
+    (govnet.model.access: GOVNET_CRED_<NAME>_* or the keyring); hosts naming none use
+    GOVNET_USERNAME / GOVNET_PASSWORD (GOVNET_SECRET for IOS enable), else a prompt."""
+    from govnet.model.access import (
+        Access,
+        Credentials,
+        MissingCredentials,
+        get_default_lookup,
+        resolve_credentials,
+    )
 
-    return Credentials(username, password, os.environ.get("GOVNET_SECRET") or None)
+    lookup = get_default_lookup()
+    hosts: list[tuple[str, Access | None]] = [("", None)]
+    root = Path.cwd()
+    if project is not None:
+        inventory = project.get_inventory()
+        hosts, root = [(h.name, h.access) for h in inventory.hosts], inventory.root
+    default = None
+    uses_default = any(a is None or a.credentials is None for _, a in hosts)
+    if uses_default and not (lookup(None, "username") and lookup(None, "password")):
+        keyless = any(a is None or not (a.key_file or a.agent) for _, a in hosts)
+        if keyless and sys.stdin.isatty():
+            username = lookup(None, "username") or typer.prompt("username")
+            password = lookup(None, "password") or typer.prompt("password", hide_input=True)
+            default = Credentials(
+                username, password, lookup(None, "secret"), lookup(None, "passphrase")
+            )
+    try:
+        return resolve_credentials(hosts, root, lookup, default)
+    except MissingCredentials as exc:
+        raise UserError(
+            f"no credentials: {exc} (for the lab: source .govnet/lab/credentials.env)"
+        ) from None
 
 
 def warn_survey_gaps(gaps: SurveyGaps) -> None:

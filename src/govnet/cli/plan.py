@@ -196,7 +196,7 @@ def push(
         batch, report = push_all(
             project,
             refs,
-            get_credentials(),
+            get_credentials(project),
             commit=commit,
             on_step=on_step,
             on_request=ask_operators if stdin_is_terminal() else None,
@@ -228,7 +228,7 @@ def push(
 
         if rollback:
             raise UserError("`govnet push recover` takes no --rollback")
-        result = recover(project, host, get_credentials(), commit=commit, on_step=on_step)
+        result = recover(project, host, get_credentials(project), commit=commit, on_step=on_step)
     else:
         from govnet.app.push import push as push_to_host
 
@@ -236,7 +236,7 @@ def push(
             project,
             plan_ref,
             host,
-            get_credentials(),
+            get_credentials(project),
             commit=commit,
             rollback=rollback,
             on_step=on_step,

@@ -107,7 +107,7 @@ def survey_callback(
         with progress:
             summary = survey_offline(project, offline, options, progress.start, progress.advance)
     else:
-        credentials = get_credentials()
+        credentials = get_credentials(project)
         with progress:
             summary = survey(project, credentials, options, progress.start, progress.advance)
     if as_json:

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from govnet.model.access import Access
 from govnet.model.divisions import DivisionTree, Level
 from govnet.model.problems import SECRET_ERROR
 from govnet.model.text import CONTROL_CHARS, find_hidden_char, get_hidden_char_problem
@@ -352,6 +353,14 @@ class HostData(Frozen):
     division_code: DivisionCode
     site: Text
     role: Role
+    access: Access | None = None  # how govnet logs in (govnet.model.access)
+
+
+class SharedData(BaseModel):
+    """A group's or the defaults' ``data:``: anything, and ``access:`` checked."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    access: Access | None = None
 
 
 def _no_bool_port(value: Any) -> Any:
@@ -424,7 +433,7 @@ class Host(NornirEntry):
 
 
 class Group(NornirEntry):
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: SharedData = Field(default_factory=SharedData)
 
 
 class Defaults(Frozen):
@@ -432,7 +441,7 @@ class Defaults(Frozen):
     port: Port | None = None
     platform: str | None = None
     connection_options: dict[str, ConnectionOptions] = Field(default_factory=dict)
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: SharedData = Field(default_factory=SharedData)
     username: Credential = None
     password: Credential = None
 
@@ -472,6 +481,7 @@ class ResolvedHost:
     division_code: str
     site: str
     role: Role
+    access: Access | None = None  # merged from the host, its groups and the defaults
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from govnet.model.access import merge_access
 from govnet.model.divisions import DivisionTree, Level, get_level, get_parent_code
 from govnet.model.inventory import (
     KNOWN_PLATFORMS,
@@ -307,7 +308,8 @@ def _resolve_hosts(
             problems.append(
                 Problem(label, f"group {g!r} is not defined", line_of("groups"), name, "groups")
             )
-        chain += _group_chain(host.groups, groups)
+        host_groups = _group_chain(host.groups, groups)
+        chain += host_groups
         platform = next((e.platform for e in chain if e.platform), defaults.platform)
         address = next((e.hostname for e in chain if e.hostname), defaults.hostname)
         port = next((e.port for e in chain if e.port), defaults.port) or 22
@@ -341,9 +343,20 @@ def _resolve_hosts(
             )
             continue
         data = host.data
+        access = merge_access(
+            [data.access, *(g.data.access for g in host_groups), defaults.data.access]
+        )
         resolved.append(
             ResolvedHost(
-                name, address, port, platform, data.unit, data.division_code, data.site, data.role
+                name,
+                address,
+                port,
+                platform,
+                data.unit,
+                data.division_code,
+                data.site,
+                data.role,
+                access,
             )
         )
     return resolved, problems

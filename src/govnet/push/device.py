@@ -89,9 +89,10 @@ class Device:
         try:
             session = self.collectors.get_session(self.target.platform)
             assert session is not None  # checked before a Device is made
-            conn = connect(self.target, self.credentials, self.budget, session.device_type)
+            credentials = self.credentials.for_host(self.target.name)
+            conn = connect(self.target, credentials, self.budget, session.device_type)
             cli = Cli(conn.remote_conn, self.budget.command)
-            cli.start(session, self.credentials.secret or self.credentials.password)
+            cli.start(session, credentials.secret or credentials.password)
             yield cli
         except (DeviceError, Stopped):
             raise

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from paramiko.ssh_exception import SSHException
+from paramiko.ssh_exception import AuthenticationException, SSHException
 
+from govnet.model.access import Credentials as Credentials  # re-exported: callers import it here
 from govnet.platforms import SessionSpec
 
 # paramiko logs a traceback for every device that never sends its SSH banner; the survey
@@ -124,16 +125,6 @@ class RawText:
 
 
 @dataclass(frozen=True)
-class Credentials:
-    username: str
-    password: str
-    secret: str | None = None  # IOS enable secret; the password when not given
-
-    def __repr__(self) -> str:  # never in a log or a traceback
-        return f"Credentials(username={self.username!r}, password=***)"
-
-
-@dataclass(frozen=True)
 class Budget:
     """Time limits for one host, in seconds."""
 
@@ -181,6 +172,7 @@ def collect_host(
     conn: Any = None
     watchdog = _Watchdog(budget.host)
     try:
+        credentials = credentials.for_host(target.name)
         conn = connect(target, credentials, budget, session.device_type)
         watchdog.watch(conn)
         reader = Cli(conn.remote_conn, budget.command)
@@ -248,26 +240,45 @@ def connect(
     target: Target, credentials: Credentials, budget: Budget, device_type: str | None = None
 ) -> Any:
     """A logged-in netmiko connection (its channel is what :class:`Cli` drives), as netmiko's
-    ``device_type`` (the platform's name unless its session says another)."""
+    ``device_type`` (the platform's name unless its session says another); the host's own
+    credentials and SSH options (key, agent, ssh_config and its jump hosts, legacy
+    algorithms: :mod:`govnet.survey.ssh`)."""
     from netmiko import ConnectHandler
 
-    conn = ConnectHandler(
-        device_type=device_type or target.platform,
-        host=target.address,
-        port=target.port,
-        username=credentials.username,
-        password=credentials.password,
-        conn_timeout=budget.connect,
-        auth_timeout=budget.connect,
-        banner_timeout=budget.connect,
-        encoding="latin-1",
-        fast_cli=True,
-        allow_agent=False,
-        use_keys=False,
-        system_host_keys=False,
-        alt_host_keys=False,
-        auto_connect=False,
-    )
+    from govnet.survey.ssh import get_disabled_algorithms, get_route, get_transport_factory
+
+    credentials = credentials.for_host(target.name)
+    route = get_route(target, credentials, budget)
+    try:
+        conn = ConnectHandler(
+            device_type=device_type or target.platform,
+            host=route.host,
+            port=route.port,
+            username=credentials.username,
+            password=credentials.password or None,
+            conn_timeout=budget.connect,
+            auth_timeout=budget.connect,
+            banner_timeout=budget.connect,
+            encoding="latin-1",
+            fast_cli=True,
+            allow_agent=credentials.agent,
+            use_keys=route.key_file is not None,
+            key_file=route.key_file,
+            passphrase=credentials.passphrase,
+            disabled_algorithms=get_disabled_algorithms(credentials.legacy),
+            sock=route.sock,
+            system_host_keys=False,
+            alt_host_keys=False,
+            auto_connect=False,
+        )
+    except BaseException:
+        route.close()
+        raise
+    conn._govnet_route = route  # type: ignore[attr-defined]  # closed by close_quickly
+    if credentials.legacy:
+        params = conn._connect_params_dict
+        factory = get_transport_factory(credentials.legacy)
+        conn._connect_params_dict = lambda: {**params(), "transport_factory": factory}  # type: ignore[method-assign]
     conn._modify_connection_params()
     try:
         conn.establish_connection(width=511, height=1000)
@@ -384,8 +395,8 @@ def get_error_category(exc: BaseException, connected: bool) -> ErrorCategory:
         ReadTimeout,
     )
 
-    if isinstance(exc, NetmikoAuthenticationException):
-        return ErrorCategory.AUTH
+    if isinstance(exc, (NetmikoAuthenticationException, AuthenticationException)):
+        return ErrorCategory.AUTH  # the device's or a jump host's (govnet.survey.ssh)
     if isinstance(exc, ConnectionRefusedError) or "refused" in str(exc).lower():
         return ErrorCategory.REFUSED
     if isinstance(exc, (NetmikoTimeoutException, ReadTimeout, TimeoutError, socket.timeout)):
@@ -406,7 +417,7 @@ def get_error_message(exc: BaseException) -> str:
 
 def close_quickly(conn: Any) -> None:
     """Close the SSH session without netmiko's cleanup (it waits for silence on Huawei)."""
-    for part in ("remote_conn", "remote_conn_pre"):
+    for part in ("remote_conn", "remote_conn_pre", "_govnet_route"):
         closer = getattr(getattr(conn, part, None), "close", None)
         if closer is not None:
             with contextlib.suppress(Exception):
