@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from govnet.model.problems import SECRET_ERROR
@@ -38,10 +38,6 @@ LEGACY_ALGORITHMS = (
 )
 FIELDS = ("username", "password", "secret", "passphrase")
 _REFERENCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-# A key that would hold a secret, however spelled (password, passphrase, secret, token...).
-SECRET_KEY = re.compile(
-    r"(?:^|_)(?:pass(?:word|wd|phrase)?|secret|token|api_?key|private_?key|pkey)$"
-)
 
 
 def _check_reference(value: str) -> str:
@@ -67,6 +63,17 @@ def _check_legacy(value: bool | list[str]) -> bool | list[str]:
     return value
 
 
+def _refuse_secret(value: Any) -> None:
+    if value is not None:
+        raise PydanticCustomError(
+            SECRET_ERROR,
+            "secrets never go in project files: name a credential reference"
+            " (credentials: NAME) and set GOVNET_CRED_<NAME>_PASSWORD (_SECRET, _PASSPHRASE)"
+            " in the environment or the keyring",
+        )
+
+
+Secret = Annotated[None, BeforeValidator(_refuse_secret)]
 Reference = Annotated[str, AfterValidator(_check_reference)]
 FilePath = Annotated[str, AfterValidator(_check_path)]
 
@@ -77,33 +84,26 @@ class Access(BaseModel):
 
     No field holds a secret: a password, passphrase or token here is refused by name."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, populate_by_name=True
+    )
     credentials: Reference | None = None
     key_file: FilePath | None = None  # a private key; relative paths from the project folder
     agent: bool | None = None  # offer the keys of the running ssh-agent
     ssh_config: FilePath | None = None  # ssh_config(5): HostName, Port, User, ProxyJump...
     legacy_algorithms: Annotated[bool | list[str], AfterValidator(_check_legacy)] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_secrets(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            for key in value:
-                if SECRET_KEY.search(str(key).lower().replace("-", "_")):
-                    raise PydanticCustomError(
-                        SECRET_ERROR,
-                        "{key}: secrets never go in project files: name a credential"
-                        " reference (credentials: NAME) and set GOVNET_CRED_<NAME>_PASSWORD"
-                        " (_SECRET, _PASSPHRASE) in the environment or the keyring",
-                        {"key": str(key)},
-                    )
-        return value
+    # Refused by name, the value never repeated (any other key is an unknown field).
+    password: Secret = None
+    secret: Secret = None
+    passphrase: Secret = None
+    key_passphrase: Secret = Field(None, alias="key-passphrase")
+    token: Secret = None
 
     def over(self, base: Access | None) -> Access:
         """These settings, each field not set here taken from ``base``."""
         if base is None:
             return self
-        mine = self.model_dump(exclude_none=True)
+        mine = self.model_dump(exclude_none=True, by_alias=False)
         return base.model_copy(update=mine)
 
     def get_legacy(self) -> tuple[str, ...]:

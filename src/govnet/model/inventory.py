@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -362,6 +363,13 @@ class SharedData(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
     access: Access | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            _no_secret_extras({k: v for k, v in value.items() if k != "access"})
+        return value
+
 
 def _no_bool_port(value: Any) -> Any:
     """YAML reads ``true``/``yes``/``on`` as a boolean, which int() would take as port 1."""
@@ -451,6 +459,23 @@ class InventoryOptions(BaseModel):
     host_file: str = "inventory/hosts.yaml"
     group_file: str = "inventory/groups.yaml"
     defaults_file: str = "inventory/defaults.yaml"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, value: Any) -> Any:
+        """A plugin's token or password (nornir_netbox's nb_token) stays in the environment:
+        the plugins read it there (NB_TOKEN) when the option is not given."""
+        if isinstance(value, dict):
+            for key in value:
+                if _SECRET_KEY.search(str(key).lower().replace("-", "_")):
+                    raise PydanticCustomError(
+                        SECRET_ERROR,
+                        "{key}: secrets never go in project files: leave it out and set it"
+                        " in the environment the inventory plugin reads (NB_TOKEN for"
+                        " nornir_netbox)",
+                        {"key": str(key)},
+                    )
+        return value
 
 
 class NornirInventoryConfig(BaseModel):
