@@ -4,11 +4,11 @@ its own copies of the bundled files (policy, collectors, templates) that win ove
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govnet.model.divisions import Division, DivisionTree, get_bundled_tree
 from govnet.model.files import get_bundled_root, resolve, search_path
@@ -28,6 +28,13 @@ SCAFFOLD = (NORNIR_CONFIG, "inventory", "playbooks")
 
 class ProjectError(RuntimeError):
     """No project where one is needed, or a scaffold that would overwrite files."""
+
+
+def _load_plugin(root: Path, plugin: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """A Nornir inventory plugin's hosts (Nornir is imported only for such a project)."""
+    from govnet.survey.nornir import load_plugin_entries
+
+    return load_plugin_entries(root, plugin, options)
 
 
 @dataclass
@@ -86,7 +93,7 @@ class Project:
 
     def get_inventory(self) -> Inventory:
         """The checked inventory (bundled divisions); ProblemsError if it has an error."""
-        return get_inventory(self.root, get_bundled_tree(), self.get_platform_names())
+        return get_inventory(self.root, get_bundled_tree(), self.get_platform_names(), _load_plugin)
 
     @property
     def display_db_url(self) -> str:
@@ -102,13 +109,17 @@ class Project:
     def check_inventory(self) -> tuple[Inventory | None, list[Problem]]:
         """Load and check the inventory, with the store's villages if there is a store."""
         with self.store() if self.has_store() else nullcontext() as store:
-            return load_inventory(self.root, self.get_tree(store), self.get_platform_names())
+            return load_inventory(
+                self.root, self.get_tree(store), self.get_platform_names(), _load_plugin
+            )
 
     def load_inventory_into_store(self) -> tuple[Inventory, list[Problem], SyncResult]:
         """Check the inventory and record it in the store; ProblemsError if it has errors."""
         with self.store() as store:
             tree = self.get_tree(store)
-            inventory, problems = load_inventory(self.root, tree, self.get_platform_names())
+            inventory, problems = load_inventory(
+                self.root, tree, self.get_platform_names(), _load_plugin
+            )
             if inventory is None:
                 raise ProblemsError(problems)
             result = store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())

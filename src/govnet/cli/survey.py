@@ -38,8 +38,15 @@ app.add_typer(survey_app, name="survey")
 def survey_callback(
     ctx: typer.Context,
     workers: Annotated[
-        int, typer.Option("--workers", "-w", min=1, max=1000, help="Hosts surveyed at once.")
-    ] = 20,
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            max=1000,
+            help="Hosts surveyed at once (default: nornir_config.yaml's runner num_workers).",
+        ),
+    ] = None,
     retry_failed: Annotated[
         bool,
         typer.Option(

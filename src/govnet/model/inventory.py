@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -480,7 +480,8 @@ class InventoryOptions(BaseModel):
 
 class NornirInventoryConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
-    plugin: Literal["SimpleInventory"] = "SimpleInventory"
+    # SimpleInventory: govnet reads the files itself; any other is loaded through Nornir.
+    plugin: Annotated[str, Field(min_length=1, max_length=200)] = "SimpleInventory"
     options: InventoryOptions = Field(default_factory=InventoryOptions)
 
 
@@ -516,6 +517,7 @@ class Inventory:
     hosts: tuple[ResolvedHost, ...]
     lines: tuple[Line, ...]
     files: tuple[Path, ...] = field(default=())
+    source_digest: str = ""  # of what an inventory plugin returned (no file to hash)
 
     def get_unit(self, key: str) -> Unit | None:
         return next((u for u in self.units if u.id == key), None)
@@ -525,6 +527,7 @@ class Inventory:
         digest = hashlib.sha256()
         for path in self.files:
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(self.source_digest.encode())
         return digest.hexdigest()
 
     def to_store_rows(self) -> dict[str, list[dict[str, Any]]]:

@@ -7,7 +7,7 @@ ever see files that passed.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -103,15 +103,35 @@ def load_nornir_config(root: Path) -> tuple[NornirConfig | None, list[Problem]]:
         return None, validation_to_problems(exc, doc, (), None)
 
 
+# (project root, plugin name, its options) -> {"hosts": ..., "groups": ..., "defaults": ...}
+PluginSource = Callable[[Path, str, Mapping[str, Any]], dict[str, Any]]
+
+
 def load_inventory(
-    root: Path, tree: DivisionTree, platforms: Collection[str] = ()
+    root: Path,
+    tree: DivisionTree,
+    platforms: Collection[str] = (),
+    source: PluginSource | None = None,
 ) -> tuple[Inventory | None, list[Problem]]:
     """Load and check every inventory file; the inventory is None when any has an error.
-    ``platforms``: the project's own platforms (collectors/), known besides the bundled."""
+    ``platforms``: the project's own platforms (collectors/), known besides the bundled;
+    ``source``: loads the hosts of an inventory plugin other than SimpleInventory (Nornir's
+    job, so the caller's), checked here like hosts.yaml entries."""
     config, problems = load_nornir_config(root)
     if config is None:
         return None, problems
     opts = config.inventory.options
+    plugin = config.inventory.plugin
+    from_plugin: dict[str, YamlDoc | None] = {}
+    if plugin != "SimpleInventory":
+        entries, found = _load_plugin(root, plugin, opts.model_dump(exclude_unset=True), source)
+        if entries is None:
+            return None, found
+        config_path = root / NORNIR_CONFIG
+        from_plugin = {
+            key: YamlDoc(config_path, f"{plugin} inventory ({key})", entries.get(key), {})
+            for key in ("hosts", "groups", "defaults")
+        }
     labels = {
         "hosts": opts.host_file,
         "groups": opts.group_file,
@@ -119,8 +139,10 @@ def load_inventory(
         "units": UNITS_FILE,
         "lines": LINES_FILE,
     }
-    docs: dict[str, YamlDoc | None] = {}
+    docs: dict[str, YamlDoc | None] = dict(from_plugin)
     for key, label in labels.items():
+        if key in from_plugin:
+            continue
         optional = key in ("groups", "defaults") and not (root / label).exists()
         if optional:
             docs[key] = None
@@ -162,9 +184,28 @@ def load_inventory(
     problems.sort(key=lambda p: (p.file, p.line or 0))
     if has_errors(problems):
         return None, problems
-    files = tuple(root / label for key, label in labels.items() if docs[key] is not None)
-    inventory = Inventory(root, tuple(units), tuple(resolved), tuple(lines), files)
+    files = tuple(
+        root / label
+        for key, label in labels.items()
+        if docs[key] is not None and key not in from_plugin
+    )
+    digest = "" if not from_plugin else repr({k: d and d.data for k, d in from_plugin.items()})
+    inventory = Inventory(root, tuple(units), tuple(resolved), tuple(lines), files, digest)
     return inventory, problems
+
+
+def _load_plugin(
+    root: Path, plugin: str, options: dict[str, Any], source: PluginSource | None
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    if source is None:
+        message = f"inventory plugin {plugin!r}: only SimpleInventory can be read here"
+        return None, [Problem(NORNIR_CONFIG, message, None, None, "inventory.plugin")]
+    try:
+        return source(root, plugin, options), []
+    except Exception as exc:  # the plugin's own error: a URL, a file, a missing package
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        message = f"inventory plugin {plugin!r} failed: {type(exc).__name__}: {text[:300]}"
+        return None, [Problem(NORNIR_CONFIG, message, None, None, "inventory.plugin")]
 
 
 def _get_declared(doc: YamlDoc | None, top: str | None, key: str | None) -> set[str] | None:
@@ -180,9 +221,14 @@ def _get_declared(doc: YamlDoc | None, top: str | None, key: str | None) -> set[
     return {str(item[key]) for item in items if isinstance(item, dict) and key in item}
 
 
-def get_inventory(root: Path, tree: DivisionTree, platforms: Collection[str] = ()) -> Inventory:
+def get_inventory(
+    root: Path,
+    tree: DivisionTree,
+    platforms: Collection[str] = (),
+    source: PluginSource | None = None,
+) -> Inventory:
     """The validated inventory, or ProblemsError listing every problem."""
-    inventory, problems = load_inventory(root, tree, platforms)
+    inventory, problems = load_inventory(root, tree, platforms, source)
     if inventory is None:
         raise ProblemsError(problems)
     return inventory

@@ -48,7 +48,6 @@ from govnet.survey.offline import (
     with_prompt_hostname,
 )
 
-DEFAULT_WORKERS = 20
 BATCH_SIZE = 50  # hosts per store transaction
 BATCH_SECONDS = 1.0  # or sooner, so progress reaches the store while a slow run goes on
 
@@ -59,7 +58,7 @@ class SurveyError(UsageError):
 
 @dataclass(frozen=True)
 class SurveyOptions:
-    workers: int = DEFAULT_WORKERS
+    workers: int | None = None  # None: nornir_config.yaml's runner (Nornir: 20 threads)
     retry_failed: bool = False
     campaign: str | None = None
     hosts: tuple[str, ...] = ()  # only these (default: every host of the inventory)
