@@ -22,6 +22,7 @@ import signal
 from collections.abc import Mapping, Sequence
 from ipaddress import IPv4Address
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
@@ -108,8 +109,12 @@ class LabServer:
         page_lines: int = PAGE_LINES,
         network: Network | None = None,
         authorized: Mapping[str, asyncssh.SSHAuthorizedKeys] | None = None,
+        ssh_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.devices = list(devices)
+        # asyncssh.create_server's algorithm lists (kex_algs, server_host_key_algs,
+        # encryption_algs, mac_algs): an old device that offers only SHA-1 and CBC
+        self._ssh_options = dict(ssh_options or {})
         self._authorized = dict(authorized or {})
         self.network = network  # the data plane ping and traceroute ask (None: no probes)
         self.host = host
@@ -167,6 +172,7 @@ class LabServer:
             x11_forwarding=False,
             reuse_address=True,
             login_timeout=30,
+            **self._ssh_options,
         )
 
     async def _hold_silently(
