@@ -209,3 +209,26 @@ def test_legacy_true_means_every_known_legacy_algorithm() -> None:
     assert Access(legacy_algorithms=True).get_legacy() == LEGACY_ALGORITHMS
     assert Access().get_legacy() == ()
     assert isinstance(Credentials("u").for_host("any"), Credentials)
+
+
+def test_nornir_ssh_config_file_is_the_default_ssh_config() -> None:
+    hosts = [("r1", None), ("r2", Access(ssh_config="/etc/govnet/jump_config"))]
+    creds = resolve_credentials(hosts, Path("/p"), env_lookup(ENV), ssh_config="ssh_config")
+    assert creds.for_host("r1").ssh_config == "/p/ssh_config"
+    assert creds.for_host("r2").ssh_config == "/etc/govnet/jump_config"
+
+
+def test_a_secret_in_a_device_error_is_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    from govnet.platforms import SessionSpec
+    from govnet.survey import collect
+
+    def connect(*args: Any) -> None:
+        raise OSError("login as netops-core with Core#pass1 refused")
+
+    monkeypatch.setattr(collect, "connect", connect)
+    creds = resolve_credentials([("r1", Access(credentials="core"))], Path("/p"), env_lookup(ENV))
+    session = SessionSpec(prompt=r"<r1>", paging_off=())
+    target = collect.Target("r1", "10.0.0.1", 22, "huawei")
+    result = collect.collect_host(target, session, [], creds)
+    assert result.message is not None and "Core#pass1" not in result.message
+    assert "***" in result.message

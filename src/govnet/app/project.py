@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from govnet.model.divisions import Division, DivisionTree, get_bundled_tree
 from govnet.model.files import get_bundled_root, resolve, search_path
 from govnet.model.inventory import NORNIR_CONFIG, Inventory, find_project
-from govnet.model.inventory_files import get_inventory, load_inventory
+from govnet.model.inventory_files import get_inventory, load_inventory, load_nornir_config
 from govnet.model.policy import Policy, load_policy
 from govnet.model.problems import Problem, ProblemsError
 from govnet.model.redact import redact_url
@@ -105,6 +105,14 @@ class Project:
         if not self.db_url.startswith("sqlite:///"):
             return True
         return Path(self.db_url.removeprefix("sqlite:///")).exists()
+
+    def get_ssh_config(self) -> str | None:
+        """nornir_config.yaml's ``ssh: config_file:`` (Nornir's own setting): the ssh_config
+        of every host whose ``access:`` names none."""
+        config, _ = load_nornir_config(self.root)
+        section = (config.model_extra or {}).get("ssh") if config is not None else None
+        found = section.get("config_file") if isinstance(section, dict) else None
+        return str(found) if found else None
 
     def check_inventory(self) -> tuple[Inventory | None, list[Problem]]:
         """Load and check the inventory, with the store's villages if there is a store."""

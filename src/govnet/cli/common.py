@@ -299,10 +299,11 @@ def get_credentials(project: Project | None = None) -> Credentials:
 
     lookup = get_default_lookup()
     hosts: list[tuple[str, Access | None]] = [("", None)]
-    root = Path.cwd()
+    root, ssh_config = Path.cwd(), None
     if project is not None:
         inventory = project.get_inventory()
         hosts, root = [(h.name, h.access) for h in inventory.hosts], inventory.root
+        ssh_config = project.get_ssh_config()
     default = None
     uses_default = any(a is None or a.credentials is None for _, a in hosts)
     if uses_default and not (lookup(None, "username") and lookup(None, "password")):
@@ -314,7 +315,7 @@ def get_credentials(project: Project | None = None) -> Credentials:
                 username, password, lookup(None, "secret"), lookup(None, "passphrase")
             )
     try:
-        return resolve_credentials(hosts, root, lookup, default)
+        return resolve_credentials(hosts, root, lookup, default, ssh_config)
     except MissingCredentials as exc:
         raise UserError(
             f"no credentials: {exc} (for the lab: source .govnet/lab/credentials.env)"

@@ -227,10 +227,12 @@ def resolve_credentials(
     root: Path,
     lookup: SecretLookup,
     default: Credentials | None = None,
+    ssh_config: str | None = None,
 ) -> Credentials:
     """Each host's credentials: its reference's secrets (or the default's) with its SSH
     options; paths relative to the project ``root``. ``default``: the default secrets when
-    already known (a prompt); else they are looked up like a reference's.
+    already known (a prompt); else they are looked up like a reference's. ``ssh_config``:
+    for hosts whose settings name none (nornir_config.yaml's ``ssh: config_file:``).
 
     Raises MissingCredentials naming every reference without what its hosts need, and the
     environment variables to set."""
@@ -279,7 +281,7 @@ def resolve_credentials(
         options = (
             _get_path(access.key_file, root),
             bool(access.agent),
-            _get_path(access.ssh_config, root),
+            _get_path(access.ssh_config or ssh_config, root),
             access.get_legacy(),
         )
         if base is plain and options == (None, False, None, ()):

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from paramiko.ssh_exception import AuthenticationException, SSHException
 
 from govnet.model.access import Credentials as Credentials  # re-exported: callers import it here
+from govnet.model.redact import scrub
 from govnet.platforms import SessionSpec
 
 # paramiko logs a traceback for every device that never sends its SSH banner; the survey
@@ -187,7 +188,7 @@ def collect_host(
                 followups = None
     except Exception as exc:
         result.error = get_error_category(exc, connected=conn is not None)
-        result.message = get_error_message(exc)
+        result.message = scrub(get_error_message(exc), credentials.get_secrets())
     finally:
         watchdog.cancel()
         if conn is not None:
