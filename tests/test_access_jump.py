@@ -19,6 +19,9 @@ import asyncssh
 import pytest
 import yaml
 
+from govnet.model.access import Credentials
+from govnet.platforms import load_platforms
+from govnet.survey.collect import Budget, ErrorCategory, Target, collect_host
 from govnet_cli import run_govnet
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.district import load_district
@@ -133,6 +136,9 @@ def jumped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         done = run_govnet(root, env, "survey", "--json", "--connect-timeout", "5", timeout=300)
         seconds = time.monotonic() - started
         yield {
+            "root": root,
+            "keys": keys,
+            "core_key": core_key,
             "done": done,
             "summary": json.loads(done.stdout) if done.stdout else {},
             "team": team,
@@ -171,3 +177,28 @@ def test_wrong_key_fails_its_group_with_auth(jumped: dict[str, Any]) -> None:
         assert failed[host]["status"] == "failed"
         assert failed[host]["category"] == "auth", failed[host]
     assert jumped["summary"]["by_error"] == {"auth": len(edge)}
+
+
+def test_jump_host_refusal_is_an_auth_error_naming_it(jumped: dict[str, Any]) -> None:
+    """The bastion's key wrong: the device is never reached, and the message says where."""
+    root, keys = jumped["root"], jumped["keys"]
+    config = (root / "ssh_config").read_text()
+    wrong = root / "ssh_config_wrong_jump"
+    wrong.write_text(config.replace(str(keys / "jump"), str(keys / "edge_wrong")))
+    host = next(h for h, t in jumped["team"].items() if t == "core-team")
+    device = jumped["devices"][host]
+    platforms = load_platforms(root)
+    credentials = Credentials(
+        "netops-core", key_file=str(jumped["core_key"]), ssh_config=str(wrong)
+    )
+    collected = collect_host(
+        Target(host, "127.0.0.1", device.port, device.platform),
+        platforms.get_session(device.platform),
+        platforms.get_commands(device.platform)[:1],
+        credentials,
+        Budget(connect=5, command=10, host=30),
+    )
+    assert collected.error is ErrorCategory.AUTH
+    assert (
+        collected.message is not None and "jump host bastion refused user jump" in collected.message
+    )
