@@ -150,6 +150,21 @@ KEEP_DISCONNECTED = "保持断开，不自动回退；经保密办审查同意�
 
 
 @dataclass
+class SharedSession:
+    """The VPNv4 sessions from a PE to the city's route reflectors that a PE step needs and
+    the survey did not see: shared by every plan whose VPN goes upstream over them (issue
+    23). The first plan made builds them (its step types ``config``); the others depend on
+    it. A rollback types ``rollback`` only when no other applied plan still uses them: the
+    last user rolled back removes them (govnet.push.shared)."""
+
+    pe: str
+    peers: list[str]  # the route reflectors' addresses
+    config: list[str]  # the sessions' lines (MPLS/LDP, the peers, the VPNv4 family)
+    rollback: list[str]  # their undo
+    builder: str | None = None  # None: this plan builds them; else who does ("方案 3（单位 x）")
+
+
+@dataclass
 class Step:
     number: int
     host: str
@@ -165,6 +180,11 @@ class Step:
     manual: str | None = None
     rollback_note: str | None = None  # said instead of rollback lines (KEEP_DISCONNECTED)
     minutes: int = 0  # estimated time in the window, its checks and requests included
+    # VPNv4 sessions this step needs, built here (in config/rollback) or by another plan
+    session: SharedSession | None = None
+    # the rollback without the undo of the sessions the step builds (kept while other
+    # applied plans use them); None: ``rollback``
+    own_rollback: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -463,5 +483,12 @@ class Plan:
     def get_config(self, host: str) -> list[str]:
         return [line for s in self.steps if s.host == host for line in s.config]
 
-    def get_rollback(self, host: str) -> list[str]:
-        return [line for s in reversed(self.steps) if s.host == host for line in s.rollback]
+    def get_rollback(self, host: str, sessions: bool = True) -> list[str]:
+        """The host's steps' rollbacks, last step first; without ``sessions``: without the
+        undo of the shared sessions the plan builds (:class:`SharedSession`)."""
+        return [
+            line
+            for s in reversed(self.steps)
+            if s.host == host
+            for line in (s.rollback if sessions or s.own_rollback is None else s.own_rollback)
+        ]

@@ -14,6 +14,12 @@ class Kind(StrEnum):
     RT = "rt"  # route target, import or export
     VLAN = "vlan"  # a dot1q VLAN (or sub-interface number) on one port: scope "host:port"
     LINK = "link"  # an IPv4 subnet on an interface, or a CE-PE link a plan allocated
+    # a BGP session a plan needs on a PE and the survey did not see (VPNv4 to the city's
+    # route reflector): value the peer, scope the PE, meaning BUILD or USE (govnet.plan.vpnv4)
+    SESSION = "session"
+
+
+BUILD, USE = "build", "use"  # a SESSION holding's meaning: the plan builds it, or uses it
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,7 @@ class Holding:
     kind: Kind
     value: str  # "65000:12", "200", "10.255.0.0/30"
     scope: str | None = None  # VLAN: the port, "host:port"; else None (district-wide)
-    meaning: str | None = None  # RD/RT: the VPN instance the value belongs to
+    meaning: str | None = None  # RD/RT: the VPN instance the value belongs to; SESSION: BUILD/USE
     unit: str | None = None  # the plan's unit, or the device's unit when known
     host: str | None = None
     where: str | None = None
@@ -34,10 +40,15 @@ class Holding:
     def from_plan(self) -> bool:
         return self.host is None
 
+    @property
+    def plan_name(self) -> str:
+        """The holding plan, in the words of a plan's text (Chinese, like the plan)."""
+        return f"方案 {self.plan_id}" if self.plan_id is not None else "本批次方案"
+
     def describe(self) -> str:
         """Who holds it, in the words a plan's refusal uses (Chinese, like the plan)."""
         if self.from_plan:
-            plan = f"方案 {self.plan_id}" if self.plan_id is not None else "本批次方案"
+            plan = self.plan_name
             vpn = f"的 VPN {self.meaning}" if self.meaning else ""
             return f"{plan}（单位 {self.unit or '—'}）{vpn} "
         unit = f"（单位 {self.unit}）" if self.unit else " "

@@ -176,6 +176,7 @@ class Approaches(PublicZone, UpstreamSteps, LanMoves):
                 [network.key],
                 ctx,
                 checks,
+                handoff.session if side == "PE" else None,
             )
         self._move_business(network, moves, uplink, name)
         request = self.requests[-1]

@@ -227,7 +227,7 @@ def get_host_parts(plan: Plan, dialects: Dialects) -> dict[str, dict[str, Any]]:
     platform, the steps, the lines typed (configuration and rollback, whole and per step:
     push checks each step before it types the next), pre- and post-checks (a pre-check on a
     router the plan does not change goes with the first host pushed)."""
-    parts = {}
+    parts: dict[str, dict[str, Any]] = {}
     for host in plan.hosts:
         steps = [s for s in plan.steps if s.host == host]
         platform = steps[0].platform
@@ -255,6 +255,18 @@ def get_host_parts(plan: Plan, dialects: Dialects) -> dict[str, dict[str, Any]]:
             ],
             "post": [c.to_dict() for s in steps for c in s.checks],
         }
+        session = next((s.session for s in steps if s.session is not None), None)
+        if session is not None:  # shared with the PE's other plans (govnet.push.shared)
+            parts[host]["session"] = {
+                "peers": session.peers,
+                "builder": session.builder,
+                "config": dialect.to_push_lines(session.config),
+                "rollback": dialect.to_push_lines(session.rollback),
+            }
+            # the rollback that keeps the sessions this plan built, for others still using them
+            parts[host]["rollback_keep"] = dialect.to_push_lines(
+                plan.get_rollback(host, sessions=False)
+            )
     return parts
 
 

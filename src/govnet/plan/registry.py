@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Network
 
-from govnet.model.registry import Holding, Kind
+from govnet.model.registry import BUILD, USE, Holding, Kind
 from govnet.model.snapshot import Snapshot
 from govnet.plan.templates import PlanError
 
@@ -87,6 +87,20 @@ class Registry:
             claim = Holding(kind, value, None, name, unit)
             if claim not in self.made:
                 self.made.append(claim)
+
+    def get_session_builder(self, unit: str, pe: str, peer: str) -> Holding | None:
+        """The plan that builds the session from ``pe`` to ``peer`` (a live stored plan, or
+        one made earlier in this run, this unit's included), None when no plan does."""
+        for h in self._against(unit):
+            if (h.kind, h.scope, h.value, h.meaning) == (Kind.SESSION, pe, peer, BUILD):
+                return h
+        return None
+
+    def hold_session(self, unit: str, pe: str, peer: str, build: bool) -> None:
+        """The plan of ``unit`` builds (or uses) the session from ``pe`` to ``peer``."""
+        claim = Holding(Kind.SESSION, peer, pe, BUILD if build else USE, unit)
+        if claim not in self.made:
+            self.made.append(claim)
 
     def allocate_vlan(
         self,

@@ -22,6 +22,7 @@ from govnet.model.plans import (
     Check,
     CityRequest,
     Risk,
+    SharedSession,
     Step,
     SystemRequest,
 )
@@ -30,7 +31,7 @@ from govnet.model.snapshot import CORE_ROLE, Snapshot
 from govnet.model.verdicts import Classification, Verdict
 from govnet.plan.configsafe import to_interface
 from govnet.plan.registry import Registry
-from govnet.plan.templates import PlanError, get_template_env, render_approach
+from govnet.plan.templates import PlanError, get_template_env, merge_sections, render_approach
 from govnet.platforms import Dialect
 
 PING_COUNT = 5  # echoes per ping check: one lost to ARP resolution is no fault
@@ -83,7 +84,8 @@ class Handoff:
     routes: list[dict[str, Any]]  # on the PE, in the VPN: the system's prefixes to the city
     checks: list[Check]
     request: CityRequest
-    vpnv4: dict[str, Any] | None = None  # VPNv4: the session and redistribution (templates)
+    vpnv4: dict[str, Any] | None = None  # VPNv4: the redistribution (templates)
+    session: SharedSession | None = None  # VPNv4: the sessions the survey did not see
 
 
 @dataclass
@@ -183,12 +185,28 @@ class Steps:
         subjects: list[str],
         ctx: dict[str, Any],
         checks: list[Check],
+        session: SharedSession | None = None,
     ) -> Step:
+        """The next step; ``session``: the shared sessions it needs, typed first (and undone
+        last) when this plan builds them."""
         platform = self._platform(host)
         config = render_approach(self.env, platform, approach, ctx)
         rollback = render_approach(self.env, platform, approach, ctx, rollback=True)
+        own = rollback
+        if session is not None and session.builder is None:
+            config = merge_sections(session.config + config, last=True)
+            rollback = merge_sections(rollback + session.rollback)
         step = Step(
-            len(self.steps) + 1, host, platform, approach, title, subjects, config, rollback
+            len(self.steps) + 1,
+            host,
+            platform,
+            approach,
+            title,
+            subjects,
+            config,
+            rollback,
+            session=session,
+            own_rollback=own,
         )
         step.checks = [Check(**{**c.__dict__, "step": step.number}) for c in checks]
         self.steps.append(step)

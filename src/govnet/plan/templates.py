@@ -71,6 +71,30 @@ def render_approach(
     return [line.rstrip() for line in text.splitlines() if line.strip()]
 
 
+def merge_sections(lines: Sequence[str], *, last: bool = False) -> list[str]:
+    """Hierarchical lines with a section entered twice written as one, where it is first
+    entered (``last``: where it is last entered, its earlier lines moved there): a step made
+    of two templates' lines (the shared VPNv4 session and the VPN's own) is one
+    configuration, which hier_config (drift, the dry run's diff) reads only so. The session
+    joins ``bgp`` where the VPN's lines enter it, after the VPN instance exists; its undo
+    joins the VPN's undo there, before the VPN instance goes."""
+    root: dict[str, Any] = {}
+    stack: list[tuple[int, dict[str, Any]]] = [(-1, root)]
+    for line in lines:
+        depth = len(line) - len(line.lstrip())
+        while depth <= stack[-1][0]:
+            stack.pop()
+        parent = stack[-1][1]
+        children = parent.pop(line, {}) if last else parent.setdefault(line, {})
+        parent[line] = children
+        stack.append((depth, children))
+
+    def emit(tree: dict[str, Any]) -> list[str]:
+        return [out for line, sub in tree.items() for out in (line, *emit(sub))]
+
+    return emit(root)
+
+
 def mask(prefixlen: int) -> Safe:
     return to_address(IPv4Network(f"0.0.0.0/{prefixlen}").netmask)
 

@@ -70,12 +70,27 @@ from govnet.push.journal import (
     holding,
     stopping_on_signals,
 )
-from govnet.push.part import HostPart, check_written_config, get_host_part, get_plan_row
+from govnet.push.part import (
+    APPLIED,
+    APPLY,
+    ROLLBACK,
+    HostPart,
+    check_written_config,
+    get_dependent_hosts,
+    get_host_part,
+    get_pending_hosts,
+    get_plan_row,
+    get_push_states,
+)
+from govnet.push.shared import check_built, get_goal, get_session_rollback, get_users
 from govnet.push.stepwise import PushStep, Reach, get_reach, prove
 from govnet.store import Store
 from govnet.survey.collect import Budget, Credentials
 
 __all__ = [
+    "APPLIED",
+    "APPLY",
+    "ROLLBACK",
     "Device",
     "DeviceError",
     "HostPart",
@@ -85,13 +100,13 @@ __all__ = [
     "get_host_part",
     "get_intended_diff",
     "get_plan_row",
+    "get_push_states",
     "push_host",
 ]
 
-APPLY, ROLLBACK = "apply", "rollback"
-# How a push ends. Only a commit is recorded; "dry_run" is never stored.
+# How a push ends. Only a commit is recorded; "dry_run" is never stored. APPLIED (part.py):
+# the lines went in, the checks hold, the configuration is saved.
 DRY_RUN = "dry_run"
-APPLIED = "applied"  # the lines went in, the checks hold, the configuration is saved
 REFUSED = "refused"  # nothing was typed: drift, a failed pre-check, order, device unreadable
 FAILED = "failed"  # a line was refused; rolled back to the backup
 ROLLED_BACK = "rolled_back"  # a post-check failed; rolled back to the backup
@@ -156,38 +171,6 @@ class PushResult:
         }
 
 
-def get_pending_hosts(part: HostPart, pushes: Sequence[dict[str, Any]]) -> list[str]:
-    """Hosts whose steps come before this host's first step and that are not pushed yet."""
-    first = min(part.steps)
-    state = get_push_states(pushes)
-    return [
-        host
-        for host, other in part.parts.items()
-        if host != part.host and min(other["steps"]) < first and state.get(host) != APPLY
-    ]
-
-
-def get_dependent_hosts(part: HostPart, pushes: Sequence[dict[str, Any]]) -> list[str]:
-    """Hosts whose steps come after this host's first step and that are still applied: they
-    depend on this host's part, so they are rolled back first (the reverse of apply order)."""
-    first = min(part.steps)
-    state = get_push_states(pushes)
-    return [
-        host
-        for host, other in part.parts.items()
-        if host != part.host and min(other["steps"]) > first and state.get(host) == APPLY
-    ]
-
-
-def get_push_states(pushes: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """Each host's last successful apply or rollback of a plan, from its pushes in order."""
-    state: dict[str, str] = {}
-    for push in pushes:  # in order: the last word on each host counts
-        if push["result"] == APPLIED and push["action"] in (APPLY, ROLLBACK):
-            state[push["hostname"]] = push["action"]
-    return state
-
-
 OnStep = Callable[[str], None]
 
 
@@ -235,8 +218,10 @@ def _push(
     host a check names, read-only."""
     host, spec, commit = part.host, device.spec, lease is not None
     action = ROLLBACK if rollback else APPLY
-    # --rollback types the whole rollback as one step, proved by the pre-checks
-    steps = [PushStep(0, part.rollback, (), part.pre)] if rollback else part.push_steps
+    # --rollback types the whole rollback as one step, proved by the pre-checks; the PE's
+    # shared VPNv4 sessions stay while another applied plan uses them (.shared)
+    shared = get_session_rollback(part, get_users(store, part) if rollback else ())
+    steps = [PushStep(0, shared.lines, (), part.pre)] if rollback else part.push_steps
     lines = [line for step in steps for line in step.lines]
     result = PushResult(part.plan_id, part.unit, host, action, commit, lines=lines)
     result.steps = [(step.number, list(step.lines)) for step in steps]
@@ -290,6 +275,8 @@ def _push(
     if rollback and changes:  # others' pushes or edits elsewhere since: undo only this share
         goal = get_share_undone(device.dialect, running, goal, expected, spec.volatile)
     if rollback:
+        goal = get_goal(device.dialect, goal, running, part, shared, spec.volatile)
+        result.rollback_notes += [shared.note] if shared.note else []
         dependents = get_dependent_hosts(part, pushes)
         if dependents:
             return _refuse(
@@ -309,6 +296,9 @@ def _push(
                 f" {min(part.steps)} on {host}",
                 running,
             )
+        unbuilt = check_built(store, part)
+        if unbuilt:
+            return _refuse(store, result, unbuilt, running)
         prechecks = prove(part.pre, device, facts, reach, part.on_site, say, stop)
         failed = [f"{c.text} (seen: {seen})" for c, held, seen in prechecks if not held]
         if failed:

@@ -3,6 +3,7 @@ lines, rollback and checks; and the refusal of a plan file edited since it was w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,9 @@ from govnet.model.plans import Check
 from govnet.push.device import PushError
 from govnet.push.stepwise import PushStep, get_push_steps
 from govnet.store import CANCELLED, Store
+
+APPLY, ROLLBACK = "apply", "rollback"
+APPLIED = "applied"  # the lines went in, the checks hold, the configuration is saved
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ class HostPart:
     manual: str | None = None  # why its steps are done on site by hand: never pushed
     # (step, lines, rollback lines) in order; () for a part stored before: pushed as one step
     step_lines: tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...] = ()
+    # the PE's VPNv4 sessions shared with other plans (peers, builder, config, rollback), and
+    # the rollback that keeps those this plan built (govnet.push.shared); None, ()
+    session: dict[str, Any] | None = None
+    rollback_keep: tuple[str, ...] = ()
 
     @property
     def push_steps(self) -> list[PushStep]:
@@ -88,7 +96,18 @@ def get_host_part(store: Store, ref: str, host: str) -> HostPart:
         str(row["path"]),
         part.get("manual"),
         _get_step_lines(row["id"], part),
+        part.get("session"),
+        tuple(part.get("rollback_keep") or ()),
     )
+
+
+def get_push_states(pushes: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Each host's last successful apply or rollback of a plan, from its pushes in order."""
+    state: dict[str, str] = {}
+    for push in pushes:  # in order: the last word on each host counts
+        if push["result"] == APPLIED and push["action"] in (APPLY, ROLLBACK):
+            state[push["hostname"]] = push["action"]
+    return state
 
 
 def _get_step_lines(
@@ -119,3 +138,26 @@ def check_written_config(part: HostPart, rollback: bool) -> None:
             " what the plan stored; undo the edit, or change the inventory or policy and make"
             f" the plan again (`govnet plan {part.unit}`)"
         )
+
+
+def get_pending_hosts(part: HostPart, pushes: Sequence[dict[str, Any]]) -> list[str]:
+    """Hosts whose steps come before this host's first step and that are not pushed yet."""
+    first = min(part.steps)
+    state = get_push_states(pushes)
+    return [
+        host
+        for host, other in part.parts.items()
+        if host != part.host and min(other["steps"]) < first and state.get(host) != APPLY
+    ]
+
+
+def get_dependent_hosts(part: HostPart, pushes: Sequence[dict[str, Any]]) -> list[str]:
+    """Hosts whose steps come after this host's first step and that are still applied: they
+    depend on this host's part, so they are rolled back first (the reverse of apply order)."""
+    first = min(part.steps)
+    state = get_push_states(pushes)
+    return [
+        host
+        for host, other in part.parts.items()
+        if host != part.host and min(other["steps"]) > first and state.get(host) == APPLY
+    ]

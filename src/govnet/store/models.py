@@ -389,10 +389,10 @@ class PlanAllocation(Base):
     __tablename__ = "plan_allocations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))  # rd, rt, vlan, link
+    kind: Mapped[str] = mapped_column(String(8))  # rd, rt, vlan, link, session
     value: Mapped[str] = mapped_column(String(64))
-    scope: Mapped[str | None] = mapped_column(String(300))  # VLAN: host:port
-    meaning: Mapped[str | None] = mapped_column(String(128))  # RD/RT: the VPN instance
+    scope: Mapped[str | None] = mapped_column(String(300))  # VLAN: host:port; session: the PE
+    meaning: Mapped[str | None] = mapped_column(String(128))  # RD/RT: the VPN; session: build/use
 
 
 class Push(Base):
