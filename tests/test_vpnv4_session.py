@@ -20,17 +20,21 @@ from govnet.model.plans import Plan
 from govnet.model.registry import BUILD, USE, Kind
 from govnet.plan import RUNBOOKS, get_host_parts, make_plan, plan_to_markdown
 from govnet.plan.registry import Registry
-from govnet.push import HostPart, get_config_diff
-from govnet.push.drift import get_share_undone
-from govnet.push.shared import get_goal, get_session_rollback
+from govnet.push import HostPart, get_config_diff, get_host_part
+from govnet.push.drift import get_share_undone, get_tree
+from govnet.push.shared import check_built, get_goal, get_session_rollback, get_users
+from govnet.store import open_store
 from govnet_lab.district import load_district, save_district
 from govnet_lab.facts import get_running_config
 from govnet_lab.generate import generate_lab
+from govnet_lab.generate.devices import as_platform
 from govnet_lab.generate.upstream import CITY
+from test_cutover_flows import PLATFORMS
 from test_plan import DIALECTS, District
 
 COUNTY, SEED, SIZE = "370702", 1, 30
 RR = "10.253.0.1"  # the lab's city core's loopback: the route reflector
+CREATE = ("ip vpn-instance", "vrf definition")  # a VPN instance made (VRP, Comware; IOS)
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +53,11 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def plan_all(root: Path) -> tuple[Player, list[Plan], Registry]:
-    """`plan --all` from the lab's survey, with the registry the plans took from."""
+def plan_all(root: Path, platform: str = "huawei") -> tuple[Player, list[Plan], Registry]:
+    """`plan --all` from the lab's survey (every router as ``platform``), with the registry
+    the plans took from."""
     lab = load_district(root / ".govnet/lab/district.json")
+    lab.devices = [as_platform(d, platform) for d in lab.devices]
     inp, _, snapshot = District(root).plan_input(lab.devices)
     registry = Registry.from_snapshot(snapshot)
     plans = [make_plan(inp, u.key, registry) for u in snapshot.units]
@@ -100,8 +106,11 @@ def test_one_plan_per_pe_builds_the_session_and_the_others_depend_on_it(root: Pa
             if build:  # and its rollback that keeps the session for the others
                 assert any(f"undo peer {RR}" in line for line in part["rollback"])
                 assert not any("undo peer" in line for line in part["rollback_keep"])
-            else:
-                assert "rollback_keep" in part and part["rollback_keep"] == part["rollback"]
+            else:  # and its rollback as the last user, the session's undo merged in
+                assert set(part["session"]["rollback"]) <= set(part["rollback_last"])
+            for key in ("config", "rollback", "rollback_keep", "rollback_last"):
+                # each read as one configuration, no section twice (drift, the dry run's diff)
+                get_tree(DIALECTS[part["platform"]], part.get(key) or [])
 
 
 def test_a_stored_builder_is_found_by_a_later_run_and_named_by_its_id(root: Path) -> None:
@@ -136,6 +145,7 @@ def host_part(plan: Plan, host: str, plan_id: int) -> HostPart:
         "",
         session=p.get("session"),
         rollback_keep=tuple(p.get("rollback_keep") or ()),
+        rollback_last=tuple(p.get("rollback_last") or ()),
     )
 
 
@@ -186,16 +196,21 @@ class Night:
         return any(str(p.address) == RR and p.vpnv4 for p in device.bgp_peers)
 
 
-def test_the_session_stays_while_a_plan_uses_it_and_goes_with_the_last(root: Path) -> None:
-    player, plans, _ = plan_all(root)
+@pytest.mark.parametrize(
+    "platform",
+    [pytest.param(p, marks=[pytest.mark.slow] if p != "huawei" else []) for p in PLATFORMS],
+)
+def test_the_session_stays_while_a_plan_uses_it_and_goes_with_the_last(
+    root: Path, platform: str
+) -> None:
+    player, plans, _ = plan_all(root, platform)
     # a dependant that creates its VPN on the PE: its rollback takes the VPN away whole (one
     # whose VPN the PE already redistributes undoes that too: noticed, another matter)
     (pe, builder, dependant), *_ = [
         (pe, users[0][0], plan)
         for pe, users in by_pe(plans).items()
         for plan, build in users
-        if not build
-        and any(s.host == pe and "route-distinguisher" in "".join(s.config) for s in plan.steps)
+        if not build and any(s.host == pe and s.config[0].startswith(CREATE) for s in plan.steps)
     ]
     ids = {builder.unit: 1, dependant.unit: 2}
     night = Night(player)
@@ -208,8 +223,9 @@ def test_the_session_stays_while_a_plan_uses_it_and_goes_with_the_last(root: Pat
     # session's undo; the session and every flow of the dependant stay
     part = host_part(builder, pe, ids[builder.unit])
     kept = get_session_rollback(part, [2])
-    assert any(f"undo peer {RR}" in line for line in part.rollback)  # the whole would undo it
-    assert not any(f"undo peer {RR}" in line for line in kept.lines)
+    assert part.session is not None
+    (undo,) = [line for line in part.session["rollback"] if RR in line]  # undo peer, no neighbor
+    assert undo in part.rollback and undo not in kept.lines  # the whole would undo it
     assert kept.note and "stay" in kept.note and "plan 2" in kept.note
     rejected, left = night.roll_back(builder, 1, users=[2])
     assert rejected == [] and left == []
@@ -223,13 +239,14 @@ def test_the_session_stays_while_a_plan_uses_it_and_goes_with_the_last(root: Pat
     part = host_part(dependant, pe, ids[dependant.unit])
     last = get_session_rollback(part, [])
     assert part.session is not None and part.session["builder"] is not None
-    undo = tuple(part.session["rollback"])
-    assert last.lines == (*part.rollback, *undo) and last.drop
+    assert last.lines == part.rollback_last and last.drop
+    assert set(part.rollback) < set(last.lines)
+    assert set(part.session["rollback"]) <= set(last.lines)
     rejected, left = night.roll_back(dependant, 2, users=[])
     assert rejected == []
     # MPLS is not undone by the rollback lines (VRP asks to confirm `undo mpls`): push's
     # remediation toward the goal takes it off, as for a builder rolled back alone
-    assert left and all(line.lstrip("+- ").startswith("mpls") for line in left), left
+    assert all(line.lstrip("+- ").startswith("mpls") for line in left), left
     assert not night.has_session(pe)
     assert broken_units(player, "both rolled back") <= {builder.unit, dependant.unit}
 
@@ -247,3 +264,56 @@ def works(player: Player, unit: str) -> bool:
     """Every flow of ``unit`` that must work works."""
     flows = [f for f in player.tracked if f.unit == unit and f.must_work]
     return bool(flows) and all(player.sends(f) for f in flows)
+
+
+def test_push_refuses_a_dependant_until_a_user_is_applied_and_keeps_it_for_the_others(
+    root: Path, db_url: str
+) -> None:
+    """The store's side: plans stored with their holdings and parts, pushes recorded."""
+    _player, plans, registry = plan_all(root)
+    (pe, users), *_ = by_pe(plans).items()
+    (builder, _), (dependant, _) = users[:2]
+    store = open_store(db_url)
+    try:
+        ids = {
+            plan.unit: store.add_plan(
+                plan.unit,
+                None,
+                "p",
+                "d",
+                {"parts": get_host_parts(plan, DIALECTS), "survey_run": 1},
+                registry.get_claims(plan.unit),
+            )
+            for plan in (builder, dependant)
+        }
+        first, second = ids[builder.unit], ids[dependant.unit]
+        built = get_host_part(store, str(first), pe)
+        depends = get_host_part(store, str(second), pe)
+        assert built.session is not None and built.session["builder"] is None
+        assert depends.session is not None and depends.session["builder"] is not None
+
+        def record(plan_id: int, action: str) -> None:
+            push = store.start_push(plan_id, pe, action, "backup", {})
+            store.finish_push(push, "applied", None, "after", {})
+
+        refusal = check_built(store, depends)
+        assert refusal and f"push plan {first} ({builder.unit}) on {pe} first" in refusal
+        assert check_built(store, built) is None  # the builder needs nobody
+        record(first, "apply")
+        assert check_built(store, depends) is None
+        record(second, "apply")
+        assert get_users(store, built) == [second] and get_users(store, depends) == [first]
+        kept = get_session_rollback(built, get_users(store, built))
+        assert kept.lines == built.rollback_keep and kept.keep
+        record(first, "rollback")  # the session stays: the dependant still uses it
+        assert get_users(store, depends) == []
+        last = get_session_rollback(depends, get_users(store, depends))
+        assert last.drop and last.lines == depends.rollback_last
+        record(second, "rollback")  # the last user: the session gone, the builder needed again
+        refusal = check_built(store, depends)
+        assert refusal and f"push plan {first} ({builder.unit}) on {pe} first" in refusal
+        store.cancel_plan(first)
+        refusal = check_built(store, depends)
+        assert refusal and "no plan that builds it is left" in refusal
+    finally:
+        store.dispose()

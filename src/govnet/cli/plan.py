@@ -383,6 +383,8 @@ def render_push(result: Any) -> None:
     for note in result.rollback_notes:
         out.print(f"  {note}", markup=False)
     if result.result == "dry_run":
+        if result.reason:  # what a commit now would be refused for
+            out.print(f"note: {result.reason}", markup=False)
         out.print("dry run: nothing was changed; add --commit to push", markup=False)
         return
     recorded = f" (push {result.push_id})" if result.push_id else ""

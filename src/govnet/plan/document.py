@@ -30,6 +30,7 @@ from govnet.model.verdicts import Verdict
 from govnet.plan import paperwork
 from govnet.plan.evidence import to_chinese
 from govnet.plan.word import markdown_to_docx
+from govnet.plan.templates import merge_sections
 from govnet.platforms import Dialect
 
 RUNBOOKS = Path("playbooks/runbooks")
@@ -263,10 +264,12 @@ def get_host_parts(plan: Plan, dialects: Dialects) -> dict[str, dict[str, Any]]:
                 "config": dialect.to_push_lines(session.config),
                 "rollback": dialect.to_push_lines(session.rollback),
             }
-            # the rollback that keeps the sessions this plan built, for others still using them
-            parts[host]["rollback_keep"] = dialect.to_push_lines(
-                plan.get_rollback(host, sessions=False)
-            )
+            if session.builder is None:  # its rollback keeping them, for others still using them
+                keep = plan.get_rollback(host, sessions=False)
+                parts[host]["rollback_keep"] = dialect.to_push_lines(keep)
+            else:  # its rollback as their last user: undoing them too
+                last = merge_sections([*plan.get_rollback(host), *session.rollback])
+                parts[host]["rollback_last"] = dialect.to_push_lines(last)
     return parts
 
 

@@ -296,9 +296,10 @@ def _push(
                 f" {min(part.steps)} on {host}",
                 running,
             )
-        unbuilt = check_built(store, part)
-        if unbuilt:
+        unbuilt = check_built(store, part)  # a dry run says it (push --all: builder earlier)
+        if unbuilt and commit:
             return _refuse(store, result, unbuilt, running)
+        result.reason = unbuilt
         prechecks = prove(part.pre, device, facts, reach, part.on_site, say, stop)
         failed = [f"{c.text} (seen: {seen})" for c, held, seen in prechecks if not held]
         if failed:

@@ -36,10 +36,11 @@ class HostPart:
     manual: str | None = None  # why its steps are done on site by hand: never pushed
     # (step, lines, rollback lines) in order; () for a part stored before: pushed as one step
     step_lines: tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...] = ()
-    # the PE's VPNv4 sessions shared with other plans (peers, builder, config, rollback), and
-    # the rollback that keeps those this plan built (govnet.push.shared); None, ()
+    # the PE's VPNv4 sessions shared with other plans (peers, builder, config, rollback),
+    # the builder's rollback keeping them, a dependant's removing them too (.shared)
     session: dict[str, Any] | None = None
     rollback_keep: tuple[str, ...] = ()
+    rollback_last: tuple[str, ...] = ()
 
     @property
     def push_steps(self) -> list[PushStep]:
@@ -98,6 +99,7 @@ def get_host_part(store: Store, ref: str, host: str) -> HostPart:
         _get_step_lines(row["id"], part),
         part.get("session"),
         tuple(part.get("rollback_keep") or ()),
+        tuple(part.get("rollback_last") or ()),
     )
 
 

@@ -6,7 +6,8 @@ govnet.plan.vpnv4, recorded as SESSION holdings with the plans in the district r
   plan using them is applied there, naming the plan that builds them.
 - A rollback keeps them while another plan using them is applied on the PE (the builder
   types its rollback without the sessions' undo, and its goal keeps their lines), and says
-  so; the last user rolled back removes them (a dependant then types their undo too).
+  so; the last user rolled back removes them (a dependant then types its rollback with
+  their undo merged in, made with the plan: ``rollback_last``).
 
 MPLS/LDP, typed with the sessions, is not undone by their rollback lines (as before): a
 rollback that removes the sessions aims at a goal without them, and the remediation toward
@@ -110,8 +111,7 @@ def get_session_rollback(part: HostPart, users: Iterable[int]) -> SessionRollbac
     note = f"the VPNv4 session(s) to {peers} are removed: no other applied plan uses them"
     if build:
         return SessionRollback(part.rollback, note=note)
-    lines = (*part.rollback, *session["rollback"])
-    return SessionRollback(lines, drop=True, note=note)
+    return SessionRollback(part.rollback_last, drop=True, note=note)
 
 
 def get_goal(
