@@ -29,8 +29,8 @@ from govnet.model.plans import CONTRACT_ENDED, CONTRACT_MISSING, Cancel, Plan
 from govnet.model.verdicts import Verdict
 from govnet.plan import paperwork
 from govnet.plan.evidence import to_chinese
-from govnet.plan.word import markdown_to_docx
 from govnet.plan.templates import merge_sections
+from govnet.plan.word import markdown_to_docx
 from govnet.platforms import Dialect
 
 RUNBOOKS = Path("playbooks/runbooks")
