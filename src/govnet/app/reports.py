@@ -10,6 +10,7 @@ from typing import Any
 
 from govnet.app.project import Project
 from govnet.model.divisions import Level, get_bundled_tree
+from govnet.model.settings import load_settings
 from govnet.reports import files, get_registry
 from govnet.reports.base import Reading, ReportSpec
 from govnet.reports.bundle import Reports
@@ -26,10 +27,11 @@ def load_reports(
 ) -> Reports:
     """Every report of the registry (or of ``registry``: those a command shows), read from
     the project's store once; ``division`` and ``level`` choose the coverage's rows."""
-    policy = project.load_policy()
+    policy, settings = project.load_policy(), load_settings(project.root)
+    today = dt.datetime.now(settings.zone).date()
     with project.store() as store:
         reading = Reading(
-            store, get_bundled_tree(), policy.deadlines, dt.date.today(), division, level
+            store, get_bundled_tree(), policy.deadlines, today, division, level, settings
         )
         return load_from_store(reading, get_registry() if registry is None else registry)
 
@@ -41,9 +43,12 @@ def load_coverage(
     level: Level = Level.TOWN,
 ) -> Reports:
     """The coverage alone, of a stored classification (default: the latest)."""
+    settings = load_settings(project.root)
     with project.store() as store:
-        rows = coverage_from_store(store, get_bundled_tree(), classification, division, level)
-    return Reports({COVERAGE.name: rows}, dt.datetime.now().astimezone())
+        rows = coverage_from_store(
+            store, get_bundled_tree(), classification, division, level, settings.zone
+        )
+    return Reports({COVERAGE.name: rows}, dt.datetime.now(settings.zone), settings)
 
 
 def write_reports(
@@ -62,5 +67,5 @@ def write_report_files(
     project: Project, reports: Reports, shown: Sequence[ReportSpec[Any]], formats: Sequence[str]
 ) -> list[Path]:
     """The CSV and JSON files of the reports a command shows, in today's reports/<date>/."""
-    folder = files.get_report_dir(project.root / "reports", dt.date.today())
+    folder = files.get_report_dir(project.root / "reports", reports.made_at.date())
     return files.write_files(folder, reports, shown, formats)

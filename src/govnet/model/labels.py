@@ -8,8 +8,14 @@ states are named in Chinese output (and English where a page offers it). No inte
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from govnet.model.divisions import Level as DivisionLevel
 from govnet.model.inventory import Carrier, ContactRole, LineKind, Role, SecurityGrade, UnitKind
-from govnet.model.policy import Target
+from govnet.model.policy import DEADLINE_MEASURES, Category, Level, SubjectKind, Target, Zone
 
 TARGET_LABELS: dict[Target, str] = {
     Target.INTRANET: "电子政务内网 intranet",
@@ -90,6 +96,7 @@ LEVEL_NAMES = {
     "county": "县（区）",
     "town": "乡镇（街道）",
     "village": "村（社区）",
+    "country": "全国",
 }
 STATUS_NAMES = {
     "in_use": "在用",
@@ -98,6 +105,104 @@ STATUS_NAMES = {
     "open": "未关闭",
     "closed": "已关闭",
 }
+
+
+# Where a business network stands in the progress report.
+PROGRESS_NAMES = {
+    "migrated": "已迁移",
+    "retained": "保留",
+    "to_cancel": "待撤销",
+    "closed": "已关闭",
+    "remaining": "待整合",
+}
+# How a unit's extranet access is known (coverage).
+CONNECTED_BY_NAMES = {"survey": "采集确认", "ledger": "仅台账"}
+MEASURE_NAMES = {
+    "town_coverage": "乡镇（街道）覆盖率",
+    "village_coverage": "村（社区）覆盖率",
+    "unit_coverage": "单位接入率",
+    "own_exits_closed": "自建互联网出口关闭率",
+    "networks_done": "业务专网整合完成率",
+}
+DEADLINE_STATE_NAMES = {"met": "已完成", "overdue": "逾期", "ongoing": "进行中"}
+ZONE_NAMES: dict[Zone, str] = {
+    Zone.PUBLIC: "公用网络区",
+    Zone.DEDICATED: "专用网络区",
+    Zone.INTERNET: "互联网接入区",
+}
+SYSTEM_CATEGORY_NAMES: dict[Category, str] = {
+    Category.INTRANET: "电子政务内网",
+    Category.EXTRANET: "电子政务外网",
+    Category.INTERNET: "互联网",
+    Category.VERTICAL: "垂直业务专网",
+    Category.LOCAL: "本地业务专网",
+}
+SUBJECT_NAMES: dict[SubjectKind, str] = {SubjectKind.LINE: "线路", SubjectKind.NETWORK: "业务专网"}
+# Dates in Chinese text, and as Excel number formats (a date cell, never text).
+DATE_FORMAT_XLSX = 'yyyy"年"m"月"d"日"'
+DATETIME_FORMAT_XLSX = 'yyyy"年"m"月"d"日" hh:mm'
+
+
+def name_of(value: object, names: Mapping[Any, str]) -> str:
+    """A code's Chinese name from one of the tables above; "-" for none. An unknown code is
+    shown as it is (a project's own value): the vocabulary test lists every known one.
+
+    >>> name_of("telecom", CARRIER_LABELS), name_of(None, KIND_LABELS), name_of("x", ROLE_NAMES)
+    ('电信', '-', 'x')
+    """
+    if value is None or value == "":
+        return "-"
+    key = value.value if isinstance(value, StrEnum) else str(value)
+    for code, name in names.items():
+        if code == key:
+            return name
+    return key
+
+
+def format_date(day: dt.date | dt.datetime | None) -> str:
+    """
+    >>> format_date(dt.date(2026, 1, 5)), format_date(None)
+    ('2026年1月5日', '-')
+    """
+    return "-" if day is None else f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_datetime(when: dt.datetime) -> str:
+    """
+    >>> format_datetime(dt.datetime(2026, 1, 5, 9, 3))
+    '2026年1月5日 09:03'
+    """
+    return f"{format_date(when)} {when:%H:%M}"
+
+
+def get_internal_codes() -> frozenset[str]:
+    """Every internal code a Chinese output must never show: each enum value of the model
+    (carriers, line kinds, targets, categories, zones, levels, unit kinds, roles) and the
+    report states, exit kinds and measures above."""
+    enums: list[type[StrEnum]] = [
+        Carrier,
+        LineKind,
+        Target,
+        Category,
+        Zone,
+        Level,
+        DivisionLevel,
+        SubjectKind,
+        UnitKind,
+        Role,
+    ]
+    codes = {member.value for enum in enums for member in enum}
+    for table in (
+        STATUS_NAMES,
+        PROGRESS_NAMES,
+        EXIT_KIND_NAMES,
+        CONNECTED_BY_NAMES,
+        MEASURE_NAMES,
+        DEADLINE_STATE_NAMES,
+    ):
+        codes.update(table)
+    codes.update(DEADLINE_MEASURES)
+    return frozenset(codes)
 
 
 def target_label(value: str | None, lang: str = "zh") -> str:
@@ -130,7 +235,10 @@ EXIT_SIGN_LABELS = {
     "dialer": "拨号接口",
     "cellular": "4G/5G 无线接口",
     "ledger": "仅台账登记",
+    "broadband": "宽带",  # an exit the ledger alone knows, by its line's kind
 }
+# The reports' name for an exit's kind (its strongest sign): the same words.
+EXIT_KIND_NAMES = EXIT_SIGN_LABELS
 APPROACH_LABELS = {
     "dedicated_vpn": "专用网络区VPN",
     "business_gateway": "新建业务网关",

@@ -16,8 +16,8 @@ Nothing here prints or writes; the writers and the command line do.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from importlib.resources.abc import Traversable
@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from govnet.model.divisions import DivisionTree, Level
 from govnet.model.files import get_bundled_data
+from govnet.model.labels import DATE_FORMAT_XLSX, DATETIME_FORMAT_XLSX
+from govnet.model.settings import Settings
 from govnet.reports.snapshots import LedgerLine, Snapshot, get_ledger, get_snapshots
 
 if TYPE_CHECKING:
@@ -49,16 +51,22 @@ class Reading:
     today: dt.date = field(default_factory=dt.date.today)
     division: str | None = None  # default: the smallest division holding every unit
     level: Level = Level.TOWN  # the deepest level listed
+    settings: Settings = field(default_factory=Settings)  # time zone, the workbook's block
     _rows: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def snapshots(self) -> list[Snapshot]:
-        """Every classified survey run, oldest first (an error when there is none)."""
-        return get_snapshots(self.store)
+        """Every classified survey run, oldest first (an error when there is none); their
+        times in the project's zone."""
+        return [replace(s, at=self.settings.local(s.at)) for s in get_snapshots(self.store)]
 
     @cached_property
     def ledger(self) -> list[LedgerLine]:
-        return get_ledger(self.store)
+        """Every ledger line, cancelled ones with when they left in the project's zone."""
+        return [
+            replace(ln, retired_at=self.settings.local(ln.retired_at)) if ln.retired_at else ln
+            for ln in get_ledger(self.store)
+        ]
 
     @cached_property
     def units(self) -> list[dict[str, Any]]:
@@ -79,14 +87,17 @@ class Reading:
 # --- the workbook's part ----------------------------------------------------------------
 
 COUNT, MONEY, RATE, TEXT = "#,##0", "#,##0.00", "0.0%", "@"
+DATE, DATETIME = DATE_FORMAT_XLSX, DATETIME_FORMAT_XLSX  # date cells, never text
 
 
 @dataclass(frozen=True)
 class Column:
-    """A workbook column: its header and its number format."""
+    """A workbook column: its header and its number format (``wrap``: free text written
+    by hand, wide and wrapped)."""
 
     header: str
     number_format: str = TEXT
+    wrap: bool = False
 
 
 @dataclass
@@ -100,15 +111,36 @@ class SheetSpec:
     rows: list[list[Any]]
     totals: list[list[Any]] = field(default_factory=list)  # bold rows after the data
     highlight: list[int] = field(default_factory=list)  # data rows (0-based) to fill red
+    # Per data row, how far its cell in ``indent_column`` is indented (a tree's depth: an
+    # alignment, never spaces in the name).
+    indents: list[int] = field(default_factory=list)
+    indent_column: int = 1
 
 
 @dataclass(frozen=True)
 class SheetContext:
     """What every sheet's heading says: the place reported on and where the figures come
-    from (survey run, classification, when)."""
+    from (the survey's date, when made); the project's settings (time zone, notes)."""
 
     place: str
     source: str
+    settings: Settings = field(default_factory=Settings)
+
+
+def chinese_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str, Callable[[Any], Any]]]
+) -> list[dict[str, Any]]:
+    """A CSV table for people: each (key, Chinese header, how to show the value) of
+    ``columns``, from the JSON document's rows (which keep the codes, for engineers).
+
+    >>> chinese_table([{"carrier": "telecom"}], [("carrier", "运营商", str.upper)])
+    [{'运营商': 'TELECOM'}]
+    """
+    return [{header: show(row.get(key)) for key, header, show in columns} for row in rows]
+
+
+def as_is(value: Any) -> Any:
+    return value
 
 
 # --- the web page's part ----------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from govnet.model.settings import Settings
 from govnet.reports.base import Reading, ReportSpec
 from govnet.reports.coverage import REPORT as COVERAGE
 from govnet.reports.coverage import CoverageReport
@@ -22,6 +23,7 @@ class Reports:
 
     rows: dict[str, Any]
     made_at: dt.datetime
+    settings: Settings = field(default_factory=Settings)  # time zone, the workbook's block
     _data: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     def rows_of(self, report: ReportSpec[R]) -> R:
@@ -48,4 +50,5 @@ def load_reports(
 ) -> Reports:
     """Every report of the registry read from the store (``reading``), in its order."""
     rows = {report.name: reading.rows_of(report) for report in registry}
-    return Reports(rows, made_at or dt.datetime.now().astimezone())
+    made = made_at or dt.datetime.now(reading.settings.zone)
+    return Reports(rows, made, reading.settings)

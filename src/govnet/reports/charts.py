@@ -3,10 +3,29 @@ section takes them as ``Markup``; nothing is fetched and no script runs."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
 from markupsafe import Markup
+
+
+def get_ticks(peak: float, most: int = 6) -> list[int]:
+    """Whole-number ticks from 0 to at least ``peak`` in steps of 1, 2 or 5 times a power
+    of ten: never fewer than three, at most ``most``.
+
+    >>> get_ticks(0), get_ticks(3), get_ticks(17), get_ticks(230)
+    ([0, 1, 2, 3, 4], [0, 1, 2, 3, 4], [0, 5, 10, 15, 20], [0, 50, 100, 150, 200, 250])
+    """
+    peak = max(math.ceil(peak), 4)
+    power = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * power
+            count = -(-peak // step) + 1
+            if count <= most:
+                return [step * i for i in range(count)]
+        power *= 10
 
 
 def line_chart(
@@ -14,13 +33,16 @@ def line_chart(
     title: str,
     ticks: Sequence[str],
     series: Sequence[tuple[str, Sequence[int], str]],
+    y_title: str = "",
 ) -> Markup:
-    """Lines over the points (``ticks`` name them), one per (label, values, colour), with a
-    legend; ``name`` is its CSS class beside ``chart``."""
-    width, height, left, bottom, top = 640, 240, 48, 36, 16
-    peak = max([1, *(v for _, values, _ in series for v in values)])
+    """Lines over the points (``ticks`` name them on the x axis: dates), one per (label,
+    values, colour), with a legend; a y axis with whole-number ticks and grid lines
+    (:func:`get_ticks`), titled ``y_title``; ``name`` is its CSS class beside ``chart``."""
+    width, height, left, bottom, top = 640, 260, 56, 44, 28
+    levels = get_ticks(max([0, *(v for _, values, _ in series for v in values)]))
+    peak = levels[-1]
     span = max(1, len(ticks) - 1)
-    plot_w, plot_h = width - left - 16, height - top - bottom
+    plot_w, plot_h = width - left - 24, height - top - bottom
 
     def x(i: int) -> float:
         return left + plot_w * (i / span if len(ticks) > 1 else 0.5)
@@ -31,15 +53,28 @@ def line_chart(
     parts = [
         f'<svg class="chart {name}" viewBox="0 0 {width} {height}" role="img"'
         f' aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-        f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - 16}" y2="{y(0):.1f}" stroke="#888"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{y(0):.1f}" stroke="#888"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11">{peak}</text>',
-        f'<text x="{left - 6}" y="{y(0):.1f}" text-anchor="end" font-size="11">0</text>',
     ]
-    for i, tick in enumerate(ticks):
+    for level in levels:  # grid lines and the y axis's ticks
         parts.append(
-            f'<text x="{x(i):.1f}" y="{height - 14}" text-anchor="middle" font-size="11">'
-            f"{escape(tick)}</text>"
+            f'<line class="grid" x1="{left}" y1="{y(level):.1f}" x2="{width - 24}"'
+            f' y2="{y(level):.1f}" stroke="{"#888" if level == 0 else "#e3e3e3"}"/>'
+            f'<text class="y-tick" x="{left - 6}" y="{y(level) + 4:.1f}" text-anchor="end"'
+            f' font-size="11">{level}</text>'
+        )
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{y(0):.1f}" stroke="#888"/>')
+    if y_title:
+        parts.append(
+            f'<text x="12" y="{top + plot_h / 2:.1f}" font-size="11" text-anchor="middle"'
+            f' transform="rotate(-90 12 {top + plot_h / 2:.1f})">{escape(y_title)}</text>'
+        )
+    every = max(1, -(-len(ticks) // 8))  # at most eight dates under the axis
+    for i, tick in enumerate(ticks):
+        if i % every and i != len(ticks) - 1:
+            continue
+        parts.append(
+            f'<line x1="{x(i):.1f}" y1="{y(0):.1f}" x2="{x(i):.1f}" y2="{y(0) + 4:.1f}"'
+            f' stroke="#888"/><text class="x-tick" x="{x(i):.1f}" y="{height - bottom + 18}"'
+            f' text-anchor="middle" font-size="11">{escape(tick)}</text>'
         )
     for n, (label, values, colour) in enumerate(series):
         coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
@@ -49,11 +84,11 @@ def line_chart(
         for i, v in enumerate(values):
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}">'
-                f"<title>{escape(label)}: {v}</title></circle>"
+                f"<title>{escape(ticks[i])} {escape(label)}: {v}</title></circle>"
             )
         parts.append(
-            f'<rect x="{left + 8 + n * 150}" y="{top - 12}" width="10" height="10"'
-            f' fill="{colour}"/><text x="{left + 22 + n * 150}" y="{top - 3}"'
+            f'<rect x="{left + 8 + n * 150}" y="{top - 22}" width="10" height="10"'
+            f' fill="{colour}"/><text x="{left + 22 + n * 150}" y="{top - 13}"'
             f' font-size="11">{escape(label)}</text>'
         )
     parts.append("</svg>")

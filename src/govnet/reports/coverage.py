@@ -22,6 +22,7 @@ The report: coverage.csv and coverage.json, the sheet 覆盖情况, the page's c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,8 +39,9 @@ from govnet.model.divisions import (
     get_level_of_full_code,
     to_full_code,
 )
-from govnet.model.labels import LEVEL_NAMES, percent
+from govnet.model.labels import LEVEL_NAMES, format_date, name_of, percent
 from govnet.model.problems import UsageError
+from govnet.model.settings import to_zone
 from govnet.reports.base import (
     COUNT,
     RATE,
@@ -54,6 +56,8 @@ from govnet.reports.base import (
     ViewColumn,
     ViewLine,
     ViewTable,
+    as_is,
+    chinese_table,
 )
 from govnet.reports.charts import cell_strip
 
@@ -350,6 +354,7 @@ class CoverageReport:
     classify_run_id: int | None
     survey_run_id: int | None
     rows: list[CoverageRow]
+    survey_at: dt.datetime | None = None  # when the survey started, in the project's zone
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -368,9 +373,11 @@ def coverage_from_store(
     classify_run_id: int | None = None,
     division: str | None = None,
     deepest: Level = Level.TOWN,
+    zone: dt.tzinfo = dt.UTC,
 ) -> CoverageReport:
     """Coverage from a stored classification (the latest by default) and the inventory it
-    was made from; below ``division`` (default: the smallest division holding every unit)."""
+    was made from; below ``division`` (default: the smallest division holding every unit).
+    ``zone``: the time zone its survey's time is given in."""
     result = store.get_classification(classify_run_id)
     if result is None:
         which = (
@@ -404,7 +411,10 @@ def coverage_from_store(
     run_id = classify_run_id if classify_run_id is not None else (runs[-1] if runs else None)
     name = tree.get_full_name(root) if root else COUNTRY
     rows = get_coverage(tree, places, root, deepest, villages)
-    return CoverageReport(root, name, deepest, run_id, result.survey_run_id, rows)
+    started = {r["id"]: r["started_at"] for r in store.get_survey_runs()}
+    started_at = started.get(result.survey_run_id) if result.survey_run_id is not None else None
+    survey_at = None if started_at is None else to_zone(started_at, zone)
+    return CoverageReport(root, name, deepest, run_id, result.survey_run_id, rows, survey_at)
 
 
 # --- the report -------------------------------------------------------------------------
@@ -461,14 +471,19 @@ class CoverageSpec(ReportSpec[CoverageReport]):
         """At the latest classified survey run (the one the progress ends with)."""
         latest = reading.snapshots[-1].classify_run_id
         return coverage_from_store(
-            reading.store, reading.tree, latest, reading.division, reading.level
+            reading.store,
+            reading.tree,
+            latest,
+            reading.division,
+            reading.level,
+            reading.settings.zone,
         )
 
     def data(self, rows: CoverageReport) -> dict[str, Any]:
         return rows.to_dict()
 
     def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        return {"coverage": data["rows"]}
+        return {"coverage": chinese_table(data["rows"], CSV_COLUMNS)}
 
     def sheets(
         self, rows: CoverageReport, data: Mapping[str, Any], where: SheetContext
@@ -496,7 +511,7 @@ class CoverageSpec(ReportSpec[CoverageReport]):
         for r in rows.rows:
             row = [
                 r.code,
-                "　" * r.depth + r.name,
+                r.name,
                 LEVEL_NAMES[r.level.value] if r.level else "全国",
                 r.units,
                 r.connected,
@@ -510,7 +525,8 @@ class CoverageSpec(ReportSpec[CoverageReport]):
                 row += [r.villages, r.villages_covered, r.village_rate]
             cells.append(row)
         heading = f"电子政务外网覆盖情况统计表（{where.place}）"
-        return [SheetSpec("覆盖情况", heading, where.source, columns, cells)]
+        indents = [r.depth for r in rows.rows]  # the tree by alignment, the name as it is
+        return [SheetSpec("覆盖情况", heading, where.source, columns, cells, indents=indents)]
 
     def section(self, rows: CoverageReport, data: Mapping[str, Any], lang: str) -> Section:
         labels = LABELS[lang]
@@ -531,28 +547,22 @@ class CoverageSpec(ReportSpec[CoverageReport]):
 
     def view(self, rows: CoverageReport, data: Mapping[str, Any]) -> View:
         columns = [
-            ViewColumn("区划\ndivision", no_wrap=True),
-            ViewColumn("代码\ncode", no_wrap=True),
+            ViewColumn("区划", no_wrap=True),
+            ViewColumn("代码", no_wrap=True),
         ]
         columns += [
             ViewColumn(header, "right", no_wrap=True)
-            for header in (
-                "应接入\nunits",
-                "已接入\nconnected",
-                "接入率\nrate",
-                "乡镇\ntowns",
-                "覆盖率\ncovered",
-            )
+            for header in ("应接入", "已接入", "接入率", "乡镇覆盖", "覆盖率")
         ]
         villages = any(r.villages for r in rows.rows)
         if villages:
-            columns.append(ViewColumn("村社区\nvillages", "right"))
+            columns.append(ViewColumn("村（社区）", "right"))
         shown = rows.rows[:TABLE_ROWS]
         cells = []
         for row in shown:
             connected = str(row.connected)
             if row.connected_by_ledger:
-                connected += f" (台账 ledger {row.connected_by_ledger})"
+                connected += f"（仅台账 {row.connected_by_ledger}）"
             line = [
                 "  " * row.depth + row.name,
                 row.code,
@@ -565,25 +575,41 @@ class CoverageSpec(ReportSpec[CoverageReport]):
             if villages:
                 line.append(f"{row.villages_covered}/{row.villages}")
             cells.append(line)
-        title = (
-            f"电子政务外网覆盖 extranet coverage: {rows.root_name}"
-            f" (classification {rows.classify_run_id}, survey run {rows.survey_run_id})"
-        )
+        title = f"电子政务外网覆盖情况：{rows.root_name}"
+        if rows.survey_at is not None:
+            title += f"（{format_date(rows.survey_at)}采集）"
         view: View = [ViewTable(title, columns, cells)]
         if len(shown) < len(rows.rows):
             view.append(
                 ViewLine.plain(
-                    f"(the first {len(shown):,} of {len(rows.rows):,} rows; --format csv,json"
-                    " writes them all, --level county shows fewer)"
+                    f"（仅列出前 {len(shown):,} 行，共 {len(rows.rows):,} 行；"
+                    "--format csv,json 写出全部，--level county 列出更少）"
                 )
             )
         if any(r.connected_by_ledger for r in rows.rows[:1]):
-            view.append(
-                ViewLine.plain(
-                    "台账 ledger: connected by the ledger only (no surveyed device shows the line)"
-                )
-            )
+            view.append(ViewLine.plain("仅台账：只有台账登记了外网线路，采集的设备上未见该线路"))
         return view
 
+
+def _level(value: str | None) -> str:
+    return name_of(value, LEVEL_NAMES)
+
+
+# coverage.csv: the JSON rows' codes as people read them (coverage.json keeps the codes).
+CSV_COLUMNS: list[tuple[str, str, Any]] = [
+    ("code", "区划代码", as_is),
+    ("name", "区划名称", as_is),
+    ("level", "层级", _level),
+    ("units", "应接入单位数", as_is),
+    ("connected", "已接入单位数", as_is),
+    ("connected_by_ledger", "其中仅台账", as_is),
+    ("rate", "单位接入率", as_is),
+    ("towns", "乡镇（街道）数", as_is),
+    ("towns_covered", "已覆盖乡镇（街道）数", as_is),
+    ("town_rate", "乡镇覆盖率", as_is),
+    ("villages", "村（社区）数", as_is),
+    ("villages_covered", "已覆盖村（社区）数", as_is),
+    ("village_rate", "村覆盖率", as_is),
+]
 
 REPORT = CoverageSpec()

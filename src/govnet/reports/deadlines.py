@@ -9,11 +9,13 @@ deadlines, the terminal's deadlines table.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from govnet.model.labels import percent
+from govnet.model.labels import DEADLINE_STATE_NAMES, MEASURE_NAMES, format_date, name_of, percent
 from govnet.reports.base import (
+    DATE,
     RATE,
     TEMPLATES,
     Column,
@@ -25,6 +27,8 @@ from govnet.reports.base import (
     View,
     ViewColumn,
     ViewTable,
+    as_is,
+    chinese_table,
 )
 from govnet.reports.progress import REPORT as PROGRESS
 from govnet.reports.progress import DeadlineState
@@ -72,7 +76,7 @@ class DeadlinesSpec(ReportSpec[list[DeadlineState]]):
         return {"deadlines": [d.to_dict() for d in rows]}
 
     def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        return {"progress-deadlines": data["deadlines"]}
+        return {"progress-deadlines": chinese_table(data["deadlines"], CSV_COLUMNS)}
 
     def sheets(
         self, rows: list[DeadlineState], data: Mapping[str, Any], where: SheetContext
@@ -82,18 +86,18 @@ class DeadlinesSpec(ReportSpec[list[DeadlineState]]):
             Column("指标"),
             Column("目标", RATE),
             Column("现状", RATE),
-            Column("期限"),
+            Column("期限", DATE),
             Column("状态"),
             Column("依据文件"),
         ]
         cells = [
             [
                 d.deadline.what,
-                d.deadline.measure,
+                name_of(d.deadline.measure, MEASURE_NAMES),
                 _goal(d),
                 d.actual,
-                d.deadline.by.isoformat(),
-                "已完成" if d.met else "逾期" if d.overdue else "进行中",
+                d.deadline.by,
+                DEADLINE_STATE_NAMES[_state(d)],
                 d.deadline.document,
             ]
             for d in rows
@@ -112,23 +116,41 @@ class DeadlinesSpec(ReportSpec[list[DeadlineState]]):
         ]
 
     def section(self, rows: list[DeadlineState], data: Mapping[str, Any], lang: str) -> Section:
-        return Section(TEMPLATES / "deadlines.html.j2", {"t": LABELS[lang], "deadlines": rows})
+        day = format_date if lang == "zh" else (lambda d: d.isoformat())
+        context = {"t": LABELS[lang], "deadlines": rows, "day": day}
+        return Section(TEMPLATES / "deadlines.html.j2", context)
 
     def view(self, rows: list[DeadlineState], data: Mapping[str, Any]) -> View:
         if not rows:
             return []
-        headers = ("事项 what", "期限 by", "目标 goal", "现状 now", "状态 state")
+        headers = ("事项", "期限", "目标", "现状", "状态")
         cells = [
             [
                 d.deadline.what,
-                d.deadline.by.isoformat(),
+                format_date(d.deadline.by),
                 f"{_goal(d):.0%}",
                 percent(d.actual),
-                "达成 met" if d.met else "逾期 OVERDUE" if d.overdue else "进行中 open",
+                DEADLINE_STATE_NAMES[_state(d)],
             ]
             for d in rows
         ]
-        return [ViewTable("时限 deadlines", [ViewColumn(h) for h in headers], cells)]
+        return [ViewTable("时限要求", [ViewColumn(h) for h in headers], cells)]
+
+
+def _state(d: DeadlineState) -> str:
+    return "met" if d.met else "overdue" if d.overdue else "ongoing"
+
+
+CSV_COLUMNS: list[tuple[str, str, Any]] = [
+    ("what", "事项", as_is),
+    ("measure", "指标", lambda v: name_of(v, MEASURE_NAMES)),
+    ("value", "目标", as_is),
+    ("actual", "现状", as_is),
+    ("by", "期限", lambda v: format_date(dt.date.fromisoformat(v))),
+    ("document", "依据文件", as_is),
+    ("met", "是否完成", lambda v: "是" if v else "否"),
+    ("overdue", "是否逾期", lambda v: "是" if v else "否"),
+]
 
 
 REPORT = DeadlinesSpec()

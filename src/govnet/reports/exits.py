@@ -7,14 +7,22 @@ the terminal's breaches (critical, first) and exits table.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from govnet.model.labels import STATUS_NAMES
+from govnet.model.labels import (
+    CARRIER_LABELS,
+    EXIT_KIND_NAMES,
+    STATUS_NAMES,
+    format_date,
+    name_of,
+)
 from govnet.model.verdicts import Breach
 from govnet.reports.base import (
     COUNT,
+    DATE,
     MONEY,
     TEMPLATES,
     Column,
@@ -27,6 +35,8 @@ from govnet.reports.base import (
     ViewColumn,
     ViewLine,
     ViewTable,
+    as_is,
+    chinese_table,
     money,
 )
 from govnet.reports.snapshots import Snapshot, get_exit_key
@@ -48,11 +58,15 @@ class ExitRow:
     annual_fee: float | None
     found_in: int  # survey run
     closed_in: int | None  # survey run that no longer shows it
+    found_at: dt.datetime | None = None  # that survey's time
+    closed_at: dt.datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         data["signs"] = ",".join(self.signs)
         data["status"] = "closed" if self.closed_in is not None else "open"
+        for name in ("found_at", "closed_at"):
+            data[name] = None if data[name] is None else data[name].isoformat()
         return data
 
 
@@ -66,6 +80,7 @@ def get_exit_rows(snapshots: Sequence[Snapshot]) -> list[ExitRow]:
             key = get_exit_key(e.circuit_id, e.host, e.interface)
             seen.add(key)
             found = rows[key].found_in if key in rows else snap.survey_run_id
+            found_at = rows[key].found_at if key in rows else snap.at
             rows[key] = ExitRow(
                 e.unit,
                 e.host,
@@ -79,10 +94,11 @@ def get_exit_rows(snapshots: Sequence[Snapshot]) -> list[ExitRow]:
                 e.annual_fee,
                 found,
                 None,
+                found_at,
             )
         for key, row in rows.items():
             if key not in seen and row.closed_in is None:
-                rows[key] = replace(row, closed_in=snap.survey_run_id)
+                rows[key] = replace(row, closed_in=snap.survey_run_id, closed_at=snap.at)
     return sorted(rows.values(), key=lambda r: (r.unit, r.host or "", r.interface or ""))
 
 
@@ -129,9 +145,25 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def get_breach_lines(breaches: Sequence[Breach]) -> View:
-    """Each breach as a critical line, then an empty line (none when there is no breach)."""
-    view: View = [
+def get_breach_lines(breaches: Sequence[Breach], lang: str = "en") -> View:
+    """Each breach as a critical line, then an empty line (none when there is no breach);
+    in Chinese for the report (``lang="zh"``), in English for the engineer's classify."""
+    if lang == "zh":
+        view: View = [
+            ViewLine(
+                (
+                    ("严重：隔离违规", "bold red"),
+                    (
+                        f"：{b.host}（{b.unit}）同时连接{'、'.join(b.touches)}，接口"
+                        f" {', '.join(i.split(':', 1)[1] for i in b.interfaces)}",
+                        None,
+                    ),
+                )
+            )
+            for b in breaches
+        ]
+        return [*view, ViewLine()] if view else view
+    view = [
         ViewLine(
             (
                 ("CRITICAL isolation breach", "bold red"),
@@ -165,7 +197,7 @@ class ExitsSpec(ReportSpec[Exits]):
         }
 
     def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        return {"exits": data["exits"]}
+        return {"exits": chinese_table(data["exits"], CSV_COLUMNS)}
 
     def sheets(self, rows: Exits, data: Mapping[str, Any], where: SheetContext) -> list[SheetSpec]:
         exits = data["exits"]
@@ -181,23 +213,23 @@ class ExitsSpec(ReportSpec[Exits]):
             Column("月租（元）", MONEY),
             Column("年费（元）", MONEY),
             Column("状态"),
-            Column("发现批次", COUNT),
-            Column("关闭批次", COUNT),
+            Column("发现日期", DATE),
+            Column("关闭日期", DATE),
         ]
         cells = [
             [
                 e["unit_name"],
                 e["host"],
                 e["interface"],
-                e["kind"],
-                e["carrier"],
+                name_of(e["kind"], EXIT_KIND_NAMES),
+                name_of(e["carrier"], CARRIER_LABELS),
                 e["circuit_id"],
                 e["bandwidth_mbps"],
                 e["monthly_fee"],
                 e["annual_fee"],
                 STATUS_NAMES[e["status"]],
-                e["found_in"],
-                e["closed_in"],
+                _day(e["found_at"]),
+                _day(e["closed_at"]),
             ]
             for e in exits
         ]
@@ -210,7 +242,14 @@ class ExitsSpec(ReportSpec[Exits]):
         return [SheetSpec("互联网出口", heading, where.source, columns, cells, [total])]
 
     def section(self, rows: Exits, data: Mapping[str, Any], lang: str) -> Section:
-        context = {"t": LABELS[lang], "exits": data, "names": rows.unit_names}
+        context = {
+            "t": LABELS[lang],
+            "exits": data,
+            "names": rows.unit_names,
+            # the exit's kind and carrier as people say them (the English page: the codes)
+            "kind": (lambda v: name_of(v, EXIT_KIND_NAMES)) if lang == "zh" else _code,
+            "carrier": (lambda v: name_of(v, CARRIER_LABELS)) if lang == "zh" else _code,
+        }
         return Section(TEMPLATES / "exits.html.j2", context)
 
     def view(self, rows: Exits, data: Mapping[str, Any]) -> View:
@@ -220,20 +259,48 @@ class ExitsSpec(ReportSpec[Exits]):
                 row["unit_name"],
                 row["host"] or "-",
                 row["interface"] or "-",
-                row["kind"],
-                row["carrier"] or "-",
+                name_of(row["kind"], EXIT_KIND_NAMES),
+                name_of(row["carrier"], CARRIER_LABELS),
                 row["circuit_id"] or "-",
                 money(row["annual_fee"]),
-                f"已关闭 closed (run {row['closed_in']})" if row["closed_in"] else "开放 open",
+                f"已关闭（{format_date(_day(row['closed_at']))}采集）"
+                if row["closed_in"]
+                else "未关闭",
             ]
             for row in data["exits"]
         ]
         table = ViewTable(
-            "自建互联网出口 own internet exits",
+            "自建互联网出口",
             [ViewColumn(h, no_wrap=h in ("设备", "接口", "电路", "年费")) for h in headers],
             cells,
         )
-        return [*get_breach_lines(rows.breaches), table]
+        return [*get_breach_lines(rows.breaches, "zh"), table]
 
+
+def _code(value: str | None) -> str:
+    return value or "-"
+
+
+def _day(at: str | None) -> dt.date | None:
+    """An ISO time of the JSON (in the project's zone) as its date."""
+    return None if at is None else dt.datetime.fromisoformat(at).date()
+
+
+CSV_COLUMNS: list[tuple[str, str, Any]] = [
+    ("unit", "单位标识", as_is),
+    ("unit_name", "单位", as_is),
+    ("host", "设备", as_is),
+    ("interface", "接口", as_is),
+    ("kind", "出口方式", lambda v: name_of(v, EXIT_KIND_NAMES)),
+    ("signs", "判断依据", lambda v: "、".join(name_of(s, EXIT_KIND_NAMES) for s in v.split(","))),
+    ("carrier", "运营商", lambda v: name_of(v, CARRIER_LABELS)),
+    ("circuit_id", "电路编号", as_is),
+    ("bandwidth_mbps", "带宽（Mbps）", as_is),
+    ("monthly_fee", "月租费（元）", as_is),
+    ("annual_fee", "年租费（元）", as_is),
+    ("status", "状态", lambda v: name_of(v, STATUS_NAMES)),
+    ("found_at", "发现日期", lambda v: format_date(_day(v))),
+    ("closed_at", "关闭日期", lambda v: format_date(_day(v)) if v else ""),
+]
 
 REPORT = ExitsSpec()

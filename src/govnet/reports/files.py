@@ -108,7 +108,9 @@ def write_reports(
         from govnet.reports.workbook import reports_to_sheets, write_workbook
 
         path = folder / "statistics.xlsx"
-        write_workbook(path, reports_to_sheets(reports, registry))
+        day = reports.settings.local(reports.made_at).date()
+        sheets = reports_to_sheets(reports, registry)
+        write_workbook(path, sheets, reports.settings.statistics, day)
         written.append(path)
     if "html" in formats:
         from govnet.reports.webpage import reports_to_html

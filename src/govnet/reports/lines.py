@@ -1,6 +1,10 @@
 """Every ledger line the store has known: its latest target, in use / to cancel / cancelled,
 its fees, and the totals by where the lines stand.
 
+Fees: a line is paid by the month (月租费) or by the year (年租费, the contract's yearly
+price); its yearly cost is the annual fee, else twelve months. Every total is shown both ways,
+and the annual total counts every line (a line paid yearly has no monthly fee to add up).
+
 The report: lines.csv and lines.json, the sheet 线路与费用, the page's lines with totals, the
 terminal's table and totals.
 """
@@ -13,7 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 from govnet.model.inventory import SecurityGrade
-from govnet.model.labels import SECURITY_GRADE_LABELS, STATUS_NAMES, target_label
+from govnet.model.labels import (
+    CARRIER_LABELS,
+    KIND_LABELS,
+    SECURITY_GRADE_LABELS,
+    STATUS_NAMES,
+    name_of,
+    target_label,
+)
 from govnet.model.policy import Target
 from govnet.reports.base import (
     COUNT,
@@ -29,6 +40,8 @@ from govnet.reports.base import (
     ViewColumn,
     ViewLine,
     ViewTable,
+    as_is,
+    chinese_table,
     money,
 )
 from govnet.reports.snapshots import LedgerLine, Snapshot
@@ -108,13 +121,18 @@ LABELS: dict[str, dict[str, str]] = {
         "unit": "单位",
         "network": "网络",
         "carrier": "运营商",
-        "monthly_fee": "月租（元）",
+        "kind": "类型",
+        "monthly_fee": "月租费（元）",
+        "annual_fee": "年租费（元）",
         "target": "整合目标",
         "state": "状态",
         "in_use": "在用",
         "to_cancel": "待撤销",
         "cancelled": "已撤销",
         "total": "合计",
+        "grand_total": "总计",
+        "fee_note": "年租费：按年计费的线路为合同年费，按月计费的为月租费×12；"
+        "费用合计以年租费为准。",
     },
     "en": {
         "lines": "Lines and fees",
@@ -122,19 +140,19 @@ LABELS: dict[str, dict[str, str]] = {
         "unit": "Unit",
         "network": "Network",
         "carrier": "Carrier",
+        "kind": "Kind",
         "monthly_fee": "CNY/month",
+        "annual_fee": "CNY/year",
         "target": "Target",
         "state": "State",
         "in_use": "in use",
         "to_cancel": "to cancel",
         "cancelled": "cancelled",
         "total": "Total",
+        "grand_total": "All lines",
+        "fee_note": "CNY/year: the contract's yearly fee, else twelve months; totals count"
+        " every line by its yearly cost.",
     },
-}
-STATUS_TEXTS = {
-    "in_use": "在用 in use",
-    "to_cancel": "待撤销 to cancel",
-    "cancelled": "已撤销 cancelled",
 }
 
 
@@ -165,7 +183,7 @@ class LinesSpec(ReportSpec[Lines]):
         return {"lines": lines, "totals": totals}
 
     def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        return {"lines": data["lines"]}
+        return {"lines": chinese_table(data["lines"], CSV_COLUMNS)}
 
     def sheets(self, rows: Lines, data: Mapping[str, Any], where: SheetContext) -> list[SheetSpec]:
         every, empty = data["lines"], {"lines": 0, "monthly_fee": 0.0, "annual_fee": 0.0}
@@ -190,8 +208,8 @@ class LinesSpec(ReportSpec[Lines]):
             Column("运营商"),
             Column("类型"),
             Column("带宽（Mbps）", COUNT),
-            Column("月租（元）", MONEY),
-            Column("年费（元）", MONEY),
+            Column("月租费（元）", MONEY),
+            Column("年租费（元）", MONEY),
             Column("整合目标"),
             Column("状态"),
             Column("等保/分保"),
@@ -203,8 +221,8 @@ class LinesSpec(ReportSpec[Lines]):
                 r["circuit_id"],
                 r["unit_name"],
                 r["network"],
-                r["carrier"],
-                r["kind"],
+                name_of(r["carrier"], CARRIER_LABELS),
+                name_of(r["kind"], KIND_LABELS),
                 r["bandwidth_mbps"],
                 r["monthly_fee"],
                 r["annual_fee"],
@@ -220,39 +238,76 @@ class LinesSpec(ReportSpec[Lines]):
         return [SheetSpec("线路与费用", heading, where.source, columns, cells, totals)]
 
     def section(self, rows: Lines, data: Mapping[str, Any], lang: str) -> Section:
-        return Section(TEMPLATES / "lines.html.j2", {"t": LABELS[lang], "lines": data})
+        lines = data["lines"]
+        context = {
+            "t": LABELS[lang],
+            "lines": data,
+            "monthly_total": sum(r["monthly_fee"] or 0.0 for r in lines),
+            "annual_total": sum(r["annual_fee"] or 0.0 for r in lines),
+            # carrier and kind as people say them (the English page: the codes)
+            "carrier": (lambda v: name_of(v, CARRIER_LABELS)) if lang == "zh" else _code,
+            "kind": (lambda v: name_of(v, KIND_LABELS)) if lang == "zh" else _code,
+        }
+        return Section(TEMPLATES / "lines.html.j2", context)
 
     def view(self, rows: Lines, data: Mapping[str, Any]) -> View:
-        headers = ("电路编号", "单位", "网络", "运营商", "带宽", "月费", "目标", "状态")
+        headers = ("电路编号", "单位", "网络", "运营商", "带宽", "月租费", "年租费", "目标", "状态")
         cells = [
             [
                 row["circuit_id"],
                 row["unit_name"],
                 row["network"],
-                row["carrier"],
+                name_of(row["carrier"], CARRIER_LABELS),
                 "-" if row["bandwidth_mbps"] is None else f"{row['bandwidth_mbps']:g}M",
                 money(row["monthly_fee"]),
-                row["target"] or "-",
-                STATUS_TEXTS.get(row["status"], row["status"]),
+                money(row["annual_fee"]),
+                target_label(row["target"]),
+                name_of(row["status"], STATUS_NAMES),
             ]
             for row in data["lines"]
         ]
         view: View = [
             ViewTable(
-                "专线 ledger lines",
-                [ViewColumn(h, no_wrap=h in ("电路编号", "带宽", "月费")) for h in headers],
+                "专线台账",
+                [
+                    ViewColumn(h, no_wrap=h in ("电路编号", "带宽", "月租费", "年租费"))
+                    for h in headers
+                ],
                 cells,
             )
         ]
         for status, total in data["totals"].items():
             view.append(
                 ViewLine.plain(
-                    f"{STATUS_TEXTS.get(status, status)}: {total['lines']} lines,"
-                    f" {money(total['monthly_fee'])} CNY a month,"
-                    f" {money(total['annual_fee'])} a year"
+                    f"{name_of(status, STATUS_NAMES)}：{total['lines']} 条，月租费合计"
+                    f" {money(total['monthly_fee'])} 元，年租费合计 {money(total['annual_fee'])} 元"
                 )
             )
+        annual = sum(r["annual_fee"] or 0.0 for r in data["lines"])
+        view.append(ViewLine.plain(f"总计：{len(data['lines'])} 条，年租费 {money(annual)} 元"))
         return view
 
+
+def _code(value: str | None) -> str:
+    return value or "-"
+
+
+# lines.csv: lines.json's rows (codes kept there) as people read them.
+CSV_COLUMNS: list[tuple[str, str, Any]] = [
+    ("circuit_id", "电路编号", as_is),
+    ("unit", "单位标识", as_is),
+    ("unit_name", "单位", as_is),
+    ("network", "网络", as_is),
+    ("carrier", "运营商", lambda v: name_of(v, CARRIER_LABELS)),
+    ("kind", "类型", lambda v: name_of(v, KIND_LABELS)),
+    ("bandwidth_mbps", "带宽（Mbps）", as_is),
+    ("monthly_fee", "月租费（元）", as_is),
+    ("annual_fee", "年租费（元）", as_is),
+    ("target", "整合目标", target_label),
+    ("status", "状态", lambda v: name_of(v, STATUS_NAMES)),
+    ("security_grade", "等保/分保", grade_label),
+    ("funding_source", "经费来源", as_is),
+    ("payer", "付费单位", as_is),
+]
 
 REPORT = LinesSpec()

@@ -32,10 +32,12 @@ from typing import Any
 
 from markupsafe import Markup
 
-from govnet.model.labels import LEVEL_NAMES
+from govnet.model.labels import LEVEL_NAMES, format_date, format_datetime, name_of
 from govnet.model.policy import Category, Deadline, Target
+from govnet.model.settings import Statistics
 from govnet.reports.base import (
     COUNT,
+    DATETIME,
     MONEY,
     RATE,
     TEMPLATES,
@@ -49,6 +51,8 @@ from govnet.reports.base import (
     ViewColumn,
     ViewLine,
     ViewTable,
+    as_is,
+    chinese_table,
     money,
 )
 from govnet.reports.charts import line_chart, stacked_bar
@@ -321,6 +325,7 @@ LABELS: dict[str, dict[str, str]] = {
         "remaining": "待整合",
         "exits_open": "未关闭出口",
         "survey": "采集",
+        "count": "个数",
     },
     "en": {
         "progress": "Progress",
@@ -333,6 +338,7 @@ LABELS: dict[str, dict[str, str]] = {
         "remaining": "remaining",
         "exits_open": "open exits",
         "survey": "survey",
+        "count": "count",
     },
 }
 # The tally's columns: in the workbook (header, format), and in the terminal.
@@ -359,10 +365,18 @@ VIEW_COLUMNS = (
     ("待整合", "remaining"),
 )
 LEGEND = (
-    "专网 business networks found; 已迁移 migrated; 保留 retained; 待撤销 to cancel; 已关闭 closed;"
-    " 待整合 remaining; 出口 own exits closed/found; 撤线 lines cancelled; 年节省/待节省 CNY a"
-    " year saved / still to save"
+    "专网：已发现的业务专网；出口：自建互联网出口 已关闭/已发现；撤线：已撤销线路；"
+    "年节省/待节省：每年已节省/尚可节省的线路费用（元）"
 )
+# The free-text columns an office fills in per unit or division (playbooks/settings.yaml
+# statistics.notes, or by hand in the printed sheet).
+NOTE_COLUMNS = [Column("存在问题", wrap=True), Column("下步计划", wrap=True)]
+
+
+def note_cells(block: Statistics, *keys: str) -> list[str | None]:
+    """存在问题 and 下步计划 of the first key the settings have a note for (else empty)."""
+    note = next((block.notes[k] for k in keys if k in block.notes), None)
+    return [note.problems, note.next_steps] if note else [None, None]
 
 
 def tally_cells(t: Tally) -> list[Any]:
@@ -398,11 +412,15 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def trend_chart(points: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> Markup:
-    """Lines over the surveys: networks migrated, remaining, own exits still open."""
+    """Lines over the surveys (their dates): networks migrated, remaining, own exits still
+    open."""
+    days = [_day(p["at"]) for p in points]
+    if len(set(days)) < len(days):  # two surveys a day: their times too
+        days = [f"{p['at'][5:10]} {p['at'][11:16]}" for p in points]
     return line_chart(
         "trend",
         labels["trend"],
-        [f"{labels['survey']} {p['survey_run']}" for p in points],
+        days,
         [
             (labels["migrated"], [int(p["migrated"]) for p in points], STATUS_COLOURS["migrated"]),
             (
@@ -416,7 +434,17 @@ def trend_chart(points: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) 
                 "#c62828",
             ),
         ],
+        labels["count"],
     )
+
+
+def _day(at: str) -> str:
+    """A point's date on the chart's axis (its time in the project's zone, ISO in the JSON).
+
+    >>> _day("2026-01-05T09:00:00+08:00")
+    '2026-01-05'
+    """
+    return at[:10]
 
 
 def _view_table(title: str, first: list[str]) -> tuple[str, list[ViewColumn]]:
@@ -451,17 +479,16 @@ class ProgressSpec(ReportSpec[ProgressReport]):
         return rows.to_dict()
 
     def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        units = [{k: v for k, v in u.items() if k != "network_status"} for u in data["units"]]
         return {
-            "progress-trend": data["points"],
-            "progress-units": units,
-            "progress-divisions": data["divisions"],
+            "progress-trend": chinese_table(data["points"], [("at", "采集时间", _when), *TALLY]),
+            "progress-units": chinese_table(data["units"], UNIT_COLUMNS + TALLY),
+            "progress-divisions": chinese_table(data["divisions"], DIVISION_COLUMNS + TALLY),
         }
 
     def sheets(
         self, rows: ProgressReport, data: Mapping[str, Any], where: SheetContext
     ) -> list[SheetSpec]:
-        place, source = where.place, where.source
+        place, source, block = where.place, where.source, where.settings.statistics
         units = [
             u
             for u in rows.units
@@ -474,15 +501,18 @@ class ProgressSpec(ReportSpec[ProgressReport]):
             "业务专网整合",
             f"业务专网整合进度表（{place}）",
             source,
-            [Column("单位"), Column("区划代码"), *TALLY_COLUMNS],
-            [[u.name, u.division_code, *tally_cells(u.tally)] for u in units],
-            [["合计", None, *tally_cells(rows.total)]],
+            [Column("单位"), Column("区划代码"), *TALLY_COLUMNS, *NOTE_COLUMNS],
+            [
+                [u.name, u.division_code, *tally_cells(u.tally), *note_cells(block, u.unit)]
+                for u in units
+            ],
+            [["合计", None, *tally_cells(rows.total), None, None]],
         )
         by_division = SheetSpec(
             "区划汇总",
             f"业务专网整合进度（按区划汇总，{place}）",
             source,
-            [Column("区划代码"), Column("区划名称"), Column("层级"), *TALLY_COLUMNS],
+            [Column("区划代码"), Column("区划名称"), Column("层级"), *TALLY_COLUMNS, *NOTE_COLUMNS],
             [
                 [
                     d["code"],
@@ -500,6 +530,7 @@ class ProgressSpec(ReportSpec[ProgressReport]):
                     d["lines_cancelled"],
                     d["annual_saved"],
                     d["monthly_to_save"] * 12,
+                    *note_cells(block, d["code"], d["code"][:6]),
                 ]
                 for d in data["divisions"]
             ],
@@ -508,15 +539,9 @@ class ProgressSpec(ReportSpec[ProgressReport]):
             "进度趋势",
             f"整合进度趋势（{place}）",
             source,
-            [Column("采集时间"), Column("采集批次", COUNT), *TALLY_COLUMNS],
-            [
-                [
-                    p.at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                    p.survey_run_id,
-                    *tally_cells(p.total),
-                ]
-                for p in rows.points
-            ],
+            [Column("采集时间", DATETIME), *TALLY_COLUMNS],
+            # a date cell: the time in the project's zone (Excel keeps no zone)
+            [[p.at.replace(tzinfo=None), *tally_cells(p.total)] for p in rows.points],
         )
         return [by_unit, by_division, trend]
 
@@ -534,26 +559,51 @@ class ProgressSpec(ReportSpec[ProgressReport]):
         return Section(TEMPLATES / "progress.html.j2", context)
 
     def view(self, rows: ProgressReport, data: Mapping[str, Any]) -> View:
-        title, columns = _view_table("整合进度 progress over the snapshots", ["采集时间", "批次"])
-        trend = [
-            [
-                point.at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                str(point.survey_run_id),
-                *tally_texts(point.total),
-            ]
-            for point in rows.points
-        ]
+        title, columns = _view_table("整合进度（各次采集）", ["采集时间"])
+        trend = [[format_datetime(p.at), *tally_texts(p.total)] for p in rows.points]
         units = []
         for unit in rows.units:
             cells = tally_texts(unit.tally)
             if any(c not in ("0", "0/0") for c in cells[:10]):
                 units.append([unit.name, *cells])
-        by_unit, unit_columns = _view_table("各单位 by unit (now)", ["单位"])
+        now = format_date(rows.points[-1].at)
+        by_unit, unit_columns = _view_table(f"各单位整合进度（截至{now}）", ["单位"])
         return [
             ViewTable(title, columns, trend),
             ViewTable(by_unit, unit_columns, units),
             ViewLine.plain(LEGEND),
         ]
 
+
+def _when(at: str) -> str:
+    """A point's ISO time (in the project's zone) as people write it."""
+    return format_datetime(dt.datetime.fromisoformat(at))
+
+
+# The CSV files: the JSON rows (codes kept there) with Chinese headers.
+TALLY: list[tuple[str, str, Any]] = [
+    ("networks", "发现业务专网", as_is),
+    ("migrated", "已迁移", as_is),
+    ("retained", "保留", as_is),
+    ("to_cancel", "待撤销", as_is),
+    ("closed", "已关闭", as_is),
+    ("remaining", "待整合", as_is),
+    ("exits_found", "自建出口", as_is),
+    ("exits_closed", "已关闭出口", as_is),
+    ("lines_cancelled", "已撤销线路", as_is),
+    ("monthly_saved", "月节省（元）", as_is),
+    ("annual_saved", "年节省（元）", as_is),
+    ("monthly_to_save", "待节省（元/月）", as_is),
+]
+UNIT_COLUMNS: list[tuple[str, str, Any]] = [
+    ("unit", "单位标识", as_is),
+    ("name", "单位", as_is),
+    ("division_code", "区划代码", as_is),
+]
+DIVISION_COLUMNS: list[tuple[str, str, Any]] = [
+    ("code", "区划代码", as_is),
+    ("name", "区划名称", as_is),
+    ("level", "层级", lambda v: name_of(v, LEVEL_NAMES)),
+]
 
 REPORT = ProgressSpec()

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
-from govnet.model.labels import percent, target_label
+from govnet.model.labels import format_date, format_datetime, percent, target_label
 from govnet.reports.base import TEMPLATES, ReportSpec
 from govnet.reports.bundle import Reports
 
@@ -25,7 +25,7 @@ LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "title": "电子政务网络整合报告",
         "made": "生成时间",
-        "source": "数据来源：采集批次 {survey}，分类 {classification}",
+        "source": "数据来源：{day}网络设备采集及分类结果",
         "units": "单位接入率",
         "towns": "乡镇（街道）覆盖率",
         "networks": "业务专网整合",
@@ -36,7 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "title": "E-government network consolidation report",
         "made": "Made",
-        "source": "From survey run {survey}, classification {classification}",
+        "source": "From survey run {survey} ({day}), classification {classification}",
         "units": "Units connected",
         "towns": "Towns covered",
         "networks": "Business networks done",
@@ -70,6 +70,12 @@ def reports_to_html(reports: Reports, registry: Sequence[ReportSpec[Any]], lang:
             template = env.from_string(section.template.read_text("utf-8"))
             sections.append(Markup(template.render(section.context)))
     coverage, progress = reports.coverage, reports.progress
+    made = reports.settings.local(reports.made_at)
+    surveyed = coverage.survey_at or progress.points[-1].at
+    day = format_date(surveyed) if lang == "zh" else f"{surveyed:%Y-%m-%d}"
+    source = LABELS[lang]["source"].format(
+        survey=coverage.survey_run_id, classification=coverage.classify_run_id, day=day
+    )
     frame = env.from_string((TEMPLATES / "page.html.j2").read_text("utf-8"))
     return frame.render(
         lang=lang,
@@ -78,6 +84,7 @@ def reports_to_html(reports: Reports, registry: Sequence[ReportSpec[Any]], lang:
         top=coverage.rows[0] if coverage.rows else None,
         total=progress.total.to_dict(),
         done=progress.total.networks_done,
-        made=reports.made_at.strftime("%Y-%m-%d %H:%M"),
+        made=format_datetime(made) if lang == "zh" else f"{made:%Y-%m-%d %H:%M %Z}",
+        source=source,
         sections=sections,
     )
