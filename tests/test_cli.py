@@ -6,6 +6,7 @@ import csv
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -218,8 +219,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
             .splitlines()
         )
     )
-    assert [r["level"] for r in rows] == ["county"] + ["town"] * 19
-    assert (rows[0]["connected"], rows[0]["towns_covered"]) == (covered[1], covered[2])
+    assert [r["层级"] for r in rows] == ["县（区）"] + ["乡镇（街道）"] * 19
+    assert (rows[0]["已接入单位数"], rows[0]["已覆盖乡镇（街道）数"]) == (covered[1], covered[2])
     code, out, _ = run("--project", str(tmp_path / "demo"), "report", "coverage", "--json")
     assert code == 0 and json.loads(out)["rows"][0]["towns"] == 19
     code, out, _ = run(
@@ -287,42 +288,50 @@ def check_statistics(path: Path, lines: dict[str, object]) -> None:
         "逾期事项",
         "单位联系人",
     ]
-    county = next(book["区划汇总"].iter_rows(min_row=4, max_row=4, values_only=True))
+    county = body(book["区划汇总"])[0]
     assert county[:3] == ("500107000000", "九龙坡区", "县（区）")
-    unit_total = list(book["业务专网整合"].iter_rows(min_row=4, values_only=True))[-1]
+    unit_total = body(book["业务专网整合"])[-1]
     assert unit_total[0] == "合计"
     assert county[3:9] == unit_total[2:8]  # the county's roll-up equals the sum of its units
     coverage = book["覆盖情况"]
     assert coverage["A1"].value == "电子政务外网覆盖情况统计表（重庆市九龙坡区）"
-    assert [c.value for c in coverage[3]][:5] == [
+    assert [c.value for c in coverage[4]][:5] == [
         "区划代码",
         "区划名称",
         "层级",
         "应接入单位数",
         "已接入单位数",
     ]
-    towns = [r for r in coverage.iter_rows(min_row=4, values_only=True) if r[2] == "乡镇（街道）"]
-    assert len(towns) == 19 and coverage["H4"].value == 19
-    assert coverage["I4"].value == sum(num(r[8]) for r in towns)
-    assert coverage["G4"].number_format == "0.0%"
+    towns = [r for r in body(coverage) if r[2] == "乡镇（街道）"]
+    assert len(towns) == 19 and coverage["H5"].value == 19
+    assert coverage["I5"].value == sum(num(r[8]) for r in towns)
+    assert coverage["G5"].number_format == "0.0%"
     networks = book["业务专网整合"]
-    body = list(networks.iter_rows(min_row=4, values_only=True))
-    units, total = body[:-1], body[-1]
+    rows = body(networks)
+    units, total = rows[:-1], rows[-1]
     assert total[0] == "合计"
     for col in range(2, 8):
         assert total[col] == sum(num(r[col]) for r in units)
     fees = book["线路与费用"]
-    rows = list(fees.iter_rows(min_row=4, values_only=True))
+    rows = body(fees)
     data, totals = rows[:34], {r[0]: r for r in rows[34:]}
     assert totals["总计"][7] == pytest.approx(sum(num(r[7]) for r in data))
     parts = [totals[f"{s}合计"][6] for s in ("在用", "待撤销", "已撤销")]
     assert sum(num(p) for p in parts) == pytest.approx(totals["总计"][6])
-    assert fees.freeze_panes == "A4" and fees.page_setup.orientation == "landscape"
+    assert fees.freeze_panes == "A5" and fees.page_setup.orientation == "landscape"
     overdue = book["逾期事项"]
-    assert [r[5] for r in overdue.iter_rows(min_row=4, max_row=5, values_only=True)] == [
-        "逾期",
-        "逾期",
-    ]
+    assert [r[5] for r in body(overdue)[:2]] == ["逾期", "逾期"]
+
+
+def body(sheet: Any) -> list[tuple[Any, ...]]:
+    """A sheet's rows below its header (row 4) down to the first empty row (the signature
+    block follows it)."""
+    rows = []
+    for row in sheet.iter_rows(min_row=5, values_only=True):
+        if all(v is None for v in row):
+            break
+        rows.append(row)
+    return rows
 
 
 def test_divisions_import_villages_then_show_and_check(example_project: Path) -> None:

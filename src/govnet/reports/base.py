@@ -131,12 +131,16 @@ def chinese_table(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str, Callable[[Any], Any]]]
 ) -> list[dict[str, Any]]:
     """A CSV table for people: each (key, Chinese header, how to show the value) of
-    ``columns``, from the JSON document's rows (which keep the codes, for engineers).
+    ``columns``, from the JSON document's rows (which keep the codes, for engineers). A value
+    that is not there stays an empty cell.
 
-    >>> chinese_table([{"carrier": "telecom"}], [("carrier", "运营商", str.upper)])
-    [{'运营商': 'TELECOM'}]
+    >>> chinese_table([{"carrier": "telecom"}, {}], [("carrier", "运营商", str.upper)])
+    [{'运营商': 'TELECOM'}, {'运营商': None}]
     """
-    return [{header: show(row.get(key)) for key, header, show in columns} for row in rows]
+    return [
+        {header: None if row.get(key) is None else show(row[key]) for key, header, show in columns}
+        for row in rows
+    ]
 
 
 def as_is(value: Any) -> Any:

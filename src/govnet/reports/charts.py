@@ -39,10 +39,11 @@ def line_chart(
     values, colour), with a legend; a y axis with whole-number ticks and grid lines
     (:func:`get_ticks`), titled ``y_title``; ``name`` is its CSS class beside ``chart``."""
     width, height, left, bottom, top = 640, 260, 56, 44, 28
+    right = 44  # room for the last date, centred under its point
     levels = get_ticks(max([0, *(v for _, values, _ in series for v in values)]))
     peak = levels[-1]
     span = max(1, len(ticks) - 1)
-    plot_w, plot_h = width - left - 24, height - top - bottom
+    plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(i: int) -> float:
         return left + plot_w * (i / span if len(ticks) > 1 else 0.5)
@@ -56,7 +57,7 @@ def line_chart(
     ]
     for level in levels:  # grid lines and the y axis's ticks
         parts.append(
-            f'<line class="grid" x1="{left}" y1="{y(level):.1f}" x2="{width - 24}"'
+            f'<line class="grid" x1="{left}" y1="{y(level):.1f}" x2="{width - right}"'
             f' y2="{y(level):.1f}" stroke="{"#888" if level == 0 else "#e3e3e3"}"/>'
             f'<text class="y-tick" x="{left - 6}" y="{y(level) + 4:.1f}" text-anchor="end"'
             f' font-size="11">{level}</text>'
