@@ -14,6 +14,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -127,9 +128,7 @@ def surveyed(tmp_path_factory: pytest.TempPathFactory) -> Surveyed:
         assert result.exit_code == 0, result.output
         terminal[args[0]] = result.stdout
     (folder,) = (root / "reports").iterdir()
-    return Surveyed(
-        project, folder, terminal, yearly["circuit_id"], cancelled["circuit_id"], noted
-    )
+    return Surveyed(project, folder, terminal, yearly["circuit_id"], cancelled["circuit_id"], noted)
 
 
 class _Text(HTMLParser):
@@ -214,7 +213,8 @@ def test_no_internal_code_in_any_chinese_output(surveyed: Surveyed) -> None:
     # 3 February there)
     everything = "\n".join(texts.values())
     assert "批次" not in everything and "survey run" not in everything
-    assert "2026年2月3日" in texts["index.html"] and "2026年2月3日" in texts["govnet report coverage"]
+    assert "2026年2月3日" in texts["index.html"]
+    assert "2026年2月3日" in texts["govnet report coverage"]
     assert "2026年1月5日 17:00" in texts["govnet report progress"]
     # names as they are: the tree is indented by alignment, never by U+3000 or spaces
     names = [t for p, t in texts.items() if "xlsx" in p or ".csv" in p]
@@ -279,9 +279,7 @@ def test_yearly_fees_are_shown_and_totalled(surveyed: Surveyed) -> None:
     """A line paid by the year has no monthly fee: its 年租费 shows, and the annual total
     counts it (the page's total was of monthly fees only)."""
     rows = list(
-        csv.DictReader(
-            (surveyed.folder / "lines.csv").read_text(encoding="utf-8-sig").splitlines()
-        )
+        csv.DictReader((surveyed.folder / "lines.csv").read_text(encoding="utf-8-sig").splitlines())
     )
     yearly = next(r for r in rows if r["电路编号"] == surveyed.yearly)
     assert (yearly["月租费（元）"], float(yearly["年租费（元）"])) == ("", 58000.0)
@@ -290,7 +288,7 @@ def test_yearly_fees_are_shown_and_totalled(surveyed: Surveyed) -> None:
     annual = sum(float(r["年租费（元）"]) for r in rows)
     page = (surveyed.folder / "index.html").read_text(encoding="utf-8")
     lines = page.split('<section id="lines">', 1)[1].split("</section>", 1)[0]
-    assert "<th class=\"num\">年租费（元）</th>" in lines
+    assert '<th class="num">年租费（元）</th>' in lines
     grand = re.search(r'<tr class="total grand"><td colspan="5">总计（(\d+)）</td>.*?</tr>', lines)
     assert grand is not None and int(grand[1]) == len(rows)
     cells = re.findall(r'<td class="num">([\d,]+)</td>', grand[0])
@@ -312,7 +310,7 @@ def test_the_trend_chart_has_dates_and_a_real_y_axis(surveyed: Surveyed) -> None
         )
         values = [v for v, _ in ticks]
         assert len(values) > 2 and values == sorted(values) and values[0] == 0
-        steps = {b - a for a, b in zip(values, values[1:], strict=False)}
+        steps = {b - a for a, b in pairwise(values)}
         assert len(steps) == 1  # evenly spaced
         tops = [top for _, top in ticks]
         assert tops == sorted(tops, reverse=True)  # drawn upwards, 0 at the bottom
