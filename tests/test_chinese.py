@@ -21,6 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
+from openpyxl.cell.cell import Cell
 from sqlalchemy import update
 from typer.testing import CliRunner
 
@@ -174,9 +175,9 @@ def every_output(surveyed: Surveyed) -> dict[str, str]:
     texts: dict[str, str] = {}
     for path in sorted(surveyed.folder.glob("*.csv")):
         rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-        for r, row in enumerate(rows):
-            for c, cell in enumerate(row):
-                texts[f"{path.name} row {r + 1} col {c + 1}"] = cell
+        for r, line in enumerate(rows):
+            for c, text in enumerate(line):
+                texts[f"{path.name} row {r + 1} col {c + 1}"] = text
     book = openpyxl.load_workbook(surveyed.folder / "statistics.xlsx")
     for sheet in book.worksheets:
         texts[f"statistics.xlsx tab {sheet.title}"] = sheet.title
@@ -246,7 +247,9 @@ def test_the_statistics_workbook_has_the_office_block_and_dates(surveyed: Survey
         }
         assert block["填报人："].value == "张三" and block["审核人："].value == "李四"
         assert block["联系电话："].value == "0536-8888888"
-        assert block["填报日期："].is_date and block["填报日期："].value.date() == today
+        day = block["填报日期："]
+        assert isinstance(day, Cell) and day.is_date
+        assert isinstance(day.value, dt.datetime) and day.value.date() == today
     trend = book["进度趋势"]
     assert trend["A4"].value == "采集时间"
     times = [row[0] for row in _rows(trend)]

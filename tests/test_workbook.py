@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import Cell
 
 from govnet.model.settings import Statistics, UnitNote
 from govnet.reports.base import COUNT, MONEY, RATE, Column, SheetSpec
@@ -95,4 +96,5 @@ def test_the_office_block_and_the_notes_come_from_the_settings(tmp_path: Path) -
     assert labels["填报人："].value == "张三" and labels["审核人："].value == "李四"
     assert labels["联系电话："].value == "0536-8888888"
     day = labels["填报日期："]
-    assert day.is_date and day.value == dt.datetime(2026, 12, 1) and "年" in day.number_format
+    assert isinstance(day, Cell) and day.is_date and day.value == dt.datetime(2026, 12, 1)
+    assert "年" in day.number_format
