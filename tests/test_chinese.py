@@ -343,3 +343,15 @@ def test_settings_are_checked_naming_the_line(tmp_path: Path) -> None:
     (tmp_path / SETTINGS_FILE).write_text("timezone: Beijing\n", encoding="utf-8")
     with pytest.raises(ProblemsError, match="unknown time zone 'Beijing'"):
         load_settings(tmp_path)
+
+
+def test_a_typo_in_the_settings_stops_the_report_naming_file_and_line(
+    example_project: Path,
+) -> None:
+    (example_project / "playbooks").mkdir()
+    (example_project / SETTINGS_FILE).write_text(
+        "statistics:\n  date: 2026-13-01\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["--project", str(example_project), "report", "all"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{SETTINGS_FILE}:2" in result.stderr, result.stderr
