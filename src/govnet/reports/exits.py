@@ -145,16 +145,20 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def get_breach_lines(breaches: Sequence[Breach], lang: str = "en") -> View:
+def get_breach_lines(
+    breaches: Sequence[Breach], lang: str = "en", names: Mapping[str, str] | None = None
+) -> View:
     """Each breach as a critical line, then an empty line (none when there is no breach);
-    in Chinese for the report (``lang="zh"``), in English for the engineer's classify."""
+    in Chinese for the report (``lang="zh"``, the units by ``names``), in English for the
+    engineer's classify."""
+    names = names or {}
     if lang == "zh":
         view: View = [
             ViewLine(
                 (
                     ("严重：隔离违规", "bold red"),
                     (
-                        f"：{b.host}（{b.unit}）同时连接{'、'.join(b.touches)}，接口"
+                        f"：{b.host}（{names.get(b.unit, b.unit)}）同时连接{'、'.join(b.touches)}，接口"
                         f" {', '.join(i.split(':', 1)[1] for i in b.interfaces)}",
                         None,
                     ),
@@ -253,7 +257,7 @@ class ExitsSpec(ReportSpec[Exits]):
         return Section(TEMPLATES / "exits.html.j2", context)
 
     def view(self, rows: Exits, data: Mapping[str, Any]) -> View:
-        headers = ("单位", "设备", "接口", "方式", "运营商", "电路", "年费", "状态")
+        headers = ("单位", "设备", "接口", "方式", "运营商", "电路", "年租费", "状态")
         cells = [
             [
                 row["unit_name"],
@@ -274,7 +278,7 @@ class ExitsSpec(ReportSpec[Exits]):
             [ViewColumn(h, no_wrap=h in ("设备", "接口", "电路", "年费")) for h in headers],
             cells,
         )
-        return [*get_breach_lines(rows.breaches, "zh"), table]
+        return [*get_breach_lines(rows.breaches, "zh", rows.unit_names), table]
 
 
 def _code(value: str | None) -> str:
