@@ -158,7 +158,8 @@ def get_breach_lines(
                 (
                     ("严重：隔离违规", "bold red"),
                     (
-                        f"：{b.host}（{names.get(b.unit, b.unit)}）同时连接{'、'.join(b.touches)}，接口"
+                        f"：{b.host}（{names.get(b.unit, b.unit)}）"
+                        f"同时连接{'、'.join(b.touches)}，接口"
                         f" {', '.join(i.split(':', 1)[1] for i in b.interfaces)}",
                         None,
                     ),
