@@ -334,9 +334,10 @@ def test_a_filled_workbook_imports_and_the_county_project_reports(tmp_path: Path
     assert book["覆盖情况"]["A1"].value == "电子政务外网覆盖情况统计表（山东省潍坊市奎文区）"
     sheet = book["单位联系人"]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    header = rows[2]
+    header = rows[3]  # below the title, the office's row and the source
     assert header[:5] == ["单位名称", "单位类型", "区划代码", "分管负责人", "分管负责人电话"]
-    by_name = {r[0]: r for r in rows[3:]}
+    body = rows[4 : rows.index([None] * len(header))]  # the signature block follows
+    by_name = {r[0]: r for r in body}
     assert by_name["潍坊市奎文区人民政府"][3:5] == ["王建国", "13805360001"]
     assert by_name["潍坊市奎文区电子政务中心"][5:7] == [
         "李娜、赵强",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from govnet.model.inventory import ContactRole, UnitKind
-from govnet.model.labels import CONTACT_ROLE_LABELS, UNIT_KIND_LABELS
+from govnet.model.labels import CONTACT_ROLE_LABELS, UNIT_KIND_LABELS, name_of
 from govnet.reports.base import (
     TEMPLATES,
     Column,
@@ -25,6 +25,8 @@ from govnet.reports.base import (
     View,
     ViewColumn,
     ViewTable,
+    as_is,
+    chinese_table,
 )
 
 ROLES = tuple(ContactRole)
@@ -96,7 +98,7 @@ class ContactsSpec(ReportSpec[list[UnitContacts]]):
         return {"units": [u.to_dict() for u in rows], "without_contacts": missing}
 
     def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        return {"contacts": data["units"]}
+        return {"contacts": chinese_table(data["units"], CSV_COLUMNS)}
 
     def sheets(
         self, rows: list[UnitContacts], data: Mapping[str, Any], where: SheetContext
@@ -123,7 +125,7 @@ class ContactsSpec(ReportSpec[list[UnitContacts]]):
         return Section(TEMPLATES / "contacts.html.j2", context)
 
     def view(self, rows: list[UnitContacts], data: Mapping[str, Any]) -> View:
-        columns = [ViewColumn("单位 unit"), ViewColumn("类型 type", no_wrap=True)]
+        columns = [ViewColumn("单位"), ViewColumn("类型", no_wrap=True)]
         columns += [ViewColumn(CONTACT_ROLE_LABELS[role]) for role in ROLES]
         cells = []
         for unit in rows:
@@ -132,7 +134,23 @@ class ContactsSpec(ReportSpec[list[UnitContacts]]):
                 people = unit.people.get(role.value, [])
                 line.append("\n".join(f"{n} {p}" if p else n for n, p in people) or "-")
             cells.append(line)
-        return [ViewTable("单位联系人 unit contacts", columns, cells)]
+        return [ViewTable("单位联系人", columns, cells)]
 
+
+# contacts.csv: the JSON's rows (codes kept there) with Chinese headers and words.
+CSV_COLUMNS: list[tuple[str, str, Any]] = [
+    ("unit", "单位标识", as_is),
+    ("name", "单位名称", as_is),
+    ("kind", "单位类型", lambda v: name_of(v, UNIT_KIND_LABELS)),
+    ("division_code", "区划代码", as_is),
+    *(
+        column
+        for role in ROLES
+        for column in (
+            (role.value, CONTACT_ROLE_LABELS[role], as_is),
+            (f"{role.value}_phone", f"{CONTACT_ROLE_LABELS[role]}电话", as_is),
+        )
+    ),
+]
 
 REPORT = ContactsSpec()
