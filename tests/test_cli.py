@@ -258,7 +258,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     exits = json.loads(out)
     assert code == 0 and exits["breaches"] and len(exits["exits"]) == 10
     code, out, _ = run(*demo, "report", "all")
-    assert code == 0 and "13 files in" in out
+    assert code == 0 and "15 files in" in out
     page = next((tmp_path / "demo" / "reports").glob("*/index.html")).read_text(encoding="utf-8")
     assert "九龙坡区" in page and "<script" not in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing from elsewhere
