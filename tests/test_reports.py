@@ -153,9 +153,9 @@ def test_the_lines_sheet_shows_each_lines_grade_funding_and_payer(classified: Pr
     reports = load_reports(classified)
     folder, _ = write_reports(classified, reports, ALL_FORMATS)
     sheet = openpyxl.load_workbook(folder / "statistics.xlsx")["线路与费用"]
-    header = [c.value for c in sheet[3]]
+    header = [c.value for c in sheet[4]]  # below the title, the office's row and the source
     assert header[-3:] == ["等保/分保", "经费来源", "付费单位"]
-    rows = {r[0]: r for r in sheet.iter_rows(min_row=4, values_only=True)}
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
     assert rows["CQ-DX-DF-2018-0006"][-3:] == (
         "等保三级",
         "区级财政预算",

@@ -286,7 +286,7 @@ def test_report_lines_at_80_columns_prints_every_circuit_with_its_exact_monthly_
     done = run_govnet(classified.root, env, "report", "lines")
     assert done.returncode == 0, done.stderr
     assert "…" not in done.stdout
-    printed = {row["电路编号"]: row["月费"] for row in parse(done.stdout) if "电路编号" in row}
+    printed = {row["电路编号"]: row["月租费"] for row in parse(done.stdout) if "电路编号" in row}
     stored = invoke_json(classified.root, "report", "lines")["lines"]
     assert len(printed) == len(stored) > 10
     for line in stored:

@@ -138,17 +138,7 @@ SYSTEM_CATEGORY_NAMES: dict[Category, str] = {
     Category.LOCAL: "本地业务专网",
 }
 SUBJECT_NAMES: dict[SubjectKind, str] = {SubjectKind.LINE: "线路", SubjectKind.NETWORK: "业务专网"}
-# A plan's steps and checks, for documents people sign (govnet.plan: APPROACHES, Check.kind).
-APPROACH_NAMES = {
-    "dedicated_vpn": "业务专网接入专用网络区VPN",
-    "business_gateway": "业务网关迁入专用网络区VPN",
-    "rebind_business": "业务接口改绑专用网络区VPN",
-    "retire_gateway": "拆除原业务网关",
-    "public_zone": "经公用网络区访问",
-    "internet_zone": "改由互联网接入区统一出口上网",
-    "close_exit": "关闭自建互联网出口",
-    "decommission_line": "停用并撤销专线",
-}
+# A plan's checks, for documents people sign (Check.kind; its steps: APPROACH_LABELS).
 CHECK_KIND_NAMES = {
     "interface": "接口状态",
     "route": "路由",

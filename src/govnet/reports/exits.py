@@ -122,7 +122,7 @@ LABELS: dict[str, dict[str, str]] = {
         "kind": "方式",
         "carrier": "运营商",
         "circuit": "电路编号",
-        "annual_fee": "年费（元）",
+        "annual_fee": "年租费（元）",
         "state": "状态",
         "open": "未关闭",
         "closed": "已关闭",
@@ -215,8 +215,8 @@ class ExitsSpec(ReportSpec[Exits]):
             Column("运营商"),
             Column("电路编号"),
             Column("带宽（Mbps）", COUNT),
-            Column("月租（元）", MONEY),
-            Column("年费（元）", MONEY),
+            Column("月租费（元）", MONEY),
+            Column("年租费（元）", MONEY),
             Column("状态"),
             Column("发现日期", DATE),
             Column("关闭日期", DATE),
@@ -276,7 +276,7 @@ class ExitsSpec(ReportSpec[Exits]):
         ]
         table = ViewTable(
             "自建互联网出口",
-            [ViewColumn(h, no_wrap=h in ("设备", "接口", "电路", "年费")) for h in headers],
+            [ViewColumn(h, no_wrap=h in ("设备", "接口", "电路", "年租费")) for h in headers],
             cells,
         )
         return [*get_breach_lines(rows.breaches, "zh", rows.unit_names), table]
