@@ -157,7 +157,7 @@ def name_of(value: object, names: Mapping[Any, str]) -> str:
     """A code's Chinese name from one of the tables above; "-" for none. An unknown code is
     shown as it is (a project's own value): the vocabulary test lists every known one.
 
-    >>> name_of("telecom", CARRIER_LABELS), name_of(None, KIND_LABELS), name_of("x", ROLE_NAMES)
+    >>> name_of("telecom", CARRIER_LABELS), name_of(None, KIND_LABELS), name_of("x", ROLE_LABELS)
     ('电信', '-', 'x')
     """
     if value is None or value == "":
