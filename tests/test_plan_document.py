@@ -25,7 +25,9 @@ from govnet.plan import paperwork as pw
 from govnet.plan.document import get_workorder_name, plan_to_markdown
 from govnet.plan.evidence import get_evidence_text
 from govnet.plan.paperwork import carrier_label
+from govnet.plan.word import CODE_FONT
 from govnet_lab.facts import get_lab_snapshot, get_running_config
+from test_chinese import find_codes
 from test_cli import run
 from test_plan import DIALECTS, RUNBOOKS, TEMPLATES, District
 
@@ -270,3 +272,27 @@ def test_a_bad_window_is_a_clear_error(example_project: Path) -> None:
     code, _, stderr = run("--project", str(example_project), "plan", "--all", "--window", "tonight")
     assert code != 0 and "--window" in stderr and "YYYY-MM-DD HH:MM-HH:MM" in stderr
     assert "Traceback" not in stderr
+
+
+def _prose(path: Path) -> str:
+    """A Word file's text as people read it: every run but the configuration's and the
+    commands' (set in the code font), in paragraphs and table cells."""
+    document = Document(str(path))
+    paragraphs = [p for t in document.tables for r in t.rows for c in r.cells for p in c.paragraphs]
+    runs = [r for p in [*document.paragraphs, *paragraphs] for r in p.runs]
+    return "\n".join(r.text for r in runs if r.font.name != CODE_FONT)
+
+
+def test_no_internal_code_in_any_plan_document(made: Made, tmp_path: Path) -> None:
+    """plan.docx and every work order say targets, access classes, platforms and steps in
+    Chinese: no model code (``decommission``, ``internet_zone``, ``cisco_ios``) reaches a
+    reader; ids (``c370702-x:internet``) and configuration lines are data, not words."""
+    found: dict[str, set[str]] = {}
+    for plan in made.plans:
+        folder = write_plan(plan, tmp_path, *MADE, RUNBOOKS, DIALECTS)
+        for path in [folder / "plan.docx", *folder.glob("workorder-*.docx")]:
+            for hit in find_codes({path.name: _prose(path)}):
+                found.setdefault(plan.unit, set()).add(hit)
+    assert not found
+    # The scan sees what it looks for: the same prose with a target's code does not pass.
+    assert find_codes({"plan.docx": "目标 decommission"}) == ["plan.docx: decommission"]

@@ -227,6 +227,21 @@ def target_label(value: str | None, lang: str = "zh") -> str:
     return chinese if lang == "zh" else english
 
 
+def category_label(code: str, lang: str = "zh") -> str:
+    """An access class's name for people: Chinese, or English.
+
+    >>> category_label("B")
+    'B 公用网络区 + 统一互联网出口'
+    >>> category_label("B", "en"), category_label("Z")
+    ('B public zone + unified exit', 'Z')
+    """
+    label = CATEGORY_LABELS.get(code)
+    if label is None:
+        return code
+    chinese, _, english = label.partition(" (")
+    return chinese if lang == "zh" else f"{code} {english.rstrip(')')}"
+
+
 def percent(value: float | None) -> str:
     """
     >>> percent(0.3158), percent(None)

@@ -20,10 +20,11 @@ from govnet.model.files import writing_folder
 from govnet.model.labels import (
     APPROACH_LABELS,
     CARRIER_LABELS,
-    CATEGORY_LABELS,
     EXIT_SIGN_LABELS,
     KIND_LABELS,
-    TARGET_LABELS,
+    PLATFORM_LABELS,
+    category_label,
+    target_label,
 )
 from govnet.model.plans import CONTRACT_ENDED, CONTRACT_MISSING, Cancel, Plan
 from govnet.model.verdicts import Verdict
@@ -71,7 +72,7 @@ def _get_context(plan: Plan, made_by: str, made_at: str) -> dict[str, Any]:
     if access is None or access.category is None:
         access_text = "未接入电子政务外网"
     else:
-        access_text = CATEGORY_LABELS.get(access.category, access.category)
+        access_text = category_label(access.category)
 
     def evidence(v: Verdict) -> str:
         shown = [to_chinese(e) for e in v.evidence[:3]]
@@ -86,7 +87,8 @@ def _get_context(plan: Plan, made_by: str, made_at: str) -> dict[str, Any]:
         made_by=made_by,
         made_at=made_at,
         access_text=access_text,
-        label=lambda t: TARGET_LABELS.get(t, str(t)),
+        label=lambda t: target_label(str(t)),
+        platform=lambda name: PLATFORM_LABELS.get(name, name),
         evidence=evidence,
         money=money,
         carrier=lambda c: carriers.get(c, c or "—"),
