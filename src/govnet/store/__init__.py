@@ -4,7 +4,8 @@ Only this package imports SQLAlchemy, and it imports nothing of govnet but the m
 store is migrated to the newest schema on first use; ``govnet db upgrade`` does the same
 explicitly. :class:`Store` is one object over rooms of its own: the engine and its locks
 (:mod:`.base`), the inventory (:mod:`.inventory`), survey runs and snapshots (:mod:`.survey`),
-classifications (:mod:`.classify`), plans and pushes (:mod:`.plans`).
+classifications (:mod:`.classify`), plans and pushes (:mod:`.plans`),
+counties' submissions in a province store (:mod:`.submissions`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from govnet.store.classify import ClassificationStore
 from govnet.store.inventory import InventoryStore, SyncResult
 from govnet.store.models import Base
 from govnet.store.plans import CANCELLED, PlanStore
+from govnet.store.submissions import SubmissionRefusedError, SubmissionStore
 from govnet.store.survey import SurveyStore
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "SnapshotClosedError",
     "Store",
     "StoreError",
+    "SubmissionRefusedError",
     "SyncResult",
     "get_db_url",
     "get_os_user",
@@ -32,7 +35,7 @@ __all__ = [
 ]
 
 
-class Store(InventoryStore, SurveyStore, ClassificationStore, PlanStore):
+class Store(InventoryStore, SurveyStore, ClassificationStore, PlanStore, SubmissionStore):
     """A connection to one store; use :meth:`session` for a unit of work."""
 
 

@@ -430,3 +430,24 @@ class DeviceLock(Base):
     push_id: Mapped[int | None] = mapped_column(Integer)
     acquired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column()
+
+
+# --- county submissions (a province store) ------------------------------------------------
+
+
+class SubmissionRow(Base):
+    """A county's submission for one month (``govnet submission import``): the file's content
+    as it came, whole, so the province's roll-up reads what the county sent."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("county", "period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county: Mapped[str] = mapped_column(String(6), index=True)
+    county_name: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    version: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(80))
+    made_at: Mapped[str] = mapped_column(String(40))  # as the file says (ISO, UTC)
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(100))
+    content: Mapped[dict[str, Any]] = mapped_column()
