@@ -17,6 +17,7 @@ from govnet.reports.bundle import Reports
 from govnet.reports.bundle import load_reports as load_from_store
 from govnet.reports.coverage import REPORT as COVERAGE
 from govnet.reports.coverage import coverage_from_store
+from govnet.reports.rollup import coverage_from_submissions
 
 
 def load_reports(
@@ -42,12 +43,16 @@ def load_coverage(
     division: str | None = None,
     level: Level = Level.TOWN,
 ) -> Reports:
-    """The coverage alone, of a stored classification (default: the latest)."""
+    """The coverage alone, of a stored classification (default: the latest; in a province
+    store, the roll-up of its counties' newest month of submissions)."""
     settings = load_settings(project.root)
     with project.store() as store:
-        rows = coverage_from_store(
-            store, get_bundled_tree(), classification, division, level, settings.zone
-        )
+        if classification is None and store.get_submission_periods():  # a province's store
+            rows = coverage_from_submissions(store, get_bundled_tree(), None, division, level)
+        else:
+            rows = coverage_from_store(
+                store, get_bundled_tree(), classification, division, level, settings.zone
+            )
     return Reports({COVERAGE.name: rows}, dt.datetime.now(settings.zone), settings)
 
 

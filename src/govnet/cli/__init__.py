@@ -21,6 +21,7 @@ from rich.markup import escape
 # isort: off
 from govnet.cli import project, inventory, divisions, db, classify, plan  # noqa: F401
 from govnet.cli import report, survey  # noqa: F401
+from govnet.cli import submission  # noqa: F401
 
 # isort: on
 from govnet.cli.common import app, err, fail

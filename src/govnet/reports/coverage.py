@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import chain, takewhile
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +91,11 @@ class CoverageRow:
     towns_covered: int
     villages: int  # 0 when villages are not imported
     villages_covered: int
+    # a roll-up of county submissions: whether this division's county (any county below it)
+    # reported for the period; None when the report is of the store's own survey
+    reported: bool | None = None
+    counties: int = 0  # counties at or below it (a submissions roll-up only)
+    counties_reported: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -121,6 +126,9 @@ class CoverageRow:
             "villages": self.villages,
             "villages_covered": self.villages_covered,
             "village_rate": _round(self.village_rate),
+            "reported": self.reported,
+            "counties": self.counties,
+            "counties_reported": self.counties_reported,
         }
 
 
@@ -174,11 +182,15 @@ def get_coverage(
     root: str = "",
     deepest: Level = Level.TOWN,
     villages: Iterable[str] = (),
+    reported: Collection[str] | None = None,
 ) -> list[CoverageRow]:
     """One row per division from ``root`` ("" for the whole country) down to ``deepest``, in
     tree order (each division followed by those below it). ``villages``: 12-digit codes of
     villages the tree does not hold, counted in the totals, never rows (the store's villages
-    when the rows stop above them, without building 620,000 divisions for a count)."""
+    when the rows stop above them, without building 620,000 divisions for a count).
+    ``reported``: the 6-digit codes of the counties that submitted (a province's roll-up of
+    submissions): the towns and villages of the others are in no total, and their rows say
+    未上报 rather than 0%."""
     root = to_full_code(root) if root else ""
     prefix = root[: LEVEL_DIGITS[get_level_of_full_code(root)]] if root else ""
     own: Counter[str] = Counter()  # units at each division, then rolled up to those above
@@ -199,8 +211,9 @@ def get_coverage(
     covered_places = {c for c in own_connected if c[6:9] != "000"}
     covered_places.update([c[:9] + "000" for c in covered_places if c[9:] != "000"])
     towns, towns_covered, village_count, villages_covered = _count_places(
-        tree, villages, root, covered_places, deepest is Level.VILLAGE
+        tree, villages, root, covered_places, deepest is Level.VILLAGE, reported
     )
+    counties, counties_reported = _count_counties(tree, root, reported)
     rows: list[CoverageRow] = []
     deepest_digits = LEVEL_DIGITS[deepest]
     parents: dict[int, str] = {0: ""} if not root else {}
@@ -224,12 +237,17 @@ def get_coverage(
                 towns_covered.get(code, 0),
                 village_count.get(code, 0),
                 villages_covered.get(code, 0),
+                *_reported(code, level, reported, counties, counties_reported),
             )
         )
     if not root:  # the whole country: its total first, the provinces below it
         top = [r for r in rows if r.depth == 1]
         sums = [sum(getattr(r, f) for r in top) for f in _COUNTS]
-        rows.insert(0, CoverageRow("", COUNTRY, None, None, 0, *sums))
+        done = sum(r.counties_reported for r in top)
+        state = None if reported is None else done > 0
+        total = CoverageRow("", COUNTRY, None, None, 0, *sums)
+        below = sum(r.counties for r in top)
+        rows.insert(0, replace(total, reported=state, counties=below, counties_reported=done))
     return rows
 
 
@@ -267,8 +285,45 @@ class _Paths:
         return total
 
 
+def _reported(
+    code: str,
+    level: Level,
+    reported: Collection[str] | None,
+    counties: Counter[str],
+    done: Counter[str],
+) -> tuple[bool | None, int, int]:
+    """A row's (reported, counties, counties reported) in a roll-up of submissions."""
+    if reported is None:
+        return None, 0, 0
+    if LEVEL_DIGITS[level] > LEVEL_DIGITS[Level.COUNTY]:  # a town: its county's
+        return code[:6] in reported, 0, 0
+    return done.get(code, 0) > 0, counties.get(code, 0), done.get(code, 0)
+
+
+def _count_counties(
+    tree: DivisionTree, root: str, reported: Collection[str] | None
+) -> tuple[Counter[str], Counter[str]]:
+    """Counties at or below each division above the towns, and of them those that reported."""
+    counties: Counter[str] = Counter()
+    done: Counter[str] = Counter()
+    if reported is None:
+        return counties, done
+    for division, level, _ in _walk(tree, root, Level.COUNTY, include_root=True):
+        if level is not Level.COUNTY:
+            continue
+        for code in get_ancestor_codes(division.code):
+            counties[code] += 1
+            done[code] += division.code[:6] in reported
+    return counties, done
+
+
 def _count_places(
-    tree: DivisionTree, extra: Iterable[str], root: str, covered: set[str], each_village: bool
+    tree: DivisionTree,
+    extra: Iterable[str],
+    root: str,
+    covered: set[str],
+    each_village: bool,
+    reported: Collection[str] | None = None,
 ) -> tuple[Counter[str], Counter[str], Counter[str], Counter[str]]:
     """Towns and villages (and of them, covered) below ``root``, at each division above them
     (and at each village when ``each_village``). Villages are counted per town first, then
@@ -279,6 +334,8 @@ def _count_places(
     codes = [c for c in chain(divisions, (c for c in extra if c not in divisions))]
     if prefix:
         codes = [c for c in codes if c.startswith(prefix)]
+    if reported is not None:  # only the counties that reported count
+        codes = [c for c in codes if c[:6] in reported]
     town_codes = [c for c in codes if c[9:] == "000" and c[6:9] != "000"]
     # a village whose town the tree lacks is in no division's total
     village_codes = [c for c in codes if c[9:] != "000" and c[:9] + "000" in divisions]
@@ -355,10 +412,12 @@ class CoverageReport:
     survey_run_id: int | None
     rows: list[CoverageRow]
     survey_at: dt.datetime | None = None  # when the survey started, in the project's zone
+    period: str | None = None  # YYYY-MM: a roll-up of the counties' submissions for it
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "division": self.root or None,
+            "period": self.period,
             "name": self.root_name,
             "level": self.deepest.value,
             "classification": self.classify_run_id,
@@ -419,6 +478,7 @@ def coverage_from_store(
 
 # --- the report -------------------------------------------------------------------------
 
+UNREPORTED = "未上报"  # a county with no submission for the period (not 0%)
 TABLE_ROWS = 500  # a terminal table longer than this helps nobody (and rich is slow)
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -469,6 +529,12 @@ class CoverageSpec(ReportSpec[CoverageReport]):
 
     def load(self, reading: Reading) -> CoverageReport:
         """At the latest classified survey run (the one the progress ends with)."""
+        if reading.store.get_submission_periods():  # a province's store: its counties' months
+            from govnet.reports.rollup import coverage_from_submissions
+
+            return coverage_from_submissions(
+                reading.store, reading.tree, None, reading.division, reading.level
+            )
         latest = reading.snapshots[-1].classify_run_id
         return coverage_from_store(
             reading.store,
@@ -483,7 +549,8 @@ class CoverageSpec(ReportSpec[CoverageReport]):
         return rows.to_dict()
 
     def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        return {"coverage": chinese_table(data["rows"], CSV_COLUMNS)}
+        columns = CSV_COLUMNS if data.get("period") else CSV_COLUMNS[:-1]  # 上报情况: a roll-up's
+        return {"coverage": chinese_table(data["rows"], columns)}
 
     def sheets(
         self, rows: CoverageReport, data: Mapping[str, Any], where: SheetContext
@@ -507,6 +574,9 @@ class CoverageSpec(ReportSpec[CoverageReport]):
                 Column("已覆盖村（社区）", COUNT),
                 Column("村覆盖率", RATE),
             ]
+        submitted = rows.period is not None
+        if submitted:
+            columns.append(Column("上报情况"))
         cells = []
         for r in rows.rows:
             row = [
@@ -523,6 +593,14 @@ class CoverageSpec(ReportSpec[CoverageReport]):
             ]
             if villages:
                 row += [r.villages, r.villages_covered, r.village_rate]
+            if submitted:
+                row.append(
+                    UNREPORTED
+                    if r.reported is False
+                    else f"已上报 {r.counties_reported}/{r.counties}"
+                    if r.counties
+                    else "已上报"
+                )
             cells.append(row)
         heading = f"电子政务外网覆盖情况统计表（{where.place}）"
         indents = [r.depth for r in rows.rows]  # the tree by alignment, the name as it is
@@ -572,12 +650,20 @@ class CoverageSpec(ReportSpec[CoverageReport]):
                 f"{row.towns_covered}/{row.towns}",
                 percent(row.town_rate),
             ]
+            if row.reported is False:  # no submission: not a 0%
+                line[2:] = ["—", "—", UNREPORTED, "—", UNREPORTED]
             if villages:
                 line.append(f"{row.villages_covered}/{row.villages}")
             cells.append(line)
         title = f"电子政务外网覆盖情况：{rows.root_name}"
         if rows.survey_at is not None:
             title += f"（{format_date(rows.survey_at)}采集）"
+        if rows.period is not None and rows.rows:
+            top = rows.rows[0]
+            title += (
+                f"（{rows.period}，已上报 {top.counties_reported}/{top.counties} 个县级区划，"
+                "合计只计已上报的）"
+            )
         view: View = [ViewTable(title, columns, cells)]
         if len(shown) < len(rows.rows):
             view.append(
@@ -610,6 +696,7 @@ CSV_COLUMNS: list[tuple[str, str, Any]] = [
     ("villages", "村（社区）数", as_is),
     ("villages_covered", "已覆盖村（社区）数", as_is),
     ("village_rate", "村覆盖率", as_is),
+    ("reported", "上报情况", lambda v: {True: "已上报", False: UNREPORTED}.get(v, "")),
 ]
 
 REPORT = CoverageSpec()
