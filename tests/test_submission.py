@@ -31,7 +31,7 @@ from govnet.model.submission import (
     dump_submission,
     load_submission,
 )
-from govnet.reports.base import ViewTable
+from govnet.reports.base import SheetContext, ViewTable
 from govnet.reports.coverage import (
     REPORT,
     UNREPORTED,
@@ -136,6 +136,12 @@ def test_province_rollup_says_unreported_and_totals_only_what_was_reported(
     assert "已上报 3/" in table.title
     csv_rows = REPORT.tables(REPORT.data(report))["coverage"]
     assert {r["上报情况"] for r in csv_rows if r["区划代码"].startswith(MISSING)} == {UNREPORTED}
+    sheet = REPORT.sheets(report, REPORT.data(report), SheetContext("潍坊市", "各县上报"))[0]
+    said = {cells[0]: cells[-1] for cells in sheet.rows}
+    assert (said[CITY + "000000"], said[MISSING + "000000"]) == (
+        f"已上报 3/{len(rows)}",
+        UNREPORTED,
+    )
 
 
 def test_a_tampered_file_is_refused_and_nothing_is_written(

@@ -29,8 +29,7 @@ def submission_export(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the county's latest snapshot, classification, ledger and plans as one file,
-    with the county code, the month and a checksum."""
+    """Write the county's latest survey, classification, ledger and plans as one checked file."""
     from govnet.app.submission import export_submission
 
     done = export_submission(get_options(ctx).get_project(), file, period)
@@ -58,9 +57,7 @@ def submission_import(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load a county's submission into this (the province's) store: refused, with nothing
-    written, when changed, of an unknown schema, of a county outside the division, or older
-    than the county's month already here."""
+    """Load a county's file into this (the province's) store; refuse a changed or foreign one."""
     from govnet.app.submission import import_submission
 
     done = import_submission(get_options(ctx).get_project(), file, division)

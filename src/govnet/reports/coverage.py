@@ -549,7 +549,7 @@ class CoverageSpec(ReportSpec[CoverageReport]):
         return rows.to_dict()
 
     def tables(self, data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-        columns = CSV_COLUMNS if data.get("period") else CSV_COLUMNS[:-1]  # 上报情况: a roll-up's
+        columns = CSV_COLUMNS if data.get("period") else CSV_COLUMNS[:-3]  # a roll-up's: 上报情况
         return {"coverage": chinese_table(data["rows"], columns)}
 
     def sheets(
@@ -598,7 +598,7 @@ class CoverageSpec(ReportSpec[CoverageReport]):
                     UNREPORTED
                     if r.reported is False
                     else f"已上报 {r.counties_reported}/{r.counties}"
-                    if r.counties
+                    if r.counties and r.level is not Level.COUNTY
                     else "已上报"
                 )
             cells.append(row)
@@ -696,7 +696,10 @@ CSV_COLUMNS: list[tuple[str, str, Any]] = [
     ("villages", "村（社区）数", as_is),
     ("villages_covered", "已覆盖村（社区）数", as_is),
     ("village_rate", "村覆盖率", as_is),
+    # a roll-up of submissions only (dropped otherwise): these three last
     ("reported", "上报情况", lambda v: {True: "已上报", False: UNREPORTED}.get(v, "")),
+    ("counties_reported", "已上报县级区划数", as_is),
+    ("counties", "县级区划数", as_is),
 ]
 
 REPORT = CoverageSpec()
