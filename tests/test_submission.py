@@ -262,3 +262,21 @@ def test_each_month_is_its_own_rollup(
         first = coverage_from_submissions(store, get_bundled_tree(), old.period, CITY)
     state = {r.code[:6]: r.reported for r in first.rows if r.level is Level.COUNTY}
     assert (state["370702"], state["370703"]) == (True, False)
+
+
+def test_a_file_made_by_hand_with_a_good_checksum_is_still_checked(
+    counties: dict[str, tuple[Project, Path]], tmp_path: Path
+) -> None:
+    """Someone who recomputes the checksum gets past it, not past the shape the province
+    reads: the error names the field, nothing is loaded."""
+    sub = load_submission(counties["370705"][1])
+    units = [dict(u) for u in sub.get_units()]
+    units[2]["division_code"] = "3707"
+    snapshot = {**sub.content["snapshot"], "units": units}
+    forged = tmp_path / "forged.json"
+    forged.write_bytes(dump_submission(_with(sub, content={**sub.content, "snapshot": snapshot})))
+    prov = province(tmp_path)
+    with pytest.raises(SubmissionError, match=r"snapshot\.units\[2\]\.division_code.*'3707'"):
+        import_submission(prov, forged, CITY)
+    with prov.store() as store:
+        assert store.get_submission_periods() == []

@@ -133,6 +133,7 @@ def load_submission(path: Path) -> Submission:
     if not isinstance(county, str) or not COUNTY.match(county):
         raise SubmissionError(f"{name}: field 'county' {county!r}: a 6-digit county code")
     check_period(str(data["period"]), f"{name}: field 'period'")
+    _check_shape(data, name)
     return Submission(
         county,
         str(data["county_name"]),
@@ -142,3 +143,30 @@ def load_submission(path: Path) -> Submission:
         checksum,
         version,
     )
+
+
+def _check_shape(data: dict[str, Any], name: str) -> None:
+    """What the province reads of a file, of the types it reads: a file made by hand (with
+    its checksum recomputed) is refused naming the field, never a traceback later."""
+
+    def fail(where: str, what: str) -> SubmissionError:
+        return SubmissionError(f"{name}: field {where!r}: {what}")
+
+    for kind in KINDS:
+        expected = list if kind in ("ledger", "plans") else dict
+        if not isinstance(data[kind], expected):
+            raise fail(kind, f"must be a {'list' if expected is list else 'mapping'}")
+    for part, fields in (("snapshot", ("units", "hosts")), ("classification", ("units",))):
+        for key in fields:
+            if not isinstance(data[part].get(key), list):
+                raise fail(f"{part}.{key}", "must be a list")
+    for i, unit in enumerate(data["snapshot"]["units"]):
+        where = f"snapshot.units[{i}]"
+        if not isinstance(unit, dict) or not isinstance(unit.get("key"), str):
+            raise fail(f"{where}.key", "a unit's id (text) is needed")
+        code = unit.get("division_code")
+        if not isinstance(code, str) or not (len(code) == 12 and code.isdigit()):
+            raise fail(f"{where}.division_code", f"{code!r} is not a 12-digit division code")
+    for i, access in enumerate(data["classification"]["units"]):
+        if not isinstance(access, dict) or not isinstance(access.get("unit"), str):
+            raise fail(f"classification.units[{i}].unit", "a unit's id (text) is needed")
