@@ -159,8 +159,11 @@ SecretLookup = Callable[[str | None, str], str | None]
 
 
 def get_env_name(reference: str | None, name: str) -> str:
-    """>>> get_env_name("core-2", "password"), get_env_name(None, "secret")
-    ('GOVNET_CRED_CORE_2_PASSWORD', 'GOVNET_SECRET')"""
+    """The environment variable that holds ``name`` for a credential reference.
+
+    >>> get_env_name("core-2", "password"), get_env_name(None, "secret")
+    ('GOVNET_CRED_CORE_2_PASSWORD', 'GOVNET_SECRET')
+    """
     if reference is None:
         return f"GOVNET_{name.upper()}"
     return f"GOVNET_CRED_{reference.upper().replace('-', '_')}_{name.upper()}"
