@@ -508,6 +508,7 @@ class ResolvedHost:
     site: str
     role: Role
     access: Access | None = None  # merged from the host, its groups and the defaults
+    groups: tuple[str, ...] = ()  # its Nornir groups, then theirs (inheritance order)
 
 
 @dataclass(frozen=True)

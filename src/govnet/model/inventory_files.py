@@ -403,9 +403,23 @@ def _resolve_hosts(
                 data.site,
                 data.role,
                 access,
+                tuple(_group_names(host.groups, groups)),
             )
         )
     return resolved, problems
+
+
+def _group_names(names: Iterable[str], groups: Mapping[str, Group]) -> list[str]:
+    """The groups a host is in, its own then theirs, in Nornir's inheritance order."""
+    found: list[str] = []
+    stack = list(names)
+    while stack:
+        name = stack.pop(0)
+        if name in found or name not in groups:
+            continue
+        found.append(name)
+        stack = list(groups[name].groups) + stack
+    return found
 
 
 def _group_chain(names: Iterable[str], groups: Mapping[str, Group]) -> list[Group]:
