@@ -87,3 +87,12 @@ def test_only_the_lab_extra_pulls_asyncssh() -> None:
 def test_the_lab_adds_its_commands_through_an_entry_point() -> None:
     plugins = {e.name: e.value for e in entry_points(group="govnet.cli")}
     assert plugins.get("lab") == "govnet_lab.cli:register"
+
+
+def test_campaigns_without_the_jobs_extra_say_how_to_install_it() -> None:
+    done = run_without("procrastinate", "campaign", "status")
+    assert done.returncode == 1
+    assert (
+        done.stderr
+        == "error: campaigns with workers need the jobs extra: pip install 'govnet[jobs]'\n"
+    )

@@ -22,6 +22,7 @@ from rich.markup import escape
 from govnet.cli import project, inventory, divisions, db, classify, plan  # noqa: F401
 from govnet.cli import report, survey  # noqa: F401
 from govnet.cli import submission  # noqa: F401
+from govnet.cli import campaign  # noqa: F401
 
 # isort: on
 from govnet.cli.common import app, err, fail

@@ -122,6 +122,12 @@ class StoreBase:
         return scrub(str(error), self._secrets)
 
     @property
+    def libpq_url(self) -> str:
+        """The PostgreSQL URL as libpq takes it (password included: for a driver, never
+        for display), for a job queue that shares the store's database."""
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 

@@ -101,6 +101,36 @@ class SurveyStore(StoreBase):
             reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
             raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
 
+    def add_snapshot_once(self, run_id: int, snapshot: HostSnapshot) -> bool:
+        """Record one host of a running survey unless the run has it already (a queued job
+        retried after its worker died may have written it): False then, nothing written.
+        The run's row is locked first, so two writers of one host cannot both pass."""
+        try:
+            with self.session() as session:
+                run = session.get(SurveyRun, run_id, with_for_update=self.dialect != "sqlite")
+                if run is None:
+                    raise StoreError(f"survey run {run_id} does not exist")
+                if run.status != "running":
+                    raise SnapshotClosedError(
+                        f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
+                    )
+                if _has_result(session, run_id, snapshot.hostname):
+                    return False
+                add_snapshots(session, run_id, [snapshot])
+                return True
+        except DBAPIError as exc:
+            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+            raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
+
+    def has_host_result(self, run_id: int, hostname: str) -> bool:
+        with self.session() as session:
+            return _has_result(session, run_id, hostname)
+
+    def count_host_results(self, run_id: int) -> int:
+        with self.session() as session:
+            query = select(func.count()).where(HostResult.run_id == run_id)
+            return int(session.scalar(query) or 0)
+
     def finish_survey_run(self, run_id: int, status: str = "complete") -> None:
         with self.session() as session:
             run = session.get(SurveyRun, run_id)
@@ -326,6 +356,13 @@ class SurveyStore(StoreBase):
                 .order_by(HostResult.run_id, HostResult.id)
             )
             return {hostname: output for hostname, output in session.execute(query)}
+
+
+def _has_result(session: Session, run_id: int, hostname: str) -> bool:
+    query = select(HostResult.id).where(
+        HostResult.run_id == run_id, HostResult.hostname == hostname
+    )
+    return session.scalar(query) is not None
 
 
 def _snapshot_run_ids(session: Session, run: SurveyRun) -> list[int]:

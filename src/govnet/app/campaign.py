@@ -1,0 +1,144 @@
+"""Survey campaigns on a job queue (PostgreSQL): start one, work its zones, read where it is.
+
+The queue is procrastinate's, in the store's own database: no broker to run. SQLite projects
+keep the single-process ``govnet survey``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from govnet.app.project import Project
+from govnet.survey.collect import Budget, Credentials
+from govnet.survey.jobs import (
+    LEASE_S,
+    QueueError,
+    WorkerContext,
+    ZoneStatus,
+    check_zones,
+    defer_campaign,
+    ensure_queue_schema,
+    get_zone_status,
+    group_by_zone,
+    make_app,
+    opened,
+    require_postgres,
+    run_worker,
+)
+from govnet.survey.run import get_campaign_name
+
+QUEUE_SOURCE = "queue"  # the source of a campaign's run on the queue
+
+
+@dataclass(frozen=True)
+class CampaignStart:
+    run_id: int
+    campaign: str
+    jobs: dict[str, int]  # zone -> hosts deferred
+
+
+def start_campaign(
+    project: Project, zones: list[str] | None = None, campaign: str | None = None
+) -> CampaignStart:
+    """A new campaign's run, and one job per host of the zones (default: every host) in
+    its zone's queue."""
+    inventory = project.get_inventory()
+    chosen = check_zones(zones or [])
+    grouped = group_by_zone(inventory.hosts)
+    unknown = sorted(set(chosen) - set(grouped))
+    if unknown:
+        raise QueueError(
+            f"no host of the inventory is in zone {', '.join(unknown)} (zones: "
+            f"{', '.join(sorted(grouped))}; a host's zone is its group zone_<Z>)"
+        )
+    hosts = [h for z in sorted(chosen or grouped) for h in grouped[z]]
+    if not hosts:
+        raise QueueError("the inventory has no host: nothing to queue")
+    name = campaign or get_campaign_name()
+    with project.store() as store:
+        require_postgres(store)
+        if any(r["campaign"] == name for r in store.get_survey_runs()):
+            raise QueueError(f"campaign {name!r} exists already: give a new --campaign")
+        app = make_app(store)
+        with opened(app):
+            ensure_queue_schema(app, store)
+            store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
+            # pid 0: the run belongs to the queue, not to this process, which ends now
+            run_id = store.start_survey_run(QUEUE_SOURCE, name, pid=0)
+            try:
+                jobs = defer_campaign(app, run_id, hosts)
+            except BaseException:
+                store.finish_survey_run(run_id, "incomplete")
+                raise
+    return CampaignStart(run_id, name, dict(sorted(jobs.items())))
+
+
+@dataclass
+class CampaignStatus:
+    run_id: int
+    campaign: str
+    status: str  # running, complete, incomplete
+    zones: list[ZoneStatus] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run_id,
+            "campaign": self.campaign,
+            "status": self.status,
+            "zones": [z.to_dict() for z in self.zones],
+        }
+
+
+def get_campaign_status(project: Project, campaign: str | None = None) -> CampaignStatus:
+    """Per zone: done, failed by cause, in flight, waiting (the last campaign by default)."""
+    with project.store() as store:
+        require_postgres(store)
+        runs = [r for r in store.get_survey_runs() if r["source"] == QUEUE_SOURCE]
+        if campaign is not None:
+            runs = [r for r in runs if r["campaign"] == campaign]
+        if not runs:
+            which = f"campaign {campaign!r}" if campaign else "campaign"
+            raise QueueError(f"no {which} on the queue yet: `govnet campaign start` first")
+        run = runs[-1]
+        results = {r["hostname"]: r for r in store.get_host_results(run["id"])}
+        app = make_app(store)
+        with opened(app):
+            ensure_queue_schema(app, store)
+            zones = get_zone_status(app, run["id"], results)
+    return CampaignStatus(run["id"], str(run["campaign"]), str(run["status"]), zones)
+
+
+def work(
+    project: Project,
+    credentials: Credentials,
+    zones: list[str],
+    concurrency: int = 10,
+    lease: float = LEASE_S,
+    until_idle: bool = False,
+    budget: Budget | None = None,
+) -> Counter[str]:
+    """Survey the zones' queued hosts until stopped (or, ``until_idle``, until their queues
+    are empty); the hosts written and skipped (found written already)."""
+    chosen = check_zones(zones)
+    if not chosen:
+        raise QueueError("give the zones this worker surveys: --zone Z (repeatable)")
+    inventory, platforms = project.get_inventory(), project.load_platforms()
+    with project.store() as store:
+        require_postgres(store)
+        with opened(make_app(store)) as setup:  # a new database: before any worker polls
+            ensure_queue_schema(setup, store)
+        app = make_app(store, worker=True)
+        with ThreadPoolExecutor(concurrency + 1, thread_name_prefix="govnet-job") as pool:
+            context = WorkerContext(
+                store,
+                {h.name: h for h in inventory.hosts},
+                platforms,
+                credentials,
+                budget or Budget(),
+                pool,
+            )
+            run_worker(app, context, chosen, concurrency, lease, until_idle)
+    return context.done

@@ -1,0 +1,152 @@
+"""`govnet campaign start|status` and `govnet worker`: a survey campaign on a job queue in
+the store's PostgreSQL, surveyed by workers on collector machines, per security zone."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Annotated
+
+import typer
+
+from govnet.cli.common import (
+    JsonOpt,
+    WideOpt,
+    app,
+    fail,
+    get_credentials,
+    get_options,
+    handles_errors,
+    out,
+    print_json,
+)
+from govnet.cli.tables import Col, print_table
+
+campaign_app = typer.Typer(
+    help="Survey campaigns on a job queue (PostgreSQL): one job per host, a queue per zone.",
+    no_args_is_help=True,
+)
+app.add_typer(campaign_app, name="campaign")
+
+JOBS_EXTRA = "campaigns with workers need the jobs extra: pip install 'govnet[jobs]'"
+
+
+def _campaigns() -> ModuleType:
+    """The use cases, or how to install the job queue they run on."""
+    try:
+        from govnet.app import campaign
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] not in ("procrastinate", "psycopg"):
+            raise
+        fail(JOBS_EXTRA)
+    return campaign
+
+
+ZONE_HELP = "A security zone (repeatable): the hosts of inventory group zone_<Z>; default"
+
+ZonesOpt = Annotated[list[str] | None, typer.Option("--zone", "-z", help=f"{ZONE_HELP}.")]
+
+
+@campaign_app.command("start")
+@handles_errors
+def campaign_start(
+    ctx: typer.Context,
+    zone: ZonesOpt = None,
+    campaign: Annotated[
+        str | None, typer.Option(help="Campaign name (default: the start time).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Queue one survey job per host of the zones (default: every host) for the workers."""
+    started = _campaigns().start_campaign(get_options(ctx).get_project(), zone, campaign)
+    if as_json:
+        print_json({"run": started.run_id, "campaign": started.campaign, "jobs": started.jobs})
+        return
+    total = sum(started.jobs.values())
+    zones = ", ".join(f"{z} {n}" for z, n in started.jobs.items())
+    out.print(
+        f"campaign {started.campaign} (run {started.run_id}): {total} hosts queued ({zones});"
+        " start `govnet worker --zone Z` on the collectors",
+        markup=False,
+    )
+
+
+@campaign_app.command("status")
+@handles_errors
+def campaign_status(
+    ctx: typer.Context,
+    campaign: Annotated[
+        str | None, typer.Option(help="The campaign (default: the last one queued).")
+    ] = None,
+    as_json: JsonOpt = False,
+    wide: WideOpt = False,
+) -> None:
+    """Per zone: hosts done, failed by cause, in flight (and on how many workers), waiting."""
+    status = _campaigns().get_campaign_status(get_options(ctx).get_project(), campaign)
+    if as_json:
+        print_json(status.to_dict())
+        return
+    rows = [
+        [
+            z.zone,
+            str(z.hosts),
+            str(z.done),
+            str(sum(z.failed.values())),
+            ", ".join(f"{cause} {n}" for cause, n in sorted(z.failed.items())) or "-",
+            str(z.in_flight),
+            str(len(z.workers)),
+            str(z.waiting),
+        ]
+        for z in status.zones
+    ]
+    columns = [
+        Col("zone", keep=True),
+        Col("hosts", "right", keep=True),
+        Col("done", "right", keep=True),
+        Col("failed", "right", keep=True),
+        Col("causes"),
+        Col("in flight", "right", keep=True),
+        Col("workers", "right", keep=True),
+        Col("waiting", "right", keep=True),
+    ]
+    title = f"campaign {status.campaign} (run {status.run_id}, {status.status})"
+    print_table(out, columns, rows, title, wide)
+
+
+@app.command("worker")
+@handles_errors
+def worker(
+    ctx: typer.Context,
+    zone: Annotated[list[str], typer.Option("--zone", "-z", help=f"{ZONE_HELP} (required).")] = [],  # noqa: B006 (typer reads the default, never mutates it)
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, max=500, help="Hosts surveyed at once.")
+    ] = 10,
+    lease: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            help="Seconds without a worker's heartbeat before its jobs go to another worker.",
+        ),
+    ] = 30.0,
+    exit_when_idle: Annotated[
+        bool,
+        typer.Option(
+            "--exit-when-idle", help="Stop once the zones have no job waiting or in flight."
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Survey the queued hosts of these zones, as `govnet survey` does, until stopped
+    (Ctrl-C or SIGTERM: the hosts in flight end first)."""
+    campaigns = _campaigns()
+    project = get_options(ctx).get_project()
+    done = campaigns.work(
+        project, get_credentials(project), zone, concurrency, lease, exit_when_idle
+    )
+    if as_json:
+        print_json(dict(done))
+    else:
+        out.print(
+            f"worker stopped: {done['written']} hosts written, {done['skipped']} found"
+            " written already",
+            markup=False,
+        )
