@@ -203,3 +203,36 @@ def test_a_killed_workers_job_is_retried_by_another_and_no_host_is_written_twice
     assert status["status"] == "complete"
     assert sum(z["done"] for z in status["zones"]) == ROUTERS
     assert classified(lab.root, env) == lab.reference
+
+
+@pytest.mark.slow  # ~10 s on the lab above
+@pytest.mark.postgres
+def test_a_zones_campaign_counts_a_failed_host_by_its_cause(lab: Lab, pg_url: str) -> None:
+    env = dict(lab.env, GOVNET_DB_URL=pg_url)
+    hosts_file = lab.root / "inventory" / "hosts.yaml"
+    saved = hosts_file.read_text(encoding="utf-8")
+    zone_b = sorted(h for h, z in lab.zones.items() if z == "b")
+    hosts = yaml.safe_load(saved)
+    hosts[zone_b[0]]["port"] = 1  # nothing listens there (netmiko: a TCP timeout)
+    hosts_file.write_text(yaml.safe_dump(hosts, allow_unicode=True), encoding="utf-8")
+    try:
+        started = run_govnet_json(lab.root, env, "campaign", "start", "--zone", "b")
+        assert started["jobs"] == {"b": len(zone_b)}
+        finished(worker(lab, env, "b"))
+    finally:
+        hosts_file.write_text(saved, encoding="utf-8")
+    status = run_govnet_json(lab.root, env, "campaign", "status")
+    assert status["status"] == "complete"
+    assert status["zones"] == [
+        {
+            "zone": "b",
+            "hosts": len(zone_b),
+            "done": len(zone_b) - 1,
+            "failed": {"timeout": 1},
+            "in_flight": 0,
+            "waiting": 0,
+            "workers": 0,
+        }
+    ]
+    table = run_govnet(lab.root, env, "campaign", "status", "--wide")
+    assert table.returncode == 0 and "timeout 1" in table.stdout

@@ -133,15 +133,27 @@ def worker(
             "--exit-when-idle", help="Stop once the zones have no job waiting or in flight."
         ),
     ] = False,
+    connect_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds for TCP, SSH banner and login, each.")
+    ] = 10.0,
+    command_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds for one command's whole output.")
+    ] = 30.0,
+    host_timeout: Annotated[
+        float,
+        typer.Option(min=1, help="Seconds for a whole host; then its session is cut off."),
+    ] = 300.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Survey the queued hosts of these zones, as `govnet survey` does, until stopped
     (Ctrl-C or SIGTERM: the hosts in flight end first)."""
+    from govnet.survey.collect import Budget
+
     campaigns = _campaigns()
     project = get_options(ctx).get_project()
-    done = campaigns.work(
-        project, get_credentials(project), zone, concurrency, lease, exit_when_idle
-    )
+    budget = Budget(connect_timeout, command_timeout, host_timeout)
+    credentials = get_credentials(project)
+    done = campaigns.work(project, credentials, zone, concurrency, lease, exit_when_idle, budget)
     if as_json:
         print_json(dict(done))
     else:

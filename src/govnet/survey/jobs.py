@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import procrastinate
+from procrastinate.exceptions import ConnectorException
 from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job
 
@@ -275,7 +276,12 @@ async def retry_stalled(app: procrastinate.App, queues: list[str], lease: float)
         for job in await app.job_manager.get_stalled_jobs(
             queue=queue, task_name=TASK_NAME, seconds_since_heartbeat=lease
         ):
-            await app.job_manager.retry_job(job)
+            try:
+                await app.job_manager.retry_job(job)
+            except ConnectorException as exc:
+                # another worker put it back a moment before: no longer 'doing'
+                logger.info("job %s not retried: %s", job.id, exc)
+                continue
             if job.id is not None:
                 retried.append(job.id)
     return retried
