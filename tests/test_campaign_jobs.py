@@ -13,8 +13,10 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,6 +134,18 @@ def test_a_host_is_written_once_into_a_campaigns_run(db_url: str) -> None:
             ("r1", "failed")
         ]
         assert store.count_host_results(run) == 1
+        # eight writers of one host at once (workers of one zone): one writes, none fails
+        barrier = threading.Barrier(8)
+
+        def write(i: int) -> bool:
+            barrier.wait()
+            return store.add_snapshot_once(
+                run, HostSnapshot("r3", "ok", "huawei", None, None, f"{i}")
+            )
+
+        with ThreadPoolExecutor(8) as pool:
+            assert sorted(pool.map(write, range(8))) == [False] * 7 + [True]
+        assert store.count_host_results(run) == 2
         assert store.mark_abandoned_runs() == []  # the queue's run outlives its starter
         store.finish_survey_run(run)
         with pytest.raises(SnapshotClosedError):

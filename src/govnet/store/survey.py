@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from govnet.model.facts import HostFacts, HostSnapshot
@@ -104,10 +104,14 @@ class SurveyStore(StoreBase):
     def add_snapshot_once(self, run_id: int, snapshot: HostSnapshot) -> bool:
         """Record one host of a running survey unless the run has it already (a queued job
         retried after its worker died may have written it): False then, nothing written.
-        The run's row is locked first, so two writers of one host cannot both pass."""
+
+        Many workers write into one campaign run: the run's row is only share-locked (the
+        run cannot finish meanwhile, writers do not wait on each other) and the run's
+        (run, host) key refuses a second writer of one host."""
         try:
             with self.session() as session:
-                run = session.get(SurveyRun, run_id, with_for_update=self.dialect != "sqlite")
+                lock: Any = {"read": True} if self.dialect != "sqlite" else False
+                run = session.get(SurveyRun, run_id, with_for_update=lock)
                 if run is None:
                     raise StoreError(f"survey run {run_id} does not exist")
                 if run.status != "running":
@@ -118,6 +122,11 @@ class SurveyStore(StoreBase):
                     return False
                 add_snapshots(session, run_id, [snapshot])
                 return True
+        except IntegrityError as exc:
+            if self.has_host_result(run_id, snapshot.hostname):
+                return False  # another writer of the same host committed first
+            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+            raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
         except DBAPIError as exc:
             reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
             raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
