@@ -25,8 +25,11 @@ import pytest
 import yaml
 from sqlalchemy import text
 
+from govnet.model.divisions import DivisionTree
 from govnet.model.facts import HostSnapshot
+from govnet.model.inventory_files import load_inventory
 from govnet.store import SnapshotClosedError, open_store
+from govnet.survey.jobs import get_zone, group_by_zone
 from govnet_cli import run_govnet, run_govnet_json, start_govnet
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.server import read_credentials
@@ -152,6 +155,32 @@ def test_a_host_is_written_once_into_a_campaigns_run(db_url: str) -> None:
             store.add_snapshot_once(run, HostSnapshot("r2", "ok", "huawei", None, None, None))
     finally:
         store.dispose()
+
+
+def test_a_hosts_zone_is_its_first_zone_group_inherited_or_its_own(
+    example_project: Path, tree: DivisionTree
+) -> None:
+    """huawei routers inherit zone_west through their platform group; one huawei router
+    names zone_core itself (its own groups come first); the others are in ``default``."""
+    groups_file = example_project / "inventory" / "groups.yaml"
+    groups_file.write_text(
+        groups_file.read_text(encoding="utf-8").replace(
+            "  platform: huawei\n", "  platform: huawei\n  groups: [zone_west]\n"
+        )
+        + "zone_west: {}\nzone_core: {}\n",
+        encoding="utf-8",
+    )
+    hosts_file = example_project / "inventory" / "hosts.yaml"
+    text = hosts_file.read_text(encoding="utf-8")
+    hosts_file.write_text(text.replace("groups: [huawei]", "groups: [zone_core, huawei]", 1))
+    inventory, problems = load_inventory(example_project, tree)
+    assert inventory is not None, problems
+    zones = {h.name: get_zone(h) for h in inventory.hosts}
+    huawei = [h.name for h in inventory.hosts if h.platform == "huawei"]
+    assert zones[huawei[0]] == "core"
+    assert {zones[h] for h in huawei[1:]} == {"west"}
+    assert {z for h, z in zones.items() if h not in huawei} == {"default"}
+    assert len(group_by_zone(inventory.hosts)) == 3
 
 
 def test_a_sqlite_project_is_pointed_to_govnet_survey(example_project: Path) -> None:
