@@ -261,6 +261,11 @@ def test_a_zones_campaign_counts_a_failed_host_by_its_cause(lab: Lab, pg_url: st
     try:
         started = run_govnet_json(lab.root, env, "campaign", "start", "--zone", "b")
         assert started["jobs"] == {"b": len(zone_b)}
+        queued = run_govnet_json(lab.root, env, "campaign", "status")
+        assert queued["status"] == "running" and queued["zones"][0]["waiting"] == len(zone_b)
+        assert (queued["rate"], queued["left_s"]) == (0.0, None)  # nothing written yet
+        table = run_govnet(lab.root, env, "campaign", "status", "--wide")
+        assert "0.0 hosts/s over the last minute\n" in table.stdout  # no time left guessed
         finished(worker(lab, env, "b"))
     finally:
         hosts_file.write_text(saved, encoding="utf-8")

@@ -6,7 +6,9 @@ keep the single-process ``govnet survey``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +33,43 @@ from govnet.survey.jobs import (
 from govnet.survey.run import get_campaign_name
 
 QUEUE_SOURCE = "queue"  # the source of a campaign's run on the queue
+PACE_WINDOW_S = 60.0  # the rate is the hosts written in the last minute
+
+
+def get_pace(
+    written_at: Iterable[dt.datetime], remaining: int, now: dt.datetime
+) -> tuple[float, float | None]:
+    """(hosts/s over the last minute, or since the first host if sooner; seconds left at
+    that rate, None when nothing is written lately or nothing remains).
+
+    >>> t = dt.datetime(2026, 11, 20, 2, 0, 0)
+    >>> ten = [t + dt.timedelta(seconds=s) for s in range(0, 20, 2)]  # 10 hosts in 20 s
+    >>> get_pace(ten, 20, t + dt.timedelta(seconds=20))
+    (0.5, 40.0)
+    >>> get_pace(ten, 20, t + dt.timedelta(seconds=90))  # none in the last minute
+    (0.0, None)
+    >>> get_pace([], 5, t)
+    (0.0, None)
+    """
+    times = [
+        w.replace(tzinfo=None) if w.tzinfo is None else w.astimezone(dt.UTC).replace(tzinfo=None)
+        for w in written_at
+    ]
+    now = (
+        now.replace(tzinfo=None)
+        if now.tzinfo is None
+        else now.astimezone(dt.UTC).replace(tzinfo=None)
+    )
+    if not times:
+        return 0.0, None
+    window = min(PACE_WINDOW_S, (now - min(times)).total_seconds())
+    if window <= 0:
+        return 0.0, None
+    recent = sum(1 for w in times if (now - w).total_seconds() <= window)
+    rate = round(recent / window, 2)
+    if not rate or not remaining:
+        return rate, None
+    return rate, round(remaining / rate, 1)
 
 
 @dataclass(frozen=True)
@@ -76,12 +115,19 @@ def start_campaign(
     return CampaignStart(run_id, name, dict(sorted(jobs.items())))
 
 
+def _naive_utc(when: dt.datetime) -> dt.datetime:
+    """UTC without its zone: the store keeps UTC times naive."""
+    return when if when.tzinfo is None else when.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 @dataclass
 class CampaignStatus:
     run_id: int
     campaign: str
     status: str  # running, complete, incomplete
     zones: list[ZoneStatus] = field(default_factory=list)
+    rate: float = 0.0  # hosts/s, the last minute
+    left_s: float | None = None  # at that rate
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +135,8 @@ class CampaignStatus:
             "campaign": self.campaign,
             "status": self.status,
             "zones": [z.to_dict() for z in self.zones],
+            "rate": self.rate,
+            "left_s": self.left_s,
         }
 
 
@@ -108,7 +156,12 @@ def get_campaign_status(project: Project, campaign: str | None = None) -> Campai
         with opened(app):
             ensure_queue_schema(app, store)
             zones = get_zone_status(app, run["id"], results)
-    return CampaignStatus(run["id"], str(run["campaign"]), str(run["status"]), zones)
+    remaining = sum(z.waiting + z.in_flight for z in zones)
+    times = [r["started_at"] for r in results.values()]  # a host's row is written at its end
+    rate, left = get_pace(times, remaining, dt.datetime.now(dt.UTC))
+    if run["status"] != "running":
+        rate, left = 0.0, None
+    return CampaignStatus(run["id"], str(run["campaign"]), str(run["status"]), zones, rate, left)
 
 
 def work(

@@ -110,6 +110,9 @@ def campaign_status(
     ]
     title = f"campaign {status.campaign} (run {status.run_id}, {status.status})"
     print_table(out, columns, rows, title, wide)
+    if status.status == "running":
+        left = f", about {round(status.left_s)} s left" if status.left_s is not None else ""
+        out.print(f"{status.rate} hosts/s over the last minute{left}", markup=False)
 
 
 @app.command("worker")
