@@ -44,6 +44,8 @@ def survey_offline(
     """Saved outputs (``folder/<host>/<command>.txt`` or ``folder/<host>.cfg``) into a run."""
     if options is not None and options.retry_failed:
         raise UsageError("--retry-failed surveys over SSH; it cannot be used with --offline")
+    if options is not None and (options.processes or 1) > 1:
+        raise UsageError("--processes splits an SSH survey; --offline reads in one process")
     inventory, platforms = project.get_inventory(), project.load_platforms()
     with project.store() as store:
         return run_offline_survey(

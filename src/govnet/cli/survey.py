@@ -44,7 +44,8 @@ def survey_callback(
             "-w",
             min=1,
             max=1000,
-            help="Hosts surveyed at once (default: nornir_config.yaml's runner num_workers).",
+            help="Hosts surveyed at once, in each process (default: nornir_config.yaml's"
+            " runner num_workers).",
         ),
     ] = None,
     retry_failed: Annotated[
@@ -79,6 +80,17 @@ def survey_callback(
             " name); collectors sharing --campaign make one snapshot.",
         ),
     ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=1,
+            max=256,
+            help="Worker processes the hosts are split over, each with its own --workers"
+            " threads (default: one per core, for 200 hosts or more each; 1: this process"
+            " only).",
+        ),
+    ] = None,
     offline: Annotated[
         Path | None,
         typer.Option(
@@ -108,6 +120,7 @@ def survey_callback(
         tuple(host or ()),
         budget,
         get_shard(shard) if shard is not None else None,
+        processes,
     )
     progress = SurveyProgress(quiet=as_json)
     if offline is not None:
@@ -126,6 +139,7 @@ def survey_callback(
                 "hosts": summary.hosts,
                 "done": summary.done,
                 "seconds": summary.seconds,
+                "processes": summary.processes,
                 "by_status": dict(summary.by_status),
                 "by_error": dict(summary.by_error),
                 "failed": summary.failed,

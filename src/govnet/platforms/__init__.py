@@ -15,8 +15,9 @@ field); :meth:`Platforms.parse` turns one host's outputs into facts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from govnet.model.facts import HostFacts
 from govnet.model.files import search_path
@@ -55,7 +56,7 @@ def list_platforms(project_root: Path | None = None) -> list[str]:
 def load_platforms(project_root: Path | None = None) -> Platforms:
     """The bundled platforms and the project's own (``collectors/``), checked. Raises
     SpecError (a ProblemsError) naming file, line and field of every problem."""
-    return Platforms(load_plans(search_path(project_root, COLLECTORS_DIR)))
+    return Platforms(load_plans(search_path(project_root, COLLECTORS_DIR)), (project_root,))
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,14 @@ class Platforms:
     configuration is written."""
 
     plans: Mapping[str, Platform]
+    # load_platforms' argument: a survey's worker processes load the same specs again, since
+    # compiled templates do not pickle (None: built by hand, not sent to a process)
+    loaded_from: tuple[Path | None] | None = field(default=None, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.loaded_from is None:
+            raise TypeError("Platforms built by hand cannot go to another process")
+        return (load_platforms, self.loaded_from)
 
     def get_platforms(self) -> list[str]:
         return sorted(self.plans)

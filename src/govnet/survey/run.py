@@ -47,6 +47,7 @@ from govnet.survey.offline import (
     read_saved_hosts,
     with_prompt_hostname,
 )
+from govnet.survey.processes import collect_in_processes, get_process_count
 
 BATCH_SIZE = 50  # hosts per store transaction
 BATCH_SECONDS = 1.0  # or sooner, so progress reaches the store while a slow run goes on
@@ -64,6 +65,7 @@ class SurveyOptions:
     hosts: tuple[str, ...] = ()  # only these (default: every host of the inventory)
     budget: Budget = field(default_factory=Budget)
     shard: tuple[int, int] | None = None  # (K, N): this collector's part K of N
+    processes: int | None = None  # None: one per core, for runs big enough (see .processes)
 
 
 def get_shard(text: str) -> tuple[int, int]:
@@ -105,6 +107,7 @@ class SurveySummary:
     failed: list[dict[str, Any]] = field(default_factory=list)  # hostname, category, message
     not_found: list[str] = field(default_factory=list)  # offline: inventory hosts with no files
     unknown: list[str] = field(default_factory=list)  # offline: hosts the inventory lacks
+    processes: int = 1  # worker processes the hosts were split over
 
     @property
     def done(self) -> int:
@@ -446,30 +449,20 @@ def run_offline_survey(
     )
 
 
-def run_survey(
-    store: Store,
+def collect_hosts(
+    put: Callable[[HostSnapshot], None],
     inventory: Inventory,
     collectors: Platforms,
     credentials: Credentials,
-    options: SurveyOptions = SurveyOptions(),
-    on_start: Callable[[int, str, int], None] | None = None,
-    on_host: OnHost | None = None,
-) -> SurveySummary:
-    """Survey the inventory's routers over SSH into a new run; Ctrl-C or SIGTERM ends it
-    early as 'incomplete' with every finished host kept."""
-    store.mark_abandoned_runs()
-    campaign, names = plan_hosts(store, (h.name for h in inventory.hosts), options)
+    options: SurveyOptions,
+    names: list[str],
+    stop: threading.Event,
+) -> None:
+    """Survey ``names`` with Nornir's threads, each host's snapshot handed to ``put`` as it
+    ends: the engine of one process (:mod:`.processes` runs one per worker process)."""
+    if not names:
+        return
     hosts = {h.name: h for h in inventory.hosts}
-    # The snapshot records the inventory it surveyed: later steps read only the store.
-    store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
-    shard = "{}/{}".format(*options.shard) if options.shard else None
-    run_id = store.start_survey_run("ssh", campaign, shard)
-    if on_start is not None:
-        on_start(run_id, campaign, len(names))
-    writer = _Writer(store, run_id, on_host)
-    stop = threading.Event()
-    started = time.monotonic()
-    status = "complete"
 
     def task(nornir_task: Any) -> None:
         if stop.is_set():
@@ -486,7 +479,7 @@ def run_survey(
             stop.is_set,
             lambda texts: collectors.get_followup_commands(host.platform, texts),
         )
-        writer.put(
+        put(
             to_snapshot(
                 host.name,
                 host.platform,
@@ -497,15 +490,45 @@ def run_survey(
             )
         )
 
+    nornir = inventory_to_nornir(inventory, options.workers)
+    wanted = set(names)
+    chosen = nornir.filter(filter_func=lambda h: h.name in wanted)
+    run_beside_signals(lambda: chosen.run(task=task, name="govnet survey", on_failed=True))
+
+
+def run_survey(
+    store: Store,
+    inventory: Inventory,
+    collectors: Platforms,
+    credentials: Credentials,
+    options: SurveyOptions = SurveyOptions(),
+    on_start: Callable[[int, str, int], None] | None = None,
+    on_host: OnHost | None = None,
+) -> SurveySummary:
+    """Survey the inventory's routers over SSH into a new run, in one process or split over
+    several (``options.processes``); Ctrl-C or SIGTERM ends it early as 'incomplete' with
+    every finished host kept."""
+    store.mark_abandoned_runs()
+    campaign, names = plan_hosts(store, (h.name for h in inventory.hosts), options)
+    # The snapshot records the inventory it surveyed: later steps read only the store.
+    store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
+    shard = "{}/{}".format(*options.shard) if options.shard else None
+    run_id = store.start_survey_run("ssh", campaign, shard)
+    if on_start is not None:
+        on_start(run_id, campaign, len(names))
+    writer = _Writer(store, run_id, on_host)
+    stop = threading.Event()
+    started = time.monotonic()
+    status = "complete"
+    processes = get_process_count(options.processes, len(names))
     try:
         with stopping_on_signals(stop):
-            if names:
-                nornir = inventory_to_nornir(inventory, options.workers)
-                wanted = set(names)
-                chosen = nornir.filter(filter_func=lambda h: h.name in wanted)
-                run_beside_signals(
-                    lambda: chosen.run(task=task, name="govnet survey", on_failed=True)
+            if processes > 1:
+                collect_in_processes(
+                    writer.put, inventory, collectors, credentials, options, names, stop, processes
                 )
+            else:
+                collect_hosts(writer.put, inventory, collectors, credentials, options, names, stop)
     except KeyboardInterrupt:  # a second Ctrl-C: stop waiting for the hosts in flight
         stop.set()
     finally:
@@ -521,4 +544,5 @@ def run_survey(
         writer.summary_error,
         round(time.monotonic() - started, 3),
         writer.failed,
+        processes=processes,
     )

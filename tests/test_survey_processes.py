@@ -1,0 +1,118 @@
+"""`govnet survey --processes 2` against a served lab of 20 routers, one with a wrong password:
+the same facts per host as a one-process survey of the same lab, each host once in one run,
+the bad-password host failed with the same cause in both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from govnet.store import open_store
+from govnet.survey.processes import get_process_count
+from govnet_cli import run_govnet
+from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
+from govnet_lab.district import load_district
+from govnet_lab.model import Fault
+from govnet_lab.server import read_credentials
+
+ROUTERS = 20
+pytestmark = pytest.mark.slow  # a served lab and three survey processes starting: 20-35 s here
+
+
+@dataclass
+class Lab:
+    root: Path
+    env: dict[str, str]
+    bad_password: set[str]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    root = tmp_path_factory.mktemp("processes") / "county"
+    start_lab(
+        root,
+        county="370702",
+        devices=ROUTERS,
+        seed=5,
+        faults="bad_password=1",
+        first_port=get_free_port_run(ROUTERS),
+        timeout=120,
+    )
+    try:
+        user, password = read_credentials(get_lab_paths(root).credentials)
+        env = dict(os.environ, GOVNET_USERNAME=user, GOVNET_PASSWORD=password)
+        district = load_district(get_lab_paths(root).district)
+        bad = {d.hostname for d in district.devices if Fault.BAD_PASSWORD in d.faults}
+        assert len(bad) == 1 and len(district.devices) == ROUTERS
+        yield Lab(root, env, bad)
+    finally:
+        stop_lab(root)
+
+
+def survey(lab: Lab, processes: int) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
+    done = run_govnet(
+        lab.root,
+        lab.env,
+        "survey",
+        "--json",
+        "--processes",
+        str(processes),
+        "--campaign",
+        f"p{processes}",
+        "--connect-timeout",
+        "5",
+    )
+    return json.loads(done.stdout), done
+
+
+def results(lab: Lab, run: int) -> dict[str, tuple[str, str | None, Any]]:
+    """Each host's status, cause and facts in a run; a host twice fails the test."""
+    store = open_store(f"sqlite:///{lab.root}/.govnet/govnet.db")
+    try:
+        rows = store.get_host_results(run)
+        names = [r["hostname"] for r in rows]
+        assert len(names) == len(set(names)), "a host recorded twice"
+        return {
+            r["hostname"]: (
+                r["status"],
+                r["error_category"],
+                store.get_host_facts(run, r["hostname"]),
+            )
+            for r in rows
+        }
+    finally:
+        store.dispose()
+
+
+def test_two_processes_give_the_facts_of_one(lab: Lab) -> None:
+    one, done_one = survey(lab, 1)
+    two, done_two = survey(lab, 2)
+    for summary, done in ((one, done_one), (two, done_two)):
+        assert done.returncode == 1, done.stderr  # the bad password: the exit code says so
+        assert summary["status"] == "complete"
+        assert summary["hosts"] == summary["done"] == ROUTERS
+        assert summary["by_status"] == {"ok": ROUTERS - 1, "failed": 1}
+        assert [f["hostname"] for f in summary["failed"]] == sorted(lab.bad_password)
+        assert summary["failed"][0]["category"] == "auth"
+    assert (one["processes"], two["processes"]) == (1, 2)
+    assert one["run"] != two["run"]
+    first, second = results(lab, one["run"]), results(lab, two["run"])
+    assert len(first) == ROUTERS and first.keys() == second.keys()
+    surveyed = {h for h, (_, _, facts) in second.items() if facts and facts.interfaces}
+    assert surveyed == first.keys() - lab.bad_password  # facts worth comparing
+    assert first == second
+
+
+def test_processes_default_to_the_cores_for_big_runs_only() -> None:
+    assert get_process_count(None, 20, cores=2) == 1  # a small survey stays in one process
+    assert get_process_count(None, 10_000, cores=2) == 2
+    assert get_process_count(2, 20, cores=1) == 2  # asked for: as asked
+    assert get_process_count(8, 3, cores=2) == 3  # never more processes than hosts
