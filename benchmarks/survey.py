@@ -1,14 +1,16 @@
 """govnet survey against the hand-written Nornir baseline, on one 500-router lab.
 
-Run: .venv/bin/python benchmarks/survey.py [--routers 500] [--workers 50]
+Run: .venv/bin/python benchmarks/survey.py [--routers 500] [--workers 12] [--processes 2]
 
 Starts a lab (a synthesized county, the real platform mix) and measures, in the same run and
 against the same routers and commands (every command the collector specs need):
   (a) baseline: what a user writes by hand: Nornir's threaded runner (its default 20 workers)
       with nornir_netmiko's netmiko_send_command at netmiko's default settings;
-  (b) govnet survey: the same inventory, parsed and stored in SQLite.
+  (b) govnet survey: the same inventory, parsed and stored in SQLite, in one process;
+  (c) with --processes N (2 unless told): the same, the hosts split over N worker processes.
 Each runs in its own process, so peak memory and CPU are its own. Printed: devices per second,
-wall time, client CPU milliseconds per device (user + system, threads included), peak RSS.
+wall time, client CPU milliseconds per device (user + system, threads and worker processes
+included), peak RSS (of the largest process).
 The lab server runs on the same 2 cores, so both sides pay for it alike.
 """
 
@@ -29,18 +31,19 @@ from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop
 from govnet_lab.server import read_credentials
 
 
-def measure(part: str, root: Path, workers: int) -> dict[str, Any]:
+def measure(part: str, root: Path, workers: int, processes: int) -> dict[str, Any]:
     """One side, in this process: wall time, CPU, peak RSS, hosts ok."""
     username, password = read_credentials(get_lab_paths(root).credentials)
     started = time.perf_counter()
-    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = _cpu_s()
     if part == "baseline":
         ok, hosts = run_baseline(root, username, password)
     else:
-        ok, hosts = run_govnet(root, username, password, workers)
+        ok, hosts = run_govnet(root, username, password, workers, processes)
     wall = time.perf_counter() - started
+    cpu_s = _cpu_s() - cpu
     used = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_s = (used.ru_utime - cpu.ru_utime) + (used.ru_stime - cpu.ru_stime)
+    rss = max(used.ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return {
         "part": part,
         "hosts": hosts,
@@ -48,8 +51,16 @@ def measure(part: str, root: Path, workers: int) -> dict[str, Any]:
         "wall_s": round(wall, 2),
         "devices_per_s": round(hosts / wall, 1),
         "cpu_ms_per_device": round(cpu_s / hosts * 1000, 1),
-        "peak_rss_mib": round(used.ru_maxrss / 1024, 1),
+        "peak_rss_mib": round(rss / 1024, 1),
     }
+
+
+def _cpu_s() -> float:
+    """User + system CPU of this process and of its worker processes that have ended."""
+    return sum(
+        u.ru_utime + u.ru_stime
+        for u in (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def get_baseline_nornir(root: Path, username: str, password: str) -> Any:
@@ -89,7 +100,9 @@ def run_baseline(root: Path, username: str, password: str) -> tuple[int, int]:
     return sum(not r.failed for r in result.values()), len(result)
 
 
-def run_govnet(root: Path, username: str, password: str, workers: int) -> tuple[int, int]:
+def run_govnet(
+    root: Path, username: str, password: str, workers: int, processes: int
+) -> tuple[int, int]:
     from govnet.model.divisions import get_bundled_tree
     from govnet.model.inventory_files import get_inventory
     from govnet.platforms import load_platforms
@@ -105,7 +118,7 @@ def run_govnet(root: Path, username: str, password: str, workers: int) -> tuple[
             inventory,
             load_platforms(root),
             Credentials(username, password),
-            SurveyOptions(workers=workers),
+            SurveyOptions(workers=workers, processes=processes),
         )
         store.dispose()
     return summary.by_status["ok"], summary.hosts
@@ -115,11 +128,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--routers", type=int, default=500)
     parser.add_argument("--workers", type=int, default=12)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="worker processes of part (c); 1: no (c)"
+    )
     parser.add_argument("--part", choices=["baseline", "govnet"], help=argparse.SUPPRESS)
+    parser.add_argument("--part-processes", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.part:
-        print(json.dumps(measure(args.part, args.project, args.workers)))
+        result = measure(args.part, args.project, args.workers, args.part_processes)
+        print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "lab"
@@ -131,7 +149,10 @@ def main() -> None:
         print(f"lab: {args.routers} routers ({mix}), pid {lab.pid}; {os.cpu_count()} cores")
         results = {}
         try:
-            for part in ("baseline", "govnet"):
+            parts = [("baseline", 1), ("govnet", 1)]
+            if args.processes > 1:
+                parts.append(("govnet", args.processes))
+            for part, processes in parts:
                 done = subprocess.run(
                     [
                         sys.executable,
@@ -142,25 +163,31 @@ def main() -> None:
                         str(root),
                         "--workers",
                         str(args.workers),
+                        "--part-processes",
+                        str(processes),
                     ],
                     capture_output=True,
                     text=True,
                     check=True,
                 )
-                results[part] = json.loads(done.stdout.strip().splitlines()[-1])
+                name = part if processes == 1 else f"{part} -p{processes}"
+                results[name] = {**json.loads(done.stdout.strip().splitlines()[-1]), "part": name}
         finally:
             stop_lab(root)
     for r in results.values():
         print(
-            f"{r['part']:<9} {r['ok']}/{r['hosts']} ok in {r['wall_s']:7.2f} s"
+            f"{r['part']:<10} {r['ok']}/{r['hosts']} ok in {r['wall_s']:7.2f} s"
             f" = {r['devices_per_s']:6.1f} devices/s; client CPU {r['cpu_ms_per_device']:6.1f}"
             f" ms/device; peak RSS {r['peak_rss_mib']:6.1f} MiB"
         )
-    base, ours = results["baseline"], results["govnet"]
-    print(
-        f"govnet / baseline: {ours['devices_per_s'] / base['devices_per_s']:.1f}x devices/s,"
-        f" {ours['cpu_ms_per_device'] / base['cpu_ms_per_device']:.2f}x CPU per device"
-    )
+    base = results["baseline"]
+    for name, ours in results.items():
+        if name != "baseline":
+            print(
+                f"{name} / baseline: {ours['devices_per_s'] / base['devices_per_s']:.1f}x"
+                f" devices/s, {ours['cpu_ms_per_device'] / base['cpu_ms_per_device']:.2f}x"
+                " CPU per device"
+            )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +35,7 @@ class Lab:
     root: Path
     env: dict[str, str]
     bad_password: set[str]
+    stalled: set[str]  # logs in, then never answers: cut off by --command-timeout
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +46,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         county="370702",
         devices=ROUTERS,
         seed=5,
-        faults="bad_password=1",
+        faults="bad_password=1,stall=1",
         first_port=get_free_port_run(ROUTERS),
         timeout=120,
     )
@@ -51,8 +55,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         env = dict(os.environ, GOVNET_USERNAME=user, GOVNET_PASSWORD=password)
         district = load_district(get_lab_paths(root).district)
         bad = {d.hostname for d in district.devices if Fault.BAD_PASSWORD in d.faults}
-        assert len(bad) == 1 and len(district.devices) == ROUTERS
-        yield Lab(root, env, bad)
+        stalled = {d.hostname for d in district.devices if Fault.STALL in d.faults}
+        assert len(bad) == len(stalled) == 1 and len(district.devices) == ROUTERS
+        yield Lab(root, env, bad, stalled)
     finally:
         stop_lab(root)
 
@@ -69,6 +74,8 @@ def survey(lab: Lab, processes: int) -> tuple[dict[str, Any], subprocess.Complet
         f"p{processes}",
         "--connect-timeout",
         "5",
+        "--command-timeout",
+        "3",
     )
     return json.loads(done.stdout), done
 
@@ -99,15 +106,18 @@ def test_two_processes_give_the_facts_of_one(lab: Lab) -> None:
         assert done.returncode == 1, done.stderr  # the bad password: the exit code says so
         assert summary["status"] == "complete"
         assert summary["hosts"] == summary["done"] == ROUTERS
-        assert summary["by_status"] == {"ok": ROUTERS - 1, "failed": 1}
-        assert [f["hostname"] for f in summary["failed"]] == sorted(lab.bad_password)
-        assert summary["failed"][0]["category"] == "auth"
+        assert summary["by_status"] == {"ok": ROUTERS - 2, "failed": 2}
+        causes = {f["hostname"]: f["category"] for f in summary["failed"]}
+        assert causes == {
+            **dict.fromkeys(lab.bad_password, "auth"),
+            **dict.fromkeys(lab.stalled, "timeout"),
+        }
     assert (one["processes"], two["processes"]) == (1, 2)
     assert one["run"] != two["run"]
     first, second = results(lab, one["run"]), results(lab, two["run"])
     assert len(first) == ROUTERS and first.keys() == second.keys()
     surveyed = {h for h, (_, _, facts) in second.items() if facts and facts.interfaces}
-    assert surveyed == first.keys() - lab.bad_password  # facts worth comparing
+    assert surveyed == first.keys() - lab.bad_password - lab.stalled  # facts to compare
     assert first == second
 
 
@@ -116,3 +126,92 @@ def test_processes_default_to_the_cores_for_big_runs_only() -> None:
     assert get_process_count(None, 10_000, cores=2) == 2
     assert get_process_count(2, 20, cores=1) == 2  # asked for: as asked
     assert get_process_count(8, 3, cores=2) == 3  # never more processes than hosts
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def test_ctrl_c_stops_every_process_and_retry_completes_the_campaign(lab: Lab) -> None:
+    """Ctrl-C as a terminal sends it: to the whole process group, parent and workers."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from govnet.cli import main; main()",
+            "survey",
+            "--json",
+            "--processes",
+            "2",
+            "--workers",
+            "1",
+            "--campaign",
+            "ctrl-c",
+            "--command-timeout",
+            "3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=lab.env,
+        cwd=lab.root,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(campaign_hosts(lab, "ctrl-c")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = children_of(process.pid)
+    assert len(workers) >= 2  # the two survey processes (and spawn's resource tracker)
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    summary = json.loads(stdout)
+    assert summary["status"] == "incomplete" and 3 <= summary["done"] <= ROUTERS
+    left = running(workers)
+    assert not left, f"left running: {left}"
+    assert "Traceback" not in stderr
+
+    retry = run_govnet(
+        lab.root,
+        lab.env,
+        *("survey", "--retry-failed", "--campaign", "ctrl-c", "--json", "--command-timeout", "3"),
+    )
+    again = json.loads(retry.stdout)
+    assert again["processes"] == 1  # 20 hosts: one process unless asked
+    first = results(lab, summary["run"])
+    kept = {h for h, (status, _, _) in first.items() if status == "ok"}
+    assert set(results(lab, again["run"])).isdisjoint(kept)  # only what the first lacked
+    snapshot = campaign_hosts(lab, "ctrl-c")
+    assert len(snapshot) == ROUTERS
+    assert {h for h, r in snapshot.items() if r["status"] != "ok"} == lab.bad_password | lab.stalled
+
+
+def running(pids: set[int], wait: float = 5.0) -> dict[int, str]:
+    """The command lines of those still alive after ``wait`` seconds (spawn's resource
+    tracker ends when it sees its parent's pipe closed, a moment after the parent)."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = {}
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    alive[pid] = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def campaign_hosts(lab: Lab, campaign: str) -> dict[str, dict[str, Any]]:
+    store = open_store(f"sqlite:///{lab.root}/.govnet/govnet.db")
+    try:
+        return store.get_campaign_hosts(campaign)
+    except Exception:  # the survey is still creating the store
+        return {}
+    finally:
+        store.dispose()

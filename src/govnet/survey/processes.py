@@ -122,9 +122,8 @@ def collect_in_processes(
         elif isinstance(item, _Ended):
             ended[item.index] = item.error
 
-    for worker in workers:
-        worker.start()
     try:
+        _start(workers)
         while len(ended) < count:
             if stop.is_set():
                 _halt(workers, halted)
@@ -158,6 +157,20 @@ def collect_in_processes(
         lost = [n for n in shares[i] if n not in done] if error else []
         for hostname in lost:
             put(_lost(inventory, hostname, f"survey process {i + 1} of {count}: {error}"))
+
+
+def _start(workers: list[Any]) -> None:
+    """Start the processes with Ctrl-C ignored, as their children inherit it across exec:
+    one pressed while they still import would end them with a traceback. Each takes Ctrl-C
+    again once its survey starts (:func:`govnet.survey.run.stopping_on_signals`)."""
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if on_main else None
+    try:
+        for worker in workers:
+            worker.start()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _halt(workers: list[Any], halted: set[int]) -> None:
