@@ -128,11 +128,28 @@ def test_processes_default_to_the_cores_for_big_runs_only() -> None:
     assert get_process_count(8, 3, cores=2) == 3  # never more processes than hosts
 
 
-def children_of(pid: int) -> set[int]:
-    found = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(c) for c in (task / "children").read_text().split()}
-    return found
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid``: the fork server, the survey processes it forked, ..."""
+    found: set[int] = set()
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found |= {int(c) for c in (task / "children").read_text().split()}
+    except FileNotFoundError:
+        return found
+    return found.union(*(descendants(c) for c in found))
+
+
+def survey_processes(pid: int) -> set[int]:
+    """The survey's worker processes: the fork server's children."""
+    server = {p for p in descendants(pid) if "forkserver" in cmdline(p)}
+    return set().union(*(descendants(p) for p in server)) if server else set()
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except FileNotFoundError:
+        return ""
 
 
 def test_ctrl_c_stops_every_process_and_retry_completes_the_campaign(lab: Lab) -> None:
@@ -163,8 +180,8 @@ def test_ctrl_c_stops_every_process_and_retry_completes_the_campaign(lab: Lab) -
     deadline = time.monotonic() + 60
     while len(campaign_hosts(lab, "ctrl-c")) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    workers = children_of(process.pid)
-    assert len(workers) >= 2  # the two survey processes (and spawn's resource tracker)
+    assert len(survey_processes(process.pid)) == 2
+    workers = descendants(process.pid)  # and the fork server
     os.killpg(process.pid, signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
@@ -215,3 +232,36 @@ def campaign_hosts(lab: Lab, campaign: str) -> dict[str, dict[str, Any]]:
         return {}
     finally:
         store.dispose()
+
+
+def test_a_survey_process_killed_leaves_its_hosts_failed_and_the_others_done(lab: Lab) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from govnet.cli import main; main()",
+            *("survey", "--json", "--processes", "2", "--workers", "1"),
+            *("--campaign", "killed", "--command-timeout", "3"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=lab.env,
+        cwd=lab.root,
+    )
+    deadline = time.monotonic() + 60
+    while not campaign_hosts(lab, "killed") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim = min(survey_processes(process.pid))
+    os.kill(victim, signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1, stderr  # hosts failed
+    summary = json.loads(stdout)
+    assert summary["status"] == "complete" and summary["done"] == ROUTERS
+    lost = [f for f in summary["failed"] if f["category"] == "unknown"]
+    assert lost, "the killed process had hosts left"
+    assert all("exit code -9" in f["message"] for f in lost)
+    snapshot = campaign_hosts(lab, "killed")
+    assert len(snapshot) == ROUTERS  # each host once: done by one process, or recorded lost
+    ok = {h for h, r in snapshot.items() if r["status"] == "ok"}
+    assert ok and ok.isdisjoint(f["hostname"] for f in lost)

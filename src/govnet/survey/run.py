@@ -108,6 +108,7 @@ class SurveySummary:
     not_found: list[str] = field(default_factory=list)  # offline: inventory hosts with no files
     unknown: list[str] = field(default_factory=list)  # offline: hosts the inventory lacks
     processes: int = 1  # worker processes the hosts were split over
+    processes_cpu_s: float = 0.0  # CPU seconds they used (user + system)
 
     @property
     def done(self) -> int:
@@ -521,10 +522,11 @@ def run_survey(
     started = time.monotonic()
     status = "complete"
     processes = get_process_count(options.processes, len(names))
+    processes_cpu_s = 0.0
     try:
         with stopping_on_signals(stop):
             if processes > 1:
-                collect_in_processes(
+                processes_cpu_s = collect_in_processes(
                     writer.put, inventory, collectors, credentials, options, names, stop, processes
                 )
             else:
@@ -545,4 +547,5 @@ def run_survey(
         round(time.monotonic() - started, 3),
         writer.failed,
         processes=processes,
+        processes_cpu_s=round(processes_cpu_s, 3),
     )
