@@ -1,6 +1,7 @@
-"""`govnet survey --processes 2` against a served lab of 20 routers, one with a wrong password:
-the same facts per host as a one-process survey of the same lab, each host once in one run,
-the bad-password host failed with the same cause in both.
+"""`govnet survey --processes 2` against a served lab of 20 routers, one with a wrong password
+and one that stalls: the same facts per host as a one-process survey of the same lab, each
+host once in one run, the failed hosts failed with the same cause in both. Ctrl-C to the
+process group ends every process; a survey process killed leaves its hosts failed, named.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def test_ctrl_c_stops_every_process_and_retry_completes_the_campaign(lab: Lab) -
     deadline = time.monotonic() + 60
     while len(campaign_hosts(lab, "ctrl-c")) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(survey_processes(process.pid)) == 2
+    assert survey_processes(process.pid)  # one may have ended its share (the other: stalled)
     workers = descendants(process.pid)  # and the fork server
     os.killpg(process.pid, signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
@@ -250,16 +251,16 @@ def test_a_survey_process_killed_leaves_its_hosts_failed_and_the_others_done(lab
         cwd=lab.root,
     )
     deadline = time.monotonic() + 60
-    while not campaign_hosts(lab, "killed") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    victim = min(survey_processes(process.pid))
+    while len(survey_processes(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    victim = min(survey_processes(process.pid))  # killed as it starts: its share all lost
     os.kill(victim, signal.SIGKILL)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 1, stderr  # hosts failed
     summary = json.loads(stdout)
     assert summary["status"] == "complete" and summary["done"] == ROUTERS
     lost = [f for f in summary["failed"] if f["category"] == "unknown"]
-    assert lost, "the killed process had hosts left"
+    assert len(lost) == ROUTERS // 2  # one process's share
     assert all("exit code -9" in f["message"] for f in lost)
     snapshot = campaign_hosts(lab, "killed")
     assert len(snapshot) == ROUTERS  # each host once: done by one process, or recorded lost
