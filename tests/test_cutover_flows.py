@@ -46,7 +46,10 @@ def plans_for(root: Path, platform: str) -> tuple[Player, list[Plan]]:
     return Player(lab, DIALECTS), [p for p in plans if p.steps]
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize(  # Comware with the slow tests (its plans replayed over SSH there too)
+    "platform",
+    [pytest.param(p, marks=[pytest.mark.slow] if p == "hp_comware" else []) for p in PLATFORMS],
+)
 def test_every_plan_keeps_every_flow_up_step_by_step(root: Path, platform: str) -> None:
     player, plans = plans_for(root, platform)
     moving = ("retire_gateway", "rebind_business")

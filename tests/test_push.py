@@ -218,6 +218,7 @@ def test_a_failed_ping_check_rolls_back_by_itself(lab: Lab) -> None:
     assert code == 0 and undone["result"] == "applied"
 
 
+@pytest.mark.slow  # 20 s over SSH: with the slow tests, to keep make test short
 def test_a_local_network_reaches_the_public_zone_through_nat(lab: Lab) -> None:
     """The education bureau's LAN (private addresses) into the public zone: the dry run's
     pre-checks hold (the zone link answers, no NAT yet), the push adds the NAT and its ping
@@ -381,6 +382,7 @@ def test_a_hand_edit_blocks_only_where_the_plan_touches(lab: Lab) -> None:
     assert get_config_diff(device.dialect, running, device.read()[0]) == []
 
 
+@pytest.mark.slow  # 28 s over SSH; drift by section stays in the default run (test_push_drift)
 def test_two_plans_on_the_county_pe_are_pushed_without_a_new_survey(lab: Lab) -> None:
     """Two departments' plans made from one survey both change the county PE: the second
     push finds the first one's lines, recorded as that push's (not blocking); rolling the
@@ -414,7 +416,9 @@ def test_two_plans_on_the_county_pe_are_pushed_without_a_new_survey(lab: Lab) ->
     assert get_config_diff(device.dialect, before, device.read()[0]) == []
 
 
-@pytest.mark.parametrize("unit", [CLASSIFIED, POLICE])
+@pytest.mark.parametrize(  # the police router in the default run, both with the slow tests
+    "unit", [pytest.param(CLASSIFIED, marks=pytest.mark.slow), POLICE]
+)
 def test_a_classified_or_police_device_is_never_pushed_to(lab: Lab, unit: str) -> None:
     """Its plan is manual: push refuses it even with --commit (and a rollback too) before
     connecting, types nothing, records the refusal, and says what to do instead."""
