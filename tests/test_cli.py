@@ -184,7 +184,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     plans = sorted((tmp_path / "demo" / "reports" / "plans").glob("*/plan.md"))
     assert len(plans) == int(planned[1]) > 0
     huayan = next(p.parent for p in plans if p.parent.name.endswith("-town-huayan"))
-    assert "close_exit" in (huayan / "plan.md").read_text(encoding="utf-8")
+    assert "方式 关闭自建互联网出口" in (huayan / "plan.md").read_text(encoding="utf-8")
     assert (huayan / "configs" / "town-huayan-ce1.rollback.cfg").read_text(encoding="utf-8")
     # the classified router's plan: manual, on site, no automatic rollback; push refuses it
     manual = re.search(r"jlp-jiyao-ce1 \(jlp-jiyao\): plan (\d+) is manual, on site.*", stdout)
