@@ -9,6 +9,9 @@ from typing import Annotated
 import typer
 
 from govnet.cli.common import (
+    CommandTimeoutOpt,
+    ConnectTimeoutOpt,
+    HostTimeoutOpt,
     JsonOpt,
     WideOpt,
     app,
@@ -136,16 +139,9 @@ def worker(
             "--exit-when-idle", help="Stop once the zones have no job waiting or in flight."
         ),
     ] = False,
-    connect_timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds for TCP, SSH banner and login, each.")
-    ] = 10.0,
-    command_timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds for one command's whole output.")
-    ] = 30.0,
-    host_timeout: Annotated[
-        float,
-        typer.Option(min=1, help="Seconds for a whole host; then its session is cut off."),
-    ] = 300.0,
+    connect_timeout: ConnectTimeoutOpt = 10.0,
+    command_timeout: CommandTimeoutOpt = 30.0,
+    host_timeout: HostTimeoutOpt = 300.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Survey the queued hosts of these zones, as `govnet survey` does, until stopped

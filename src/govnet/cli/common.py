@@ -211,6 +211,16 @@ DbOpt = Annotated[
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+# A survey's time limits, shared by `govnet survey` and the campaign worker.
+ConnectTimeoutOpt = Annotated[
+    float, typer.Option(min=1, help="Seconds for TCP, SSH banner and login, each.")
+]
+CommandTimeoutOpt = Annotated[
+    float, typer.Option(min=1, help="Seconds for one command's whole output.")
+]
+HostTimeoutOpt = Annotated[
+    float, typer.Option(min=1, help="Seconds for a whole host; then its session is cut off.")
+]
 
 
 FormatOpt = Annotated[

@@ -12,6 +12,9 @@ import typer
 from govnet.cli.common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
+    CommandTimeoutOpt,
+    ConnectTimeoutOpt,
+    HostTimeoutOpt,
     JsonOpt,
     WideOpt,
     app,
@@ -62,16 +65,9 @@ def survey_callback(
     campaign: Annotated[
         str | None, typer.Option(help="Campaign name (default: the start time).")
     ] = None,
-    connect_timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds for TCP, SSH banner and login, each.")
-    ] = 10.0,
-    command_timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds for one command's whole output.")
-    ] = 30.0,
-    host_timeout: Annotated[
-        float,
-        typer.Option(min=1, help="Seconds for a whole host; then its session is cut off."),
-    ] = 300.0,
+    connect_timeout: ConnectTimeoutOpt = 10.0,
+    command_timeout: CommandTimeoutOpt = 30.0,
+    host_timeout: HostTimeoutOpt = 300.0,
     shard: Annotated[
         str | None,
         typer.Option(
