@@ -172,9 +172,11 @@ def work(
     lease: float = LEASE_S,
     until_idle: bool = False,
     budget: Budget | None = None,
+    schedule: bool = False,
 ) -> Counter[str]:
     """Survey the zones' queued hosts until stopped (or, ``until_idle``, until their queues
-    are empty); the hosts written and skipped (found written already)."""
+    are empty); the hosts written and skipped (found written already). ``schedule``: also
+    defer the project's scheduled campaigns and run what follows them (app.schedule)."""
     chosen = check_zones(zones)
     if not chosen:
         raise QueueError("give the zones this worker surveys: --zone Z (repeatable)")
@@ -184,6 +186,11 @@ def work(
         with opened(make_app(store)) as setup:  # a new database: before any worker polls
             ensure_queue_schema(setup, store)
         app = make_app(store, worker=True)
+        more_queues: list[str] = []
+        if schedule:
+            from govnet.app.schedule import add_schedule  # it starts campaigns: imports this
+
+            more_queues = add_schedule(app, project)
         with ThreadPoolExecutor(concurrency + 1, thread_name_prefix="govnet-job") as pool:
             context = WorkerContext(
                 store,
@@ -193,5 +200,5 @@ def work(
                 budget or Budget(),
                 pool,
             )
-            run_worker(app, context, chosen, concurrency, lease, until_idle)
+            run_worker(app, context, chosen, concurrency, lease, until_idle, more_queues)
     return context.done

@@ -23,6 +23,7 @@ from govnet.cli import project, inventory, divisions, db, classify, plan  # noqa
 from govnet.cli import report, survey  # noqa: F401
 from govnet.cli import submission  # noqa: F401
 from govnet.cli import campaign  # noqa: F401
+from govnet.cli import schedule  # noqa: F401
 
 # isort: on
 from govnet.cli.common import app, err, fail

@@ -143,6 +143,14 @@ def worker(
     command_timeout: CommandTimeoutOpt = 30.0,
     host_timeout: HostTimeoutOpt = 300.0,
     as_json: JsonOpt = False,
+    schedule: Annotated[
+        bool,
+        typer.Option(
+            "--schedule",
+            help="Also start the campaigns of the project's schedule (playbooks/settings.yaml)"
+            " and classify and report after them (queue schedule).",
+        ),
+    ] = False,
 ) -> None:
     """Survey the queued hosts of these zones, as `govnet survey` does, until stopped
     (Ctrl-C or SIGTERM: the hosts in flight end first)."""
@@ -152,7 +160,9 @@ def worker(
     project = get_options(ctx).get_project()
     budget = Budget(connect_timeout, command_timeout, host_timeout)
     credentials = get_credentials(project)
-    done = campaigns.work(project, credentials, zone, concurrency, lease, exit_when_idle, budget)
+    done = campaigns.work(
+        project, credentials, zone, concurrency, lease, exit_when_idle, budget, schedule
+    )
     if as_json:
         print_json(dict(done))
     else:

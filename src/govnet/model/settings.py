@@ -17,6 +17,14 @@ signature block and per-unit notes, as the office that submits it fills them in:
         c370705-renshe: {problems: 金保专线合同未到期, next_steps: 2027年1月合同到期后撤销}
 
 A typo fails at load time naming file, line and field, like the policy.
+
+``schedule:`` makes campaigns periodic (PostgreSQL, workers started with ``--schedule``): a cron
+in the project's time zone, the zones (default: all) and what follows the survey::
+
+    schedule:
+      survey: "0 2 20 * *"     # minute hour day month weekday [second]: the 20th, 02:00
+      zones: [a, b]
+      then: [classify, reports]   # or report names: coverage, progress, ...
 """
 
 from __future__ import annotations
@@ -79,9 +87,44 @@ class Statistics(_Frozen):
         return (self.form_number or "").replace("{n}", str(n))
 
 
+def _cron(value: str) -> str:
+    """Five cron fields (minute hour day month weekday) and an optional sixth, seconds, as
+    croniter (procrastinate's periodic tasks) reads them; checked by croniter itself when
+    the jobs extra is installed."""
+    fields = value.split()
+    if len(fields) not in (5, 6):
+        raise ValueError(
+            f"{value!r} is not a cron: five fields (minute hour day month weekday, e.g."
+            ' "0 2 20 * *") and an optional sixth, seconds'
+        )
+    try:
+        from croniter import croniter  # type: ignore[import-untyped]
+    except ImportError:  # no jobs extra: the worker that needs it checks it again
+        return value
+    if not croniter.is_valid(value):
+        raise ValueError(f'{value!r} is not a valid cron (e.g. "0 2 20 * *": the 20th, 02:00)')
+    return value
+
+
+FOLLOW_UPS = ("classify", "reports")  # then: besides report names
+ZoneName = Annotated[str, Field(pattern=r"^[\w-]{1,60}$")]
+
+
+class Schedule(_Frozen):
+    """A periodic campaign: surveyed at ``survey`` (cron, the project's time zone), then
+    classified and reported, by the workers started with ``--schedule``."""
+
+    survey: Annotated[str, AfterValidator(_cron)]
+    zones: list[ZoneName] | None = None  # None: every zone of the inventory
+    then: list[Text] = list(FOLLOW_UPS)  # classify, reports (all), or report names
+    allow_incomplete: bool = False  # classify even with hosts failed, as --allow-incomplete
+    check_every: Annotated[float, Field(gt=0, le=3600)] = 60.0  # s between looks at the run
+
+
 class Settings(_Frozen):
     timezone: Annotated[str, AfterValidator(_zone)] = DEFAULT_TIMEZONE
     statistics: Statistics = Statistics()
+    schedule: Schedule | None = None
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

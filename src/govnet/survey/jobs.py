@@ -273,8 +273,9 @@ async def retry_stalled(app: procrastinate.App, queues: list[str], lease: float)
     """Jobs of these queues held by a worker silent for longer than the lease, put back."""
     retried = []
     for queue in queues:
+        task = TASK_NAME if queue.startswith(QUEUE_PREFIX) else None  # others: any task
         for job in await app.job_manager.get_stalled_jobs(
-            queue=queue, task_name=TASK_NAME, seconds_since_heartbeat=lease
+            queue=queue, task_name=task, seconds_since_heartbeat=lease
         ):
             try:
                 await app.job_manager.retry_job(job)
@@ -294,10 +295,13 @@ def run_worker(
     concurrency: int,
     lease: float = LEASE_S,
     until_idle: bool = False,
+    more_queues: Iterable[str] = (),
 ) -> None:
     """Pull and survey the zones' jobs until stopped (SIGINT/SIGTERM: the jobs in flight
-    end first), or, ``until_idle``, until no job of these zones is waiting or in flight."""
-    queues = [get_queue(z) for z in zones]
+    end first), or, ``until_idle``, until no job of these zones is waiting or in flight;
+    ``more_queues``' jobs too (the schedule's)."""
+    zone_queues = [get_queue(z) for z in zones]
+    queues = [*zone_queues, *more_queues]
 
     async def watch_stalled() -> None:
         while True:
@@ -324,7 +328,7 @@ def run_worker(
                         listen_notify=not until_idle,
                         fetch_job_polling_interval=1.0,
                     )
-                    if not until_idle or not await _has_open_jobs(app, queues):
+                    if not until_idle or not await _has_open_jobs(app, zone_queues):
                         return
                     await asyncio.sleep(1.0)  # jobs in flight elsewhere may come back
             finally:
