@@ -19,14 +19,23 @@ from typing import Any
 
 import procrastinate
 import pytest
+from procrastinate.jobs import Job
 from procrastinate.periodic import PeriodicDeferrer
 from procrastinate.testing import InMemoryConnector
 from sqlalchemy import text
 
-from govnet.model.problems import ProblemsError
-from govnet.model.settings import SETTINGS_FILE, load_settings
+from govnet.app.project import Project
+from govnet.app.schedule import run_follow_up
+from govnet.model.problems import ProblemsError, UsageError
+from govnet.model.settings import SETTINGS_FILE, Schedule, load_settings
 from govnet.store import open_store
-from govnet.survey.jobs_schedule import TICK_TASK, add_periodic_tasks, get_campaign_name
+from govnet.survey.jobs_schedule import (
+    TICK_TASK,
+    NotYet,
+    WaitForRun,
+    add_periodic_tasks,
+    get_campaign_name,
+)
 from govnet_cli import run_govnet, run_govnet_json
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.server import read_credentials
@@ -95,6 +104,31 @@ def test_the_cron_is_read_in_the_projects_time_zone() -> None:
         (TICK_TASK, int(tick))
     ]
     assert get_campaign_name(int(tick), SHANGHAI) == "schedule-2026-12-20T020000"
+
+
+def test_the_follow_up_waits_for_its_run_and_refuses_an_incomplete_one(
+    example_project: Path,
+) -> None:
+    """While the run runs the follow-up says NotYet (procrastinate retries it every
+    check_every seconds, for a week at most); an incomplete run is not classified."""
+    project = Project(example_project, f"sqlite:///{example_project}/store.db")
+    schedule = Schedule(survey="0 2 20 * *", check_every=30)
+    with project.store() as store:
+        run = store.start_survey_run("queue", "schedule-x", pid=0)
+    with pytest.raises(NotYet):
+        run_follow_up(project, run, schedule)
+    wait = WaitForRun(schedule.check_every)
+    job = Job(id=1, queue="schedule", lock=None, queueing_lock=None, task_name="t", attempts=3)
+    decision = wait.get_retry_decision(exception=NotYet(), job=job)
+    assert decision is not None and decision.retry_at is not None
+    assert 25 < (decision.retry_at - dt.datetime.now(dt.UTC)).total_seconds() <= 30
+    assert wait.get_retry_decision(exception=ValueError(), job=job) is None  # a real error
+    week = Job(id=1, queue="s", lock=None, queueing_lock=None, task_name="t", attempts=20160)
+    assert wait.get_retry_decision(exception=NotYet(), job=week) is None
+    with project.store() as store:
+        store.finish_survey_run(run, "incomplete")
+    with pytest.raises(UsageError, match=r"ended incomplete: not classified.*allow_incomplete"):
+        run_follow_up(project, run, schedule)
 
 
 def query(url: str, sql: str) -> list[Any]:
