@@ -25,7 +25,7 @@ from procrastinate.testing import InMemoryConnector
 from sqlalchemy import text
 
 from govnet.app.project import Project
-from govnet.app.schedule import run_follow_up
+from govnet.app.schedule import get_schedule, run_follow_up
 from govnet.model.problems import ProblemsError, UsageError
 from govnet.model.settings import SETTINGS_FILE, Schedule, load_settings
 from govnet.store import open_store
@@ -70,7 +70,8 @@ def test_a_schedule_is_read_and_a_wrong_one_named_by_file_line_and_field(tmp_pat
         with pytest.raises(ProblemsError) as caught:
             load_settings(tmp_path)
         message = str(caught.value)
-        assert SETTINGS_FILE in message and field in message and said in message, message
+        line = 3 if field != "schedule.survey" else 2
+        assert f"{SETTINGS_FILE}:{line}: {field}" in message and said in message, message
 
 
 def test_an_unknown_follow_up_is_named_with_those_there_are(example_project: Path) -> None:
@@ -83,8 +84,8 @@ def test_an_unknown_follow_up_is_named_with_those_there_are(example_project: Pat
     assert "schedule.then[1]" in done.stderr and "'statistic'" in done.stderr
     assert "coverage" in done.stderr  # the names there are
     write_settings(example_project, "timezone: Asia/Shanghai\n")
-    done = run_govnet(example_project, env, "schedule", "show")
-    assert done.returncode != 0 and "has no schedule" in done.stderr
+    with pytest.raises(UsageError, match="has no schedule"):
+        get_schedule(load_settings(example_project))
 
 
 def test_the_cron_is_read_in_the_projects_time_zone() -> None:
