@@ -25,7 +25,7 @@ from procrastinate.testing import InMemoryConnector
 from sqlalchemy import text
 
 from govnet.app.project import Project
-from govnet.app.schedule import get_schedule, run_follow_up
+from govnet.app.schedule import get_schedule, run_follow_up, start_once
 from govnet.model.problems import ProblemsError, UsageError
 from govnet.model.settings import SETTINGS_FILE, Schedule, load_settings
 from govnet.store import open_store
@@ -155,7 +155,7 @@ def start_worker(root: Path, env: dict[str, str], log: Path) -> subprocess.Popen
         )
 
 
-@pytest.mark.slow  # a served lab, two workers waiting for a tick ~15 s ahead: ~40 s
+@pytest.mark.slow  # a served lab, two workers waiting for a tick 15 s ahead: 50-80 s
 @pytest.mark.postgres
 def test_two_scheduled_workers_survey_once_then_classify_and_report(
     tmp_path: Path, pg_url: str
@@ -204,6 +204,10 @@ def test_two_scheduled_workers_survey_once_then_classify_and_report(
             f" WHERE r.campaign = '{name}'",
         )
         assert len(hosts) == len({h for (h,) in hosts}) == ROUTERS
+        defers = query(pg_url, "SELECT count(*) FROM procrastinate_periodic_defers")
+        assert defers == [(1,)]
+        # a tick retried (its worker died) finds its campaign: nothing queued twice
+        assert start_once(Project(root, pg_url), None, name) == last["run"]
         runs = query(pg_url, "SELECT count(*) FROM survey_runs")
         assert runs == [(1,)]
         # then: classified from that run, and the reports written
