@@ -105,6 +105,11 @@ def test_the_cron_is_read_in_the_projects_time_zone() -> None:
         (TICK_TASK, int(tick))
     ]
     assert get_campaign_name(int(tick), SHANGHAI) == "schedule-2026-12-20T020000"
+    # no scheduled worker ran at 02:00: one started within 3 days defers the tick, not later
+    late = PeriodicDeferrer(app.periodic_registry, **app.periodic_defaults)
+    assert [s for _, s in late.get_previous_tasks(tick + 2 * 86400)] == [int(tick)]
+    later = PeriodicDeferrer(app.periodic_registry, **app.periodic_defaults)
+    assert list(later.get_previous_tasks(tick + 4 * 86400)) == []
 
 
 def test_the_follow_up_waits_for_its_run_and_refuses_an_incomplete_one(

@@ -35,6 +35,9 @@ TICK_TASK = "govnet.schedule.survey"
 FOLLOW_UP_TASK = "govnet.schedule.follow_up"
 PERIODIC_ID = "survey"
 GIVE_UP_S = 7 * 24 * 3600.0  # a campaign still running after a week: the follow-up fails
+# A tick missed while no scheduled worker ran (its collector rebooted at 02:00) is deferred by
+# the first one started within 3 days (procrastinate's default: 10 minutes); later, skipped.
+CATCH_UP_S = 3 * 24 * 3600
 
 
 class NotYet(Exception):
@@ -96,6 +99,7 @@ def add_periodic_tasks(
     # PeriodicTask.croniter is a functools.cached_property (procrastinate 3.10, periodic.py):
     # filled in first, with a start time in the zone, every tick is computed in that zone.
     vars(periodic)["croniter"] = croniter(cron, dt.datetime.now(zone))
+    app.periodic_defaults = {**app.periodic_defaults, "max_delay": CATCH_UP_S}
     return [SCHEDULE_QUEUE]
 
 
