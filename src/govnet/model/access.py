@@ -7,7 +7,9 @@ A credential *reference* (``credentials: core``) names a set of secrets:
 ``GOVNET_CRED_CORE_USERNAME`` / ``_PASSWORD`` / ``_SECRET`` / ``_PASSPHRASE`` in the
 environment, else the ``keyring`` package's store (service ``govnet:core``) when it is
 installed. A host with no reference uses ``GOVNET_USERNAME`` / ``GOVNET_PASSWORD`` /
-``GOVNET_SECRET`` / ``GOVNET_PASSPHRASE`` (service ``govnet``), as before.
+``GOVNET_SECRET`` / ``GOVNET_PASSPHRASE`` (service ``govnet``), as before. A service started
+by systemd may instead get each one as a credential of that name (``LoadCredential=``), read
+from ``$CREDENTIALS_DIRECTORY`` after the environment.
 """
 
 from __future__ import annotations
@@ -178,6 +180,28 @@ def env_lookup(environ: Mapping[str, str] | None = None) -> SecretLookup:
     return lookup
 
 
+def credentials_dir_lookup(environ: Mapping[str, str] | None = None) -> SecretLookup | None:
+    """systemd's credentials of a service (``LoadCredential=GOVNET_PASSWORD:/etc/...``): the
+    file named like the environment variable in ``$CREDENTIALS_DIRECTORY``, or None outside
+    such a service. systemd.exec(5), "Credentials": the folder is private to the service and
+    its files are read-only, so a secret is neither in the environment (readable by every
+    process of the user via /proc) nor in a unit or project file."""
+    env = os.environ if environ is None else environ
+    folder = env.get("CREDENTIALS_DIRECTORY")
+    if not folder:
+        return None
+    root = Path(folder)
+
+    def lookup(reference: str | None, name: str) -> str | None:
+        try:
+            value = (root / get_env_name(reference, name)).read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return value.rstrip("\r\n") or None  # `echo secret > file` adds a newline
+
+    return lookup
+
+
 def get_keyring_service(reference: str | None) -> str:
     return "govnet" if reference is None else f"govnet:{reference}"
 
@@ -202,7 +226,8 @@ def keyring_lookup() -> SecretLookup | None:
 
 
 def chain_lookups(*lookups: SecretLookup | None) -> SecretLookup:
-    """The first store that has the value: the environment wins over the keyring."""
+    """The first store that has the value: the environment wins over systemd's credentials,
+    and both over the keyring."""
     found = [lookup for lookup in lookups if lookup is not None]
 
     def lookup(reference: str | None, name: str) -> str | None:
@@ -212,7 +237,7 @@ def chain_lookups(*lookups: SecretLookup | None) -> SecretLookup:
 
 
 def get_default_lookup() -> SecretLookup:
-    return chain_lookups(env_lookup(), keyring_lookup())
+    return chain_lookups(env_lookup(), credentials_dir_lookup(), keyring_lookup())
 
 
 class MissingCredentials(ValueError):
