@@ -47,13 +47,15 @@ class PgServer:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
 
-    def start(self) -> None:
+    def start(self, auth: str = "trust", pwfile: Path | None = None) -> None:
+        """``auth`` as initdb -A takes it; a password method needs the superuser's ``pwfile``."""
         self._run(
             "initdb",
             "-D",
             str(self.datadir),
             "-A",
-            "trust",
+            auth,
+            *([f"--pwfile={pwfile}"] if pwfile else []),
             "-U",
             "postgres",
             "-E",

@@ -7,18 +7,21 @@ expanded, the secrets only as files in $CREDENTIALS_DIRECTORY (LoadCredential=),
 environment. User= and WorkingDirectory= are not applied (the project is the test's lab), the
 binary is this checkout's, and the example's database URL is replaced by the test server's.
 A campaign started with `govnet campaign start` must be completed by them, and the unit's
-KillSignal must stop each cleanly (exit 0, its count printed).
+KillSignal must stop each cleanly (exit 0, its count printed). Their PostgreSQL asks for a
+password (scram-sha-256), which only the .pgpass credential gives.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,9 +33,10 @@ from sqlalchemy.engine import make_url
 
 from govnet.cli import app
 from govnet.model.access import credentials_dir_lookup
-from govnet_cli import run_govnet_json
+from govnet_cli import run_govnet, run_govnet_json
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.server import read_credentials
+from pgserver import PgServer, _free_port, find_pg_bin
 from test_campaign_jobs import put_in_zones, query, snapshot_hosts
 
 UNITS = Path(__file__).resolve().parents[1] / "deploy" / "systemd"
@@ -193,6 +197,37 @@ def stop_unit(started: Started) -> tuple[int, str, str]:
     return started.process.returncode, stdout, stderr
 
 
+@dataclass
+class PasswordServer:
+    url: str  # no password in it
+    pgpass: str  # a .pgpass line that gives it
+
+
+@pytest.fixture
+def password_pg(tmp_path: Path) -> Iterator[PasswordServer]:
+    """A PostgreSQL of its own that asks for a password, as the province's does (the tests'
+    shared server trusts every connection, so a .pgpass would never be read)."""
+    bindir = find_pg_bin()
+    if bindir is None:
+        if os.environ.get("CI") == "true" or os.environ.get("GOVNET_REQUIRE_PG") == "1":
+            pytest.fail("PostgreSQL is required here")
+        pytest.skip("no PostgreSQL server binaries (apt-get install postgresql)")
+    parent = Path(tempfile.mkdtemp(prefix="govnet-pg-"))
+    password = secrets.token_hex(8)
+    (parent / "pw").write_text(password, encoding="utf-8")
+    (parent / "data").mkdir()
+    if os.geteuid() == 0:
+        for path in (parent, parent / "data", parent / "pw"):
+            shutil.chown(path, "postgres")
+        parent.chmod(0o755)
+    server = PgServer(bindir, parent / "data", _free_port())
+    server.start(auth="scram-sha-256", pwfile=parent / "pw")
+    try:
+        yield PasswordServer(server.url, f"127.0.0.1:{server.port}:*:postgres:{password}\n")
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Path]:
     root = tmp_path / "county"
@@ -203,17 +238,26 @@ def lab(tmp_path: Path) -> Iterator[Path]:
         stop_lab(root)
 
 
+@pytest.mark.slow  # its own PostgreSQL, a lab, 2 units and 3 commands: 7 s idle, 30-60 s loaded
 @pytest.mark.postgres
 def test_the_units_complete_a_campaign_and_stop_cleanly(
-    lab: Path, pg_url: str, tmp_path: Path
+    lab: Path, password_pg: PasswordServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    pg_url = password_pg.url
+    env = {k: v for k, v in os.environ.items() if k not in ("PGPASSFILE", "PGPASSWORD")}
+    refused = run_govnet(lab, dict(env, GOVNET_DB_URL=pg_url), "db", "status")
+    assert refused.returncode == 1 and "no password supplied" in refused.stderr
+    operator = tmp_path / "operator.pgpass"  # this test's own ~/.pgpass
+    operator.write_text(password_pg.pgpass, encoding="utf-8")
+    operator.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(operator))
     zones = put_in_zones(lab)
     user, password = read_credentials(get_lab_paths(lab).credentials)
     credentials = tmp_path / "credentials"  # what LoadCredential= gives the service
     credentials.mkdir()
     worker = Unit.read(UNITS / "govnet-worker@.service")
     schedule = Unit.read(UNITS / "govnet-schedule@.service")
-    given = {"GOVNET_USERNAME": user, "GOVNET_PASSWORD": password, "pgpass": "*:*:*:*:unused\n"}
+    given = {"GOVNET_USERNAME": user, "GOVNET_PASSWORD": password, "pgpass": password_pg.pgpass}
     for unit in (worker, schedule):  # every credential the units load, and only those
         ids = {c.partition(":")[0] for c in unit.service["LoadCredential"]}
         assert ids == set(given)
@@ -222,13 +266,16 @@ def test_the_units_complete_a_campaign_and_stop_cleanly(
         (credentials / name).chmod(0o400)  # as systemd leaves them (libpq wants a private file)
     # zone b's collector runs the schedule too, once `govnet worker` has --schedule
     b_unit = schedule if has_option("worker", "--schedule") else worker
-    overrides = {"GOVNET_DB_URL": pg_url}  # the test server's, for db.province.example
+    # the test server's, for db.province.example; a loaded test machine's lab may take
+    # longer than the example's 10 s to answer an SSH connection (the last option wins)
+    options = read_environment_file(UNITS / "govnet.env")["GOVNET_WORKER_OPTS"]
+    overrides = {"GOVNET_DB_URL": pg_url, "GOVNET_WORKER_OPTS": f"{options} --connect-timeout 60"}
     started = [
         start_unit(worker, "a", lab, credentials, overrides),
         start_unit(b_unit, "b", lab, credentials, overrides),
     ]
     try:
-        env = dict(os.environ, GOVNET_DB_URL=pg_url)
+        env = dict(env, GOVNET_DB_URL=pg_url, PGPASSFILE=str(operator))
         for secret in ("GOVNET_USERNAME", "GOVNET_PASSWORD"):
             env.pop(secret, None)  # starting needs none: only the workers log in
         queued = run_govnet_json(lab, env, "campaign", "start", "--campaign", "deploy")
@@ -247,6 +294,7 @@ def test_the_units_complete_a_campaign_and_stop_cleanly(
     for code, _, stderr in stopped:
         assert code == 0, stderr
         assert "Traceback" not in stderr
+    logs = "\n".join(s[2] for s in stopped)
     written = [int(re.findall(r"worker stopped: (\d+) hosts written", s[1])[0]) for s in stopped]
     assert sum(written) == ROUTERS
     assert sorted(snapshot_hosts(pg_url, "deploy")) == sorted(zones)  # each host once
@@ -254,7 +302,7 @@ def test_the_units_complete_a_campaign_and_stop_cleanly(
     assert [(z["zone"], z["done"], z["failed"]) for z in done["zones"]] == [
         ("a", ROUTERS // 2, {}),
         ("b", ROUTERS // 2, {}),
-    ]
+    ], logs
 
 
 def test_the_schedule_unit_runs_the_schedule() -> None:
