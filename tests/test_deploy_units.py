@@ -13,6 +13,7 @@ password (scram-sha-256), which only the .pgpass credential gives.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -156,6 +157,16 @@ def test_a_device_secret_is_read_from_systemds_credentials(tmp_path: Path) -> No
     assert lookup("core-2", "username") is None and lookup(None, "password") is None
 
 
+def add_schedule(root: Path) -> Unit:
+    """A schedule in the project's settings (`worker --schedule` needs one), on a day two weeks
+    away, so no tick of it comes during the test; the schedule's unit."""
+    settings = root / "playbooks" / "settings.yaml"
+    text = settings.read_text(encoding="utf-8") if settings.exists() else ""
+    day = (dt.date.today().day + 13) % 28 + 1
+    settings.write_text(f'{text}\nschedule:\n  survey: "0 2 {day} * *"\n', encoding="utf-8")
+    return Unit.read(UNITS / "govnet-schedule@.service")
+
+
 @dataclass
 class Started:
     unit: Unit
@@ -265,7 +276,9 @@ def test_the_units_complete_a_campaign_and_stop_cleanly(
         (credentials / name).write_text(value, encoding="utf-8")
         (credentials / name).chmod(0o400)  # as systemd leaves them (libpq wants a private file)
     # zone b's collector runs the schedule too, once `govnet worker` has --schedule
-    b_unit = schedule if has_option("worker", "--schedule") else worker
+    b_unit = worker
+    if has_option("worker", "--schedule"):
+        b_unit = add_schedule(lab)
     # the test server's, for db.province.example; a loaded test machine's lab may take
     # longer than the example's 10 s to answer an SSH connection (the last option wins)
     options = read_environment_file(UNITS / "govnet.env")["GOVNET_WORKER_OPTS"]
