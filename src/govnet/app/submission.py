@@ -214,6 +214,7 @@ def import_submission(project: Project, path: Path, division: str | None = None)
                 get_checksum(sub.body()),
                 sub.made_at,
                 sub.content,
+                path.name,
             )
         except SubmissionRefusedError as exc:
             raise SubmissionError(f"{path.name}: {exc}") from None

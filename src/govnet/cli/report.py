@@ -14,7 +14,16 @@ from typing import Annotated, Any
 
 import typer
 
-from govnet.app.reports import load_coverage, load_reports, write_report_files, write_reports
+from govnet.app.project import Project
+from govnet.app.reports import (
+    check_province_period,
+    is_province,
+    load_coverage,
+    load_province,
+    load_reports,
+    write_report_files,
+    write_reports,
+)
 from govnet.cli.common import (
     ClassificationOpt,
     DivisionOpt,
@@ -42,6 +51,15 @@ report_app = typer.Typer(help="Coverage, progress, exits and lines reports.", no
 report_app.info.name = "report"
 app.add_typer(report_app, name="report")
 
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="A province store: the month of the counties' submissions, YYYY-MM (default: "
+        "the newest any county sent).",
+    ),
+]
+
 
 def show_reports(
     reports: Reports,
@@ -67,13 +85,19 @@ def add_report_command(name: str) -> None:
     def command(
         ctx: typer.Context,
         formats: FormatOpt = None,
+        period: PeriodOpt = None,
         wide: WideOpt = False,
         as_json: JsonOpt = False,
     ) -> None:
         wanted = get_formats(formats)
         project = get_options(ctx).get_project()
-        shown = get_shown(name)
-        reports = load_reports(project, registry=shown)
+        if is_province(project):  # county submissions: the roll-up by county
+            reports, shown = load_province(project, [name], period)
+        else:
+            if period is not None:
+                check_province_period(period, ())
+            shown = get_shown(name)
+            reports = load_reports(project, registry=shown)
         written = write_report_files(project, reports, shown, wanted)
         show_reports(reports, shown, as_json, written, wide)
 
@@ -96,22 +120,50 @@ def report_all(
     lang: Annotated[str, typer.Option("--lang", help="Language of the web page: zh or en.")] = "zh",
     division: DivisionOpt = None,
     level: LevelOpt = Level.TOWN,
+    period: PeriodOpt = None,
 ) -> None:
     """Every report's files at once (coverage, progress, exits, lines), the statistics
     workbook (statistics.xlsx, a sheet per topic, ready to print) and the web page
-    (index.html, one self-contained file)."""
+    (index.html, one self-contained file). On a province store: coverage, progress, exits
+    and lines by county for the month, without the web page."""
     from govnet.reports.webpage import LANGS
 
     wanted = get_formats(formats, ALL_FORMATS)
     if lang not in LANGS:
         raise UserError(f"--lang: {lang!r} is not one of {', '.join(LANGS)}")
     project = get_options(ctx).get_project()
+    if is_province(project):
+        report_province(project, wanted, division, level, period)
+        return
+    if period is not None:
+        check_province_period(period, ())
     reports = load_reports(project, division, level)
     folder, written = write_reports(project, reports, wanted, lang)
     top = reports.coverage.rows[0]
     out.print(
         f"{top.name}: {top.connected}/{top.units} units connected,"
         f" {top.towns_covered}/{top.towns} towns covered; {len(written)} files in {folder}",
+        markup=False,
+    )
+
+
+def report_province(
+    project: Project,
+    formats: list[str],
+    division: str | None,
+    level: Level,
+    period: str | None,
+) -> None:
+    """`report all` on a province store: its reports by county, the workbook with them."""
+    reports, shown = load_province(project, period=period, division=division, level=level)
+    if "html" in formats:
+        formats = [f for f in formats if f != "html"]
+        out.print("index.html: not made on a province store (the workbook has it all)")
+    folder, written = write_reports(project, reports, formats, registry=shown)
+    top = reports.coverage.rows[0]
+    out.print(
+        f"{top.name} {reports.coverage.period}: 已上报 {top.counties_reported}/{top.counties}"
+        f" 个县级区划; {len(written)} files in {folder}",
         markup=False,
     )
 
@@ -127,14 +179,16 @@ def report_coverage(
     division: DivisionOpt = None,
     formats: FormatOpt = None,
     classification: ClassificationOpt = None,
+    period: PeriodOpt = None,
     wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Extranet coverage per division down to towns: units that should connect, connected
-    (marked when only the ledger shows it), rate, towns and villages covered of total."""
+    (marked when only the ledger shows it), rate, towns and villages covered of total. On a
+    province store: the counties' submissions for a month, 未上报 for a silent county."""
     wanted = get_formats(formats)
     project = get_options(ctx).get_project()
-    reports = load_coverage(project, classification, division, level)
+    reports = load_coverage(project, classification, division, level, period)
     shown = [get_report("coverage")]
     written = write_report_files(project, reports, shown, wanted)
     show_reports(reports, shown, as_json, written, wide)

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from govnet.cli.common import JsonOpt, app, get_options, handles_errors, out, print_json
+from govnet.cli.common import (
+    JsonOpt,
+    WideOpt,
+    app,
+    get_options,
+    handles_errors,
+    out,
+    print_json,
+    render_view,
+)
 
 submission_app = typer.Typer(
     help="A county's month for the province: export it as one file, import it there.",
@@ -70,3 +79,57 @@ def submission_import(
         f"{done.units} 个单位",
         markup=False,
     )
+
+
+@submission_app.command("list")
+@handles_errors
+def submission_list(
+    ctx: typer.Context,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help="The month, YYYY-MM (default: the newest any county sent)."),
+    ] = None,
+    division: Annotated[
+        str | None,
+        typer.Option(
+            "--division",
+            help="The division whose counties are listed (default: the store's).",
+        ),
+    ] = None,
+    due_day: Annotated[
+        int,
+        typer.Option("--due-day", help="A month's file is due by this day of the month after."),
+    ] = 25,
+    wide: WideOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per county of this (the province's) store: the month's file, when it was imported,
+    by whom, its checksum; late (逾期上报) or missing (未上报)."""
+    from govnet.app.province import MISSING, list_submissions
+    from govnet.reports.base import ViewColumn, ViewLine, ViewTable
+
+    listed = list_submissions(get_options(ctx).get_project(), period, division, due_day)
+    if as_json:
+        print_json(listed.to_dict())
+        return
+    headers = ["县级区划", "代码", "上报情况", "导入时间", "导入人", "文件", "校验和"]
+    rows = [
+        [
+            e.name,
+            e.county,
+            e.status if e.status != MISSING or not e.latest else f"{e.status}（最近 {e.latest}）",
+            e.imported_at.strftime("%Y-%m-%d %H:%M") if e.imported_at else "—",
+            e.imported_by or "—",
+            e.file_name or "—",
+            (e.checksum or "—").removeprefix("sha256:")[:12],
+        ]
+        for e in listed.entries
+    ]
+    counts = {s: sum(e.status == s for e in listed.entries) for s in ("按时上报", "逾期上报")}
+    title = (
+        f"{listed.division_name} {listed.period} 县级上报情况（截止 {listed.due:%Y-%m-%d}）："
+        f"按时 {counts['按时上报']}，逾期 {counts['逾期上报']}，"
+        f"未上报 {len(listed.entries) - sum(counts.values())}，共 {len(listed.entries)}"
+    )
+    columns = [ViewColumn(h, no_wrap=h in ("代码", "导入时间", "校验和")) for h in headers]
+    render_view([ViewTable(title, columns, rows), ViewLine.plain("校验和：SHA-256 前 12 位")], wide)

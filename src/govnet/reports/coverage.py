@@ -603,6 +603,8 @@ class CoverageSpec(ReportSpec[CoverageReport]):
                 )
             cells.append(row)
         heading = f"电子政务外网覆盖情况统计表（{where.place}）"
+        if submitted:  # a province's roll-up: the month reported
+            heading = f"电子政务外网覆盖情况统计表（{where.place}，{rows.period}）"
         indents = [r.depth for r in rows.rows]  # the tree by alignment, the name as it is
         return [SheetSpec("覆盖情况", heading, where.source, columns, cells, indents=indents)]
 

@@ -199,6 +199,8 @@ def get_source(reports: Reports) -> str:
     settings, coverage = reports.settings, reports.coverage
     zone = "北京时间" if settings.timezone == "Asia/Shanghai" else settings.timezone
     made = format_datetime(settings.local(reports.made_at))
+    if coverage.period is not None:  # a province store: its counties' submissions
+        return f"数据来源：各县级区划{coverage.period}上报数据；生成时间：{made}（{zone}）"
     if coverage.survey_at is None:
         return f"生成时间：{made}（{zone}）"
     surveyed = format_date(settings.local(coverage.survey_at))

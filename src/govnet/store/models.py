@@ -451,3 +451,4 @@ class SubmissionRow(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     imported_by: Mapped[str] = mapped_column(String(100))
     content: Mapped[dict[str, Any]] = mapped_column()
+    file_name: Mapped[str | None] = mapped_column(String(300))  # imported from (its name)

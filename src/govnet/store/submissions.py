@@ -27,6 +27,7 @@ class SubmissionStore(StoreBase):
         checksum: str,
         made_at: str,
         content: dict[str, Any],
+        file_name: str | None = None,
     ) -> str:
         """Store one county's month; returns ``added``, ``replaced`` (the same month sent
         again, changed) or ``unchanged``. A month older than the county's newest is refused,
@@ -60,6 +61,7 @@ class SubmissionStore(StoreBase):
                     made_at=made_at,
                     imported_by=get_os_user(),
                     content=content,
+                    file_name=file_name,
                 )
             )
             return "added" if old is None else "replaced"
@@ -88,3 +90,14 @@ class SubmissionStore(StoreBase):
                 .order_by(SubmissionRow.county)
             )
             return [{c: getattr(r, c) for c in _COLUMNS} for r in rows]
+
+    def get_submission_index(self) -> list[dict[str, Any]]:
+        """Every submission the store holds without its content (what `submission list`
+        shows), by county then period."""
+        with self.session() as session:
+            rows = session.execute(
+                select(*(getattr(SubmissionRow, c) for c in _COLUMNS if c != "content")).order_by(
+                    SubmissionRow.county, SubmissionRow.period
+                )
+            )
+            return [dict(r._mapping) for r in rows]
