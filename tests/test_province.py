@@ -39,6 +39,7 @@ from govnet.reports.lines import REPORT as LINES
 from govnet.reports.progress import REPORT as PROGRESS
 from govnet.reports.province import ProvinceReport
 from govnet_cli import run_govnet
+from test_chinese import find_codes
 from test_submission import CITY, COUNTIES, MISSING, make_county, province
 
 TWICE = "370705"  # sent two months: the older with one more line in its ledger
@@ -221,17 +222,16 @@ def test_statistics_workbook_has_a_row_per_county(fed: Province) -> None:
     reports, _ = load_province(fed.project, division=CITY)
     counties = [c for c in reports.rows["lines"].counties]
     sheet = book["各县专线及费用"]
-    assert fed.period in str(sheet.cell(1, 1).value) or any(
-        fed.period in str(c.value) for row in sheet.iter_rows(max_row=3) for c in row
-    )
+    top = [str(c.value) for row in sheet.iter_rows(max_row=4) for c in row if c.value]
+    assert any(f"各县专线及费用统计表（山东省潍坊市，{fed.period}）" in c for c in top), top
     header = next(
         i for i, row in enumerate(sheet.iter_rows(values_only=True), 1) if row[0] == "区划代码"
     )
-    titles = [c.value for c in sheet[header]]
+    titles = [str(c.value) for c in sheet[header]]
     rows: dict[str, dict[str, Any]] = {}
-    for cells in sheet.iter_rows(min_row=header + 1, values_only=True):
-        rows[str(cells[0])] = dict(zip(titles, cells, strict=True))
-        if cells[0] == "合计":  # the signature block follows
+    for values in sheet.iter_rows(min_row=header + 1, values_only=True):
+        rows[str(values[0])] = dict(zip(titles, values, strict=True))
+        if values[0] == "合计":  # the signature block follows
             break
     assert [code for code in rows if code != "合计"] == [c.code for c in counties]
     assert rows[MISSING + "000000"]["上报情况"] == UNREPORTED
@@ -244,6 +244,19 @@ def test_statistics_workbook_has_a_row_per_county(fed: Province) -> None:
     assert UNREPORTED in cells and "合计" in cells
     assert "覆盖情况" in book.sheetnames
     assert (path.parent / "lines-counties.csv").exists()
+    texts = {
+        f"{p.name} {i}": text
+        for p in path.parent.glob("*.csv")
+        for i, text in enumerate(p.read_text(encoding="utf-8-sig").split(","))
+    }
+    texts |= {
+        f"{sheet.title} {cell.coordinate}": str(cell.value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    }
+    assert find_codes(texts) == []  # people's files: no internal code
 
 
 def test_submission_list_says_who_is_late_and_who_is_missing(fed: Province) -> None:
