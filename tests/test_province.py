@@ -104,6 +104,7 @@ class Province:
     period: str  # this month: every county but 370704
     old: str  # two months before: 370705 alone
     truth: dict[str, Truth]
+    files: list[Path]  # in the order imported
 
 
 @pytest.fixture(scope="module")
@@ -130,10 +131,10 @@ def fed(tmp_path_factory: pytest.TempPathFactory) -> Province:
     content = {**sub.content, "ledger": [*sub.content["ledger"], extra], "snapshot": snapshot}
     older = files[TWICE].with_name("370705-old.json")
     older.write_bytes(dump_submission(replace(sub, period=old, content=content)))
-    import_submission(prov, older, CITY)
-    for path in files.values():
+    order = [older, *files.values()]
+    for path in order:
         import_submission(prov, path, CITY)
-    return Province(prov, sub.period, old, truth)
+    return Province(prov, sub.period, old, truth, order)
 
 
 def figures(report: ProvinceReport, name: str) -> dict[str, dict[str, Any]]:
@@ -281,3 +282,19 @@ def test_submission_list_says_who_is_late_and_who_is_missing(fed: Province) -> N
     data = json.loads(done.stdout)
     assert data["period"] == fed.period
     assert {c["county"]: c["status"] for c in data["counties"]}[MISSING] == NOT_SENT
+
+
+@pytest.mark.postgres
+def test_a_postgresql_province_store_reads_the_same(fed: Province, pg_url: str) -> None:
+    prov = Project(fed.project.root, pg_url)
+    for path in fed.files:
+        import_submission(prov, path, CITY)
+    for period in (fed.period, fed.old):
+        want, _ = load_province(fed.project, period=period, division=CITY)
+        got, _ = load_province(prov, period=period, division=CITY)
+        for name in ("progress", "exits", "lines"):
+            assert figures(got.rows[name], name) == figures(want.rows[name], name), name
+    listed = {e.county: e for e in list_submissions(prov, fed.old, CITY).entries}
+    imported = listed[TWICE].imported_at
+    assert listed[TWICE].status == LATE and imported is not None
+    assert imported.utcoffset() == dt.timedelta(hours=8)  # shown in the project's zone
