@@ -105,6 +105,7 @@ class Province:
     old: str  # two months before: 370705 alone
     truth: dict[str, Truth]
     files: list[Path]  # in the order imported
+    county: Project  # 370705's own project
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +113,10 @@ def fed(tmp_path_factory: pytest.TempPathFactory) -> Province:
     """The province store fed by the three counties (and 370705's older month)."""
     files: dict[str, Path] = {}
     truth: dict[str, Truth] = {}
+    projects: dict[str, Project] = {}
     for county, seed in COUNTIES.items():
         root = tmp_path_factory.mktemp(county)
-        project = make_county(root, county, seed)
+        project = projects[county] = make_county(root, county, seed)
         files[county] = root / f"{county}-upload.json"
         export_submission(project, files[county])
         truth[county] = own_truth(project)
@@ -134,7 +136,7 @@ def fed(tmp_path_factory: pytest.TempPathFactory) -> Province:
     order = [older, *files.values()]
     for path in order:
         import_submission(prov, path, CITY)
-    return Province(prov, sub.period, old, truth, order)
+    return Province(prov, sub.period, old, truth, order, projects[TWICE])
 
 
 def figures(report: ProvinceReport, name: str) -> dict[str, dict[str, Any]]:
@@ -195,6 +197,10 @@ def test_period_picks_the_months_submissions(fed: Province) -> None:
     assert coverage.period == fed.old and coverage.rows[0].counties_reported == 1
     with pytest.raises(UsageError, match="no county submitted for 1999-01"):
         load_province(fed.project, period="1999-01", division=CITY)
+    with pytest.raises(ReportError, match="--period is for a province store"):
+        load_coverage(fed.county, period=fed.old)  # a county's store reports its own survey
+    with pytest.raises(UsageError, match="--period '2026-13': a month as YYYY-MM"):
+        load_province(fed.project, period="2026-13")
 
 
 def test_the_cli_shows_a_month_and_names_the_reports_a_province_store_makes(fed: Province) -> None:
