@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from govnet_lab.model import Device
 from govnet_lab.render.common import CounterReader, UnknownCommand, render_command
+from govnet_lab.render.modifiers import split_modifier
 from govnet_lab.vendors import get_vendor
 
 __all__ = ["UnknownCommand", "commands_of", "render"]
@@ -22,11 +23,16 @@ def render(device: Device, command: str, counters: CounterReader | None = None) 
     Raises UnknownCommand (``str(exc)`` is the vendor's error text) for anything the
     device would reject. ``counters`` gives the router's traffic counters
     (govnet_lab.dataplane), read only by a command that prints them; none: nothing counted.
+    An output modifier after a bar (``| include REGEX``) filters the lines
+    (govnet_lab.render.modifiers).
     """
     vendor = get_vendor(device.platform)
+    command, modifier = split_modifier(device, command, vendor.show_syntax)
     if counters is None:
-        return render_command(device, command, vendor.commands, vendor.show_syntax)
-    return render_command(device, command, vendor.commands, vendor.show_syntax, counters)
+        text = render_command(device, command, vendor.commands, vendor.show_syntax)
+    else:
+        text = render_command(device, command, vendor.commands, vendor.show_syntax, counters)
+    return text if modifier is None else modifier.apply(text)
 
 
 def commands_of(platform: str) -> list[str]:
