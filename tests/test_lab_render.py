@@ -416,6 +416,34 @@ def check_ios_arp(address: str, mac: str) -> Callable[[Device, list[dict[str, An
     return check
 
 
+def check_ios_ip_interface(d: Device, rows: list[dict[str, Any]]) -> None:
+    """show ip interface (what NAPALM's get_interfaces_ip reads): every address and VRF."""
+    assert {
+        (r["interface"], tuple(r["ip_address"]), tuple(r["prefix_length"]), r["vrf"]) for r in rows
+    } == {
+        (
+            i.name,
+            (str(i.address.ip),) if i.address else (),
+            (str(i.address.network.prefixlen),) if i.address else (),
+            i.vpn_instance or "",
+        )
+        for i in d.interfaces
+    }
+
+
+def check_ios_lldp_detail(d: Device, rows: list[dict[str, Any]]) -> None:
+    assert [(r["local_interface"], r["neighbor_name"], r["neighbor_port_id"]) for r in rows] == [
+        ("Gi0/0/2", "JLP-CZJ-SW01", "GigabitEthernet0/0/24")
+    ]
+
+
+def check_ios_vrf_detail(d: Device, rows: list[dict[str, Any]]) -> None:
+    assert [(r["vrf"], r["rd"], r["rt_import"], r["interfaces"]) for r in rows] == [
+        ("ZW_WAI", "65000:100", ["65000:100"], ["Gi0/0/1.100"]),
+        ("ZW_NEI", "65000:200", ["65000:200"], ["Gi0/0/1.200"]),
+    ]
+
+
 def check_ios_vrf_arp(d: Device, rows: list[dict[str, Any]]) -> None:
     assert {(r["ip_address"], r["interface"]) for r in rows} == {
         ("10.50.1.2", "GigabitEthernet0/0/1.100"),
@@ -524,6 +552,9 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("cisco_ios", "show arp"): check_ios_arp("address", "hardware_address"),
     ("cisco_ios", "show ip arp"): check_ios_arp("ip_address", "mac_address"),
     ("cisco_ios", "show ip arp vrf ZW_WAI"): check_ios_vrf_arp,
+    ("cisco_ios", "show ip interface"): check_ios_ip_interface,
+    ("cisco_ios", "show lldp neighbors detail"): check_ios_lldp_detail,
+    ("cisco_ios", "show vrf detail"): check_ios_vrf_detail,
 }
 # `display interface` / `show interfaces`: every interface, one by its name, one by its type
 # and number typed apart.

@@ -53,9 +53,6 @@ ALWAYS = {"huawei": {"NULL0"}, "hp_comware": {"NULL0"}}
 # What the lab cannot serve yet, and why (issue 24 item 1); strict, so a fix shows up.
 GAPS: dict[tuple[str, str], str] = {
     ("cisco_ios", "get_config"): "no `show startup-config` in the lab",
-    ("cisco_ios", "get_interfaces_ip"): "the lab's `show ip interface` is not IOS's format",
-    ("cisco_ios", "get_lldp_neighbors"): "no `show lldp neighbors detail` in the lab",
-    ("cisco_ios", "get_network_instances"): "no `show vrf detail` in the lab",
     ("huawei", "get_facts"): "model, version and uptime: the driver's `display version` "
     "patterns do not match the lab's",
     ("huawei", "get_interfaces_ip"): "plain `display ip interface` is incomplete in the lab",

@@ -47,7 +47,7 @@ from govnet_lab.render.common import (
     vpnv4_prefixes_from,
 )
 from govnet_lab.shell import Chunk, Mode, abbreviates
-from govnet_lab.vendors import Vendor, _detail
+from govnet_lab.vendors import Vendor, _detail, _ios_detail
 from govnet_lab.vendors._probe_ios import PROBES
 
 if TYPE_CHECKING:
@@ -702,6 +702,7 @@ COMMANDS: tuple[Command, ...] = (
     command("sh:ow arp", arp_text),
     command("sh:ow ip arp", arp_text),
     command("sh:ow ip arp vrf <name>", vrf_arp_text),
+    *_ios_detail.COMMANDS,  # show ip interface, show lldp neighbors detail, show vrf detail
     command("ter:minal len:gth 0", silent_text),
     command("ter:minal wid:th <n>", silent_text),
 )
