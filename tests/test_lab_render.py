@@ -416,6 +416,19 @@ def check_ios_arp(address: str, mac: str) -> Callable[[Device, list[dict[str, An
     return check
 
 
+def check_comware_ip_interface(d: Device, rows: list[dict[str, Any]]) -> None:
+    """display ip interface (what NAPALM's h3c_comware get_interfaces_ip reads)."""
+    assert {(r["interface"], tuple(r["ip_address"])) for r in rows} == {
+        (i.name, (i.address.with_prefixlen,) if i.address else ()) for i in d.interfaces
+    }
+
+
+def check_comware_lldp_verbose(d: Device, rows: list[dict[str, Any]]) -> None:
+    assert [(r["local_interface"], r["neighbor_name"], r["neighbor_interface"]) for r in rows] == [
+        (n.local_interface, n.system_name, n.port) for n in d.lldp_neighbours
+    ]
+
+
 def check_ios_ip_interface(d: Device, rows: list[dict[str, Any]]) -> None:
     """show ip interface (what NAPALM's get_interfaces_ip reads): every address and VRF."""
     assert {
@@ -553,6 +566,8 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("cisco_ios", "show ip arp"): check_ios_arp("ip_address", "mac_address"),
     ("cisco_ios", "show ip arp vrf ZW_WAI"): check_ios_vrf_arp,
     ("cisco_ios", "show ip interface"): check_ios_ip_interface,
+    ("hp_comware", "display ip interface"): check_comware_ip_interface,
+    ("hp_comware", "display lldp neighbor-information verbose"): check_comware_lldp_verbose,
     ("cisco_ios", "show lldp neighbors detail"): check_ios_lldp_detail,
     ("cisco_ios", "show vrf detail"): check_ios_vrf_detail,
 }

@@ -60,9 +60,6 @@ GAPS: dict[tuple[str, str], str] = {
     ("huawei", "get_lldp_neighbors"): "the driver's pattern wants blanks after the last "
     "column of `display lldp neighbor brief`; the lab's last line ends at Exptime",
     ("hp_comware", "get_config"): "no `display saved-configuration` in the lab",
-    ("hp_comware", "get_interfaces_ip"): "`display ip interface` is not Comware's format",
-    ("hp_comware", "get_lldp_neighbors"): "`display lldp neighbor-information verbose` is "
-    "not Comware's format",
 }
 
 Outcome = str  # "ok", "empty", "fails", "differs"

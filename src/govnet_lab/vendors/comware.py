@@ -35,7 +35,7 @@ from govnet_lab.render.common import (
     vpnv4_prefixes_from,
 )
 from govnet_lab.shell import Chunk
-from govnet_lab.vendors import Vendor, _detail, _vrp
+from govnet_lab.vendors import Vendor, _comware_detail, _detail, _vrp
 from govnet_lab.vendors._probe_vrp import COMWARE_PROBES
 
 if TYPE_CHECKING:
@@ -559,6 +559,7 @@ COMMANDS: tuple[Command, ...] = (
     command("di:splay nat outb:ound", nat_outbound_text, gated=1),
     command("di:splay ll:dp n:eighbor-information l:ist", lldp_list_text, gated=1),
     command("di:splay a:rp", arp_text),
+    *_comware_detail.COMMANDS,  # display ip interface, display lldp neighbor-information verbose
     command("screen-length dis:able", silent_text),
 )
 
