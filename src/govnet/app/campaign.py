@@ -30,6 +30,7 @@ from govnet.survey.jobs import (
     require_postgres,
     run_worker,
 )
+from govnet.survey.jobs_admin import WorkerStatus, get_worker_status
 from govnet.survey.run import get_campaign_name
 
 QUEUE_SOURCE = "queue"  # the source of a campaign's run on the queue
@@ -128,6 +129,8 @@ class CampaignStatus:
     zones: list[ZoneStatus] = field(default_factory=list)
     rate: float = 0.0  # hosts/s, the last minute
     left_s: float | None = None  # at that rate
+    workers: list[WorkerStatus] = field(default_factory=list)
+    unserved: dict[str, str] = field(default_factory=dict)  # zone -> what is stuck, what to do
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,7 +140,32 @@ class CampaignStatus:
             "zones": [z.to_dict() for z in self.zones],
             "rate": self.rate,
             "left_s": self.left_s,
+            "workers": [w.to_dict() for w in self.workers],
+            "unserved": self.unserved,
         }
+
+
+def get_unserved(zones: list[ZoneStatus], workers: list[WorkerStatus]) -> dict[str, str]:
+    """Zones with jobs waiting or in flight and no live worker: nothing moves there.
+
+    >>> from govnet.survey.jobs import ZoneStatus
+    >>> z = ZoneStatus("a", hosts=3, waiting=2, in_flight=1)
+    >>> print(get_unserved([z], [WorkerStatus(1, "c1:7", ["a"], "silent", 99.0)])["a"])
+    no live worker for zone a: 2 waiting, 1 in flight: start `govnet worker --zone a`
+    >>> get_unserved([z], [WorkerStatus(1, "c1:7", ["a"], "live", 1.0)])
+    {}
+    """
+    live = {zone for w in workers if w.state == "live" for zone in w.zones}
+    return {
+        z.zone: f"no live worker for zone {z.zone}: {z.waiting} waiting, {z.in_flight}"
+        f" in flight: start `govnet worker --zone {z.zone}`"
+        for z in zones
+        if (z.waiting or z.in_flight) and z.zone not in live
+    }
+
+
+def _pace_of(times: list[Any]) -> float:
+    return get_pace(times, 0, dt.datetime.now(dt.UTC))[0]
 
 
 def get_campaign_status(project: Project, campaign: str | None = None) -> CampaignStatus:
@@ -156,12 +184,25 @@ def get_campaign_status(project: Project, campaign: str | None = None) -> Campai
         with opened(app):
             ensure_queue_schema(app, store)
             zones = get_zone_status(app, run["id"], results)
+            workers = get_worker_status(app, run["id"], [z.zone for z in zones], _pace_of)
     remaining = sum(z.waiting + z.in_flight for z in zones)
     times = [r["started_at"] for r in results.values()]  # a host's row is written at its end
     rate, left = get_pace(times, remaining, dt.datetime.now(dt.UTC))
+    unserved = get_unserved(zones, workers) if run["status"] == "running" else {}
+    if run["status"] != "running" or unserved:
+        left = None  # no worker moves these zones: no time left to promise
     if run["status"] != "running":
-        rate, left = 0.0, None
-    return CampaignStatus(run["id"], str(run["campaign"]), str(run["status"]), zones, rate, left)
+        rate = 0.0
+    return CampaignStatus(
+        run["id"],
+        str(run["campaign"]),
+        str(run["status"]),
+        zones,
+        rate,
+        left,
+        workers,
+        unserved,
+    )
 
 
 def work(

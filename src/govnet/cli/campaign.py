@@ -4,7 +4,7 @@ the store's PostgreSQL, surveyed by workers on collector machines, per security 
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -113,9 +113,42 @@ def campaign_status(
     ]
     title = f"campaign {status.campaign} (run {status.run_id}, {status.status})"
     print_table(out, columns, rows, title, wide)
+    _print_workers(status.workers, wide)
+    for problem in status.unserved.values():
+        out.print(problem, markup=False)
     if status.status == "running":
         left = f", about {round(status.left_s)} s left" if status.left_s is not None else ""
+        if status.unserved:
+            left = ", time left unknown: no live worker for every zone with work"
         out.print(f"{status.rate} hosts/s over the last minute{left}", markup=False)
+
+
+def _print_workers(workers: list[Any], wide: bool) -> None:
+    """Per worker: who (host:pid), its zones, state, heartbeat age, hosts written, rate."""
+    if not workers:
+        return
+    rows = [
+        [
+            w.name,
+            ", ".join(w.zones),
+            w.state,
+            f"{w.heartbeat_age_s:.0f} s",
+            str(w.written),
+            str(w.in_flight),
+            f"{w.rate}/s",
+        ]
+        for w in workers
+    ]
+    columns = [
+        Col("worker", keep=True),
+        Col("zones"),
+        Col("state", keep=True),
+        Col("heartbeat", "right", keep=True),
+        Col("written", "right", keep=True),
+        Col("in flight", "right", keep=True),
+        Col("rate", "right", keep=True),
+    ]
+    print_table(out, columns, rows, "workers (silent: no heartbeat within its lease)", wide)
 
 
 @app.command("worker")
@@ -171,3 +204,79 @@ def worker(
             " written already",
             markup=False,
         )
+
+
+def _admin() -> ModuleType:
+    _campaigns()  # the same extra
+    from govnet.app import campaign_admin
+
+    return campaign_admin
+
+
+CampaignOpt = Annotated[
+    str | None, typer.Option(help="The campaign (default: the last one queued).")
+]
+
+
+@campaign_app.command("cancel")
+@handles_errors
+def campaign_cancel(
+    ctx: typer.Context, campaign: CampaignOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Cancel the waiting jobs (recorded as cancelled); jobs in flight finish, then the
+    run ends incomplete."""
+    done = _admin().cancel_campaign(get_options(ctx).get_project(), campaign)
+    if as_json:
+        print_json(
+            {
+                "run": done.run_id,
+                "campaign": done.campaign,
+                "cancelled": done.cancelled,
+                "in_flight": done.in_flight,
+                "status": done.status,
+            }
+        )
+        return
+    then = (
+        f"; {done.in_flight} in flight finish first, then the run ends incomplete"
+        if done.in_flight
+        else f"; the run is {done.status}"
+    )
+    out.print(
+        f"campaign {done.campaign} (run {done.run_id}): {done.cancelled} waiting hosts"
+        f" cancelled (已取消){then}",
+        markup=False,
+    )
+
+
+@campaign_app.command("retry-failed")
+@handles_errors
+def campaign_retry_failed(
+    ctx: typer.Context,
+    campaign: CampaignOpt = None,
+    cause: Annotated[
+        list[str] | None,
+        typer.Option(help="Only hosts failed for this cause (repeatable): timeout, auth, ..."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Queue the failed hosts again into the same run (each new record replaces the failed
+    one); refused while jobs of the campaign wait or are in flight."""
+    done = _admin().retry_failed(get_options(ctx).get_project(), campaign, cause)
+    if as_json:
+        print_json(
+            {
+                "run": done.run_id,
+                "campaign": done.campaign,
+                "jobs": done.jobs,
+                "causes": done.causes,
+            }
+        )
+        return
+    zones = ", ".join(f"{z} {n}" for z, n in done.jobs.items())
+    causes = ", ".join(f"{c} {n}" for c, n in sorted(done.causes.items()))
+    out.print(
+        f"campaign {done.campaign} (run {done.run_id}): {sum(done.jobs.values())} failed hosts"
+        f" queued again ({zones}; were {causes}); start `govnet worker --zone Z`",
+        markup=False,
+    )

@@ -8,7 +8,7 @@ import socket
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,14 +18,34 @@ from govnet.model.snapshot import HostRecord, LedgerLine, Snapshot, UnitRecord
 from govnet.store.base import SnapshotClosedError, StoreBase, StoreError, get_os_user
 from govnet.store.facts import add_snapshots, get_facts, get_many_facts
 from govnet.store.models import (
+    AddressFact,
+    ArpFact,
+    DeviceFact,
     DeviceRow,
     HostResult,
+    InterfaceFact,
     InventoryLoad,
     LineRow,
+    NatFact,
+    NeighbourFact,
+    OspfFact,
     RawOutput,
+    RouteFact,
     SurveyRun,
     UnitRow,
+    VpnInstanceFact,
     utcnow,
+)
+
+FACT_MODELS = (
+    DeviceFact,
+    InterfaceFact,
+    VpnInstanceFact,
+    RouteFact,
+    NeighbourFact,
+    NatFact,
+    ArpFact,
+    OspfFact,
 )
 
 
@@ -130,6 +150,55 @@ class SurveyStore(StoreBase):
         except DBAPIError as exc:
             reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
             raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
+
+    def replace_failed_snapshot(self, run_id: int, snapshot: HostSnapshot) -> bool:
+        """Put a re-surveyed host in place of its failed record (`campaign retry-failed`),
+        in one transaction: one record per host. False, nothing written, when its record is
+        no longer failed (another worker's attempt of the same job wrote it first)."""
+        try:
+            with self.session() as session:
+                lock: Any = {"read": True} if self.dialect != "sqlite" else False
+                run = session.get(SurveyRun, run_id, with_for_update=lock)
+                if run is None:
+                    raise StoreError(f"survey run {run_id} does not exist")
+                if run.status != "running":
+                    raise SnapshotClosedError(
+                        f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
+                    )
+                old = session.scalar(
+                    select(HostResult)
+                    .where(HostResult.run_id == run_id, HostResult.hostname == snapshot.hostname)
+                    .with_for_update()
+                )
+                if old is not None and old.status != "failed":
+                    return False
+                if old is not None:
+                    _delete_host_result(session, old.id)
+                add_snapshots(session, run_id, [snapshot])
+                return True
+        except IntegrityError:
+            return False  # another writer of the same host committed first
+        except DBAPIError as exc:
+            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+            raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
+
+    def get_host_status(self, run_id: int, hostname: str) -> str | None:
+        """The host's result in the run (ok, partial, failed), None before it is written."""
+        with self.session() as session:
+            return session.scalar(
+                select(HostResult.status).where(
+                    HostResult.run_id == run_id, HostResult.hostname == hostname
+                )
+            )
+
+    def reopen_survey_run(self, run_id: int) -> None:
+        """A finished queue run back to running (`campaign retry-failed` re-surveys hosts
+        into the same snapshot)."""
+        with self.session() as session:
+            run = session.get(SurveyRun, run_id, with_for_update=self.dialect != "sqlite")
+            if run is None:
+                raise StoreError(f"survey run {run_id} does not exist")
+            run.status, run.finished_at = "running", None
 
     def has_host_result(self, run_id: int, hostname: str) -> bool:
         with self.session() as session:
@@ -388,3 +457,13 @@ def _snapshot_run_ids(session: Session, run: SurveyRun) -> list[int]:
 def _get_contacts(stored: list[Any] | None) -> tuple[tuple[str, str, str | None], ...]:
     """The unit's contacts as the snapshot keeps them: (role, name, phone)."""
     return tuple((c["role"], c["name"], c.get("phone")) for c in stored or ())
+
+
+def _delete_host_result(session: Session, host_result_id: int) -> None:
+    """One host's record with its raw outputs and facts (children first)."""
+    interfaces = select(InterfaceFact.id).where(InterfaceFact.host_result_id == host_result_id)
+    session.execute(delete(AddressFact).where(AddressFact.interface_id.in_(interfaces)))
+    for fact in FACT_MODELS:
+        session.execute(delete(fact).where(fact.host_result_id == host_result_id))
+    session.execute(delete(RawOutput).where(RawOutput.host_result_id == host_result_id))
+    session.execute(delete(HostResult).where(HostResult.id == host_result_id))

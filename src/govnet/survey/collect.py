@@ -90,6 +90,7 @@ class ErrorCategory(StrEnum):
     UNSUPPORTED_PLATFORM = "unsupported_platform"
     NO_OUTPUT = "no_output"  # offline: nothing saved, or an empty or cut-off file
     STORE = "store"  # the store refused the host's record (kept as failed, with the reason)
+    CANCELLED = "cancelled"  # its queued job was cancelled (`govnet campaign cancel`)
     UNKNOWN = "unknown"
 
 

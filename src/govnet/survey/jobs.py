@@ -51,6 +51,15 @@ from govnet.survey.collect import (
     get_error_message,
     remove_controls,
 )
+from govnet.survey.jobs_admin import (
+    ensure_admin_schema,
+    get_idle_runs,
+    get_worker_name,
+    has_open_jobs,
+    is_cancelled,
+    record_worker,
+    record_write,
+)
 from govnet.survey.run import to_snapshot
 
 TASK_NAME = "govnet.survey_host"
@@ -130,6 +139,7 @@ def ensure_queue_schema(app: procrastinate.App, store: Store) -> None:
         row = app.connector.get_sync_connector().execute_query_one(_HAS_SCHEMA)
         if not row["present"]:
             app.schema_manager.apply_schema()
+        ensure_admin_schema(app.connector)
 
 
 def defer_campaign(
@@ -170,38 +180,51 @@ class WorkerContext:
     credentials: Credentials
     budget: Budget
     executor: ThreadPoolExecutor
-    expected: dict[int, int] = field(default_factory=dict)  # run -> its jobs
     done: Counter[str] = field(default_factory=Counter)  # written, skipped (already there)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_JOBS_OF_RUN = (
-    "SELECT count(*) AS n FROM procrastinate_jobs"
-    " WHERE task_name = %(task)s AND (args->>'run_id')::bigint = %(run_id)s"
-)
-
-
-async def survey_host(context: JobContext, run_id: int, hostname: str) -> str:
-    """One host of a campaign: surveyed in a thread of the worker's pool, written once; the
-    last host written finishes the run."""
+async def survey_host(context: JobContext, run_id: int, hostname: str, retry: bool = False) -> str:
+    """One host of a campaign: surveyed in a thread of the worker's pool, written once (a
+    ``retry`` of a failed host replaces its failed record); the last host written finishes
+    the run. A host of a cancelled campaign not yet begun is recorded cancelled instead."""
     ctx: WorkerContext = (context.additional_context or {})[CONTEXT_KEY]
     loop = asyncio.get_running_loop()
-    outcome = await loop.run_in_executor(ctx.executor, _survey_one, ctx, run_id, hostname)
-    if run_id not in ctx.expected:
-        row = await context.app.connector.execute_query_one_async(
-            _JOBS_OF_RUN, task=TASK_NAME, run_id=run_id
-        )
-        ctx.expected[run_id] = int(row["n"])
-    await loop.run_in_executor(ctx.executor, _finish_if_done, ctx, run_id)
+    cancelled = await is_cancelled(context.app, run_id)
+    outcome = await loop.run_in_executor(
+        ctx.executor, _survey_one, ctx, run_id, hostname, retry, cancelled
+    )
+    if outcome == "written":
+        await record_write(context.app, run_id, hostname, context.job)
+    if not await has_open_jobs(context.app, run_id, but=context.job.id):
+        await loop.run_in_executor(ctx.executor, _finish, ctx, run_id, cancelled)
     return outcome
 
 
-def _survey_one(ctx: WorkerContext, run_id: int, hostname: str) -> str:
-    if ctx.store.has_host_result(run_id, hostname):
+def _survey_one(
+    ctx: WorkerContext, run_id: int, hostname: str, retry: bool = False, cancelled: bool = False
+) -> str:
+    written_as = ctx.store.get_host_status(run_id, hostname)
+    if written_as is not None and (not retry or written_as != HostStatus.FAILED):
         return _count(ctx, "skipped")  # written before its worker died
+    write = ctx.store.replace_failed_snapshot if retry else ctx.store.add_snapshot_once
     host = ctx.hosts.get(hostname)
     began = time.monotonic()
-    if host is None:
+    if cancelled:
+        if written_as is not None:
+            return _count(ctx, "skipped")  # its earlier failure stays its record
+        collected = Collected()
+        collected.error = ErrorCategory.CANCELLED
+        collected.message = "已取消 (cancelled): the campaign was cancelled before it began"
+        snapshot = to_snapshot(
+            hostname,
+            host.platform if host else None,
+            host.unit if host else None,
+            collected,
+            ctx.collectors,
+            0.0,
+        )
+    elif host is None:
         collected = Collected()
         collected.error = ErrorCategory.UNSUPPORTED_PLATFORM
         collected.message = "not in this worker's inventory: its inventory differs"
@@ -209,7 +232,7 @@ def _survey_one(ctx: WorkerContext, run_id: int, hostname: str) -> str:
     else:
         snapshot = _collect(ctx, host, began)
     try:
-        written = ctx.store.add_snapshot_once(run_id, snapshot)
+        written = write(run_id, snapshot)
     except SnapshotClosedError:
         raise
     except StoreError as exc:  # the store refused this host's record: record why instead
@@ -223,7 +246,7 @@ def _survey_one(ctx: WorkerContext, run_id: int, hostname: str) -> str:
             f"the store refused its record: {reason}",
             snapshot.duration_s,
         )
-        written = ctx.store.add_snapshot_once(run_id, failed)
+        written = write(run_id, failed)
     return _count(ctx, "written" if written else "skipped")
 
 
@@ -260,13 +283,21 @@ def _count(ctx: WorkerContext, outcome: str) -> str:
     return outcome
 
 
-def _finish_if_done(ctx: WorkerContext, run_id: int) -> None:
-    """Every job of the run has its host written: the run is complete (once, whoever is
-    last; another worker may have closed it a moment before)."""
-    if ctx.store.count_host_results(run_id) < ctx.expected[run_id]:
-        return
+def _finish(ctx: WorkerContext, run_id: int, cancelled: bool) -> None:
+    """No job of the run waits or is in flight: the run is complete, or incomplete when it
+    was cancelled (once, whoever is last; another worker may have closed it before)."""
     with contextlib.suppress(SnapshotClosedError):
-        ctx.store.finish_survey_run(run_id, "complete")
+        ctx.store.finish_survey_run(run_id, "incomplete" if cancelled else "complete")
+
+
+async def finish_idle_runs(app: procrastinate.App, ctx: WorkerContext) -> list[int]:
+    """Running campaign runs whose jobs have all ended, finished (two workers ending their
+    last jobs at once may each have seen the other's in flight)."""
+    running = [r["id"] for r in ctx.store.get_survey_runs() if r["status"] == "running"]
+    idle = await get_idle_runs(app, running)
+    for run_id in idle:
+        _finish(ctx, run_id, await is_cancelled(app, run_id))
+    return idle
 
 
 async def retry_stalled(app: procrastinate.App, queues: list[str], lease: float) -> list[int]:
@@ -309,9 +340,13 @@ def run_worker(
                 retried = await retry_stalled(app, queues, lease)
                 if retried:
                     logger.warning("retried %d jobs of a silent worker", len(retried))
+                await finish_idle_runs(app, ctx)
             except Exception as exc:  # the next round tries again
                 logger.warning("looking for stalled jobs: %s", exc)
             await asyncio.sleep(max(1.0, lease / 3))
+
+    name = get_worker_name()
+    record_worker(app, name, zones, lease)
 
     async def main() -> None:
         async with app.open_async():
@@ -320,6 +355,7 @@ def run_worker(
                 while True:
                     await app.run_worker_async(
                         queues=queues,
+                        name=name,
                         concurrency=concurrency,
                         wait=not until_idle,
                         additional_context={CONTEXT_KEY: ctx},
@@ -329,6 +365,7 @@ def run_worker(
                         fetch_job_polling_interval=1.0,
                     )
                     if not until_idle or not await _has_open_jobs(app, zone_queues):
+                        await finish_idle_runs(app, ctx)
                         return
                     await asyncio.sleep(1.0)  # jobs in flight elsewhere may come back
             finally:
@@ -352,10 +389,12 @@ async def _has_open_jobs(app: procrastinate.App, queues: list[str]) -> bool:
 
 # --- the status ---------------------------------------------------------------------------
 
-_JOBS_BY_HOST = (
-    "SELECT queue_name, status::text AS status, args->>'hostname' AS hostname, worker_id"
+_JOBS_BY_HOST = (  # a host's last job only (retry-failed defers it again)
+    "SELECT DISTINCT ON (args->>'hostname') queue_name, status::text AS status,"
+    " args->>'hostname' AS hostname, worker_id, (args->>'retry')::boolean AS retry"
     " FROM procrastinate_jobs"
     " WHERE task_name = %(task)s AND (args->>'run_id')::bigint = %(run_id)s"
+    " ORDER BY args->>'hostname', id DESC"
 )
 
 
@@ -395,6 +434,8 @@ def get_zone_status(
         status = zones.setdefault(zone, ZoneStatus(zone))
         status.hosts += 1
         result = results.get(row["hostname"])
+        if row["retry"] and row["status"] in ("todo", "doing"):
+            result = None  # its failed record is being replaced
         if result is not None:
             if result["status"] == HostStatus.OK:
                 status.done += 1
