@@ -23,7 +23,6 @@ from procrastinate.jobs import Job
 
 from govnet.app.campaign import QUEUE_SOURCE
 from govnet.app.project import Project
-from govnet.model.facts import HostSnapshot
 from govnet.store import SnapshotClosedError, Store
 from govnet.store.base import get_os_user
 from govnet.survey.collect import ErrorCategory, HostStatus
@@ -40,6 +39,7 @@ from govnet.survey.jobs import (
 from govnet.survey.jobs_admin import (
     cancel_jobs,
     clear_cancelled,
+    get_cancelled_snapshot,
     get_run_jobs,
     mark_cancelled,
 )
@@ -82,19 +82,13 @@ def cancel_campaign(project: Project, campaign: str | None = None) -> Cancelled:
             mark_cancelled(app, run["id"], get_os_user())  # before: no job starts unmarked
             waiting = dict(get_run_jobs(app, run["id"], "todo"))
             done = set(cancel_jobs(app, waiting))
-            for job_id in sorted(done):
-                host = inventory.get(waiting[job_id])
-                snapshot = HostSnapshot(
-                    waiting[job_id],
-                    HostStatus.FAILED.value,
-                    host.platform if host else None,
-                    host.unit if host else None,
-                    ErrorCategory.CANCELLED.value,
-                    f"已取消 (cancelled) by {get_os_user()}: `govnet campaign cancel`",
-                    0.0,
-                )
-                # a retried host keeps its earlier failure as its record
-                store.add_snapshot_once(run["id"], snapshot)
+            for job_id in sorted(done):  # the last worker may be writing them too
+                name = waiting[job_id]
+                snapshot = get_cancelled_snapshot(name, inventory.get(name))
+                try:  # a retried host keeps its earlier failure as its record
+                    store.add_snapshot_once(run["id"], snapshot)
+                except SnapshotClosedError:
+                    break  # that worker ended the run, these hosts recorded
             in_flight = len(get_run_jobs(app, run["id"], "doing"))
             status = "running"
             if not in_flight:

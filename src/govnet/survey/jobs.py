@@ -53,6 +53,8 @@ from govnet.survey.collect import (
 )
 from govnet.survey.jobs_admin import (
     ensure_admin_schema,
+    get_cancelled_hosts,
+    get_cancelled_snapshot,
     get_idle_runs,
     get_worker_name,
     has_open_jobs,
@@ -197,7 +199,7 @@ async def survey_host(context: JobContext, run_id: int, hostname: str, retry: bo
     if outcome == "written":
         await record_write(context.app, run_id, hostname, context.job)
     if not await has_open_jobs(context.app, run_id, but=context.job.id):
-        await loop.run_in_executor(ctx.executor, _finish, ctx, run_id, cancelled)
+        await _finish(context.app, ctx, run_id)
     return outcome
 
 
@@ -213,17 +215,7 @@ def _survey_one(
     if cancelled:
         if written_as is not None:
             return _count(ctx, "skipped")  # its earlier failure stays its record
-        collected = Collected()
-        collected.error = ErrorCategory.CANCELLED
-        collected.message = "已取消 (cancelled): the campaign was cancelled before it began"
-        snapshot = to_snapshot(
-            hostname,
-            host.platform if host else None,
-            host.unit if host else None,
-            collected,
-            ctx.collectors,
-            0.0,
-        )
+        snapshot = get_cancelled_snapshot(hostname, host, "the campaign was cancelled first")
     elif host is None:
         collected = Collected()
         collected.error = ErrorCategory.UNSUPPORTED_PLATFORM
@@ -283,11 +275,21 @@ def _count(ctx: WorkerContext, outcome: str) -> str:
     return outcome
 
 
-def _finish(ctx: WorkerContext, run_id: int, cancelled: bool) -> None:
+async def _finish(app: procrastinate.App, ctx: WorkerContext, run_id: int) -> None:
     """No job of the run waits or is in flight: the run is complete, or incomplete when it
-    was cancelled (once, whoever is last; another worker may have closed it before)."""
-    with contextlib.suppress(SnapshotClosedError):
-        ctx.store.finish_survey_run(run_id, "incomplete" if cancelled else "complete")
+    was cancelled, its cancelled hosts recorded (once, whoever is last; another worker, or
+    `campaign cancel`, may have done it a moment before)."""
+    cancelled = await is_cancelled(app, run_id)  # maybe while the last host was surveyed
+    hosts = await get_cancelled_hosts(app, run_id) if cancelled else []
+
+    def close() -> None:
+        with contextlib.suppress(SnapshotClosedError):
+            for name in hosts:
+                snapshot = get_cancelled_snapshot(name, ctx.hosts.get(name))
+                ctx.store.add_snapshot_once(run_id, snapshot)
+            ctx.store.finish_survey_run(run_id, "incomplete" if cancelled else "complete")
+
+    await asyncio.get_running_loop().run_in_executor(ctx.executor, close)
 
 
 async def finish_idle_runs(app: procrastinate.App, ctx: WorkerContext) -> list[int]:
@@ -296,7 +298,7 @@ async def finish_idle_runs(app: procrastinate.App, ctx: WorkerContext) -> list[i
     running = [r["id"] for r in ctx.store.get_survey_runs() if r["status"] == "running"]
     idle = await get_idle_runs(app, running)
     for run_id in idle:
-        _finish(ctx, run_id, await is_cancelled(app, run_id))
+        await _finish(app, ctx, run_id)
     return idle
 
 

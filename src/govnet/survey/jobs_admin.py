@@ -24,6 +24,9 @@ from typing import Any
 import procrastinate
 from procrastinate.jobs import Job
 
+from govnet.model.facts import HostSnapshot
+from govnet.model.inventory import ResolvedHost
+
 TASK_NAME = "govnet.survey_host"  # as survey/jobs.py names it (this module cannot import it)
 
 SCHEMA = """
@@ -160,6 +163,34 @@ async def get_idle_runs(app: procrastinate.App, run_ids: Iterable[int]) -> list[
         runs=runs,
     )
     return sorted(int(r["run"]) for r in rows)
+
+
+_CANCELLED_HOSTS = (  # hosts whose last job was cancelled
+    "SELECT hostname FROM (SELECT DISTINCT ON (args->>'hostname') args->>'hostname' AS hostname,"
+    " status FROM procrastinate_jobs WHERE task_name = %(task)s"
+    " AND (args->>'run_id')::bigint = %(run)s ORDER BY args->>'hostname', id DESC) last"
+    " WHERE status = 'cancelled'"
+)
+
+
+async def get_cancelled_hosts(app: procrastinate.App, run_id: int) -> list[str]:
+    rows = await app.connector.execute_query_all_async(_CANCELLED_HOSTS, task=TASK_NAME, run=run_id)
+    return sorted(str(r["hostname"]) for r in rows)
+
+
+def get_cancelled_snapshot(
+    hostname: str, host: ResolvedHost | None, why: str = "`govnet campaign cancel`"
+) -> HostSnapshot:
+    """A cancelled host's record: failed, cause ``cancelled`` (never silently missing)."""
+    return HostSnapshot(
+        hostname,
+        "failed",
+        host.platform if host else None,
+        host.unit if host else None,
+        "cancelled",
+        f"已取消 (cancelled): {why}",
+        0.0,
+    )
 
 
 # --- from any machine (synchronous) -----------------------------------------------------
