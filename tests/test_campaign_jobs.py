@@ -270,7 +270,8 @@ def test_a_zones_campaign_counts_a_failed_host_by_its_cause(lab: Lab, pg_url: st
         assert queued["status"] == "running" and queued["zones"][0]["waiting"] == len(zone_b)
         assert (queued["rate"], queued["left_s"]) == (0.0, None)  # nothing written yet
         table = run_govnet(lab.root, env, "campaign", "status", "--wide")
-        assert "0.0 hosts/s over the last minute\n" in table.stdout  # no time left guessed
+        assert "0.0 hosts/s over the last minute, time left unknown" in table.stdout
+        assert "no live worker for zone b" in table.stdout  # none started yet
         finished(worker(lab, env, "b", more=("--connect-timeout", "2")))  # survey's timeouts
     finally:
         hosts_file.write_text(saved, encoding="utf-8")
