@@ -28,6 +28,9 @@ from govnet.model.facts import HostSnapshot
 from govnet.model.inventory import ResolvedHost
 
 TASK_NAME = "govnet.survey_host"  # as survey/jobs.py names it (this module cannot import it)
+# a worker of the campaign's zones that wrote none of its hosts is listed while it is alive
+# or silent for less than this: workers killed months ago are not listed forever
+RECENT_S = 3600.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS govnet_queue_workers (
@@ -266,7 +269,8 @@ FROM govnet_queue_workers w LEFT JOIN procrastinate_workers p ON p.id = w.worker
 WHERE w.worker_id IN (SELECT worker_id FROM govnet_queue_writes WHERE run_id = %(run)s)
    OR w.worker_id IN (SELECT worker_id FROM procrastinate_jobs WHERE task_name = %(task)s
                       AND (args->>'run_id')::bigint = %(run)s AND status = 'doing')
-   OR (w.stopped_at IS NULL AND w.zones && %(zones)s)
+   OR (w.stopped_at IS NULL AND w.zones && %(zones)s
+       AND w.last_heartbeat > now() - make_interval(secs => %(recent)s))
 ORDER BY w.worker_id
 """
 
@@ -275,9 +279,12 @@ def get_worker_status(
     app: procrastinate.App, run_id: int, zones: list[str], pace: Callable[[list[Any]], float]
 ) -> list[WorkerStatus]:
     """The workers of a campaign: those that wrote its hosts or hold its jobs, and every
-    running worker of its zones (idle or silent); ``pace`` is the rate of a list of times."""
+    worker of its zones not stopped (idle, or silent for less than an hour); ``pace`` is
+    the rate of a list of times."""
     connector = app.connector.get_sync_connector()
-    rows = connector.execute_query_all(_WORKERS, run=run_id, task=TASK_NAME, zones=zones)
+    rows = connector.execute_query_all(
+        _WORKERS, run=run_id, task=TASK_NAME, zones=zones, recent=RECENT_S
+    )
     writes = connector.execute_query_all(
         "SELECT worker_id, written_at FROM govnet_queue_writes WHERE run_id = %(run)s",
         run=run_id,
