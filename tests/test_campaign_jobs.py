@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -250,6 +251,12 @@ def test_a_killed_workers_job_is_retried_by_another_and_no_host_is_written_twice
     status = run_govnet_json(lab.root, env, "campaign", "status", "--campaign", "kill")
     assert status["status"] == "complete"
     assert sum(z["done"] for z in status["zones"]) == ROUTERS
+    # per worker: the killed one silent (by its host:pid), the two others stopped cleanly
+    states = {w["name"]: w["state"] for w in status["workers"]}
+    assert states.pop(f"{socket.gethostname()}:{doomed.pid}") == "silent"
+    assert sorted(states) == sorted(f"{socket.gethostname()}:{p.pid}" for p in others)
+    assert set(states.values()) == {"stopped"}
+    assert sum(w["written"] for w in status["workers"]) == ROUTERS
     assert classified(lab.root, env) == lab.reference
 
 
