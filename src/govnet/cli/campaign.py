@@ -223,8 +223,7 @@ CampaignOpt = Annotated[
 def campaign_cancel(
     ctx: typer.Context, campaign: CampaignOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """Cancel the waiting jobs (recorded as cancelled); jobs in flight finish, then the
-    run ends incomplete."""
+    """Cancel the waiting jobs (hosts recorded cancelled); those in flight finish first."""
     done = _admin().cancel_campaign(get_options(ctx).get_project(), campaign)
     if as_json:
         print_json(
@@ -260,8 +259,7 @@ def campaign_retry_failed(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Queue the failed hosts again into the same run (each new record replaces the failed
-    one); refused while jobs of the campaign wait or are in flight."""
+    """Queue the failed hosts again into the same run (refused while jobs are open)."""
     done = _admin().retry_failed(get_options(ctx).get_project(), campaign, cause)
     if as_json:
         print_json(
