@@ -11,6 +11,8 @@ commands say how to install it.
 
 from __future__ import annotations
 
+import inspect
+import re
 import sys
 from importlib.metadata import entry_points
 
@@ -69,6 +71,51 @@ def get_command_names(app: typer.Typer) -> set[str]:
     return names
 
 
+_LIST_ITEM = re.compile(r"^(\s+|[-*•]\s|\d+[.)]\s)")
+
+
+def reflow(text: str) -> str:
+    r"""A docstring's paragraphs as single lines, so the terminal wraps them (typer's rich help
+    keeps the source's line breaks); list items and indented lines keep theirs.
+
+    >>> text = "Push one.\n\n  A dry run shows drift\n  and the diff:\n  - the lines\n  - checks"
+    >>> print(reflow(text))
+    Push one.
+    <BLANKLINE>
+    A dry run shows drift and the diff:
+    - the lines
+    - checks
+    """
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        if paragraph.startswith("\b"):
+            paragraphs.append(paragraph)
+            continue
+        lines: list[str] = []
+        for line in paragraph.split("\n"):
+            if lines and not _LIST_ITEM.match(line):
+                lines[-1] = f"{lines[-1]} {line.strip()}"
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def reflow_help(app: typer.Typer) -> None:
+    """Every command's and group's help text reflowed (see ``reflow``), plugins' included."""
+    for command in app.registered_commands:
+        if command.help:
+            command.help = reflow(command.help)
+        elif command.callback is not None and command.callback.__doc__:
+            command.callback.__doc__ = reflow(command.callback.__doc__)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            info = group.typer_instance.info
+            if isinstance(info.help, str):
+                info.help = reflow(info.help)
+            reflow_help(group.typer_instance)
+
+
 def _lab_not_installed() -> None:
     fail(LAB_EXTRA)
 
@@ -88,6 +135,7 @@ def add_lab_placeholders(app: typer.Typer) -> None:
 
 load_plugins(app)
 add_lab_placeholders(app)
+reflow_help(app)
 
 
 def main() -> None:

@@ -59,8 +59,10 @@ def plan(
     wide: WideOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Cutover plans per department: plan.md/html/docx, the carriers' work orders, configs,
-    rollback, checks.yaml."""
+    """Cutover plans per department: documents, work orders, configs, rollback, checks.
+
+    Each plan is written as plan.md/html/docx, the carriers' work orders, the vendor configs
+    with their rollback, and checks.yaml."""
     from govnet.app.plan import cancel_plan, make_plans
 
     if cancel is not None:
@@ -173,14 +175,15 @@ def push(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Push one host's share of a plan: a dry run (drift, pre-checks, the lines, the diff)
-    unless --commit; then lease and journal, backup, apply, post-checks, automatic rollback
-    on failure, Ctrl-C or SIGTERM. `push --all` (or PLAN... --all-hosts) pushes every host
-    of the plans in order and stops at the first failure, with a report under reports/;
-    before each host push whose steps need an operator's request it holds, shows the
-    request and waits for y/n (see --requests-done).
-    `push status` lists unfinished pushes; `push recover --host H --commit` restores the
-    backup of H's."""
+    """Push one host's share of a plan, or every plan in order (--all); a dry run unless --commit.
+
+    A dry run shows drift, pre-checks, the lines and the diff. With --commit: lease and
+    journal, backup, apply, post-checks, automatic rollback on failure, Ctrl-C or SIGTERM.
+    `push --all` (or PLAN... --all-hosts) pushes every host of the plans in order and stops
+    at the first failure, with a report under reports/; before each host push whose steps
+    need an operator's request it holds, shows the request and waits for y/n (see
+    --requests-done). `push status` lists unfinished pushes; `push recover --host H
+    --commit` restores the backup of H's."""
     project = get_options(ctx).get_project()
     refs = plan_refs or []
     on_step = None if as_json else lambda text: err.print(f"  {text}", markup=False)
