@@ -4,7 +4,7 @@ the store's PostgreSQL, surveyed by workers on collector machines, per security 
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,7 @@ from govnet.cli.common import (
     JsonOpt,
     WideOpt,
     app,
+    err,
     fail,
     get_credentials,
     get_options,
@@ -23,6 +24,10 @@ from govnet.cli.common import (
     print_json,
 )
 from govnet.cli.tables import Col, print_table
+
+if TYPE_CHECKING:
+    from govnet.app.project import Project
+    from govnet.survey.collect import Budget, Credentials
 
 campaign_app = typer.Typer(
     help="Survey campaigns on a job queue (PostgreSQL): one job per host, a queue per zone.",
@@ -175,6 +180,17 @@ def worker(
     connect_timeout: ConnectTimeoutOpt = 10.0,
     command_timeout: CommandTimeoutOpt = 30.0,
     host_timeout: HostTimeoutOpt = 300.0,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=1,
+            max=256,
+            help="Worker processes, each with its own --concurrency threads, sessions and"
+            " store connections (default: one per core; 1: this process only). One that"
+            " dies is restarted.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     schedule: Annotated[
         bool,
@@ -193,6 +209,11 @@ def worker(
     project = get_options(ctx).get_project()
     budget = Budget(connect_timeout, command_timeout, host_timeout)
     credentials = get_credentials(project)
+    count = _worker_processes(processes)
+    if count > 1:
+        _work_in_processes(project, credentials, zone, count, concurrency, lease,
+                           exit_when_idle, budget, schedule, as_json)  # fmt: skip
+        return
     done = campaigns.work(
         project, credentials, zone, concurrency, lease, exit_when_idle, budget, schedule
     )
@@ -276,5 +297,46 @@ def campaign_retry_failed(
     out.print(
         f"campaign {done.campaign} (run {done.run_id}): {sum(done.jobs.values())} failed hosts"
         f" queued again ({zones}; were {causes}); start `govnet worker --zone Z`",
+        markup=False,
+    )
+
+
+def _worker_processes(requested: int | None) -> int:
+    from govnet.app.fleet import get_worker_processes
+
+    return get_worker_processes(requested)
+
+
+def _work_in_processes(
+    project: Project,
+    credentials: Credentials,
+    zones: list[str],
+    count: int,
+    concurrency: int,
+    lease: float,
+    until_idle: bool,
+    budget: Budget,
+    schedule: bool,
+    as_json: bool,
+) -> None:
+    """`govnet worker --processes N`: each start, death and restart told on stderr."""
+    _campaigns()  # the jobs extra, or how to install it
+    from govnet.app.fleet import work_in_processes
+
+    def tell(event: str) -> None:
+        err.print(event, markup=False)
+
+    fleet = work_in_processes(
+        project, credentials, zones, count, concurrency, lease, until_idle, budget, schedule, tell
+    )
+    if as_json:
+        print_json(
+            {**fleet.done, "processes": count, "died": fleet.died, "restarted": fleet.restarted}
+        )
+        return
+    restarted = f", {fleet.restarted} restarted after dying" if fleet.restarted else ""
+    out.print(
+        f"{count} worker processes stopped: {fleet.done['written']} hosts written,"
+        f" {fleet.done['skipped']} found written already{restarted}",
         markup=False,
     )

@@ -62,6 +62,7 @@ from govnet.survey.jobs_admin import (
     record_worker,
     record_write,
 )
+from govnet.survey.jobs_signals import StopOnSignals, on_taken_back
 from govnet.survey.run import to_snapshot
 
 TASK_NAME = "govnet.survey_host"
@@ -351,26 +352,38 @@ def run_worker(
     record_worker(app, name, zones, lease)
 
     async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(on_taken_back)
         async with app.open_async():
             watcher = asyncio.create_task(watch_stalled())
+            stopping = StopOnSignals()
             try:
-                while True:
-                    await app.run_worker_async(
-                        queues=queues,
-                        name=name,
-                        concurrency=concurrency,
-                        wait=not until_idle,
-                        additional_context={CONTEXT_KEY: ctx},
-                        update_heartbeat_interval=max(0.5, lease / 6),
-                        stalled_worker_timeout=lease,
-                        listen_notify=not until_idle,
-                        fetch_job_polling_interval=1.0,
+                while not stopping.requested:
+                    stopping.task = asyncio.create_task(
+                        app.run_worker_async(
+                            queues=queues,
+                            name=name,
+                            concurrency=concurrency,
+                            wait=not until_idle,
+                            additional_context={CONTEXT_KEY: ctx},
+                            update_heartbeat_interval=max(0.5, lease / 6),
+                            stalled_worker_timeout=lease,
+                            listen_notify=not until_idle,
+                            fetch_job_polling_interval=1.0,
+                            install_signal_handlers=not stopping.installed,
+                        )
                     )
-                    if not until_idle or not await _has_open_jobs(app, zone_queues):
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await stopping.task
+                    if (
+                        stopping.requested
+                        or not until_idle
+                        or not await _has_open_jobs(app, zone_queues)
+                    ):
                         await finish_idle_runs(app, ctx)
                         return
                     await asyncio.sleep(1.0)  # jobs in flight elsewhere may come back
             finally:
+                stopping.uninstall()
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher

@@ -145,15 +145,15 @@ def collect_in_processes(
                 cpu_s.append(item.cpu_s)
 
     try:
-        _start(workers)
+        start_processes(workers)
         for _, writer in pipes:
             writer.close()  # the processes hold theirs: a pipe ends when its process does
         while readers:
             if stop.is_set():
-                _halt(workers, halted)
+                halt_processes(workers, halted)
             read(POLL_SECONDS)
     except KeyboardInterrupt:  # a second Ctrl-C: keep what has arrived, end the processes
-        _halt(workers, halted)
+        halt_processes(workers, halted)
         deadline = time.monotonic() + STOP_SECONDS
         while readers and time.monotonic() < deadline:
             with contextlib.suppress(KeyboardInterrupt):
@@ -161,7 +161,7 @@ def collect_in_processes(
         raise
     finally:
         if readers:
-            _halt(workers, halted)
+            halt_processes(workers, halted)
         for worker in (w for w in workers if w.pid is not None):  # started
             worker.join(STOP_SECONDS)
             if worker.is_alive():
@@ -179,7 +179,7 @@ def collect_in_processes(
     return sum(cpu_s)
 
 
-def _start(workers: list[Any]) -> None:
+def start_processes(workers: list[Any]) -> None:
     """Start the processes with Ctrl-C ignored, as their children inherit it across exec:
     one pressed while they still import would end them with a traceback. Each takes Ctrl-C
     again once its survey starts (:func:`govnet.survey.run.stopping_on_signals`)."""
@@ -193,7 +193,7 @@ def _start(workers: list[Any]) -> None:
             signal.signal(signal.SIGINT, previous)
 
 
-def _halt(workers: list[Any], halted: set[int]) -> None:
+def halt_processes(workers: list[Any], halted: set[int]) -> None:
     """Pass the stop on as a SIGTERM (a process takes it as a first Ctrl-C). A signal, not a
     shared event: a multiprocessing Event's set() waits for every waiter to wake, forever if
     one has exited while waiting."""
