@@ -113,9 +113,9 @@ def worker(
     lab: Lab, env: dict[str, str], *zones: str, lease: str = "30", more: tuple[str, ...] = ()
 ) -> Any:
     args = [*(a for z in zones for a in ("--zone", z)), *more]
-    return start_govnet(
+    return start_govnet(  # one process each: SIGKILL must take the job holder itself
         lab.root, env, "worker", *args, "--concurrency", "2", "--lease", lease,
-        "--exit-when-idle", "--json",
+        "--processes", "1", "--exit-when-idle", "--json",
     )  # fmt: skip
 
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from govnet.app.project import Project
 from govnet.survey.collect import Budget, Credentials
-from govnet.survey.jobs import LEASE_S, QueueError
+from govnet.survey.jobs import LEASE_S, QueueError, require_postgres
 from govnet.survey.processes import (
     POLL_SECONDS,
     PRELOAD,
@@ -65,7 +65,7 @@ def get_worker_processes(requested: int | None, cores: int | None = None) -> int
 
 
 @dataclass(frozen=True)
-class _Ended:
+class Ended:
     """A worker process's last message: what it wrote, or what ended it."""
 
     slot: int
@@ -83,7 +83,7 @@ class _Slot:
     started: float = 0.0
     starts: int = 0
     quick_deaths: int = 0  # in a row, each within QUICK_FAILURE_S of its start
-    ended: _Ended | None = None
+    ended: Ended | None = None
 
 
 @dataclass
@@ -115,18 +115,24 @@ def work_in_processes(
     (once across workers: procrastinate's periodic key)."""
     if not zones:
         raise QueueError("give the zones this worker surveys: --zone Z (repeatable)")
+    with project.store() as store:  # a SQLite project: said once, before any process starts
+        require_postgres(store)
+    args = (project, credentials, zones, concurrency, lease, until_idle, budget or Budget(),
+            schedule)  # fmt: skip
+    return supervise(_serve, args, processes, on_event)
+
+
+def supervise(
+    target: Callable[..., None],
+    args: tuple[Any, ...],
+    processes: int,
+    on_event: Callable[[str], None] = lambda _: None,
+) -> FleetDone:
+    """``target(pipe, slot, *args)`` in ``processes`` processes from the fork server, until
+    each has ended on its own or, after SIGTERM or Ctrl-C here, on the SIGTERM passed on to it.
+    ``target`` sends an :class:`Ended` up its pipe as it ends (:func:`_serve` shows how)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(FLEET_PRELOAD)
-    args = (
-        project,
-        credentials,
-        zones,
-        concurrency,
-        lease,
-        until_idle,
-        budget or Budget(),
-        schedule,
-    )
     slots = [_Slot(i) for i in range(processes)]
     result = FleetDone()
     stop = threading.Event()
@@ -135,7 +141,7 @@ def work_in_processes(
     def start(slot: _Slot) -> None:
         reader, writer = context.Pipe(duplex=False)
         slot.process = context.Process(
-            target=_serve,
+            target=target,
             args=(writer, slot.index, *args),
             name=f"govnet-worker-{slot.index + 1}",
             daemon=False,  # it stops on its own when this process is gone (see _serve)
@@ -182,7 +188,7 @@ def work_in_processes(
             except (EOFError, OSError):  # its end closed: ended, or killed
                 ended(slot)
                 continue
-            if isinstance(message, _Ended):
+            if isinstance(message, Ended):
                 slot.ended = message
 
     with stopping_on_signals(stop):
@@ -206,7 +212,7 @@ def work_in_processes(
             for slot in slots:
                 if slot.reader is not None:
                     slot.reader.close()
-    if result.failed and len(result.failed) >= processes and not result.done:
+    if result.failed and len(result.failed) >= processes:
         raise QueueError(f"every worker process failed at its start: {result.failed[0]}")
     return result
 
@@ -245,7 +251,7 @@ def _serve(
     from govnet.survey.collect import get_error_message
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _stop_when_parent_ends()
+    stop_when_parent_ends()
     done: Counter[str] = Counter()
     error: str | None = None
     try:
@@ -253,13 +259,13 @@ def _serve(
     except Exception as exc:
         error = get_error_message(exc)
     with contextlib.suppress(OSError):
-        pipe.send(_Ended(slot, done, error))
+        pipe.send(Ended(slot, done, error))
     pipe.close()
     if error is not None:
         raise SystemExit(1)
 
 
-def _stop_when_parent_ends() -> None:
+def stop_when_parent_ends() -> None:
     """A SIGTERM to this process once its parent is gone (the parent's end of the fork
     server's data pipe closes when it dies, however it dies)."""
     parent = multiprocessing.parent_process()
