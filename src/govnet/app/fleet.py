@@ -218,7 +218,9 @@ def supervise(
 
 
 def _describe_exit(code: int | None) -> str:
-    """>>> _describe_exit(-9), _describe_exit(1)
+    """How a process ended, for the operator.
+
+    >>> _describe_exit(-9), _describe_exit(1)
     ('killed by SIGKILL', 'exit code 1')
     """
     if code is not None and code < 0:
