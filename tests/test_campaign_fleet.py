@@ -147,3 +147,16 @@ def test_a_job_taken_back_from_a_live_worker_is_one_line_not_a_traceback(
         loop.close()
     assert "taken back by another worker" in caplog.text
     assert [type(c["exception"]) for c in seen] == [ValueError]
+
+
+def test_a_sqlite_project_is_refused_before_any_worker_process_starts(
+    example_project: Path,
+) -> None:
+    from govnet_cli import run_govnet
+
+    env = dict(os.environ, GOVNET_DB_URL=f"sqlite:///{example_project}/store.db")
+    env.update(GOVNET_USERNAME="u", GOVNET_PASSWORD="p")
+    done = run_govnet(example_project, env, "worker", "--zone", "a", "--processes", "2")
+    assert done.returncode == 1
+    assert "PostgreSQL" in done.stderr and "govnet survey" in done.stderr
+    assert "started (pid" not in done.stderr and "Traceback" not in done.stderr
