@@ -148,7 +148,8 @@ def query(url: str, sql: str) -> list[Any]:
 
 def start_worker(root: Path, env: dict[str, str], log: Path) -> subprocess.Popen[str]:
     """A worker with --schedule, its output in a file (it runs until stopped)."""
-    args = ["worker", "--zone", "default", "--schedule", "--concurrency", "2", "--json"]
+    args = ["worker", "--zone", "default", "--schedule", "--concurrency", "2", "--processes", "1"]
+    args.append("--json")  # one process each: two deferrers, two procrastinate workers
     with log.open("w") as err:
         return subprocess.Popen(
             [sys.executable, "-c", "from govnet.cli import main; main()", *args],

@@ -51,7 +51,7 @@ from govnet.survey.processes import (
 from govnet.survey.run import stopping_on_signals
 
 QUICK_FAILURE_S = 10.0  # a process failing this soon after its start is not restarted
-KILL_AFTER_S = 320.0  # after a stop: the jobs in flight (a host takes at most 300 s; systemd waits 330)
+KILL_AFTER_S = 320.0  # after a stop, for the hosts in flight (300 s at most; systemd: 330)
 FLEET_PRELOAD = [*PRELOAD, "govnet.app.campaign", "procrastinate", "psycopg"]
 
 

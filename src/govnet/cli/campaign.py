@@ -336,7 +336,7 @@ def _work_in_processes(
         return
     restarted = f", {fleet.restarted} restarted after dying" if fleet.restarted else ""
     out.print(
-        f"{count} worker processes stopped: {fleet.done['written']} hosts written,"
-        f" {fleet.done['skipped']} found written already{restarted}",
+        f"worker stopped: {fleet.done['written']} hosts written, {fleet.done['skipped']} found"
+        f" written already ({count} processes{restarted})",
         markup=False,
     )
