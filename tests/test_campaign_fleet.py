@@ -6,6 +6,7 @@ in tests/test_campaign_scale.py (slow).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -162,3 +163,50 @@ def test_a_sqlite_project_is_refused_before_any_worker_process_starts(
     assert done.returncode == 1
     assert "PostgreSQL" in done.stderr and "govnet survey" in done.stderr
     assert "started (pid" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow  # ~15 s: PostgreSQL, a campaign, a worker stopped mid-campaign
+@pytest.mark.postgres
+def test_sigterm_stops_an_exit_when_idle_worker_after_its_job_with_jobs_left(
+    example_project: Path, pg_url: str
+) -> None:
+    """Before: procrastinate's stop ended one round and the --exit-when-idle loop, seeing jobs
+    left, started another, so a SIGTERM did not stop the worker. Routers that accept and never
+    answer keep each job in flight for the connect timeout."""
+    import socket
+
+    import yaml
+
+    from govnet_cli import run_govnet_json, start_govnet
+    from test_campaign_jobs import query
+
+    silent = socket.create_server(("127.0.0.1", 0), backlog=64)
+    port = silent.getsockname()[1]
+    hosts_file = example_project / "inventory" / "hosts.yaml"
+    hosts = yaml.safe_load(hosts_file.read_text(encoding="utf-8"))
+    for host in hosts.values():
+        host.update(hostname="127.0.0.1", port=port)
+    hosts_file.write_text(yaml.safe_dump(hosts, allow_unicode=True), encoding="utf-8")
+    env = dict(os.environ, GOVNET_DB_URL=pg_url, GOVNET_USERNAME="u", GOVNET_PASSWORD="p")
+    worker = None
+    try:
+        run_govnet_json(example_project, env, "campaign", "start", "--campaign", "stop")
+        worker = start_govnet(
+            example_project, env, "worker", "--zone", "default", "--processes", "1",
+            "--concurrency", "1", "--connect-timeout", "4", "--exit-when-idle", "--json",
+        )  # fmt: skip
+        doing = "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'"
+        wait_for(lambda: query(pg_url, doing)[0][0] == 1)
+        worker.send_signal(signal.SIGTERM)
+        stdout, stderr = worker.communicate(timeout=60)
+    finally:
+        silent.close()
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+    assert worker.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert query(pg_url, doing)[0][0] == 0  # its job in flight ended
+    left = query(pg_url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
+    assert left[0][0] >= len(hosts) - 3  # the rest left for other workers
+    assert json.loads(stdout)["written"] >= 1
