@@ -96,8 +96,9 @@ def test_cancel_records_every_waiting_host_and_a_killed_worker_reads_silent(
 
     # a worker of the zone finds nothing to do in the cancelled campaign; killed, it is silent
     worker = start_govnet(
-        root, env, "worker", "--zone", "default", "--lease", "2", "--concurrency", "2"
-    )
+        root, env, "worker", "--zone", "default", "--lease", "2", "--concurrency", "2",
+        "--processes", "1",  # its name is host:pid of this process
+    )  # fmt: skip
     name = f"{socket.gethostname()}:{worker.pid}"
     try:
         live = wait_for(
@@ -212,7 +213,7 @@ def faulty_lab(tmp_path: Path) -> Iterator[FaultyLab]:
 
 def work(lab: FaultyLab, env: dict[str, str], *more: str) -> subprocess.Popen[str]:
     return start_govnet(
-        lab.root, env, "worker", "--zone", "default", "--concurrency", "1",
+        lab.root, env, "worker", "--zone", "default", "--concurrency", "1", "--processes", "1",
         "--command-timeout", "3", "--connect-timeout", "3", "--exit-when-idle", "--json", *more,
     )  # fmt: skip
 
