@@ -22,11 +22,12 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from multiprocessing import connection
+from multiprocessing import connection, forkserver
 from typing import TYPE_CHECKING, Any
 
 from govnet.model.facts import HostSnapshot
@@ -71,6 +72,16 @@ def get_process_count(requested: int | None, hosts: int, cores: int | None = Non
     return max(1, min(requested, hosts))
 
 
+def get_fork_server() -> Any:
+    """The multiprocessing context whose fork server starts the processes, that server
+    started now if it is not running: it imports :data:`PRELOAD` (about half a second) while
+    the caller goes on, e.g. records the inventory, instead of while the caller waits."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+    return context
+
+
 def split_hosts(names: list[str], count: int) -> list[list[str]]:
     """``count`` shares dealt like cards: an inventory in site order gives each process a
     like mix of sites and platforms.
@@ -106,8 +117,7 @@ def collect_in_processes(
     ``stop`` (the first Ctrl-C or SIGTERM) is passed on: every process skips the hosts it has
     not started. A process that dies or fails leaves its unfinished hosts recorded failed,
     with the reason, so ``--retry-failed`` completes the campaign."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context = get_fork_server()
     shares = split_hosts(names, count)
     pipes = [context.Pipe(duplex=False) for _ in shares]  # (read, write) each
     workers = [
@@ -186,11 +196,34 @@ def start_processes(workers: list[Any]) -> None:
     on_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if on_main else None
     try:
-        for worker in workers:
-            worker.start()
+        with _main_not_rerun():
+            for worker in workers:
+                worker.start()
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Start processes that do not run this program's main script again.
+
+    multiprocessing makes each new process import the parent's ``__main__`` by its file (so
+    that functions defined there can be unpickled); here that is the ``govnet`` script,
+    whose CLI import costs each process ~0.6 s of CPU for nothing: the target and its
+    arguments all live in govnet's own modules. It takes the path from ``__main__.__file__``
+    as each process starts (``spawn.get_preparation_data``), so the attribute is hidden for
+    that moment."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def halt_processes(workers: list[Any], halted: set[int]) -> None:

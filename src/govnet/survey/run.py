@@ -20,13 +20,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govnet.model.facts import HostSnapshot
 from govnet.model.inventory import Inventory
 from govnet.model.problems import UsageError
 from govnet.platforms import Platforms
-from govnet.store import Store
 from govnet.survey.collect import (
     Budget,
     Collected,
@@ -47,7 +46,11 @@ from govnet.survey.offline import (
     read_saved_hosts,
     with_prompt_hostname,
 )
-from govnet.survey.processes import collect_in_processes, get_process_count
+from govnet.survey.processes import collect_in_processes, get_fork_server, get_process_count
+
+if TYPE_CHECKING:  # not imported at run time: worker processes never touch the store, and
+    # SQLAlchemy with Alembic is a third of their fork server's start (a second of CPU)
+    from govnet.store import Store
 
 BATCH_SIZE = 50  # hosts per store transaction
 BATCH_SECONDS = 1.0  # or sooner, so progress reaches the store while a slow run goes on
@@ -511,6 +514,9 @@ def run_survey(
     every finished host kept."""
     store.mark_abandoned_runs()
     campaign, names = plan_hosts(store, (h.name for h in inventory.hosts), options)
+    processes = get_process_count(options.processes, len(names))
+    if processes > 1:
+        get_fork_server()  # its imports overlap the writes below
     # The snapshot records the inventory it surveyed: later steps read only the store.
     store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
     shard = "{}/{}".format(*options.shard) if options.shard else None
@@ -521,7 +527,6 @@ def run_survey(
     stop = threading.Event()
     started = time.monotonic()
     status = "complete"
-    processes = get_process_count(options.processes, len(names))
     processes_cpu_s = 0.0
     try:
         with stopping_on_signals(stop):
