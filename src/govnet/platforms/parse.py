@@ -60,7 +60,7 @@ from govnet.platforms.compile import (
     ParserPlan,
     Platform,
     RecordPlan,
-    get_template,
+    using_template,
 )
 from govnet.platforms.routes import fold_configured, settle_routes
 from govnet.platforms.specs import FACT_TYPES
@@ -234,11 +234,11 @@ class _Run:
         rows_seen = False
         skipped: list[str] = []
         for parser in parsers:
-            fsm = get_template(parser.template)
             try:
-                rows: list[list[Any]] = fsm.ParseText(text)
-                if len(fsm.skipped) > len(skipped):
-                    skipped = list(fsm.skipped)
+                with using_template(parser.template) as fsm:
+                    rows: list[list[Any]] = fsm.ParseText(text)
+                    if len(fsm.skipped) > len(skipped):
+                        skipped = list(fsm.skipped)
             except textfsm.TextFSMError as exc:
                 self.problem(output.command, "parse", f"{parser.label}: {exc}"[:500])
                 continue
