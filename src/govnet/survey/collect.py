@@ -16,7 +16,10 @@ Output stays bytes until the end, then is decoded: UTF-8 when it is valid UTF-8,
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import logging
+import os
 import re
 import socket
 import threading
@@ -202,26 +205,67 @@ def collect_host(
 
 class _Watchdog:
     """Closes a host's SSH session from outside when its whole-host budget runs out, so a
-    device that stalls or trickles cannot hold a worker, a thread or a socket."""
+    device that stalls or trickles cannot hold a worker, a thread or a socket.
+
+    One thread (:class:`_Deadlines`) watches every host's budget: a timer thread per host
+    cost a thread start per router, a few per cent of a survey's CPU."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.fired = False
-        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()  # held while it fires: cancel() waits for the close
+        self._conn: Any = None
 
     def watch(self, conn: Any) -> None:
-        def fire() -> None:
-            self.fired = True
-            close_quickly(conn)
-
-        self._timer = threading.Timer(self.seconds, fire)
-        self._timer.daemon = True
-        self._timer.start()
+        self._conn = conn
+        _DEADLINES.add(time.monotonic() + self.seconds, self._fire)
 
     def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer.join()
+        with self._lock:
+            self._conn = None  # its call stays queued until its time: without the session
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self.fired = True
+                close_quickly(self._conn)
+                self._conn = None
+
+
+class _Deadlines:
+    """Calls each function given at its time, from one daemon thread started when first
+    needed (again in a forked process, which does not inherit it). A cancelled watchdog
+    stays queued until its time, a few dozen bytes without its session: one per host
+    surveyed within a budget's span."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._count = itertools.count()
+        self._changed = threading.Condition()
+        self._pid: int | None = None
+
+    def add(self, when: float, call: Callable[[], None]) -> None:
+        with self._changed:
+            if self._pid != os.getpid():
+                self._heap.clear()
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="govnet-watchdog", daemon=True).start()
+            heapq.heappush(self._heap, (when, next(self._count), call))
+            if self._heap[0][2] is call:
+                self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    wait = self._heap[0][0] - time.monotonic() if self._heap else None
+                    self._changed.wait(wait)
+                _, _, call = heapq.heappop(self._heap)
+            with contextlib.suppress(Exception):
+                call()
+
+
+_DEADLINES = _Deadlines()
 
 
 class _Searcher(Protocol):
