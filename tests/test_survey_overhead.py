@@ -97,7 +97,7 @@ def test_survey_processes_do_not_run_the_main_script_again(tmp_path: Path) -> No
             if __name__ != "__main__":  # imported again in a new process
                 Path({str(marker)!r}).write_text(str(os.getpid()))
             if __name__ == "__main__":
-                from govnet.survey.processes import _start, get_fork_server
+                from govnet.survey.processes import get_fork_server, start_processes
                 process = get_fork_server().Process(target=os.getpid)
                 _start([process])
                 process.join(60)
