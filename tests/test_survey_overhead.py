@@ -99,7 +99,7 @@ def test_survey_processes_do_not_run_the_main_script_again(tmp_path: Path) -> No
             if __name__ == "__main__":
                 from govnet.survey.processes import get_fork_server, start_processes
                 process = get_fork_server().Process(target=os.getpid)
-                _start([process])
+                start_processes([process])
                 process.join(60)
                 print(process.exitcode)
             """
