@@ -194,6 +194,8 @@ async def survey_host(context: JobContext, run_id: int, hostname: str, retry: bo
     ctx: WorkerContext = (context.additional_context or {})[CONTEXT_KEY]
     loop = asyncio.get_running_loop()
     cancelled = await is_cancelled(context.app, run_id)
+    if not cancelled:
+        await record_write(context.app, run_id, hostname, context.job, before=True)
     outcome = await loop.run_in_executor(
         ctx.executor, _survey_one, ctx, run_id, hostname, retry, cancelled
     )

@@ -115,14 +115,24 @@ def record_worker(app: procrastinate.App, name: str, zones: list[str], lease: fl
         setattr(manager, attribute, method)
 
 
-async def record_write(app: procrastinate.App, run_id: int, hostname: str, job: Job) -> None:
-    """The worker that wrote the host (a retried host: its last writer)."""
+async def record_write(
+    app: procrastinate.App, run_id: int, hostname: str, job: Job, *, before: bool = False
+) -> None:
+    """The worker that wrote the host (a retried host: its last writer).
+
+    Called ``before`` the host is written too, keeping an earlier writer: the store's write
+    and this record are two transactions, and a worker killed between them has still
+    written the host, which its retry then finds and skips without recording anything."""
     if job.worker_id is None:
         return
+    keep = (
+        "DO NOTHING"
+        if before
+        else "DO UPDATE SET worker_id = EXCLUDED.worker_id, written_at = now()"
+    )
     await app.connector.execute_query_async(
         "INSERT INTO govnet_queue_writes (run_id, hostname, worker_id)"
-        " VALUES (%(run)s, %(host)s, %(worker)s) ON CONFLICT (run_id, hostname)"
-        " DO UPDATE SET worker_id = EXCLUDED.worker_id, written_at = now()",
+        f" VALUES (%(run)s, %(host)s, %(worker)s) ON CONFLICT (run_id, hostname) {keep}",
         run=run_id,
         host=hostname,
         worker=job.worker_id,
