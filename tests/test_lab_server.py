@@ -33,7 +33,7 @@ from netmiko import (
 
 from govnet.model.files import get_bundled_root
 from govnet.model.pids import is_running
-from govnet_lab.control import get_free_port_run, get_lab_paths
+from govnet_lab.control import LabError, get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.district import District, GroundTruth, load_district, save_district
 from govnet_lab.model import Device, Fault
 from govnet_lab.render import render
@@ -387,6 +387,30 @@ def test_slow_device_answers_each_command_late(lab: Lab) -> None:
         finally:
             conn.disconnect()
     assert timings[0] >= 2.0 > timings[1]
+
+
+def test_a_lab_wide_answer_delay_holds_every_routers_answers(tmp_path: Path) -> None:
+    """`lab up --answer-delay` (start_lab's answer_delay): each command's answer comes late,
+    as over WAN links; a running lab is not silently kept with another delay."""
+    root, first = tmp_path / "far", get_free_port_run(6)
+    start_lab(root, county="370702", devices=6, first_port=first, answer_delay=0.5)
+    try:
+        paths = get_lab_paths(root)
+        username, password = read_credentials(paths.credentials)
+        far = Lab(root, username, password, load_district(paths.district))
+        for device in [d for d in far.district.devices if not d.faults][:1]:
+            conn = far.connect(device)
+            try:
+                started = time.monotonic()
+                command = "display version" if device.platform != "cisco_ios" else "show version"
+                assert device.model in conn.send_command(command, read_timeout=20)
+                assert time.monotonic() - started >= 0.5, device.hostname
+            finally:
+                conn.disconnect()
+        with pytest.raises(LabError, match="answer delay"):
+            start_lab(root, answer_delay=0.0)
+    finally:
+        stop_lab(root)
 
 
 def test_drop_device_closes_the_connection_mid_output(lab: Lab) -> None:

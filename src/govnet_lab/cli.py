@@ -101,6 +101,14 @@ def lab_up(
             " hp_comware or cisco_ios (default: a mix, about half Huawei)."
         ),
     ] = None,
+    answer_delay: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Seconds every router waits before each answer, as over a WAN link"
+            " (default: none).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Start the simulated routers in the background, generated from the project's inventory."""
@@ -116,6 +124,7 @@ def lab_up(
         first_port=first_port,
         handoff=handoff,
         platform=platform,
+        answer_delay=answer_delay,
     )
     credentials = started.paths.credentials
     if as_json:

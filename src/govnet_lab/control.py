@@ -94,23 +94,26 @@ def start_lab(
     handoff: str | None = None,
     platform: str | None = None,
     authorized_keys: Mapping[str, Path] | None = None,
+    answer_delay: float | None = None,
 ) -> LabStarted:
     """(Re)generate the district from the project, start the server, wait for its ports.
 
     The district is rebuilt at every start, so the lab always matches the inventory and the
     options given now (a project folder without an inventory gets a synthesized one, every
     router served as ``platform`` if given). A running lab is left as it is; asking it for
-    another district is an error.
+    another district is an error. ``answer_delay``: seconds every router waits before each
+    answer, as over a WAN link (the server's ``--answer-delay``).
     """
     paths = get_lab_paths(project_root)
     pid = get_running_pid(paths)
     if pid is not None:
         if any(
-            v is not None for v in (county, seed, devices, faults, first_port, handoff, platform)
+            v is not None
+            for v in (county, seed, devices, faults, first_port, handoff, platform, answer_delay)
         ):
             raise LabError(
                 f"the lab is already running (pid {pid}); `govnet lab down` first to change"
-                " its county, seed, size, faults, hand-off or platform"
+                " its county, seed, size, faults, hand-off, platform or answer delay"
             )
         lab = _load_devices(paths.district)
         return LabStarted(pid, True, _count_platforms(lab), sorted(d.port for d in lab), paths)
@@ -152,6 +155,7 @@ def start_lab(
                 "--host-key",
                 str(paths.host_key),
                 *(f"--authorized-keys={u}={p}" for u, p in (authorized_keys or {}).items()),
+                *([f"--answer-delay={answer_delay}"] if answer_delay else []),
             ],
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -37,6 +37,10 @@ from govnet_lab.shell import Chunk, ChunkKind
 log = logging.getLogger("govnet_lab.server")
 
 SLOW_DELAY_S = 2.0
+# A lab-wide delay before every answer (0: none), as a province's collector sees county routers
+# over WAN links; issue 21's Must-show compares one collector with several workers with each
+# answer delayed 1 s, where the speed-up comes from sessions in flight, not CPU.
+ANSWER_DELAY_S = 0.0
 TRICKLE_S = 0.2  # seconds between the bytes of a TRICKLE device
 DROP_MIN_LINES = 30  # outputs at least this long are cut in half on a DROP device
 CONFIGURATION = re.compile(r"^(?: sysname|hostname) ", re.MULTILINE)  # ...and every config
@@ -106,6 +110,7 @@ class LabServer:
         *,
         host: str = "127.0.0.1",
         slow_delay: float = SLOW_DELAY_S,
+        answer_delay: float = ANSWER_DELAY_S,
         page_lines: int = PAGE_LINES,
         network: Network | None = None,
         authorized: Mapping[str, asyncssh.SSHAuthorizedKeys] | None = None,
@@ -119,6 +124,7 @@ class LabServer:
         self.network = network  # the data plane ping and traceroute ask (None: no probes)
         self.host = host
         self.slow_delay = slow_delay
+        self.answer_delay = answer_delay  # every device, before each answer (WAN latency)
         self.page_lines = page_lines
         self._username = username
         self._password = password
@@ -195,7 +201,7 @@ class LabServer:
     async def _serve(self, device: Device, process: asyncssh.SSHServerProcess[bytes]) -> None:
         encoding = "gbk" if Fault.GBK in device.faults else "utf-8"
         session = self.get_session(device)
-        send = _Sender(process, device, encoding, self.slow_delay)
+        send = _Sender(process, device, encoding, self.slow_delay, self.answer_delay)
         try:
             if process.command:
                 await send.chunks([Chunk(ChunkKind.OUTPUT, session.run(process.command))])
@@ -231,10 +237,12 @@ class _Sender:
         device: Device,
         encoding: str,
         slow_delay: float,
+        answer_delay: float = 0.0,
     ) -> None:
         self.process = process
         self.encoding = encoding
-        self.slow = slow_delay if Fault.SLOW in device.faults else 0.0
+        # a SLOW device's own delay comes on top of the lab-wide one (a slow router far away)
+        self.slow = (slow_delay if Fault.SLOW in device.faults else 0.0) + answer_delay
         self.drop = Fault.DROP in device.faults
         self.trickle = Fault.TRICKLE in device.faults
         self.greeted = False
@@ -397,6 +405,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host-key", type=Path, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--slow-delay", type=float, default=SLOW_DELAY_S)
+    parser.add_argument(
+        "--answer-delay",
+        type=float,
+        default=ANSWER_DELAY_S,
+        help="seconds every device waits before each answer (as over a WAN link)",
+    )
     parser.add_argument("--page-lines", type=int, default=PAGE_LINES)
     parser.add_argument(
         "--authorized-keys",
@@ -419,6 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncssh.read_private_key(args.host_key),
         host=args.host,
         slow_delay=args.slow_delay,
+        answer_delay=args.answer_delay,
         page_lines=args.page_lines,
         network=network,
         authorized=read_authorized(args.authorized_keys),
