@@ -1,7 +1,8 @@
 """Survey at province scale: 10,000 lab routers, three ways, figures side by side.
 
 Run: .venv/bin/python benchmarks/scale.py [--routers 10000] [--collectors 4] [--workers 20]
-        [--baseline-minutes 15] [--parts a,b,c] [--lab DIR] [--pg-url URL]
+        [--baseline-minutes 15] [--parts a,b,c,d,e] [--lab DIR] [--pg-url URL]
+        [--latency-routers 160] [--delay 1.0]
 
 One lab serves every router (a synthesized county, the real platform mix; --lab reuses a
 running one). Measured, each side in its own process(es):
@@ -10,11 +11,14 @@ running one). Measured, each side in its own process(es):
       (--pg-url, else a throwaway server as the tests start);
   (c) baseline: stock Nornir (threaded runner, its default 20 workers) + nornir_netmiko's
       netmiko_send_command at default settings, the commands govnet sends; stopped after
-      --baseline-minutes if it has not finished, with what it had done by then.
+      --baseline-minutes if it has not finished, with what it had done by then;
+  (d) and (e): a campaign with `govnet worker` processes, and the same under WAN latency
+      (benchmarks/scale_campaign.py says how).
 Printed per part: hosts ok / failed / unaccounted for (against the store's campaign or the
 runner's results), wall time, routers/s, peak RSS (each process), resident memory at each
 tenth of the hosts (flat = memory does not grow with the hosts done), open descriptors and
-threads before and after. The issue's goal: 10,000 routers in one run, peak RSS < 1 GiB.
+threads before and after, client CPU per device. The issue's goal: 10,000 routers in one
+run, peak RSS < 1 GiB.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -29,7 +34,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +56,17 @@ def get_process_figures(pid: int | str = "self") -> dict[str, float]:
         "fds": len(os.listdir(f"/proc/{pid}/fd")),
         "threads": int(fields["Threads"]),
     }
+
+
+def get_cpu_s(pid: int | None = None) -> float:
+    """User + system CPU seconds: this process and its ended children, or another process."""
+    if pid is not None:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(
+        u.ru_utime + u.ru_stime
+        for u in (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def emit(record: dict[str, Any]) -> None:
@@ -92,6 +109,9 @@ def run_govnet_part(root: Path, db: str, campaign: str, shard: str | None, worke
     credentials = Credentials(user, password)
     summary = run_survey(store, inventory, platforms, credentials, options, on_start, on_host)
     store.dispose()
+    # its worker processes are children of a fork server, not of this process: counted apart
+    server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    server_cpu_s = get_cpu_s(server) if summary.processes > 1 and server else 0.0
     emit(
         {
             "final": True,
@@ -100,6 +120,8 @@ def run_govnet_part(root: Path, db: str, campaign: str, shard: str | None, worke
             "by_status": dict(summary.by_status),
             "by_error": dict(summary.by_error),
             "wall_s": summary.seconds,
+            "processes": summary.processes,
+            "cpu_s": get_cpu_s() + summary.processes_cpu_s + server_cpu_s,
             "before": before,
             "after": get_process_figures(),
         }
@@ -146,6 +168,7 @@ def run_baseline_part(root: Path) -> None:
                     "done": sum(counts.values()),
                     "t": round(time.monotonic() - started, 1),
                     "counts": counts,
+                    "cpu_s": get_cpu_s(),
                 }
                 | get_process_figures()
             )
@@ -161,6 +184,7 @@ def run_baseline_part(root: Path) -> None:
                 "failed": sum(bool(r.failed) for r in result.values()),
             },
             "counts": dict(done),
+            "cpu_s": get_cpu_s(),
             "wall_s": round(time.monotonic() - started, 1),
             "before": before,
             "after": get_process_figures(),
@@ -293,9 +317,11 @@ def govnet_part(
         assert final is not None
         by_status.update(final["by_status"])
     curve = children[0].samples
+    cpu_s = sum(f["cpu_s"] for f in finals if f is not None)
     return {
         "part": name,
         "processes": len(children),
+        "survey_processes": [f["processes"] for f in finals if f is not None],
         "hosts": routers,
         "ok": by_status["ok"],
         "failed": sum(by_status.values()) - by_status["ok"],
@@ -303,6 +329,7 @@ def govnet_part(
         "stored_twice": results - distinct,
         "wall_s": round(wall, 1),
         "routers_per_s": round(routers / wall, 1),
+        "cpu_ms_per_device": round(cpu_s / routers * 1000, 1),
         "peak_rss_mib": [c.peak_rss_mib for c in children],
         "rss_by_tenth": [line["rss_mib"] for line in curve],
         "fds": [c.get_fds_threads()[0] for c in children],
@@ -327,6 +354,7 @@ def baseline_part(root: Path, routers: int, minutes: float, logs: Path) -> dict[
         "stored_twice": 0,
         "wall_s": round(wall, 1),
         "routers_per_s": round(done / wall, 1),
+        "cpu_ms_per_device": round(last.get("cpu_s", 0.0) / max(1, done) * 1000, 1),
         "peak_rss_mib": [child.peak_rss_mib],
         "rss_by_tenth": [s["rss_mib"] for s in samples[:: max(1, len(samples) // 10)]],
         "fds": [child.get_fds_threads()[0]],
@@ -374,26 +402,33 @@ def postgres_for(args: argparse.Namespace) -> Iterator[str]:
 
 
 def print_side_by_side(results: list[dict[str, Any]]) -> None:
+    from scale_campaign import LABELS, print_ratios
+
     labels = {
         "a": "(a) govnet, 1 collector, SQLite",
         "b": "(b) govnet, N collectors, PostgreSQL",
         "c": "(c) Nornir + nornir_netmiko, defaults",
-    }
+    } | LABELS
     rows = [
         ("processes", "processes"),
+        ("survey_processes", "survey --processes"),
+        ("delay_s", "delay per answer s"),
         ("hosts", "hosts"),
         ("ok", "ok"),
         ("failed", "failed"),
         ("unaccounted", "unaccounted for"),
         ("stored_twice", "stored twice"),
+        ("queue_s", "queueing s (in wall)"),
         ("wall_s", "wall s"),
         ("routers_per_s", "routers/s"),
+        ("cpu_ms_per_device", "client CPU ms/device"),
         ("peak_rss_mib", "peak RSS MiB"),
         ("rss_by_tenth", "RSS MiB by tenth"),
         ("fds", "fds before, after"),
         ("threads", "threads before, after"),
         ("finished", "finished"),
         ("causes", "failure causes"),
+        ("written", "hosts written per worker"),
         ("stderr_lines", "lines on stderr"),
     ]
     for result in results:
@@ -415,6 +450,7 @@ def print_side_by_side(results: list[dict[str, Any]]) -> None:
                     f" routers/s, {max(r['peak_rss_mib']) / max(base['peak_rss_mib']):.2f}x"
                     " peak RSS (largest process)"
                 )
+    print_ratios(by_part)
 
 
 def main() -> None:
@@ -425,7 +461,9 @@ def main() -> None:
     parser.add_argument("--collectors", type=int, default=4)
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--baseline-minutes", type=float, default=15.0)
-    parser.add_argument("--parts", default="a,b,c")
+    parser.add_argument("--parts", default="a,b,c,d,e", help="of a,b,c,d,e (e1,e2,e3)")
+    parser.add_argument("--latency-routers", type=int, default=160, help="part (e)'s lab")
+    parser.add_argument("--delay", type=float, default=1.0, help="part (e): s before each answer")
     parser.add_argument("--lab", type=Path, help="a running lab's project folder")
     parser.add_argument("--pg-url")
     parser.add_argument("--child", choices=["govnet", "baseline"], help=argparse.SUPPRESS)
@@ -451,15 +489,27 @@ def main() -> None:
                 )
             )
             print(json.dumps(results[-1]))
-        if "b" in parts:
-            with postgres_for(args) as url:
+        pg = postgres_for(args) if {"b", "d", "e", "e1", "e2", "e3"} & set(parts) else None
+        with pg or nullcontext("") as url:
+            if "b" in parts:
                 results.append(
                     govnet_part("b", root, url, args.collectors, args.workers, routers, Path(tmp))
                 )
-            print(json.dumps(results[-1]))
-        if "c" in parts:
-            results.append(baseline_part(root, routers, args.baseline_minutes, Path(tmp)))
-            print(json.dumps(results[-1]))
+                print(json.dumps(results[-1]))
+            if "c" in parts:
+                results.append(baseline_part(root, routers, args.baseline_minutes, Path(tmp)))
+                print(json.dumps(results[-1]))
+            if "d" in parts:
+                from scale_campaign import campaign_part
+
+                results.append(
+                    campaign_part("d", root, url, args.collectors, args.workers, routers, Path(tmp))
+                )
+                print(json.dumps(results[-1]))
+            if {"e", "e1", "e2", "e3"} & set(parts):
+                from scale_campaign import latency_parts
+
+                results += latency_parts(args, url, Path(tmp), parts)
     print_side_by_side(results)
 
 
