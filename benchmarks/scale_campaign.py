@@ -2,7 +2,8 @@
 
   (d) `govnet campaign start` on the PostgreSQL store, then --collectors `govnet worker`
       processes (--workers hosts at once each, --exit-when-idle) until the queue is empty:
-      the same lab and figures as (a)-(c), plus the time to queue the jobs and CPU per device.
+      the same lab and figures as (a)-(c), plus the time to queue the jobs (its CPU counted in
+      the CPU per device, with the workers').
   (e) a second lab where every router waits --delay s before each answer (as a province's
       collector sees county routers over WAN links), --latency-routers routers:
       (e1) one collector (`govnet survey`'s run_survey, --workers threads) into PostgreSQL;
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -106,12 +108,12 @@ def campaign_part(
     """`govnet campaign start`, then ``workers`` `govnet worker` processes until idle."""
     env = get_env(root, db)
     campaign = f"scale-{name}-{time.time():.0f}"
-    began = time.monotonic()
+    began, children_cpu_s = time.monotonic(), _children_cpu_s()
     start = subprocess.run(
         [*GOVNET, "campaign", "start", "--campaign", campaign, "--json"],
         cwd=root, env=env, capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
-    queue_s = time.monotonic() - began
+    queue_s, queue_cpu_s = time.monotonic() - began, _children_cpu_s() - children_cpu_s
     if start.returncode != 0:
         return {"part": name, "error": f"campaign start: {start.stderr.strip()[-500:]}"}
     zones = list(json.loads(start.stdout)["jobs"])
@@ -127,7 +129,7 @@ def campaign_part(
         return {"part": name, "error": f"a worker exited {failed[0].process.returncode}: {tail}"}
     results, distinct = count_campaign(db, campaign)
     by_status = count_by_status(db, campaign)
-    cpu_s = sum(w.cpu_s or 0.0 for w in pool)
+    cpu_s = queue_cpu_s + sum(w.cpu_s or 0.0 for w in pool)
     curve = pool[0].figures
     return {
         "part": name,
@@ -147,6 +149,12 @@ def campaign_part(
         "threads": [_ends(w, "threads") for w in pool],
         "written": [w.result.get("written") for w in pool],
     }
+
+
+def _children_cpu_s() -> float:
+    """User + system CPU of this process's ended and waited-for children (`campaign start`)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _ends(worker: Worker, key: str) -> tuple[Any, Any]:
