@@ -118,7 +118,9 @@ def campaign_part(
         return {"part": name, "error": f"campaign start: {start.stderr.strip()[-500:]}"}
     zones = list(json.loads(start.stdout)["jobs"])
     cmd = [*GOVNET, "worker", *(a for z in zones for a in ("--zone", z))]
-    cmd += ["--concurrency", str(concurrency), "--exit-when-idle", "--json"]
+    # one process each (`worker` defaults to one per core): --collectors processes in all,
+    # as many as (b)'s shards
+    cmd += ["--concurrency", str(concurrency), "--processes", "1", "--exit-when-idle", "--json"]
     pool = [Worker(cmd, root, env, logs / f"{name}-{k}.log") for k in range(1, workers + 1)]
     while [w for w in pool if w.poll() is None]:  # each polled: sampled, or its CPU read
         time.sleep(0.5)
