@@ -690,3 +690,15 @@ def test_lab_up_refusals_are_one_error_line(
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.stderr
     assert not get_lab_paths(example_project).pidfile.exists()
+
+
+def test_a_free_port_run_starts_after_a_busy_port() -> None:
+    """A busy port inside a run moves the search just past it, not a whole run further, so
+    a large lab finds a gap between smaller ones (a 10,000-router lab once found none)."""
+    first = get_free_port_run(40)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", first + 5))
+        found = get_free_port_run(20, start=first)
+    assert found == first + 6
+    with pytest.raises(LabError, match="no 20 consecutive free ports"):
+        get_free_port_run(20, start=65530)

@@ -284,8 +284,12 @@ def _terminate(pid: int, timeout: float) -> None:
 
 def get_free_port_run(count: int, start: int = 20001) -> int:
     """The first of ``count`` consecutive free 127.0.0.1 ports at or above ``start``, for a
-    synthesized lab (it numbers its routers from one port) beside another lab or a test."""
-    for first in range(start, 65536 - count, count):
+    synthesized lab (it numbers its routers from one port) beside another lab or a test.
+
+    A busy port moves the search to the port after it, so any gap wide enough is found (a
+    10,000-router lab fits between two small labs and the kernel's ephemeral range)."""
+    first = start
+    while first + count <= 65536:
         sockets: list[socket.socket] = []
         try:
             for port in range(first, first + count):
@@ -294,7 +298,7 @@ def get_free_port_run(count: int, start: int = 20001) -> int:
                 sock.bind(("127.0.0.1", port))
             return first
         except OSError:
-            continue
+            first = port + 1
         finally:
             for sock in sockets:
                 sock.close()
