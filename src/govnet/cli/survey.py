@@ -87,6 +87,14 @@ def survey_callback(
             " only).",
         ),
     ] = None,
+    driver: Annotated[
+        str,
+        typer.Option(
+            "--driver",
+            help="cli: the platform's commands (default); napalm: its NAPALM driver's getters"
+            " (`driver: napalm:<name>` in its platform.yaml), to compare with `survey diff`.",
+        ),
+    ] = "cli",
     offline: Annotated[
         Path | None,
         typer.Option(
@@ -102,7 +110,7 @@ def survey_callback(
 ) -> None:
     """Survey the inventory's routers over SSH (or saved outputs) into a new snapshot."""
     from govnet.app.survey import survey, survey_offline
-    from govnet.survey import SurveyOptions, get_shard
+    from govnet.survey import SurveyOptions, get_driver, get_shard
     from govnet.survey.collect import Budget
 
     if ctx.invoked_subcommand is not None:
@@ -117,6 +125,7 @@ def survey_callback(
         budget,
         get_shard(shard) if shard is not None else None,
         processes,
+        get_driver(driver),
     )
     progress = SurveyProgress(quiet=as_json)
     if offline is not None:

@@ -236,6 +236,9 @@ class HostFacts:
     nat: tuple[NatRule, ...] = ()
     arp: tuple[ArpEntry, ...] = ()
     ospf: tuple[OspfArea, ...] = ()
+    # Topics the collector could not read (a NAPALM driver with no getter for them): unknown,
+    # not "none", so a comparison or a classification never takes them for empty.
+    not_collected: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (tuples become lists)."""
@@ -265,6 +268,7 @@ class HostFacts:
             many(NatRule, "nat"),
             many(ArpEntry, "arp"),
             many(OspfArea, "ospf"),
+            tuple(data.get("not_collected") or ()),
         )
 
     def get_interface(self, name: str) -> Interface | None:
@@ -338,10 +342,30 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
     ...     print(c.topic, c.key, c.change, c.before, "->", c.after)
     ospf global 1 10.1.1.0/24 changed area 0.0.0.0 -> area 0.0.0.1
     ospf zw 1 Gi0/1 added None -> area 0.0.0.0
+
+    A topic one side did not collect is named once, not listed as every entry removed:
+
+    >>> c, = get_fact_changes(a, HostFacts(not_collected=("ospf",)))
+    >>> c.topic, c.key, c.change, c.before, c.after
+    ('ospf', 'every ospf', 'not compared', 'collected', 'not collected')
     """
     changes: list[FactChange] = []
+    # a topic, or "neighbours:<protocol>" for one protocol's neighbours
+    unknown = set(before.not_collected) | set(after.not_collected)
+    for topic in sorted(unknown):
+        changes.append(
+            FactChange(
+                topic.partition(":")[0],
+                f"every {topic.replace(':', ' ')}",
+                "not compared",
+                "not collected" if topic in before.not_collected else "collected",
+                "not collected" if topic in after.not_collected else "collected",
+            )
+        )
 
     def compare(topic: str, old: dict[str, str], new: dict[str, str]) -> None:
+        if topic in unknown or (topic == "addresses" and "interfaces" in unknown):
+            return
         for key in sorted(old.keys() | new.keys()):
             if key not in new:
                 changes.append(FactChange(topic, key, "removed", old[key], None))
@@ -392,10 +416,19 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
         {f"{n.kind} {n.interface or ''}".strip(): f"acl {n.acl}" for n in before.nat},
         {f"{n.kind} {n.interface or ''}".strip(): f"acl {n.acl}" for n in after.nat},
     )
+    unread = {t.partition(":")[2] for t in unknown if t.startswith("neighbours:")}
     compare(
         "neighbours",
-        {f"{n.protocol} {n.peer}": n.state or "" for n in before.neighbours},
-        {f"{n.protocol} {n.peer}": n.state or "" for n in after.neighbours},
+        {
+            f"{n.protocol} {n.peer}": n.state or ""
+            for n in before.neighbours
+            if n.protocol not in unread
+        },
+        {
+            f"{n.protocol} {n.peer}": n.state or ""
+            for n in after.neighbours
+            if n.protocol not in unread
+        },
     )
 
     def arp_value(a: ArpEntry) -> str:

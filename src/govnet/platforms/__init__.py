@@ -23,6 +23,7 @@ from govnet.model.facts import HostFacts
 from govnet.model.files import search_path
 from govnet.platforms.compile import Platform, any_of, load_plans
 from govnet.platforms.dialect import Dialect, StaticRoute
+from govnet.platforms.napalm import is_napalm_outputs, parse_napalm
 from govnet.platforms.parse import ParseProblem, find_names, parse_outputs
 from govnet.platforms.specs import PLATFORM_FILE, PushSpec, SessionSpec, SpecError
 from govnet.platforms.transforms import expand_interface
@@ -171,6 +172,14 @@ class Platforms:
         """The facts in ``outputs`` (command -> decoded text) and the problems met.
 
         Commands missing from ``outputs`` leave their facts unknown (empty), not an error;
-        outputs of commands no spec names are ignored.
+        outputs of commands no spec names are ignored. A NAPALM survey's outputs (``napalm
+        <getter>``) are read by :mod:`.napalm`.
         """
+        if is_napalm_outputs(outputs):
+            return parse_napalm(self._plan(platform), outputs)
         return parse_outputs(self._plan(platform), outputs)
+
+    def get_napalm_driver(self, platform: str) -> str | None:
+        """The NAPALM driver a platform declares (``driver: napalm:<name>``), or None."""
+        plan = self.plans.get(platform)
+        return plan.napalm_driver if plan is not None else None

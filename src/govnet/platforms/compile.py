@@ -184,6 +184,7 @@ class Platform:
     config_end: re.Pattern[str] | None = None  # the running configuration's last line
     detect: re.Pattern[str] | None = None  # any line saying the text is this platform's
     log_prompt: re.Pattern[str] | None = None  # a prompt in a saved session log
+    napalm_driver: str | None = None  # ``driver: napalm:<name>`` in platform.yaml
 
 
 def any_of(patterns: Iterable[str]) -> re.Pattern[str] | None:
@@ -452,6 +453,7 @@ class _Compiler:
             re.compile(self.spec.config_end) if self.spec.config_end else None,
             any_of(self.spec.detect or ()),
             _log_prompt(self.spec),
+            self.spec.driver.partition(":")[2] if self.spec.driver else None,
         )
 
     def compile_dialect(self, hooks: Path | None) -> Dialect | None:

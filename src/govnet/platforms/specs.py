@@ -406,6 +406,12 @@ class DialectSpec(_Spec):
         return value
 
 
+# The NAPALM drivers a platform may name (napalm's own and the community ones the issue
+# lists); each must be installed to be used (the `napalm` extra has ios, huawei_vrp and
+# h3c_comware).
+NAPALM_DRIVERS = ("ios", "eos", "junos", "nxos_ssh", "iosxr", "huawei_vrp", "ce", "h3c_comware")
+
+
 class PlatformSpec(_Spec):
     vendor: str | None = None
     session: SessionSpec | None = None
@@ -420,6 +426,18 @@ class PlatformSpec(_Spec):
     interface_kinds: dict[str, str] | None = None  # full name prefix -> kind
     detect: tuple[str, ...] | None = None  # regexes (multiline): text that says "this platform"
     session_log: SessionLogSpec | None = None  # a saved session's prompt (default: session's)
+    # a second way to survey it: ``napalm:<driver>`` (``govnet survey --driver napalm``)
+    driver: str | None = None
+
+    @field_validator("driver")
+    @classmethod
+    def _driver(cls, value: str | None) -> str | None:
+        if value is not None:
+            kind, _, name = value.partition(":")
+            if kind != "napalm" or name not in NAPALM_DRIVERS:
+                known = ", ".join(f"napalm:{d}" for d in NAPALM_DRIVERS)
+                raise ValueError(f"{value!r}: one of {known}")
+        return value
 
     @field_validator("errors", "empty_answers", "detect")
     @classmethod

@@ -82,6 +82,7 @@ def add_snapshots(session: Session, run_id: int, snapshots: Sequence[HostSnapsho
                 "hostname": d.hostname,
                 "local_as": d.local_as,
                 "router_id": d.router_id,
+                "not_collected": ",".join(facts.not_collected) or None,
             }
         )
         for i in facts.interfaces:
@@ -218,6 +219,7 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
         query = select(model).where(model.host_result_id == host_result_id).order_by(model.id)
         return list(session.scalars(query))
 
+    device_rows = rows(DeviceFact)
     device = next(
         (
             DeviceInfo(
@@ -230,7 +232,7 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
                 local_as=d.local_as,
                 router_id=d.router_id,
             )
-            for d in rows(DeviceFact)
+            for d in device_rows
         ),
         DeviceInfo(),
     )
@@ -319,7 +321,13 @@ def get_facts(session: Session, host_result_id: int) -> HostFacts:
             )
             for o in rows(OspfFact)
         ),
+        not_collected=_topics(device_rows[0].not_collected if device_rows else None),
     )
+
+
+def _topics(text: str | None) -> tuple[str, ...]:
+    """The topics a collector could not read, as stored (comma-separated)."""
+    return tuple(text.split(",")) if text else ()
 
 
 def get_many_facts(
@@ -350,7 +358,8 @@ def get_many_facts(
                 yield row
 
     devices: dict[int, DeviceInfo] = {}
-    for hid, *values in scan(
+    unread: dict[int, tuple[str, ...]] = {}
+    for hid, *values, not_collected in scan(
         DeviceFact.host_result_id,
         DeviceFact.vendor,
         DeviceFact.model,
@@ -360,8 +369,10 @@ def get_many_facts(
         DeviceFact.hostname,
         DeviceFact.local_as,
         DeviceFact.router_id,
+        DeviceFact.not_collected,
     ):
         devices[hid] = DeviceInfo(*values)
+        unread[hid] = _topics(not_collected)
     addresses: dict[int, list[str]] = defaultdict(list)
     query = (
         select(AddressFact.interface_id, AddressFact.address, AddressFact.prefix_length)
@@ -469,6 +480,7 @@ def get_many_facts(
             tuple(nat.get(hid, ())),
             tuple(arp.get(hid, ())),
             tuple(ospf.get(hid, ())),
+            unread.get(hid, ()),
         )
         for hid in host_result_ids
     }

@@ -207,6 +207,8 @@ class DeviceFact(_FactMixin, Base):
     hostname: Mapped[str | None] = mapped_column(String(128))  # the device's own sysname
     local_as: Mapped[int | None] = mapped_column(BigInteger)  # 4-byte AS numbers
     router_id: Mapped[str | None] = mapped_column(String(45))
+    # topics the collector could not read, comma-separated (HostFacts.not_collected)
+    not_collected: Mapped[str | None] = mapped_column(String(200))
 
 
 class InterfaceFact(_FactMixin, Base):

@@ -37,6 +37,7 @@ from govnet.survey.collect import (
     get_error_message,
     remove_controls,
 )
+from govnet.survey.napalm_collect import collect_napalm
 from govnet.survey.nornir import inventory_to_nornir
 from govnet.survey.offline import (
     SavedHost,
@@ -69,6 +70,7 @@ class SurveyOptions:
     budget: Budget = field(default_factory=Budget)
     shard: tuple[int, int] | None = None  # (K, N): this collector's part K of N
     processes: int | None = None  # None: one per core, for runs big enough (see .processes)
+    driver: str = "cli"  # napalm: the platforms' NAPALM drivers' getters (.napalm_collect)
 
 
 def get_shard(text: str) -> tuple[int, int]:
@@ -85,6 +87,21 @@ def get_shard(text: str) -> tuple[int, int]:
     if sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n):
         return int(k), int(n)
     raise SurveyError(f"--shard {text}: K/N with 1 <= K <= N, e.g. 1/4")
+
+
+def get_driver(text: str) -> str:
+    """``--driver``: cli or napalm, checked.
+
+    >>> get_driver("napalm")
+    'napalm'
+    >>> get_driver("netconf")
+    Traceback (most recent call last):
+    ...
+    govnet.survey.run.SurveyError: --driver netconf: cli or napalm
+    """
+    if text in ("cli", "napalm"):
+        return text
+    raise SurveyError(f"--driver {text}: cli or napalm")
 
 
 def is_in_shard(hostname: str, shard: tuple[int, int]) -> bool:
@@ -474,15 +491,24 @@ def collect_hosts(
         host = hosts[nornir_task.host.name]
         began = time.monotonic()
         known = host.platform in collectors.get_platforms()
-        collected = collect_host(
-            Target(host.name, host.address, host.port, host.platform),
-            collectors.get_session(host.platform) if known else None,
-            collectors.get_commands(host.platform) if known else [],
-            credentials,
-            options.budget,
-            stop.is_set,
-            lambda texts: collectors.get_followup_commands(host.platform, texts),
-        )
+        if options.driver == "napalm":
+            collected = collect_napalm(
+                Target(host.name, host.address, host.port, host.platform),
+                collectors.get_napalm_driver(host.platform) if known else None,
+                credentials,
+                options.budget,
+                stop.is_set,
+            )
+        else:
+            collected = collect_host(
+                Target(host.name, host.address, host.port, host.platform),
+                collectors.get_session(host.platform) if known else None,
+                collectors.get_commands(host.platform) if known else [],
+                credentials,
+                options.budget,
+                stop.is_set,
+                lambda texts: collectors.get_followup_commands(host.platform, texts),
+            )
         put(
             to_snapshot(
                 host.name,
@@ -520,7 +546,9 @@ def run_survey(
     # The snapshot records the inventory it surveyed: later steps read only the store.
     store.sync_inventory(inventory.to_store_rows(), inventory.get_digest())
     shard = "{}/{}".format(*options.shard) if options.shard else None
-    run_id = store.start_survey_run("ssh", campaign, shard)
+    run_id = store.start_survey_run(
+        "napalm" if options.driver == "napalm" else "ssh", campaign, shard
+    )
     if on_start is not None:
         on_start(run_id, campaign, len(names))
     writer = _Writer(store, run_id, on_host)
