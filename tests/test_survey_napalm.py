@@ -7,19 +7,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from govnet.app.project import Project
-from govnet.app.survey import diff_runs
+from govnet.app.survey import diff_runs, export_run
 from govnet.model.divisions import get_bundled_tree
 from govnet.model.facts import FactChange, HostFacts
 from govnet.model.inventory_files import get_inventory
 from govnet.platforms import load_platforms
 from govnet.store import open_store
-from govnet.survey import SurveyOptions, run_survey
-from govnet.survey.collect import Budget, Credentials
+from govnet.survey import SurveyOptions, run_offline_survey, run_survey
+from govnet.survey.collect import Budget, Credentials, ErrorCategory, Target
+from govnet.survey.napalm_collect import collect_napalm
 from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
 from govnet_lab.server import read_credentials
 
@@ -140,3 +142,37 @@ def test_napalm_survey_gives_the_cli_facts(runs: tuple[Path, int, int]) -> None:
     for host, got in facts.items():
         assert got is not None and {"routes", "neighbours:ospf"} <= set(got.not_collected), host
         assert got.interfaces and got.device.hostname, host
+
+
+@pytest.mark.slow
+def test_napalm_run_exported_reads_the_same_offline(runs: tuple[Path, int, int]) -> None:
+    """A NAPALM run's getter outputs, exported, are surveyed offline into the same facts:
+    what the snapshot keeps is enough to read it again."""
+    root, _, napalm = runs
+    project = Project(root, f"sqlite:///{root}/.govnet/govnet.db")
+    export_run(project, root / "export", napalm)
+    assert (root / "export/c370702-dsj-core1/napalm_get_facts.txt").is_file()
+    with project.store() as store:
+        summary = run_offline_survey(
+            store, get_inventory(root, get_bundled_tree()), load_platforms(root), root / "export"
+        )
+    assert summary.done == ROUTERS and not summary.not_found
+    assert diff_runs(project, napalm, summary.run_id) == []
+
+
+@pytest.mark.slow
+def test_napalm_path_names_a_wrong_password_and_a_closed_port(
+    runs: tuple[Path, int, int],
+) -> None:
+    """The CLI path's error categories: auth for a wrong password, refused for no server."""
+    root, _, _ = runs
+    inventory = get_inventory(root, get_bundled_tree())
+    host = next(h for h in inventory.hosts if h.platform == "cisco_ios")
+    target = Target(host.name, host.address, host.port, host.platform)
+    budget = Budget(5, 10, 30)
+    wrong = collect_napalm(target, "ios", Credentials("admin", "wrong"), budget)
+    assert (wrong.error, wrong.outputs) == (ErrorCategory.AUTH, {}), wrong.message
+    closed = replace(target, port=get_free_port_run(1))
+    refused = collect_napalm(closed, "huawei_vrp", Credentials("admin", "x"), budget)
+    assert refused.error == ErrorCategory.REFUSED, refused.message
+    assert "wrong" not in (wrong.message or "")

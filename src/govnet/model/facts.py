@@ -343,7 +343,8 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
     ospf global 1 10.1.1.0/24 changed area 0.0.0.0 -> area 0.0.0.1
     ospf zw 1 Gi0/1 added None -> area 0.0.0.0
 
-    A topic one side did not collect is named once, not listed as every entry removed:
+    A topic one side did not collect is named once, not listed as every entry removed (and
+    not at all when neither side collected it):
 
     >>> c, = get_fact_changes(a, HostFacts(not_collected=("ospf",)))
     >>> c.topic, c.key, c.change, c.before, c.after
@@ -352,7 +353,7 @@ def get_fact_changes(before: HostFacts, after: HostFacts) -> list[FactChange]:
     changes: list[FactChange] = []
     # a topic, or "neighbours:<protocol>" for one protocol's neighbours
     unknown = set(before.not_collected) | set(after.not_collected)
-    for topic in sorted(unknown):
+    for topic in sorted(set(before.not_collected) ^ set(after.not_collected)):
         changes.append(
             FactChange(
                 topic.partition(":")[0],

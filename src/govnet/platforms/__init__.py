@@ -23,6 +23,8 @@ from govnet.model.facts import HostFacts
 from govnet.model.files import search_path
 from govnet.platforms.compile import Platform, any_of, load_plans
 from govnet.platforms.dialect import Dialect, StaticRoute
+from govnet.platforms.napalm import GETTERS as NAPALM_GETTERS
+from govnet.platforms.napalm import PREFIX as NAPALM_PREFIX
 from govnet.platforms.napalm import is_napalm_outputs, parse_napalm
 from govnet.platforms.parse import ParseProblem, find_names, parse_outputs
 from govnet.platforms.specs import PLATFORM_FILE, PushSpec, SessionSpec, SpecError
@@ -159,6 +161,9 @@ class Platforms:
         """The command a saved-output file name stands for (spaces written as ``_``), or
         None: ``display_ip_routing-table_vpn-instance_ZW_WAI`` ->
         ``display ip routing-table vpn-instance ZW_WAI`` (the VPN name keeps its ``_``)."""
+        getter = stem.removeprefix(NAPALM_PREFIX.replace(" ", "_"))
+        if getter != stem and getter in NAPALM_GETTERS:  # a NAPALM survey's exported output
+            return NAPALM_PREFIX + getter
         commands = self._plan(platform).commands
         for command in sorted(commands, key=lambda c: bool(c.placeholders)):
             match = command.file_pattern.match(stem)
@@ -178,6 +183,10 @@ class Platforms:
         if is_napalm_outputs(outputs):
             return parse_napalm(self._plan(platform), outputs)
         return parse_outputs(self._plan(platform), outputs)
+
+    def get_napalm_commands(self) -> list[str]:
+        """The raw outputs a NAPALM survey keeps per host (``napalm <getter>``)."""
+        return [NAPALM_PREFIX + g for g in NAPALM_GETTERS]
 
     def get_napalm_driver(self, platform: str) -> str | None:
         """The NAPALM driver a platform declares (``driver: napalm:<name>``), or None."""

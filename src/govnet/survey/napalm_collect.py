@@ -109,6 +109,9 @@ def collect_napalm(
         watchdog.cancel()
         if device is not None and getattr(device, "device", None) is not None:
             close_quickly(device.device)
+            # NAPALM's __del__ asks a closed session whether it is alive, which netmiko
+            # answers by logging an error: the driver is told it has no session
+            device.device = None
     if watchdog.fired:
         result.error = ErrorCategory.TIMEOUT
         result.message = f"cut off: the host took more than its {budget.host:.0f} s budget"
@@ -127,8 +130,10 @@ def _call(device: Any, getter: str) -> Any:
 
 
 def _is_alive(device: Any) -> bool:
-    conn = getattr(device, "device", None)
-    return bool(conn is not None and conn.is_alive())
+    """Whether the session is still open (netmiko's is_alive writes to it, and logs an
+    error when it is closed): the channel's own flag."""
+    channel = getattr(getattr(device, "device", None), "remote_conn", None)
+    return bool(channel is not None and not getattr(channel, "closed", True))
 
 
 def _root(exc: BaseException) -> BaseException:

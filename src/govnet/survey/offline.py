@@ -329,6 +329,8 @@ def get_saved_problems(
     problems = []
     config_command = collectors.get_config_command(platform)
     expected = collectors.get_commands(platform) if host.files else [config_command]
+    if any(c in outputs for c in collectors.get_napalm_commands()):  # a NAPALM survey's export
+        expected = collectors.get_napalm_commands()
     if host.typed and not host.files and host.config is None:
         expected = []  # a session log holds what was typed: no command is owed
     missing = [c for c in expected if c is not None and c not in outputs]
