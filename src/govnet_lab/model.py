@@ -232,6 +232,11 @@ class Device:
     # the lab abstracts LDP to "a label-switched path exists to every loopback the global
     # table reaches while every router on the way has MPLS" (govnet_lab.dataplane.vpnv4).
     mpls: bool = field(default=False, metadata=OMIT_DEFAULT)
+    # The running configuration's text (as its show command printed it) when last saved:
+    # what the saved-configuration / startup-config commands show (govnet_lab.vendors._saved).
+    # None until a shell first opens on the router, which records the running configuration
+    # then, since a router boots from what it saved.
+    saved_config: str | None = field(default=None, metadata=OMIT_DEFAULT)
 
     @property
     def sysname(self) -> str:

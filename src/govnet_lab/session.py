@@ -45,6 +45,8 @@ class Session:
         self._buffer: list[str] = []
         self._after_cr = False
         self._pending: list[str] = []  # lines still behind a More prompt
+        if device.saved_config is None:  # booted from it: saved equals running (vendors._saved)
+            self.save_config()
 
     # --- what is shown ------------------------------------------------------------------
 
@@ -123,6 +125,7 @@ class Session:
         elif self.mode is Mode.CONFIRM:
             self.mode = Mode.USER
             if line.strip().lower() in ("y", "yes"):
+                self.save_config()
                 chunks.append(self.output(self.vendor.saved))
         else:
             chunks.extend(self._execute(line.strip()))
@@ -185,6 +188,11 @@ class Session:
         if not self._config.active:
             self._leave_config()
         return [Chunk(ChunkKind.OUTPUT, to_crlf(answer))]
+
+    def save_config(self) -> None:
+        """What ``save`` / ``write memory`` does: the running configuration becomes the one
+        the saved-configuration / startup-config commands show."""
+        self.device.saved_config = render(self.device, self.vendor.running_config)
 
     def enter_config(self, message: str) -> list[Chunk]:
         """Enter configuration mode, saying ``message`` (a vendor's session command)."""

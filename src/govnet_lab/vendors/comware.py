@@ -35,7 +35,7 @@ from govnet_lab.render.common import (
     vpnv4_prefixes_from,
 )
 from govnet_lab.shell import Chunk
-from govnet_lab.vendors import Vendor, _comware_detail, _detail, _vrp
+from govnet_lab.vendors import Vendor, _comware_detail, _detail, _saved, _vrp
 from govnet_lab.vendors._probe_vrp import COMWARE_PROBES
 
 if TYPE_CHECKING:
@@ -543,6 +543,7 @@ COMMANDS: tuple[Command, ...] = (
     command("di:splay ver:sion", version_text),
     command("di:splay dev:ice m:anuinfo", manuinfo_text),
     command("di:splay cu:rrent-configuration", config_text),
+    command("di:splay saved:-configuration", _saved.saved_text(config_text)),
     command("di:splay ip int:erface br:ief", ip_interface_brief_text),
     command("di:splay int:erface br:ief", interface_brief_text),
     counted_command("di:splay int:erface", _detail.comware_text),
@@ -704,6 +705,7 @@ def run_session_command(session: Session, words: list[str]) -> list[Chunk] | Non
     """``save force`` and ``screen-length disable``, then VRP's own."""
     text = " ".join(w.lower() for w in words)
     if text == "save force":
+        session.save_config()
         return [session.output(SAVED)]
     if text == "screen-length disable":
         session.page_lines = 0

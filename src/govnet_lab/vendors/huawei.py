@@ -41,7 +41,7 @@ from govnet_lab.render.common import (
     vpnv4_prefixes_from,
 )
 from govnet_lab.shell import Chunk, ChunkKind, Mode
-from govnet_lab.vendors import Vendor, _detail, _vrp
+from govnet_lab.vendors import Vendor, _detail, _saved, _vrp
 from govnet_lab.vendors._probe_vrp import HUAWEI_PROBES
 
 if TYPE_CHECKING:
@@ -675,6 +675,7 @@ COMMANDS: tuple[Command, ...] = (
     command("dis:play ver:sion", version_text),
     command("dis:play esn", esn_text),
     command("dis:play cu:rrent-configuration", config_text),
+    command("dis:play saved:-configuration", _saved.saved_text(config_text)),
     command("dis:play ip int:erface br:ief", ip_interface_brief_text),
     command("dis:play int:erface br:ief", interface_brief_text),
     counted_command("dis:play int:erface", _detail.vrp_text),

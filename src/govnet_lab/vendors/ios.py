@@ -47,7 +47,7 @@ from govnet_lab.render.common import (
     vpnv4_prefixes_from,
 )
 from govnet_lab.shell import Chunk, Mode, abbreviates
-from govnet_lab.vendors import Vendor, _detail, _ios_detail
+from govnet_lab.vendors import Vendor, _detail, _ios_detail, _saved
 from govnet_lab.vendors._probe_ios import PROBES
 
 if TYPE_CHECKING:
@@ -684,6 +684,7 @@ def vrf_arp_text(device: Device, args: list[str]) -> str:
 COMMANDS: tuple[Command, ...] = (
     command("sh:ow ver:sion", version_text),
     command("sh:ow run:ning-config", config_text),
+    command("sh:ow start:up-config", _saved.saved_text(config_text, _saved.ios_startup)),
     command("sh:ow ip int:erface br:ief", ip_interface_brief_text),
     counted_command("sh:ow int:erfaces", _detail.ios_text),
     counted_command("sh:ow int:erfaces <name>", _detail.ios_text),
@@ -905,7 +906,6 @@ def run_session_command(session: Session, words: list[str]) -> list[Chunk] | Non
     """Leaving, ``enable``/``disable``, ``configure terminal``, ``write``, ``terminal ...``;
     None for a command for the renderer."""
     first = words[0].lower()
-    text = " ".join(w.lower() for w in words)
     if first in ("exit", "logout", "quit") and len(words) == 1:
         session.closed = True
         return []
@@ -921,7 +921,8 @@ def run_session_command(session: Session, words: list[str]) -> list[Chunk] | Non
         if session.mode is not Mode.ENABLE or not abbreviates(words[1].lower(), "terminal", 1):
             return [session.output(_invalid_marker(session.prompt, len(words[0]) + 1))]
         return session.enter_config(CONFIG_MESSAGE)
-    if session.mode is Mode.ENABLE and text in ("write memory", "write", "copy run start"):
+    if session.mode is Mode.ENABLE and _is_save(words):
+        session.save_config()
         return [session.output(SAVED)]
     if len(words) == 3 and abbreviates(first, "terminal", 3):
         if abbreviates(words[1].lower(), "length", 3) and words[2].isdigit():
@@ -930,6 +931,20 @@ def run_session_command(session: Session, words: list[str]) -> list[Chunk] | Non
         if abbreviates(words[1].lower(), "width", 3) and words[2].isdigit():
             return [session.output("")]
     return None
+
+
+def _is_save(words: list[str]) -> bool:
+    """``write [memory]`` (netmiko's save_config sends ``write mem``) or ``copy
+    running-config startup-config``, each word abbreviated as IOS allows."""
+    low = [w.lower() for w in words]
+    if abbreviates(low[0], "write", 2):
+        return len(low) == 1 or (len(low) == 2 and abbreviates(low[1], "memory", 1))
+    return (
+        len(low) == 3
+        and abbreviates(low[0], "copy", 2)
+        and abbreviates(low[1], "running-config", 3)
+        and abbreviates(low[2], "startup-config", 3)
+    )
 
 
 def _invalid_marker(prompt: str, column: int) -> str:
