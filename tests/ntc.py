@@ -16,6 +16,7 @@ FALSE_MATCHES = {
     "huawei_vrp_display_lldp_neighbor.textfsm:display lldp neighbor brief",  # verbose form
     "hp_comware_display_ip_interface.textfsm:display ip interface brief",  # detail form
     "cisco_ios_show_ip_bgp.textfsm:show ip bgp vpnv4 all summary",  # the BGP table
+    "cisco_ios_show_standby.textfsm:show startup-config",  # sh[[ow]] sta[[ndby]]: HSRP
 }
 
 

@@ -14,7 +14,7 @@ from govnet_lab.model import Device, Interface, InterfaceKind
 from govnet_lab.render.common import Command, command, counted_command, pseudo_mac
 from govnet_lab.vendors._detail import Counts, get_counts
 
-_ICMP = (
+ICMP_TYPES = (
     "Echo reply",
     "Unreachable",
     "Source quench",
@@ -56,7 +56,7 @@ def ip_interface_text(device: Device, _: list[str], counts: Counts) -> str:
                 f"output packets : {c.out_packets}, bytes : {c.out_bytes}, multicasts : 0",
                 "TTL invalid packet number:         0",
                 "ICMP packet input number:          0",
-                *(f"  {name + ':':<24}{0:>9}" for name in _ICMP),
+                *(f"  {name + ':':<24}{0:>9}" for name in ICMP_TYPES),
             ]
         lines.append("")
     return "\n".join(lines).rstrip("\n")

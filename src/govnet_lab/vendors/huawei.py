@@ -41,7 +41,7 @@ from govnet_lab.render.common import (
     vpnv4_prefixes_from,
 )
 from govnet_lab.shell import Chunk, ChunkKind, Mode
-from govnet_lab.vendors import Vendor, _detail, _saved, _vrp
+from govnet_lab.vendors import Vendor, _detail, _saved, _vrp, _vrp_detail
 from govnet_lab.vendors._probe_vrp import HUAWEI_PROBES
 
 if TYPE_CHECKING:
@@ -589,9 +589,15 @@ def nat_outbound_text(device: Device, _: list[str]) -> str:
 
 
 def lldp_brief_text(device: Device, _: list[str]) -> str:
+    """VRP5's ``display lldp neighbor brief``. Real ones pad the Exptime(s) column to seven
+    characters on every row ("GE0/0/5 ... GE0/0/48 ... 101    ", "93     ": an S5731's in
+    a public Chinese troubleshooting note, and an S-series core's in a public session log,
+    both found by code search), which napalm-huawei-vrp's get_lldp_neighbors pattern
+    (``\\d+\\s+``) needs on the last row too."""
     lines = ["Local Intf       Neighbor Dev             Neighbor Intf             Exptime(s)"]
     for n in device.lldp_neighbours:
-        lines.append(row([_short(n.local_interface), n.system_name, n.port, 104], [17, 25, 26]))
+        cells = row([_short(n.local_interface), n.system_name, n.port], [17, 25, 26])
+        lines.append(f"{cells:<67} {104:<7}")
     return "\n".join(lines)
 
 
@@ -691,6 +697,7 @@ COMMANDS: tuple[Command, ...] = (
     command("dis:play lldp nei:ghbor br:ief", lldp_brief_text, gated=1),
     command("dis:play lldp nei:ghbor", lldp_neighbor_text, gated=1),
     command("dis:play arp all", arp_all_text),
+    *_vrp_detail.COMMANDS,  # display ip interface, display ipv6 interface
     command("screen-length 0 temp:orary", screen_length_text),
 )
 
