@@ -448,6 +448,13 @@ def test_a_classified_or_police_device_is_never_pushed_to(lab: Lab, unit: str) -
     assert "lines to type" not in done.stdout
 
 
+SAVED = {  # the saved configuration's show command, and the line leaving an interface
+    "huawei": ("display saved-configuration", "quit"),
+    "hp_comware": ("display saved-configuration", "quit"),
+    "cisco_ios": ("show startup-config", "exit"),
+}
+
+
 @pytest.mark.parametrize("platform", ["huawei", "hp_comware", "cisco_ios"])
 def test_each_platform_saves_and_reports_a_refused_line(lab: Lab, platform: str) -> None:
     store = lab.store()
@@ -465,6 +472,25 @@ def test_each_platform_saves_and_reports_a_refused_line(lab: Lab, platform: str)
     refused = device.configure(["frobnicate the router"], stop_at_refusal=True)
     assert len(refused) == 1 and refused[0].startswith("frobnicate the router: ")
     assert device.save() is True
+    assert device.read()[0] == before
+    # The save really saves: a change shows in the saved configuration only once saved
+    # (govnet_lab.vendors._saved); the loopback's description is changed, then put back.
+    found = re.search(r"^interface (Loop[Bb]ack0)\n description (\S+)$", before, re.M)
+    assert found is not None, "the lab's loopback has a description"
+    loopback, description = found.groups()
+    show, leave = SAVED[platform]
+
+    def saved() -> str:
+        with device.cli("reading the saved configuration") as cli:
+            return cli.send(show)
+
+    for text in ("saved-by-push-test", description):
+        lines = [f"interface {loopback}", f"description {text}", leave]
+        assert device.configure(lines, stop_at_refusal=True) == []
+        assert f"description {text}" not in saved() or text == description
+        assert device.save() is True
+        assert f" description {text}" in saved()
+    assert "saved-by-push-test" not in saved()
     assert device.read()[0] == before
 
 
