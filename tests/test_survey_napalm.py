@@ -47,17 +47,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, int, 
                 summary = run_survey(
                     store, inventory, load_platforms(root), Credentials(user, password), options
                 )
-                # VRP's get_interfaces_ip fails on the lab's `display ip interface` (a lab
-                # gap test_napalm_oracle lists): those hosts are partial, that getter named,
-                # and their addresses come from the running configuration
-                for failed in summary.failed:
-                    assert failed["status"] == "partial", failed
-                    assert failed["message"].startswith("get_interfaces_ip: "), failed
-                    assert ";" not in failed["message"], failed
-                    assert {h.name: h.platform for h in inventory.hosts}[
-                        failed["hostname"]
-                    ] == "huawei"
-                assert summary.by_status["ok"] + summary.by_status["partial"] == ROUTERS
+                # every getter the drivers implement reads the lab (test_napalm_oracle has
+                # no gaps left since VRP's `display ip interface` is served): no host partial
+                assert not summary.failed, summary.failed
+                assert summary.by_status["ok"] == ROUTERS
                 ids.append(summary.run_id)
         finally:
             store.dispose()
@@ -73,8 +66,6 @@ def _explained(platform: str, cli: HostFacts, c: FactChange) -> str | None:
         if c.key in ("every routes", "every neighbours ospf"):
             return "NAPALM has no getter for the routing table or OSPF neighbours"
         return None
-    if c.topic == "status" and platform == "huawei" and (c.before, c.after) == ("ok", "partial"):
-        return "VRP get_interfaces_ip fails on the lab (oracle GAPS): addresses from the config"
     if c.topic == "interfaces" and c.key == "NULL0" and c.change == "added":
         return "VRP/Comware drivers list NULL0, which the CLI specs leave out"
     if (
@@ -89,8 +80,6 @@ def _explained(platform: str, cli: HostFacts, c: FactChange) -> str | None:
         # napalm-huawei-vrp 1.2 and napalm-h3c-comware 0.1.5 stub get_bgp_neighbors (the
         # oracle's STUBS): the peers come from the running configuration, state unknown
         return "BGP getter stubbed: peers from the configuration, state not read"
-    if c.topic == "neighbours" and c.key.startswith("lldp ") and platform == "huawei":
-        return "VRP get_lldp_neighbors reads nothing from the lab (oracle GAPS)"
     if c.topic == "neighbours" and platform == "cisco_ios" and c.key.split()[0] in ("cdp", "lldp"):
         # the CLI specs read `show cdp neighbors`, the IOS driver `show lldp neighbors`
         return "IOS: the CLI reads CDP, the driver LLDP (the same peers)"
