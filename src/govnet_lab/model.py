@@ -237,6 +237,10 @@ class Device:
     # None until a shell first opens on the router, which records the running configuration
     # then, since a router boots from what it saved.
     saved_config: str | None = field(default=None, metadata=OMIT_DEFAULT)
+    # The interface the collector reaches the router through (its management address is
+    # there, or its route to the collector's network leaves there); None: always reachable.
+    # While it is down the lab refuses logins and cuts open shells (govnet_lab.revert).
+    management: str | None = field(default=None, metadata=OMIT_DEFAULT)
 
     @property
     def sysname(self) -> str:

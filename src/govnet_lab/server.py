@@ -31,6 +31,7 @@ from govnet_lab.control import APPLY_FOLDER
 from govnet_lab.dataplane import Network, Outcome
 from govnet_lab.district import load_district
 from govnet_lab.model import Device, Fault
+from govnet_lab.revert import MINUTE_S, Reverts, is_reachable
 from govnet_lab.session import PAGE_LINES, Session
 from govnet_lab.shell import Chunk, ChunkKind
 
@@ -41,6 +42,7 @@ SLOW_DELAY_S = 2.0
 # over WAN links; issue 21's Must-show compares one collector with several workers with each
 # answer delayed 1 s, where the speed-up comes from sessions in flight, not CPU.
 ANSWER_DELAY_S = 0.0
+REVERT_TICK_S = 0.2  # how often the server looks for revert timers run out
 TRICKLE_S = 0.2  # seconds between the bytes of a TRICKLE device
 DROP_MIN_LINES = 30  # outputs at least this long are cut in half on a DROP device
 CONFIGURATION = re.compile(r"^(?: sysname|hostname) ", re.MULTILINE)  # ...and every config
@@ -115,8 +117,12 @@ class LabServer:
         network: Network | None = None,
         authorized: Mapping[str, asyncssh.SSHAuthorizedKeys] | None = None,
         ssh_options: Mapping[str, Any] | None = None,
+        revert_minute_s: float = MINUTE_S,
     ) -> None:
         self.devices = list(devices)
+        # revert timers (IOS configure terminal revert timer), checked every REVERT_TICK_S
+        self.reverts = Reverts(revert_minute_s, network)
+        self._reverting: asyncio.Task[None] | None = None
         # asyncssh.create_server's algorithm lists (kex_algs, server_host_key_algs,
         # encryption_algs, mac_algs): an old device that offers only SHA-1 and CBC
         self._ssh_options = dict(ssh_options or {})
@@ -144,8 +150,21 @@ class LabServer:
         except BaseException:
             await self.close()
             raise
+        self._reverting = asyncio.create_task(self._expire_reverts())
+
+    async def _expire_reverts(self) -> None:
+        by_name = {d.hostname: d for d in self.devices}
+        while True:
+            await asyncio.sleep(REVERT_TICK_S)
+            for host in self.reverts.expire(by_name):
+                log.info("%s: revert timer expired, configuration restored", host)
 
     async def close(self) -> None:
+        if self._reverting is not None:
+            self._reverting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reverting
+            self._reverting = None
         for listener in self._listeners:
             listener.close()
         for writer in list(self._silent):
@@ -196,13 +215,22 @@ class LabServer:
             writer.close()
 
     def get_session(self, device: Device) -> Session:
-        return Session(device, self._password, page_lines=self.page_lines, network=self.network)
+        return Session(
+            device,
+            self._password,
+            page_lines=self.page_lines,
+            network=self.network,
+            reverts=self.reverts,
+        )
 
     async def _serve(self, device: Device, process: asyncssh.SSHServerProcess[bytes]) -> None:
         encoding = "gbk" if Fault.GBK in device.faults else "utf-8"
         session = self.get_session(device)
         send = _Sender(process, device, encoding, self.slow_delay, self.answer_delay)
         try:
+            if not is_reachable(device):  # its management path is down: nobody gets in
+                process.close()
+                return
             if process.command:
                 await send.chunks([Chunk(ChunkKind.OUTPUT, session.run(process.command))])
                 process.exit(0)
@@ -219,6 +247,9 @@ class LabServer:
                     if not data:
                         break
                     if not await send.chunks(session.feed(decoder.decode(data))):
+                        return
+                    if not is_reachable(device):  # a line cut the path this shell came by
+                        process.close()
                         return
             process.exit(0)
         except (asyncssh.Error, ConnectionError, asyncio.IncompleteReadError):
@@ -419,6 +450,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="USER=PATH",
         help="an authorized_keys file for USER (key login); repeat for more users",
     )
+    parser.add_argument(
+        "--revert-minute",
+        type=float,
+        default=MINUTE_S,
+        metavar="SECONDS",
+        help="how long a revert timer's minute lasts in the lab (tests: 1)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
@@ -437,6 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         page_lines=args.page_lines,
         network=network,
         authorized=read_authorized(args.authorized_keys),
+        revert_minute_s=args.revert_minute,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(server, args.district.parent / APPLY_FOLDER))

@@ -17,6 +17,7 @@ from govnet_lab.dataplane import Network, ProbeSyntaxError
 from govnet_lab.model import Device
 from govnet_lab.render import UnknownCommand, render
 from govnet_lab.render.common import accepts_word
+from govnet_lab.revert import Reverts
 from govnet_lab.shell import Chunk, ChunkKind, Mode, to_crlf
 from govnet_lab.vendors import get_vendor
 
@@ -33,9 +34,12 @@ class Session:
         *,
         page_lines: int = PAGE_LINES,
         network: Network | None = None,
+        reverts: Reverts | None = None,
     ) -> None:
         self.device = device
         self.network = network  # the data plane ping and traceroute ask
+        # the revert timers (IOS ``configure terminal revert timer``): the server's, shared
+        self.reverts = reverts if reverts is not None else Reverts(network=network)
         self.vendor = get_vendor(device.platform)
         self._secret = secret
         self.page_lines = page_lines  # 0: paging off (the session disabled it)

@@ -918,6 +918,9 @@ def run_session_command(session: Session, words: list[str]) -> list[Chunk] | Non
         session.mode = Mode.USER
         return []
     if len(words) >= 2 and abbreviates(first, "configure", 4):
+        timed = _run_revert_command(session, words)
+        if timed is not None:
+            return timed
         if session.mode is not Mode.ENABLE or not abbreviates(words[1].lower(), "terminal", 1):
             return [session.output(_invalid_marker(session.prompt, len(words[0]) + 1))]
         return session.enter_config(CONFIG_MESSAGE)
@@ -945,6 +948,31 @@ def _is_save(words: list[str]) -> bool:
         and abbreviates(low[1], "running-config", 3)
         and abbreviates(low[2], "startup-config", 3)
     )
+
+
+def _run_revert_command(session: Session, words: list[str]) -> list[Chunk] | None:
+    """``configure terminal revert timer <1-120>`` and ``configure confirm`` (Configuration
+    Rollback Confirmed Change, IOS XE 17 System Management guide: the timer is in minutes,
+    1-120; govnet_lab.revert keeps the archive and restores it); None for other forms."""
+    lowered = [w.lower() for w in words]
+    if session.mode is not Mode.ENABLE:
+        return None
+    if len(words) == 2 and abbreviates(lowered[1], "confirm", 4):
+        session.reverts.confirm(session.device)
+        return [session.output("")]
+    if (
+        len(words) == 5
+        and abbreviates(lowered[1], "terminal", 1)
+        and abbreviates(lowered[2], "revert", 3)
+        and abbreviates(lowered[3], "timer", 1)
+    ):
+        minutes = words[4]
+        if not minutes.isdigit() or not 1 <= int(minutes) <= 120:
+            column = sum(len(w) + 1 for w in words[:4])
+            return [session.output(_invalid_marker(session.prompt, column))]
+        session.reverts.arm(session.device, int(minutes))
+        return session.enter_config(CONFIG_MESSAGE)
+    return None
 
 
 def _invalid_marker(prompt: str, column: int) -> str:
