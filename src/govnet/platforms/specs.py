@@ -290,6 +290,28 @@ class CountersSpec(_Spec):
         return value
 
 
+class RevertSpec(_Spec):
+    """A commit the device undoes by itself unless confirmed in time (IOS ``configure
+    terminal revert timer``, Comware ``configuration commit delay``): a push arms it, checks
+    its traffic, then confirms. ``arm``: exec lines that leave the session in configuration
+    mode with the timer running, {minutes} filled in; ``confirm``: exec lines that keep the
+    changes; ``minutes``: the timer (long enough for the whole push and its checks)."""
+
+    arm: tuple[str, ...] = Field(min_length=1)
+    confirm: tuple[str, ...] = Field(min_length=1)
+    minutes: int = Field(default=10, ge=1, le=120)
+
+    @field_validator("arm")
+    @classmethod
+    def _arm(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not any("{minutes}" in line for line in value):
+            raise ValueError("one line needs the placeholder {minutes}")
+        for line in value:
+            if set(PLACEHOLDER.findall(line)) - {"minutes"}:
+                raise ValueError(f"{line!r}: the only placeholder is {{minutes}}")
+        return value
+
+
 class PushSpec(_Spec):
     """How ``govnet push`` drives configuration mode and reads its answers."""
 
@@ -303,6 +325,7 @@ class PushSpec(_Spec):
     volatile: tuple[str, ...] = ()  # regexes: running-config lines that change by themselves
     ping: PingSpec | None = None  # None: the platform's plans test no traffic
     counters: CountersSpec | None = None  # None: no quiet check can be read there
+    revert: RevertSpec | None = None  # None: no confirmed commit (the rollback lines only)
 
     @field_validator("saved")
     @classmethod

@@ -37,9 +37,11 @@ named in the refusal, until `govnet push recover` (:mod:`.recover`) has restored
 The lines typed are the plan's stored ones; a plan's ``configs/<host>.cfg`` edited since is
 refused, not ignored.
 
-NAPALM is not used: none of its drivers for these platforms offers a commit-confirm the lab
-(or a VRP5 AR router) supports, so the rollback file is the safety net, verified by reading
-the device back, not assumed.
+Where the platform declares a revert timer (``push: revert:``, IOS), an apply is typed
+under it and confirmed only once its checks hold (:mod:`.revert`): a change that cuts the
+management path undoes itself on the device, and the push is recorded ``reverted``. Elsewhere
+(VRP5 AR routers have no trial commit) the rollback file is the safety net, verified by
+reading the device back, not assumed.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ from govnet.push.part import (
     get_plan_row,
     get_push_states,
 )
+from govnet.push.revert import RevertTimer
 from govnet.push.shared import check_built, get_goal, get_session_rollback, get_users
 from govnet.push.stepwise import PushStep, Reach, get_reach, prove
 from govnet.store import Store
@@ -324,6 +327,15 @@ def _push(
     def undo() -> list[str]:
         return [line for step in reversed(done) for line in step.rollback]
 
+    # the platform's revert timer (.revert), armed with the first step's lines
+    timer = RevertTimer(device, None if rollback else spec.revert)
+
+    def undone(outcome: str, reason: str, lost: bool = False) -> PushResult:
+        def typed_back() -> PushResult:
+            return restore(store, device, part, result, running, outcome, reason, undo())
+
+        return timer.settle(store, result, running, reason, typed_back, lost=lost)
+
     try:
         for step in steps:
             stop.check()
@@ -336,9 +348,7 @@ def _push(
                 failed = [f"{c.text} (seen: {seen})" for c, ok, seen in held if not ok]
                 if failed:
                     reason = f"{named}check failed before typing: " + "; ".join(failed)
-                    return restore(
-                        store, device, part, result, running, ROLLED_BACK, reason, undo()
-                    )
+                    return undone(ROLLED_BACK, reason)
             done.append(step)
             say(f"{named}typing {len(step.lines)} line(s) on {host}")
             rejected = device.configure(
@@ -346,11 +356,11 @@ def _push(
                 stop_at_refusal=not rollback,
                 stop=stop,
                 on_line=journal,
+                revert=timer.arm(),
             )
             result.rejected += rejected
             if rejected and not rollback:
-                reason = f"{named}{host} refused: {rejected[0]}"
-                return restore(store, device, part, result, running, FAILED, reason, undo())
+                return undone(FAILED, f"{named}{host} refused: {rejected[0]}")
             stop.check()
             say(f"{named}checking {host}")
             after, facts = device.read()
@@ -368,9 +378,11 @@ def _push(
                 if failed:  # the configuration is back; what still differs is not configuration
                     result.reason = "configuration restored, but: " + "; ".join(failed)
             elif failed:
-                reason = f"{named}check failed: " + "; ".join(failed)
-                return restore(store, device, part, result, running, ROLLED_BACK, reason, undo())
+                return undone(ROLLED_BACK, f"{named}check failed: " + "; ".join(failed))
         result.step = None
+        if timer.armed:
+            say(f"confirming {host}'s change (its revert timer stops)")
+            timer.confirm()
         say(f"saving {host}")
         result.saved = device.save()
         result.result = APPLIED
@@ -384,10 +396,11 @@ def _push(
         say(f"{reason}: restoring {host}'s backup")
         if typed == 0 and not result.rejected:
             result.result, result.reason = INTERRUPTED, f"{reason}: nothing was changed"
+            timer.stop(result)
             _finish(store, result, running)
             return result
         try:
-            return restore(store, device, part, result, running, INTERRUPTED, reason, undo())
+            return undone(INTERRUPTED, reason)
         except DeviceError as exc:
             return _incomplete(store, result, f"{reason}; then {exc}")
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once, the push left unfinished
@@ -395,8 +408,9 @@ def _push(
         raise
     except DeviceError as exc:
         try:  # the device may be half-configured: back to the backup if it answers
-            backup = goal if rollback else running
-            return restore(store, device, part, result, backup, FAILED, str(exc), undo())
+            if not rollback:
+                return undone(FAILED, str(exc), lost=True)
+            return restore(store, device, part, result, goal, FAILED, str(exc), undo())
         except DeviceError as again:
             return _incomplete(store, result, f"{exc}; then {again}")
 

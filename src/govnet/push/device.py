@@ -16,6 +16,7 @@ from govnet.model.plans import Check, PingAnswer, QuietAnswer
 from govnet.model.problems import UsageError
 from govnet.plan.configsafe import UnsafeValue
 from govnet.platforms import Dialect, Platforms, PushSpec, any_of
+from govnet.platforms.specs import RevertSpec
 from govnet.push.journal import Stop, Stopped
 from govnet.push.ping import get_ping_command, get_ping_timeout, read_ping
 from govnet.push.quiet import get_counters_command, read_counters
@@ -111,17 +112,23 @@ class Device:
         stop_at_refusal: bool,
         stop: Stop | None = None,
         on_line: Callable[[int], None] | None = None,
+        revert: RevertSpec | None = None,
     ) -> list[str]:
         """Type ``lines`` in configuration mode; the refused ones, as 'line: answer'.
         ``stop`` is checked before each line (:class:`Stopped` leaves configuration mode
-        first); ``on_line`` gets the count of lines sent after each one."""
+        first); ``on_line`` gets the count of lines sent after each one. With ``revert``,
+        configuration mode is entered with the device's revert timer running."""
         spec = self.spec
         refused, notices = any_of(spec.refused), any_of(spec.notices)
         rejected: list[str] = []
+        enter = [spec.configure]
+        if revert is not None:
+            enter = [line.format(minutes=revert.minutes) for line in revert.arm]
         with self.cli("configuring") as cli:
-            answer = cli.send(spec.configure, spec.questions)
-            if refused is not None and _is_refusal(answer, refused, notices):
-                raise DeviceError(f"{spec.configure!r} refused: {answer.strip()}")
+            for line in enter:
+                answer = cli.send(line, spec.questions)
+                if refused is not None and _is_refusal(answer, refused, notices):
+                    raise DeviceError(f"{line!r} refused: {answer.strip()}")
             for count, line in enumerate(lines, 1):
                 if stop is not None:
                     try:
@@ -138,6 +145,41 @@ class Device:
                         break
             cli.send(spec.end, spec.questions)
         return rejected
+
+    def confirm(self, revert: RevertSpec) -> None:
+        """Keep the changes made under the revert timer; DeviceError when refused or lost."""
+        spec = self.spec
+        refused, notices = any_of(spec.refused), any_of(spec.notices)
+        with self.cli("confirming") as cli:
+            for line in revert.confirm:
+                answer = cli.send(line, spec.questions)
+                if refused is not None and _is_refusal(answer, refused, notices):
+                    raise DeviceError(f"{self.target.name}: {line!r} refused: {answer.strip()}")
+
+    def wait_reverted(
+        self,
+        backup: str,
+        seconds: float,
+        poll_s: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> str | None:
+        """Read the device every ``poll_s`` until its running configuration equals
+        ``backup`` (returned) or ``seconds`` have passed (None); an unreachable device (its
+        management path cut) is read again at the next poll."""
+        deadline = clock() + seconds
+        while True:
+            try:
+                now, _facts = self.read()
+            except DeviceError:
+                now = None
+            if now is not None and not get_config_diff(
+                self.dialect, backup, now, self.spec.volatile
+            ):
+                return now
+            if clock() >= deadline:
+                return None
+            sleep(min(poll_s, max(0.0, deadline - clock())))
 
     def ping(self, checks: Sequence[Check]) -> dict[Check, PingAnswer | str]:
         """Run the ping of each ping check in one session: the device's own count of what
