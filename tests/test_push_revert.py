@@ -38,7 +38,7 @@ from govnet.survey.collect import Credentials
 from govnet_lab.control import get_free_port_run, get_lab_paths
 from govnet_lab.generate import generate_lab
 from govnet_lab.model import Device
-from govnet_lab.server import LabServer, load_network
+from govnet_lab.server import LabServer, get_flow_states, load_network
 
 COUNTY, SEED, SIZE = "370702", 3, 60
 CUT = "town-400"  # one router: a default route to the e-government network, then its
@@ -93,12 +93,22 @@ def shut_port(written: WrittenPlan) -> tuple[str, str]:
     return host, step.config[0].split()[1]
 
 
+def unit_flows(served: Served, unit: str) -> dict[str, bool]:
+    """Whether each ground-truth flow of ``unit`` works now, on the lab's data plane."""
+    assert served.server.network is not None
+    states = get_flow_states(served.server.network)
+    return {str(f["id"]): bool(f["works"]) for f in states if f["unit"] == unit}
+
+
 @pytest.mark.slow
 def test_a_push_that_cuts_its_management_path_reverts_by_itself(served: Served) -> None:
     host, port = shut_port(served.plans[CUT])
     device = served.devices[host]
     device.management = port  # the collector reaches this router through its own line
     assert device.get_interface(port).oper_up  # type: ignore[union-attr]
+    assert served.server.network is not None
+    before = unit_flows(served, CUT)
+    assert before and any(before.values())
     started = time.monotonic()
     result = push(served.project, str(served.plans[CUT].plan_id), host, CREDENTIALS, commit=True)
     seconds = time.monotonic() - started
@@ -110,6 +120,7 @@ def test_a_push_that_cuts_its_management_path_reverts_by_itself(served: Served) 
     assert iface is not None and iface.admin_up
     assert not served.server.reverts.is_pending(device)
     assert seconds >= 10  # the lab's 10-minute timer: 10 s, nothing typed it back sooner
+    assert unit_flows(served, CUT) == before  # the data plane followed: its flows as before
     # recorded: the journal's backup and what was read back after are the same config
     with served.project.store() as store:
         row = store.get_pushes(hostname=host)[-1]
