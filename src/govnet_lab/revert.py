@@ -17,6 +17,12 @@ What the lab imitates:
 * Huawei: the lab imitates VRP5 AR routers (V200R0xx), which have no trial commit (VRP8's
   two-phase ``commit trial <seconds>`` is NE/CE only), so there is none here.
 
+Not checked against a real output: the texts IOS prints when the timer is armed, confirmed
+or expires (the lab answers ``configure terminal revert timer`` as ``configure terminal``
+and ``configure confirm`` with nothing), and a second configuration session while the
+timer runs (the lab accepts it and undoes it with the rest: the archive is the
+configuration when the first timer was armed; typing the timer again restarts it).
+
 Time scaling: a device takes minutes; the lab's ``minute_s`` (``--revert-minute``, default
 60) says how many real seconds a lab minute lasts, so a test waits one second, not one
 minute. On expiry the device's configuration is the archive again, and its data plane
