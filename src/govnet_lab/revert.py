@@ -105,10 +105,13 @@ class Reverts:
 
 
 def restore(device: Device, archive: Device) -> None:
-    """``device`` becomes ``archive`` again, in place (the data plane holds this object)."""
+    """``device``'s running configuration becomes ``archive``'s again, in place (the data
+    plane holds this object); what it saved meanwhile stays saved, as a rollback replaces
+    the running configuration only."""
     again = copy.deepcopy(archive)
     for f in dataclasses.fields(Device):
-        setattr(device, f.name, getattr(again, f.name))
+        if f.name != "saved_config":
+            setattr(device, f.name, getattr(again, f.name))
 
 
 def is_reachable(device: Device) -> bool:
