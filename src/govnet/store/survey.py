@@ -50,6 +50,12 @@ FACT_MODELS = (
 
 
 class SurveyStore(StoreBase):
+    @property
+    def _share_lock(self) -> Any:
+        """A run's row share-locked (many writers of one campaign do not wait on each other,
+        and the run cannot finish meanwhile); SQLite has no row locks."""
+        return {"read": True} if self.dialect != "sqlite" else False
+
     def start_survey_run(
         self,
         source: str,
@@ -109,17 +115,10 @@ class SurveyStore(StoreBase):
         the database's reason only: the statement's parameters hold device text."""
         try:
             with self.session() as session:
-                run = session.get(SurveyRun, run_id, with_for_update=self.dialect != "sqlite")
-                if run is None:
-                    raise StoreError(f"survey run {run_id} does not exist")
-                if run.status != "running":
-                    raise SnapshotClosedError(
-                        f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
-                    )
+                _get_running_run(session, run_id, self.dialect != "sqlite")
                 return add_snapshots(session, run_id, snapshots) if snapshots else []
         except DBAPIError as exc:
-            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
-            raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
+            raise _refused(exc) from None
 
     def add_snapshot_once(self, run_id: int, snapshot: HostSnapshot) -> bool:
         """Record one host of a running survey unless the run has it already (a queued job
@@ -130,14 +129,7 @@ class SurveyStore(StoreBase):
         (run, host) key refuses a second writer of one host."""
         try:
             with self.session() as session:
-                lock: Any = {"read": True} if self.dialect != "sqlite" else False
-                run = session.get(SurveyRun, run_id, with_for_update=lock)
-                if run is None:
-                    raise StoreError(f"survey run {run_id} does not exist")
-                if run.status != "running":
-                    raise SnapshotClosedError(
-                        f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
-                    )
+                _get_running_run(session, run_id, self._share_lock)
                 if _has_result(session, run_id, snapshot.hostname):
                     return False
                 add_snapshots(session, run_id, [snapshot])
@@ -145,11 +137,9 @@ class SurveyStore(StoreBase):
         except IntegrityError as exc:
             if self.has_host_result(run_id, snapshot.hostname):
                 return False  # another writer of the same host committed first
-            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
-            raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
+            raise _refused(exc) from None
         except DBAPIError as exc:
-            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
-            raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
+            raise _refused(exc) from None
 
     def replace_failed_snapshot(self, run_id: int, snapshot: HostSnapshot) -> bool:
         """Put a re-surveyed host in place of its failed record (`campaign retry-failed`),
@@ -157,14 +147,7 @@ class SurveyStore(StoreBase):
         no longer failed (another worker's attempt of the same job wrote it first)."""
         try:
             with self.session() as session:
-                lock: Any = {"read": True} if self.dialect != "sqlite" else False
-                run = session.get(SurveyRun, run_id, with_for_update=lock)
-                if run is None:
-                    raise StoreError(f"survey run {run_id} does not exist")
-                if run.status != "running":
-                    raise SnapshotClosedError(
-                        f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
-                    )
+                _get_running_run(session, run_id, self._share_lock)
                 old = session.scalar(
                     select(HostResult)
                     .where(HostResult.run_id == run_id, HostResult.hostname == snapshot.hostname)
@@ -179,8 +162,7 @@ class SurveyStore(StoreBase):
         except IntegrityError:
             return False  # another writer of the same host committed first
         except DBAPIError as exc:
-            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
-            raise StoreError(f"{type(exc.orig).__name__}: {reason}") from None
+            raise _refused(exc) from None
 
     def get_host_status(self, run_id: int, hostname: str) -> str | None:
         """The host's result in the run (ok, partial, failed), None before it is written."""
@@ -434,6 +416,24 @@ class SurveyStore(StoreBase):
                 .order_by(HostResult.run_id, HostResult.id)
             )
             return {hostname: output for hostname, output in session.execute(query)}
+
+
+def _get_running_run(session: Session, run_id: int, lock: Any) -> SurveyRun:
+    """The run, locked as ``lock`` says (``with_for_update``), refused unless running."""
+    run = session.get(SurveyRun, run_id, with_for_update=lock)
+    if run is None:
+        raise StoreError(f"survey run {run_id} does not exist")
+    if run.status != "running":
+        raise SnapshotClosedError(
+            f"survey run {run_id} is {run.status}: a finished snapshot is never changed"
+        )
+    return run
+
+
+def _refused(exc: DBAPIError) -> StoreError:
+    """The database's reason only: the statement's parameters hold device text."""
+    reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    return StoreError(f"{type(exc.orig).__name__}: {reason}")
 
 
 def _has_result(session: Session, run_id: int, hostname: str) -> bool:
