@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govnet.app.project import Project
+from govnet.store import Store
 from govnet.survey.collect import Budget, Credentials
 from govnet.survey.jobs import (
     LEASE_S,
@@ -168,17 +169,22 @@ def _pace_of(times: list[Any]) -> float:
     return get_pace(times, 0, dt.datetime.now(dt.UTC))[0]
 
 
+def find_queue_run(store: Store, campaign: str | None) -> dict[str, Any]:
+    """The campaign's run on the queue (the last one by default)."""
+    runs = [r for r in store.get_survey_runs() if r["source"] == QUEUE_SOURCE]
+    if campaign is not None:
+        runs = [r for r in runs if r["campaign"] == campaign]
+    if not runs:
+        which = f"campaign {campaign!r}" if campaign else "campaign"
+        raise QueueError(f"no {which} on the queue yet: `govnet campaign start` first")
+    return runs[-1]
+
+
 def get_campaign_status(project: Project, campaign: str | None = None) -> CampaignStatus:
     """Per zone: done, failed by cause, in flight, waiting (the last campaign by default)."""
     with project.store() as store:
         require_postgres(store)
-        runs = [r for r in store.get_survey_runs() if r["source"] == QUEUE_SOURCE]
-        if campaign is not None:
-            runs = [r for r in runs if r["campaign"] == campaign]
-        if not runs:
-            which = f"campaign {campaign!r}" if campaign else "campaign"
-            raise QueueError(f"no {which} on the queue yet: `govnet campaign start` first")
-        run = runs[-1]
+        run = find_queue_run(store, campaign)
         results = {r["hostname"]: r for r in store.get_host_results(run["id"])}
         app = make_app(store)
         with opened(app):

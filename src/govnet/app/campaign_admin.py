@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 from procrastinate.jobs import Job
 
-from govnet.app.campaign import QUEUE_SOURCE
+from govnet.app.campaign import find_queue_run
 from govnet.app.project import Project
-from govnet.store import SnapshotClosedError, Store
+from govnet.store import SnapshotClosedError
 from govnet.store.base import get_os_user
 from govnet.survey.collect import ErrorCategory, HostStatus
 from govnet.survey.jobs import (
@@ -47,16 +46,6 @@ from govnet.survey.jobs_admin import (
 CAUSES = sorted(c.value for c in ErrorCategory)
 
 
-def _find_run(store: Store, campaign: str | None) -> dict[str, Any]:
-    runs = [r for r in store.get_survey_runs() if r["source"] == QUEUE_SOURCE]
-    if campaign is not None:
-        runs = [r for r in runs if r["campaign"] == campaign]
-    if not runs:
-        which = f"campaign {campaign!r}" if campaign else "campaign"
-        raise QueueError(f"no {which} on the queue yet: `govnet campaign start` first")
-    return runs[-1]
-
-
 @dataclass(frozen=True)
 class Cancelled:
     run_id: int
@@ -71,7 +60,7 @@ def cancel_campaign(project: Project, campaign: str | None = None) -> Cancelled:
     inventory = {h.name: h for h in project.get_inventory().hosts}
     with project.store() as store:
         require_postgres(store)
-        run = _find_run(store, campaign)
+        run = find_queue_run(store, campaign)
         if run["status"] != "running":
             raise QueueError(
                 f"campaign {run['campaign']!r} is {run['status']} already: nothing to cancel"
@@ -120,7 +109,7 @@ def retry_failed(
     inventory = {h.name: h for h in project.get_inventory().hosts}
     with project.store() as store:
         require_postgres(store)
-        run = _find_run(store, campaign)
+        run = find_queue_run(store, campaign)
         app = make_app(store)
         with opened(app):
             ensure_queue_schema(app, store)
