@@ -10,9 +10,9 @@ outputs kept in tests/real/hp_comware (MANIFEST.yaml names repository, commit, l
 
 from __future__ import annotations
 
-from govnet_lab.model import Device, Interface, InterfaceKind
+from govnet_lab.model import Device, Interface
 from govnet_lab.render.common import Command, command, counted_command, pseudo_mac
-from govnet_lab.vendors._detail import Counts, get_counts
+from govnet_lab.vendors._detail import Counts, get_counts, get_port_states
 
 ICMP_TYPES = (
     "Echo reply",
@@ -35,10 +35,7 @@ ICMP_TYPES = (
 
 
 def _states(iface: Interface) -> list[str]:
-    state = "UP" if iface.oper_up else "DOWN" if iface.admin_up else "Administratively DOWN"
-    protocol = "UP" if iface.oper_up else "DOWN"
-    if iface.kind is InterfaceKind.LOOPBACK and iface.admin_up:
-        state, protocol = "UP", "UP (spoofing)"
+    state, protocol = get_port_states(iface)
     return [f"{iface.name} current state: {state}", f"Line protocol current state: {protocol}"]
 
 

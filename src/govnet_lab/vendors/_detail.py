@@ -182,11 +182,18 @@ def comware_text(device: Device, args: list[str], counts: Counts) -> str:
     return "\n".join(render_blocks(device, args, counts, _comware_block)).rstrip("\n")
 
 
-def _comware_block(device: Device, iface: Interface, c: InterfaceCounts, now: float) -> list[str]:
+def get_port_states(iface: Interface) -> tuple[str, str]:
+    """(current state, line protocol state) as Comware's display interface prints them, and
+    VRP's display ip interface: a loopback not shut is UP, its protocol UP (spoofing)."""
     state = "UP" if iface.oper_up else "DOWN" if iface.admin_up else "Administratively DOWN"
     protocol = "UP" if iface.oper_up else "DOWN"
     if iface.kind is InterfaceKind.LOOPBACK and iface.admin_up:
         state, protocol = "UP", "UP (spoofing)"
+    return state, protocol
+
+
+def _comware_block(device: Device, iface: Interface, c: InterfaceCounts, now: float) -> list[str]:
+    state, protocol = get_port_states(iface)
     kbps = iface.bandwidth_mbps * 1000
     lines = [
         iface.name,

@@ -19,17 +19,14 @@ the lab's routers have no IPv6 enabled anywhere (no real output of that case was
 
 from __future__ import annotations
 
-from govnet_lab.model import Device, Interface, InterfaceKind
+from govnet_lab.model import Device, Interface
 from govnet_lab.render.common import Command, command, counted_command
 from govnet_lab.vendors._comware_detail import ICMP_TYPES
-from govnet_lab.vendors._detail import Counts, get_counts
+from govnet_lab.vendors._detail import Counts, get_counts, get_port_states
 
 
 def _states(iface: Interface) -> list[str]:
-    state = "UP" if iface.oper_up else "DOWN" if iface.admin_up else "Administratively DOWN"
-    protocol = "UP" if iface.oper_up else "DOWN"
-    if iface.kind is InterfaceKind.LOOPBACK and iface.admin_up:
-        state, protocol = "UP", "UP (spoofing)"
+    state, protocol = get_port_states(iface)
     return [f"{iface.name} current state : {state}", f"Line protocol current state : {protocol}"]
 
 
