@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,16 +68,17 @@ def put_in_zones(root: Path) -> dict[str, str]:
     return zones
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    root = tmp_path_factory.mktemp("campaign") / "county"
+@contextmanager
+def zoned_lab(root: Path, routers: int, timeout: float) -> Iterator[Lab]:
+    """A served lab in two zones, surveyed once by `govnet survey` into SQLite: the
+    classification a campaign of the same lab must equal."""
     start_lab(
         root,
         county="370702",
-        devices=ROUTERS,
+        devices=routers,
         seed=11,
-        first_port=get_free_port_run(ROUTERS),
-        timeout=120,
+        first_port=get_free_port_run(routers),
+        timeout=timeout,
     )
     try:
         zones = put_in_zones(root)
@@ -84,10 +86,16 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         env = dict(os.environ, GOVNET_USERNAME=user, GOVNET_PASSWORD=password)
         env["GOVNET_DB_URL"] = f"sqlite:///{root}/reference.db"
         single = run_govnet_json(root, env, "survey", "--campaign", "single")
-        assert single["by_status"] == {"ok": ROUTERS}
+        assert single["by_status"] == {"ok": routers}
         yield Lab(root, env, zones, classified(root, env))
     finally:
         stop_lab(root)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with zoned_lab(tmp_path_factory.mktemp("campaign") / "county", ROUTERS, 120) as served:
+        yield served
 
 
 def query(url: str, sql: str) -> list[Any]:

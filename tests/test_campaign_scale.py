@@ -23,9 +23,7 @@ from pathlib import Path
 import pytest
 
 from govnet_cli import run_govnet_json
-from govnet_lab.control import get_free_port_run, get_lab_paths, start_lab, stop_lab
-from govnet_lab.server import read_credentials
-from test_campaign_jobs import Lab, classified, put_in_zones, query, snapshot_hosts
+from test_campaign_jobs import Lab, classified, query, snapshot_hosts, zoned_lab
 
 ROUTERS = 300
 LEASE = "3"  # seconds: the killed collector's jobs come back within seconds
@@ -36,25 +34,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    root = tmp_path_factory.mktemp("scale") / "county"
-    start_lab(
-        root,
-        county="370702",
-        devices=ROUTERS,
-        seed=11,
-        first_port=get_free_port_run(ROUTERS),
-        timeout=300,
-    )
-    try:
-        zones = put_in_zones(root)
-        user, password = read_credentials(get_lab_paths(root).credentials)
-        env = dict(os.environ, GOVNET_USERNAME=user, GOVNET_PASSWORD=password)
-        env["GOVNET_DB_URL"] = f"sqlite:///{root}/reference.db"
-        single = run_govnet_json(root, env, "survey", "--campaign", "single")
-        assert single["by_status"] == {"ok": ROUTERS}
-        yield Lab(root, env, zones, classified(root, env))
-    finally:
-        stop_lab(root)
+    with zoned_lab(tmp_path_factory.mktemp("scale") / "county", ROUTERS, 300) as served:
+        yield served
 
 
 class Collector:
